@@ -1,0 +1,37 @@
+// podpath's own errors. The CLI prints `error.message` as one line and exits
+// non-zero; anything that is not a PodpathError is a bug and shows its stack.
+
+export class PodpathError extends Error {
+  override name = 'PodpathError';
+}
+
+/** Bad command-line usage (exit status 2). */
+export class UsageError extends PodpathError {
+  override name = 'UsageError';
+}
+
+/** A dump could not be used at all. Partly understood dumps give warnings instead. */
+export class DumpParseError extends PodpathError {
+  override name = 'DumpParseError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}:${line}: ${reason}`, options);
+  }
+}
+
+/** A capture could not be read any further. */
+export class CaptureError extends PodpathError {
+  override name = 'CaptureError';
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}: byte ${offset}: ${reason}`, options);
+  }
+}

@@ -1,0 +1,300 @@
+// The cluster's network as podpath understands it. Built by src/topology/build
+// from parsed dump records; read by the tracer, the explainer and the UI, which
+// never look at dump text themselves. Everything here is plain data (JSON-safe).
+
+/** Where a fact came from, so every step of a trace can point at its dump line. */
+export interface SourceRef {
+  file: string;
+  /** 1-based line in that file (in a transcript: the line in the transcript). */
+  line: number;
+}
+
+export interface Warning {
+  file: string;
+  line: number;
+  message: string;
+  /** The offending text, when there is a line to show. */
+  text?: string;
+}
+
+export interface InterfaceAddress {
+  family: 4 | 6;
+  address: string;
+  prefixLength: number;
+  scope?: string;
+  broadcast?: string;
+  peer?: string;
+}
+
+export interface VxlanInfo {
+  vni: number;
+  /** UDP destination port (`dstport`); the kernel default is 8472 when iproute2 omits it. */
+  port: number;
+  local?: string;
+  /** Underlay device (`dev eth0`). */
+  device?: string;
+  learning: boolean;
+}
+
+export interface IpipInfo {
+  local?: string;
+  remote?: string;
+}
+
+export interface NetInterface {
+  /** ifindex inside its own network namespace. */
+  index: number;
+  name: string;
+  /** 'veth' | 'bridge' | 'vxlan' | 'ipip' | 'loopback' | 'ether' | 'dummy' | … as `ip -d link` says. */
+  kind?: string;
+  mtu?: number;
+  mac?: string;
+  state?: string;
+  flags: string[];
+  /** Bridge (or other master) this interface is enslaved to. */
+  master?: string;
+  /** `@ifN`: ifindex of the peer, in the namespace given by linkNetnsId. */
+  peerIndex?: number;
+  linkNetnsId?: number;
+  addresses: InterfaceAddress[];
+  vxlan?: VxlanInfo;
+  ipip?: IpipInfo;
+  /** Kernel sysctl-like facts when known (e.g. proxy_arp on Calico's cali*). */
+  proxyArp?: boolean;
+  source?: SourceRef;
+}
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'multicast' | 'anycast';
+
+export interface NextHop {
+  via?: string;
+  dev?: string;
+  weight?: number;
+  onlink: boolean;
+}
+
+export interface Route {
+  /** 'main', 'local', or the table's name/number as the dump spells it. */
+  table: string;
+  type: RouteType;
+  /** 'default' or a prefix in CIDR form ('192.168.2.0/24', '10.0.0.1/32'). */
+  dst: string;
+  family: 4 | 6;
+  via?: string;
+  dev?: string;
+  src?: string;
+  proto?: string;
+  scope?: string;
+  metric?: number;
+  onlink: boolean;
+  linkdown?: boolean;
+  /** Multipath routes: several next hops. */
+  nexthops?: NextHop[];
+  source: SourceRef;
+}
+
+export interface RoutingRule {
+  priority: number;
+  table: string;
+  from?: string;
+  to?: string;
+  fwmark?: string;
+  iif?: string;
+  oif?: string;
+  not?: boolean;
+  action?: string;
+  source: SourceRef;
+}
+
+export interface Neighbour {
+  ip: string;
+  dev: string;
+  mac?: string;
+  /** e.g. ['PERMANENT'], ['REACHABLE'], ['STALE'], ['FAILED'] */
+  state: string[];
+  router?: boolean;
+  source: SourceRef;
+}
+
+export interface FdbEntry {
+  mac: string;
+  dev: string;
+  /** VXLAN remote (underlay IP) for `dst` entries. */
+  dst?: string;
+  master?: string;
+  vlan?: number;
+  self: boolean;
+  permanent: boolean;
+  state?: string;
+  source: SourceRef;
+}
+
+export interface Bridge {
+  name: string;
+  id?: string;
+  stp?: boolean;
+  ports: string[];
+}
+
+// ---- netfilter (iptables-save) ----
+
+/** One option of a rule, tagged with the match module that owns it. */
+export interface RuleOption {
+  /** 'basic' for -s -d -i -o -p -f; otherwise the `-m` module ('tcp', 'comment', 'statistic', 'mark', …). */
+  module: string;
+  /** Long option name without dashes, e.g. 's', 'dport', 'probability', 'comment'. */
+  option: string;
+  values: string[];
+  negated: boolean;
+}
+
+export interface RuleTarget {
+  /** 'ACCEPT', 'DROP', 'DNAT', 'MARK', 'KUBE-SVC-…' (a user chain), … */
+  name: string;
+  /** -g instead of -j */
+  goto: boolean;
+  options: RuleOption[];
+}
+
+export interface Counters {
+  packets: number;
+  bytes: number;
+}
+
+export interface NfRule {
+  table: string;
+  chain: string;
+  /** 1-based position in its chain. */
+  index: number;
+  /** The rule as the dump has it (`-A KUBE-SVC-… -m statistic …`), counters stripped. */
+  text: string;
+  options: RuleOption[];
+  target?: RuleTarget;
+  counters?: Counters;
+  source: SourceRef;
+}
+
+export interface NfChain {
+  name: string;
+  builtin: boolean;
+  /** Built-in chains only: ACCEPT or DROP. */
+  policy?: string;
+  counters?: Counters;
+  rules: NfRule[];
+}
+
+export interface NfTable {
+  name: string;
+  chains: Record<string, NfChain>;
+}
+
+export interface Netfilter {
+  tables: Record<string, NfTable>;
+  /** ip sets' members where a dump gave them (`ipset list`); absent sets are unknown. */
+  ipsets?: Record<string, string[]>;
+}
+
+// ---- one network namespace: a node's root namespace or a pod's ----
+
+export interface NetNamespace {
+  /** Node name, or pod name for a pod. */
+  name: string;
+  kind: 'node' | 'pod';
+  interfaces: NetInterface[];
+  routes: Route[];
+  rules: RoutingRule[];
+  neighbours: Neighbour[];
+  fdb: FdbEntry[];
+  bridges: Bridge[];
+  netfilter?: Netfilter;
+  /** Which kinds of dump were read for this namespace ('addr', 'link', 'route', 'neigh', 'fdb', 'brctl', 'iptables', 'rule'). */
+  dumps: string[];
+}
+
+// ---- the cluster ----
+
+export interface ClusterNode {
+  name: string;
+  /** Underlay addresses (the node's own, not pod gateways or VTEP addresses). */
+  addresses: string[];
+  /** Pod CIDRs this node serves, as far as the routes show. */
+  podCIDRs: string[];
+  netns: NetNamespace;
+}
+
+export interface Pod {
+  name: string;
+  namespace?: string;
+  node: string;
+  ip: string;
+  /** The node-side interface of the pod's veth pair (matched by @ifN indexes), when known. */
+  hostInterface?: string;
+  /** The pod-side interface (usually eth0). */
+  podInterface?: string;
+  mac?: string;
+  /** The pod's own namespace, when its dumps were given. */
+  netns?: NetNamespace;
+}
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+  /** The share of new connections this endpoint really gets (1/n for kube-proxy's chained 1/(n-i)). */
+  probability: number;
+  /** The probability written on its rule (`--probability`), absent on the last one. */
+  ruleProbability?: number;
+  sepChain?: string;
+  /** Pod and node that hold this address, when the model knows them. */
+  pod?: string;
+  node?: string;
+}
+
+export interface Service {
+  namespace: string;
+  name: string;
+  portName?: string;
+  clusterIP?: string;
+  port: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  nodePorts: number[];
+  externalIPs: string[];
+  svcChain?: string;
+  endpoints: Endpoint[];
+  /** filter KUBE-SERVICES REJECT "has no endpoints" seen. */
+  noEndpointsReject: boolean;
+  sessionAffinitySeconds?: number;
+  /** Nodes whose rules define this service. */
+  seenOn: string[];
+  /** True when the name came from recomputing kube-proxy's chain-name hash (no comments). */
+  recoveredByHash?: boolean;
+}
+
+export interface Vtep {
+  node: string;
+  device: string;
+  vni: number;
+  port: number;
+  local?: string;
+  mac?: string;
+  /** Remote VTEPs from the FDB (and neighbour table): MAC → underlay address. */
+  remotes: { mac: string; dst: string; node?: string; innerIP?: string }[];
+}
+
+export type CniPlugin = 'flannel' | 'calico' | 'unknown';
+export type CniMode = 'vxlan' | 'host-gw' | 'ipip' | 'bgp' | 'unknown';
+
+export interface CniDetection {
+  plugin: CniPlugin;
+  mode: CniMode;
+  /** Human-readable reasons with their sources ("flannel.1: vxlan id 1 dstport 8472"). */
+  evidence: string[];
+}
+
+export interface Topology {
+  nodes: ClusterNode[];
+  pods: Pod[];
+  services: Service[];
+  vteps: Vtep[];
+  cni: CniDetection;
+  warnings: Warning[];
+}
