@@ -1,0 +1,218 @@
+// One decoded packet reduced to the facts the explainer reasons about: where it
+// was captured, the innermost IP packet and its ports, the tunnel around it, and
+// what an ICMP error quotes. The explainer never walks layer lists itself, so a
+// change in the decoder's layer shapes touches only this file.
+import type { DecodedPacket, HttpLayer, Layer, TcpFlags } from '../decode/types.ts';
+
+export type L4Proto = 'tcp' | 'udp' | 'icmp' | 'other';
+
+/** Addresses and ports of an IP packet (innermost when tunnelled). */
+export interface FiveTuple {
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  proto: L4Proto;
+}
+
+/** The outer header of a tunnelled packet. */
+export interface OuterFacts {
+  encapsulation: 'vxlan' | 'geneve' | 'ipip' | 'gre';
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  vni?: number;
+}
+
+export interface IpFacts {
+  version: 4 | 6;
+  src: string;
+  dst: string;
+  /** IP protocol number. */
+  protocol: number;
+  ttl: number;
+  /** IPv4 identification (kept through forwarding and NAT: one of the marks that ties hops together). */
+  id?: number;
+  /** Bytes of the IP packet: the length field, or what the frame holds when the field is 0 (GSO / BIG TCP). */
+  length: number;
+  /** The length field was 0: a GSO or BIG TCP super-packet that the NIC or the stack segments later. */
+  gso: boolean;
+  dontFragment: boolean;
+  fragment: boolean;
+  moreFragments: boolean;
+  fragmentOffset: number;
+}
+
+export interface TcpFacts {
+  seq: number;
+  ack: number;
+  flags: TcpFlags;
+  payloadLength: number;
+}
+
+export interface IcmpFacts {
+  version: 4 | 6;
+  type: number;
+  code: number;
+  id?: number;
+  seq?: number;
+  /** For errors (unreachable, time exceeded, too big): the packet the error quotes. */
+  quoted?: FiveTuple & { tcpSeq?: number };
+}
+
+export interface ArpFacts {
+  opcode: number;
+  senderIp: string;
+  senderMac: string;
+  targetIp: string;
+}
+
+/** One packet of one capture, as the explainer sees it. */
+export interface PacketFacts {
+  /** Index of the capture in the explanation's capture list. */
+  capture: number;
+  frame: number;
+  /** Seconds since the epoch (float: enough to order hops microseconds apart). */
+  time: number;
+  len: number;
+  tuple?: FiveTuple;
+  ip?: IpFacts;
+  outer?: OuterFacts;
+  /** Bytes of the outer IP packet of a tunnelled frame. */
+  outerLength?: number;
+  tcp?: TcpFacts;
+  icmp?: IcmpFacts;
+  http?: HttpLayer;
+  arp?: ArpFacts;
+  /** What the decoder could not read, when a layer was cut or invalid. */
+  malformed?: string;
+}
+
+const PROTO_NAMES: Record<number, L4Proto> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp' };
+
+function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: number): { length: number; gso: boolean } {
+  if (layer.type === 'ipv4') {
+    if (layer.totalLength > 0) return { length: layer.totalLength, gso: false };
+    return { length: caplen - layer.offset, gso: true };
+  }
+  if (layer.payloadLength > 0 || layer.extensions.length > 0) return { length: 40 + layer.payloadLength, gso: false };
+  return { length: caplen - layer.offset, gso: true };
+}
+
+/** Reduces a decoded packet to PacketFacts. Pure; never throws on odd layer lists. */
+export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts {
+  const facts: PacketFacts = { capture, frame: packet.frame, time: Number(packet.time), len: packet.len };
+  // The innermost IP header and transport ports seen so far (reset by each tunnel layer).
+  let ip: Extract<Layer, { type: 'ipv4' | 'ipv6' }> | undefined;
+  let udp: Extract<Layer, { type: 'udp' }> | undefined;
+  let quoted: (FiveTuple & { tcpSeq?: number }) | undefined;
+  for (const layer of packet.layers) {
+    if (layer.quoted) {
+      if (layer.type === 'ipv4' || layer.type === 'ipv6') {
+        quoted = { src: layer.src, dst: layer.dst, proto: PROTO_NAMES[layer.proto] ?? 'other' };
+      } else if (quoted && (layer.type === 'tcp' || layer.type === 'udp')) {
+        quoted.sport = layer.sport;
+        quoted.dport = layer.dport;
+        if (layer.type === 'tcp') quoted.tcpSeq = layer.seq;
+      }
+      continue;
+    }
+    switch (layer.type) {
+      case 'ipv4':
+      case 'ipv6':
+        ip = layer;
+        udp = undefined;
+        delete facts.tcp;
+        delete facts.icmp;
+        delete facts.http;
+        break;
+      case 'udp':
+        udp = layer;
+        break;
+      case 'vxlan':
+      case 'geneve':
+        if (ip && !facts.outer) {
+          facts.outer = {
+            encapsulation: layer.type,
+            src: ip.src,
+            dst: ip.dst,
+            ...(udp ? { sport: udp.sport, dport: udp.dport } : {}),
+            vni: layer.vni,
+          };
+          facts.outerLength = ipLength(ip, packet.caplen).length;
+        }
+        ip = undefined;
+        udp = undefined;
+        break;
+      case 'ipip':
+      case 'gre':
+        if (ip && !facts.outer) {
+          facts.outer = { encapsulation: layer.type, src: ip.src, dst: ip.dst };
+          facts.outerLength = ipLength(ip, packet.caplen).length;
+        }
+        ip = undefined;
+        udp = undefined;
+        break;
+      case 'tcp':
+        facts.tcp = { seq: layer.seq, ack: layer.ack, flags: layer.flags, payloadLength: layer.payloadLength };
+        break;
+      case 'icmp':
+      case 'icmpv6':
+        facts.icmp = {
+          version: layer.type === 'icmp' ? 4 : 6,
+          type: layer.icmpType,
+          code: layer.code,
+          ...(layer.id !== undefined ? { id: layer.id } : {}),
+          ...(layer.seq !== undefined ? { seq: layer.seq } : {}),
+        };
+        break;
+      case 'http':
+        facts.http = layer;
+        break;
+      case 'arp':
+        facts.arp = { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
+        break;
+      case 'malformed':
+        facts.malformed = `${layer.protocol}: ${layer.reason}`;
+        break;
+      default:
+        break;
+    }
+  }
+  if (quoted && facts.icmp) facts.icmp.quoted = quoted;
+  if (ip) {
+    const { length, gso } = ipLength(ip, packet.caplen);
+    facts.ip = {
+      version: ip.type === 'ipv4' ? 4 : 6,
+      src: ip.src,
+      dst: ip.dst,
+      protocol: ip.proto,
+      ttl: ip.ttl,
+      ...(ip.type === 'ipv4' ? { id: ip.id } : {}),
+      length,
+      gso,
+      dontFragment: ip.type === 'ipv4' ? ip.dontFragment : false,
+      fragment: ip.fragment,
+      moreFragments: ip.moreFragments ?? false,
+      fragmentOffset: ip.fragmentOffset ?? 0,
+    };
+    const proto = PROTO_NAMES[ip.proto] ?? 'other';
+    const tuple: FiveTuple = { src: ip.src, dst: ip.dst, proto };
+    const ports = facts.tcp ? lastPorts(packet.layers, 'tcp') : proto === 'udp' ? udp : undefined;
+    if (ports) {
+      tuple.sport = ports.sport;
+      tuple.dport = ports.dport;
+    }
+    facts.tuple = tuple;
+  }
+  return facts;
+}
+
+function lastPorts(layers: Layer[], type: 'tcp'): { sport: number; dport: number } | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    if (layer && layer.type === type && !layer.quoted) return layer;
+  }
+  return undefined;
+}

@@ -1,0 +1,244 @@
+// The explanation of a set of captures in cluster terms: plain data, printed as it
+// is by `podpath explain --json` (documented in docs/explain.md) and read by the UI.
+import type { FiveTuple, OuterFacts } from './facts.ts';
+
+/** A capture file and where it was taken (from its name `<at>__<iface>.pcap`, when it follows that shape). */
+export interface CaptureInfo {
+  file: string;
+  /** Node or pod name. */
+  at?: string;
+  /** Interface name, or 'any' for `tcpdump -i any`. */
+  interface?: string;
+  packets: number;
+  /** Problems reading it (damage after the packets shown). */
+  errors: string[];
+}
+
+export type AddressKind = 'pod' | 'node' | 'service' | 'vtep' | 'gateway' | 'pod-subnet' | 'outside' | 'unknown';
+
+/** What one address is in the cluster. */
+export interface AddressName {
+  ip: string;
+  kind: AddressKind;
+  /** Short name used in sentences: 'pod1', 'worker-1', 'default/web:http', 'flannel.1@worker-1'. */
+  name: string;
+  /** The node that holds this address (pods, VTEPs, gateways). */
+  node?: string;
+  /** One line: "pod pod1 on worker-1 (veth6b3caf45)". */
+  description: string;
+}
+
+export interface Endpoint {
+  ip: string;
+  port?: number;
+  /** The address's name ('pod2', 'worker-1', '10.96.0.10'). */
+  name: string;
+}
+
+export type TcpState =
+  | 'syn-unanswered' // SYNs, nothing back
+  | 'refused' // SYN answered by RST
+  | 'handshake-incomplete' // SYN-ACK seen but no final ACK
+  | 'established' // handshake done, no close seen
+  | 'closed' // FIN both ways
+  | 'half-closed' // FIN one way only
+  | 'reset' // RST after the handshake
+  | 'mid-stream'; // the capture began after the handshake
+
+export interface TcpSummary {
+  state: TcpState;
+  /** Initial sequence number of the client's SYN (kept through NAT: ties hops together). */
+  isn?: number;
+  syns: number;
+  /** SYNs sent again with the same ISN (in one capture: true retransmissions). */
+  synRetransmissions: number;
+  synAck: boolean;
+  handshakeComplete: boolean;
+  bytesToServer: number;
+  bytesToClient: number;
+  finFromClient: boolean;
+  finFromServer: boolean;
+  /** Who reset the connection, when someone did. */
+  resetBy?: 'client' | 'server';
+}
+
+export interface HttpExchange {
+  /** "GET /" */
+  request: string;
+  host?: string;
+  requestFrame: number;
+  /** "200 OK", absent when no response was seen. */
+  response?: string;
+  status?: number;
+  responseFrame?: number;
+}
+
+/** One flow inside one capture (both directions). */
+export interface CaptureFlow {
+  capture: number;
+  client: FiveTupleEnd;
+  server: FiveTupleEnd;
+  proto: FiveTuple['proto'];
+  packets: number;
+  firstFrame: number;
+  lastFrame: number;
+  firstTime: number;
+  /** Frames of this flow in this capture. */
+  frames: number[];
+  /** The tunnel around it, when the capture saw it encapsulated. */
+  outer?: OuterFacts;
+  tcp?: TcpSummary;
+  http: HttpExchange[];
+  /** ICMP errors in this capture that quote this flow's packets. */
+  icmpErrors: { frame: number; text: string }[];
+}
+
+export interface FiveTupleEnd {
+  ip: string;
+  port?: number;
+}
+
+export interface ServiceMatch {
+  /** 'default/web:http' */
+  name: string;
+  clusterIP?: string;
+  port: number;
+  /** How the service was reached: its cluster IP, a NodePort, or an endpoint directly. */
+  via: 'cluster-ip' | 'node-port' | 'external-ip' | 'endpoint';
+  /** The endpoint that took the connection (seen after DNAT), when a capture shows it. */
+  endpoint?: Endpoint;
+}
+
+/** One connection, merged over every capture that saw it (before and after NAT). */
+export interface Connection {
+  id: string;
+  proto: FiveTuple['proto'];
+  client: Endpoint;
+  /** The destination the client asked for (a service VIP before DNAT, or the pod). */
+  server: Endpoint;
+  service?: ServiceMatch;
+  /** The most complete TCP view among the captures (the client side's when present). */
+  tcp?: TcpSummary;
+  http: HttpExchange[];
+  packets: number;
+  /** One sentence in cluster terms. */
+  summary: string;
+  /** The same connection as each capture saw it. */
+  views: CaptureFlow[];
+}
+
+/** A tunnel between two VTEPs, with what it carried. */
+export interface Tunnel {
+  encapsulation: OuterFacts['encapsulation'];
+  vni?: number;
+  port?: number;
+  from: Endpoint;
+  to: Endpoint;
+  /** 'flannel.1' / 'vxlan.calico' when the dumps show a device with this VNI and port. */
+  device?: string;
+  /** Whose overlay this is ('Flannel's overlay'), or why it is odd ('no device in the dumps listens on 4790'). */
+  meaning: string;
+  /** Ids of the connections carried. */
+  carries: string[];
+  packets: number;
+  captures: number[];
+  text: string;
+}
+
+/** Where a connection's first packet was seen. */
+export interface Sighting {
+  at?: string;
+  interface?: string;
+  capture: number;
+  file: string;
+  frame: number;
+  time: number;
+  packet: FiveTuple;
+  outer?: OuterFacts;
+  /** Copies of the first packet in this capture (SYN retransmissions). */
+  repeats: number;
+}
+
+export type HopCheck = 'seen' | 'missing' | 'no-capture';
+
+/** One hop of the model's path, beside what the captures show there. */
+export interface ModelHop {
+  at: string;
+  interface: string;
+  packet?: FiveTuple;
+  outer?: Omit<OuterFacts, 'encapsulation'> & { encapsulation?: string };
+  check: HopCheck;
+  /** The sighting at this hop, when there is one. */
+  frame?: number;
+  capture?: number;
+  /** What differs from the model (addresses, outer header), when seen. */
+  differences: string[];
+}
+
+export type CauseKind =
+  | 'fdb-missing'
+  | 'neighbour-missing'
+  | 'no-route'
+  | 'forward-drop'
+  | 'rejected'
+  | 'vxlan-port-mismatch'
+  | 'unknown';
+
+export interface Cause {
+  kind: CauseKind;
+  /** Node whose dumps show the cause. */
+  node: string;
+  text: string;
+  /** The dump line, when there is one to point at. */
+  source?: { file: string; line: number };
+}
+
+/** A connection's first packet followed across the captures, set beside the model. */
+export interface Journey {
+  connection: string;
+  /** What the first packet is ("SYN", "UDP", "ICMP echo"). */
+  firstPacket: string;
+  sightings: Sighting[];
+  /** The model's hops, when a path could be modelled ('trace' from the tracer, 'dumps' from podpath's own reading). */
+  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: string; reason?: string };
+  verdict: 'agrees' | 'disagrees' | 'lost' | 'no-model';
+  /** The last place the packet was seen and the first captured place it should have reached but did not. */
+  lostAfter?: { at?: string; interface?: string };
+  missingAt?: { at: string; interface: string };
+  cause?: Cause;
+  text: string[];
+}
+
+export type TroubleKind =
+  | 'syn-unanswered'
+  | 'rst'
+  | 'icmp-unreachable'
+  | 'icmp-error'
+  | 'fragment'
+  | 'oversize'
+  | 'vxlan-unknown-port'
+  | 'vxlan-unknown-vni'
+  | 'malformed';
+
+export interface Trouble {
+  kind: TroubleKind;
+  capture: number;
+  frame: number;
+  connection?: string;
+  text: string;
+}
+
+export interface Explanation {
+  captures: CaptureInfo[];
+  addresses: AddressName[];
+  connections: Connection[];
+  tunnels: Tunnel[];
+  journeys: Journey[];
+  troubles: Trouble[];
+  /** Packets that belong to no connection (ARP, …), counted by kind. */
+  other: Record<string, number>;
+  /** Warnings from the dumps (topology) and the captures. */
+  warnings: string[];
+  /** True when a journey disagrees with the model or a sign of trouble was found. */
+  faultFound: boolean;
+}
