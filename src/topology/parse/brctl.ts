@@ -1,0 +1,60 @@
+// `brctl show` (bridge-utils):
+//
+//   bridge name	bridge id		STP enabled	interfaces
+//   cni0		8000.e2b0c71e8e7a	no		veth100d66d7
+//   							veth6b3caf45
+//   docker0		8000.0242def0744f	no
+//
+// Extra ports come on continuation lines. A bridge starts at a name followed by
+// a bridge id (`PPPP.MMMMMMMMMMMM`), so the flattened form reads the same.
+import type { Bridge, Warning } from '../model.ts';
+import { type DumpSource, type ParseResult, tokenize } from './tokens.ts';
+import { UnknownTokens } from './unknown.ts';
+
+const BRIDGE_ID = /^[0-9a-f]{4}\.[0-9a-f]{12}$/i;
+const HEADER = ['bridge', 'name', 'bridge', 'id', 'STP', 'enabled', 'interfaces'];
+
+export interface BrctlBridge extends Bridge {
+  source: { file: string; line: number };
+}
+
+export function parseBrctlShow(text: string, source: DumpSource): ParseResult<BrctlBridge> {
+  const tokens = tokenize(text, source.firstLine ?? 1);
+  const warnings: Warning[] = [];
+  const unknown = new UnknownTokens(source.file, 'brctl show output', warnings);
+  const records: BrctlBridge[] = [];
+  let bridge: BrctlBridge | undefined;
+  let sawHeader = false;
+
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (HEADER.every((word, k) => tokens[i + k]?.text === word)) {
+      unknown.flush();
+      sawHeader = true;
+      i += HEADER.length - 1;
+      continue;
+    }
+    const next = tokens[i + 1]?.text ?? '';
+    if (BRIDGE_ID.test(next)) {
+      unknown.flush();
+      bridge = { name: token.text, id: next, ports: [], source: { file: source.file, line: token.line } };
+      records.push(bridge);
+      i++;
+      const stp = tokens[i + 1]?.text;
+      if (stp === 'yes' || stp === 'no') {
+        bridge.stp = stp === 'yes';
+        i++;
+      }
+      continue;
+    }
+    // A port on a new line must be indented; an unindented line ends the table.
+    if (token.lineStart && !token.indented) bridge = undefined;
+    if (bridge && /^[\w.@:-]{1,15}$/.test(token.text)) bridge.ports.push(token.text);
+    else unknown.add(token);
+  }
+  unknown.flush();
+  if (!sawHeader && records.length > 0) {
+    warnings.push({ file: source.file, line: source.firstLine ?? 1, message: 'brctl show header missing; read the rows anyway' });
+  }
+  return { records, warnings };
+}

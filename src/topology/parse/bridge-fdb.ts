@@ -1,0 +1,68 @@
+// `bridge fdb show` text output:
+//
+//   7e:46:23:43:6f:ec dev vethaabf9eb2 master cni0
+//   5a:11:99:ab:8c:22 dev flannel.1 dst 172.18.0.3 self permanent
+//   33:33:00:00:00:01 dev eth0 self permanent
+//   00:00:00:00:00:00 dev vxlan0 dst 10.0.0.2 via eth1 self permanent
+//
+// `bridge fdb show dev flannel.1` leaves `dev` out: pass it in `defaultDev`.
+// An entry starts at a MAC address.
+import type { FdbEntry, Warning } from '../model.ts';
+import { type DumpSource, type ParseResult, isMac, tokenize, toInt } from './tokens.ts';
+import { UnknownTokens } from './unknown.ts';
+
+const VALUE_KEYS = new Set(['port', 'vni', 'src_vni', 'via', 'nhid', 'used', 'updated', 'ageing', 'br']);
+const FLAGS = new Set(['extern_learn', 'offload', 'sticky', 'router', 'self', 'permanent', 'static', 'dynamic', 'master', 'local', 'locked', 'activity_notify', 'inactive']);
+
+export function parseBridgeFdb(text: string, source: DumpSource & { defaultDev?: string }): ParseResult<FdbEntry> {
+  const tokens = tokenize(text, source.firstLine ?? 1);
+  const warnings: Warning[] = [];
+  const unknown = new UnknownTokens(source.file, 'a bridge fdb entry', warnings);
+  const records: FdbEntry[] = [];
+  let entry: FdbEntry | undefined;
+
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const word = token.text;
+    const value = tokens[i + 1]?.text;
+    if (isMac(word)) {
+      unknown.flush();
+      entry = { mac: word.toLowerCase(), dev: source.defaultDev ?? '', self: false, permanent: false, source: { file: source.file, line: token.line } };
+      records.push(entry);
+      continue;
+    }
+    if (!entry) {
+      unknown.add(token);
+      continue;
+    }
+    if (word === 'dev' && value !== undefined) {
+      entry.dev = value;
+      i++;
+    } else if (word === 'dst' && value !== undefined) {
+      entry.dst = value;
+      i++;
+    } else if (word === 'vlan' && value !== undefined) {
+      const vlan = toInt(value);
+      if (vlan !== undefined) entry.vlan = vlan;
+      i++;
+    } else if (word === 'master' && value !== undefined && !FLAGS.has(value) && !isMac(value)) {
+      entry.master = value;
+      i++;
+    } else if (word === 'state' && value !== undefined) {
+      entry.state = value;
+      i++;
+    } else if (VALUE_KEYS.has(word) && value !== undefined) i++;
+    else if (FLAGS.has(word)) {
+      if (word === 'self') entry.self = true;
+      if (word === 'permanent' || word === 'static') {
+        entry.permanent = true;
+        entry.state = word;
+      }
+    } else unknown.add(token);
+  }
+  unknown.flush();
+  for (const record of records) {
+    if (record.dev === '') warnings.push({ file: source.file, line: record.source.line, message: `fdb entry ${record.mac} has no device` });
+  }
+  return { records: records.filter((r) => r.dev !== ''), warnings };
+}

@@ -1,0 +1,146 @@
+// `ip route` / `ip route show table all` / `ip -6 route` text output.
+//
+//   default via 10.74.107.154 dev eth0 proto static
+//   192.168.2.0/24 via 192.168.2.0 dev flannel.1 onlink
+//   blackhole 192.168.226.64/26 proto bird
+//   local 10.0.0.5 dev eth0 table local proto kernel scope host src 10.0.0.5
+//   10.1.0.0/16 proto bird metric 20
+//   	nexthop via 172.18.0.4 dev eth0 weight 1
+//   	nexthop via 172.18.0.5 dev eth0 weight 1
+//
+// A route starts with an optional type and its destination; the rest are
+// `key value` pairs or lone flags. Flattened dumps are split where a new
+// destination appears where a key was expected.
+import type { NextHop, Route, RouteType, Warning } from '../model.ts';
+import { type DumpSource, type ParseResult, familyOf, isPrefix, toCidr, tokenize, toInt } from './tokens.ts';
+import { UnknownTokens } from './unknown.ts';
+
+const TYPES = new Set<RouteType>(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'multicast', 'anycast']);
+
+/** Keys followed by one value. */
+const VALUE_KEYS = new Set([
+  'via', 'dev', 'src', 'proto', 'scope', 'metric', 'table', 'mtu', 'advmss', 'weight', 'expires', 'pref', 'realm',
+  'realms', 'rtt', 'rttvar', 'rto_min', 'cwnd', 'initcwnd', 'initrwnd', 'hoplimit', 'features', 'quickack', 'tos',
+  'dsfield', 'from', 'nhid', 'uid', 'error', 'congctl', 'fastopen_no_cookie', 'ttl-propagate', 'encap', 'ssthresh',
+  'reordering', 'window', 'lock', 'vrf', 'as',
+]);
+
+/** Flags that stand alone. */
+const FLAG_WORDS = new Set([
+  'onlink', 'linkdown', 'dead', 'pervasive', 'offload', 'trap', 'rt_offload', 'rt_trap', 'rt_offload_failed',
+  'notify', 'cache', 'unresolved',
+]);
+
+export function parseIpRoute(text: string, source: DumpSource): ParseResult<Route> {
+  const tokens = tokenize(text, source.firstLine ?? 1);
+  const warnings: Warning[] = [];
+  const unknown = new UnknownTokens(source.file, 'a route', warnings);
+  const records: Route[] = [];
+  let route: Route | undefined;
+  let hop: NextHop | undefined;
+
+  const startsRoute = (i: number): number => {
+    // Returns how many tokens the route's start takes (type + destination), or 0.
+    const word = tokens[i]?.text ?? '';
+    if (word === 'default' || isPrefix(word)) return 1;
+    const dst = tokens[i + 1]?.text ?? '';
+    if (TYPES.has(word as RouteType) && (dst === 'default' || isPrefix(dst))) return 2;
+    return 0;
+  };
+
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const word = token.text;
+    const value = tokens[i + 1]?.text;
+    const start = startsRoute(i);
+    if (start > 0) {
+      unknown.flush();
+      const type = start === 2 ? (word as RouteType) : 'unicast';
+      const dstWord = start === 2 ? value! : word;
+      const dst = dstWord === 'default' ? 'default' : toCidr(dstWord);
+      route = {
+        table: type === 'local' || type === 'broadcast' ? 'local' : 'main',
+        type,
+        dst,
+        family: dst === 'default' ? 4 : familyOf(dst),
+        onlink: false,
+        source: { file: source.file, line: token.line },
+      };
+      records.push(route);
+      hop = undefined;
+      i += start - 1;
+      continue;
+    }
+    if (!route) {
+      unknown.add(token);
+      continue;
+    }
+    if (word === 'nexthop') {
+      hop = { onlink: false };
+      (route.nexthops ??= []).push(hop);
+      continue;
+    }
+    if (FLAG_WORDS.has(word)) {
+      if (word === 'onlink') {
+        if (hop) hop.onlink = true;
+        else route.onlink = true;
+      } else if (word === 'linkdown') route.linkdown = true;
+      continue;
+    }
+    if (VALUE_KEYS.has(word) && value !== undefined) {
+      i++;
+      let val = value;
+      // `via inet6 fe80::1` names the family before the gateway.
+      if (word === 'via' && (val === 'inet' || val === 'inet6') && tokens[i + 1]) val = tokens[++i]!.text;
+      if (word === 'lock' || (word === 'mtu' && val === 'lock')) {
+        if (word === 'mtu') i++;
+        continue;
+      }
+      applyKey(route, hop, word, val);
+      continue;
+    }
+    unknown.add(token);
+  }
+  unknown.flush();
+  for (const r of records) {
+    if (r.dst === 'default' && r.via?.includes(':')) r.family = 6;
+  }
+  return { records, warnings };
+}
+
+function applyKey(route: Route, hop: NextHop | undefined, key: string, value: string): void {
+  if (hop) {
+    if (key === 'via') hop.via = value;
+    else if (key === 'dev') hop.dev = value;
+    else if (key === 'weight') {
+      const weight = toInt(value);
+      if (weight !== undefined) hop.weight = weight;
+    }
+    return;
+  }
+  switch (key) {
+    case 'via':
+      route.via = value;
+      break;
+    case 'dev':
+      route.dev = value;
+      break;
+    case 'src':
+      route.src = value;
+      break;
+    case 'proto':
+      route.proto = value;
+      break;
+    case 'scope':
+      route.scope = value;
+      break;
+    case 'table':
+      route.table = value;
+      break;
+    case 'metric': {
+      const metric = toInt(value);
+      if (metric !== undefined) route.metric = metric;
+      break;
+    }
+  }
+}
