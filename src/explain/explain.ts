@@ -1,0 +1,138 @@
+// The explainer's entry point for callers that already hold decoded packets (the
+// UI, tests): captures + Topology → Explanation. Reading files is in files.ts.
+//
+//   packets ─ facts.ts ─► flows.ts (per capture) ─► connections.ts (across captures, NAT)
+//                                                   ├► tunnels.ts, trouble.ts
+//                                                   └► journey.ts (+ tracer) ─► diagnose.ts
+import { basename } from 'node:path';
+import type { DecodedPacket } from '../decode/types.ts';
+import type { Topology } from '../topology/model.ts';
+import { mergeConnections } from './connections.ts';
+import { type PacketFacts, packetFacts } from './facts.ts';
+import { type FlowWithPackets, groupCapture } from './flows.ts';
+import { buildJourney, type TraceFunction } from './journey.ts';
+import type { CaptureInfo, Explanation } from './model.ts';
+import { AddressBook } from './names.ts';
+import { findTroubles } from './trouble.ts';
+import { explainTunnels } from './tunnels.ts';
+
+/** Signs of trouble that make `podpath explain` exit 1 (a fragment or an RST after data is not by itself a fault). */
+const FAULT_KINDS = new Set(['syn-unanswered', 'icmp-unreachable', 'icmp-error', 'vxlan-unknown-port', 'vxlan-unknown-vni', 'oversize']);
+
+export interface CaptureData {
+  file: string;
+  /** Where it was taken; defaults to what the file name says (`<at>__<iface>.pcap`). */
+  at?: string;
+  interface?: string;
+  packets: Iterable<DecodedPacket>;
+  /** Errors met while reading (the packets before the damage are still explained). */
+  errors?: string[];
+}
+
+export interface ExplainOptions {
+  /** Models each connection's path (the tracer); without it the journey is set beside the dumps alone. */
+  trace?: TraceFunction;
+}
+
+/** An empty topology: explaining captures without any dumps names nothing but still groups and checks. */
+export function emptyTopology(): Topology {
+  return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
+}
+
+/** `<at>__<iface>.pcap` (the lab's naming, and what `podpath collect` writes): where the capture was taken. */
+export function captureLocation(file: string): { at?: string; interface?: string } {
+  const name = basename(file).replace(/\.(pcapng|pcap|cap)$/i, '');
+  const match = /^(.+?)__(.+)$/.exec(name);
+  return match ? { at: match[1]!, interface: match[2]! } : {};
+}
+
+export async function explainCaptures(captures: CaptureData[], topology: Topology = emptyTopology(), options: ExplainOptions = {}): Promise<Explanation> {
+  const names = new AddressBook(topology);
+  const infos: CaptureInfo[] = [];
+  const allPackets: PacketFacts[] = [];
+  const allFlows: FlowWithPackets[] = [];
+  const icmpErrors: PacketFacts[] = [];
+  const other: Record<string, number> = {};
+  captures.forEach((capture, index) => {
+    const where = captureLocation(capture.file);
+    const at = capture.at ?? where.at;
+    const iface = capture.interface ?? where.interface;
+    const facts: PacketFacts[] = [];
+    for (const packet of capture.packets) facts.push(packetFacts(packet, index));
+    const info: CaptureInfo = { file: capture.file, packets: facts.length, errors: capture.errors ?? [] };
+    if (at !== undefined) info.at = at;
+    if (iface !== undefined) info.interface = iface;
+    infos.push(info);
+    allPackets.push(...facts);
+    const grouping = groupCapture(index, facts);
+    allFlows.push(...grouping.flows);
+    icmpErrors.push(...grouping.icmpErrors);
+    for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
+  });
+
+  const connections = mergeConnections(allFlows, topology, names);
+  // Quoted packets of ICMP errors belong to the flow they quote, in the capture that carries the error.
+  for (const p of icmpErrors) {
+    const q = p.icmp?.quoted;
+    if (!q) continue;
+    for (const { flows } of connections) {
+      for (const { flow } of flows) {
+        if (flow.client.ip === q.src && flow.client.port === q.sport && flow.server.ip === q.dst && flow.server.port === q.dport) {
+          flow.icmpErrors.push({ frame: p.frame, text: `frame ${p.frame} of ${infos[p.capture]?.file ?? '?'}` });
+        }
+      }
+    }
+  }
+  const owner = new Map<string, string>();
+  for (const { connection, flows } of connections) {
+    for (const { packets } of flows) for (const p of packets) owner.set(`${p.capture}/${p.frame}`, connection.id);
+  }
+  const carried = (id: string): string => {
+    const c = connections.find((x) => x.connection.id === id)?.connection;
+    if (!c) return '';
+    const server = c.service?.endpoint ?? c.server;
+    return `${c.client.name} → ${server.name}${server.port !== undefined ? `:${server.port}` : ''}`;
+  };
+  const { tunnels, troubles: tunnelTroubles } = explainTunnels(allPackets, topology, names, (capture, frame) => owner.get(`${capture}/${frame}`), carried);
+  const troubles = [...findTroubles(infos, allPackets, icmpErrors, connections, topology, names), ...tunnelTroubles];
+  for (const p of allPackets) {
+    if (p.malformed) {
+      troubles.push({ kind: 'malformed', capture: p.capture, frame: p.frame, text: `frame ${p.frame}: ${p.malformed}` });
+    }
+  }
+  const journeyContext = { topology, names, captures: infos, ...(options.trace ? { trace: options.trace } : {}) };
+  const journeys = [];
+  for (const cw of connections) {
+    journeys.push(await buildJourney(cw, journeyContext));
+  }
+  // Name every address the captures show (inner and outer), so the list is complete.
+  for (const p of allPackets) {
+    if (p.outer) {
+      names.name(p.outer.src);
+      names.name(p.outer.dst);
+    }
+    if (p.tuple) {
+      names.name(p.tuple.src);
+      names.name(p.tuple.dst);
+    }
+  }
+  const warnings = [
+    ...topology.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`),
+    ...infos.flatMap((i) => i.errors.map((e) => `${i.file}: ${e}`)),
+  ];
+  const faultFound =
+    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'disagrees') ||
+    troubles.some((t) => FAULT_KINDS.has(t.kind)) ||
+    connections.some((c) => c.connection.tcp?.state === 'refused');
+  return {
+    captures: infos,
+    addresses: names.all(),
+    connections: connections.map((c) => c.connection),
+    tunnels,
+    journeys,
+    troubles,
+    other,
+    warnings,
+    faultFound,
+  };
+}

@@ -1,0 +1,306 @@
+// Lines up the captures of one connection's first packet as hops of one journey
+// (the same SYN seen at pod eth0, veth, cni0, flannel.1, eth0 on both nodes is one
+// packet travelling, not retransmissions), and sets them beside the model: the
+// tracer's path when one is given, else the captured interfaces that lie on the
+// path between the client's node and the endpoint's node in kernel order. Where
+// the packet stops being seen, the dumps of the node it was last seen on name
+// the likely cause (diagnose.ts).
+import type { ClusterNode, Topology } from '../topology/model.ts';
+import type { TracePath, TraceResult } from '../trace/model.ts';
+import type { ConnectionWithFlows } from './connections.ts';
+import { checkForward, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
+import type { FiveTuple, PacketFacts } from './facts.ts';
+import type { CaptureInfo, Cause, Journey, ModelHop, Sighting } from './model.ts';
+import type { AddressBook } from './names.ts';
+
+export interface TraceRequest {
+  /** Pod name, node name or address of the client. */
+  from: string;
+  /** 'ip:port/proto' the client asked for. */
+  to: string;
+}
+
+export type TraceFunction = (topology: Topology, request: TraceRequest) => TraceResult | undefined | Promise<TraceResult | undefined>;
+
+export interface JourneyContext {
+  topology: Topology;
+  names: AddressBook;
+  captures: CaptureInfo[];
+  trace?: TraceFunction;
+}
+
+function isPureSyn(p: PacketFacts): boolean {
+  return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;
+}
+
+/** The first packet of the connection in each capture that saw it, with how often it was sent there. */
+function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sightings: Sighting[]; firstPacket: string } {
+  const isn = cw.connection.tcp?.isn;
+  const sightings: Sighting[] = [];
+  let firstPacket = cw.connection.proto.toUpperCase();
+  for (const { flow, packets } of cw.flows) {
+    let matches: PacketFacts[];
+    if (isn !== undefined) {
+      matches = packets.filter((p) => isPureSyn(p) && p.tcp!.seq === isn);
+      firstPacket = 'SYN';
+    } else {
+      const first = packets.find((p) => p.tuple?.src === flow.client.ip && p.tuple?.sport === flow.client.port) ?? packets[0];
+      matches = first ? [first] : [];
+      if (first?.icmp) firstPacket = 'ICMP';
+      else if (first?.tcp) firstPacket = 'first TCP packet seen';
+    }
+    const p = matches[0];
+    if (!p?.tuple) continue;
+    const info = captures[p.capture];
+    const s: Sighting = {
+      capture: p.capture,
+      file: info?.file ?? '',
+      frame: p.frame,
+      time: p.time,
+      packet: p.tuple,
+      repeats: matches.length - 1,
+    };
+    if (info?.at) s.at = info.at;
+    if (info?.interface) s.interface = info.interface;
+    if (p.outer) s.outer = p.outer;
+    sightings.push(s);
+  }
+  return { sightings, firstPacket };
+}
+
+interface PathEnds {
+  clientPod?: string;
+  clientNode?: string;
+  serverPod?: string;
+  serverNode?: string;
+}
+
+function nodeNamed(topology: Topology, name: string | undefined): ClusterNode | undefined {
+  return name === undefined ? undefined : topology.nodes.find((n) => n.name === name);
+}
+
+function nodeOfLocation(topology: Topology, at: string | undefined): ClusterNode | undefined {
+  if (at === undefined) return undefined;
+  const node = nodeNamed(topology, at);
+  if (node) return node;
+  const pod = topology.pods.find((p) => p.name === at);
+  return nodeNamed(topology, pod?.node);
+}
+
+/**
+ * Kernel order of the captured points on a path, for one side: pod eth0, host veth,
+ * bridge, VXLAN device, underlay; then the reverse on the receiving node.
+ * Undefined when the location is not on this connection's path.
+ */
+function rank(topology: Topology, ends: PathEnds, at: string, iface: string): number | undefined {
+  if (iface === 'any') return undefined;
+  if (ends.clientPod && at === ends.clientPod) return 0;
+  if (ends.serverPod && at === ends.serverPod) return 100;
+  const node = nodeNamed(topology, at);
+  if (!node) return undefined;
+  const intf = node.netns.interfaces.find((i) => i.name === iface);
+  const clientPod = topology.pods.find((p) => p.name === ends.clientPod);
+  const serverPod = topology.pods.find((p) => p.name === ends.serverPod);
+  const onClientNode = node.name === ends.clientNode;
+  const onServerNode = node.name === ends.serverNode;
+  const sameNode = onClientNode && onServerNode;
+  if (clientPod?.hostInterface === iface && onClientNode) return 11;
+  if (serverPod?.hostInterface === iface && onServerNode) return 98;
+  const bridgeOf = (pod: typeof clientPod): string | undefined =>
+    pod?.hostInterface ? node.netns.interfaces.find((i) => i.name === pod.hostInterface)?.master : undefined;
+  const isUnderlay = !!intf && intf.addresses.some((a) => node.addresses.includes(a.address));
+  const isOverlay = !!intf && (intf.kind === 'vxlan' || !!intf.vxlan || intf.kind === 'ipip');
+  if (onClientNode && bridgeOf(clientPod) === iface) return 12;
+  if (onServerNode && bridgeOf(serverPod) === iface) return sameNode ? 13 : 97;
+  if (sameNode) return undefined; // no overlay or underlay between two pods of one node
+  if (onClientNode && isOverlay) return 13;
+  if (onClientNode && isUnderlay) return 14;
+  if (onServerNode && isUnderlay) return 95;
+  if (onServerNode && isOverlay) return 96;
+  return undefined;
+}
+
+function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: AddressBook): PathEnds {
+  const ends: PathEnds = {};
+  const client = names.name(cw.connection.client.ip);
+  if (client.kind === 'pod') ends.clientPod = client.name;
+  if (client.node) ends.clientNode = client.node;
+  // The server after DNAT: the endpoint the service chose, as the latest capture shows it.
+  const last = [...sightings].reverse().find((s) => s.packet.dst !== cw.connection.server.ip) ?? sightings[sightings.length - 1];
+  const serverIp = cw.connection.service?.endpoint?.ip ?? last?.packet.dst ?? cw.connection.server.ip;
+  const server = names.name(serverIp);
+  if (server.kind === 'pod') ends.serverPod = server.name;
+  if (server.node) ends.serverNode = server.node;
+  return ends;
+}
+
+function sortSightings(sightings: Sighting[], topology: Topology, ends: PathEnds): void {
+  const r = (s: Sighting): number => (s.at && s.interface ? (rank(topology, ends, s.at, s.interface) ?? 50) : 50);
+  sightings.sort((a, b) => a.time - b.time || r(a) - r(b) || a.capture - b.capture);
+}
+
+function tupleText(t: FiveTuple): string {
+  const s = t.sport === undefined ? t.src : `${t.src}:${t.sport}`;
+  const d = t.dport === undefined ? t.dst : `${t.dst}:${t.dport}`;
+  return `${s} → ${d}`;
+}
+
+function modelFromDumps(ctx: JourneyContext, ends: PathEnds, sightings: Sighting[]): ModelHop[] {
+  const hops: { hop: ModelHop; rank: number }[] = [];
+  ctx.captures.forEach((c, index) => {
+    if (!c.at || !c.interface) return;
+    const r = rank(ctx.topology, ends, c.at, c.interface);
+    if (r === undefined) return;
+    const seen = sightings.find((s) => s.capture === index);
+    const hop: ModelHop = { at: c.at, interface: c.interface, check: seen ? 'seen' : 'missing', differences: [] };
+    if (seen) {
+      hop.frame = seen.frame;
+      hop.capture = index;
+    }
+    hops.push({ hop, rank: r });
+  });
+  hops.sort((a, b) => a.rank - b.rank);
+  return hops.map((h) => h.hop);
+}
+
+function modelFromTrace(ctx: JourneyContext, path: TracePath, sightings: Sighting[]): ModelHop[] {
+  return path.hops.map((h) => {
+    const captureIndex = ctx.captures.findIndex((c) => c.at === h.at && c.interface === h.interface);
+    const seen = sightings.find((s) => s.at === h.at && s.interface === h.interface);
+    const hop: ModelHop = {
+      at: h.at,
+      interface: h.interface,
+      packet: { src: h.packet.src, dst: h.packet.dst, proto: h.packet.proto === 'sctp' ? 'other' : h.packet.proto, ...(h.packet.sport !== undefined ? { sport: h.packet.sport } : {}), ...(h.packet.dport !== undefined ? { dport: h.packet.dport } : {}) },
+      check: seen ? 'seen' : captureIndex >= 0 ? 'missing' : 'no-capture',
+      differences: [],
+    };
+    if (h.outer) hop.outer = { ...h.outer };
+    if (seen) {
+      hop.frame = seen.frame;
+      hop.capture = seen.capture;
+      const want = h.packet;
+      const got = seen.packet;
+      // Source ports after MASQUERADE --random-fully are the kernel's choice: only addresses and the destination port are compared.
+      if (want.src !== got.src) hop.differences.push(`source ${got.src}, model ${want.src}`);
+      if (want.dst !== got.dst) hop.differences.push(`destination ${got.dst}, model ${want.dst}`);
+      if (want.dport !== undefined && want.dport !== got.dport) hop.differences.push(`destination port ${got.dport ?? '-'}, model ${want.dport}`);
+      if (h.outer && !seen.outer) hop.differences.push(`seen without the ${h.outer.encapsulation} header the model puts on it`);
+      if (!h.outer && seen.outer) hop.differences.push(`seen encapsulated (${seen.outer.src} → ${seen.outer.dst}), the model has no tunnel here`);
+      if (h.outer && seen.outer) {
+        if (h.outer.src !== seen.outer.src || h.outer.dst !== seen.outer.dst) hop.differences.push(`outer ${seen.outer.src} → ${seen.outer.dst}, model ${h.outer.src} → ${h.outer.dst}`);
+        if (h.outer.vni !== undefined && h.outer.vni !== seen.outer.vni) hop.differences.push(`VNI ${seen.outer.vni ?? '-'}, model ${h.outer.vni}`);
+        if (h.outer.dport !== undefined && h.outer.dport !== seen.outer.dport) hop.differences.push(`UDP port ${seen.outer.dport ?? '-'}, model ${h.outer.dport}`);
+      }
+    }
+    return hop;
+  });
+}
+
+function choosePath(result: TraceResult, sightings: Sighting[]): TracePath | undefined {
+  const dsts = new Set(sightings.map((s) => `${s.packet.dst}:${s.packet.dport ?? ''}`));
+  return result.paths.find((p) => p.endpoint !== undefined && dsts.has(p.endpoint)) ?? (result.paths.length === 1 ? result.paths[0] : undefined) ?? result.paths[0];
+}
+
+/** The likely cause on the node where the packet was last seen, checked in the kernel's order. */
+function diagnose(ctx: JourneyContext, last: Sighting, missing: ModelHop | undefined): Cause | undefined {
+  const topology = ctx.topology;
+  const node = nodeOfLocation(topology, last.at);
+  if (!node) return undefined;
+  const packet = last.packet;
+  const lastIsPod = !nodeNamed(topology, last.at ?? '');
+  const intf = node.netns.interfaces.find((i) => i.name === last.interface);
+  const lastIsOverlay = !!intf && (intf.kind === 'vxlan' || !!intf.vxlan);
+  const lastIsUnderlay = !!intf && intf.addresses.some((a) => node.addresses.includes(a.address));
+  // Arrived on the underlay of the receiving node, never decapsulated.
+  if (lastIsUnderlay && last.outer && node.addresses.includes(last.outer.dst)) {
+    const receiver = checkReceiver(topology, node, last.outer);
+    if (receiver) return receiver;
+  }
+  if (lastIsOverlay) {
+    // Seen on the VXLAN device: routing and FORWARD let it through; the driver's lookups did not.
+    return checkOverlay(topology, node, packet.dst) ?? undefined;
+  }
+  if (!lastIsUnderlay || !last.outer) {
+    const inInterface = lastIsPod ? topology.pods.find((p) => p.name === last.at)?.hostInterface : last.interface;
+    const bridged = node.netns.interfaces.find((i) => i.name === inInterface)?.master;
+    return (
+      checkRoute(topology, node, packet.dst) ??
+      checkForward(topology, node, packet, bridged ?? inInterface) ??
+      (missing && !lastIsUnderlay ? checkOverlay(topology, node, packet.dst) : undefined) ??
+      unexplained(node, packet)
+    );
+  }
+  return unexplained(node, packet);
+}
+
+function unexplained(node: ClusterNode, packet: FiveTuple): Cause | undefined {
+  const route = lookupRoute(node, packet.dst);
+  return route ? undefined : { kind: 'unknown', node: node.name, text: `${node.name}'s dumps show no reason` };
+}
+
+export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext): Promise<Journey> {
+  const { topology, names } = ctx;
+  const { sightings, firstPacket } = sightingsOf(cw, ctx.captures);
+  const ends = endsOf(cw, sightings, names);
+  sortSightings(sightings, topology, ends);
+  const journey: Journey = { connection: cw.connection.id, firstPacket, sightings, verdict: 'no-model', text: [] };
+  if (topology.nodes.length === 0 || sightings.length === 0) return journey;
+
+  let traced: TraceResult | undefined;
+  if (ctx.trace) {
+    const from = ends.clientPod ?? ends.clientNode ?? cw.connection.client.ip;
+    const s = cw.connection.server;
+    try {
+      traced = await ctx.trace(topology, { from, to: `${s.ip}${s.port !== undefined ? `:${s.port}` : ''}/${cw.connection.proto}` });
+    } catch (error) {
+      journey.text.push(`the tracer could not model this connection: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const path = traced ? choosePath(traced, sightings) : undefined;
+  const hops = path ? modelFromTrace(ctx, path, sightings) : modelFromDumps(ctx, ends, sightings);
+  if (hops.length === 0) return journey;
+  journey.model = { source: path ? 'trace' : 'dumps', hops };
+  if (path) {
+    journey.model.disposition = path.disposition;
+    journey.model.reason = path.reason;
+  }
+  const seenIdx = hops.map((h, i) => (h.check === 'seen' ? i : -1)).filter((i) => i >= 0);
+  const lastSeenIdx = seenIdx.length > 0 ? seenIdx[seenIdx.length - 1]! : -1;
+  const skipped = hops.filter((h, i) => h.check === 'missing' && i < lastSeenIdx);
+  const missingAfter = hops.find((h, i) => h.check === 'missing' && i > lastSeenIdx);
+  const differing = hops.filter((h) => h.differences.length > 0);
+  const lastSighting = sightings[sightings.length - 1]!;
+
+  if (missingAfter) {
+    journey.verdict = 'lost';
+    journey.lostAfter = { ...(lastSighting.at ? { at: lastSighting.at } : {}), ...(lastSighting.interface ? { interface: lastSighting.interface } : {}) };
+    journey.missingAt = { at: missingAfter.at, interface: missingAfter.interface };
+  } else if (skipped.length > 0 || differing.length > 0) {
+    journey.verdict = 'disagrees';
+  } else if (path && path.disposition !== 'delivered' && lastSeenIdx === hops.length - 1) {
+    journey.verdict = 'disagrees';
+    journey.text.push(`the model ends ${path.disposition} (${path.reason}) but the captures show the packet reach ${hops[hops.length - 1]!.at} ${hops[hops.length - 1]!.interface}`);
+  } else {
+    journey.verdict = 'agrees';
+  }
+  const where = (at: string | undefined, iface: string | undefined): string => `${at ?? '?'} ${iface ?? '?'}`;
+  if (journey.verdict === 'agrees') {
+    journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace' : 'dumps'} predict, in order`);
+  }
+  for (const h of skipped) journey.text.push(`the ${firstPacket} was never seen on ${where(h.at, h.interface)}, although it was seen further on: it took another way than the model's`);
+  for (const h of differing) journey.text.push(`at ${where(h.at, h.interface)}: ${h.differences.join('; ')}`);
+  if (journey.verdict === 'lost' && journey.missingAt) {
+    journey.text.push(`the ${firstPacket} was last seen on ${where(lastSighting.at, lastSighting.interface)} (${tupleText(lastSighting.packet)}) and never on ${where(journey.missingAt.at, journey.missingAt.interface)}`);
+  }
+  if (journey.verdict === 'lost' || journey.verdict === 'disagrees') {
+    const cause = diagnose(ctx, lastSighting, missingAfter ?? skipped[0]);
+    if (cause) {
+      journey.cause = cause;
+      journey.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);
+    } else if (path && path.disposition !== 'delivered') {
+      journey.cause = { kind: 'unknown', node: lastSighting.at ?? '?', text: path.reason };
+      journey.text.push(`the trace says: ${path.reason}`);
+    }
+  }
+  return journey;
+}

@@ -1,0 +1,119 @@
+// Signs of trouble people look for in a capture: SYNs nobody answers, resets, ICMP
+// errors (with the packet they quote), fragments, and packets bigger than the
+// overlay's MTU (VXLAN adds 50 bytes, so flannel.1 and vxlan.calico run at 1450 on a
+// 1500-byte underlay; a bigger inner packet must be fragmented or dropped).
+import type { Topology } from '../topology/model.ts';
+import type { ConnectionWithFlows } from './connections.ts';
+import type { PacketFacts } from './facts.ts';
+import type { CaptureInfo, Trouble } from './model.ts';
+import type { AddressBook } from './names.ts';
+
+/** The MTU of a VXLAN device when the dumps do not say: 1500-byte underlay minus 50 bytes of headers. */
+export const DEFAULT_VXLAN_MTU = 1450;
+
+const UNREACHABLE_CODES: Record<number, string> = {
+  0: 'net unreachable',
+  1: 'host unreachable',
+  2: 'protocol unreachable',
+  3: 'port unreachable',
+  4: 'fragmentation needed',
+  9: 'net prohibited',
+  10: 'host prohibited',
+  13: 'administratively prohibited',
+};
+
+export function icmpErrorText(p: PacketFacts): string {
+  const icmp = p.icmp!;
+  if (icmp.version === 4) {
+    if (icmp.type === 3) return `ICMP ${UNREACHABLE_CODES[icmp.code] ?? `unreachable (code ${icmp.code})`}`;
+    if (icmp.type === 11) return 'ICMP time exceeded';
+    return `ICMP type ${icmp.type} code ${icmp.code}`;
+  }
+  if (icmp.type === 1) return `ICMPv6 destination unreachable (code ${icmp.code})`;
+  if (icmp.type === 2) return 'ICMPv6 packet too big';
+  if (icmp.type === 3) return 'ICMPv6 time exceeded';
+  return `ICMPv6 type ${icmp.type} code ${icmp.code}`;
+}
+
+function vxlanMtu(topology: Topology, device: string | undefined): number {
+  for (const node of topology.nodes) {
+    for (const intf of node.netns.interfaces) {
+      if (intf.vxlan && (device === undefined || intf.name === device) && intf.mtu) return intf.mtu;
+    }
+  }
+  return DEFAULT_VXLAN_MTU;
+}
+
+function isVxlanDevice(topology: Topology, name: string | undefined): boolean {
+  if (!name) return false;
+  if (topology.vteps.some((v) => v.device === name)) return true;
+  return name.startsWith('flannel.') || name === 'vxlan.calico';
+}
+
+export function findTroubles(
+  captures: CaptureInfo[],
+  packets: PacketFacts[],
+  icmpErrors: PacketFacts[],
+  connections: ConnectionWithFlows[],
+  topology: Topology,
+  names: AddressBook,
+): Trouble[] {
+  const troubles: Trouble[] = [];
+  for (const { connection, flows } of connections) {
+    const tcp = connection.tcp;
+    const first = flows[0]!;
+    if (tcp && tcp.state === 'syn-unanswered') {
+      troubles.push({
+        kind: 'syn-unanswered',
+        capture: first.flow.capture,
+        frame: first.flow.firstFrame,
+        connection: connection.id,
+        text: `${connection.id}: SYN sent ${tcp.syns} time${tcp.syns === 1 ? '' : 's'}${tcp.synRetransmissions > 0 ? ` (${tcp.synRetransmissions} retransmission${tcp.synRetransmissions === 1 ? '' : 's'})` : ''} and never answered`,
+      });
+    }
+    const rst = flows.flatMap((f) => f.packets.filter((p) => p.tcp?.flags.rst).map((p) => ({ p, flow: f.flow })))[0];
+    if (rst) {
+      const by = rst.p.tuple?.src === rst.flow.client.ip ? 'the client' : 'the server';
+      troubles.push({
+        kind: 'rst',
+        capture: rst.p.capture,
+        frame: rst.p.frame,
+        connection: connection.id,
+        text: `${connection.id}: RST from ${by} (${names.short(rst.p.tuple?.src ?? '?')}) ${tcp && !tcp.handshakeComplete ? 'in answer to the SYN: nothing listens there or a rule rejects it' : 'after the handshake'}`,
+      });
+    }
+  }
+  for (const p of icmpErrors) {
+    const q = p.icmp?.quoted;
+    const quoted = q ? `${q.src}${q.sport !== undefined ? `:${q.sport}` : ''} → ${q.dst}${q.dport !== undefined ? `:${q.dport}` : ''} ${q.proto.toUpperCase()}` : 'no quoted packet';
+    const match = q ? connections.find(({ flows }) => flows.some(({ flow: f }) => f.client.ip === q.src && f.client.port === q.sport && f.server.ip === q.dst && f.server.port === q.dport)) : undefined;
+    const from = p.tuple?.src ?? '?';
+    const trouble: Trouble = {
+      kind: p.icmp?.type === 3 || p.icmp?.type === 1 ? 'icmp-unreachable' : 'icmp-error',
+      capture: p.capture,
+      frame: p.frame,
+      text: `${icmpErrorText(p)} from ${names.short(from)}${names.short(from) === from ? '' : ` (${from})`}, quoting ${quoted}${match ? ` (${match.connection.id})` : ''}`,
+    };
+    if (match) trouble.connection = match.connection.id;
+    troubles.push(trouble);
+  }
+  for (const p of packets) {
+    const capture = captures[p.capture];
+    if (p.ip?.fragment) {
+      troubles.push({ kind: 'fragment', capture: p.capture, frame: p.frame, text: `IP fragment ${p.ip.src} → ${p.ip.dst} (offset ${p.ip.fragmentOffset}, ${p.ip.moreFragments ? 'more follow' : 'last'})` });
+    }
+    if (!p.ip || p.ip.gso) continue; // GSO/GRO super-packets are cut to size later by the stack
+    const onOverlay = p.outer?.encapsulation === 'vxlan' || isVxlanDevice(topology, capture?.interface);
+    if (!onOverlay) continue;
+    const mtu = vxlanMtu(topology, isVxlanDevice(topology, capture?.interface) ? capture?.interface : undefined);
+    if (p.ip.length > mtu) {
+      troubles.push({
+        kind: 'oversize',
+        capture: p.capture,
+        frame: p.frame,
+        text: `${p.ip.src} → ${p.ip.dst}: ${p.ip.length}-byte IP packet inside the overlay, above its MTU of ${mtu}${p.ip.dontFragment ? ' with DF set: the sender should get ICMP fragmentation needed' : ''}`,
+      });
+    }
+  }
+  return troubles;
+}

@@ -1,0 +1,116 @@
+// Explains the tunnels in the captures: which VTEPs, which port and VNI, whose overlay
+// it is according to the dumps (a VXLAN device with that VNI and port), and what it
+// carries. A tunnel on a port or VNI that no device in the dumps listens on is a sign
+// of trouble: the receiving kernel drops such packets (no socket on that port) or
+// the vxlan driver finds no device for the VNI.
+import type { Topology, Vtep } from '../topology/model.ts';
+import type { PacketFacts } from './facts.ts';
+import type { Endpoint, Trouble, Tunnel } from './model.ts';
+import type { AddressBook } from './names.ts';
+
+const WELL_KNOWN: Record<number, string> = {
+  8472: "the Linux kernel's default VXLAN port, the one Flannel's flannel.1 uses",
+  4789: "the IANA VXLAN port, the one Calico's vxlan.calico uses",
+  6081: 'the Geneve port',
+};
+
+function overlayName(topology: Topology, vtep: Vtep): string {
+  const plugin = topology.cni.plugin;
+  if (plugin === 'flannel' || vtep.device.startsWith('flannel')) return `Flannel's overlay (${vtep.device})`;
+  if (plugin === 'calico' || vtep.device.includes('calico')) return `Calico's VXLAN overlay (${vtep.device})`;
+  return `the overlay of ${vtep.device}`;
+}
+
+function ep(names: AddressBook, ip: string): Endpoint {
+  return { ip, name: names.short(ip) };
+}
+
+/** `connectionOf(capture, frame)` names the connection a packet belongs to. */
+export function explainTunnels(
+  packets: PacketFacts[],
+  topology: Topology,
+  names: AddressBook,
+  connectionOf: (capture: number, frame: number) => string | undefined,
+  connectionText: (id: string) => string,
+): { tunnels: Tunnel[]; troubles: Trouble[] } {
+  const byKey = new Map<string, { tunnel: Tunnel; first: PacketFacts }>();
+  for (const p of packets) {
+    const outer = p.outer;
+    if (!outer) continue;
+    // The receiver's port: the UDP destination of packets towards it (the source port is a flow hash).
+    const pair = [outer.src, outer.dst].sort().join('|');
+    const key = `${outer.encapsulation}/${outer.vni ?? ''}/${outer.dport ?? ''}/${pair}`;
+    let entry = byKey.get(key);
+    if (!entry) {
+      const tunnel: Tunnel = {
+        encapsulation: outer.encapsulation,
+        from: ep(names, outer.src),
+        to: ep(names, outer.dst),
+        meaning: '',
+        carries: [],
+        packets: 0,
+        captures: [],
+        text: '',
+      };
+      if (outer.vni !== undefined) tunnel.vni = outer.vni;
+      if (outer.dport !== undefined) tunnel.port = outer.dport;
+      entry = { tunnel, first: p };
+      byKey.set(key, entry);
+    }
+    const t = entry.tunnel;
+    t.packets++;
+    if (!t.captures.includes(p.capture)) t.captures.push(p.capture);
+    const id = connectionOf(p.capture, p.frame);
+    if (id && !t.carries.includes(id)) t.carries.push(id);
+  }
+  const troubles: Trouble[] = [];
+  const haveDumps = topology.nodes.length > 0;
+  const tunnels = [...byKey.values()].map(({ tunnel: t, first }) => {
+    describe(t, topology, haveDumps, troubles, first);
+    const carried = t.carries.map(connectionText).filter((s) => s !== '');
+    const carrying = carried.length > 0 ? `, carrying ${carried.join('; ')}` : '';
+    const name = t.encapsulation === 'vxlan' ? 'VXLAN' : t.encapsulation === 'geneve' ? 'Geneve' : t.encapsulation === 'ipip' ? 'IP-in-IP' : 'GRE';
+    const vni = t.vni !== undefined ? ` VNI ${t.vni}` : '';
+    const port = t.port !== undefined ? ` on ${t.port}` : '';
+    t.text = `${name}${vni} from ${label(t.from)} to ${label(t.to)}${port}: ${t.meaning}${carrying}`;
+    return t;
+  });
+  return { tunnels, troubles };
+}
+
+function label(e: Endpoint): string {
+  return e.name === e.ip ? e.ip : `${e.name} (${e.ip})`;
+}
+
+function describe(t: Tunnel, topology: Topology, haveDumps: boolean, troubles: Trouble[], first: PacketFacts): void {
+  if (t.encapsulation === 'ipip') {
+    const tunl = topology.nodes.flatMap((n) => n.netns.interfaces.filter((i) => i.kind === 'ipip').map((i) => `${i.name}@${n.name}`));
+    t.meaning = tunl.length > 0 ? `Calico's IP-in-IP overlay (${tunl.join(', ')})` : 'IP-in-IP (IP protocol 4), as Calico tunl0 sends it';
+    return;
+  }
+  if (t.encapsulation !== 'vxlan') {
+    t.meaning = t.port !== undefined ? (WELL_KNOWN[t.port] ?? 'a tunnel') : 'a tunnel';
+    return;
+  }
+  const onPort = topology.vteps.filter((v) => v.port === t.port);
+  const exact = onPort.find((v) => v.vni === t.vni && (v.local === t.to.ip || v.local === t.from.ip)) ?? onPort.find((v) => v.vni === t.vni);
+  if (exact) {
+    t.device = exact.device;
+    t.meaning = overlayName(topology, exact);
+    return;
+  }
+  const known = t.port !== undefined ? WELL_KNOWN[t.port] : undefined;
+  if (!haveDumps || topology.vteps.length === 0) {
+    t.meaning = known ? `VXLAN on ${known}` : `VXLAN on UDP ${t.port ?? '?'}`;
+    if (!haveDumps) t.meaning += ' (no dumps given to say whose)';
+    return;
+  }
+  const devices = topology.vteps.map((v) => `${v.device}@${v.node} VNI ${v.vni} port ${v.port}`).join(', ');
+  if (onPort.length === 0) {
+    t.meaning = `no VXLAN device in the dumps listens on UDP ${t.port ?? '?'} (they have ${devices}): the receiver drops these`;
+    troubles.push({ kind: 'vxlan-unknown-port', capture: first.capture, frame: first.frame, text: `VXLAN to UDP port ${t.port ?? '?'}, on which no device in the dumps listens (${devices})` });
+  } else {
+    t.meaning = `no VXLAN device in the dumps has VNI ${t.vni ?? '?'} on port ${t.port ?? '?'} (they have ${devices}): the receiver drops these`;
+    troubles.push({ kind: 'vxlan-unknown-vni', capture: first.capture, frame: first.frame, text: `VXLAN VNI ${t.vni ?? '?'} on port ${t.port ?? '?'}, which no device in the dumps has (${devices})` });
+  }
+}
