@@ -67,8 +67,11 @@ export function explainTunnels(
   const haveDumps = topology.nodes.length > 0;
   const tunnels = [...byKey.values()].map(({ tunnel: t, first }) => {
     describe(t, topology, haveDumps, troubles, first);
-    const carried = t.carries.map(connectionText).filter((s) => s !== '');
-    const carrying = carried.length > 0 ? `, carrying ${carried.join('; ')}` : '';
+    const counts = new Map<string, number>();
+    for (const text of t.carries.map(connectionText).filter((s) => s !== '')) counts.set(text, (counts.get(text) ?? 0) + 1);
+    const carried = [...counts].map(([text, n]) => (n > 1 ? `${text} (${n} connections)` : text));
+    const shown = carried.length > 4 ? [...carried.slice(0, 4), `${carried.length - 4} more`] : carried;
+    const carrying = shown.length > 0 ? `, carrying ${shown.join('; ')}` : '';
     const name = t.encapsulation === 'vxlan' ? 'VXLAN' : t.encapsulation === 'geneve' ? 'Geneve' : t.encapsulation === 'ipip' ? 'IP-in-IP' : 'GRE';
     const vni = t.vni !== undefined ? ` VNI ${t.vni}` : '';
     const port = t.port !== undefined ? ` on ${t.port}` : '';

@@ -1,0 +1,22 @@
+// `podpath explain <capture...> <inputs...>`: what the packets in captures mean in
+// cluster terms, and whether they agree with the dumps. Light on purpose: the
+// explainer is imported only when the command runs.
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  program
+    .command('explain')
+    .description(
+      'Explain captures in cluster terms: names every address, groups packets into connections, explains tunnels and service DNAT, lines up captures of the same packet as hops and says where and why it was lost. Captures are recognised by content; the other paths are dumps (as for `podpath topology`).',
+    )
+    .argument('<paths...>', 'capture files (pcap, pcapng) and dump inputs (bundle directories, dump files, transcripts)')
+    .option('--json', 'print the explanation as JSON (see docs/explain.md)')
+    .option('--node <name>', 'node name for loose dump files that do not say it')
+    .option('--vxlan-port <port...>', 'extra UDP ports to decode as VXLAN (the dumps\' VXLAN ports are always added)')
+    .option('--no-trace', 'do not run the tracer: compare the captures with the dumps alone')
+    .addHelpText('after', '\nExit status: 0 when nothing is wrong, 1 when a capture disagrees with the model or shows a fault\n(lost packet, unanswered SYN, ICMP unreachable, VXLAN nobody listens to), 2 for bad usage.')
+    .action(async (paths: string[], options: { json?: boolean; node?: string; vxlanPort?: string[]; trace: boolean }) => {
+      const { runExplain } = await import('../explain/command.ts');
+      process.exitCode = await runExplain(paths, options);
+    });
+}

@@ -1,0 +1,43 @@
+// What `podpath explain` does once commander has parsed it: split the paths into
+// captures and dump inputs, build the topology, read the captures, explain, print.
+import { UsageError } from '../errors.ts';
+import type { Topology } from '../topology/model.ts';
+import { emptyTopology, explainCaptures, type ExplainOptions } from './explain.ts';
+import { looksLikeCapture, readCaptureFile } from './files.ts';
+import { renderText } from './render-text.ts';
+import { loadTopologyFrom, tracerFunction } from './links.ts';
+
+export interface ExplainCommandOptions {
+  json?: boolean;
+  node?: string;
+  vxlanPort?: string[];
+  trace: boolean;
+}
+
+function parsePorts(values: string[] | undefined): number[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((text) => {
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new UsageError(`--vxlan-port: '${text}' is not a UDP port (1-65535)`);
+    return port;
+  });
+}
+
+export async function runExplain(paths: string[], options: ExplainCommandOptions): Promise<number> {
+  const extraPorts = parsePorts(options.vxlanPort);
+  const captures = paths.filter(looksLikeCapture);
+  const inputs = paths.filter((p) => !captures.includes(p));
+  if (captures.length === 0) throw new UsageError('explain: no capture among the paths (pcap or pcapng files are recognised by their first bytes)');
+  const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options.node) : emptyTopology();
+  const vxlanPorts = [...new Set([...extraPorts, ...topology.vteps.map((v) => v.port)])];
+  const data = [];
+  for (const file of captures) data.push(await readCaptureFile(file, { vxlanPorts }));
+  const explainOptions: ExplainOptions = {};
+  if (options.trace && topology.nodes.length > 0) {
+    const trace = await tracerFunction();
+    if (trace) explainOptions.trace = trace;
+  }
+  const explanation = await explainCaptures(data, topology, explainOptions);
+  if (options.json) process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
+  else process.stdout.write(renderText(explanation));
+  return explanation.faultFound ? 1 : 0;
+}

@@ -1,0 +1,80 @@
+// The readable form of an Explanation. Every line passes through sanitizeLine:
+// addresses are ours, but HTTP request lines, host names and file names come from
+// captures and dumps and may carry terminal escapes.
+import { sanitizeLine } from '../util/sanitize.ts';
+import type { Explanation, Journey, ModelHop, Sighting } from './model.ts';
+
+function where(at: string | undefined, iface: string | undefined): string {
+  return `${at ?? '?'} ${iface ?? '?'}`;
+}
+
+function tuple(s: { src: string; dst: string; sport?: number; dport?: number; proto: string }): string {
+  const a = s.sport === undefined ? s.src : `${s.src}:${s.sport}`;
+  const b = s.dport === undefined ? s.dst : `${s.dst}:${s.dport}`;
+  return `${a} → ${b} ${s.proto.toUpperCase()}`;
+}
+
+function sightingLine(index: number, s: Sighting, hop: ModelHop | undefined): string {
+  const outer = s.outer ? `  [${s.outer.encapsulation.toUpperCase()}${s.outer.vni !== undefined ? ` ${s.outer.vni}` : ''} ${s.outer.src} → ${s.outer.dst}${s.outer.dport !== undefined ? `:${s.outer.dport}` : ''}]` : '';
+  const repeats = s.repeats > 0 ? `  (+${s.repeats} retransmission${s.repeats === 1 ? '' : 's'})` : '';
+  const check = hop ? (hop.differences.length > 0 ? '  ≠ model' : '  = model') : '';
+  return `  ${String(index + 1).padStart(2)}. ${where(s.at, s.interface).padEnd(28)} frame ${String(s.frame).padEnd(5)} ${tuple(s.packet)}${outer}${repeats}${check}`;
+}
+
+function journeyLines(j: Journey): string[] {
+  const lines: string[] = [`${j.connection}: the ${j.firstPacket}, ${j.verdict === 'no-model' ? 'seen at' : `${j.verdict}`}`];
+  j.sightings.forEach((s, i) => {
+    const hop = j.model?.hops.find((h) => h.capture === s.capture);
+    lines.push(sightingLine(i, s, hop));
+  });
+  if (j.model) {
+    const missing = j.model.hops.filter((h) => h.check === 'missing');
+    for (const h of missing) lines.push(`      never seen on ${where(h.at, h.interface)} (captured there, expected by the ${j.model.source === 'trace' ? 'trace' : 'dumps'})`);
+    if (j.model.disposition) lines.push(`      trace: ${j.model.disposition}${j.model.reason ? `: ${j.model.reason}` : ''}`);
+  }
+  for (const t of j.text) lines.push(`      ${t}`);
+  return lines;
+}
+
+export function renderText(e: Explanation): string {
+  const out: string[] = [];
+  out.push('Captures');
+  for (const c of e.captures) {
+    const place = c.at ? ` (${where(c.at, c.interface)})` : '';
+    out.push(`  ${c.file}${place}: ${c.packets} packet${c.packets === 1 ? '' : 's'}`);
+    for (const err of c.errors) out.push(`    ${err}`);
+  }
+  out.push('', 'Addresses');
+  for (const a of e.addresses) out.push(`  ${a.ip.padEnd(16)} ${a.description}`);
+  out.push('', `Connections (${e.connections.length})`);
+  for (const c of e.connections) {
+    out.push(`  ${c.id}  ${c.summary}`);
+    for (const h of c.http) {
+      const host = h.host ? ` (Host: ${h.host})` : '';
+      out.push(`        HTTP ${h.request}${host} frame ${h.requestFrame} → ${h.response ? `${h.response} frame ${h.responseFrame ?? '?'}` : 'no response seen'}`);
+    }
+  }
+  if (e.tunnels.length > 0) {
+    out.push('', 'Tunnels');
+    for (const t of e.tunnels) out.push(`  ${t.text} (${t.packets} packet${t.packets === 1 ? '' : 's'})`);
+  }
+  const journeys = e.journeys.filter((j) => j.sightings.length > 1 || j.model);
+  if (journeys.length > 0) {
+    out.push('', 'Journeys (first packet of each connection, hop by hop)');
+    for (const j of journeys) out.push(...journeyLines(j).map((l) => `  ${l}`));
+  }
+  if (e.troubles.length > 0) {
+    out.push('', 'Signs of trouble');
+    for (const t of e.troubles) out.push(`  ${e.captures[t.capture]?.file ?? '?'} frame ${t.frame}: ${t.text}`);
+  }
+  const other = Object.entries(e.other);
+  if (other.length > 0) out.push('', `Other packets: ${other.map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  if (e.warnings.length > 0) {
+    out.push('', `Warnings (${e.warnings.length})`);
+    for (const w of e.warnings.slice(0, 20)) out.push(`  ${w}`);
+    if (e.warnings.length > 20) out.push(`  … ${e.warnings.length - 20} more (--json lists them all)`);
+  }
+  const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'disagrees');
+  out.push('', faults.length > 0 || e.faultFound ? `Verdict: trouble found${faults.length > 0 ? ` (${faults.map((j) => `${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`).join('; ')})` : ''}` : 'Verdict: no trouble found');
+  return out.map(sanitizeLine).join('\n') + '\n';
+}
