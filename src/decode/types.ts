@@ -107,7 +107,7 @@ export interface EthernetLayer extends LayerBase {
   type: 'ethernet';
   src: string;
   dst: string;
-  /** EtherType of the next header (after any VLAN tags: see the vlan layers). For 802.3 frames, the length field. */
+  /** The type field as in the header (0x8100 when an 802.1Q tag follows, like tshark's eth.type). For 802.3 frames, the length field. */
   ethertype: number;
 }
 

@@ -1,0 +1,73 @@
+// The decode loop: start from the link type, let each layer module scan its header
+// and name what follows, resolve that through the registry, repeat. Then, only when
+// output needs them, build the public Layer objects.
+import { CODECS, firstKind, portTable, resolveNext, type PortTable } from './registry.ts';
+import { Dissection, Kind, MAX_LAYERS, NextBy } from './dissection.ts';
+import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
+import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
+
+export function dissect(d: Dissection, data: Uint8Array, linkType: number, table: PortTable): void {
+  d.reset(data, linkType);
+  d.payloadName = undefined;
+  let kind = firstKind(linkType);
+  let offset = 0;
+  let end = data.length;
+  if (kind === Kind.NONE) {
+    d.payloadName = linkType === PCAPNG_CUSTOM_BLOCK ? 'pcapng-custom-block' : `link-type-${linkType}`;
+  } else if (kind === Kind.RAW_IP) {
+    d.nextBy = NextBy.KIND;
+    d.nextValue = Kind.RAW_IP;
+    kind = resolveNext(d, table, offset, end);
+    if (d.count > 0) return; // malformed
+  }
+  while (kind !== Kind.NONE && kind !== Kind.PAYLOAD && d.count < MAX_LAYERS - 1) {
+    const codec = CODECS[kind];
+    if (codec === undefined) break;
+    const before = d.count;
+    codec.scan(d, offset, end);
+    if (d.count === before || d.kinds[d.count - 1] === Kind.MALFORMED) return;
+    const last = d.count - 1;
+    offset = (d.offsets[last] as number) + (d.lengths[last] as number);
+    end = d.ends[last] as number;
+    kind = resolveNext(d, table, offset, end);
+  }
+  if (offset < end && d.count < MAX_LAYERS) {
+    const i = d.push(Kind.PAYLOAD, offset, end - offset, end);
+    d.notes[i] = d.payloadName;
+  }
+}
+
+/** Builds the public Layer objects from a dissection. */
+export function layersOf(d: Dissection): Layer[] {
+  const layers: Layer[] = [];
+  for (let i = 0; i < d.count; i++) {
+    const codec = CODECS[d.kinds[i] as number];
+    if (codec) layers.push(codec.describe(d, i));
+  }
+  return layers;
+}
+
+const NANO_PAD = '000000000';
+
+/** Epoch seconds as exact decimal text with 9 digits, as tshark prints frame.time_epoch. */
+export function timeText(sec: number, nsec: number): string {
+  const fraction = String(nsec);
+  return `${sec}.${NANO_PAD.slice(fraction.length)}${fraction}`;
+}
+
+const shared = new Dissection();
+
+export function decodePacket(packet: CapturedPacket, options?: DecodeOptions): DecodedPacket {
+  dissect(shared, packet.data, packet.linkType, portTable(options));
+  const decoded: DecodedPacket = {
+    frame: packet.frame,
+    time: timeText(packet.timeSec, packet.timeNsec),
+    caplen: packet.caplen,
+    len: packet.len,
+    linkType: packet.linkType,
+    layers: layersOf(shared),
+  };
+  if (packet.interfaceId !== undefined) decoded.interfaceId = packet.interfaceId;
+  if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
+  return decoded;
+}

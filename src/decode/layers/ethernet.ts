@@ -1,0 +1,38 @@
+// Ethernet II (DIX) header. A type field ≤ 1500 is an 802.3 length (LLC follows).
+//
+//  0                   6                   12      14
+//  +-------------------+-------------------+-------+
+//  | destination MAC   | source MAC        | type  |
+//  +-------------------+-------------------+-------+
+import { Kind, NextBy, type Dissection } from '../dissection.ts';
+import type { EthernetLayer } from '../types.ts';
+import { base, hex4, type LayerCodec } from './codec.ts';
+import { macText } from './text.ts';
+
+export const ethernet: LayerCodec<EthernetLayer> = {
+  kind: Kind.ETHERNET,
+  type: 'ethernet',
+  scan(d: Dissection, offset: number, end: number): void {
+    if (end - offset < 14) return d.malformed(Kind.ETHERNET, offset, end, `Ethernet header needs 14 bytes, ${end - offset} present`);
+    d.push(Kind.ETHERNET, offset, 14, end);
+    const type = d.view.getUint16(offset + 12);
+    if (type <= 1500) d.next(NextBy.NONE, 0);
+    else d.next(NextBy.ETHERTYPE, type);
+  },
+  describe(d: Dissection, index: number): EthernetLayer {
+    const at = d.offsets[index] as number;
+    return {
+      type: 'ethernet',
+      ...base(d, index),
+      dst: macText(d.data, at),
+      src: macText(d.data, at + 6),
+      ethertype: d.view.getUint16(at + 12),
+    };
+  },
+  detail(layer: EthernetLayer) {
+    return {
+      title: `Ethernet II, Src: ${layer.src}, Dst: ${layer.dst}`,
+      lines: [`Destination: ${layer.dst}`, `Source: ${layer.src}`, `Type: ${layer.ethertype <= 1500 ? `Length ${layer.ethertype}` : hex4(layer.ethertype)}`],
+    };
+  },
+};

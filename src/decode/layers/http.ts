@@ -1,0 +1,105 @@
+// HTTP/1.x message heads (RFC 9112): the first line and the Host header of a request
+// or response that starts at the beginning of a TCP payload. Bodies and requests
+// split over several segments are not reassembled (tshark with
+// -o tcp.desegment_tcp_streams:FALSE shows the same per-packet view).
+//
+//   GET /path HTTP/1.1\r\n          HTTP/1.1 200 OK\r\n
+//   Host: example\r\n               Content-Type: …\r\n
+//   …\r\n\r\n                       …\r\n\r\n
+//
+// The text is untrusted: it may hold escape sequences; output sanitizes it.
+import { Kind, NextBy, type Dissection } from '../dissection.ts';
+import type { HttpLayer } from '../types.ts';
+import { base, type LayerCodec } from './codec.ts';
+import { latin1 } from './text.ts';
+
+const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'];
+const METHOD_BYTES = METHODS.map((m) => Array.from(m + ' ', (c) => c.charCodeAt(0)));
+const RESPONSE_BYTES = Array.from('HTTP/1.', (c) => c.charCodeAt(0));
+/** Heads longer than this are shown cut (tshark has no such limit, but one line is enough here). */
+const MAX_HEAD = 8192;
+
+function startsWith(data: Uint8Array, at: number, end: number, prefix: number[]): boolean {
+  if (end - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Cheap check for the TCP payload dispatch: does this payload start an HTTP/1.x message? */
+export function looksLikeHttp(data: Uint8Array, at: number, end: number): boolean {
+  const first = data[at];
+  if (first === 0x48 && startsWith(data, at, end, RESPONSE_BYTES)) return true; // 'H'
+  for (const method of METHOD_BYTES) if (method[0] === first && startsWith(data, at, end, method)) return firstLineIsHttp(data, at, end);
+  return false;
+}
+
+/** A request line must end in " HTTP/1.x" before its CR LF (keeps "GET" in other protocols out). */
+function firstLineIsHttp(data: Uint8Array, at: number, end: number): boolean {
+  const limit = Math.min(end, at + MAX_HEAD);
+  for (let i = at; i < limit; i++) {
+    if (data[i] === 0x0a) {
+      const lineEnd = data[i - 1] === 0x0d ? i - 1 : i;
+      return lineEnd - at >= 8 && latin1(data, lineEnd - 8, lineEnd - 1) === 'HTTP/1.';
+    }
+  }
+  return false;
+}
+
+export const http: LayerCodec<HttpLayer> = {
+  kind: Kind.HTTP,
+  type: 'http',
+  scan(d: Dissection, offset: number, end: number): void {
+    const limit = Math.min(end, offset + MAX_HEAD);
+    let headEnd = limit;
+    for (let i = offset; i + 3 < limit; i++) {
+      if (d.data[i] === 0x0d && d.data[i + 1] === 0x0a && d.data[i + 2] === 0x0d && d.data[i + 3] === 0x0a) {
+        headEnd = i + 4;
+        break;
+      }
+    }
+    d.push(Kind.HTTP, offset, headEnd - offset, end);
+    d.next(NextBy.NONE, 0);
+  },
+  describe(d: Dissection, index: number): HttpLayer {
+    const at = d.offsets[index] as number;
+    const head = latin1(d.data, at, at + (d.lengths[index] as number));
+    const lines = head.split(/\r?\n/);
+    const firstLine = lines[0] ?? '';
+    let host: string | undefined;
+    for (const line of lines.slice(1)) {
+      if (line === '') break;
+      const colon = line.indexOf(':');
+      if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === 'host') {
+        host = line.slice(colon + 1).trim();
+        break;
+      }
+    }
+    const parts = firstLine.split(' ');
+    const layer: HttpLayer = firstLine.startsWith('HTTP/')
+      ? {
+          type: 'http',
+          ...base(d, index),
+          kind: 'response',
+          firstLine,
+          version: parts[0] ?? '',
+          status: Number(parts[1]),
+          reason: parts.slice(2).join(' '),
+        }
+      : {
+          type: 'http',
+          ...base(d, index),
+          kind: 'request',
+          firstLine,
+          method: parts[0] ?? '',
+          uri: parts.slice(1, -1).join(' '),
+          version: parts[parts.length - 1] ?? '',
+        };
+    if (host !== undefined) layer.host = host;
+    return layer;
+  },
+  detail(layer: HttpLayer) {
+    const lines = [`${layer.firstLine}\\r\\n`];
+    if (layer.host !== undefined) lines.push(`Host: ${layer.host}\\r\\n`);
+    return { title: 'Hypertext Transfer Protocol', lines };
+  },
+};

@@ -1,0 +1,93 @@
+// IPv4 header (RFC 791).
+//
+//  0       4       8               16      19                      31
+//  +-------+-------+---------------+-------------------------------+
+//  |version|  IHL  |  DSCP  | ECN  |         total length          |
+//  +-------+-------+---------------+-----+-------------------------+
+//  |        identification         |flags|    fragment offset      |
+//  +---------------+---------------+-----+-------------------------+
+//  |      TTL      |   protocol    |        header checksum        |
+//  +---------------+---------------+-------------------------------+
+//  |                source address / destination address          |
+//  +---------------------------------------------------------------+
+//  |                 options (IHL > 5) …                           |
+//
+// A total length of 0 is what GSO/TSO and BIG TCP super-packets carry (the kernel
+// hands tcpdump a packet larger than 64 KiB): like tshark's "assume TSO" default, the
+// captured bytes then bound the payload. A non-first fragment's payload is left
+// undecoded (its L4 header is in the first fragment); podpath does not reassemble.
+import { Kind, NextBy, type Dissection } from '../dissection.ts';
+import type { Ipv4Layer } from '../types.ts';
+import { base, type LayerCodec } from './codec.ts';
+import { hexString, ipv4Text } from './text.ts';
+
+export const ipv4: LayerCodec<Ipv4Layer> = {
+  kind: Kind.IPV4,
+  type: 'ipv4',
+  scan(d: Dissection, offset: number, end: number): void {
+    const available = end - offset;
+    if (available < 20) return d.malformed(Kind.IPV4, offset, end, `IPv4 header needs 20 bytes, ${available} present`);
+    const first = d.data[offset] as number;
+    if (first >> 4 !== 4) return d.malformed(Kind.IPV4, offset, end, `IPv4 version field is ${first >> 4}`);
+    const headerLength = (first & 0x0f) * 4;
+    if (headerLength < 20) return d.malformed(Kind.IPV4, offset, end, `IPv4 header length ${headerLength} is below 20`);
+    if (available < headerLength) return d.malformed(Kind.IPV4, offset, end, `IPv4 header claims ${headerLength} bytes, ${available} present`);
+    const totalLength = d.view.getUint16(offset + 2);
+    let payloadEnd = end;
+    if (totalLength !== 0) {
+      if (totalLength < headerLength) return d.malformed(Kind.IPV4, offset, end, `IPv4 total length ${totalLength} is shorter than its header (${headerLength})`);
+      if (totalLength < available) payloadEnd = offset + totalLength;
+    }
+    d.push(Kind.IPV4, offset, headerLength, payloadEnd);
+    const fragmentField = d.view.getUint16(offset + 6);
+    if ((fragmentField & 0x1fff) !== 0) {
+      d.next(NextBy.KIND, Kind.PAYLOAD);
+      d.nextValue2 = 1; // marks "IPv4 fragment" for the payload name
+      return;
+    }
+    d.next(NextBy.IP_PROTO, d.data[offset + 9] as number);
+  },
+  describe(d: Dissection, index: number): Ipv4Layer {
+    const at = d.offsets[index] as number;
+    const view = d.view;
+    const headerLength = d.lengths[index] as number;
+    const fragmentField = view.getUint16(at + 6);
+    const fragmentOffset = (fragmentField & 0x1fff) * 8;
+    const moreFragments = (fragmentField & 0x2000) !== 0;
+    const layer: Ipv4Layer = {
+      type: 'ipv4',
+      ...base(d, index),
+      src: ipv4Text(d.data, at + 12),
+      dst: ipv4Text(d.data, at + 16),
+      proto: d.data[at + 9] as number,
+      ttl: d.data[at + 8] as number,
+      headerLength,
+      totalLength: view.getUint16(at + 2),
+      id: view.getUint16(at + 4),
+      dontFragment: (fragmentField & 0x4000) !== 0,
+      moreFragments,
+      fragmentOffset,
+      fragment: moreFragments || fragmentOffset > 0,
+      dscp: (d.data[at + 1] as number) >> 2,
+      ecn: (d.data[at + 1] as number) & 3,
+      checksum: view.getUint16(at + 10),
+    };
+    if (headerLength > 20) layer.options = hexString(d.data, at + 20, headerLength - 20);
+    return layer;
+  },
+  detail(layer: Ipv4Layer) {
+    const lines = [
+      `Header Length: ${layer.headerLength} bytes`,
+      `Total Length: ${layer.totalLength}${layer.totalLength === 0 ? ' (0: GSO/BIG TCP, length taken from the capture)' : ''}`,
+      `Identification: 0x${layer.id.toString(16).padStart(4, '0')} (${layer.id})`,
+      `Flags: ${layer.dontFragment ? "Don't fragment" : ''}${layer.moreFragments ? ' More fragments' : ''}`.trimEnd(),
+      `Fragment Offset: ${layer.fragmentOffset}`,
+      `Time to Live: ${layer.ttl}`,
+      `Protocol: ${layer.proto}`,
+      `Source Address: ${layer.src}`,
+      `Destination Address: ${layer.dst}`,
+    ];
+    if (layer.options !== undefined) lines.push(`Options: ${layer.options}`);
+    return { title: `Internet Protocol Version 4, Src: ${layer.src}, Dst: ${layer.dst}`, lines };
+  },
+};

@@ -1,0 +1,174 @@
+// Feeds a capture to the right RecordParser chunk by chunk. Memory holds one
+// chunk plus the unread tail of the previous one (at most one record), whatever
+// the file size. The format is told by the first four bytes.
+import { createReadStream } from 'node:fs';
+import { CaptureError } from '../../errors.ts';
+import type { CapturedPacket, ReadOptions } from '../types.ts';
+import { PcapParser, pcapMagic } from './pcap.ts';
+import { PcapngParser, SHB_TYPE } from './pcapng.ts';
+import type { EmitPacket, ParserContext, RecordParser } from './record-parser.ts';
+
+const CHUNK_BYTES = 1 << 20;
+
+export interface ScanResult {
+  /** Records read (emitted) before the end, a stop, or an error. */
+  packets: number;
+  /** Bytes consumed from the source. */
+  bytes: number;
+  format: 'pcap' | 'pcapng' | 'none';
+}
+
+export function sourceName(source: string | NodeJS.ReadableStream, options: ReadOptions): string {
+  if (options.name !== undefined) return options.name;
+  if (typeof source === 'string') return source === '-' ? '<stdin>' : source;
+  return '<stdin>';
+}
+
+function openSource(source: string | NodeJS.ReadableStream): NodeJS.ReadableStream {
+  if (typeof source !== 'string') return source;
+  if (source === '-') return process.stdin;
+  return createReadStream(source, { highWaterMark: CHUNK_BYTES });
+}
+
+function detect(head: Uint8Array, context: ParserContext): RecordParser {
+  const view = new DataView(head.buffer, head.byteOffset, 4);
+  if (pcapMagic(view)) return new PcapParser(context);
+  if (view.getUint32(0, true) === SHB_TYPE) return new PcapngParser(context);
+  throw new CaptureError(context.file, 0, `not a pcap or pcapng capture: it starts with ${describeStart(head)}`);
+}
+
+function describeStart(head: Uint8Array): string {
+  const bytes = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  const text = Array.from(head.subarray(0, 16), (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+  return `bytes ${bytes} ("${text}"); a pcap file starts with a1 b2 c3 d4 or d4 c3 b2 a1, a pcapng file with 0a 0d 0d 0a`;
+}
+
+/**
+ * The fast path: calls `onPacket` synchronously for every record, with one reused
+ * CapturedPacket whose `data` is valid only during the call. Return false to stop.
+ */
+export async function scanCapture(
+  source: string | NodeJS.ReadableStream,
+  options: ReadOptions,
+  onPacket: EmitPacket,
+  /** Awaited after each chunk (the CLI flushes its batched output here, with backpressure). */
+  onChunkEnd?: () => Promise<void> | undefined,
+): Promise<ScanResult> {
+  const file = sourceName(source, options);
+  let packets = 0;
+  const context: ParserContext = {
+    file,
+    emit: (packet) => {
+      packets++;
+      return onPacket(packet);
+    },
+    warn: options.onWarning ?? (() => undefined),
+  };
+  const stream = openSource(source);
+  let parser: RecordParser | null = null;
+  let pending: Uint8Array | null = null;
+  let base = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+      if (typeof chunk === 'string') throw new CaptureError(file, base, 'capture stream is in text mode; give it as bytes');
+      let bytes: Uint8Array = chunk;
+      if (pending !== null) {
+        const joined = new Uint8Array(pending.length + chunk.length);
+        joined.set(pending, 0);
+        joined.set(chunk, pending.length);
+        bytes = joined;
+      }
+      if (parser === null) {
+        if (bytes.length < 4) {
+          pending = bytes;
+          continue;
+        }
+        parser = detect(bytes, context);
+      }
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const consumed = parser.parse(bytes, view, 0, bytes.length, base);
+      base += consumed;
+      pending = consumed < bytes.length ? bytes.subarray(consumed) : null;
+      if (onChunkEnd) await onChunkEnd();
+      if (parser.stopped) break;
+    }
+    if (parser === null) {
+      const have = pending?.length ?? 0;
+      throw new CaptureError(file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
+    }
+    if (!parser.stopped) {
+      const rest = pending ?? new Uint8Array(0);
+      parser.finish(new DataView(rest.buffer, rest.byteOffset, rest.byteLength), 0, rest.length, base);
+    }
+  } finally {
+    if (typeof source === 'string' && source !== '-') (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+  return { packets, bytes: base, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
+}
+
+function copyPacket(packet: CapturedPacket): CapturedPacket {
+  const copy: CapturedPacket = { ...packet };
+  return copy;
+}
+
+/**
+ * Streams packets as an AsyncIterable. Each packet is a fresh object; its `data` views a
+ * chunk that is not reused, so it stays valid. Packets read before a damaged record
+ * are yielded first, then the CaptureError is thrown.
+ */
+export async function* readCapture(
+  source: string | NodeJS.ReadableStream,
+  options: ReadOptions = {},
+): AsyncIterable<CapturedPacket> {
+  const file = sourceName(source, options);
+  const context: ParserContext = { file, emit: () => true, warn: options.onWarning ?? (() => undefined) };
+  const stream = openSource(source);
+  let parser: RecordParser | null = null;
+  let pending: Uint8Array | null = null;
+  let base = 0;
+  let batch: CapturedPacket[] = [];
+  context.emit = (packet) => {
+    batch.push(copyPacket(packet));
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+      if (typeof chunk === 'string') throw new CaptureError(file, base, 'capture stream is in text mode; give it as bytes');
+      let bytes: Uint8Array = chunk;
+      if (pending !== null) {
+        const joined = new Uint8Array(pending.length + chunk.length);
+        joined.set(pending, 0);
+        joined.set(chunk, pending.length);
+        bytes = joined;
+      }
+      if (parser === null) {
+        if (bytes.length < 4) {
+          pending = bytes;
+          continue;
+        }
+        parser = detect(bytes, context);
+      }
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let failure: unknown = null;
+      let consumed = 0;
+      try {
+        consumed = parser.parse(bytes, view, 0, bytes.length, base);
+      } catch (error) {
+        failure = error;
+      }
+      const ready = batch;
+      batch = [];
+      yield* ready;
+      if (failure !== null) throw failure;
+      base += consumed;
+      pending = consumed < bytes.length ? bytes.subarray(consumed) : null;
+    }
+    if (parser === null) {
+      const have = pending?.length ?? 0;
+      throw new CaptureError(file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
+    }
+    const rest = pending ?? new Uint8Array(0);
+    parser.finish(new DataView(rest.buffer, rest.byteOffset, rest.byteLength), 0, rest.length, base);
+  } finally {
+    if (typeof source === 'string' && source !== '-') (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+}
