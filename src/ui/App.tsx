@@ -1,0 +1,149 @@
+// The podpath UI: header with the panes, the trace list beside the pane in use
+// (or that pane alone, full width, on narrow terminals), how the path ends, and
+// a status line. State lives in one reducer (state.ts); each pane listens to
+// keys only while focused; the keys that work everywhere are handled here.
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useReducer } from 'react';
+import type { Topology } from '../topology/model.ts';
+import type { TraceResult } from '../trace/model.ts';
+import { CapturePane } from './components/CapturePane.tsx';
+import { DetailPane } from './components/DetailPane.tsx';
+import { HelpOverlay, PathPicker, WarningsOverlay } from './components/Overlays.tsx';
+import { Pane, inner } from './components/Pane.tsx';
+import { EndingLine, StatusLine } from './components/StatusLine.tsx';
+import { TopologyPane } from './components/TopologyPane.tsx';
+import { TracePane } from './components/TracePane.tsx';
+import { fit, s } from './format.ts';
+import { initialState, uiReducer, type PaneId, type UiAction } from './state.ts';
+import type { Theme } from './theme.ts';
+
+export interface AppProps {
+  trace: TraceResult;
+  topology: Topology;
+  /** Warnings from the inputs (topology and trace), one line each. */
+  warnings: string[];
+  theme: Theme;
+  /** Starts streaming the capture into the UI; returns a function that stops it. */
+  startCapture?: (dispatch: (a: UiAction) => void) => () => void;
+}
+
+const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture' };
+/** Below this width the side pane takes the whole width when focused. */
+const SPLIT_ALWAYS = 120;
+
+export function App(props: AppProps) {
+  const { stdout } = useStdout();
+  const { exit } = useApp();
+  const [state, dispatch] = useReducer(uiReducer, undefined, () =>
+    initialState(props.trace, { capture: props.startCapture !== undefined, columns: stdout.columns || 80, rows: stdout.rows || 24 }),
+  );
+
+  useEffect(() => {
+    // Ink redraws on resize; the layout needs the new size too.
+    const onResize = (): void => dispatch({ type: 'resize', columns: stdout.columns || 80, rows: stdout.rows || 24 });
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+
+  useEffect(() => props.startCapture?.(dispatch), [props.startCapture]);
+
+  // One listener for the whole UI; the reducer decides what a key means for the
+  // focused pane (keys.ts explains why keys are not routed by per-pane listeners).
+  useInput((input, key) => dispatch({ type: 'key', input, key }));
+  useEffect(() => {
+    if (state.quit) exit();
+  }, [state.quit, exit]);
+
+  const overlay = state.help || state.warnings || state.picker.open;
+  const { columns, rows } = state;
+  // Ink clears the whole screen when a frame is as tall as the terminal: stay one short.
+  const mainHeight = Math.max(6, rows - 4);
+  const path = props.trace.paths[state.path];
+  const hop = path?.hops[state.hop];
+  const panesActive = !overlay && !state.search.editing;
+  const split = columns >= SPLIT_ALWAYS || state.focus === 'trace';
+  const traceWidth = split ? Math.min(44, Math.max(30, Math.floor(columns * 0.42))) : 0;
+  const sideWidth = columns - traceWidth;
+
+  const header = (
+    <Box>
+      <Text bold>podpath </Text>
+      {state.panes.map((pane, i) => (
+        <Text key={pane} inverse={state.focus === pane} bold={state.focus === pane}>
+          {` ${i + 1} ${paneNames[pane]} `}
+        </Text>
+      ))}
+      <Text {...(props.theme.c('dim') ? { color: props.theme.c('dim') as string } : {})} wrap="truncate-end">
+        {fit(`  ${s(props.trace.query.from)} → ${s(props.trace.query.to)}`, Math.max(0, columns - 48))}
+      </Text>
+    </Box>
+  );
+
+  let main;
+  if (overlay) {
+    const size = inner(columns, mainHeight);
+    const title = state.help ? 'Help' : state.warnings ? 'Warnings' : 'Paths';
+    main = (
+      <Pane title={title} focused width={columns} height={mainHeight} theme={props.theme}>
+        {state.help ? (
+          <HelpOverlay theme={props.theme} {...size} />
+        ) : state.warnings ? (
+          <WarningsOverlay warnings={props.warnings} theme={props.theme} {...size} />
+        ) : (
+          <PathPicker paths={props.trace.paths} index={state.picker.index} current={state.path} theme={props.theme} {...size} />
+        )}
+      </Pane>
+    );
+  } else {
+    const sideSize = inner(sideWidth, mainHeight);
+    const side = state.side;
+    const sideFocused = state.focus === side;
+    const hopNumber = state.hop + 1;
+    const hopCount = path?.hops.length ?? 0;
+    const sideTitle =
+      side === 'detail'
+        ? `Detail · hop ${hopNumber}/${hopCount}${hop ? ` ${s(hop.at)} ${s(hop.interface)}` : ''}`
+        : side === 'topology'
+          ? 'Topology'
+          : 'Capture';
+    main = (
+      <Box>
+        {split && (
+          <Pane title={`Trace · ${hopCount} hops`} focused={state.focus === 'trace'} width={traceWidth} height={mainHeight} theme={props.theme}>
+            <TracePane
+              paths={props.trace.paths}
+              pathIndex={state.path}
+              hopIndex={state.hop}
+              focused={panesActive && state.focus === 'trace'}
+              theme={props.theme}
+             
+              {...inner(traceWidth, mainHeight)}
+            />
+          </Pane>
+        )}
+        <Pane title={sideTitle} focused={sideFocused} width={sideWidth} height={mainHeight} theme={props.theme}>
+          {side === 'detail' && (
+            <DetailPane hop={hop} stepIndex={state.step} expanded={state.expanded} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+          )}
+          {side === 'topology' && (
+            <TopologyPane topology={props.topology} hop={hop} hopNumber={hopNumber} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+          )}
+          {side === 'capture' && state.capture && (
+            <CapturePane capture={state.capture} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+          )}
+        </Pane>
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={columns}>
+      {header}
+      {main}
+      <EndingLine path={path} theme={props.theme} width={columns} />
+      <StatusLine warnings={props.warnings.length} capture={state.capture} search={state.search} theme={props.theme} width={columns} />
+    </Box>
+  );
+}

@@ -1,0 +1,67 @@
+// Reads captures for the capture pane without ever blocking the UI: packets are
+// decoded as they stream in and handed over in small batches, the event loop is
+// yielded between batches so keys keep working, and only the first `limit`
+// packets are kept (the rest are counted, and counted as the traced connection's
+// when they match), so memory stays flat whatever the capture's size.
+import type { DecodePacket, ReadCapture } from '../../decode/types.ts';
+import { toRow, type CaptureRow, type FlowMatcher } from './rows.ts';
+
+export interface StreamOptions {
+  files: string[];
+  read: ReadCapture;
+  decode: DecodePacket;
+  matches: FlowMatcher;
+  /** Packets kept for display. */
+  limit?: number;
+  /** Packets per batch handed to onBatch. */
+  batchSize?: number;
+  onBatch(rows: CaptureRow[], total: number, marked: number): void;
+  /** Called once, with a one-line error when a file could not be read to its end. */
+  onDone(error?: string): void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_LIMIT = 5000;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function streamCaptures(options: StreamOptions): Promise<void> {
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  const batchSize = options.batchSize ?? 200;
+  let total = 0;
+  let marked = 0;
+  let kept = 0;
+  let batch: CaptureRow[] = [];
+  let sinceYield = 0;
+  const flush = (): void => {
+    options.onBatch(batch, total, marked);
+    batch = [];
+  };
+  try {
+    for (const file of options.files) {
+      for await (const packet of options.read(file)) {
+        if (options.signal?.aborted) return;
+        total++;
+        // Decoding packets we will not keep costs little next to reading, and lets
+        // the status line count the connection's packets over the whole file.
+        const decoded = options.decode(packet);
+        const isMarked = options.matches(decoded.layers);
+        if (isMarked) marked++;
+        if (kept < limit) {
+          batch.push(toRow(decoded, packet.data, isMarked));
+          kept++;
+        }
+        if (++sinceYield >= batchSize) {
+          sinceYield = 0;
+          flush();
+          await yieldToEventLoop();
+        }
+      }
+    }
+    flush();
+    options.onDone();
+  } catch (error) {
+    flush();
+    options.onDone(error instanceof Error ? error.message : String(error));
+  }
+}

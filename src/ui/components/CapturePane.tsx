@@ -1,0 +1,93 @@
+// Packets of the capture as they stream in: a list (the traced connection's
+// packets marked ●), and for the selected packet its layer tree (tunnelled layers
+// indented under the tunnel) or a hex view with the selected layer's bytes shown.
+import { hexRows, type CaptureRow } from '../capture/rows.ts';
+import { fit, windowStart } from '../format.ts';
+import type { CaptureState } from '../state.ts';
+import type { Theme } from '../theme.ts';
+import { Rows, row, type Row } from './Line.tsx';
+
+export interface CapturePaneProps {
+  capture: CaptureState;
+  focused: boolean;
+  width: number;
+  height: number;
+  theme: Theme;
+}
+
+export function packetListRows(capture: CaptureState, height: number, width: number, focused: boolean): Row[] {
+  const start = windowStart(capture.selected, capture.rows.length, height);
+  return capture.rows.slice(start, start + height).map((r, i) => {
+    const selected = start + i === capture.selected;
+    return [
+      { text: r.marked ? '●' : ' ', role: 'mark' },
+      { text: fit(`${String(r.frame).padStart(5)} ${r.summary}`, width - 1), bold: selected, inverse: selected && focused },
+    ];
+  });
+}
+
+export function layerRows(r: CaptureRow, layer: number, height: number): Row[] {
+  const rows: Row[] = [];
+  let selStart = 0;
+  r.layers.forEach((l, i) => {
+    const indent = '  '.repeat(l.depth);
+    if (i === layer) selStart = rows.length;
+    rows.push([
+      { text: `${indent}${i === layer ? '▾ ' : '▸ '}` },
+      { text: l.title, bold: i === layer, ...(l.depth > 0 ? { role: 'encap' as const } : {}) },
+    ]);
+    if (i === layer) for (const f of l.fields) rows.push(row(`${indent}    ${f}`));
+  });
+  const start = windowStart(selStart, rows.length, height);
+  return rows.slice(start, start + height);
+}
+
+export function hexViewRows(r: CaptureRow, layer: number, height: number): Row[] {
+  const l = r.layers[layer];
+  const from = l ? l.offset : 0;
+  const to = l ? l.offset + l.length : 0;
+  // Scroll so the selected layer's first byte is on screen.
+  const firstRow = Math.max(0, Math.floor(from / 16) - 1);
+  return hexRows(r.bytes, firstRow, height).map((h) => {
+    const segs: Row = [{ text: `${h.offset.toString(16).padStart(4, '0')}  `, role: 'dim' }];
+    // Bytes of the selected layer are highlighted cell by cell.
+    for (let i = 0; i < 16; i++) {
+      const at = h.offset + i;
+      const cell = h.hex.slice(i * 3 + (i >= 8 ? 1 : 0), i * 3 + (i >= 8 ? 1 : 0) + 2);
+      const inLayer = at >= from && at < to;
+      segs.push({ text: cell, ...(inLayer ? { role: 'accent' as const, underline: true } : {}) });
+      segs.push({ text: i === 7 ? '  ' : ' ' });
+    }
+    segs.push({ text: ` ${h.ascii}`, role: 'dim' });
+    return segs;
+  });
+}
+
+export function CapturePane(props: CapturePaneProps) {
+  const { capture } = props;
+  const listHeight = Math.max(3, Math.floor((props.height - 2) * 0.4));
+  const detailHeight = Math.max(1, props.height - listHeight - 2);
+  const state = capture.error
+    ? `stopped: ${capture.error}`
+    : capture.done
+      ? 'read to the end'
+      : `reading… ${capture.total.toLocaleString('en')} packets`;
+  const kept = capture.total > capture.rows.length ? ` (first ${capture.rows.length.toLocaleString('en')} kept)` : '';
+  const header: Row = [
+    { text: fit(`${capture.total.toLocaleString('en')} packets${kept}, ● ${capture.marked} of the traced connection · `, props.width) },
+    { text: state, ...(capture.error ? { role: 'bad' as const } : capture.done ? {} : { role: 'warn' as const }) },
+  ];
+  const selected = capture.rows[capture.selected];
+  const list = packetListRows(capture, listHeight, props.width, props.focused);
+  while (list.length < listHeight) list.push([]);
+  const detailTitle: Row = [
+    { text: capture.view === 'layers' ? 'layers' : 'bytes', bold: true },
+    { text: '  (Enter: layers/hex, ←/→ layer)', role: 'dim' },
+  ];
+  const detail = !selected
+    ? [row(capture.done ? 'no packets' : 'waiting for packets…')]
+    : capture.view === 'layers'
+      ? layerRows(selected, capture.layer, detailHeight)
+      : hexViewRows(selected, capture.layer, detailHeight);
+  return <Rows rows={[header, ...list, detailTitle, ...detail]} theme={props.theme} />;
+}

@@ -1,0 +1,56 @@
+// The bottom two rows: how the chosen path ends (coloured by outcome), then the
+// status line (warnings from the inputs, capture progress, search prompt, keys).
+import { Box, Text } from 'ink';
+import type { TracePath } from '../../trace/model.ts';
+import { fit, probabilityText, s } from '../format.ts';
+import type { CaptureState, SearchState } from '../state.ts';
+import { dispositionRole, type Theme } from '../theme.ts';
+import { Line } from './Line.tsx';
+
+export function EndingLine({ path, theme, width }: { path: TracePath | undefined; theme: Theme; width: number }) {
+  if (!path) return <Line segs={[{ text: 'no path' }]} theme={theme} />;
+  const role = dispositionRole(path.disposition);
+  const head = `${path.disposition.toUpperCase()}${path.endpoint ? ` via ${s(path.endpoint)} (${probabilityText(path.probability)})` : ''}: `;
+  return (
+    <Line
+      segs={[
+        { text: head, role, bold: true },
+        { text: fit(s(path.reason), Math.max(0, width - head.length)) },
+      ]}
+      theme={theme}
+    />
+  );
+}
+
+export interface StatusLineProps {
+  warnings: number;
+  capture: CaptureState | undefined;
+  search: SearchState;
+  theme: Theme;
+  width: number;
+}
+
+export function StatusLine(props: StatusLineProps) {
+  if (props.search.editing) {
+    return (
+      <Box>
+        <Text bold>/</Text>
+        <Text>{s(props.search.text)}</Text>
+        <Text inverse> </Text>
+        <Text>{'  Enter: find · Esc: cancel'}</Text>
+      </Box>
+    );
+  }
+  const warn = props.warnings > 0;
+  const parts = [{ text: `⚠ ${props.warnings} warning${props.warnings === 1 ? '' : 's'}`, ...(warn ? { role: 'warn' as const } : { role: 'dim' as const }) }];
+  const c = props.capture;
+  if (c) {
+    const progress = c.done ? '' : ' reading…';
+    parts.push({ text: ` · capture ${c.total.toLocaleString('en')} pkts${progress}`, role: 'dim' as const });
+  }
+  if (props.search.message) parts.push({ text: ` · ${s(props.search.message)}`, role: 'warn' as const });
+  const keys = ' · Tab pane · / search · ? help · q quit';
+  const used = parts.reduce((n, p) => n + p.text.length, 0);
+  parts.push({ text: fit(keys, Math.max(0, props.width - used)), role: 'dim' as const });
+  return <Line segs={parts} theme={props.theme} />;
+}

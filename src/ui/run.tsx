@@ -1,0 +1,56 @@
+// Starts the full-screen UI. Imported lazily by `podpath ui` only when stdout is a
+// terminal, so text output and --json never load React or Ink.
+import { render } from 'ink';
+import type { Topology } from '../topology/model.ts';
+import type { TraceResult } from '../trace/model.ts';
+import { App } from './App.tsx';
+import { flowMatcher } from './capture/rows.ts';
+import { streamCaptures } from './capture/stream.ts';
+import type { UiAction } from './state.ts';
+import { makeTheme } from './theme.ts';
+
+export interface InteractiveInput {
+  trace: TraceResult;
+  topology: Topology;
+  warnings: string[];
+  captures: string[];
+}
+
+// The alternate screen keeps the user's scrollback intact: on quit the terminal
+// shows what it showed before, as less and vim do.
+const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
+const LEAVE_ALT_SCREEN = '\u001B[?1049l';
+
+export async function startInteractiveUI(input: InteractiveInput): Promise<void> {
+  const theme = makeTheme();
+  let startCapture: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
+  if (input.captures.length > 0) {
+    // The decoder is loaded only when a capture is given.
+    const { readCapture, decodePacket } = await import('../decode/index.ts');
+    const vxlanPorts = [...new Set(input.topology.vteps.map((v) => v.port))];
+    const matches = flowMatcher(input.trace);
+    startCapture = (dispatch) => {
+      const abort = new AbortController();
+      void streamCaptures({
+        files: input.captures,
+        read: readCapture,
+        decode: (packet) => decodePacket(packet, { vxlanPorts }),
+        matches,
+        signal: abort.signal,
+        onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
+        onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
+      });
+      return () => abort.abort();
+    };
+  }
+  process.stdout.write(ENTER_ALT_SCREEN);
+  try {
+    const instance = render(
+      <App trace={input.trace} topology={input.topology} warnings={input.warnings} theme={theme} {...(startCapture ? { startCapture } : {})} />,
+      { exitOnCtrlC: true },
+    );
+    await instance.waitUntilExit();
+  } finally {
+    process.stdout.write(LEAVE_ALT_SCREEN);
+  }
+}

@@ -1,0 +1,257 @@
+// All UI state in one reducer (STYLE.md). Pure: no React, no Ink, no I/O, so
+// every key's effect is testable as data. Panes turn keys into these actions;
+// the capture streamer feeds packets in batches through the same door.
+import type { TraceResult } from '../trace/model.ts';
+import { hopSearchText, stepSearchText } from './format.ts';
+import type { CaptureRow } from './capture/rows.ts';
+import { keyToAction, type KeyPress } from './keys.ts';
+
+export type PaneId = 'trace' | 'detail' | 'topology' | 'capture';
+export type SidePane = Exclude<PaneId, 'trace'>;
+
+export interface CaptureState {
+  /** The packets kept in memory: the first `limit` of the file (see capture/stream.ts). */
+  rows: CaptureRow[];
+  /** Packets read so far, kept or not. */
+  total: number;
+  /** Packets of the traced connection seen so far, kept or not. */
+  marked: number;
+  done: boolean;
+  error?: string;
+  selected: number;
+  view: 'layers' | 'hex';
+  /** Layer highlighted in the layer tree and the hex view. */
+  layer: number;
+}
+
+export interface SearchState {
+  editing: boolean;
+  text: string;
+  last: string;
+  message?: string;
+}
+
+export interface UiState {
+  panes: PaneId[];
+  focus: PaneId;
+  /** The pane drawn beside the trace list (or full width on narrow terminals). */
+  side: SidePane;
+  path: number;
+  hop: number;
+  step: number;
+  expanded: boolean;
+  picker: { open: boolean; index: number };
+  help: boolean;
+  warnings: boolean;
+  search: SearchState;
+  columns: number;
+  rows: number;
+  /** Lower-cased text per path per hop, and per step, for `/`. */
+  hopText: string[][];
+  stepText: string[][][];
+  capture?: CaptureState;
+  /** Set by q; the App exits Ink when it sees it. */
+  quit: boolean;
+}
+
+export type UiAction =
+  | { type: 'select-hop'; delta: number }
+  | { type: 'select-step'; delta: number }
+  | { type: 'select-path'; delta: number }
+  | { type: 'select-packet'; delta: number }
+  | { type: 'select-layer'; delta: number }
+  | { type: 'toggle-expand' }
+  | { type: 'toggle-capture-view' }
+  | { type: 'open-picker' }
+  | { type: 'key'; input: string; key: KeyPress }
+  | { type: 'quit' }
+  | { type: 'focus-next' }
+  | { type: 'focus-prev' }
+  | { type: 'focus'; pane: PaneId }
+  | { type: 'toggle-help' }
+  | { type: 'toggle-warnings' }
+  | { type: 'picker-move'; delta: number }
+  | { type: 'picker-choose' }
+  | { type: 'close-overlays' }
+  | { type: 'search-start' }
+  | { type: 'search-type'; text: string }
+  | { type: 'search-backspace' }
+  | { type: 'search-commit' }
+  | { type: 'search-cancel' }
+  | { type: 'search-next' }
+  | { type: 'capture-batch'; rows: CaptureRow[]; total: number; marked: number }
+  | { type: 'capture-done'; error?: string }
+  | { type: 'resize'; columns: number; rows: number };
+
+
+export function initialState(
+  trace: TraceResult,
+  options: { capture: boolean; columns?: number; rows?: number },
+): UiState {
+  const panes: PaneId[] = ['trace', 'detail', 'topology'];
+  if (options.capture) panes.push('capture');
+  const state: UiState = {
+    panes,
+    focus: 'trace',
+    side: 'detail',
+    path: 0,
+    hop: 0,
+    step: 0,
+    expanded: false,
+    picker: { open: false, index: 0 },
+    help: false,
+    warnings: false,
+    search: { editing: false, text: '', last: '' },
+    columns: options.columns ?? 80,
+    rows: options.rows ?? 24,
+    hopText: trace.paths.map((p) => p.hops.map(hopSearchText)),
+    stepText: trace.paths.map((p) => p.hops.map((h) => h.steps.map(stepSearchText))),
+    quit: false,
+  };
+  if (options.capture) {
+    state.capture = { rows: [], total: 0, marked: 0, done: false, selected: 0, view: 'layers', layer: 0 };
+  }
+  return state;
+}
+
+function clamp(value: number, count: number): number {
+  if (count <= 0) return 0;
+  return Math.max(0, Math.min(count - 1, value));
+}
+
+/** Moves by delta, saturating instead of overflowing when delta is FAR. */
+function moved(current: number, delta: number, count: number): number {
+  return clamp(current + Math.max(-count, Math.min(count, delta)), count);
+}
+
+const hopCount = (s: UiState): number => s.hopText[s.path]?.length ?? 0;
+const stepCount = (s: UiState): number => s.stepText[s.path]?.[s.hop]?.length ?? 0;
+
+export function uiReducer(state: UiState, action: UiAction): UiState {
+  if ((action.type === 'picker-move' || action.type === 'picker-choose') && !state.picker.open) return state;
+  if ((action.type === 'search-type' || action.type === 'search-backspace') && !state.search.editing) return state;
+  switch (action.type) {
+    case 'key': {
+      const next = keyToAction(state, action.input, action.key);
+      return next ? uiReducer(state, next) : state;
+    }
+    case 'quit':
+      return { ...state, quit: true };
+    case 'select-hop': {
+      const hop = moved(state.hop, action.delta, hopCount(state));
+      return hop === state.hop ? state : { ...state, hop, step: 0 };
+    }
+    case 'select-step':
+      return { ...state, step: moved(state.step, action.delta, stepCount(state)) };
+    case 'select-path': {
+      const count = state.hopText.length;
+      if (count < 2) return state;
+      const path = (((state.path + action.delta) % count) + count) % count;
+      return selectPath(state, path);
+    }
+    case 'select-packet': {
+      if (!state.capture) return state;
+      const selected = moved(state.capture.selected, action.delta, state.capture.rows.length);
+      return { ...state, capture: { ...state.capture, selected, layer: 0 } };
+    }
+    case 'select-layer': {
+      if (!state.capture) return state;
+      const row = state.capture.rows[state.capture.selected];
+      const layer = moved(state.capture.layer, action.delta, row?.layers.length ?? 0);
+      return { ...state, capture: { ...state.capture, layer } };
+    }
+    case 'focus-next':
+    case 'focus-prev': {
+      const index = state.panes.indexOf(state.focus);
+      const step = action.type === 'focus-next' ? 1 : -1;
+      const pane = state.panes[(index + step + state.panes.length) % state.panes.length] ?? 'trace';
+      return focus(state, pane);
+    }
+    case 'focus':
+      return state.panes.includes(action.pane) ? focus(state, action.pane) : state;
+    case 'toggle-expand':
+      return { ...state, expanded: !state.expanded };
+    case 'toggle-capture-view':
+      if (!state.capture) return state;
+      return { ...state, capture: { ...state.capture, view: state.capture.view === 'layers' ? 'hex' : 'layers' } };
+    case 'toggle-help':
+      return { ...state, help: !state.help, warnings: false };
+    case 'toggle-warnings':
+      return { ...state, warnings: !state.warnings, help: false };
+    case 'open-picker':
+      if (state.hopText.length < 2) return state;
+      return { ...state, picker: { open: true, index: state.path } };
+    case 'picker-move':
+      return { ...state, picker: { open: true, index: moved(state.picker.index, action.delta, state.hopText.length) } };
+    case 'picker-choose':
+      return { ...selectPath(state, state.picker.index), picker: { open: false, index: state.picker.index } };
+    case 'close-overlays':
+      return { ...state, help: false, warnings: false, picker: { ...state.picker, open: false } };
+    case 'search-start':
+      return { ...state, search: { editing: true, text: '', last: state.search.last } };
+    case 'search-type':
+      return { ...state, search: { ...state.search, text: state.search.text + action.text } };
+    case 'search-backspace':
+      return { ...state, search: { ...state.search, text: state.search.text.slice(0, -1) } };
+    case 'search-cancel':
+      return { ...state, search: { editing: false, text: '', last: state.search.last } };
+    case 'search-commit': {
+      const query = state.search.text.trim() || state.search.last;
+      return find({ ...state, search: { editing: false, text: '', last: query } }, query);
+    }
+    case 'search-next':
+      return state.search.last ? find(state, state.search.last) : state;
+    case 'capture-batch': {
+      if (!state.capture) return state;
+      const rows = action.rows.length > 0 ? state.capture.rows.concat(action.rows) : state.capture.rows;
+      return { ...state, capture: { ...state.capture, rows, total: action.total, marked: action.marked } };
+    }
+    case 'capture-done': {
+      if (!state.capture) return state;
+      const capture: CaptureState = { ...state.capture, done: true };
+      if (action.error !== undefined) capture.error = action.error;
+      return { ...state, capture };
+    }
+    case 'resize':
+      return { ...state, columns: action.columns, rows: action.rows };
+  }
+}
+
+function selectPath(state: UiState, path: number): UiState {
+  // Keep the same hop position when the other path is long enough: people compare
+  // the same device across endpoints.
+  const hops = state.hopText[path]?.length ?? 0;
+  return { ...state, path, hop: clamp(state.hop, hops), step: 0 };
+}
+
+function focus(state: UiState, pane: PaneId): UiState {
+  return { ...state, focus: pane, side: pane === 'trace' ? state.side : pane };
+}
+
+/** Finds the next match after the current selection in the focused pane, wrapping around. */
+function find(state: UiState, query: string): UiState {
+  const needle = query.toLowerCase();
+  if (!needle) return state;
+  const search = (texts: string[], current: number): number => {
+    for (let i = 1; i <= texts.length; i++) {
+      const index = (current + i) % texts.length;
+      if (texts[index]?.includes(needle)) return index;
+    }
+    return -1;
+  };
+  const notFound = { ...state, search: { ...state.search, message: `not found: ${query}` } };
+  const found = (s: UiState): UiState => {
+    const { message: _drop, ...rest } = s.search;
+    return { ...s, search: rest };
+  };
+  if (state.focus === 'detail') {
+    const index = search(state.stepText[state.path]?.[state.hop] ?? [], state.step);
+    return index < 0 ? notFound : found({ ...state, step: index });
+  }
+  if (state.focus === 'capture' && state.capture) {
+    const index = search(state.capture.rows.map((r) => r.searchText), state.capture.selected);
+    return index < 0 ? notFound : found({ ...state, capture: { ...state.capture, selected: index, layer: 0 } });
+  }
+  const index = search(state.hopText[state.path] ?? [], state.hop);
+  return index < 0 ? notFound : found({ ...state, hop: index, step: 0 });
+}

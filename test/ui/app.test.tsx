@@ -1,0 +1,152 @@
+// The UI's frames after key presses (ink-testing-library, 100 columns). The data is
+// the hand-made fixture of test/ui/fixtures.ts; ui.tmux.test.ts runs the real thing.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { App, type AppProps } from '../../src/ui/App.tsx';
+import { makeTheme } from '../../src/ui/theme.ts';
+import type { TraceResult } from '../../src/trace/model.ts';
+import { DNAT_RULE, fixtureTopology, fixtureTrace } from './fixtures.ts';
+import { KEY, frameWhere, squeeze } from './helpers.ts';
+
+afterEach(() => cleanup());
+
+function start(props: Partial<AppProps> = {}) {
+  const ui = render(<App trace={fixtureTrace} topology={fixtureTopology} warnings={['w1', 'w2']} theme={makeTheme({})} {...props} />);
+  const press = async (key: string, until: (frame: string) => boolean) => {
+    ui.stdin.write(key);
+    return frameWhere(ui.lastFrame, until);
+  };
+  return { ui, press, frame: () => frameWhere(ui.lastFrame, (f) => f.includes('podpath')) };
+}
+
+describe('podpath ui frames', () => {
+  it('opens on the first hop, with the ending and the warnings count', async () => {
+    const { frame } = start();
+    const f = await frame();
+    expect(f).toMatch(/› {0,2}1 pod1 eth0/);
+    expect(f).toContain('Detail · hop 1/4 pod1 eth0');
+    expect(f).toContain('DELIVERED via 192.168.2.12:80 (50%): delivered to pod2 port 80');
+    expect(f).toContain('2 warnings');
+    // Every line fits the 100 columns of the test terminal.
+    for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('moves to the next hop with Down and with j, back with k', async () => {
+    const { press, frame } = start();
+    await frame();
+    let f = await press(KEY.down, (x) => x.includes('hop 2/4'));
+    expect(f).toMatch(/› {0,2}2 worker-1 cni0/);
+    f = await press('j', (x) => x.includes('hop 3/4'));
+    expect(f).toContain('[VXLAN 1]');
+    f = await press('k', (x) => x.includes('hop 2/4'));
+  });
+
+  it('shows the DNAT rule as the dump line, with the destination change highlighted, in the detail pane', async () => {
+    const { press, frame } = start();
+    await frame();
+    await press(KEY.down, (x) => x.includes('hop 2/4'));
+    await press(KEY.tab, (x) => /╔.*\n║Detail/.test(x));
+    const f = await press(KEY.down, (x) => squeeze(x).includes(squeeze(DNAT_RULE)));
+    expect(f).toContain('nat KUBE-SEP-FIXTUREAAAAAAAA');
+    expect(f).toContain('after  192.168.1.7:50058 → 192.168.2.12:80 tcp');
+    expect(f).toContain('dst 10.96.0.20 → 192.168.2.12');
+    expect(f).toContain('fixture/worker-1/iptables-save:42');
+  });
+
+  it('shows the route chosen and the one that lost', async () => {
+    const { press, frame } = start();
+    await frame();
+    await press(KEY.down, (x) => x.includes('hop 2/4'));
+    await press(KEY.tab, (x) => /║Detail/.test(x));
+    await press(KEY.down, (x) => x.includes('› nat'));
+    const f = await press(KEY.down, (x) => x.includes('› route'));
+    expect(f).toContain('✓ 192.168.2.0/24 via 192.168.2.0 dev flannel.1 onlink');
+    expect(f).toContain('✗ default via 10.74.107.154 dev eth0 proto static  (lost)');
+  });
+
+  it('Enter opens every step of the hop', async () => {
+    const { press, frame } = start();
+    await frame();
+    await press(KEY.down, (x) => x.includes('hop 2/4'));
+    await press(KEY.tab, (x) => /║Detail/.test(x));
+    const f = await press(KEY.enter, (x) => x.includes('all open'));
+    expect(f).toContain('kube-proxy rewrites the destination to the endpoint');
+    // The pane scrolls to keep the selected step whole: G goes to the last one.
+    const end = await press('G', (x) => x.includes('› route'));
+    expect(end).toContain('the longest prefix sends it to the overlay');
+  });
+
+  it('draws the topology with the current hop marked', async () => {
+    const { press, frame } = start();
+    await frame();
+    await press(KEY.down, (x) => x.includes('hop 2/4'));
+    const f = await press('3', (x) => x.includes('║Topology'));
+    expect(f).toContain('┌─ worker-1 10.74.107.63');
+    expect(f).toMatch(/│▶cni0 bridge 192\.168\.1\.1\/24/);
+    expect(f).toContain('worker-1 flannel.1 10.74.107.63 ══ VNI 1 udp/8472 ══ worker-2 flannel.1 10.74.107.62');
+    // Down in the topology pane walks the trace: the mark moves to pod2's hop later on.
+    await press(KEY.down, (x) => x.includes('hop 3: worker-1 eth0'));
+    const last = await press(KEY.down, (x) => x.includes('hop 4: pod2 eth0'));
+    expect(last).toMatch(/│▶     eth0 192\.168\.2\.12/);
+  });
+
+  it('picks another endpoint in the path picker and colours the ending by outcome', async () => {
+    const { press, frame } = start();
+    await frame();
+    const picker = await press('p', (x) => x.includes('Choose a path'));
+    expect(picker).toContain('1. 192.168.2.12:80  50%  delivered');
+    expect(picker).toContain('2. 192.168.2.13:80  50%  dropped');
+    await press(KEY.down, (x) => x.includes('› 2. 192.168.2.13'));
+    const f = await press(KEY.enter, (x) => x.includes('DROPPED'));
+    expect(f).toContain('DROPPED via 192.168.2.13:80 (50%): dropped by FORWARD policy DROP');
+    expect(f).toContain('‹2/2›');
+  });
+
+  it('searches with / and says when nothing matches', async () => {
+    const { press, frame } = start();
+    await frame();
+    await press('/', (x) => x.includes('Enter: find'));
+    for (const ch of 'vxlan') await press(ch, (x) => x.includes(`/${'vxlan'.slice(0, 'vxlan'.indexOf(ch) + 1)}`));
+    let f = await press(KEY.enter, (x) => x.includes('hop 3/4'));
+    expect(f).toMatch(/› {0,2}3 worker-1 eth0/);
+    await press('/', (x) => x.includes('Enter: find'));
+    await press('z', (x) => x.includes('/z'));
+    f = await press(KEY.enter, (x) => x.includes('not found: z'));
+  });
+
+  it('shows the key help with ? and closes it with Esc', async () => {
+    const { press, frame } = start();
+    await frame();
+    const help = await press('?', (x) => x.includes('║Help'));
+    expect(help).toContain('Tab  S-Tab');
+    expect(help).toContain('quit');
+    await press(KEY.escape, (x) => !x.includes('║Help'));
+  });
+
+  it('lists the warnings with w', async () => {
+    const { press, frame } = start();
+    await frame();
+    const f = await press('w', (x) => x.includes('2 warnings from the inputs'));
+    expect(f).toContain('w1');
+  });
+
+  it('escapes terminal control sequences that came from the dumps', async () => {
+    const hostile: TraceResult = structuredClone(fixtureTrace);
+    hostile.paths[0]!.hops[0]!.at = 'pod\u001B[2Jevil';
+    hostile.paths[0]!.reason = 'reason\u001B]0;title\u0007';
+    const { frame } = start({ trace: hostile });
+    const f = await frame();
+    expect(f).toContain('pod\\e[2Jevil');
+    expect(f).toContain('reason\\e]0;title\\x07');
+    expect(f).not.toContain('\u001B[2J');
+  });
+
+  it('honours NO_COLOR in the theme, keeping the focus visible by the border', async () => {
+    const theme = makeTheme({ NO_COLOR: '1' });
+    expect(theme.color).toBe(false);
+    expect(theme.c('bad')).toBeUndefined();
+    expect(makeTheme({ NO_COLOR: '' }).color).toBe(true);
+    const { frame } = start({ theme });
+    expect(await frame()).toContain('╔');
+  });
+});

@@ -1,0 +1,93 @@
+// The UI reducer: every key's effect as data (fixtures from test/ui/fixtures.ts).
+import { describe, expect, it } from 'vitest';
+import { FAR } from '../../src/ui/keys.ts';
+import { initialState, uiReducer, type UiAction, type UiState } from '../../src/ui/state.ts';
+import { fixtureTrace } from './fixtures.ts';
+
+const run = (state: UiState, ...actions: UiAction[]): UiState => actions.reduce(uiReducer, state);
+const start = (capture = false) => initialState(fixtureTrace, { capture });
+
+describe('ui reducer', () => {
+  it('moves the hop within the path and stops at both ends', () => {
+    const s = start();
+    expect(run(s, { type: 'select-hop', delta: 1 }).hop).toBe(1);
+    expect(run(s, { type: 'select-hop', delta: -1 }).hop).toBe(0);
+    expect(run(s, { type: 'select-hop', delta: FAR }).hop).toBe(fixtureTrace.paths[0]!.hops.length - 1);
+  });
+
+  it('resets the step when the hop changes', () => {
+    const s = run(start(), { type: 'select-hop', delta: 1 }, { type: 'focus', pane: 'detail' }, { type: 'select-step', delta: 2 });
+    expect(s.step).toBe(2);
+    expect(run(s, { type: 'select-hop', delta: 1 }).step).toBe(0);
+  });
+
+  it('cycles focus over the panes that exist, capture only with a capture', () => {
+    const order = (s: UiState) => [1, 2, 3, 4].map((n) => run(s, ...Array<UiAction>(n).fill({ type: 'focus-next' })).focus);
+    expect(order(start())).toEqual(['detail', 'topology', 'trace', 'detail']);
+    expect(order(start(true))).toEqual(['detail', 'topology', 'capture', 'trace']);
+    expect(run(start(), { type: 'focus-prev' }).focus).toBe('topology');
+  });
+
+  it('reads each key against the state it arrives in, so Tab then Down moves the new pane', () => {
+    const key = (input: string, k = {}): UiAction => ({ type: 'key', input, key: k });
+    const s = run(start(), key('', { downArrow: true }), key('\t', { tab: true }), key('', { downArrow: true }));
+    expect(s).toMatchObject({ focus: 'detail', hop: 1, step: 1 });
+    // j/k and the arrows are the same; q asks to quit; keys typed into search stay there.
+    expect(run(start(), key('j'), key('j'), key('k')).hop).toBe(1);
+    expect(run(start(), key('q')).quit).toBe(true);
+    const searching = run(start(), key('/'), key('q'), key('j'));
+    expect(searching.quit).toBe(false);
+    expect(searching.search.text).toBe('qj');
+    // With the help open, movement keys do nothing; Esc closes it.
+    const help = run(start(), key('?'), key('j'));
+    expect(help).toMatchObject({ help: true, hop: 0 });
+    expect(run(help, key('', { escape: true })).help).toBe(false);
+  });
+
+  it('switches paths, keeping the hop position when the other path has it', () => {
+    const s = run(start(), { type: 'select-hop', delta: 1 }, { type: 'select-path', delta: 1 });
+    expect(s.path).toBe(1);
+    expect(s.hop).toBe(1);
+    const far = run(start(), { type: 'select-hop', delta: 3 }, { type: 'select-path', delta: 1 });
+    expect(far.hop).toBe(fixtureTrace.paths[1]!.hops.length - 1);
+    expect(run(start(), { type: 'select-path', delta: -1 }).path).toBe(1);
+  });
+
+  it('picks a path in the picker', () => {
+    const s = run(start(), { type: 'open-picker' });
+    expect(s.picker).toEqual({ open: true, index: 0 });
+    const chosen = run(s, { type: 'picker-move', delta: 1 }, { type: 'picker-choose' });
+    expect(chosen.path).toBe(1);
+    expect(chosen.picker.open).toBe(false);
+    expect(run(start(), { type: 'picker-choose' }).path).toBe(0);
+  });
+
+  it('searches the hops of the trace pane and the steps of the detail pane', () => {
+    const typed = (s: UiState, text: string) => run(s, { type: 'search-start' }, ...[...text].map((ch): UiAction => ({ type: 'search-type', text: ch })), { type: 'search-commit' });
+    const byHop = typed(start(), 'vxlan');
+    expect(byHop.hop).toBe(2);
+    expect(byHop.search.message).toBeUndefined();
+    const inDetail = typed(run(start(), { type: 'select-hop', delta: 1 }, { type: 'focus', pane: 'detail' }), 'dnat');
+    expect(inDetail.step).toBe(1);
+    expect(typed(start(), 'nowhere').search.message).toBe('not found: nowhere');
+    // n repeats the last search from the current position (wraps around).
+    expect(run(byHop, { type: 'search-next' }).hop).toBe(2);
+  });
+
+  it('ignores typing when no search is open and cancels with Esc', () => {
+    expect(run(start(), { type: 'search-type', text: 'x' }).search.text).toBe('');
+    const s = run(start(), { type: 'search-start' }, { type: 'search-type', text: 'a' }, { type: 'search-cancel' });
+    expect(s.search.editing).toBe(false);
+  });
+
+  it('keeps streamed packets and their counts, and the end state', () => {
+    const row = { frame: 1, time: '0', summary: 'x', layers: [], bytes: new Uint8Array(), caplen: 0, marked: true, searchText: 'x' };
+    const s = run(start(true), { type: 'capture-batch', rows: [row], total: 10, marked: 3 }, { type: 'capture-done', error: 'cut' });
+    expect(s.capture).toMatchObject({ total: 10, marked: 3, done: true, error: 'cut' });
+    expect(s.capture!.rows).toHaveLength(1);
+  });
+
+  it('records the terminal size on resize', () => {
+    expect(run(start(), { type: 'resize', columns: 132, rows: 40 })).toMatchObject({ columns: 132, rows: 40 });
+  });
+});
