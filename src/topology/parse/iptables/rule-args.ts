@@ -1,0 +1,147 @@
+// Reads the arguments of one rule (everything after `-A CHAIN`) into options
+// tagged with the module that owns them, the way iptables' own getopt loop
+// sees them:
+//
+//   -s 10.0.0.0/8 -p tcp -m comment --comment "x" -m tcp ! --dport 80 -j DNAT --to-destination 1.2.3.4:80
+//   └─ basic ───┘ └basic┘ └──── comment ────────┘ └─── tcp ──────────┘    └─ target DNAT options ──┘
+//
+// Basic options (-s -d -i -o -p -f and their long forms) are recognised
+// anywhere and stored under their short letter. A `--long` option belongs to
+// the last `-m` module, or after `-j`/`-g` to the target. Before any `-m`,
+// `-p tcp --dport 80` uses the protocol's implicit match, as iptables does.
+// Each option takes the arguments up to the next option, so modules podpath
+// has never heard of are still read (and tagged with their own name).
+// `!` negates the next option; the old `--opt ! value` form is accepted too.
+import type { Counters, RuleOption, RuleTarget } from '../../model.ts';
+import type { LineTokens } from './tokenize.ts';
+
+export interface RuleArgs {
+  options: RuleOption[];
+  target?: RuleTarget;
+  /** From `-c packets bytes` inside the rule (iptables-restore's other counter form). */
+  counters?: Counters;
+}
+
+export type RuleArgsResult = RuleArgs | { error: string };
+
+const BASIC_SHORT: Record<string, string> = { '-s': 's', '-d': 'd', '-i': 'i', '-o': 'o', '-p': 'p' };
+const BASIC_LONG: Record<string, string> = {
+  '--source': 's',
+  '--src': 's',
+  '--destination': 'd',
+  '--dst': 'd',
+  '--in-interface': 'i',
+  '--out-interface': 'o',
+  '--protocol': 'p',
+};
+/** Protocols whose match iptables loads implicitly for `-p X --option`. */
+const IMPLICIT_MATCH = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
+
+/** True for an argument that starts an option (`-x`, `--xyz`), not a value. */
+function isOptionArg(arg: string, quoted: boolean): boolean {
+  return !quoted && arg.length > 1 && arg.charCodeAt(0) === 0x2d /* - */;
+}
+
+/**
+ * Parses rule arguments `tokens.args[from..]`. Returns an error for what iptables
+ * itself would refuse to read (a value where an option belongs, an option
+ * missing its argument, `!` with nothing after it).
+ */
+export function parseRuleArgs(tokens: LineTokens, from: number, intern: (name: string) => string = (name) => name): RuleArgsResult {
+  const { args, quoted } = tokens;
+  const options: RuleOption[] = [];
+  let target: RuleTarget | undefined;
+  let counters: Counters | undefined;
+  let module: string | undefined; // the current -m module
+  let protocol: string | undefined; // -p value, for implicit matches
+  let negateNext = false;
+  let longOptionsToTarget = false; // after -j/-g, until another -m
+  let i = from;
+
+  while (i < args.length) {
+    const arg = args[i]!;
+    const isQuoted = quoted[i]!;
+    if (arg === '!' && !isQuoted) {
+      if (negateNext) return { error: 'two "!" in a row' };
+      negateNext = true;
+      i++;
+      continue;
+    }
+    if (!isOptionArg(arg, isQuoted)) return { error: `unexpected argument "${arg}" where an option was expected` };
+
+    const basic = BASIC_SHORT[arg] ?? BASIC_LONG[arg];
+    if (basic !== undefined) {
+      let negated = negateNext;
+      negateNext = false;
+      let value = args[i + 1];
+      if (value === '!' && !quoted[i + 1]) {
+        // old intrapositioned form: -p ! tcp
+        negated = true;
+        i++;
+        value = args[i + 1];
+      }
+      if (value === undefined || isOptionArg(value, quoted[i + 1]!)) return { error: `${arg} needs a value` };
+      options.push({ module: 'basic', option: basic, values: [value], negated });
+      if (basic === 'p') protocol = value.toLowerCase();
+      i += 2;
+      continue;
+    }
+    if (arg === '-f' || arg === '--fragment' || arg === '-4' || arg === '--ipv4' || arg === '-6' || arg === '--ipv6') {
+      const option = arg === '-f' || arg === '--fragment' ? 'f' : arg === '-4' || arg === '--ipv4' ? '4' : '6';
+      options.push({ module: 'basic', option, values: [], negated: negateNext });
+      negateNext = false;
+      i++;
+      continue;
+    }
+    if (arg === '-m' || arg === '--match') {
+      if (negateNext) return { error: `"!" before ${arg}` };
+      const name = args[i + 1];
+      if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return { error: `${arg} needs a module name` };
+      module = intern(name);
+      longOptionsToTarget = false;
+      i += 2;
+      continue;
+    }
+    if (arg === '-j' || arg === '--jump' || arg === '-g' || arg === '--goto') {
+      if (negateNext) return { error: `"!" before ${arg}` };
+      if (target) return { error: 'more than one target' };
+      const name = args[i + 1];
+      if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return { error: `${arg} needs a target` };
+      target = { name: intern(name), goto: arg === '-g' || arg === '--goto', options: [] };
+      longOptionsToTarget = true;
+      i += 2;
+      continue;
+    }
+    if (arg === '-c' || arg === '--set-counters') {
+      const packets = args[i + 1];
+      const bytes = args[i + 2];
+      if (packets === undefined || bytes === undefined || !/^\d+$/.test(packets) || !/^\d+$/.test(bytes)) {
+        return { error: `${arg} needs two numbers` };
+      }
+      counters = { packets: Number(packets), bytes: Number(bytes) };
+      i += 3;
+      continue;
+    }
+    if (arg.charCodeAt(1) !== 0x2d) return { error: `unknown option ${arg}` };
+
+    // A module's (or the target's) long option and its values.
+    const owner = target && longOptionsToTarget ? target.name : module ?? (protocol !== undefined && IMPLICIT_MATCH.has(protocol) ? protocol : 'basic');
+    let negated = negateNext;
+    negateNext = false;
+    i++;
+    if (args[i] === '!' && !quoted[i] && i + 1 < args.length && !isOptionArg(args[i + 1]!, quoted[i + 1]!)) {
+      negated = true; // old intrapositioned form: --dst-type ! LOCAL
+      i++;
+    }
+    const valuesStart = i;
+    while (i < args.length && !isOptionArg(args[i]!, quoted[i]!) && !(args[i] === '!' && !quoted[i])) i++;
+    const option: RuleOption = { module: owner, option: intern(arg.slice(2)), values: args.slice(valuesStart, i), negated };
+    if (target && longOptionsToTarget) target.options.push(option);
+    else options.push(option);
+  }
+  if (negateNext) return { error: '"!" at the end of the rule' };
+  const result: RuleArgs = { options };
+  if (target) result.target = target;
+  if (counters) result.counters = counters;
+  return result;
+}
