@@ -234,6 +234,8 @@ export interface Pod {
   mac?: string;
   /** The pod's own namespace, when its dumps were given. */
   netns?: NetNamespace;
+  /** True when no name is known (seen only as a node's /32 route or bridge neighbour); `name` is then its IP. */
+  unnamed?: boolean;
 }
 
 export interface Endpoint {
@@ -258,6 +260,8 @@ export interface Service {
   protocol: 'tcp' | 'udp' | 'sctp';
   nodePorts: number[];
   externalIPs: string[];
+  /** LoadBalancer ingress IPs kube-proxy captures ("… loadbalancer IP" rules), when any. */
+  loadBalancerIPs?: string[];
   svcChain?: string;
   endpoints: Endpoint[];
   /** filter KUBE-SERVICES REJECT "has no endpoints" seen. */
@@ -277,7 +281,16 @@ export interface Vtep {
   local?: string;
   mac?: string;
   /** Remote VTEPs from the FDB (and neighbour table): MAC → underlay address. */
-  remotes: { mac: string; dst: string; node?: string; innerIP?: string }[];
+  remotes: {
+    mac: string;
+    dst: string;
+    node?: string;
+    innerIP?: string;
+    /** Set when no FDB entry was dumped and the remote was worked out from a route to the peer's pod CIDR ('' mac when no neighbour entry either). */
+    inferredFrom?: string;
+  }[];
+  /** Set when `ip -d link` was not dumped and the VNI/port are the CNI's defaults. */
+  assumed?: boolean;
 }
 
 export type CniPlugin = 'flannel' | 'calico' | 'unknown';

@@ -55,5 +55,10 @@ export function parseIpNeigh(text: string, source: DumpSource & { defaultDev?: s
       warnings.push({ file: source.file, line: record.source.line, message: `neighbour ${record.ip} has no device` });
     }
   }
-  return { records: records.filter((r) => r.dev !== ''), warnings };
+  // An address in pasted prose is not an entry: a real one has a device and a MAC or a state.
+  const real = records.filter((r) => r.dev !== '' && (r.mac !== undefined || r.state.length > 0));
+  for (const r of records) {
+    if (r.dev !== '' && !real.includes(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.ip} has no lladdr or state: not read as a neighbour` });
+  }
+  return { records: real, warnings };
 }

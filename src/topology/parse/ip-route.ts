@@ -105,7 +105,13 @@ export function parseIpRoute(text: string, source: DumpSource): ParseResult<Rout
   for (const r of records) {
     if (r.dst === 'default' && r.via?.includes(':')) r.family = 6;
   }
-  return { records, warnings };
+  // The kernel never prints a unicast route without a device, gateway or next hops:
+  // such a "route" is an address in pasted prose.
+  const real = records.filter((r) => r.type !== 'unicast' || r.dev !== undefined || r.via !== undefined || r.nexthops !== undefined);
+  for (const r of records) {
+    if (!real.includes(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.dst} has no dev, via or nexthop: not read as a route` });
+  }
+  return { records: real, warnings };
 }
 
 function applyKey(route: Route, hop: NextHop | undefined, key: string, value: string): void {

@@ -1,0 +1,17 @@
+// `podpath topology <inputs...>`: reads node dumps into the cluster model and prints it.
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  program
+    .command('topology')
+    .description('read node and pod dumps (bundle directories, dump files, pasted transcripts) and print the cluster network they describe')
+    .argument('<inputs...>', 'bundle directory, dump files, or a transcript')
+    .option('--node <name>', 'node the loose dumps (and prompts without a host, like `$ ip a`) come from')
+    .option('--json', 'print the Topology model as JSON (see docs/topology-json.md)')
+    .action(async (inputs: string[], options: { node?: string; json?: boolean }) => {
+      const { loadTopology } = await import('../topology/load.ts');
+      const { renderJson, renderSummary } = await import('../topology/summary.ts');
+      const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
+      process.stdout.write(options.json ? renderJson(topology) : renderSummary(topology));
+    });
+}

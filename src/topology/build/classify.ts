@@ -1,0 +1,77 @@
+// Decides which namespaces are nodes and which are pods. The input says so
+// for bundles (pods/ folder) and `kubectl exec`; in a transcript only the
+// prompt's name is known, so the dumps decide:
+//   node: CNI devices (cni0, flannel.1, vxlan.calico, cali*, tunl0, docker0),
+//         bridge ports, an iptables-save, routes through CNI devices;
+//   pod:  a single eth0@ifN (the pod end of a veth pair), a default route via
+//         Calico's 169.254.1.1 or via the node's bridge gateway.
+import type { Warning } from '../model.ts';
+import type { KubePod } from '../parse/kubectl.ts';
+import type { NamespaceRecords } from '../inputs/records.ts';
+import { isTunnelDevice } from './devices.ts';
+
+export interface Classification {
+  kind: 'node' | 'pod';
+  /** True when the dumps decided, not the input's structure. */
+  guessed: boolean;
+  reasons: string[];
+}
+
+function nodeEvidence(ns: NamespaceRecords): string[] {
+  const reasons: string[] = [];
+  const cni = ns.interfaces.filter((i) => /^(?:cni\d*|cbr0|docker\d*|flannel\.\d+|vxlan\.calico|tunl0|kube-ipvs0|cilium_\w+|weave)$/.test(i.name));
+  if (cni.length > 0) reasons.push(cni.slice(0, 3).map((i) => i.name).join(', '));
+  const cali = ns.interfaces.filter((i) => /^cali[0-9a-f]{6,}/.test(i.name));
+  if (cali.length > 0) reasons.push(`${cali.length} cali* interface(s)`);
+  const ports = ns.interfaces.filter((i) => i.master !== undefined);
+  if (ports.length > 0 && cni.length === 0) reasons.push(`${ports.length} bridge port(s)`);
+  if (ns.bridges.length > 0) reasons.push('brctl show lists bridges');
+  if (ns.iptables.length > 0) reasons.push('an iptables-save');
+  const viaCni = ns.routes.filter((r) => r.dev !== undefined && (isTunnelDevice(r.dev) || /^(?:cni0|cali)/.test(r.dev)));
+  if (viaCni.length > 0) reasons.push(`routes via ${[...new Set(viaCni.map((r) => r.dev))].slice(0, 2).join(', ')}`);
+  if (ns.routes.some((r) => r.proto === 'bird')) reasons.push('proto bird routes');
+  if (ns.fdb.some((f) => f.dst !== undefined)) reasons.push('VXLAN fdb entries');
+  return reasons;
+}
+
+function podEvidence(ns: NamespaceRecords): string[] {
+  const reasons: string[] = [];
+  const real = ns.interfaces.filter((i) => i.name !== 'lo');
+  const veth = real.find((i) => i.peerIndex !== undefined && /^eth\d+$/.test(i.name));
+  if (veth && real.length <= 2) reasons.push(`${veth.name}@if${veth.peerIndex} is its only interface`);
+  const defaultRoute = ns.routes.find((r) => r.dst === 'default');
+  if (defaultRoute?.via === '169.254.1.1') reasons.push('default via 169.254.1.1 (Calico)');
+  else if (defaultRoute?.via && /\.1$/.test(defaultRoute.via) && defaultRoute.dev === 'eth0' && ns.routes.every((r) => r.dev === undefined || r.dev === 'eth0')) {
+    reasons.push(`default via ${defaultRoute.via} dev eth0, the bridge gateway`);
+  }
+  if (ns.neighbours.some((n) => n.mac === 'ee:ee:ee:ee:ee:ee')) reasons.push('neighbour ee:ee:ee:ee:ee:ee (Calico proxy ARP)');
+  return reasons;
+}
+
+export function classify(ns: NamespaceRecords, kubePods: KubePod[]): Classification {
+  if (ns.hostKind === 'pod' && ns.hostEvidence.includes('bundle-pod')) return { kind: 'pod', guessed: false, reasons: ['pods/ folder'] };
+  if (ns.hostEvidence.includes('bundle-node')) return { kind: 'node', guessed: false, reasons: ['node folder'] };
+  if (ns.hostKind === 'pod') return { kind: 'pod', guessed: false, reasons: ['kubectl exec / ip netns exec'] };
+  if (kubePods.some((p) => p.node === ns.name)) return { kind: 'node', guessed: false, reasons: ['kubectl get pods lists it as a node'] };
+  if (kubePods.some((p) => p.name === ns.name)) return { kind: 'pod', guessed: false, reasons: ['kubectl get pods lists it'] };
+  const node = nodeEvidence(ns);
+  const pod = podEvidence(ns);
+  if (ns.hostKind === 'node' && pod.length === 0) return { kind: 'node', guessed: false, reasons: ['docker exec into the node'] };
+  if (pod.length > 0 && node.length === 0) return { kind: 'pod', guessed: true, reasons: pod };
+  if (node.length > 0) return { kind: 'node', guessed: true, reasons: node };
+  return { kind: 'node', guessed: true, reasons: ['nothing pod-like in its dumps'] };
+}
+
+/** One warning per file listing the guesses, so users see what to correct. */
+export function guessWarnings(namespaces: NamespaceRecords[], classes: Map<string, Classification>): Warning[] {
+  const byFile = new Map<string, string[]>();
+  for (const ns of namespaces) {
+    const c = classes.get(ns.name);
+    if (!c?.guessed) continue;
+    const file = [...ns.files][0] ?? '';
+    const list = byFile.get(file) ?? [];
+    list.push(`${ns.name} is a ${c.kind} (${c.reasons.join('; ')})`);
+    byFile.set(file, list);
+  }
+  return [...byFile].map(([file, list]) => ({ file, line: 0, message: `guessed from the dumps: ${list.join('; ')}` }));
+}

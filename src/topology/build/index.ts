@@ -1,0 +1,94 @@
+// Records → Topology. Knows nothing of command formats: it takes the parsed
+// records per namespace and decides nodes and pods, underlay addresses, pod
+// CIDRs, VTEPs, services and the CNI.
+import type { Bridge, ClusterNode, NetNamespace, Topology, Warning } from '../model.ts';
+import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
+import { parseIptablesSave } from '../parse/iptables-save.ts';
+import { detectCni } from '../cni.ts';
+import { type Classification, classify, guessWarnings } from './classify.ts';
+import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
+import { buildPods, type PodSource } from './pods.ts';
+import { buildServices } from './services.ts';
+import { buildVteps, inferRemotes } from './vteps.ts';
+
+/** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
+function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Warning[]): NetNamespace {
+  const netns: NetNamespace = {
+    name: ns.name,
+    kind,
+    interfaces: ns.interfaces,
+    routes: ns.routes,
+    rules: ns.rules,
+    neighbours: ns.neighbours,
+    fdb: ns.fdb,
+    bridges: bridgesOf(ns),
+    dumps: [...ns.dumps].sort(),
+  };
+  for (const dump of ns.iptables) {
+    const parsed = parseIptablesSave(dump.text, dump.file, { firstLine: dump.firstLine });
+    warnings.push(...parsed.warnings);
+    netns.netfilter ??= { tables: {} };
+    for (const [name, table] of Object.entries(parsed.tables)) {
+      // Several partial dumps (`iptables-save -t nat`, `-t filter`) add up.
+      if (!netns.netfilter.tables[name]) netns.netfilter.tables[name] = table;
+    }
+  }
+  // A veth with an `@ifN` peer in another namespace is a veth even without `ip -d link`.
+  for (const iface of netns.interfaces) {
+    if (iface.kind === undefined && iface.peerIndex !== undefined && iface.linkNetnsId !== undefined) iface.kind = 'veth';
+  }
+  return netns;
+}
+
+/** Bridges from `brctl show`, completed with `master` from `ip link`. */
+function bridgesOf(ns: NamespaceRecords): Bridge[] {
+  const bridges: Bridge[] = ns.bridges.map((b) => ({ ...b, ports: [...b.ports] }));
+  for (const iface of ns.interfaces) {
+    if (iface.kind === 'bridge' && !bridges.some((b) => b.name === iface.name)) bridges.push({ name: iface.name, ports: [] });
+  }
+  for (const iface of ns.interfaces) {
+    if (iface.master === undefined) continue;
+    let bridge = bridges.find((b) => b.name === iface.master);
+    const master = ns.interfaces.find((i) => i.name === iface.master);
+    if (!bridge) {
+      // `master` also names bonds and VRFs; only bridges (by kind or brctl) are listed, or unknown-kind masters.
+      if (master?.kind !== undefined && master.kind !== 'bridge') continue;
+      bridge = { name: iface.master, ports: [] };
+      bridges.push(bridge);
+    }
+    if (!bridge.ports.includes(iface.name)) bridge.ports.push(iface.name);
+  }
+  return bridges;
+}
+
+export function buildTopology(gathered: GatheredRecords): Topology {
+  const warnings = gathered.warnings;
+  const classes = new Map<string, Classification>();
+  for (const ns of gathered.namespaces) classes.set(ns.name, classify(ns, gathered.kubePods));
+  warnings.push(...guessWarnings(gathered.namespaces, classes));
+
+  const nodes: ClusterNode[] = [];
+  const podSources: PodSource[] = [];
+  for (const ns of gathered.namespaces) {
+    const kind = classes.get(ns.name)?.kind ?? 'node';
+    const netns = toNetNamespace(ns, kind, warnings);
+    if (kind === 'node') {
+      nodes.push({ name: ns.name, addresses: underlayAddresses(netns), podCIDRs: ownPodCIDRs(netns), netns });
+    } else {
+      const source: PodSource = { name: ns.name, netns };
+      if (ns.podNode !== undefined) source.podNode = ns.podNode;
+      podSources.push(source);
+    }
+  }
+  for (const node of nodes) {
+    if (node.addresses.length === 0) {
+      warnings.push({ file: [...(gathered.namespaces.find((n) => n.name === node.name)?.files ?? [])][0] ?? '', line: 0, message: `${node.name}: no underlay address found (no ip addr on its own interfaces, no kernel route with src)` });
+    }
+  }
+  const pods = buildPods(podSources, nodes, gathered.kubePods, warnings);
+  const { vteps } = buildVteps(nodes);
+  inferRemotes(vteps, nodes);
+  const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
+  const cni = detectCni(nodes, vteps);
+  return { nodes, pods, services, vteps, cni, warnings };
+}

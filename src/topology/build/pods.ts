@@ -1,0 +1,133 @@
+// Pods: from their own dumps (name from the prompt or pods/ folder), from
+// `kubectl get pods -o wide`, or, unnamed, from what their node shows (a
+// Calico `/32 dev caliX` route, a bridge neighbour + FDB port). The node-side
+// interface is matched through the veth pair's indexes: the pod's
+// `eth0@if11` is ifindex 3 in the pod, and the node's `veth…@if3` is ifindex
+// 11 on the node (the kernel prints the peer's ifindex after `@if`).
+import type { ClusterNode, NetInterface, NetNamespace, Pod, Warning } from '../model.ts';
+import type { KubePod } from '../parse/kubectl.ts';
+import { cidrContains } from './cidr.ts';
+
+export interface PodSource {
+  name: string;
+  netns: NetNamespace;
+  /** Node folder a bundle pod sits under. */
+  podNode?: string;
+}
+
+function podInterface(netns: NetNamespace): NetInterface | undefined {
+  const candidates = netns.interfaces.filter((i) => i.name !== 'lo' && i.kind !== 'loopback' && i.addresses.some((a) => a.family === 4 && a.scope !== 'host'));
+  return candidates.find((i) => i.peerIndex !== undefined) ?? candidates.find((i) => i.name === 'eth0') ?? candidates[0];
+}
+
+/** Node interfaces that are this pod's veth peer: index = pod's peerIndex and, if known, peerIndex = pod's index. */
+function vethPeers(nodes: ClusterNode[], iface: NetInterface): { node: ClusterNode; iface: NetInterface }[] {
+  const matches: { node: ClusterNode; iface: NetInterface }[] = [];
+  for (const node of nodes) {
+    for (const candidate of node.netns.interfaces) {
+      if (candidate.index !== iface.peerIndex) continue;
+      if (candidate.peerIndex !== undefined && candidate.peerIndex !== iface.index) continue;
+      matches.push({ node, iface: candidate });
+    }
+  }
+  return matches;
+}
+
+/** The node interface a pod IP is reached through, from the node's own tables. */
+export function hostInterfaceByIP(node: ClusterNode, ip: string): string | undefined {
+  // Calico: `192.168.226.74 dev cali6abd5b4bbeb scope link`.
+  const route = node.netns.routes.find((r) => r.dst === `${ip}/32` && r.dev !== undefined && r.via === undefined && r.table === 'main');
+  if (route?.dev && route.dev !== 'lo') return route.dev;
+  // Bridge: neighbour (IP → MAC on cni0), then the FDB port that MAC was learnt on.
+  const neighbour = node.netns.neighbours.find((n) => n.ip === ip && n.mac !== undefined);
+  if (neighbour) {
+    const port = node.netns.fdb.find((f) => f.mac === neighbour.mac && f.master === neighbour.dev && !f.permanent);
+    if (port) return port.dev;
+  }
+  return undefined;
+}
+
+function nodeServing(nodes: ClusterNode[], ip: string): ClusterNode | undefined {
+  const serving = nodes.filter((n) => n.podCIDRs.some((c) => cidrContains(c, ip)));
+  if (serving.length === 1) return serving[0];
+  // The most specific: a /32 route on a cali device.
+  return nodes.find((n) => n.netns.routes.some((r) => r.dst === `${ip}/32` && r.dev?.startsWith('cali')));
+}
+
+export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: KubePod[], warnings: Warning[]): Pod[] {
+  const pods: Pod[] = [];
+  for (const source of sources) {
+    const iface = podInterface(source.netns);
+    const ip = iface?.addresses.find((a) => a.family === 4 && a.scope !== 'host')?.address;
+    const kube = kubePods.find((k) => k.name === source.name);
+    const pod: Pod = { name: source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
+    if (kube?.namespace !== undefined) pod.namespace = kube.namespace;
+    if (iface) {
+      pod.podInterface = iface.name;
+      if (iface.mac !== undefined) pod.mac = iface.mac;
+    }
+    let node: ClusterNode | undefined;
+    if (iface?.peerIndex !== undefined) {
+      let peers = vethPeers(nodes, iface);
+      if (peers.length > 1 && pod.ip) {
+        const narrowed = peers.filter((p) => p.node.podCIDRs.some((c) => cidrContains(c, pod.ip)));
+        if (narrowed.length > 0) peers = narrowed;
+      }
+      if (source.podNode !== undefined) peers = peers.filter((p) => p.node.name === source.podNode);
+      if (peers.length === 1) {
+        node = peers[0]!.node;
+        pod.hostInterface = peers[0]!.iface.name;
+      } else if (peers.length > 1) {
+        warnings.push({ file: iface.source?.file ?? '', line: iface.source?.line ?? 0, message: `${source.name}: ${iface.name}@if${iface.peerIndex} matches interfaces on ${peers.map((p) => `${p.node.name}/${p.iface.name}`).join(', ')}; cannot tell which` });
+      }
+    }
+    if (!node && source.podNode !== undefined) node = nodes.find((n) => n.name === source.podNode);
+    if (!node && kube?.node !== undefined) node = nodes.find((n) => n.name === kube.node);
+    if (!node && pod.ip) node = nodeServing(nodes, pod.ip);
+    if (node) {
+      pod.node = node.name;
+      if (pod.hostInterface === undefined && pod.ip) {
+        const host = hostInterfaceByIP(node, pod.ip);
+        if (host !== undefined) pod.hostInterface = host;
+      }
+    } else {
+      pod.node = source.podNode ?? kube?.node ?? '';
+      warnings.push({ file: iface?.source?.file ?? [...(source.netns.dumps)][0] ?? '', line: iface?.source?.line ?? 0, message: `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)` });
+    }
+    if (!pod.ip) warnings.push({ file: iface?.source?.file ?? '', line: 0, message: `${source.name}: no IPv4 address in its dumps` });
+    pods.push(pod);
+  }
+  // Pods only kubectl knows.
+  for (const kube of kubePods) {
+    if (pods.some((p) => p.name === kube.name) || kube.ip === undefined) continue;
+    const node = nodes.find((n) => n.name === kube.node);
+    if (kube.node !== undefined && !node && nodes.length > 0 && !nodes.some((n) => n.addresses.includes(kube.ip!))) {
+      // A pod on a node we have no dump of: keep it, the tracer can still name its IP.
+    }
+    const pod: Pod = { name: kube.name, node: kube.node ?? '', ip: kube.ip };
+    if (kube.namespace !== undefined) pod.namespace = kube.namespace;
+    if (node) {
+      const host = hostInterfaceByIP(node, kube.ip);
+      if (host !== undefined) pod.hostInterface = host;
+    }
+    pods.push(pod);
+  }
+  // Unnamed pods the nodes' tables show: Calico /32 routes on cali*, bridge neighbours learnt on a veth port.
+  for (const node of nodes) {
+    const seen = new Set(pods.map((p) => p.ip));
+    for (const route of node.netns.routes) {
+      const ip = route.dst.endsWith('/32') ? route.dst.slice(0, -3) : undefined;
+      if (!ip || route.via !== undefined || !route.dev?.startsWith('cali') || seen.has(ip)) continue;
+      pods.push({ name: ip, node: node.name, ip, hostInterface: route.dev, unnamed: true });
+      seen.add(ip);
+    }
+    for (const neighbour of node.netns.neighbours) {
+      if (seen.has(neighbour.ip) || neighbour.mac === undefined || !node.podCIDRs.some((c) => cidrContains(c, neighbour.ip))) continue;
+      const port = node.netns.fdb.find((f) => f.mac === neighbour.mac && f.master === neighbour.dev && !f.permanent);
+      if (!port) continue;
+      pods.push({ name: neighbour.ip, node: node.name, ip: neighbour.ip, hostInterface: port.dev, mac: neighbour.mac, unnamed: true });
+      seen.add(neighbour.ip);
+    }
+  }
+  return pods;
+}

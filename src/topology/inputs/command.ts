@@ -1,0 +1,218 @@
+// Reads the command typed at a prompt: which dump it prints, whether it is
+// filtered, and whether a wrapper (`docker exec NODE`, `kubectl exec POD --`,
+// `ip netns exec NS`) names the namespace it ran in. In a flattened paste the
+// command's output follows on the same line, so `length` says how many words
+// the command itself took, by the grammar of `ip`, `bridge`, `brctl` …
+import type { DumpKind } from './dump.ts';
+
+export interface CommandInfo {
+  /** Words of the command itself (the rest of the line is output). */
+  length: number;
+  kind?: DumpKind;
+  /** Why this command's output is not read (`ip route get`, `ip -br`). */
+  skip?: string;
+  partial: boolean;
+  defaultDev?: string;
+  host?: string;
+  hostKind?: 'node' | 'pod';
+  /** The command's words, for messages. */
+  text: string;
+}
+
+/** Commands whose prompt we trust mid-line in a flattened paste. */
+export const KNOWN_COMMANDS = new Set([
+  'ip', 'bridge', 'brctl', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save', 'iptables',
+  'ip6tables', 'kubectl', 'k', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'cat', 'ps', 'ss', 'tcpdump', 'ipset',
+  'conntrack', 'sysctl', 'route', 'netstat', 'arp', 'ping', 'curl', 'ethtool', 'grep', 'ls', 'make', 'gobgp',
+  'calicoctl', 'wget', 'nc', 'dig', 'host', 'nslookup', 'traceroute', 'tracepath', 'echo', 'gravity', 'xtables-monitor',
+]);
+
+const IP_OPTIONS_WITH_VALUE = new Set(['-n', '-netns', '-f', '-family', '-rc', '-rcvbuf', '-l', '-loops', '-b', '-batch']);
+const SHOW_VERBS = new Set(['show', 'list', 'lst', 'ls', 'sh', 's']);
+
+function looksLikeOutput(word: string): boolean {
+  return /^\d+:/.test(word) || /^[0-9a-f.:]+(\/\d+)?$/i.test(word) || word === 'default' || word.startsWith('<') || /[^\x20-\x7e]/.test(word);
+}
+
+function objectOf(word: string): 'addr' | 'link' | 'route' | 'rule' | 'neigh' | undefined {
+  if (word.length === 0) return undefined;
+  if ('address'.startsWith(word) || word === 'addr') return 'addr';
+  if ('link'.startsWith(word)) return 'link';
+  if (word === 'r' || 'route'.startsWith(word)) return 'route';
+  if ('rule'.startsWith(word)) return 'rule';
+  if ('neighbour'.startsWith(word) || 'neighbor'.startsWith(word)) return 'neigh';
+  return undefined;
+}
+
+/** `| grep -v foo` after a dump command: output is filtered. */
+function pipeLength(words: string[], at: number): number {
+  if (words[at] !== '|') return 0;
+  let n = 1;
+  const tool = words[at + n];
+  if (tool !== 'grep' && tool !== 'egrep' && tool !== 'head' && tool !== 'tail' && tool !== 'sort') return words.length - at;
+  n++;
+  while ((words[at + n] ?? '').startsWith('-')) n++;
+  if (tool === 'grep' || tool === 'egrep') n++;
+  return n + pipeLength(words, at + n);
+}
+
+export function readCommand(words: string[]): CommandInfo {
+  let at = 0;
+  let host: string | undefined;
+  let hostKind: 'node' | 'pod' | undefined;
+  // Unwrap sudo / docker exec / kubectl exec / ip netns exec / nsenter.
+  for (;;) {
+    const w = words[at];
+    if (w === 'sudo') at++;
+    else if (w && /^[A-Z_][A-Z0-9_]*=\S*$/.test(w)) at++;
+    else if ((w === 'docker' || w === 'nerdctl' || w === 'crictl') && words[at + 1] === 'exec') {
+      at += 2;
+      while ((words[at] ?? '').startsWith('-')) at++;
+      if (words[at]) host = words[at++];
+      hostKind = 'node';
+    } else if ((w === 'kubectl' || w === 'k') && words.includes('exec') && words.includes('--')) {
+      const dash = words.indexOf('--', at);
+      const exec = words.indexOf('exec', at);
+      const args = words.slice(exec + 1, dash);
+      for (let k = 0; k < args.length; k++) {
+        const a = args[k]!;
+        if (a === '-n' || a === '--namespace' || a === '-c' || a === '--container') k++;
+        else if (!a.startsWith('-')) host ??= a;
+      }
+      hostKind = 'pod';
+      at = dash + 1;
+    } else if (w === 'ip' && (words[at + 1] === 'netns' || words[at + 1] === 'net') && words[at + 2] === 'exec') {
+      host = words[at + 3];
+      hostKind = 'pod';
+      at += 4;
+    } else if (w === 'nsenter') {
+      at++;
+      while ((words[at] ?? '').startsWith('-')) {
+        if (/^-(t|-target)$/.test(words[at]!)) at++;
+        at++;
+      }
+    } else if (w === 'gravity' && words[at + 1] === 'exec') {
+      at += 2;
+      while ((words[at] ?? '').startsWith('-')) at++;
+    } else break;
+  }
+  const base = { partial: false, ...(host !== undefined ? { host } : {}), ...(hostKind ? { hostKind } : {}) };
+  const rest = words.slice(at);
+  const inner = readInner(rest);
+  const length = at + inner.length;
+  return { ...base, ...inner, partial: inner.partial, length, text: words.slice(0, length).join(' ') };
+}
+
+type Inner = Omit<CommandInfo, 'text' | 'host' | 'hostKind'>;
+
+function readInner(words: string[]): Inner {
+  const tool = words[0] ?? '';
+  if (tool === 'ip') return readIp(words);
+  if (tool === 'bridge') return readBridge(words);
+  if (tool === 'brctl') {
+    if (words[1] === 'show') {
+      const length = words[2] !== undefined && !looksLikeBrctlOutput(words[2]) && words[2] !== '|' ? 3 : 2;
+      return withPipe(words, length, { kind: 'brctl', partial: length === 3 });
+    }
+    return { length: Math.min(words.length, 2), skip: `\`brctl ${words[1] ?? ''}\` output is not read`, partial: false };
+  }
+  if (/^ip6?tables(-legacy|-nft)?-save$/.test(tool)) {
+    let n = 1;
+    while ((words[n] ?? '').startsWith('-')) n += words[n] === '-t' || words[n] === '--table' || words[n] === '-M' ? 2 : 1;
+    if (tool.startsWith('ip6')) return { length: n, skip: 'IPv6 rules (ip6tables-save) are not modelled', partial: false };
+    return withPipe(words, n, { kind: 'iptables', partial: n > 1 && words.slice(1, n).some((w) => w === '-t' || w === '--table') });
+  }
+  if (tool === 'kubectl' || tool === 'k') return readKubectl(words);
+  return { length: words.length, partial: false, skip: `\`${tool}\` output is not a dump podpath reads` };
+}
+
+function looksLikeBrctlOutput(word: string): boolean {
+  return word === 'bridge' || looksLikeOutput(word);
+}
+
+function withPipe(words: string[], length: number, info: Omit<Inner, 'length'>): Inner {
+  const pipe = pipeLength(words, length);
+  return { ...info, length: length + pipe, partial: info.partial || pipe > 0 };
+}
+
+function readIp(words: string[]): Inner {
+  let n = 1;
+  let json = false;
+  let details = false;
+  let brief = false;
+  while ((words[n] ?? '').startsWith('-')) {
+    const opt = words[n]!;
+    if (opt === '-j' || opt === '-json' || opt === '--json') json = true;
+    else if (/^-(d|details?)$/.test(opt)) details = true;
+    else if (/^-(br|brief)$/.test(opt)) brief = true;
+    else if (/^-[46sjdp]+$/.test(opt)) {
+      if (opt.includes('j')) json = true;
+      if (opt.includes('d')) details = true;
+    }
+    n += IP_OPTIONS_WITH_VALUE.has(opt) ? 2 : 1;
+  }
+  const object = objectOf(words[n] ?? '');
+  if (!object) return { length: Math.min(words.length, n + 1), skip: `\`ip ${words[n] ?? ''}\` output is not read`, partial: false };
+  n++;
+  const verb = words[n];
+  if (verb === 'get') return { length: Math.min(words.length, n + 2), skip: '`ip … get` shows one lookup, not the table', partial: false };
+  if (verb !== undefined && SHOW_VERBS.has(verb)) n++;
+  let partial = false;
+  let defaultDev: string | undefined;
+  // Filters after `show`: `dev X`, `table X`, or a bare device name (addr/link).
+  for (;;) {
+    const word = words[n];
+    if (word === undefined) break;
+    if (['dev', 'table', 'type', 'scope', 'proto', 'vrf', 'master', 'nud', 'label', 'to', 'match', 'root', 'exact', 'from'].includes(word) && words[n + 1] !== undefined) {
+      if (word === 'dev') defaultDev = words[n + 1];
+      if (!(word === 'table' && words[n + 1] === 'all')) partial = true;
+      n += 2;
+    } else if (['up', 'primary', 'secondary', 'permanent', 'dynamic'].includes(word)) {
+      partial = true;
+      n++;
+    } else if ((object === 'addr' || object === 'link') && !looksLikeOutput(word) && word !== '|' && /^[\w.@-]{1,15}$/.test(word)) {
+      partial = true;
+      n++;
+    } else break;
+  }
+  if (brief) return { length: n + pipeLength(words, n), skip: '`ip -br` (brief) output is not read', partial };
+  let kind: DumpKind;
+  if (object === 'addr' || object === 'link') kind = json ? 'addr-json' : object === 'link' && !details ? 'link' : 'addr';
+  else if (object === 'route') kind = json ? 'route-json' : 'route';
+  else kind = object;
+  if (json && object !== 'addr' && object !== 'link' && object !== 'route') {
+    return { length: n, skip: `\`ip -j ${object}\` output is not read`, partial };
+  }
+  const info: Omit<Inner, 'length'> = { kind, partial };
+  if (defaultDev !== undefined) info.defaultDev = defaultDev;
+  return withPipe(words, n, info);
+}
+
+function readBridge(words: string[]): Inner {
+  let n = 1;
+  while ((words[n] ?? '').startsWith('-')) n++;
+  if (words[n] !== 'fdb') return { length: Math.min(words.length, n + 1), skip: `\`bridge ${words[n] ?? ''}\` output is not read`, partial: false };
+  n++;
+  if (words[n] === 'get') return { length: Math.min(words.length, n + 4), skip: '`bridge fdb get` shows one lookup, not the table', partial: false };
+  if (words[n] === 'show' || words[n] === 'list' || words[n] === 'ls') n++;
+  let partial = false;
+  let defaultDev: string | undefined;
+  while ((words[n] === 'dev' || words[n] === 'br' || words[n] === 'brport' || words[n] === 'vlan') && words[n + 1] !== undefined) {
+    if (words[n] === 'dev') defaultDev = words[n + 1];
+    partial = true;
+    n += 2;
+  }
+  const info: Omit<Inner, 'length'> = { kind: 'fdb', partial };
+  if (defaultDev !== undefined) info.defaultDev = defaultDev;
+  return withPipe(words, n, info);
+}
+
+function readKubectl(words: string[]): Inner {
+  if (words[1] !== 'get') return { length: words.length, skip: `\`kubectl ${words[1] ?? ''}\` output is not read`, partial: false };
+  const what = words[2] ?? '';
+  let n = 3;
+  while (n < words.length && (words[n]!.startsWith('-') || ['wide', 'kube-system', 'default'].includes(words[n]!) || words[n - 1] === '-n' || words[n - 1] === '-o' || words[n - 1] === '-l')) n++;
+  if (['pods', 'pod', 'po'].includes(what)) return { length: n, kind: 'kubectl-pods', partial: false };
+  if (['svc', 'services', 'service'].includes(what)) return { length: n, kind: 'kubectl-svc', partial: false };
+  return { length: n, skip: `\`kubectl get ${what}\` output is not read`, partial: false };
+}

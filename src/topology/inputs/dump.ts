@@ -1,0 +1,59 @@
+// One command's output found in the inputs, before parsing: where it came
+// from, which namespace it belongs to (as far as the input says), and which
+// parser reads it.
+
+export type DumpKind =
+  | 'addr'
+  | 'link'
+  | 'addr-json'
+  | 'route'
+  | 'route-json'
+  | 'rule'
+  | 'neigh'
+  | 'fdb'
+  | 'brctl'
+  | 'iptables'
+  | 'kubectl-pods'
+  | 'kubectl-svc';
+
+/** How we learnt which namespace a dump belongs to. */
+export type HostEvidence = 'bundle-node' | 'bundle-pod' | 'prompt' | 'exec' | 'option';
+
+export interface DumpText {
+  kind: DumpKind;
+  text: string;
+  file: string;
+  /** Line of the text's first line in `file`. */
+  firstLine: number;
+  /** Node or pod name; absent when nothing said (then `--node` decides). */
+  host?: string;
+  hostEvidence?: HostEvidence;
+  /** 'pod' when the input says so (bundle pods/ folder, kubectl exec). */
+  hostKind?: 'node' | 'pod';
+  /** For a pod's dump in a bundle: the node folder it sits under. */
+  podNode?: string;
+  /** The command as typed, when a prompt gave it. */
+  command?: string;
+  /** A filtered dump (`show dev X`, `| grep`): merged, never compared for disagreement. */
+  partial: boolean;
+  /** `ip neigh show dev X` / `bridge fdb show dev X` omit the device on each line. */
+  defaultDev?: string;
+}
+
+/** The `dumps` names the model uses (NetNamespace.dumps). */
+export function modelDumpName(kind: DumpKind): string {
+  switch (kind) {
+    case 'addr':
+    case 'addr-json':
+      return 'addr';
+    case 'link':
+      return 'link';
+    case 'route':
+    case 'route-json':
+      return 'route';
+    case 'iptables':
+      return 'iptables';
+    default:
+      return kind;
+  }
+}

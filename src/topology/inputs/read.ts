@@ -1,0 +1,223 @@
+// Turns what the user gave (bundle directories, loose files, pasted
+// transcripts) into DumpTexts: one command's output each, with the namespace
+// it belongs to when the input says so. Nothing is parsed here.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import type { Warning } from '../model.ts';
+import { readCommand } from './command.ts';
+import type { DumpText } from './dump.ts';
+import { recogniseContent } from './recognise.ts';
+import { hasPrompts, splitTranscript } from './transcript.ts';
+
+export interface ReadInputsResult {
+  dumps: DumpText[];
+  warnings: Warning[];
+}
+
+export interface ReadOptions {
+  node?: string;
+}
+
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+/** A file that is not text: NUL bytes or mostly control/invalid bytes in its first 8 KiB. */
+export function isBinary(buffer: Buffer): boolean {
+  const head = buffer.subarray(0, 8192);
+  if (head.includes(0)) return true;
+  const text = head.toString('utf8');
+  let odd = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code === 0xfffd || (code < 32 && code !== 9 && code !== 10 && code !== 13 && code !== 12)) odd++;
+  }
+  return text.length > 0 && odd / text.length > 0.1;
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || rel === '' ? path : rel;
+}
+
+export function readInputs(inputs: string[], options: ReadOptions): ReadInputsResult {
+  const result: ReadInputsResult = { dumps: [], warnings: [] };
+  for (const input of inputs) {
+    const stat = statSync(input);
+    if (stat.isDirectory()) readBundle(input, options, result);
+    else readLooseFile(input, options, result);
+  }
+  return result;
+}
+
+/** Reads a file as text, or notes why not. */
+function readText(path: string, result: ReadInputsResult): string | undefined {
+  const file = displayPath(path);
+  const size = statSync(path).size;
+  if (size > MAX_FILE_BYTES) {
+    result.warnings.push({ file, line: 0, message: `file is ${size} bytes, larger than podpath reads (${MAX_FILE_BYTES}); skipped` });
+    return undefined;
+  }
+  const buffer = readFileSync(path);
+  if (buffer.length === 0) {
+    result.warnings.push({ file, line: 0, message: 'empty file, skipped' });
+    return undefined;
+  }
+  if (isBinary(buffer)) {
+    result.warnings.push({ file, line: 0, message: 'binary file (not a text dump), skipped' });
+    return undefined;
+  }
+  return buffer.toString('utf8').replace(/\r\n/g, '\n');
+}
+
+function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): void {
+  const text = readText(path, result);
+  if (text === undefined) return;
+  readText_(text, displayPath(path), options.node, undefined, options, result);
+}
+
+/** One file's text: a transcript if it holds prompts, else one dump recognised by content. */
+function readText_(text: string, file: string, host: string | undefined, hostKind: 'node' | 'pod' | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
+  if (hasPrompts(text)) return readTranscript(text, file, host, options, result);
+  const kind = recogniseContent(text);
+  if (!kind) {
+    result.warnings.push({
+      file,
+      line: 1,
+      message: 'not recognised: expected the output of ip addr/link/route/rule/neigh, bridge fdb, brctl show, iptables-save, kubectl get pods/svc, or a transcript with prompts',
+      text: text.split('\n', 1)[0]!.slice(0, 120),
+    });
+    return false;
+  }
+  const dump: DumpText = { kind, text, file, firstLine: 1, partial: false };
+  const owner = host ?? options.node;
+  if (owner !== undefined) {
+    dump.host = owner;
+    dump.hostEvidence = host !== undefined ? (hostKind === 'pod' ? 'bundle-pod' : 'bundle-node') : 'option';
+  }
+  if (hostKind) dump.hostKind = hostKind;
+  if (owner === undefined && kind !== 'kubectl-pods' && kind !== 'kubectl-svc') {
+    result.warnings.push({ file, line: 1, message: `${kind} dump with no node name: pass --node NAME (or paste it with its prompt, like root@worker-1:~# ip addr)` });
+    return false;
+  }
+  result.dumps.push(dump);
+  return true;
+}
+
+export function readTranscript(text: string, file: string, host: string | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
+  const sections = splitTranscript(text);
+  let found = false;
+  const hostless: number[] = [];
+  for (const section of sections) {
+    const words = section.commandLine.trim().split(/\s+/).filter((w) => w.length > 0);
+    const command = readCommand(words);
+    const output = `${words.slice(command.length).join(' ')}\n${section.following}`;
+    let kind = command.kind;
+    if (!kind && command.skip) {
+      const tool = words[0] ?? '';
+      if (['ip', 'bridge', 'brctl'].includes(tool) || (command.host !== undefined && /^(ip|bridge|brctl)$/.test(command.text.split(' ').find((w) => /^(ip|bridge|brctl)$/.test(w)) ?? ''))) {
+        result.warnings.push({ file, line: section.line, message: `skipped: ${command.skip}`, text: command.text.slice(0, 120) });
+      }
+      continue;
+    }
+    kind ??= recogniseContent(output);
+    if (!kind) continue;
+    const owner = command.host ?? section.host ?? host ?? options.node;
+    if (owner === undefined) {
+      hostless.push(section.line);
+      continue;
+    }
+    const dump: DumpText = { kind, text: output, file, firstLine: section.line, partial: command.partial, command: command.text };
+    dump.host = owner;
+    dump.hostEvidence = command.host !== undefined ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
+    if (command.hostKind) dump.hostKind = command.hostKind;
+    if (command.defaultDev !== undefined) dump.defaultDev = command.defaultDev;
+    result.dumps.push(dump);
+    found = true;
+  }
+  if (hostless.length > 0) {
+    result.warnings.push({
+      file,
+      line: hostless[0]!,
+      message: `${hostless.length} dump(s) under a prompt that names no host (like \`$ ip a\`): pass --node NAME to say which node they came from`,
+    });
+  }
+  if (sections.length === 0) {
+    result.warnings.push({ file, line: 1, message: 'no prompts found (expected lines like `root@worker-1:~# ip addr`)' });
+  }
+  return found;
+}
+
+/**
+ * `<bundle>/<node>/<file>` and `<bundle>/<node>/pods/<pod>/<file>`. Every
+ * subdirectory holding recognised dumps is a node; others (captures/) are
+ * skipped. Top-level files only count as kubectl naming tables. A directory
+ * with dumps directly inside is one node's folder.
+ */
+function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult): void {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  let nodes = 0;
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const sub = join(dir, entry.name);
+    const scratch: ReadInputsResult = { dumps: [], warnings: [] };
+    readNodeDir(sub, entry.name, 'node', options, scratch);
+    const podsDir = join(sub, 'pods');
+    if (isDir(podsDir)) {
+      for (const pod of readdirSync(podsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (pod.isDirectory()) readNodeDir(join(podsDir, pod.name), pod.name, 'pod', options, scratch, entry.name);
+      }
+    }
+    if (scratch.dumps.some((d) => d.hostKind !== 'pod')) {
+      result.dumps.push(...scratch.dumps);
+      result.warnings.push(...scratch.warnings);
+      nodes++;
+    }
+  }
+  // Top-level files: kubectl naming tables count; transcripts and records are not node dumps.
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(dir, entry.name);
+    const buffer = readFileSync(path);
+    if (buffer.length === 0 || isBinary(buffer)) continue;
+    const text = buffer.toString('utf8');
+    const kind = recogniseContent(text);
+    if (kind === 'kubectl-pods' || kind === 'kubectl-svc') result.dumps.push({ kind, text, file: displayPath(path), firstLine: 1, partial: false });
+  }
+  if (nodes === 0) {
+    // Maybe the folder is one node's own dumps.
+    const scratch: ReadInputsResult = { dumps: [], warnings: [] };
+    readNodeDir(dir, options.node ?? basename(dir), 'node', options, scratch);
+    if (scratch.dumps.length > 0) {
+      result.dumps.push(...scratch.dumps);
+      result.warnings.push(...scratch.warnings);
+    } else {
+      result.warnings.push({ file: displayPath(dir), line: 0, message: 'no node dumps found: expected <dir>/<node>/<dump files> (ip addr, ip route, …) or dump files directly inside' });
+    }
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Files directly in one node's (or pod's) folder, each recognised by content. */
+function readNodeDir(dir: string, name: string, kind: 'node' | 'pod', options: ReadOptions, result: ReadInputsResult, parentNode?: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    const text = readText(path, result);
+    if (text === undefined) continue;
+    const before = result.dumps.length;
+    readText_(text, displayPath(path), name, kind, options, result);
+    for (const dump of result.dumps.slice(before)) {
+      if (kind === 'pod') {
+        dump.hostKind = 'pod';
+        dump.hostEvidence = 'bundle-pod';
+        if (parentNode !== undefined) dump.podNode = parentNode;
+      }
+    }
+  }
+}

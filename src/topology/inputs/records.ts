@@ -1,0 +1,240 @@
+// Parses each DumpText with its parser and gathers the records per namespace
+// (node or pod). Dumps of the same command for the same namespace are merged
+// when filtered (`ip addr show cni0`) and compared when complete: two complete
+// dumps that disagree give a warning and the first one is kept.
+import type { Bridge, FdbEntry, Neighbour, NetInterface, Route, RoutingRule, Warning } from '../model.ts';
+import { parseBrctlShow } from '../parse/brctl.ts';
+import { parseBridgeFdb } from '../parse/bridge-fdb.ts';
+import { parseIpAddr } from '../parse/ip-addr.ts';
+import { parseIpJsonAddr, parseIpJsonRoute } from '../parse/ip-json.ts';
+import { parseIpNeigh } from '../parse/ip-neigh.ts';
+import { parseIpRoute } from '../parse/ip-route.ts';
+import { parseIpRule } from '../parse/ip-rule.ts';
+import { type KubePod, type KubeService, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
+import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
+
+export interface IptablesText {
+  text: string;
+  file: string;
+  firstLine: number;
+}
+
+export interface NamespaceRecords {
+  name: string;
+  /** What the input said about this namespace (bundle pods/ folder, kubectl exec …). */
+  hostKind?: 'node' | 'pod';
+  hostEvidence: HostEvidence[];
+  /** Node folder a bundle pod sits under. */
+  podNode?: string;
+  interfaces: NetInterface[];
+  routes: Route[];
+  rules: RoutingRule[];
+  neighbours: Neighbour[];
+  fdb: FdbEntry[];
+  bridges: Bridge[];
+  iptables: IptablesText[];
+  dumps: Set<string>;
+  files: Set<string>;
+}
+
+export interface GatheredRecords {
+  namespaces: NamespaceRecords[];
+  kubePods: KubePod[];
+  kubeServices: KubeService[];
+  warnings: Warning[];
+}
+
+interface Parsed {
+  interfaces?: NetInterface[];
+  routes?: Route[];
+  rules?: RoutingRule[];
+  neighbours?: Neighbour[];
+  fdb?: FdbEntry[];
+  bridges?: Bridge[];
+  iptables?: IptablesText;
+}
+
+function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
+  const source = { file: dump.file, firstLine: dump.firstLine };
+  const dev = dump.defaultDev !== undefined ? { defaultDev: dump.defaultDev } : {};
+  const take = <T>(r: { records: T[]; warnings: Warning[] }): T[] => {
+    warnings.push(...r.warnings);
+    return r.records;
+  };
+  switch (dump.kind) {
+    case 'addr':
+    case 'link':
+      return { interfaces: take(parseIpAddr(dump.text, source)) };
+    case 'addr-json':
+      return { interfaces: take(parseIpJsonAddr(dump.text, source)) };
+    case 'route':
+      return { routes: take(parseIpRoute(dump.text, source)) };
+    case 'route-json':
+      return { routes: take(parseIpJsonRoute(dump.text, source)) };
+    case 'rule':
+      return { rules: take(parseIpRule(dump.text, source)) };
+    case 'neigh':
+      return { neighbours: take(parseIpNeigh(dump.text, { ...source, ...dev })) };
+    case 'fdb':
+      return { fdb: take(parseBridgeFdb(dump.text, { ...source, ...dev })) };
+    case 'brctl':
+      return { bridges: take(parseBrctlShow(dump.text, source)).map(({ source: _s, ...bridge }) => bridge) };
+    case 'iptables':
+      return { iptables: { text: dump.text, file: dump.file, firstLine: dump.firstLine } };
+    default:
+      return {};
+  }
+}
+
+/** What a complete dump says, as a set of strings, to compare two dumps of one command. */
+function signature(kind: string, parsed: Parsed): Set<string> {
+  switch (kind) {
+    case 'addr':
+      return new Set((parsed.interfaces ?? []).map((i) => `${i.index}:${i.name} ${i.addresses.map((a) => `${a.address}/${a.prefixLength}`).sort().join(',')}`));
+    case 'link':
+      return new Set((parsed.interfaces ?? []).map((i) => `${i.index}:${i.name}`));
+    case 'route':
+      return new Set((parsed.routes ?? []).map((r) => `${r.table} ${r.type} ${r.dst} via ${r.via ?? '-'} dev ${r.dev ?? '-'}`));
+    case 'rule':
+      return new Set((parsed.rules ?? []).map((r) => `${r.priority} ${r.from ?? 'all'} ${r.table}`));
+    case 'neigh':
+      return new Set((parsed.neighbours ?? []).filter((n) => n.state.includes('PERMANENT')).map((n) => `${n.ip} ${n.dev} ${n.mac ?? '-'}`));
+    case 'fdb':
+      return new Set((parsed.fdb ?? []).filter((f) => f.permanent).map((f) => `${f.mac} ${f.dev} ${f.dst ?? '-'}`));
+    case 'brctl':
+      return new Set((parsed.bridges ?? []).map((b) => `${b.name}: ${[...b.ports].sort().join(',')}`));
+    case 'iptables':
+      return new Set(
+        (parsed.iptables?.text ?? '')
+          .split('\n')
+          .map((l) => l.replace(/^\[\d+:\d+\]\s*/, '').replace(/\s\[\d+:\d+\]$/, '').trim())
+          .filter((l) => l.startsWith('-A ') || l.startsWith('*')),
+      );
+    default:
+      return new Set();
+  }
+}
+
+function firstDifference(a: Set<string>, b: Set<string>): string | undefined {
+  for (const x of b) if (!a.has(x)) return `only in this one: ${x}`;
+  for (const x of a) if (!b.has(x)) return `only in the other: ${x}`;
+  return undefined;
+}
+
+export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredRecords {
+  const byName = new Map<string, NamespaceRecords>();
+  const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
+  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], warnings };
+
+  for (const dump of dumps) {
+    if (dump.kind === 'kubectl-pods') {
+      const r = parseKubectlPods(dump.text, { file: dump.file, firstLine: dump.firstLine });
+      result.kubePods.push(...r.records);
+      warnings.push(...r.warnings);
+      continue;
+    }
+    if (dump.kind === 'kubectl-svc') {
+      const r = parseKubectlServices(dump.text, { file: dump.file, firstLine: dump.firstLine });
+      result.kubeServices.push(...r.records);
+      warnings.push(...r.warnings);
+      continue;
+    }
+    if (dump.host === undefined) continue;
+    const parseWarnings: Warning[] = [];
+    const parsed = parseDump(dump, parseWarnings);
+    warnings.push(...parseWarnings);
+    const count =
+      (parsed.interfaces?.length ?? 0) + (parsed.routes?.length ?? 0) + (parsed.rules?.length ?? 0) + (parsed.neighbours?.length ?? 0) +
+      (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0);
+    if (count === 0) {
+      // An empty neighbour table or fdb is a real answer; other dumps must hold something.
+      if (!['neigh', 'fdb', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
+        warnings.push({ file: dump.file, line: dump.firstLine, message: `nothing usable in this ${dump.command ?? dump.kind} output` });
+        continue;
+      }
+    }
+    let kindName = modelDumpName(dump.kind);
+    if (dump.kind === 'addr-json' && !(parsed.interfaces ?? []).some((i) => i.addresses.length > 0) && !dump.text.includes('"addr_info"')) kindName = 'link';
+    const key = `${dump.host}\u0000${kindName}`;
+    if (!dump.partial) {
+      const sig = signature(kindName, parsed);
+      const earlier = complete.get(key);
+      if (earlier) {
+        const difference = firstDifference(earlier.signature, sig);
+        if (difference !== undefined) {
+          warnings.push({
+            file: dump.file,
+            line: dump.firstLine,
+            message: `${kindName} dump for ${dump.host} disagrees with ${earlier.file}:${earlier.line} (${difference}); kept the first`,
+          });
+          continue;
+        }
+      } else complete.set(key, { signature: sig, file: dump.file, line: dump.firstLine });
+    }
+    let ns = byName.get(dump.host);
+    if (!ns) {
+      ns = {
+        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [],
+        dumps: new Set(), files: new Set(),
+      };
+      byName.set(dump.host, ns);
+      result.namespaces.push(ns);
+    }
+    if (dump.hostKind) ns.hostKind ??= dump.hostKind;
+    if (dump.podNode !== undefined) ns.podNode ??= dump.podNode;
+    if (dump.hostEvidence && !ns.hostEvidence.includes(dump.hostEvidence)) ns.hostEvidence.push(dump.hostEvidence);
+    ns.dumps.add(kindName === 'addr' ? 'addr' : kindName);
+    if (kindName === 'addr' && (parsed.interfaces ?? []).some((i) => i.kind !== undefined && i.kind !== 'loopback')) ns.dumps.add('link');
+    ns.files.add(dump.file);
+    mergeInto(ns, parsed, warnings);
+  }
+  return result;
+}
+
+function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): void {
+  for (const iface of parsed.interfaces ?? []) {
+    const same = ns.interfaces.find((i) => i.name === iface.name);
+    if (!same) {
+      ns.interfaces.push(iface);
+      continue;
+    }
+    if (same.index !== iface.index) {
+      warnings.push({
+        file: iface.source?.file ?? '',
+        line: iface.source?.line ?? 0,
+        message: `${ns.name}: interface ${iface.name} has index ${iface.index} here but ${same.index} in ${same.source?.file ?? '?'}:${same.source?.line ?? 0}; kept the first`,
+      });
+      continue;
+    }
+    // `ip addr` gives addresses, `ip -d link` gives the kind and VXLAN details: keep both.
+    if (same.addresses.length === 0) same.addresses = iface.addresses;
+    if (iface.kind !== undefined && (same.kind === undefined || same.kind === 'ether')) same.kind = iface.kind;
+    if (iface.vxlan && !same.vxlan) same.vxlan = iface.vxlan;
+    if (iface.ipip && !same.ipip) same.ipip = iface.ipip;
+    if (same.mtu === undefined && iface.mtu !== undefined) same.mtu = iface.mtu;
+    if (same.mac === undefined && iface.mac !== undefined) same.mac = iface.mac;
+    if (same.state === undefined && iface.state !== undefined) same.state = iface.state;
+    if (same.master === undefined && iface.master !== undefined) same.master = iface.master;
+    if (same.peerIndex === undefined && iface.peerIndex !== undefined) same.peerIndex = iface.peerIndex;
+    if (same.linkNetnsId === undefined && iface.linkNetnsId !== undefined) same.linkNetnsId = iface.linkNetnsId;
+    if (same.flags.length === 0) same.flags = iface.flags;
+  }
+  const routeKey = (r: Route) => `${r.table} ${r.type} ${r.dst} ${r.metric ?? ''}`;
+  const routes = new Set(ns.routes.map(routeKey));
+  for (const r of parsed.routes ?? []) if (!routes.has(routeKey(r))) ns.routes.push(r);
+  const rules = new Set(ns.rules.map((r) => `${r.priority} ${r.from} ${r.to} ${r.table} ${r.fwmark}`));
+  for (const r of parsed.rules ?? []) if (!rules.has(`${r.priority} ${r.from} ${r.to} ${r.table} ${r.fwmark}`)) ns.rules.push(r);
+  const neigh = new Set(ns.neighbours.map((n) => `${n.ip} ${n.dev}`));
+  for (const n of parsed.neighbours ?? []) if (!neigh.has(`${n.ip} ${n.dev}`)) ns.neighbours.push(n);
+  const fdb = new Set(ns.fdb.map((f) => `${f.mac} ${f.dev} ${f.dst ?? ''} ${f.vlan ?? ''}`));
+  for (const f of parsed.fdb ?? []) if (!fdb.has(`${f.mac} ${f.dev} ${f.dst ?? ''} ${f.vlan ?? ''}`)) ns.fdb.push(f);
+  for (const b of parsed.bridges ?? []) {
+    const same = ns.bridges.find((x) => x.name === b.name);
+    if (!same) {
+      ns.bridges.push(b);
+      continue;
+    }
+    for (const p of b.ports) if (!same.ports.includes(p)) same.ports.push(p);
+  }
+  if (parsed.iptables) ns.iptables.push(parsed.iptables);
+}

@@ -1,0 +1,116 @@
+// Splits a pasted terminal session into commands and their output, at the
+// prompts. Prompt shapes seen in real pastes:
+//
+//   root@worker-1:~# ip addr            [root@k8s-node1 ~]# ip r
+//   root@worker-2(10.74.107.62):/ $ ip r   (worker-1) $ ip a    (worker-1)$> ip l
+//   (pod1) # ip a     (pod1)/ # ip r    (pod1) / # ip addr     worker-1$ ip a
+//   $ ip a   bash-5.0# ip route   (no host: `--node` decides)
+//
+// Pastes flattened onto one line carry prompts mid-line ("… forever (worker-1)$
+// brctl show bridge name …"), so prompts are also looked for inside a line,
+// but only the explicit `user@host` / `[user@host]` / `(host)` shapes followed
+// by a command we know, to keep prose like "(see above) $5" from splitting.
+import { KNOWN_COMMANDS } from './command.ts';
+
+export interface PromptHit {
+  /** Host or pod name the prompt shows, if any. */
+  host?: string;
+  /** 1-based line of the prompt. */
+  line: number;
+  /** Column where the prompt starts and where the command starts. */
+  start: number;
+  commandStart: number;
+}
+
+export interface TranscriptSection {
+  host?: string;
+  /** Words from the command on: the command and (flattened) its output. */
+  commandLine: string;
+  /** Text after the prompt line, up to the next prompt. */
+  following: string;
+  line: number;
+}
+
+const NAME = String.raw`[A-Za-z0-9][\w.-]*`;
+// user@host[(addr)]:path then `#`/`$` or, when a known command follows, nothing.
+const USER_AT_HOST = new RegExp(String.raw`(?:^|(?<=\s))[\w.-]+@(${NAME})(?:\([^)\s]*\))?:[^\s#$>]*\s*(?:[#$]>?\s*|(?=\s*\S))`, 'g');
+const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\]]*\]\s*[#$]>?\s*`, 'g');
+const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
+const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
+const LINE_BARE = /^[#$]>?\s*/;
+
+/** Shell names that look like hosts in a prompt (`bash-5.0#`) but are not. */
+const SHELL = /^(?:bash|sh|ash|zsh|dash)(?:-[\d.]+)?$/;
+
+function firstWord(text: string): string {
+  return /^\S+/.exec(text)?.[0] ?? '';
+}
+
+function knownCommand(rest: string): boolean {
+  const word = firstWord(rest);
+  return KNOWN_COMMANDS.has(word) || /^[A-Z_][A-Z0-9_]*=\S*$/.test(word);
+}
+
+/** Prompts on one line, in order. */
+export function promptsInLine(text: string, line: number): PromptHit[] {
+  const hits: PromptHit[] = [];
+  for (const pattern of [USER_AT_HOST, BRACKETED, PARENS]) {
+    pattern.lastIndex = 0;
+    for (const m of text.matchAll(pattern)) {
+      const start = m.index;
+      const commandStart = start + m[0].length;
+      const rest = text.slice(commandStart);
+      const sigil = /[#$]>?\s*$/.test(m[0]);
+      // At the start of a line an explicit prompt is enough; inside a line (or
+      // without a sigil) the command must be one we know.
+      if (!(start === 0 && sigil && rest.trim() !== '') && !knownCommand(rest)) continue;
+      const hit: PromptHit = { line, start, commandStart };
+      if (m[1] !== undefined) hit.host = m[1];
+      hits.push(hit);
+    }
+  }
+  if (!hits.some((h) => h.start === 0)) {
+    const hostMatch = LINE_HOST.exec(text);
+    const bare = LINE_BARE.exec(text);
+    if (hostMatch && knownCommand(text.slice(hostMatch[0].length))) {
+      const hit: PromptHit = { line, start: 0, commandStart: hostMatch[0].length };
+      if (!SHELL.test(hostMatch[1]!)) hit.host = hostMatch[1]!;
+      hits.push(hit);
+    } else if (bare && knownCommand(text.slice(bare[0].length))) {
+      hits.push({ line, start: 0, commandStart: bare[0].length });
+    }
+  }
+  hits.sort((a, b) => a.start - b.start);
+  // Overlapping matches of different shapes: keep the first.
+  return hits.filter((hit, i) => i === 0 || hit.start >= hits[i - 1]!.commandStart);
+}
+
+export function splitTranscript(text: string, firstLine = 1): TranscriptSection[] {
+  const lines = text.split('\n');
+  const hits: PromptHit[] = [];
+  lines.forEach((l, i) => hits.push(...promptsInLine(l, firstLine + i)));
+  const sections: TranscriptSection[] = [];
+  hits.forEach((hit, n) => {
+    const next = hits[n + 1];
+    const lineIndex = hit.line - firstLine;
+    const lineText = lines[lineIndex] ?? '';
+    const sameLineEnd = next && next.line === hit.line ? next.start : lineText.length;
+    const commandLine = lineText.slice(hit.commandStart, sameLineEnd);
+    let following = '';
+    if (!next || next.line > hit.line) {
+      const endLine = next ? next.line - firstLine : lines.length;
+      const body = lines.slice(lineIndex + 1, endLine);
+      if (next && next.start > 0) body.push((lines[endLine] ?? '').slice(0, next.start));
+      following = body.join('\n');
+    }
+    const section: TranscriptSection = { commandLine, following, line: hit.line };
+    if (hit.host !== undefined) section.host = hit.host;
+    sections.push(section);
+  });
+  return sections;
+}
+
+export function hasPrompts(text: string): boolean {
+  const lines = text.split('\n', 5000);
+  return lines.some((l, i) => promptsInLine(l, i + 1).length > 0);
+}

@@ -1,0 +1,37 @@
+// The one entry point the tracer, explainer and UI use: inputs (bundle
+// directories, loose dump files, pasted transcripts) → Topology.
+//
+//   read (inputs/read.ts: files → command outputs, with their namespace)
+//   → parse (inputs/records.ts + parse/*: outputs → records, per namespace)
+//   → build (build/: records → Topology)
+import { PodpathError } from '../errors.ts';
+import { buildTopology } from './build/index.ts';
+import { gatherRecords } from './inputs/records.ts';
+import { readInputs } from './inputs/read.ts';
+import type { Topology } from './model.ts';
+
+export interface LoadOptions {
+  /** Node name for loose dumps and prompts that name no host. */
+  node?: string;
+}
+
+/** Nothing usable in the inputs; the message says what was expected. */
+export class NoTopologyError extends PodpathError {
+  override name = 'NoTopologyError';
+}
+
+export async function loadTopology(inputs: string[], options: LoadOptions = {}): Promise<Topology> {
+  if (inputs.length === 0) throw new NoTopologyError('no inputs given: name a bundle directory, dump files or a transcript');
+  const read = readInputs(inputs, options.node !== undefined ? { node: options.node } : {});
+  const gathered = gatherRecords(read.dumps, read.warnings);
+  if (gathered.namespaces.length === 0) {
+    const first = read.warnings[0];
+    const why = first ? `${first.file}${first.line > 0 ? `:${first.line}` : ''}: ${first.message}` : 'no node dumps found';
+    throw new NoTopologyError(`nothing usable in ${inputs.join(', ')}: ${why}`);
+  }
+  const topology = buildTopology(gathered);
+  if (topology.nodes.length === 0) {
+    throw new NoTopologyError(`no nodes in ${inputs.join(', ')}: only pod dumps (${topology.pods.map((p) => p.name).join(', ')}); add a node's dumps`);
+  }
+  return topology;
+}

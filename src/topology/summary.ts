@@ -1,0 +1,73 @@
+// `podpath topology` text: what a network engineer checks first — nodes and
+// their underlay addresses, pods and their host-side veth, the overlay (which
+// VTEP reaches which node on which port and VNI), services and how kube-proxy
+// spreads them, the CNI with its evidence, and what could not be read.
+// Every string from a dump goes through sanitizeLine.
+import { sanitizeLine } from '../util/sanitize.ts';
+import type { Topology } from './model.ts';
+
+const MAX_WARNINGS_SHOWN = 5;
+
+function percent(p: number): string {
+  const value = p * 100;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)}%`;
+}
+
+export function renderSummary(topology: Topology): string {
+  const s = sanitizeLine;
+  const out: string[] = [];
+  out.push(`CNI: ${topology.cni.plugin} ${topology.cni.mode}`);
+  for (const e of topology.cni.evidence) out.push(`  - ${s(e)}`);
+
+  out.push('', `Nodes (${topology.nodes.length}):`);
+  for (const node of topology.nodes) {
+    const pods = node.podCIDRs.length > 0 ? `  pods ${node.podCIDRs.map(s).join(', ')}` : '';
+    out.push(`  ${s(node.name)}  ${node.addresses.length > 0 ? node.addresses.map(s).join(', ') : '(underlay address unknown)'}${pods}`);
+  }
+
+  const named = topology.pods.filter((p) => !p.unnamed);
+  const unnamed = topology.pods.filter((p) => p.unnamed);
+  out.push('', `Pods (${named.length}${unnamed.length > 0 ? ` + ${unnamed.length} unnamed` : ''}):`);
+  for (const pod of topology.pods) {
+    const name = pod.unnamed ? '(unnamed)' : `${pod.namespace ? `${s(pod.namespace)}/` : ''}${s(pod.name)}`;
+    const host = pod.hostInterface ? ` via ${s(pod.hostInterface)}` : ' (host interface unknown)';
+    out.push(`  ${name}  ${s(pod.ip || '?')}  on ${s(pod.node || '?')}${host}`);
+  }
+
+  out.push('', `Overlay (${topology.vteps.length} VTEP${topology.vteps.length === 1 ? '' : 's'}):`);
+  for (const vtep of topology.vteps) {
+    const assumed = vtep.assumed ? ' (VNI/port assumed: no ip -d link)' : '';
+    out.push(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${assumed}`);
+    if (vtep.remotes.length === 0) out.push('    no remote VTEPs known (no bridge fdb dump?)');
+    for (const r of vtep.remotes) {
+      const via = r.innerIP ? ` (peer VTEP ${s(r.innerIP)}${r.mac ? ` ${s(r.mac)}` : ''})` : r.mac ? ` (${s(r.mac)})` : '';
+      const how = r.inferredFrom ? ' [from routes, no fdb entry dumped]' : '';
+      out.push(`    → ${s(r.node ?? 'unknown node')} at ${s(r.dst)}:${vtep.port} VNI ${vtep.vni}${via}${how}`);
+    }
+  }
+
+  out.push('', `Services (${topology.services.length}):`);
+  for (const svc of topology.services) {
+    const port = `${svc.clusterIP ? s(svc.clusterIP) : '-'}:${svc.port}/${svc.protocol}`;
+    const nodePorts = svc.nodePorts.length > 0 ? `  NodePort ${svc.nodePorts.join(', ')}` : '';
+    out.push(`  ${s(svc.namespace)}/${s(svc.name)}${svc.portName ? `:${s(svc.portName)}` : ''}  ${port}${nodePorts}`);
+    if (svc.endpoints.length === 0) out.push(`    no endpoints${svc.noEndpointsReject ? ' (kube-proxy REJECTs: "has no endpoints")' : ''}`);
+    for (const e of svc.endpoints) {
+      const who = e.pod ? ` ${s(e.pod)}` : '';
+      const where = e.node ? ` on ${s(e.node)}` : '';
+      out.push(`    → ${s(e.ip)}:${e.port}  ${percent(e.probability)}${who}${where}`);
+    }
+  }
+
+  out.push('', `Warnings: ${topology.warnings.length}`);
+  for (const w of topology.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
+    out.push(`  ${s(w.file)}${w.line > 0 ? `:${w.line}` : ''}: ${s(w.message)}${w.text !== undefined ? `: ${s(w.text)}` : ''}`);
+  }
+  if (topology.warnings.length > MAX_WARNINGS_SHOWN) out.push(`  … ${topology.warnings.length - MAX_WARNINGS_SHOWN} more (--json lists them all)`);
+  return `${out.join('\n')}\n`;
+}
+
+/** The Topology for `--json`: pods' and nodes' namespaces included, as the model has them. */
+export function renderJson(topology: Topology): string {
+  return `${JSON.stringify(topology, null, 2)}\n`;
+}
