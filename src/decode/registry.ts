@@ -64,6 +64,7 @@ const ETHERTYPES = new Map<number, number>([
   [0x0800, Kind.IPV4],
   [0x86dd, Kind.IPV6],
   [0x0806, Kind.ARP],
+  [0x8035, Kind.ARP], // RARP has ARP's format
   [0x8100, Kind.VLAN],
   [0x88a8, Kind.VLAN],
   [0x9100, Kind.VLAN],
@@ -78,7 +79,6 @@ const ETHERTYPE_NAMES = new Map<number, string>([
   [0x8864, 'pppoe'],
   [0x880b, 'ppp'],
   [0x88be, 'erspan'],
-  [0x8035, 'rarp'],
   [0x0004, 'llc'],
 ]);
 
