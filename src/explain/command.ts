@@ -2,8 +2,9 @@
 // captures and dump inputs, build the topology, read the captures, explain, print.
 import { UsageError } from '../errors.ts';
 import type { Topology } from '../topology/model.ts';
-import { emptyTopology, explainCaptures, type ExplainOptions } from './explain.ts';
-import { looksLikeCapture, readCaptureFile } from './files.ts';
+import { emptyTopology, type ExplainOptions } from './explain.ts';
+import { looksLikeCapture } from './files.ts';
+import { explainFiles } from './index.ts';
 import { renderText } from './render-text.ts';
 import { loadTopologyFrom, tracerFunction } from './links.ts';
 
@@ -28,15 +29,12 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
   const inputs = paths.filter((p) => !captures.includes(p));
   if (captures.length === 0) throw new UsageError('explain: no capture among the paths (pcap or pcapng files are recognised by their first bytes)');
   const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options.node) : emptyTopology();
-  const vxlanPorts = [...new Set([...extraPorts, ...topology.vteps.map((v) => v.port)])];
-  const data = [];
-  for (const file of captures) data.push(await readCaptureFile(file, { vxlanPorts }));
-  const explainOptions: ExplainOptions = {};
+  const explainOptions: ExplainOptions & { vxlanPorts: number[] } = { vxlanPorts: extraPorts };
   if (options.trace && topology.nodes.length > 0) {
     const trace = await tracerFunction();
     if (trace) explainOptions.trace = trace;
   }
-  const explanation = await explainCaptures(data, topology, explainOptions);
+  const explanation = await explainFiles(captures, topology, explainOptions);
   if (options.json) process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
   else process.stdout.write(renderText(explanation));
   return explanation.faultFound ? 1 : 0;

@@ -9,6 +9,29 @@ import type { CaptureFlow, HttpExchange, TcpState, TcpSummary } from './model.ts
 export interface FlowWithPackets {
   flow: CaptureFlow;
   packets: PacketFacts[];
+  /** The packets that are first sightings, without the copies of one packet seen at several hops. */
+  distinct: PacketFacts[];
+}
+
+/**
+ * A retransmission is never sent within 200 ms of the original (Linux TCP_RTO_MIN; a
+ * SYN waits TCP_TIMEOUT_INIT, 1 s) and carries a new IP ID; the same packet crossing
+ * several interfaces of one capture (`-i any`) shows up microseconds apart, unchanged.
+ */
+const COPY_WINDOW_S = 0.2;
+
+function sameSegment(a: PacketFacts, b: PacketFacts): boolean {
+  if (!a.tcp || !b.tcp || !a.ip || !b.ip) return false;
+  const fa = a.tcp.flags;
+  const fb = b.tcp.flags;
+  return (
+    a.tcp.seq === b.tcp.seq &&
+    a.tcp.ack === b.tcp.ack &&
+    a.tcp.payloadLength === b.tcp.payloadLength &&
+    fa.syn === fb.syn && fa.ack === fb.ack && fa.fin === fb.fin && fa.rst === fb.rst &&
+    a.ip.id === b.ip.id &&
+    Math.abs(a.time - b.time) < COPY_WINDOW_S
+  );
 }
 
 export interface CaptureGrouping {
@@ -66,6 +89,7 @@ function newFlow(capture: number, first: PacketFacts): FlowWithPackets {
     server: server.port === undefined ? { ip: server.ip } : { ip: server.ip, port: server.port },
     proto: t.proto,
     packets: 0,
+    copies: 0,
     firstFrame: first.frame,
     lastFrame: first.frame,
     firstTime: first.time,
@@ -74,7 +98,7 @@ function newFlow(capture: number, first: PacketFacts): FlowWithPackets {
     icmpErrors: [],
   };
   if (first.outer) flow.outer = first.outer;
-  return { flow, packets: [] };
+  return { flow, packets: [], distinct: [] };
 }
 
 function isPureSyn(p: PacketFacts): boolean {
@@ -114,6 +138,9 @@ export function groupCapture(capture: number, packets: PacketFacts[]): CaptureGr
       open.set(key, entry);
       flows.push(entry);
     }
+    const recent = entry.distinct.slice(-16);
+    if (recent.some((q) => sameSegment(q, p))) entry.flow.copies++;
+    else entry.distinct.push(p);
     entry.packets.push(p);
     entry.flow.packets++;
     entry.flow.lastFrame = p.frame;
@@ -150,7 +177,7 @@ export function tcpSummary(entry: FlowWithPackets): TcpSummary {
     finFromServer: false,
   };
   let synAckSeq: number | undefined;
-  for (const p of entry.packets) {
+  for (const p of entry.distinct) {
     const tcp = p.tcp;
     if (!tcp) continue;
     const client = fromClient(entry, p);
@@ -195,7 +222,7 @@ function tcpState(s: TcpSummary): TcpState {
 function pairHttp(entry: FlowWithPackets): HttpExchange[] {
   const exchanges: HttpExchange[] = [];
   const waiting: HttpExchange[] = [];
-  for (const p of entry.packets) {
+  for (const p of entry.distinct) {
     const http = p.http;
     if (!http) continue;
     if (http.kind === 'request' && fromClient(entry, p)) {

@@ -38,10 +38,10 @@ function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sighti
   const isn = cw.connection.tcp?.isn;
   const sightings: Sighting[] = [];
   let firstPacket = cw.connection.proto.toUpperCase();
-  for (const { flow, packets } of cw.flows) {
+  for (const { flow, packets, distinct } of cw.flows) {
     let matches: PacketFacts[];
     if (isn !== undefined) {
-      matches = packets.filter((p) => isPureSyn(p) && p.tcp!.seq === isn);
+      matches = distinct.filter((p) => isPureSyn(p) && p.tcp!.seq === isn);
       firstPacket = 'SYN';
     } else {
       const first = packets.find((p) => p.tuple?.src === flow.client.ip && p.tuple?.sport === flow.client.port) ?? packets[0];

@@ -80,6 +80,11 @@ export interface CaptureFlow {
   server: FiveTupleEnd;
   proto: FiveTuple['proto'];
   packets: number;
+  /**
+   * Packets that are the same packet again at another point of the same capture, not a
+   * retransmission (`tcpdump -i any` sees a forwarded packet once per interface it crosses).
+   */
+  copies: number;
   firstFrame: number;
   lastFrame: number;
   firstTime: number;
