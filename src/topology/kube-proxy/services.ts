@@ -1,0 +1,349 @@
+// Kubernetes services read back from kube-proxy's iptables-mode chains
+// (kubernetes pkg/proxy/iptables/proxier.go):
+//
+//   nat KUBE-SERVICES  -d CLUSTER-IP -p tcp --dport P  "ns/name:port cluster IP"   -j KUBE-SVC-H
+//                      -d EXTERNAL-IP …               "ns/name:port external IP"  -j KUBE-EXT-H
+//   nat KUBE-NODEPORTS -p tcp --dport NODEPORT        "ns/name:port"               -j KUBE-EXT-H (older: KUBE-SVC-H)
+//   nat KUBE-SVC-H     [-m recent --rcheck --seconds S -j KUBE-SEP-E]… (session affinity)
+//                      -m statistic --probability 1/(n-i) -j KUBE-SEP-E   … last one without
+//   nat KUBE-SEP-E     -j DNAT --to-destination IP:PORT
+//   filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES  "ns/name:port has no endpoints" -j REJECT
+//
+// H is portProtoHash(name, protocol), the same for SVC/EXT/FW/SVL chains, so
+// everything about one service port is gathered under H. Names come from the
+// comments; kube-proxy drops per-endpoint comments above 1000 endpoints, and
+// grep'd fragments may have none, so a chain without a naming comment is named
+// by recomputing H from candidate names (e.g. `kubectl get svc`).
+import type { Endpoint, NfRule, NfTable, RuleOption, Service, Warning } from '../model.ts';
+import { portProtoHash, servicePortNameString } from './chain-names.ts';
+
+export interface ServiceCandidate {
+  namespace: string;
+  name: string;
+  portName?: string;
+  protocol: string;
+}
+
+export interface ServicesResult {
+  services: Service[];
+  warnings: Warning[];
+}
+
+type Protocol = Service['protocol'];
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+/** Chains that carry a service port's hash (KUBE-XLB- is the pre-1.24 name of KUBE-SVL-). */
+const HASHED_CHAIN = /^KUBE-(SVC|EXT|FW|SVL|XLB)-([A-Z2-7]{16})$/;
+const SEP_CHAIN = /^KUBE-SEP-[A-Z2-7]{16}$/;
+
+/** What was learnt about one service port (one hash) while reading the chains. */
+interface Gathered {
+  hash: string;
+  servicePortName?: string;
+  namedAt?: NfRule;
+  // `| undefined`: filled with ??= from lookups that may find nothing.
+  protocol?: Protocol | undefined;
+  clusterIP?: string | undefined;
+  port?: number | undefined;
+  nodePorts: number[];
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  noEndpointsReject: boolean;
+  firstSeen: NfRule;
+}
+
+function findOption(rule: NfRule, module: string, option: string): RuleOption | undefined {
+  for (const o of rule.options) if (o.option === option && o.module === module) return o;
+  return undefined;
+}
+
+/** The first value of an option in any module (`--dport` lives in tcp, udp, sctp or multiport). */
+function optionValue(rule: NfRule, option: string): string | undefined {
+  for (const o of rule.options) if (o.option === option && !o.negated) return o.values[0];
+  return undefined;
+}
+
+function comments(rule: NfRule): string[] {
+  const found: string[] = [];
+  for (const o of rule.options) if (o.module === 'comment' && o.option === 'comment' && o.values[0] !== undefined) found.push(o.values[0]);
+  return found;
+}
+
+function protocolOf(rule: NfRule): Protocol | undefined {
+  const p = findOption(rule, 'basic', 'p');
+  if (!p || p.negated) return undefined;
+  const value = p.values[0]?.toLowerCase();
+  return PROTOCOLS.find((known) => known === value);
+}
+
+function hostAddress(cidr: string | undefined): string | undefined {
+  if (cidr === undefined) return undefined;
+  return cidr.endsWith('/32') || cidr.endsWith('/128') ? cidr.slice(0, cidr.lastIndexOf('/')) : cidr;
+}
+
+function toPort(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port > 0 && port < 65536 ? port : undefined;
+}
+
+/** "ns/name:port cluster IP" → { name: "ns/name:port", role: "cluster IP" }; a bare "ns/name:port" has role "". */
+const SERVICE_COMMENT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[-a-z0-9]*)?)(?: (cluster IP|external IP|loadbalancer IP|has no endpoints|has no local endpoints|health check node port|-> .+))?$/;
+
+function serviceComment(text: string): { name: string; role: string } | undefined {
+  const match = SERVICE_COMMENT.exec(text);
+  if (!match) return undefined;
+  return { name: match[1]!, role: match[5] ?? '' };
+}
+
+/** "10.244.1.3:80" or "[fd00::3]:80" → address and port. */
+function splitEndpoint(text: string): { ip: string; port: number } | undefined {
+  const match = /^\[?([0-9a-fA-F.:]+?)\]?:(\d{1,5})$/.exec(text);
+  const port = toPort(match?.[2]);
+  return match && port !== undefined ? { ip: match[1]!, port } : undefined;
+}
+
+/**
+ * Reads the services kube-proxy programmed into `tables` (from parseIptablesSave)
+ * on node `nodeName`. `candidates` name service ports whose chains have no comments.
+ */
+export function servicesFromNetfilter(
+  tables: Record<string, NfTable>,
+  nodeName: string,
+  candidates: readonly ServiceCandidate[] = [],
+): ServicesResult {
+  const warnings: Warning[] = [];
+  const gathered = new Map<string, Gathered>();
+  const nat = tables['nat'];
+  const filter = tables['filter'];
+
+  const gather = (hash: string, rule: NfRule): Gathered => {
+    let entry = gathered.get(hash);
+    if (!entry) {
+      entry = { hash, nodePorts: [], externalIPs: [], loadBalancerIPs: [], noEndpointsReject: false, firstSeen: rule };
+      gathered.set(hash, entry);
+    }
+    return entry;
+  };
+  const name = (entry: Gathered, servicePortName: string, rule: NfRule): void => {
+    if (entry.servicePortName === undefined) {
+      entry.servicePortName = servicePortName;
+      entry.namedAt = rule;
+    }
+  };
+  const addUnique = <T>(list: T[], value: T | undefined): void => {
+    if (value !== undefined && !list.includes(value)) list.push(value);
+  };
+
+  // 1. Entry points: nat KUBE-SERVICES and KUBE-NODEPORTS jumps to a hashed chain.
+  for (const chainName of ['KUBE-SERVICES', 'KUBE-NODEPORTS']) {
+    for (const rule of nat?.chains[chainName]?.rules ?? []) {
+      const target = rule.target ? HASHED_CHAIN.exec(rule.target.name) : null;
+      if (!target) continue;
+      const entry = gather(target[2]!, rule);
+      entry.protocol ??= protocolOf(rule);
+      const port = toPort(optionValue(rule, 'dport'));
+      let role = '';
+      for (const text of comments(rule)) {
+        const parsed = serviceComment(text);
+        if (parsed) {
+          name(entry, parsed.name, rule);
+          role = parsed.role;
+        }
+      }
+      const destination = hostAddress(findOption(rule, 'basic', 'd')?.values[0]);
+      if (chainName === 'KUBE-NODEPORTS') {
+        // The localhost copy (-d 127.0.0.0/8, nfacct) repeats the same node port.
+        addUnique(entry.nodePorts, port);
+      } else if (role === 'external IP') {
+        addUnique(entry.externalIPs, destination);
+        entry.port ??= port;
+      } else if (role === 'loadbalancer IP') {
+        addUnique(entry.loadBalancerIPs, destination);
+        entry.port ??= port;
+      } else if (role === 'cluster IP' || target[1] === 'SVC') {
+        entry.clusterIP ??= destination;
+        entry.port ??= port;
+      }
+    }
+  }
+
+  // 2. Services without endpoints exist only as filter REJECTs; name them by their comment's hash.
+  for (const chainName of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
+    for (const rule of filter?.chains[chainName]?.rules ?? []) {
+      if (rule.target?.name !== 'REJECT') continue;
+      const parsed = comments(rule).map(serviceComment).find((c) => c?.role === 'has no endpoints');
+      const protocol = protocolOf(rule);
+      if (!parsed || !protocol) continue;
+      const entry = gather(portProtoHash(parsed.name, protocol), rule);
+      name(entry, parsed.name, rule);
+      entry.protocol ??= protocol;
+      entry.noEndpointsReject = true;
+      const port = toPort(optionValue(rule, 'dport'));
+      const destination = hostAddress(findOption(rule, 'basic', 'd')?.values[0]);
+      const local = findOption(rule, 'addrtype', 'dst-type');
+      if (chainName === 'KUBE-SERVICES') {
+        entry.clusterIP ??= destination;
+        entry.port ??= port;
+      } else if (local && !local.negated && local.values[0] === 'LOCAL' && destination === undefined) addUnique(entry.nodePorts, port);
+      else if (destination !== undefined) {
+        addUnique(entry.externalIPs, destination);
+        entry.port ??= port;
+      }
+    }
+  }
+
+  // 3. Every hashed chain in nat, even one nothing jumps to in a fragment.
+  for (const chain of Object.values(nat?.chains ?? {})) {
+    const match = HASHED_CHAIN.exec(chain.name);
+    const first = chain.rules[0];
+    if (match && first) gather(match[2]!, first);
+  }
+
+  const candidateByHash = new Map<string, { servicePortName: string; protocol: Protocol }>();
+  for (const candidate of candidates) {
+    const protocol = PROTOCOLS.find((p) => p === candidate.protocol.toLowerCase());
+    if (!protocol) continue;
+    const servicePortName = servicePortNameString(candidate);
+    candidateByHash.set(portProtoHash(servicePortName, protocol), { servicePortName, protocol });
+  }
+
+  const services: Service[] = [];
+  for (const entry of gathered.values()) {
+    const svcChain = nat?.chains[`KUBE-SVC-${entry.hash}`] ?? nat?.chains[`KUBE-SVL-${entry.hash}`] ?? nat?.chains[`KUBE-XLB-${entry.hash}`];
+    const { endpoints, sessionAffinitySeconds, commentName, protocolFromSep } = readEndpoints(svcChain?.rules ?? [], nat, warnings);
+    if (entry.servicePortName === undefined && commentName && svcChain?.rules[0]) name(entry, commentName, svcChain.rules[0]);
+    entry.protocol ??= protocolFromSep;
+
+    let recoveredByHash = false;
+    const where = entry.namedAt ?? entry.firstSeen;
+    if (entry.servicePortName !== undefined) {
+      // The hash decides the protocol when no rule said it, and checks the comment.
+      const protocols = entry.protocol ? [entry.protocol] : PROTOCOLS;
+      const matching = protocols.find((p) => portProtoHash(entry.servicePortName!, p) === entry.hash);
+      if (matching) entry.protocol = matching;
+      else {
+        warnings.push({
+          file: where.source.file,
+          line: where.source.line,
+          message: `comment names ${entry.servicePortName} but its chain hash ${entry.hash} is not that name's (${entry.protocol ?? 'tcp/udp/sctp'}); kept the comment's name`,
+          text: where.text,
+        });
+      }
+    } else {
+      const candidate = candidateByHash.get(entry.hash);
+      if (candidate) {
+        entry.servicePortName = candidate.servicePortName;
+        entry.protocol = candidate.protocol;
+        recoveredByHash = true;
+      } else {
+        warnings.push({
+          file: where.source.file,
+          line: where.source.line,
+          message: `no comment names the service of KUBE-SVC-${entry.hash} and no candidate name hashes to it; listed under its chain name`,
+          text: where.text,
+        });
+      }
+    }
+
+    const servicePortName = entry.servicePortName ?? '';
+    const slash = servicePortName.indexOf('/');
+    const colon = servicePortName.indexOf(':', slash + 1);
+    const service: Service = {
+      namespace: slash > 0 ? servicePortName.slice(0, slash) : '',
+      name: slash > 0 ? servicePortName.slice(slash + 1, colon > 0 ? colon : undefined) : `KUBE-SVC-${entry.hash}`,
+      port: entry.port ?? 0,
+      protocol: entry.protocol ?? 'tcp',
+      nodePorts: entry.nodePorts,
+      externalIPs: entry.externalIPs,
+      endpoints,
+      noEndpointsReject: entry.noEndpointsReject,
+      seenOn: [nodeName],
+    };
+    if (colon > 0 && colon < servicePortName.length - 1) service.portName = servicePortName.slice(colon + 1);
+    if (entry.clusterIP !== undefined) service.clusterIP = entry.clusterIP;
+    if (svcChain) service.svcChain = svcChain.name;
+    if (sessionAffinitySeconds !== undefined) service.sessionAffinitySeconds = sessionAffinitySeconds;
+    if (entry.loadBalancerIPs.length > 0) service.loadBalancerIPs = entry.loadBalancerIPs;
+    if (recoveredByHash) service.recoveredByHash = true;
+    services.push(service);
+  }
+
+  services.sort((a, b) =>
+    a.namespace !== b.namespace ? (a.namespace < b.namespace ? -1 : 1)
+    : a.name !== b.name ? (a.name < b.name ? -1 : 1)
+    : (a.portName ?? '') !== (b.portName ?? '') ? ((a.portName ?? '') < (b.portName ?? '') ? -1 : 1)
+    : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0,
+  );
+  return { services, warnings };
+}
+
+interface EndpointsRead {
+  endpoints: Endpoint[];
+  sessionAffinitySeconds?: number;
+  /** The service name from a "ns/name:port -> ip:port" or "ns/name:port" comment in the chain. */
+  commentName?: string;
+  protocolFromSep?: Protocol | undefined;
+}
+
+/**
+ * The endpoints of a KUBE-SVC chain in rule order. kube-proxy writes probability
+ * 1/(n-i) on the i-th of n rules (none on the last), so endpoint i really gets
+ * p_i · ∏_{j<i} (1 − p_j) of new connections: 1/n each, give or take the
+ * statistic match's fixed-point rounding (0.3333333333 reads back as 0.33333333349).
+ */
+function readEndpoints(rules: readonly NfRule[], nat: NfTable | undefined, warnings: Warning[]): EndpointsRead {
+  const read: EndpointsRead = { endpoints: [] };
+  let remaining = 1;
+  for (const rule of rules) {
+    const target = rule.target?.name;
+    if (target === undefined || !SEP_CHAIN.test(target)) continue;
+    for (const text of comments(rule)) {
+      const parsed = serviceComment(text);
+      if (parsed && read.commentName === undefined) read.commentName = parsed.name;
+    }
+    const recent = rule.options.find((o) => o.module === 'recent' && o.option === 'rcheck');
+    if (recent) {
+      // Session affinity: a connection seen within --seconds goes back to its endpoint; not a draw.
+      const seconds = Number(optionValue(rule, 'seconds'));
+      if (Number.isInteger(seconds) && seconds > 0) read.sessionAffinitySeconds = seconds;
+      continue;
+    }
+    const statistic = findOption(rule, 'statistic', 'probability');
+    const ruleProbability = statistic ? Number(statistic.values[0]) : undefined;
+    const draw = ruleProbability !== undefined && Number.isFinite(ruleProbability) ? Math.min(Math.max(ruleProbability, 0), 1) : 1;
+    const share = remaining * draw;
+    remaining *= 1 - draw;
+
+    const sep = nat?.chains[target];
+    let address: { ip: string; port: number } | undefined;
+    for (const sepRule of sep?.rules ?? []) {
+      if (sepRule.target?.name !== 'DNAT') continue;
+      const destination = sepRule.target.options.find((o) => o.option === 'to-destination')?.values[0];
+      address = destination === undefined ? undefined : splitEndpoint(destination);
+      read.protocolFromSep ??= protocolOf(sepRule);
+      for (const text of comments(sepRule)) {
+        const parsed = serviceComment(text);
+        if (parsed && read.commentName === undefined) read.commentName = parsed.name;
+      }
+      break;
+    }
+    if (!address) {
+      // Without the KUBE-SEP chain (a grep'd fragment) the "-> ip:port" comment still tells where it goes.
+      const arrow = comments(rule).map((c) => /-> (\S+)$/.exec(c)?.[1]).find((c) => c !== undefined);
+      address = arrow === undefined ? undefined : splitEndpoint(arrow);
+    }
+    if (!address) {
+      warnings.push({
+        file: rule.source.file,
+        line: rule.source.line,
+        message: `${target}: no DNAT rule in the dump tells this endpoint's address; its share (${share.toFixed(4)}) is counted but the endpoint is not listed`,
+        text: rule.text,
+      });
+      continue;
+    }
+    const endpoint: Endpoint = { ip: address.ip, port: address.port, probability: share, sepChain: target };
+    if (statistic && ruleProbability !== undefined && Number.isFinite(ruleProbability)) endpoint.ruleProbability = ruleProbability;
+    read.endpoints.push(endpoint);
+  }
+  return read;
+}
