@@ -1,0 +1,90 @@
+// What a lab scenario is made of. The values here are the lab's own configuration
+// (names, addresses, MACs, ifindexes taken from the user's dumps where they exist);
+// everything that *happened* is measured later from captures and traces.
+
+export type CniPlugin = 'flannel' | 'calico';
+export type CniMode = 'vxlan' | 'host-gw' | 'bgp';
+
+export interface NodeSpec {
+  name: string;
+  /** Underlay address on eth0, without prefix length (the underlay is a /24). */
+  underlay: string;
+  underlayMac: string;
+  /** Pod subnet (Flannel lease) or IPAM block (Calico /26). */
+  podCIDR: string;
+  /** VTEP MAC of flannel.1 / vxlan.calico (vxlan modes). */
+  vtepMac?: string;
+  /** cni0 bridge MAC (Flannel). */
+  bridgeMac?: string;
+  docker0Mac?: string;
+}
+
+export interface PodSpec {
+  name: string;
+  node: string;
+  ip: string;
+  mac: string;
+  /** The host side of the pod's veth (veth… for Flannel, cali… for Calico). */
+  hostInterface: string;
+  hostMac?: string;
+  hostIfindex: number;
+  /** TCP port a server listens on inside the pod. */
+  serves?: number;
+}
+
+export interface EndpointSpec {
+  ip: string;
+  port: number;
+}
+
+export interface ServiceSpec {
+  namespace: string;
+  name: string;
+  portName: string;
+  clusterIP: string;
+  port: number;
+  protocol: 'tcp';
+  nodePort?: number;
+  endpoints: EndpointSpec[];
+}
+
+export interface ConnectionSpec {
+  id: string;
+  /** A pod name or a node name (host network). */
+  from: string;
+  /** ip:port the client connects to. */
+  to: string;
+  /** namespace/name:portName when `to` is a service address. */
+  service?: string;
+  /** Fixed client source port so the first SYN can be found in every capture. */
+  sport: number;
+}
+
+export interface Fault {
+  kind: 'fdb-missing' | 'forward-drop' | 'no-route';
+  /** The node where the fault is made. */
+  node: string;
+}
+
+export interface ScenarioSpec {
+  name: string;
+  /** Short tag used in namespace names (pl-sf-w1). */
+  tag: string;
+  cni: { plugin: CniPlugin; mode: CniMode };
+  clusterCIDR: string;
+  gateway: string;
+  nodes: NodeSpec[];
+  pods: PodSpec[];
+  services: ServiceSpec[];
+  connections: ConnectionSpec[];
+  fault?: Fault;
+  /** Node whose `tcpdump -i any` capture is recorded. */
+  anyCaptureNode: string;
+  description: string;
+}
+
+/** VXLAN parameters each plugin uses (flannel pkg/backend/vxlan; calico felix vxlan_mgr). */
+export const VXLAN = {
+  flannel: { device: 'flannel.1', vni: 1, port: 8472 },
+  calico: { device: 'vxlan.calico', vni: 4096, port: 4789 },
+} as const;

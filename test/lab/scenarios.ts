@@ -1,0 +1,138 @@
+// The lab's scenarios (names fixed by notes/samples-contract.md). Names, addresses, MACs
+// and ifindexes come from the user's dumps (shared/seed/000-networking-section.txt) where
+// the user showed them; the rest are made up in the same style and marked "invented".
+import type { ConnectionSpec, Fault, NodeSpec, PodSpec, ScenarioSpec, ServiceSpec } from './lib/spec.ts';
+
+const GATEWAY = '10.74.107.154';
+
+// ---------------------------------------------------------------- Flannel (user's cluster)
+const flannelNodes: NodeSpec[] = [
+  {
+    name: 'worker-1',
+    underlay: '10.74.107.63',
+    underlayMac: '00:50:56:82:51:0c', // Src of the user's worker-2 capture (10.74.107.63 → .62)
+    podCIDR: '192.168.1.0/24',
+    vtepMac: '7e:4f:1b:41:c7:7a',
+    bridgeMac: 'e2:b0:c7:1e:8e:7a',
+    docker0Mac: '02:42:de:f0:74:4f',
+  },
+  {
+    name: 'worker-2',
+    underlay: '10.74.107.62',
+    underlayMac: '00:50:56:82:a9:01', // Dst of the user's capture
+    podCIDR: '192.168.2.0/24',
+    vtepMac: 'a6:0d:d2:cd:65:14', // inner Dst of the user's capture
+    bridgeMac: '3a:52:7b:8e:d1:06', // invented
+    docker0Mac: '02:42:5a:13:9e:c1', // invented
+  },
+];
+
+const flannelPods: PodSpec[] = [
+  // pod1: eth0@if11 (index 3), host veth6b3caf45 index 11, as in the user's `ip a`.
+  { name: 'pod1', node: 'worker-1', ip: '192.168.1.7', mac: '6a:97:3e:20:55:e6', hostInterface: 'veth6b3caf45', hostMac: 'de:9c:43:da:8b:ce', hostIfindex: 11 },
+  // web-a sits on another of the user's cni0 ports (veth100d66d7); address invented.
+  { name: 'web-a', node: 'worker-1', ip: '192.168.1.5', mac: '2a:11:9c:4e:07:b3', hostInterface: 'veth100d66d7', hostMac: '86:3d:5e:a1:42:9f', hostIfindex: 9, serves: 80 },
+  { name: 'pod2', node: 'worker-2', ip: '192.168.2.12', mac: '5e:0b:d4:72:c8:19', hostInterface: 'veth3a9c2e71', hostMac: 'f6:8a:21:5b:3c:d0', hostIfindex: 7, serves: 80 },
+  { name: 'web-b', node: 'worker-2', ip: '192.168.2.13', mac: '0e:6f:a2:93:14:5c', hostInterface: 'vethc51f08d4', hostMac: 'b2:47:e9:0d:66:28', hostIfindex: 8, serves: 80 },
+];
+
+function services(remote: string, spread: string[], nodePort: number): ServiceSpec[] {
+  return [
+    // one endpoint, on the other node than the client pod; also a NodePort
+    { namespace: 'default', name: 'web', portName: 'http', clusterIP: '10.96.0.10', port: 80, protocol: 'tcp', nodePort, endpoints: [{ ip: remote, port: 80 }] },
+    // several endpoints on both nodes
+    { namespace: 'default', name: 'spread', portName: 'http', clusterIP: '10.96.0.20', port: 80, protocol: 'tcp', endpoints: spread.map((ip) => ({ ip, port: 80 })) },
+    // no endpoints: kube-proxy REJECTs in filter KUBE-SERVICES
+    { namespace: 'default', name: 'empty', portName: 'http', clusterIP: '10.96.0.30', port: 80, protocol: 'tcp', endpoints: [] },
+  ];
+}
+
+/** The connections every healthy scenario makes; faults use the first two. */
+function connections(remotePod: string, remotePodIp: string, remoteNodeIp: string, nodePort: number): ConnectionSpec[] {
+  return [
+    { id: `pod1-to-${remotePod}`, from: 'pod1', to: `${remotePodIp}:80`, sport: 50058 },
+    { id: 'pod1-to-web', from: 'pod1', to: '10.96.0.10:80', service: 'default/web:http', sport: 50060 },
+    { id: 'pod1-to-spread-1', from: 'pod1', to: '10.96.0.20:80', service: 'default/spread:http', sport: 50062 },
+    { id: 'pod1-to-spread-2', from: 'pod1', to: '10.96.0.20:80', service: 'default/spread:http', sport: 50064 },
+    { id: 'pod1-to-empty', from: 'pod1', to: '10.96.0.30:80', service: 'default/empty:http', sport: 50066 },
+    { id: 'worker-1-to-web-nodeport', from: 'worker-1', to: `${remoteNodeIp}:${nodePort}`, service: 'default/web:http', sport: 50068 },
+  ];
+}
+
+function flannelScenario(name: string, tag: string, mode: 'vxlan' | 'host-gw', description: string, fault?: Fault): ScenarioSpec {
+  const all = connections('pod2', '192.168.2.12', '10.74.107.62', 30080);
+  return {
+    name,
+    tag,
+    cni: { plugin: 'flannel', mode },
+    clusterCIDR: '192.168.0.0/16',
+    gateway: GATEWAY,
+    nodes: flannelNodes,
+    pods: flannelPods,
+    services: services('192.168.2.12', ['192.168.1.5', '192.168.2.12', '192.168.2.13'], 30080),
+    connections: fault === undefined ? all : all.slice(0, 2),
+    ...(fault === undefined ? {} : { fault }),
+    anyCaptureNode: 'worker-2', // the user captured on worker-2
+    description,
+  };
+}
+
+// ---------------------------------------------------------------- Calico (user's cluster)
+const calicoNodes: NodeSpec[] = [
+  { name: 'worker-1', underlay: '10.74.107.72', underlayMac: '00:50:56:82:6b:75', podCIDR: '192.168.226.64/26', vtepMac: '66:93:7f:54:d5:53', docker0Mac: '02:42:20:9d:01:22' },
+  { name: 'worker-2', underlay: '10.74.107.73', underlayMac: '00:50:56:82:2a:53', podCIDR: '192.168.133.192/26', vtepMac: '66:e2:6c:ca:0c:ad', docker0Mac: '02:42:7c:e8:33:0a' /* invented */ },
+];
+
+const CALI_MAC = 'ee:ee:ee:ee:ee:ee';
+const calicoPods: PodSpec[] = [
+  // The three workloads of the user's worker-1 `ip l` (cali9558f23398a 6, cali5d30ef99766 15, cali6abd5b4bbeb 16).
+  { name: 'pod0', node: 'worker-1', ip: '192.168.226.65', mac: '9a:3c:51:e2:08:7d', hostInterface: 'cali9558f23398a', hostMac: CALI_MAC, hostIfindex: 6 },
+  { name: 'web-a', node: 'worker-1', ip: '192.168.226.73', mac: 'c6:21:8f:4b:90:e5', hostInterface: 'cali5d30ef99766', hostMac: CALI_MAC, hostIfindex: 15, serves: 80 },
+  { name: 'pod1', node: 'worker-1', ip: '192.168.226.74', mac: '7a:1d:70:95:60:29', hostInterface: 'cali6abd5b4bbeb', hostMac: CALI_MAC, hostIfindex: 16 },
+  { name: 'pod2', node: 'worker-2', ip: '192.168.133.200', mac: '4e:b8:02:d7:5a:13', hostInterface: 'calie6c0b1f3a7d', hostMac: CALI_MAC, hostIfindex: 9, serves: 80 },
+  { name: 'web-b', node: 'worker-2', ip: '192.168.133.201', mac: '12:c4:7b:e0:3f:96', hostInterface: 'cali1d2e3f4a5b6', hostMac: CALI_MAC, hostIfindex: 10, serves: 80 },
+];
+
+function calicoScenario(name: string, tag: string, mode: 'vxlan' | 'bgp', description: string): ScenarioSpec {
+  return {
+    name,
+    tag,
+    cni: { plugin: 'calico', mode },
+    clusterCIDR: '192.168.0.0/16',
+    gateway: GATEWAY,
+    nodes: calicoNodes,
+    pods: calicoPods,
+    services: services('192.168.133.200', ['192.168.226.73', '192.168.133.200', '192.168.133.201'], 30080),
+    connections: connections('pod2', '192.168.133.200', '10.74.107.73', 30080),
+    anyCaptureNode: 'worker-2',
+    description,
+  };
+}
+
+export const SCENARIOS: ScenarioSpec[] = [
+  flannelScenario('seed-flannel', 'sf', 'vxlan',
+    'Flannel vxlan, the user\'s cluster: pod1 on worker-1 reaches pod2 (192.168.2.12:80) on worker-2 directly and through services; the SYN crosses cni0, flannel.1 and eth0 as VXLAN (VNI 1, UDP 8472).'),
+  calicoScenario('seed-calico', 'sc', 'vxlan',
+    'Calico vxlan, the user\'s cluster: pod1 (192.168.226.74 on cali6abd5b4bbeb) reaches pod2 (192.168.133.200:80) on worker-2; routed via proxy ARP on the cali veth and vxlan.calico (VNI 4096, UDP 4789).'),
+  flannelScenario('fault-fdb-missing', 'ff', 'vxlan',
+    'Flannel vxlan with worker-1\'s FDB entry for worker-2\'s VTEP (a6:0d:d2:cd:65:14) deleted: the SYN enters flannel.1 and is never encapsulated; the client times out.',
+    { kind: 'fdb-missing', node: 'worker-1' }),
+  flannelScenario('fault-forward-drop', 'fd', 'vxlan',
+    'Flannel vxlan with the FORWARD policy DROP and flanneld\'s FLANNEL-FWD accept rules missing (as when Docker sets FORWARD to DROP): worker-1 drops the pod\'s SYN in filter FORWARD.',
+    { kind: 'forward-drop', node: 'worker-1' }),
+  flannelScenario('fault-no-route', 'fr', 'vxlan',
+    'Flannel vxlan with worker-1\'s route to 192.168.2.0/24 deleted: the SYN follows the default route towards 10.74.107.154, which never answers ARP.',
+    { kind: 'no-route', node: 'worker-1' }),
+  flannelScenario('flannel-hostgw', 'fh', 'host-gw',
+    'Flannel host-gw: no tunnel; worker-1 routes 192.168.2.0/24 via worker-2\'s underlay address 10.74.107.62 on eth0.'),
+  calicoScenario('calico-bgp', 'cb', 'bgp',
+    'Calico without encapsulation (BGP): worker-1 routes 192.168.133.192/26 via 10.74.107.73 dev eth0 proto bird.'),
+];
+
+export function scenarioByName(name: string): ScenarioSpec {
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (found === undefined) {
+    throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  }
+  return found;
+}
