@@ -36,7 +36,7 @@ export class AddressBook {
 
   /** Services whose cluster IP (or external IP) is `ip`. */
   servicesAt(ip: string): Service[] {
-    return this.topology.services.filter((s) => s.clusterIP === ip || s.externalIPs.includes(ip));
+    return this.topology.services.filter((s) => s.clusterIP === ip || s.externalIPs.includes(ip) || (s.loadBalancerIPs ?? []).includes(ip));
   }
 
   private lookup(ip: string): AddressName {
@@ -45,6 +45,7 @@ export class AddressBook {
     if (pod) {
       const via = pod.hostInterface ? ` (${pod.hostInterface})` : '';
       const ns = pod.namespace ? `${pod.namespace}/` : '';
+      if (pod.unnamed) return { ip, kind: 'pod', name: ip, node: pod.node, description: `a pod on ${pod.node}${via} (the dumps give no name)` };
       return { ip, kind: 'pod', name: pod.name, node: pod.node, description: `pod ${ns}${pod.name} on ${pod.node}${via}` };
     }
     const node = topo.nodes.find((n) => n.addresses.includes(ip));
@@ -107,7 +108,7 @@ export function servicesFor(topology: Topology, ip: string, port: number | undef
   for (const service of topology.services) {
     if (service.protocol !== proto) continue;
     if (service.clusterIP === ip && service.port === port) out.push({ service, via: 'cluster-ip' });
-    else if (service.externalIPs.includes(ip) && service.port === port) out.push({ service, via: 'external-ip' });
+    else if ((service.externalIPs.includes(ip) || (service.loadBalancerIPs ?? []).includes(ip)) && service.port === port) out.push({ service, via: 'external-ip' });
     else if (port !== undefined && service.nodePorts.includes(port) && topology.nodes.some((n) => n.addresses.includes(ip))) {
       out.push({ service, via: 'node-port' });
     }

@@ -1,0 +1,86 @@
+// `podpath explain` end to end on corpus captures and bad input: one line on stderr,
+// the right exit status, no stack trace; expected values from tshark.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPodpath } from '../helpers/run.ts';
+import { tsharkFields } from './tshark.ts';
+
+const CORPUS = '/work/shared/corpus';
+const tmp = mkdtempSync(join(tmpdir(), 'podpath-explain-'));
+
+describe('podpath explain (CLI)', () => {
+  it('explains a Flannel-port VXLAN capture without dumps: tunnel VNI and port from tshark', async () => {
+    const file = `${CORPUS}/vxlan/tcpdump_vxlan_port_8472.pcap`;
+    const rows = tsharkFields(file, ['vxlan.vni', 'udp.dstport', 'ip.src', 'ip.dst'], ['-d', 'udp.port==8472,vxlan', '-c', '1']);
+    const [vni, dport, outerSrc, outerDst] = rows[0]!;
+    const result = await runPodpath(['explain', file]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const ips = (outerSrc ?? '').split(',');
+    const dsts = (outerDst ?? '').split(',');
+    expect(result.stdout).toContain(`VXLAN VNI ${vni} from ${ips[0]} to ${dsts[0]} on ${dport?.split(',')[0]}`);
+  });
+
+  it('--json has one connection per tshark TCP stream plus the inner UDP ones, and names the HTTP exchange', async () => {
+    const file = `${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
+    const result = await runPodpath(['explain', '--json', file]);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout) as { connections: { proto: string; http: { request: string; status?: number }[] }[]; faultFound: boolean };
+    const requests = tsharkFields(file, ['http.request.method', 'http.request.uri'], ['-Y', 'http.request']);
+    expect(json.connections.filter((c) => c.proto === 'tcp')).toHaveLength(1);
+    expect(json.connections[0]!.http.map((h) => h.request)).toEqual(requests.map((r) => `${r[0]} ${r[1]}`));
+    expect(json.faultFound).toBe(false);
+  });
+
+  it('rejects a call without a capture with status 2 and one line', async () => {
+    const text = join(tmp, 'notes.txt');
+    writeFileSync(text, 'just some text\n');
+    const result = await runPodpath(['explain', text]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/no capture/);
+  });
+
+  it('rejects a bad --vxlan-port with status 2', async () => {
+    const result = await runPodpath(['explain', `${CORPUS}/vxlan/tcpdump_vxlan.pcap`, '--vxlan-port', '70000']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--vxlan-port: '70000'/);
+  });
+
+  it('explains the packets before damage in a truncated capture and says where it broke', async () => {
+    const source = readFileSync(`${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`);
+    const cut = join(tmp, 'cut.pcap');
+    writeFileSync(cut, source.subarray(0, source.length - 100));
+    const total = tsharkFields(`${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`, ['frame.number']).length;
+    const result = await runPodpath(['explain', '--json', cut]);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const json = JSON.parse(result.stdout) as { captures: { packets: number; errors: string[] }[] };
+    expect(json.captures[0]!.packets).toBe(total - 1);
+    expect(json.captures[0]!.errors.join(' ')).toMatch(/byte \d+/);
+  });
+
+  it('a capture that is not a capture at all (a pcap magic then garbage) fails with one line and status 1', async () => {
+    const bad = join(tmp, 'bad.pcap');
+    writeFileSync(bad, Buffer.concat([Buffer.from('d4c3b2a1', 'hex'), Buffer.from('garbage garbage garbage')]));
+    const result = await runPodpath(['explain', bad]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('bad.pcap');
+  });
+
+  it('escapes terminal control sequences that a capture carries (HTTP host)', async () => {
+    // Build a one-packet pcap with an HTTP request whose Host holds ESC [2J, by patching a real capture.
+    const source = readFileSync(`${CORPUS}/vxlan/deepflow_ff-vxlan-k8s-pod-http.pcap`);
+    const at = source.indexOf(Buffer.from('Host: '));
+    expect(at).toBeGreaterThan(0);
+    const patched = Buffer.from(source);
+    patched[at + 6] = 0x1b;
+    const file = join(tmp, 'escape.pcap');
+    writeFileSync(file, patched);
+    const result = await runPodpath(['explain', file, '--vxlan-port', '58678']);
+    expect(result.stdout).not.toContain('\u001b');
+    expect(result.stdout).toContain('\\e');
+  });
+});
