@@ -150,3 +150,41 @@ describe('podpath ui frames', () => {
     expect(await frame()).toContain('╔');
   });
 });
+
+describe('capture pane frames', () => {
+  it('streams packets in, marks the connection, shows layers then hex', async () => {
+    const { decodePacket, readCapture } = await import('../../src/decode/index.ts');
+    const { streamCaptures } = await import('../../src/ui/capture/stream.ts');
+    const { flowMatcher } = await import('../../src/ui/capture/rows.ts');
+    const file = '/work/shared/corpus/vxlan/zeek_vxlan-encapsulated-http.pcap';
+    // Fixture trace naming the capture's inner connection (172.16.11.201 → 54.86.237.188:80, per tshark).
+    const trace: TraceResult = structuredClone(fixtureTrace);
+    trace.paths[0]!.hops[0]!.packet = { src: '172.16.11.201', dst: '54.86.237.188', dport: 80, proto: 'tcp' };
+    const startCapture: AppProps['startCapture'] = (dispatch) => {
+      void streamCaptures({
+        files: [file],
+        read: readCapture,
+        decode: (p) => decodePacket(p),
+        matches: flowMatcher(trace),
+        onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
+        onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
+      });
+      return () => undefined;
+    };
+    const { press, frame } = start({ trace, startCapture });
+    await frame();
+    const list = await press('4', (x) => x.includes('║Capture') && x.includes('read to the end'));
+    expect(list).toContain('12 packets, ● 12 of the traced connection');
+    expect(list).toMatch(/›●\s+1 VXLAN 1 10\.1\.200\.131 → 10\.1\.1\.172 \| 172\.16\.11\.201 → 54\.86\.237\.188 TCP 40354 → 80 \[SYN\]/);
+    expect(list).toContain('▾ Ethernet II');
+    // Frame 4 holds the request (tshark: GET /image/svg).
+    for (const n of [2, 3, 4]) await press('j', (x) => new RegExp(`›●\\s+${n} VXLAN`).test(x));
+    expect(await frame()).toMatch(/›●\s+4 VXLAN 1 [^\n]*HTTP GET \/image\/svg/);
+    const last = await press('G', (x) => /›●\s+12 VXLAN/.test(x));
+    // tshark: frames 10 and 11 carry FIN, 12 is the last ACK.
+    expect(last).toMatch(/\s10 VXLAN [^\n]*\[FIN/);
+    await press('g', (x) => /›●\s+1 VXLAN/.test(x));
+    const hex = await press(KEY.enter, (x) => x.includes('0000  12 42 cd c5'));
+    expect(hex).toContain('bytes');
+  });
+});

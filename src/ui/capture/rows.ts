@@ -136,6 +136,7 @@ export function summarize(layers: Layer[]): string {
   let transport = '';
   let tunnel = '';
   let lastNamed = '';
+  let http = '';
   for (const layer of layers) {
     if (layer.type === 'ipv4' || layer.type === 'ipv6') {
       ip = layer;
@@ -157,14 +158,16 @@ export function summarize(layers: Layer[]): string {
     } else if (layer.type === 'icmp' || layer.type === 'icmpv6') {
       if (!layer.quoted) transport = `${layer.type.toUpperCase()} ${layer.icmpType}/${layer.code}`;
     } else if (layer.type === 'http') {
-      lastNamed = `HTTP ${layer.firstLine}`;
+      http = `HTTP ${layer.firstLine}`;
     } else if (layer.type === 'malformed') {
       lastNamed = `[malformed ${layer.protocol}]`;
     }
     if ('quoted' in layer && layer.quoted) break;
   }
   if (ip) parts.push(`${ip.src} → ${ip.dst}`);
-  if (transport) parts.push(transport);
+  // The application line says most, as in tshark's Info column; the ports follow.
+  if (http) parts.push(http);
+  if (transport) parts.push(http ? `(${transport})` : transport);
   if (lastNamed) parts.push(lastNamed);
   return sanitizeLine(tunnel + (parts.join(' ') || 'non-IP frame'));
 }

@@ -20,8 +20,9 @@ export function packetListRows(capture: CaptureState, height: number, width: num
   return capture.rows.slice(start, start + height).map((r, i) => {
     const selected = start + i === capture.selected;
     return [
+      { text: selected ? '›' : ' ', bold: true },
       { text: r.marked ? '●' : ' ', role: 'mark' },
-      { text: fit(`${String(r.frame).padStart(5)} ${r.summary}`, width - 1), bold: selected, inverse: selected && focused },
+      { text: fit(`${String(r.frame).padStart(5)} ${r.summary}`, width - 2), bold: selected, inverse: selected && focused },
     ];
   });
 }
