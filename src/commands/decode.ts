@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--host <ip>', 'only packets with this IP address (outer or inner, source or destination)')
     .option('--port <n>', 'only packets with this UDP or TCP port (outer or inner)', positiveInteger('--port', 65535))
     .option('--vxlan-port <n>', 'also decode this UDP port as VXLAN (repeatable)', collectPort)
+    .option('--dumps <dir>', "also decode as VXLAN the dstport of every vxlan device in this bundle's ip -d link dumps")
     .action(async (capture: string, options: Record<string, unknown>) => {
       const { runDecode } = await import('../decode/run.ts');
       const decodeOptions: import('../decode/run.ts').DecodeCommandOptions = {};
@@ -46,7 +47,12 @@ export function register(program: Command): void {
       if (typeof options['vni'] === 'number') decodeOptions.vni = options['vni'];
       if (typeof options['host'] === 'string') decodeOptions.host = options['host'];
       if (typeof options['port'] === 'number') decodeOptions.port = options['port'];
-      if (Array.isArray(options['vxlanPort'])) decodeOptions.vxlanPorts = options['vxlanPort'] as number[];
+      const ports: number[] = Array.isArray(options['vxlanPort']) ? (options['vxlanPort'] as number[]) : [];
+      if (typeof options['dumps'] === 'string') {
+        const { vxlanPortsFromDumps } = await import('../decode/dump-ports.ts');
+        ports.push(...(await vxlanPortsFromDumps(options['dumps'])));
+      }
+      if (ports.length > 0) decodeOptions.vxlanPorts = ports;
       await runDecode(capture, decodeOptions);
     });
 }

@@ -37,6 +37,8 @@ const files = [
   ...captures(corpus, () => true),
   // The lab's captures (samples/<case>/captures/*.pcap), whatever exists when the test runs.
   ...captures(join(repoRoot, 'samples'), (path) => path.split('/').slice(-2, -1)[0] === 'captures'),
+  // The decoder's own captures, recorded in netns by make-captures.sh (cooked v1/v2, ns, pcapng).
+  ...captures(join(repoRoot, 'test', 'decode', 'captures'), () => true),
 ];
 
 /** The DeepFlow capture carries VXLAN on a custom port; both tools are told about it. */
