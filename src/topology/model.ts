@@ -56,6 +56,8 @@ export interface NetInterface {
   /** `@ifN`: ifindex of the peer, in the namespace given by linkNetnsId. */
   peerIndex?: number;
   linkNetnsId?: number;
+  /** `link-netns NAME`: the peer's namespace by name (named netns, e.g. `ip netns add`). */
+  linkNetns?: string;
   addresses: InterfaceAddress[];
   vxlan?: VxlanInfo;
   ipip?: IpipInfo;

@@ -7,12 +7,17 @@ import type { NetInterface } from '../model.ts';
 const OVERLAY_NAME = /^(?:cni\d*|cbr0|docker\d*|flannel[.\w]*|vxlan[.\w]*|cali[\w]*|tunl\d+|lo|kube-ipvs\d*|kube-bridge|weave|datapath|vethwe-[\w-]+|vxlan-\d+|cilium_[\w]+|lxc[\w]*|nodelocaldns|genev_sys_\d+|virbr\d+|br-[0-9a-f]{12})$/;
 const OVERLAY_KINDS = new Set(['veth', 'vxlan', 'ipip', 'loopback', 'geneve', 'gre', 'bridge', 'tun', 'dummy', 'ifb', 'wireguard']);
 
+/** True for names the CNIs, Docker and kube-proxy give their devices. */
+export function isOverlayName(name: string): boolean {
+  return OVERLAY_NAME.test(name) || name.startsWith('veth');
+}
+
 /** True for interfaces that are not the node's own network link. */
 export function isOverlayDevice(iface: NetInterface): boolean {
   if (OVERLAY_NAME.test(iface.name)) return true;
   if (iface.name.startsWith('veth')) return true;
   // An `@ifN` peer in another namespace is a veth even when `ip -d` was not used.
-  if (iface.peerIndex !== undefined && iface.linkNetnsId !== undefined) return true;
+  if (iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) return true;
   if (iface.kind !== undefined && OVERLAY_KINDS.has(iface.kind)) {
     // A bridge that carries the node's address (br0 with eth0 enslaved) is the underlay.
     return iface.kind !== 'bridge' || /^(?:cni|docker|cbr|kube-bridge|weave|virbr|br-)/.test(iface.name);

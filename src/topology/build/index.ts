@@ -35,7 +35,7 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
   }
   // A veth with an `@ifN` peer in another namespace is a veth even without `ip -d link`.
   for (const iface of netns.interfaces) {
-    if (iface.kind === undefined && iface.peerIndex !== undefined && iface.linkNetnsId !== undefined) iface.kind = 'veth';
+    if (iface.kind === undefined && iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) iface.kind = 'veth';
   }
   return netns;
 }

@@ -1,6 +1,6 @@
 // A node's underlay addresses and the pod CIDRs it serves, from its own dumps.
 import type { NetNamespace, Route } from '../model.ts';
-import { isOverlayDevice, isTunnelDevice } from './devices.ts';
+import { isOverlayDevice, isOverlayName, isTunnelDevice } from './devices.ts';
 import { networkOf } from './cidr.ts';
 
 /** Global addresses on devices that are not the CNI's; else the `src` of the node's own connected routes. */
@@ -17,7 +17,7 @@ export function underlayAddresses(netns: NetNamespace): string[] {
   // Without `ip addr`: `10.74.107.0/24 dev eth0 proto kernel scope link src 10.74.107.62`.
   for (const route of netns.routes) {
     if (route.src === undefined || route.dev === undefined || route.proto !== 'kernel') continue;
-    if (/^(?:cni\d*|cbr0|docker\d*|flannel|vxlan|cali|tunl|kube-ipvs|lo$)/.test(route.dev)) continue;
+    if (isOverlayName(route.dev)) continue;
     if (!addresses.includes(route.src)) addresses.push(route.src);
   }
   // Or the VTEP's own `local` address.

@@ -22,7 +22,7 @@ export interface CommandInfo {
 /** Commands whose prompt we trust mid-line in a flattened paste. */
 export const KNOWN_COMMANDS = new Set([
   'ip', 'bridge', 'brctl', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save', 'iptables',
-  'ip6tables', 'kubectl', 'k', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'cat', 'ps', 'ss', 'tcpdump', 'ipset',
+  'ip6tables', 'kubectl', 'k', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'cat', 'ps', 'ss', 'tcpdump', 'ipset',
   'conntrack', 'sysctl', 'route', 'netstat', 'arp', 'ping', 'curl', 'ethtool', 'grep', 'ls', 'make', 'gobgp',
   'calicoctl', 'wget', 'nc', 'dig', 'host', 'nslookup', 'traceroute', 'tracepath', 'echo', 'gravity', 'xtables-monitor',
 ]);
@@ -122,7 +122,7 @@ function readInner(words: string[]): Inner {
     if (tool.startsWith('ip6')) return { length: n, skip: 'IPv6 rules (ip6tables-save) are not modelled', partial: false };
     return withPipe(words, n, { kind: 'iptables', partial: n > 1 && words.slice(1, n).some((w) => w === '-t' || w === '--table') });
   }
-  if (tool === 'kubectl' || tool === 'k') return readKubectl(words);
+  if (tool === 'kubectl' || tool === 'k' || tool === 'kctl') return readKubectl(words);
   return { length: words.length, partial: false, skip: `\`${tool}\` output is not a dump podpath reads` };
 }
 
@@ -175,7 +175,10 @@ function readIp(words: string[]): Inner {
       n++;
     } else break;
   }
-  if (brief) return { length: n + pipeLength(words, n), skip: '`ip -br` (brief) output is not read', partial };
+  if (brief) {
+    if (object === 'addr' || object === 'link') return withPipe(words, n, { kind: 'addr-brief', partial });
+    return { length: n + pipeLength(words, n), skip: `\`ip -br ${object}\` output is not read`, partial };
+  }
   let kind: DumpKind;
   if (object === 'addr' || object === 'link') kind = json ? 'addr-json' : object === 'link' && !details ? 'link' : 'addr';
   else if (object === 'route') kind = json ? 'route-json' : 'route';

@@ -6,6 +6,7 @@ export type DumpKind =
   | 'addr'
   | 'link'
   | 'addr-json'
+  | 'addr-brief'
   | 'route'
   | 'route-json'
   | 'rule'
@@ -45,6 +46,7 @@ export function modelDumpName(kind: DumpKind): string {
   switch (kind) {
     case 'addr':
     case 'addr-json':
+    case 'addr-brief':
       return 'addr';
     case 'link':
       return 'link';

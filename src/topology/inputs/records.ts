@@ -6,6 +6,7 @@ import type { Bridge, FdbEntry, Neighbour, NetInterface, Route, RoutingRule, War
 import { parseBrctlShow } from '../parse/brctl.ts';
 import { parseBridgeFdb } from '../parse/bridge-fdb.ts';
 import { parseIpAddr } from '../parse/ip-addr.ts';
+import { parseIpBrief } from '../parse/ip-brief.ts';
 import { parseIpJsonAddr, parseIpJsonRoute } from '../parse/ip-json.ts';
 import { parseIpNeigh } from '../parse/ip-neigh.ts';
 import { parseIpRoute } from '../parse/ip-route.ts';
@@ -67,6 +68,8 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       return { interfaces: take(parseIpAddr(dump.text, source)) };
     case 'addr-json':
       return { interfaces: take(parseIpJsonAddr(dump.text, source)) };
+    case 'addr-brief':
+      return { interfaces: take(parseIpBrief(dump.text, source)) };
     case 'route':
       return { routes: take(parseIpRoute(dump.text, source)) };
     case 'route-json':
@@ -217,6 +220,7 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
     if (same.master === undefined && iface.master !== undefined) same.master = iface.master;
     if (same.peerIndex === undefined && iface.peerIndex !== undefined) same.peerIndex = iface.peerIndex;
     if (same.linkNetnsId === undefined && iface.linkNetnsId !== undefined) same.linkNetnsId = iface.linkNetnsId;
+    if (same.linkNetns === undefined && iface.linkNetns !== undefined) same.linkNetns = iface.linkNetns;
     if (same.flags.length === 0) same.flags = iface.flags;
   }
   const routeKey = (r: Route) => `${r.table} ${r.type} ${r.dst} ${r.metric ?? ''}`;

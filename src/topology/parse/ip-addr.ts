@@ -125,6 +125,9 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
     } else if (word === 'link-netnsid') {
       const id = toInt(next());
       if (id !== undefined) current.linkNetnsId = id;
+    } else if (word === 'link-netns') {
+      const name = next();
+      if (name) current.linkNetns = name;
     } else if (word === 'mtu') {
       const mtu = toInt(next());
       if (mtu !== undefined) current.mtu = mtu;

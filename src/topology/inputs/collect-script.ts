@@ -1,0 +1,67 @@
+// The collector `podpath collect` prints: a bash script the user runs as root
+// on each node. It writes that node's bundle folder, in the layout
+// inputs/read.ts reads (`<out>/<node>/<dump>` and `<out>/<node>/pods/<pod>/<dump>`):
+// the node's ip/bridge/brctl/iptables-save dumps, and per pod namespace the
+// same ip dumps, entered with `ip netns exec` (named netns, as containerd and
+// CNI plugins create them) or `nsenter -t PID -n` (Docker-run pods).
+
+export function collectScript(outDir: string): string {
+  const quoted = `'${outDir.replace(/'/g, `'\\''`)}'`;
+  return `#!/usr/bin/env bash
+# podpath collector: writes this node's network dumps for \`podpath topology\`.
+#   podpath collect > collect.sh; sudo bash collect.sh [OUT_DIR]
+# then copy OUT_DIR from every node into one folder and run: podpath topology OUT_DIR
+set -u
+OUT="\${1:-${quoted}}"
+NODE="\${PODPATH_NODE:-$(hostname -s 2>/dev/null || hostname)}"
+DIR="$OUT/$NODE"
+mkdir -p "$DIR/pods" || exit 1
+
+# run FILE CMD...: the command's output into FILE; a command that is missing or fails leaves no file.
+run() {
+  local file="$1"; shift
+  if "$@" > "$file.tmp" 2>/dev/null && [ -s "$file.tmp" ]; then mv "$file.tmp" "$file"; else rm -f "$file.tmp"; fi
+}
+
+node_dumps() {
+  local d="$1"; shift
+  # "$@" is a prefix that enters the namespace (empty for the node itself).
+  run "$d/ip-addr.txt" "$@" ip addr
+  run "$d/ip-j-addr.json" "$@" ip -j addr
+  run "$d/ip-d-link.txt" "$@" ip -d link
+  run "$d/ip-route.txt" "$@" ip route
+  run "$d/ip-rule.txt" "$@" ip rule
+  run "$d/ip-neigh.txt" "$@" ip neigh
+}
+
+node_dumps "$DIR"
+run "$DIR/bridge-fdb.txt" bridge fdb show
+command -v brctl >/dev/null && run "$DIR/brctl-show.txt" brctl show
+command -v iptables-save >/dev/null && run "$DIR/iptables-save.txt" iptables-save
+command -v kubectl >/dev/null && run "$OUT/kubectl-pods.txt" kubectl get pods -A -o wide
+command -v kubectl >/dev/null && run "$OUT/kubectl-svc.txt" kubectl get svc -A
+
+# Pod namespaces: named ones (containerd, CNI: /var/run/netns/cni-…).
+if command -v ip >/dev/null; then
+  # PODPATH_NETNS limits which named namespaces are read (default: all of them).
+  for ns in \${PODPATH_NETNS:-$(ip netns list 2>/dev/null | awk '{print $1}')}; do
+    d="$DIR/pods/$ns"; mkdir -p "$d"
+    node_dumps "$d" ip netns exec "$ns"
+    rmdir "$d" 2>/dev/null
+  done
+fi
+# Docker-run pods (skipped when PODPATH_NETNS is set): enter the pause container's namespace by PID (names k8s_POD_<pod>_<namespace>_…).
+if [ -z "\${PODPATH_NETNS:-}" ] && command -v docker >/dev/null && command -v nsenter >/dev/null; then
+  for id in $(docker ps -q --filter name=k8s_POD_ 2>/dev/null); do
+    name=$(docker inspect -f '{{.Name}}' "$id" | sed -e 's|^/k8s_POD_||' -e 's|_.*||')
+    pid=$(docker inspect -f '{{.State.Pid}}' "$id")
+    [ -n "$name" ] && [ "$pid" -gt 0 ] 2>/dev/null || continue
+    d="$DIR/pods/$name"; mkdir -p "$d"
+    node_dumps "$d" nsenter -t "$pid" -n
+    rmdir "$d" 2>/dev/null
+  done
+fi
+rmdir "$DIR/pods" 2>/dev/null
+echo "podpath: wrote $DIR" >&2
+`;
+}
