@@ -113,7 +113,8 @@ export const SCENARIOS: ScenarioSpec[] = [
   flannelScenario('seed-flannel', 'sf', 'vxlan',
     'Flannel vxlan, the user\'s cluster: pod1 on worker-1 reaches pod2 (192.168.2.12:80) on worker-2 directly and through services; the SYN crosses cni0, flannel.1 and eth0 as VXLAN (VNI 1, UDP 8472).'),
   calicoScenario('seed-calico', 'sc', 'vxlan',
-    'Calico vxlan, the user\'s cluster: pod1 (192.168.226.74 on cali6abd5b4bbeb) reaches pod2 (192.168.133.200:80) on worker-2; routed via proxy ARP on the cali veth and vxlan.calico (VNI 4096, UDP 4789).'),
+    'Calico vxlan, the user\'s cluster: pod1 (192.168.226.74 on cali6abd5b4bbeb) reaches pod2 (192.168.133.200:80) on worker-2; routed via proxy ARP on the cali veth and vxlan.calico (VNI 4096, UDP 4789). ' +
+    'The service without endpoints is not refused but times out: felix\'s FORWARD rules accept the pod\'s packet (mark 0x10000) before kube-proxy\'s REJECT in filter KUBE-SERVICES is reached, a known interaction (projectcalico/calico#1055, #3548; kubernetes/kubernetes#78994).'),
   flannelScenario('fault-fdb-missing', 'ff', 'vxlan',
     'Flannel vxlan with worker-1\'s FDB entry for worker-2\'s VTEP (a6:0d:d2:cd:65:14) deleted: the SYN enters flannel.1 and is never encapsulated; the client times out.',
     { kind: 'fdb-missing', node: 'worker-1' }),
