@@ -180,7 +180,13 @@ export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveT
   const ctx: PacketContext = { tuple, ...(inInterface ? { inInterface } : {}), ...(route?.dev ? { outInterface: route.dev } : {}) };
   const result = walkChain(topology, node, 'FORWARD', ctx, 0);
   if (result.verdict === 'drop' && result.rule) {
-    return { kind: 'forward-drop', node: node.name, text: `${node.name}'s filter FORWARD drops ${tuple.src} → ${tuple.dst}: \`${result.rule.text}\``, source: result.rule.source };
+    const rejects = result.rule.target?.name === 'REJECT';
+    return {
+      kind: rejects ? 'rejected' : 'forward-drop',
+      node: node.name,
+      text: `${node.name}'s filter FORWARD ${rejects ? 'rejects' : 'drops'} ${tuple.src} → ${tuple.dst}${result.rule.chain !== 'FORWARD' ? ` in ${result.rule.chain}` : ''}: \`${result.rule.text}\``,
+      source: result.rule.source,
+    };
   }
   if (result.verdict === 'return' && forward.policy === 'DROP') {
     return {

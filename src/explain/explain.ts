@@ -105,8 +105,8 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   for (const cw of connections) {
     journeys.push(await buildJourney(cw, journeyContext));
   }
-  // Name every address the captures show (inner and outer), so the list is complete.
-  for (const p of allPackets) {
+  // Name every address of the connections, tunnels and ICMP errors (inner and outer).
+  for (const p of [...connections.flatMap((c) => c.flows.flatMap((f) => f.packets)), ...icmpErrors]) {
     if (p.outer) {
       names.name(p.outer.src);
       names.name(p.outer.dst);

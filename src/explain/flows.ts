@@ -50,6 +50,11 @@ export function isIcmpError(p: PacketFacts): boolean {
   return p.icmp.version === 4 ? ICMP_ERRORS_V4.has(p.icmp.type) : ICMP_ERRORS_V6.has(p.icmp.type);
 }
 
+function isEcho(p: PacketFacts): boolean {
+  const type = p.icmp?.type;
+  return p.icmp?.version === 4 ? type === 8 || type === 0 : type === 128 || type === 129;
+}
+
 function endKey(ip: string, port: number | undefined): string {
   return port === undefined ? ip : `${ip}|${port}`;
 }
@@ -117,6 +122,11 @@ export function groupCapture(capture: number, packets: PacketFacts[]): CaptureGr
   for (const p of packets) {
     if (isIcmpError(p)) {
       icmpErrors.push(p);
+      continue;
+    }
+    if (p.icmp && !isEcho(p)) {
+      // Neighbour discovery, MLD, router solicitations …: link housekeeping, not connections.
+      count(p.icmp.version === 6 ? 'icmpv6-control' : 'icmp-control');
       continue;
     }
     const key = flowKey(p);

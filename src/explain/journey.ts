@@ -73,6 +73,8 @@ interface PathEnds {
   clientNode?: string;
   serverPod?: string;
   serverNode?: string;
+  /** The packet crosses the overlay: the client node routes it into a VXLAN/IPIP device, or the CNI's mode says it should. */
+  overlay: boolean;
 }
 
 function nodeNamed(topology: Topology, name: string | undefined): ClusterNode | undefined {
@@ -113,15 +115,15 @@ function rank(topology: Topology, ends: PathEnds, at: string, iface: string): nu
   if (onClientNode && bridgeOf(clientPod) === iface) return 12;
   if (onServerNode && bridgeOf(serverPod) === iface) return sameNode ? 13 : 97;
   if (sameNode) return undefined; // no overlay or underlay between two pods of one node
-  if (onClientNode && isOverlay) return 13;
+  if (onClientNode && isOverlay) return ends.overlay ? 13 : undefined;
   if (onClientNode && isUnderlay) return 14;
   if (onServerNode && isUnderlay) return 95;
-  if (onServerNode && isOverlay) return 96;
+  if (onServerNode && isOverlay) return ends.overlay ? 96 : undefined;
   return undefined;
 }
 
-function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: AddressBook): PathEnds {
-  const ends: PathEnds = {};
+function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: AddressBook, topology: Topology): PathEnds {
+  const ends: PathEnds = { overlay: false };
   const client = names.name(cw.connection.client.ip);
   if (client.kind === 'pod') ends.clientPod = client.name;
   if (client.node) ends.clientNode = client.node;
@@ -131,6 +133,20 @@ function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: AddressBo
   const server = names.name(serverIp);
   if (server.kind === 'pod') ends.serverPod = server.name;
   if (server.node) ends.serverNode = server.node;
+  // A NodePort is DNATed on the node it is sent to: until then the packet heads for that node's address.
+  const clientNode = nodeNamed(topology, ends.clientNode);
+  const towards = cw.connection.service?.via === 'node-port' ? cw.connection.server.ip : serverIp;
+  const route = clientNode ? lookupRoute(clientNode, towards) : undefined;
+  const routedIntoOverlay = !!route?.dev && !!clientNode?.netns.interfaces.some((i) => i.name === route.dev && (i.kind === 'vxlan' || !!i.vxlan || i.kind === 'ipip'));
+  const intended =
+    (topology.cni.mode === 'vxlan' || topology.cni.mode === 'ipip') &&
+    cw.connection.service?.via !== 'node-port' &&
+    (server.kind === 'pod' || server.kind === 'pod-subnet') &&
+    ends.clientNode !== undefined &&
+    ends.serverNode !== undefined &&
+    ends.clientNode !== ends.serverNode &&
+    (client.kind === 'pod' || client.kind === 'node');
+  ends.overlay = routedIntoOverlay || intended;
   return ends;
 }
 
@@ -241,7 +257,7 @@ function unexplained(node: ClusterNode, packet: FiveTuple): Cause | undefined {
 export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext): Promise<Journey> {
   const { topology, names } = ctx;
   const { sightings, firstPacket } = sightingsOf(cw, ctx.captures);
-  const ends = endsOf(cw, sightings, names);
+  const ends = endsOf(cw, sightings, names, topology);
   sortSightings(sightings, topology, ends);
   const journey: Journey = { connection: cw.connection.id, firstPacket, sightings, verdict: 'no-model', text: [] };
   if (topology.nodes.length === 0 || sightings.length === 0) return journey;
