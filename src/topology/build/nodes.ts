@@ -30,6 +30,9 @@ export function underlayAddresses(netns: NetNamespace): string[] {
   return addresses;
 }
 
+/** Route protocols Calico installs with: BIRD (`proto bird`, number 12) and felix (`proto 80`). */
+const CALICO_PROTOS = new Set(['bird', '12', '80']);
+
 /** The pod networks this node serves: its bridge's connected subnet (flannel) or its Calico blocks (blackhole routes). */
 export function ownPodCIDRs(netns: NetNamespace): string[] {
   const cidrs: string[] = [];
@@ -40,7 +43,7 @@ export function ownPodCIDRs(netns: NetNamespace): string[] {
     if (route.table !== 'main') continue;
     if (route.dev !== undefined && /^(?:cni\d*|cbr0)$/.test(route.dev) && route.dst !== 'default') add(route.dst);
     // Calico reserves its own blocks with a blackhole route (proto bird, or 80 on older felix).
-    if (route.type === 'blackhole' && route.dst !== 'default') add(route.dst);
+    if (route.type === 'blackhole' && route.dst !== 'default' && CALICO_PROTOS.has(route.proto ?? '')) add(route.dst);
   }
   if (cidrs.length === 0) {
     const bridge = netns.interfaces.find((i) => /^(?:cni\d*|cbr0)$/.test(i.name));

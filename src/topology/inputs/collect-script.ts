@@ -12,7 +12,8 @@ export function collectScript(outDir: string): string {
 #   podpath collect > collect.sh; sudo bash collect.sh [OUT_DIR]
 # then copy OUT_DIR from every node into one folder and run: podpath topology OUT_DIR
 set -u
-OUT="\${1:-${quoted}}"
+DEFAULT_OUT=${quoted}
+OUT="\${1:-$DEFAULT_OUT}"
 NODE="\${PODPATH_NODE:-$(hostname -s 2>/dev/null || hostname)}"
 DIR="$OUT/$NODE"
 mkdir -p "$DIR/pods" || exit 1

@@ -1,0 +1,57 @@
+// `podpath collect` end to end: the printed script runs inside a node
+// namespace we built (pt-), writes a bundle, and `podpath topology` reads it
+// back. Expected values are the fixture's configuration and the kernel's sysfs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Topology } from '../../src/topology/model.ts';
+import { runPodpath } from '../helpers/run.ts';
+import { CONFIG, type Fixture, createFixture } from './netns-fixture.ts';
+
+let fx: Fixture;
+let work: string;
+
+beforeAll(() => {
+  fx = createFixture('col');
+  work = mkdtempSync(join(tmpdir(), 'podpath-collect-'));
+});
+afterAll(() => {
+  fx?.destroy();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('podpath collect', () => {
+  it('prints a bash script that writes a bundle podpath topology reads back', async () => {
+    const printed = await runPodpath(['collect', '--out', join(work, 'bundle')]);
+    expect(printed.status).toBe(0);
+    expect(printed.stdout.startsWith('#!/usr/bin/env bash')).toBe(true);
+    const script = join(work, 'collect.sh');
+    writeFileSync(script, printed.stdout);
+    execFileSync('ip', ['netns', 'exec', fx.node, 'bash', script], {
+      env: { ...process.env, PODPATH_NODE: 'worker-1', PODPATH_NETNS: fx.pod },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const nodeDir = join(work, 'bundle', 'worker-1');
+    expect(readdirSync(nodeDir).sort()).toEqual(
+      expect.arrayContaining(['bridge-fdb.txt', 'brctl-show.txt', 'ip-addr.txt', 'ip-d-link.txt', 'ip-j-addr.json', 'ip-neigh.txt', 'ip-route.txt', 'ip-rule.txt']),
+    );
+    expect(existsSync(join(nodeDir, 'pods', fx.pod, 'ip-addr.txt'))).toBe(true);
+
+    const result = await runPodpath(['topology', '--json', join(work, 'bundle')]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const topology = JSON.parse(result.stdout) as Topology;
+    expect(topology.nodes.map((n) => [n.name, n.addresses])).toEqual([['worker-1', [CONFIG.underlay.address]]]);
+    expect(topology.nodes[0]?.podCIDRs).toEqual(['192.168.1.0/24']);
+    expect(topology.pods.filter((p) => !p.unnamed).map((p) => ({ name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostInterface }))).toEqual([
+      { name: fx.pod, node: 'worker-1', ip: CONFIG.pod.address, hostInterface: CONFIG.veth.host },
+    ]);
+    expect(topology.vteps).toEqual([
+      expect.objectContaining({ node: 'worker-1', device: CONFIG.vxlan.name, vni: CONFIG.vxlan.vni, port: CONFIG.vxlan.port, local: CONFIG.underlay.address }),
+    ]);
+    expect(topology.vteps[0]?.remotes).toEqual([expect.objectContaining({ mac: CONFIG.peer.mac, dst: CONFIG.peer.underlay, innerIP: CONFIG.peer.vtepAddress })]);
+    expect(topology.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
+  });
+});
