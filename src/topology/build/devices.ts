@@ -5,6 +5,7 @@
 import type { NetInterface } from '../model.ts';
 
 const OVERLAY_NAME = /^(?:cni\d*|cbr0|docker\d*|flannel[.\w]*|vxlan[.\w]*|cali[\w]*|tunl\d+|lo|kube-ipvs\d*|kube-bridge|weave|datapath|vethwe-[\w-]+|vxlan-\d+|cilium_[\w]+|lxc[\w]*|nodelocaldns|genev_sys_\d+|virbr\d+|br-[0-9a-f]{12})$/;
+const NIC_NAME = /^(?:eth|ens|enp|eno|em|bond|wlan|wlp|ib)\w*$/;
 const OVERLAY_KINDS = new Set(['veth', 'vxlan', 'ipip', 'loopback', 'geneve', 'gre', 'bridge', 'tun', 'dummy', 'ifb', 'wireguard']);
 
 /** True for names the CNIs, Docker and kube-proxy give their devices. */
@@ -15,6 +16,8 @@ export function isOverlayName(name: string): boolean {
 /** True for interfaces that are not the node's own network link. */
 export function isOverlayDevice(iface: NetInterface): boolean {
   if (OVERLAY_NAME.test(iface.name)) return true;
+  // Kind and Docker nodes reach the world through a veth called eth0@ifN: a NIC name wins over the veth shape.
+  if (NIC_NAME.test(iface.name) && (iface.kind === undefined || iface.kind === 'veth' || iface.kind === 'ether')) return false;
   if (iface.name.startsWith('veth')) return true;
   // An `@ifN` peer in another namespace is a veth even when `ip -d` was not used.
   if (iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) return true;

@@ -138,16 +138,13 @@ function withPipe(words: string[], length: number, info: Omit<Inner, 'length'>):
 function readIp(words: string[]): Inner {
   let n = 1;
   let json = false;
-  let details = false;
   let brief = false;
   while ((words[n] ?? '').startsWith('-')) {
     const opt = words[n]!;
     if (opt === '-j' || opt === '-json' || opt === '--json') json = true;
-    else if (/^-(d|details?)$/.test(opt)) details = true;
     else if (/^-(br|brief)$/.test(opt)) brief = true;
     else if (/^-[46sjdp]+$/.test(opt)) {
       if (opt.includes('j')) json = true;
-      if (opt.includes('d')) details = true;
     }
     n += IP_OPTIONS_WITH_VALUE.has(opt) ? 2 : 1;
   }
@@ -180,7 +177,7 @@ function readIp(words: string[]): Inner {
     return { length: n + pipeLength(words, n), skip: `\`ip -br ${object}\` output is not read`, partial };
   }
   let kind: DumpKind;
-  if (object === 'addr' || object === 'link') kind = json ? 'addr-json' : object === 'link' && !details ? 'link' : 'addr';
+  if (object === 'addr' || object === 'link') kind = json ? 'addr-json' : object;
   else if (object === 'route') kind = json ? 'route-json' : 'route';
   else kind = object;
   if (json && object !== 'addr' && object !== 'link' && object !== 'route') {

@@ -49,7 +49,7 @@ export function readInputs(inputs: string[], options: ReadOptions): ReadInputsRe
 }
 
 /** Reads a file as text, or notes why not. */
-function readText(path: string, result: ReadInputsResult): string | undefined {
+function readText(path: string, result: ReadInputsResult, quietEmpty = false): string | undefined {
   const file = displayPath(path);
   const size = statSync(path).size;
   if (size > MAX_FILE_BYTES) {
@@ -57,8 +57,9 @@ function readText(path: string, result: ReadInputsResult): string | undefined {
     return undefined;
   }
   const buffer = readFileSync(path);
-  if (buffer.length === 0) {
-    result.warnings.push({ file, line: 0, message: 'empty file, skipped' });
+  if (buffer.toString('utf8', 0, Math.min(buffer.length, 4096)).trim() === '' && buffer.length <= 4096) {
+    // In a bundle an empty file is an empty table (no neighbours yet); named on its own it is a mistake.
+    if (!quietEmpty) result.warnings.push({ file, line: 0, message: 'empty file, nothing to read' });
     return undefined;
   }
   if (isBinary(buffer)) {
@@ -208,7 +209,7 @@ function readNodeDir(dir: string, name: string, kind: 'node' | 'pod', options: R
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isFile() || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    const text = readText(path, result);
+    const text = readText(path, result, true);
     if (text === undefined) continue;
     const before = result.dumps.length;
     readText_(text, displayPath(path), name, kind, options, result);
