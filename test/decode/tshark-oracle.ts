@@ -54,8 +54,16 @@ export const PROTOCOLS: Record<string, string> = {
 export function tsharkRows(file: string, vxlanPorts: number[]): Row[] {
   const args = ['-r', file, '-n', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-E', 'separator=\t'];
   for (const port of vxlanPorts) args.push('-d', `udp.port==${port},vxlan`);
-  // Per-packet view: podpath does not reassemble IP fragments or TCP streams, and prints absolute sequence numbers.
-  args.push('-o', 'tcp.relative_sequence_numbers:FALSE', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE');
+  // Per-packet view: podpath does not reassemble IP fragments or TCP streams, and prints absolute
+  // sequence numbers. Without sequence analysis tshark also stops skipping the payload of segments
+  // it takes for retransmissions (the same segment seen on two interfaces of an -i any capture).
+  args.push(
+    '-o', 'tcp.relative_sequence_numbers:FALSE',
+    '-o', 'ip.defragment:FALSE',
+    '-o', 'ipv6.defragment:FALSE',
+    '-o', 'tcp.desegment_tcp_streams:FALSE',
+    '-o', 'tcp.analyze_sequence_numbers:FALSE',
+  );
   for (const field of FIELDS) args.push('-e', field);
   const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
   return out
@@ -96,7 +104,8 @@ export function podpathRow(frame: number, layers: Layer[]): Row {
     'udp.dstport': list(layers, (l) => (l.type === 'udp' ? l.dport : undefined)),
     'tcp.srcport': list(layers, (l) => (l.type === 'tcp' ? l.sport : undefined)),
     'tcp.dstport': list(layers, (l) => (l.type === 'tcp' ? l.dport : undefined)),
-    'tcp.flags': list(layers, (l) => (l.type === 'tcp' && !l.quoted ? flagsHex(l) : undefined)),
+    // A TCP header quoted in an ICMP error may be cut to 8 bytes; flags exist when the whole header is there.
+    'tcp.flags': list(layers, (l) => (l.type === 'tcp' && l.headerLength >= 20 ? flagsHex(l) : undefined)),
     'tcp.seq': list(layers, (l) => (l.type === 'tcp' ? l.seq : undefined)),
     'vxlan.vni': list(layers, (l) => (l.type === 'vxlan' ? l.vni : undefined)),
     'geneve.vni': list(layers, (l) => (l.type === 'geneve' ? l.vni : undefined)),
