@@ -1,0 +1,83 @@
+// End to end through the CLI: every lab scenario in samples/ read as a bundle
+// and as its pasted transcript gives the nodes, pods, VTEPs, services,
+// endpoints and CNI mode the lab recorded in expected.json (the lab's own
+// configuration and tool output, never podpath's).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Topology } from '../../src/topology/model.ts';
+import { repoRoot, runPodpath } from '../helpers/run.ts';
+
+interface Expected {
+  cni: { plugin: string; mode: string };
+  nodes: { name: string; underlay: string; podCIDR?: string }[];
+  pods: { name: string; node: string; ip: string; hostInterface?: string }[];
+  vteps?: { node: string; device: string; vni: number; port: number; local?: string }[];
+  services?: {
+    namespace: string; name: string; portName?: string; clusterIP?: string; port: number; protocol: string; nodePorts?: number[];
+    endpoints: { ip: string; port: number; probability: number }[];
+  }[];
+}
+
+const samplesDir = join(repoRoot, 'samples');
+const scenarios = existsSync(samplesDir)
+  ? readdirSync(samplesDir).filter((s) => existsSync(join(samplesDir, s, 'expected.json'))).sort()
+  : [];
+
+async function topologyOf(input: string): Promise<Topology> {
+  const result = await runPodpath(['topology', '--json', input]);
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout) as Topology;
+}
+
+function check(topology: Topology, expected: Expected) {
+  expect(topology.cni).toMatchObject(expected.cni);
+  expect(topology.nodes.map((n) => n.name).sort()).toEqual(expected.nodes.map((n) => n.name).sort());
+  for (const node of expected.nodes) {
+    const got = topology.nodes.find((n) => n.name === node.name)!;
+    expect(got.addresses).toContain(node.underlay);
+    if (node.podCIDR) expect(got.podCIDRs).toContain(node.podCIDR);
+  }
+  const named = topology.pods.filter((p) => !p.unnamed);
+  expect(named.map((p) => p.name).sort()).toEqual(expected.pods.map((p) => p.name).sort());
+  for (const pod of expected.pods) {
+    const got = named.find((p) => p.name === pod.name)!;
+    expect({ name: got.name, node: got.node, ip: got.ip, hostInterface: got.hostInterface }).toEqual({
+      name: pod.name, node: pod.node, ip: pod.ip, hostInterface: pod.hostInterface,
+    });
+  }
+  for (const vtep of expected.vteps ?? []) {
+    expect(topology.vteps).toContainEqual(expect.objectContaining(vtep));
+  }
+  expect(topology.vteps.length).toBe((expected.vteps ?? []).length);
+  const services = expected.services ?? [];
+  expect(topology.services.map((s) => `${s.namespace}/${s.name}:${s.portName ?? ''}`).sort()).toEqual(
+    services.map((s) => `${s.namespace}/${s.name}:${s.portName ?? ''}`).sort(),
+  );
+  for (const svc of services) {
+    const got = topology.services.find((s) => s.namespace === svc.namespace && s.name === svc.name && s.portName === svc.portName)!;
+    expect({ clusterIP: got.clusterIP, port: got.port, protocol: got.protocol }).toEqual({ clusterIP: svc.clusterIP, port: svc.port, protocol: svc.protocol });
+    expect([...got.nodePorts].sort()).toEqual([...(svc.nodePorts ?? [])].sort());
+    expect(got.endpoints.map((e) => `${e.ip}:${e.port}`)).toEqual(svc.endpoints.map((e) => `${e.ip}:${e.port}`));
+    got.endpoints.forEach((e, i) => expect(e.probability).toBeCloseTo(svc.endpoints[i]!.probability, 5));
+  }
+}
+
+describe.runIf(scenarios.length > 0)('podpath topology on the lab scenarios', () => {
+  for (const scenario of scenarios) {
+    const expected = JSON.parse(readFileSync(join(samplesDir, scenario, 'expected.json'), 'utf8')) as Expected;
+    it(`${scenario}: the bundle directory`, async () => {
+      check(await topologyOf(join('samples', scenario)), expected);
+    });
+    it(`${scenario}: its transcript.txt`, async () => {
+      check(await topologyOf(join('samples', scenario, 'transcript.txt')), expected);
+    });
+  }
+});
+
+describe('the lab scenarios exist', () => {
+  it('samples/seed-flannel and samples/seed-calico are there to test against', () => {
+    expect(scenarios).toEqual(expect.arrayContaining(['seed-flannel', 'seed-calico']));
+  });
+});
