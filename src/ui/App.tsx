@@ -64,7 +64,8 @@ export function App(props: AppProps) {
   const hop = path?.hops[state.hop];
   const panesActive = !overlay && !state.search.editing;
   const split = columns >= SPLIT_ALWAYS || state.focus === 'trace';
-  const traceWidth = split ? Math.min(44, Math.max(30, Math.floor(columns * 0.42))) : 0;
+  // 36 columns hold "    192.168.1.7 → 192.168.2.12:80" inside the border.
+  const traceWidth = split ? Math.min(44, Math.max(36, Math.floor(columns * 0.42))) : 0;
   const sideWidth = columns - traceWidth;
 
   const header = (

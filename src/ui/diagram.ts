@@ -142,8 +142,12 @@ export function drawTopology(topology: Topology, width: number, here?: HopPlace)
   const boxes = topology.nodes.map((n) => nodeBox(n, topology, here));
   const gap = 2;
   const widest = Math.max(20, ...boxes.map((b) => Math.max(b.title.length + 6, ...b.lines.map((l) => l.text.length + 4))));
-  // Side by side when two boxes fit without cutting much; otherwise stacked.
-  const perRow = Math.max(1, Math.min(boxes.length, Math.floor((width + gap) / (Math.min(widest, 40) + gap))));
+  // Side by side while each box keeps at least MIN_BOX columns (long lines are cut
+  // with …); stacked otherwise. Two nodes side by side at 80 columns show the overlay
+  // between them at a glance.
+  const MIN_BOX = 34;
+  const fits = Math.max(1, Math.floor((width + gap) / (MIN_BOX + gap)));
+  const perRow = Math.max(1, Math.min(boxes.length, fits));
   const boxWidth = Math.max(20, Math.min(widest, Math.floor((width - gap * (perRow - 1)) / perRow)));
   const out: DiagramLine[] = [];
   for (let i = 0; i < boxes.length; i += perRow) {
