@@ -59,7 +59,9 @@ function connections(remotePod: string, remotePodIp: string, remoteNodeIp: strin
   ];
 }
 
-function flannelScenario(name: string, tag: string, mode: 'vxlan' | 'host-gw', description: string, fault?: Fault): ScenarioSpec {
+function flannelScenario(
+  name: string, tag: string, mode: 'vxlan' | 'host-gw', description: string, fault?: Fault, clientTimeoutSeconds?: number,
+): ScenarioSpec {
   const all = connections('pod2', '192.168.2.12', '10.74.107.62', 30080);
   return {
     name,
@@ -72,6 +74,7 @@ function flannelScenario(name: string, tag: string, mode: 'vxlan' | 'host-gw', d
     services: services('192.168.2.12', ['192.168.1.5', '192.168.2.12', '192.168.2.13'], 30080),
     connections: fault === undefined ? all : all.slice(0, 2),
     ...(fault === undefined ? {} : { fault }),
+    ...(clientTimeoutSeconds === undefined ? {} : { clientTimeoutSeconds }),
     anyCaptureNode: 'worker-2', // the user captured on worker-2
     description,
   };
@@ -122,8 +125,10 @@ export const SCENARIOS: ScenarioSpec[] = [
     'Flannel vxlan with the FORWARD policy DROP and flanneld\'s FLANNEL-FWD accept rules missing (as when Docker sets FORWARD to DROP): worker-1 drops the pod\'s SYN in filter FORWARD.',
     { kind: 'forward-drop', node: 'worker-1' }),
   flannelScenario('fault-no-route', 'fr', 'vxlan',
-    'Flannel vxlan with worker-1\'s route to 192.168.2.0/24 deleted: the SYN follows the default route towards 10.74.107.154, which never answers ARP.',
-    { kind: 'no-route', node: 'worker-1' }),
+    'Flannel vxlan with worker-1\'s route to 192.168.2.0/24 deleted: the SYN follows the default route towards 10.74.107.154, which never answers ARP; ' +
+      'after its 3 ARP probes (1 s apart) fail, worker-1 answers the pod with ICMP host unreachable (the second connection gets it at once: the neighbour entry is FAILED by then).',
+    // 4 s: long enough for the kernel's ARP give-up (3 × 1 s) and its ICMP error to reach the client.
+    { kind: 'no-route', node: 'worker-1' }, 4),
   flannelScenario('flannel-hostgw', 'fh', 'host-gw',
     'Flannel host-gw: no tunnel; worker-1 routes 192.168.2.0/24 via worker-2\'s underlay address 10.74.107.62 on eth0.'),
   calicoScenario('calico-bgp', 'cb', 'bgp',

@@ -8,7 +8,7 @@ import type { CaptureFile, ClientResult } from './record.ts';
 import { VXLAN, type ConnectionSpec, type ScenarioSpec } from './spec.ts';
 import { readFrames, type Frame } from './tshark.ts';
 import { parseNetfilterTrace, type TraceBlock, type TraceEntry } from './xtables-trace.ts';
-import { TRACE_MATCH } from './record.ts';
+import { DEFAULT_CLIENT_TIMEOUT_SECONDS, TRACE_MATCH } from './record.ts';
 
 export interface Sighting {
   at: string;
@@ -154,7 +154,8 @@ function connectionRecord(
   seen.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   const sightings = seen.map((s) => s.sighting);
 
-  const { outcome, clientSaw } = answer(origin.r.frames, origin.syn, isn, ipId, connection.sport);
+  const windowNanos = BigInt((spec.clientTimeoutSeconds ?? DEFAULT_CLIENT_TIMEOUT_SECONDS) * 1e9);
+  const { outcome, clientSaw } = answer(origin.r.frames, origin.syn, isn, ipId, connection.sport, windowNanos);
   const last = sightings.at(-1);
   const record: ExpectedConnection = {
     id: connection.id,
@@ -171,11 +172,16 @@ function connectionRecord(
   return record;
 }
 
-/** What came back to the client after its SYN, read from the client's own capture. */
-function answer(frames: Frame[], syn: Frame, isn: number, ipId: number, sport: number): { outcome: ExpectedConnection['outcome']; clientSaw: string } {
+/**
+ * What came back to the client after its SYN, read from the client's own capture; only
+ * within the client's timeout (an ICMP error arriving after curl gave up was not seen by it).
+ */
+function answer(
+  frames: Frame[], syn: Frame, isn: number, ipId: number, sport: number, windowNanos: bigint,
+): { outcome: ExpectedConnection['outcome']; clientSaw: string } {
   const expectedAck = (isn + 1) % 2 ** 32;
   for (const f of frames) {
-    if (f.time < syn.time) continue;
+    if (f.time < syn.time || f.time > syn.time + windowNanos) continue;
     if (f.icmp !== undefined) {
       // tshark gives no tcp.seq_raw for the header quoted in an ICMP error; the quoted
       // IP ID and source port identify the SYN as well.

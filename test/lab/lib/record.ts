@@ -57,7 +57,7 @@ export interface Recording {
 /** The raw-table rule that makes the kernel trace a connection's SYN (and only SYNs). */
 export const TRACE_MATCH = ['-p', 'tcp', '--tcp-flags', 'FIN,SYN,RST,ACK', 'SYN', '-j', 'TRACE'];
 const TRACE_CHAINS = ['PREROUTING', 'OUTPUT'];
-const CLIENT_TIMEOUT_SECONDS = '2';
+export const DEFAULT_CLIENT_TIMEOUT_SECONDS = 2;
 /** curl: 7 could not connect (ICMP, RST), 28 timed out, 52/56 reply trouble. */
 const CURL_ANSWERS = [7, 28, 52, 56];
 
@@ -177,13 +177,14 @@ function removeTraceRules(lab: Lab): void {
   }
 }
 
-export function clientCommand(connection: ConnectionSpec): string[] {
-  return ['curl', '-sS', '--max-time', CLIENT_TIMEOUT_SECONDS, '--local-port', String(connection.sport), `http://${connection.to}/`];
+export function clientCommand(spec: ScenarioSpec, connection: ConnectionSpec): string[] {
+  const timeout = String(spec.clientTimeoutSeconds ?? DEFAULT_CLIENT_TIMEOUT_SECONDS);
+  return ['curl', '-sS', '--max-time', timeout, '--local-port', String(connection.sport), `http://${connection.to}/`];
 }
 
 function connect(lab: Lab, connection: ConnectionSpec): ClientResult {
-  const command = clientCommand(connection);
-  const result = lab.exec(connection.from, command, { okStatuses: CURL_ANSWERS, timeoutMs: 10_000 });
+  const command = clientCommand(lab.spec, connection);
+  const result = lab.exec(connection.from, command, { okStatuses: CURL_ANSWERS, timeoutMs: 20_000 });
   return { id: connection.id, command, exit: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -78,6 +78,8 @@ export interface ScenarioSpec {
   services: ServiceSpec[];
   connections: ConnectionSpec[];
   fault?: Fault;
+  /** curl --max-time (default 2 s); also the window in which a reply counts as seen by the client. */
+  clientTimeoutSeconds?: number;
   /** Node whose `tcpdump -i any` capture is recorded. */
   anyCaptureNode: string;
   description: string;
