@@ -1,7 +1,8 @@
 // Runs tshark once per capture with every field the agreement test compares, and
 // turns podpath's layers into the same per-packet field lists. tshark is the oracle:
 // expected values come from it, never from podpath.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { decodePacket, readCapture, type Layer } from '../../src/decode/index.ts';
 
 export const FIELDS = [
@@ -51,7 +52,7 @@ export const PROTOCOLS: Record<string, string> = {
   null: 'null',
 };
 
-export function tsharkRows(file: string, vxlanPorts: number[]): Row[] {
+function tsharkArgs(file: string, vxlanPorts: number[]): string[] {
   const args = ['-r', file, '-n', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-E', 'separator=\t'];
   for (const port of vxlanPorts) args.push('-d', `udp.port==${port},vxlan`);
   // Per-packet view: podpath does not reassemble IP fragments or TCP streams, and prints absolute
@@ -65,7 +66,32 @@ export function tsharkRows(file: string, vxlanPorts: number[]): Row[] {
     '-o', 'tcp.analyze_sequence_numbers:FALSE',
   );
   for (const field of FIELDS) args.push('-e', field);
-  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  return args;
+}
+
+export function tsharkRows(file: string, vxlanPorts: number[]): Row[] {
+  const out = execFileSync('tshark', tsharkArgs(file, vxlanPorts), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  return parseRows(out);
+}
+
+const execFileAsync = promisify(execFile);
+
+/** tshark over many files, a few at a time (its start-up dominates on small captures). */
+export async function tsharkRowsMany(jobs: { file: string; vxlanPorts: number[] }[], parallel = 4): Promise<Map<string, Row[]>> {
+  const results = new Map<string, Row[]>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++] as { file: string; vxlanPorts: number[] };
+      const { stdout } = await execFileAsync('tshark', tsharkArgs(job.file, job.vxlanPorts), { encoding: 'utf8', maxBuffer: 64 << 20 });
+      results.set(job.file, parseRows(stdout));
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return results;
+}
+
+function parseRows(out: string): Row[] {
   return out
     .split('\n')
     .filter((line) => line !== '')
