@@ -15,6 +15,8 @@ export interface CommandInfo {
   defaultDev?: string;
   host?: string;
   hostKind?: 'node' | 'pod';
+  /** `nsenter …`: ran in some other namespace the command line does not name. */
+  enteredUnknown?: boolean;
   /** The command's words, for messages. */
   text: string;
 }
@@ -27,6 +29,7 @@ export const KNOWN_COMMANDS = new Set([
   'calicoctl', 'wget', 'nc', 'dig', 'host', 'nslookup', 'traceroute', 'tracepath', 'echo', 'gravity', 'xtables-monitor',
 ]);
 
+const DUMP_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables-save', 'iptables-legacy-save', 'iptables-nft-save']);
 const IP_OPTIONS_WITH_VALUE = new Set(['-n', '-netns', '-f', '-family', '-rc', '-rcvbuf', '-l', '-loops', '-b', '-batch']);
 const SHOW_VERBS = new Set(['show', 'list', 'lst', 'ls', 'sh', 's']);
 
@@ -60,6 +63,7 @@ export function readCommand(words: string[]): CommandInfo {
   let at = 0;
   let host: string | undefined;
   let hostKind: 'node' | 'pod' | undefined;
+  let entered = false;
   // Unwrap sudo / docker exec / kubectl exec / ip netns exec / nsenter.
   for (;;) {
     const w = words[at];
@@ -86,24 +90,25 @@ export function readCommand(words: string[]): CommandInfo {
       hostKind = 'pod';
       at += 4;
     } else if (w === 'nsenter') {
-      at++;
-      while ((words[at] ?? '').startsWith('-')) {
-        if (/^-(t|-target)$/.test(words[at]!)) at++;
-        at++;
-      }
+      // `nsenter -t $(pidof x) -n ip a`: the target is often a shell expression; the dump
+      // command is the first tool we know after it. Which namespace it entered is unknown.
+      const tool = words.findIndex((word, k) => k > at && DUMP_TOOLS.has(word));
+      if (tool < 0) break;
+      entered = true;
+      at = tool;
     } else if (w === 'gravity' && words[at + 1] === 'exec') {
       at += 2;
       while ((words[at] ?? '').startsWith('-')) at++;
     } else break;
   }
-  const base = { partial: false, ...(host !== undefined ? { host } : {}), ...(hostKind ? { hostKind } : {}) };
+  const base = { partial: false, ...(host !== undefined ? { host } : {}), ...(hostKind ? { hostKind } : {}), ...(entered ? { enteredUnknown: true } : {}) };
   const rest = words.slice(at);
   const inner = readInner(rest);
   const length = at + inner.length;
   return { ...base, ...inner, partial: inner.partial, length, text: words.slice(0, length).join(' ') };
 }
 
-type Inner = Omit<CommandInfo, 'text' | 'host' | 'hostKind'>;
+type Inner = Omit<CommandInfo, 'text' | 'host' | 'hostKind' | 'enteredUnknown'>;
 
 function readInner(words: string[]): Inner {
   const tool = words[0] ?? '';

@@ -121,14 +121,17 @@ export function readTranscript(text: string, file: string, host: string | undefi
     }
     kind ??= recogniseContent(output);
     if (!kind) continue;
-    const owner = command.host ?? section.host ?? host ?? options.node;
+    // `nsenter … ip a` from a node's prompt shows another namespace: give it a name of its own;
+    // the veth match (or its routes) then tells pod from node.
+    const entered = command.enteredUnknown ? `nsenter-line-${section.line}` : undefined;
+    const owner = entered ?? command.host ?? section.host ?? host ?? options.node;
     if (owner === undefined) {
       hostless.push(section.line);
       continue;
     }
     const dump: DumpText = { kind, text: output, file, firstLine: section.line, partial: command.partial, command: command.text };
     dump.host = owner;
-    dump.hostEvidence = command.host !== undefined ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
+    dump.hostEvidence = command.host !== undefined || entered !== undefined ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
     if (command.hostKind) dump.hostKind = command.hostKind;
     if (command.defaultDev !== undefined) dump.defaultDev = command.defaultDev;
     result.dumps.push(dump);
