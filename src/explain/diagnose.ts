@@ -104,17 +104,35 @@ export function checkOverlay(topology: Topology, node: ClusterNode, dst: string)
   return undefined;
 }
 
-// ---- a small FORWARD evaluation for the first packet of a connection (conntrack NEW, no mark) ----
+// ---- a small FORWARD evaluation for the first packet of a connection (conntrack NEW) ----
+// It follows jumps, gotos, RETURN and the skb mark (MARK --set-xmark/--set-mark/--or-mark/
+// --and-mark and -m mark), which Calico's chains use to carry "policy accepted" (0x10000).
+// A match it cannot decide (ipsets, addrtype …) makes the rule unknown: an unknown ACCEPT
+// stops the walk without a verdict, anything else unknown is passed over.
 
 interface PacketContext {
   tuple: FiveTuple;
   inInterface?: string;
   outInterface?: string;
+  mark: number;
 }
 
 function ifaceMatches(pattern: string, name: string | undefined): boolean | undefined {
   if (name === undefined) return undefined;
   return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+function valueMask(text: string): { value: number; mask: number } {
+  const [v, m] = text.split('/');
+  return { value: Number(v) >>> 0, mask: m === undefined ? 0xffffffff : Number(m) >>> 0 };
+}
+
+function portMatches(spec: string, port: number | undefined): boolean | undefined {
+  if (port === undefined) return undefined;
+  return spec.split(',').some((part) => {
+    const [lo, hi] = part.split(':');
+    return hi === undefined ? Number(lo) === port : port >= Number(lo || 0) && port <= Number(hi || 65535);
+  });
 }
 
 /** true / false, or undefined when the rule uses a match podpath cannot decide here. */
@@ -128,11 +146,13 @@ function ruleMatches(rule: NfRule, ctx: PacketContext): boolean | undefined {
     else if (o.option === 'i' || o.option === 'in-interface') m = ifaceMatches(value, ctx.inInterface);
     else if (o.option === 'o' || o.option === 'out-interface') m = ifaceMatches(value, ctx.outInterface);
     else if (o.option === 'p' || o.option === 'protocol') m = value === 'all' || value === ctx.tuple.proto;
-    else if (o.option === 'dport' || o.option === 'destination-port') m = String(ctx.tuple.dport) === value;
-    else if (o.option === 'sport' || o.option === 'source-port') m = String(ctx.tuple.sport) === value;
+    else if (o.option === 'dport' || o.option === 'destination-port' || o.option === 'dports') m = portMatches(value, ctx.tuple.dport);
+    else if (o.option === 'sport' || o.option === 'source-port' || o.option === 'sports') m = portMatches(value, ctx.tuple.sport);
     else if (o.option === 'ctstate' || o.option === 'state') m = value.split(',').includes('NEW');
-    else if (o.option === 'mark') m = /^0x0*0(\/|$)/.test(value);
-    else if (o.module === 'comment' || o.option === 'comment') m = true;
+    else if (o.option === 'mark' && o.module === 'mark') {
+      const { value: v, mask } = valueMask(value);
+      m = ((ctx.mark & mask) >>> 0) === v;
+    } else if (o.module === 'comment' || o.option === 'comment') m = true;
     else m = undefined;
     if (m === undefined) {
       unknown = true;
@@ -143,30 +163,44 @@ function ruleMatches(rule: NfRule, ctx: PacketContext): boolean | undefined {
   return unknown ? undefined : true;
 }
 
+function applyMark(rule: NfRule, ctx: PacketContext): void {
+  for (const o of rule.target?.options ?? []) {
+    const { value, mask } = valueMask(o.values[0] ?? '0');
+    if (o.option === 'set-xmark') ctx.mark = ((ctx.mark & ~mask) ^ value) >>> 0;
+    else if (o.option === 'set-mark') ctx.mark = ((ctx.mark & ~mask) | value) >>> 0;
+    else if (o.option === 'or-mark') ctx.mark = (ctx.mark | value) >>> 0;
+    else if (o.option === 'and-mark') ctx.mark = (ctx.mark & value) >>> 0;
+    else if (o.option === 'xor-mark') ctx.mark = (ctx.mark ^ value) >>> 0;
+  }
+}
+
 type Verdict = { verdict: 'accept' | 'drop' | 'return' | 'unknown'; rule?: NfRule };
 
-function walkChain(topology: Topology, node: ClusterNode, chainName: string, ctx: PacketContext, depth: number): Verdict {
+function walkChain(node: ClusterNode, chainName: string, ctx: PacketContext, depth: number): Verdict {
   const table = node.netns.netfilter?.tables['filter'];
   const chain = table?.chains[chainName];
-  if (!chain || depth > 20) return { verdict: 'unknown' };
+  if (!chain || depth > 32) return { verdict: 'unknown' };
   for (const rule of chain.rules) {
-    const m = ruleMatches(rule, ctx);
-    if (m === false) continue;
     const target = rule.target?.name;
     if (!target) continue;
+    const m = ruleMatches(rule, ctx);
+    if (m === false) continue;
     if (m === undefined) {
-      // A rule we cannot decide: only an ACCEPT matters (it could let the packet through).
       if (target === 'ACCEPT') return { verdict: 'unknown', rule };
       continue;
     }
     if (target === 'ACCEPT') return { verdict: 'accept', rule };
     if (target === 'DROP' || target === 'REJECT') return { verdict: 'drop', rule };
     if (target === 'RETURN') return { verdict: 'return', rule };
+    if (target === 'MARK') {
+      applyMark(rule, ctx);
+      continue;
+    }
     if (table?.chains[target]) {
-      const inner = walkChain(topology, node, target, ctx, depth + 1);
-      if (inner.verdict === 'return') continue;
-      if (inner.verdict !== 'unknown' || inner.rule) return inner;
-      if (rule.target?.goto) return inner;
+      const inner = walkChain(node, target, ctx, depth + 1);
+      if (inner.verdict !== 'return') return inner;
+      // A goto'd chain that falls off its end returns from the chain that went to it.
+      if (rule.target?.goto) return { verdict: 'return' };
     }
   }
   return { verdict: 'return' };
@@ -177,8 +211,8 @@ export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveT
   const forward = filter?.chains['FORWARD'];
   if (!forward) return undefined;
   const route = lookupRoute(node, tuple.dst);
-  const ctx: PacketContext = { tuple, ...(inInterface ? { inInterface } : {}), ...(route?.dev ? { outInterface: route.dev } : {}) };
-  const result = walkChain(topology, node, 'FORWARD', ctx, 0);
+  const ctx: PacketContext = { tuple, mark: 0, ...(inInterface ? { inInterface } : {}), ...(route?.dev ? { outInterface: route.dev } : {}) };
+  const result = walkChain(node, 'FORWARD', ctx, 0);
   if (result.verdict === 'drop' && result.rule) {
     const rejects = result.rule.target?.name === 'REJECT';
     return {
@@ -196,6 +230,21 @@ export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveT
     };
   }
   return undefined;
+}
+
+/** The route's next hop has no link-layer address: `ip neigh` shows it FAILED or INCOMPLETE (ARP never answered). */
+export function checkNextHop(node: ClusterNode, dst: string): Cause | undefined {
+  const route = lookupRoute(node, dst);
+  if (!route?.dev) return undefined;
+  const hop = route.via ?? dst;
+  const entry = node.netns.neighbours.find((n) => n.ip === hop && n.dev === route.dev);
+  if (!entry || !entry.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE')) return undefined;
+  return {
+    kind: 'neighbour-missing',
+    node: node.name,
+    text: `${node.name} routes ${dst} by \`${routeText(route)}\`, and its next hop ${hop} is ${entry.state.join(' ')} in \`ip neigh\` (it never answered ARP): the packet is dropped waiting for it`,
+    source: entry.source,
+  };
 }
 
 /** A packet seen on the underlay of the receiving node but not on its VXLAN device: port or VNI not served. */

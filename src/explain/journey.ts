@@ -8,10 +8,10 @@
 import type { ClusterNode, Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
-import { checkForward, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
+import { checkForward, checkNextHop, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
 import type { CaptureInfo, Cause, Journey, ModelHop, Sighting } from './model.ts';
-import type { AddressBook } from './names.ts';
+import { type AddressBook, serviceName, servicesFor } from './names.ts';
 
 export interface TraceRequest {
   /** Pod name, node name or address of the client. */
@@ -218,35 +218,48 @@ function choosePath(result: TraceResult, sightings: Sighting[]): TracePath | und
 }
 
 /** The likely cause on the node where the packet was last seen, checked in the kernel's order. */
-function diagnose(ctx: JourneyContext, last: Sighting, missing: ModelHop | undefined): Cause | undefined {
+function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sighting): Cause | undefined {
   const topology = ctx.topology;
   const node = nodeOfLocation(topology, last.at);
   if (!node) return undefined;
   const packet = last.packet;
   const lastIsPod = !nodeNamed(topology, last.at ?? '');
   const intf = node.netns.interfaces.find((i) => i.name === last.interface);
-  const lastIsOverlay = !!intf && (intf.kind === 'vxlan' || !!intf.vxlan);
+  const isOverlayDevice = (name: string | undefined): boolean => !!node.netns.interfaces.find((i) => i.name === name && (i.kind === 'vxlan' || !!i.vxlan));
+  const lastIsOverlay = isOverlayDevice(intf?.name);
   const lastIsUnderlay = !!intf && intf.addresses.some((a) => node.addresses.includes(a.address));
   // Arrived on the underlay of the receiving node, never decapsulated.
   if (lastIsUnderlay && last.outer && node.addresses.includes(last.outer.dst)) {
     const receiver = checkReceiver(topology, node, last.outer);
     if (receiver) return receiver;
   }
-  if (lastIsOverlay) {
-    // Seen on the VXLAN device: routing and FORWARD let it through; the driver's lookups did not.
-    return checkOverlay(topology, node, packet.dst) ?? undefined;
-  }
-  if (!lastIsUnderlay || !last.outer) {
+  const route = lookupRoute(node, packet.dst);
+  const routeIsOverlay = isOverlayDevice(route?.dev);
+  let cause: Cause | undefined;
+  if (lastIsOverlay && routeIsOverlay) {
+    // Seen on the sender's VXLAN device: routing and FORWARD let it through; the driver's lookups did not.
+    cause = checkOverlay(topology, node, packet.dst);
+  } else if (!(lastIsUnderlay && last.outer)) {
     const inInterface = lastIsPod ? topology.pods.find((p) => p.name === last.at)?.hostInterface : last.interface;
     const bridged = node.netns.interfaces.find((i) => i.name === inInterface)?.master;
-    return (
+    cause =
       checkRoute(topology, node, packet.dst) ??
       checkForward(topology, node, packet, bridged ?? inInterface) ??
-      (missing && !lastIsUnderlay ? checkOverlay(topology, node, packet.dst) : undefined) ??
-      unexplained(node, packet)
-    );
+      (routeIsOverlay ? checkOverlay(topology, node, packet.dst) : checkNextHop(node, packet.dst));
   }
-  return unexplained(node, packet);
+  // A service without endpoints: kube-proxy has nothing to DNAT to, so the packet goes on to its cluster IP.
+  const server = cw.connection.server;
+  const empty = servicesFor(topology, server.ip, server.port, cw.connection.proto).find(({ service }) => service.endpoints.length === 0);
+  if (empty && cause?.kind !== 'rejected' && cause?.kind !== 'forward-drop') {
+    const wrapped: Cause = {
+      kind: 'no-endpoints',
+      node: cause?.node ?? node.name,
+      text: `service ${serviceName(empty.service)} has no endpoints, so nothing DNATs ${server.ip}:${server.port ?? ''}${cause ? `; ${cause.text}` : ` and ${node.name} has no rule that rejects it`}`,
+    };
+    if (cause?.source) wrapped.source = cause.source;
+    return wrapped;
+  }
+  return cause ?? unexplained(node, packet);
 }
 
 function unexplained(node: ClusterNode, packet: FiveTuple): Cause | undefined {
@@ -309,7 +322,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     journey.text.push(`the ${firstPacket} was last seen on ${where(lastSighting.at, lastSighting.interface)} (${tupleText(lastSighting.packet)}) and never on ${where(journey.missingAt.at, journey.missingAt.interface)}`);
   }
   if (journey.verdict === 'lost' || journey.verdict === 'disagrees') {
-    const cause = diagnose(ctx, lastSighting, missingAfter ?? skipped[0]);
+    const cause = diagnose(ctx, cw, lastSighting);
     if (cause) {
       journey.cause = cause;
       journey.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);

@@ -187,6 +187,7 @@ export type CauseKind =
   | 'forward-drop'
   | 'rejected'
   | 'vxlan-port-mismatch'
+  | 'no-endpoints'
   | 'unknown';
 
 export interface Cause {

@@ -1,0 +1,251 @@
+// `podpath explain` on every lab scenario present (samples/*/expected.json), faults
+// included. Every expected value comes from the lab's records: expected.json (the
+// kernel's sightings of each first packet, extracted by tshark, and its
+// xtables-monitor trace) and the dump files themselves, never from podpath.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Explanation, Journey } from '../../src/explain/model.ts';
+import { repoRoot, runPodpath } from '../helpers/run.ts';
+
+interface ExpectedSighting {
+  at: string;
+  interface: string;
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  proto: string;
+  outer?: { src: string; dst: string; sport?: number; dport?: number; vni?: number };
+  capture: string;
+  frame: number;
+}
+
+interface ExpectedNetfilter {
+  node: string;
+  table: string;
+  chain: string;
+  rule: string | null;
+  verdict: string;
+  policy?: string;
+}
+
+interface ExpectedConnection {
+  id: string;
+  from: string;
+  via?: string;
+  to: string;
+  service?: string;
+  outcome: string;
+  endpoint?: string;
+  clientSaw: string;
+  sightings: ExpectedSighting[];
+  netfilter: ExpectedNetfilter[];
+}
+
+interface Expected {
+  scenario: string;
+  cni: { plugin: string; mode: string };
+  nodes: { name: string; underlay: string; podCIDR: string }[];
+  pods: { name: string; node: string; ip: string; hostInterface: string }[];
+  vteps: { node: string; device: string; vni: number; port: number; local: string }[];
+  services: { namespace: string; name: string; portName?: string; clusterIP: string; port: number; endpoints: { ip: string; port: number }[] }[];
+  connections: ExpectedConnection[];
+}
+
+const samplesDir = join(repoRoot, 'samples');
+const scenarios = existsSync(samplesDir)
+  ? readdirSync(samplesDir).filter((d) => existsSync(join(samplesDir, d, 'expected.json'))).sort()
+  : [];
+
+async function explainScenario(name: string): Promise<{ json: Explanation; status: number | null }> {
+  const dir = join('samples', name);
+  const captures = readdirSync(join(repoRoot, dir, 'captures')).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, 'captures', f));
+  const result = await runPodpath(['explain', '--json', ...captures, dir]);
+  expect(result.stderr.split('\n').filter((l) => /\n\s+at |internal error/.test(l))).toEqual([]);
+  return { json: JSON.parse(result.stdout) as Explanation, status: result.status };
+}
+
+function read(scenario: string, ...parts: string[]): string {
+  const path = join(samplesDir, scenario, ...parts);
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+function journeyOf(json: Explanation, c: ExpectedConnection): { journey: Journey; index: number } {
+  const first = c.sightings[0]!;
+  const index = json.connections.findIndex((x) => x.client.ip === first.src && x.client.port === first.sport && x.proto === first.proto);
+  expect(index, `${c.id}: a connection from ${first.src}:${first.sport}`).toBeGreaterThanOrEqual(0);
+  const journey = json.journeys.find((j) => j.connection === json.connections[index]!.id)!;
+  return { journey, index };
+}
+
+/** Where the lab's records say the first packet was stopped, and why, read from the trace and the dumps. */
+function recordedCause(e: Expected, c: ExpectedConnection): { node: string; kind: string; mentions: string[] } | undefined {
+  const last = c.netfilter[c.netfilter.length - 1];
+  const dropped = last && (last.verdict === 'drop' || (last.verdict === 'policy' && last.policy === 'drop'));
+  if (last && dropped) {
+    const rejects = last.rule !== null && / -j REJECT\b/.test(last.rule);
+    return { node: last.node, kind: rejects ? 'rejected' : 'forward-drop', mentions: last.rule ? [last.rule] : ['policy is DROP'] };
+  }
+  const lastSeen = c.sightings[c.sightings.length - 1]!;
+  const node = e.nodes.find((n) => n.name === lastSeen.at) ?? e.nodes.find((n) => e.pods.some((p) => p.name === lastSeen.at && p.node === n.name));
+  if (!node) return undefined;
+  const service = e.services.find((s) => `${s.namespace}/${s.name}${s.portName ? `:${s.portName}` : ''}` === c.service);
+  if (service && service.endpoints.length === 0) {
+    // Nothing DNATs the cluster IP: the packet follows the node's route for it. If `ip neigh` shows that route's
+    // gateway FAILED, that is where it waits and dies.
+    const gateway = /^default via (\S+) dev (\S+)/m.exec(read(e.scenario, node.name, 'ip-route.txt'));
+    const failed = gateway && new RegExp(`^${gateway[1]!.replace(/\./g, '\\.')} dev ${gateway[2]} .*FAILED`, 'm').test(read(e.scenario, node.name, 'ip-neigh.txt'));
+    return { node: node.name, kind: 'no-endpoints', mentions: [c.service!, ...(failed ? [`next hop ${gateway[1]!} is FAILED`] : [])] };
+  }
+  const peers = e.nodes.filter((n) => n.name !== node.name);
+  const routes = read(e.scenario, node.name, 'ip-route.txt');
+  const missingRoute = peers.find((p) => !routes.split('\n').some((l) => l.startsWith(`${p.podCIDR} `)));
+  if (missingRoute) return { node: node.name, kind: 'no-route', mentions: [missingRoute.podCIDR] };
+  const fdb = read(e.scenario, node.name, 'bridge-fdb.txt');
+  const vtep = e.vteps.find((v) => v.node === node.name);
+  const missingFdb = vtep && peers.find((p) => !fdb.split('\n').some((l) => l.includes(`dev ${vtep.device}`) && l.includes(`dst ${p.underlay}`)));
+  if (missingFdb) {
+    // The MAC the neighbour table gives the peer's VTEP (`ip neigh`: <peer subnet>.0 dev flannel.1 lladdr MAC).
+    const neigh = read(e.scenario, node.name, 'ip-neigh.txt');
+    const peerGateway = missingFdb.podCIDR.replace(/\/\d+$/, '');
+    const mac = new RegExp(`^${peerGateway.replace(/\./g, '\\.')} dev ${vtep.device.replace('.', '\\.')} lladdr (\\S+)`, 'm').exec(neigh)?.[1];
+    return { node: node.name, kind: 'fdb-missing', mentions: mac ? [mac] : [] };
+  }
+  return undefined;
+}
+
+describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () => {
+  for (const scenario of scenarios) {
+    describe(scenario, () => {
+      const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
+      let result: Promise<{ json: Explanation; status: number | null }> | undefined;
+      const explained = (): Promise<{ json: Explanation; status: number | null }> => (result ??= explainScenario(scenario));
+
+      it('names the pods, nodes and services as the lab set them up', async () => {
+        const { json } = await explained();
+        const named = new Map(json.addresses.map((a) => [a.ip, a]));
+        const involved = new Set(expected.connections.flatMap((c) => c.sightings.flatMap((s) => [s.src, s.dst, s.outer?.src, s.outer?.dst])));
+        for (const pod of expected.pods.filter((p) => involved.has(p.ip))) {
+          expect(named.get(pod.ip), pod.name).toMatchObject({ kind: 'pod', name: pod.name, node: pod.node });
+        }
+        for (const node of expected.nodes.filter((n) => involved.has(n.underlay))) {
+          expect(named.get(node.underlay), node.name).toMatchObject({ kind: 'node', name: node.name });
+        }
+        for (const service of expected.services.filter((s) => involved.has(s.clusterIP))) {
+          expect(named.get(service.clusterIP)?.kind, service.name).toBe('service');
+          expect(named.get(service.clusterIP)?.name).toContain(`${service.namespace}/${service.name}`);
+        }
+      });
+
+      it('names each connection\'s client, service and the endpoint that answered', async () => {
+        const { json } = await explained();
+        for (const c of expected.connections) {
+          const { index } = journeyOf(json, c);
+          const conn = json.connections[index]!;
+          expect(conn.client.name, c.id).toBe(c.from);
+          if (c.service) expect(conn.service?.name, c.id).toBe(c.service);
+          else expect(conn.service, c.id).toBeUndefined();
+          if (c.outcome === 'delivered' && c.endpoint) {
+            const answered = conn.service?.endpoint ?? conn.server;
+            expect(`${answered.ip}:${answered.port}`, c.id).toBe(c.endpoint);
+            expect(conn.tcp?.handshakeComplete, c.id).toBe(c.clientSaw === 'connected');
+          }
+          if (c.clientSaw === 'icmp port unreachable') {
+            expect(json.troubles.some((t) => t.kind === 'icmp-unreachable' && t.connection === conn.id && /port unreachable/.test(t.text)), c.id).toBe(true);
+          }
+          if (c.clientSaw === 'no answer') expect(conn.tcp?.state, c.id).toBe('syn-unanswered');
+        }
+      });
+
+      it('lines up the captures into the hops the kernel recorded, in order', async () => {
+        const { json } = await explained();
+        for (const c of expected.connections) {
+          const { journey } = journeyOf(json, c);
+          const ours = journey.sightings
+            .filter((s) => s.interface !== 'any')
+            .map((s) => ({
+              at: s.at,
+              interface: s.interface,
+              src: s.packet.src,
+              dst: s.packet.dst,
+              sport: s.packet.sport,
+              dport: s.packet.dport,
+              capture: s.file.replace(`samples/${scenario}/`, ''),
+              frame: s.frame,
+              ...(s.outer ? { outer: { src: s.outer.src, dst: s.outer.dst, sport: s.outer.sport, dport: s.outer.dport, vni: s.outer.vni } } : {}),
+            }));
+          const recorded = c.sightings.map((s) => ({
+            at: s.at,
+            interface: s.interface,
+            src: s.src,
+            dst: s.dst,
+            sport: s.sport,
+            dport: s.dport,
+            capture: s.capture,
+            frame: s.frame,
+            ...(s.outer ? { outer: { src: s.outer.src, dst: s.outer.dst, sport: s.outer.sport, dport: s.outer.dport, vni: s.outer.vni } } : {}),
+          }));
+          expect(ours, c.id).toEqual(recorded);
+          // Hops of one journey, not retransmissions.
+          expect(journey.sightings.every((s) => s.repeats === 0) || c.outcome !== 'delivered', c.id).toBe(true);
+        }
+      });
+
+      it('explains the tunnels with the VTEPs, VNI and port of the lab', async () => {
+        const { json } = await explained();
+        const outers = expected.connections.flatMap((c) => c.sightings.filter((s) => s.outer).map((s) => s.outer!));
+        for (const outer of outers) {
+          const from = expected.nodes.find((n) => n.underlay === outer.src)!;
+          const to = expected.nodes.find((n) => n.underlay === outer.dst)!;
+          const vtep = expected.vteps.find((v) => v.node === to.name)!;
+          const tunnel = json.tunnels.find((t) => t.from.ip === outer.src && t.to.ip === outer.dst && t.vni === outer.vni);
+          expect(tunnel, `tunnel ${outer.src} → ${outer.dst}`).toBeDefined();
+          expect(tunnel!.port).toBe(outer.dport);
+          expect(tunnel!.device).toBe(vtep.device);
+          expect(tunnel!.text).toContain(`VXLAN VNI ${outer.vni} from ${from.name} (${from.underlay}) to ${to.name} (${to.underlay}) on ${outer.dport}`);
+        }
+      });
+
+      it('agrees with the model for delivered connections, and for the others points at the hop where the packet stops and the cause', async () => {
+        const { json, status } = await explained();
+        let faults = 0;
+        for (const c of expected.connections) {
+          const { journey } = journeyOf(json, c);
+          if (c.outcome === 'delivered') {
+            expect(journey.verdict, `${c.id}: ${journey.text.join(' / ')}`).toBe('agrees');
+            continue;
+          }
+          faults++;
+          const last = c.sightings[c.sightings.length - 1]!;
+          expect(journey.verdict, c.id).toBe('lost');
+          expect(journey.lostAfter, c.id).toEqual({ at: last.at, interface: last.interface });
+          expect(c.sightings.some((s) => s.at === journey.missingAt?.at && s.interface === journey.missingAt?.interface), c.id).toBe(false);
+          const cause = recordedCause(expected, c);
+          expect(cause, `${c.id}: the lab's records name a cause`).toBeDefined();
+          expect(journey.cause?.kind, `${c.id}: ${journey.cause?.text}`).toBe(cause!.kind);
+          expect(journey.cause?.node, c.id).toBe(cause!.node);
+          for (const mention of cause!.mentions) expect(journey.cause?.text, c.id).toContain(mention);
+        }
+        expect(status).toBe(faults > 0 || json.troubles.some((t) => t.kind === 'syn-unanswered') ? 1 : 0);
+      });
+    });
+  }
+});
+
+describe.runIf(existsSync(join(samplesDir, 'seed-flannel', 'captures', 'worker-2__eth0.pcap')))("the user's Flannel capture on worker-2", () => {
+  it('is explained in cluster terms: tunnel, pods, HTTP', async () => {
+    const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
+    const result = await runPodpath(['explain', 'samples/seed-flannel/captures/worker-2__eth0.pcap', 'samples/seed-flannel']);
+    const direct = e.connections.find((c) => c.sightings.some((s) => s.at === e.nodes[1]!.name && s.outer))!;
+    const at = direct.sightings.find((s) => s.outer)!;
+    const from = e.nodes.find((n) => n.underlay === at.outer!.src)!;
+    const to = e.nodes.find((n) => n.underlay === at.outer!.dst)!;
+    const client = e.pods.find((p) => p.ip === at.src)!;
+    const server = e.pods.find((p) => p.ip === at.dst)!;
+    expect(result.stdout).toContain(
+      `VXLAN VNI ${at.outer!.vni} from ${from.name} (${from.underlay}) to ${to.name} (${to.underlay}) on ${at.outer!.dport}: Flannel's overlay (flannel.1), carrying ${client.name} → ${server.name}:${at.dport}`,
+    );
+    expect(result.stdout).toContain(`${client.name} (${client.ip}:${at.sport})`);
+  });
+});
