@@ -188,6 +188,8 @@ export interface TracePath {
   disposition: Disposition;
   /** One sentence: why the path ended so, naming the rule, route or entry. */
   reason: string;
+  /** What the client would see: 'connected', 'icmp port unreachable', 'no answer', … (added by the tracer). */
+  clientSees?: string;
   hops: Hop[];
 }
 

@@ -1,0 +1,72 @@
+// The one place traces are built. Like Batfish's Trace.validateHops, it refuses
+// a trace that breaks the model's promises, so the UI and the explainer can rely
+// on them: every path has hops, ends with exactly one deliver or drop step that
+// agrees with its disposition, and (unless the query kept only some endpoints)
+// the paths' probabilities add up to 1.
+import type { Hop, TracePath, TraceQuery, TraceResult } from './model.ts';
+
+/** A trace that breaks the model's invariants: a bug in podpath, never a user error. */
+export class TraceInvariantError extends Error {
+  override name = 'TraceInvariantError';
+}
+
+export interface TraceOptions {
+  /** True when the paths were filtered (e.g. `--endpoint`), so they need not sum to 1. */
+  partial?: boolean;
+}
+
+/** Probabilities come from kube-proxy's 10-digit `--probability` values, hence the tolerance. */
+const PROBABILITY_TOLERANCE = 1e-6;
+
+export function createTrace(
+  query: TraceQuery,
+  paths: TracePath[],
+  warnings: string[] = [],
+  options: TraceOptions = {},
+): TraceResult {
+  if (paths.length === 0) throw new TraceInvariantError('a trace needs at least one path');
+  paths.forEach((path, i) => validatePath(path, `path ${i + 1}${path.endpoint ? ` (endpoint ${path.endpoint})` : ''}`));
+  if (!options.partial) {
+    const total = paths.reduce((sum, path) => sum + path.probability, 0);
+    if (Math.abs(total - 1) > PROBABILITY_TOLERANCE) {
+      throw new TraceInvariantError(`the paths' probabilities add up to ${total}, not 1`);
+    }
+  }
+  return { query, paths, warnings };
+}
+
+function validatePath(path: TracePath, name: string): void {
+  if (!(path.probability >= 0 && path.probability <= 1 + PROBABILITY_TOLERANCE)) {
+    throw new TraceInvariantError(`${name}: probability ${path.probability} is not between 0 and 1`);
+  }
+  if (path.reason.trim() === '') throw new TraceInvariantError(`${name}: has no reason`);
+  if (path.hops.length === 0) throw new TraceInvariantError(`${name}: has no hops`);
+  path.hops.forEach((hop, i) => validateHop(hop, `${name}, hop ${i + 1}`));
+
+  const endings = path.hops.flatMap((hop) => hop.steps).filter((s) => s.type === 'deliver' || s.type === 'drop');
+  if (endings.length !== 1) {
+    throw new TraceInvariantError(`${name}: has ${endings.length} deliver/drop steps; a path ends exactly once`);
+  }
+  const lastHop = path.hops[path.hops.length - 1]!;
+  const last = lastHop.steps[lastHop.steps.length - 1];
+  if (!last || (last.type !== 'deliver' && last.type !== 'drop')) {
+    throw new TraceInvariantError(
+      `${name}: ends with a '${last?.type ?? 'no'}' step; every path must end with a deliver or drop step`,
+    );
+  }
+  if (last.type === 'deliver' && path.disposition !== 'delivered') {
+    throw new TraceInvariantError(`${name}: ends with a deliver step but its disposition is '${path.disposition}'`);
+  }
+  if (last.type === 'drop' && last.disposition !== path.disposition) {
+    throw new TraceInvariantError(
+      `${name}: ends with a drop step saying '${last.disposition}' but its disposition is '${path.disposition}'`,
+    );
+  }
+}
+
+function validateHop(hop: Hop, name: string): void {
+  if (!hop.at) throw new TraceInvariantError(`${name}: does not say where it is (at)`);
+  if (!hop.interface) throw new TraceInvariantError(`${name}: has no interface`);
+  if (!hop.packet.src || !hop.packet.dst) throw new TraceInvariantError(`${name}: packet has no source or destination`);
+  if (hop.steps.length === 0) throw new TraceInvariantError(`${name}: has no steps`);
+}

@@ -1,0 +1,426 @@
+// The hop loop: moves one packet through the cluster in the kernel's order and
+// records a hop for every device where tcpdump would see it.
+//
+//   local-out : route → OUTPUT (raw, mangle, nat, filter) → re-route if DNAT → POSTROUTING → transmit
+//   arrive    : a frame reaches a device (hop); a bridge port hands it to its bridge
+//   ip-in     : PREROUTING (raw, mangle, nat) → route → INPUT → deliver / decapsulate
+//                                                  └→ FORWARD → POSTROUTING → transmit
+//   transmit  : neighbour → (bridge port | veth peer | VXLAN/IPIP encapsulation | underlay peer)
+//
+// Each stage is a short method calling the pure evaluators (netfilter, routing,
+// neighbour, bridge, overlay) and returning the next stage.
+import type { NetNamespace } from '../topology/model.ts';
+import type { Disposition, Hop, Packet, Step } from './model.ts';
+import type { Chooser } from './chooser.ts';
+import type { Cluster } from './cluster.ts';
+import { bridgeOfPort, interfaceOf, isBridge } from './cluster.ts';
+import { headerOf, newConntrack, type Flow } from './flow.ts';
+import { evaluateHook, type Hook, type HookVerdict } from './netfilter.ts';
+import { addressType, lookupRoute, selectSource, type RouteDecision } from './routing.ts';
+import { resolveNeighbour } from './neighbour.ts';
+import { bridgeDecide } from './bridge.ts';
+import { findReceiver, ipipEncapsulate, vxlanEncapsulate } from './overlay.ts';
+
+export type Start =
+  | { kind: 'local'; ns: NetNamespace }
+  | { kind: 'arrive'; ns: NetNamespace; iface: string };
+
+export interface WalkResult {
+  hops: Hop[];
+  disposition: Disposition;
+  reason: string;
+  clientSees: string;
+  endpoint?: string;
+}
+
+type Stage =
+  | { kind: 'local-out'; ns: NetNamespace }
+  | { kind: 'arrive'; ns: NetNamespace; iface: string }
+  | { kind: 'ip-in'; ns: NetNamespace; iface: string; preroutingDone?: boolean }
+  | { kind: 'transmit'; ns: NetNamespace; iface: string; nextHop: string; forwarded: boolean }
+  | { kind: 'end' };
+
+const MAX_STAGES = 200;
+const NAT_NOTE = 'only the first packet of a connection crosses the nat table: conntrack remembers this rewrite and applies it to every later packet (and the reverse to replies)';
+
+export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Chooser): WalkResult {
+  const walker = new Walker(cluster, chooser, packet);
+  let stage: Stage = start.kind === 'local' ? { kind: 'local-out', ns: start.ns } : { kind: 'arrive', ns: start.ns, iface: start.iface };
+  for (let i = 0; stage.kind !== 'end'; i++) {
+    if (i >= MAX_STAGES) stage = walker.end('loop', `the packet went through more than ${MAX_STAGES} stages; podpath stopped following it`, 'no answer');
+    else if (stage.kind === 'local-out') stage = walker.localOut(stage.ns);
+    else if (stage.kind === 'arrive') stage = walker.arrive(stage.ns, stage.iface);
+    else if (stage.kind === 'ip-in') stage = walker.ipIn(stage.ns, stage.iface, stage.preroutingDone ?? false);
+    else stage = walker.transmit(stage.ns, stage.iface, stage.nextHop, stage.forwarded);
+  }
+  return walker.result();
+}
+
+class Walker {
+  private readonly hops: Hop[] = [];
+  private pending: Step[] = [];
+  private holdSteps = false;
+  private flow: Flow;
+  private namespace: NetNamespace | undefined;
+  private l2dst: string | undefined;
+  private readonly notes = new Set<string>();
+  private readonly visited = new Set<string>();
+  private ending: Omit<WalkResult, 'hops'> | undefined;
+  private endpoint: string | undefined;
+
+  constructor(private readonly cluster: Cluster, private readonly chooser: Chooser, packet: Packet) {
+    this.flow = { packet, mark: 0, ct: newConntrack(packet), ttl: 64 };
+  }
+
+  result(): WalkResult {
+    const ending = this.ending ?? { disposition: 'unknown' as const, reason: 'the trace stopped without an ending', clientSees: 'unknown' };
+    const result: WalkResult = { hops: this.hops, ...ending };
+    if (this.endpoint) result.endpoint = this.endpoint;
+    return result;
+  }
+
+  // ---- stages ----
+
+  localOut(ns: NetNamespace): Stage {
+    this.enterNamespace(ns);
+    let route = this.route(ns);
+    if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
+    if (!this.flow.packet.src && route.preferredSource) this.flow = { ...this.flow, packet: { ...this.flow.packet, src: route.preferredSource } };
+    const before = headerOf(this.flow).dst;
+    const out = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop);
+    if (out) return out;
+    if (headerOf(this.flow).dst !== before) {
+      // DNAT in OUTPUT changed the destination: the kernel routes the packet again (ip_route_me_harder).
+      route = this.route(ns);
+      if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
+    }
+    const post = this.hook(ns, 'POSTROUTING', undefined, route.outIface, route.nextHop);
+    if (post) return post;
+    if (route.result === 'local') {
+      this.hop(ns, 'lo', 'out');
+      return this.deliverLocally(ns, 'lo');
+    }
+    return { kind: 'transmit', ns, iface: route.outIface!, nextHop: route.nextHop!, forwarded: false };
+  }
+
+  arrive(ns: NetNamespace, iface: string): Stage {
+    const key = `${ns.name}|${iface}|${JSON.stringify(this.flow.packet)}|${JSON.stringify(this.flow.outer ?? null)}`;
+    if (this.visited.has(key)) {
+      this.hop(ns, iface, 'in');
+      this.enterNamespace(ns);
+      return this.end('loop', `the packet came back to ${ns.name} ${iface} unchanged: a forwarding loop`, 'no answer (or icmp time exceeded)');
+    }
+    this.visited.add(key);
+    this.hop(ns, iface, 'in');
+    this.enterNamespace(ns);
+    const bridge = bridgeOfPort(ns, iface);
+    if (!bridge) return { kind: 'ip-in', ns, iface };
+    return ns.kind === 'node' ? this.bridgeIngress(ns, bridge) : this.bridgeDecision(ns, bridge);
+  }
+
+  /**
+   * A frame entering a node's bridge port. Kubernetes needs net.bridge.bridge-nf-call-iptables=1,
+   * so br_netfilter runs iptables PREROUTING here, with the bridge as the input device, before
+   * the bridge device (and tcpdump on it) sees the frame; the IP layer then skips PREROUTING
+   * (ip_sabotage_in). That is why a capture on cni0 already shows kube-proxy's DNAT.
+   */
+  private bridgeIngress(ns: NetNamespace, bridge: string): Stage {
+    this.note(`${ns.name}: podpath assumes net.bridge.bridge-nf-call-iptables=1 (Kubernetes requires it), so iptables PREROUTING runs as the frame enters ${bridge}`);
+    const dnatBefore = this.flow.ct.dnat;
+    const pre = this.hook(ns, 'PREROUTING', bridge, undefined, undefined);
+    if (pre) return pre;
+    const decision = bridgeDecide(ns, bridge, this.l2dst);
+    this.add([decision.step]);
+    if (decision.result !== 'local') return this.bridgeForward(ns, bridge, decision.port);
+    if (!dnatBefore && this.flow.ct.dnat) {
+      // br_nf_pre_routing_finish: after DNAT the kernel routes the new destination; when the route
+      // leads back out of the same bridge, the frame is bridged to the endpoint's port instead of
+      // routed (bridged_dnat): sent through the bridge device, FORWARD and POSTROUTING run with the
+      // bridge as both devices, and the TTL is not decremented.
+      const header = headerOf(this.flow);
+      const route = lookupRoute({ ns, dst: header.dst, src: header.src, iif: bridge, mark: this.flow.mark });
+      if (route.result === 'forward' && route.outIface === bridge) {
+        this.add([route.step]);
+        return this.bridgedDnat(ns, bridge, route);
+      }
+    }
+    this.hop(ns, bridge, 'in');
+    return { kind: 'ip-in', ns, iface: bridge, preroutingDone: true };
+  }
+
+  private bridgedDnat(ns: NetNamespace, bridge: string, route: RouteDecision): Stage {
+    this.hop(ns, bridge, 'out');
+    const neighbour = resolveNeighbour(this.cluster, ns, bridge, route.nextHop!);
+    this.add([neighbour.step]);
+    if (!neighbour.mac) return this.neighbourFailure(ns, bridge, route.nextHop!, true);
+    const fallback = this.cluster.podOnBridge(ns, bridge, route.nextHop!)?.hostInterface;
+    const decision = bridgeDecide(ns, bridge, neighbour.mac, fallback);
+    this.add([decision.step]);
+    return this.bridgeForward(ns, bridge, decision.port);
+  }
+
+  /** br_netfilter: a frame bridged from port to port crosses FORWARD and POSTROUTING (devices: the bridge). */
+  private bridgeForward(ns: NetNamespace, bridge: string, port: string | undefined): Stage {
+    const forward = this.hook(ns, 'FORWARD', bridge, bridge, undefined);
+    if (forward) return forward;
+    const post = this.hook(ns, 'POSTROUTING', bridge, bridge, undefined);
+    if (post) return post;
+    return this.leaveBridge(ns, port);
+  }
+
+  private bridgeDecision(ns: NetNamespace, bridge: string): Stage {
+    const decision = bridgeDecide(ns, bridge, this.l2dst);
+    this.add([decision.step]);
+    if (decision.result === 'local') {
+      this.hop(ns, bridge, 'in');
+      return { kind: 'ip-in', ns, iface: bridge };
+    }
+    return this.leaveBridge(ns, decision.port);
+  }
+
+  ipIn(ns: NetNamespace, iface: string, preroutingDone: boolean): Stage {
+    if (!preroutingDone) {
+      const pre = this.hook(ns, 'PREROUTING', iface, undefined, undefined);
+      if (pre) return pre;
+    }
+    const route = this.route(ns, iface);
+    if (route.result === 'local') {
+      const input = this.hook(ns, 'INPUT', iface, undefined, undefined);
+      if (input) return input;
+      return this.deliverLocally(ns, iface);
+    }
+    if (route.result !== 'forward') return this.routeFailure(route, true);
+    if (ns.kind === 'pod') {
+      return this.end('dropped', `${ns.name} received a packet for ${headerOf(this.flow).dst}, which is not its address, and pods do not forward (net.ipv4.ip_forward=0)`, 'no answer');
+    }
+    this.flow = { ...this.flow, ttl: this.flow.ttl - 1 };
+    if (this.flow.ttl <= 0) return this.end('loop', `the TTL ran out on ${ns.name}: a routing loop`, 'icmp time exceeded');
+    const forward = this.hook(ns, 'FORWARD', iface, route.outIface, route.nextHop);
+    if (forward) return forward;
+    const post = this.hook(ns, 'POSTROUTING', iface, route.outIface, route.nextHop);
+    if (post) return post;
+    return { kind: 'transmit', ns, iface: route.outIface!, nextHop: route.nextHop!, forwarded: true };
+  }
+
+  transmit(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
+    const device = interfaceOf(ns, iface);
+    if (!device) {
+      return this.end('unknown', `${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, 'unknown');
+    }
+    if (device.vxlan) {
+      const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
+      this.add([neighbour.step]);
+      if (!neighbour.mac) return this.neighbourFailure(ns, iface, nextHop, forwarded);
+      this.hop(ns, iface, 'out');
+      const encapsulation = vxlanEncapsulate(ns, device, neighbour.mac, (remote) => this.sourceTowards(ns, remote));
+      this.add(encapsulation.steps);
+      if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
+      return this.encapsulated(ns, encapsulation.outer);
+    }
+    if (device.kind === 'ipip' || device.ipip) {
+      this.hop(ns, iface, 'out');
+      const encapsulation = ipipEncapsulate(ns, device, nextHop, (remote) => this.sourceTowards(ns, remote));
+      this.add(encapsulation.steps);
+      if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
+      return this.encapsulated(ns, encapsulation.outer);
+    }
+    const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
+    if (isBridge(ns, iface)) {
+      this.hop(ns, iface, 'out');
+      this.add([neighbour.step]);
+      if (!neighbour.mac) return this.neighbourFailure(ns, iface, nextHop, forwarded);
+      const fallback = this.cluster.podOnBridge(ns, iface, nextHop)?.hostInterface;
+      const decision = bridgeDecide(ns, iface, neighbour.mac, fallback);
+      this.add([decision.step]);
+      return this.leaveBridge(ns, decision.port);
+    }
+    this.hop(ns, iface, 'out');
+    this.add([neighbour.step]);
+    this.l2dst = neighbour.mac;
+    const peer = this.cluster.linkPeer(ns, iface);
+    if (peer) return { kind: 'arrive', ns: peer.ns, iface: peer.iface };
+    const owner = this.cluster.nodeOwning(nextHop);
+    if (owner && owner.node.netns !== ns) return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
+    if (neighbour.result === 'missing' && !this.cluster.nodeOwning(headerOf(this.flow).dst)) {
+      return this.end('unknown', `${ns.name} sends the packet out of ${iface} towards ${nextHop}, which no node or pod in the dumps holds; what happens beyond is outside the dumps (the dumps of the machine at ${nextHop} would settle it)`, 'unknown');
+    }
+    return this.end('unknown', `${ns.name} sends the packet out of ${iface} towards ${nextHop}; no dumped node holds that address, so podpath cannot follow it (the dumps of the node at ${nextHop} would settle it)`, 'unknown');
+  }
+
+  // ---- helpers for the stages ----
+
+  private encapsulated(ns: NetNamespace, outer: NonNullable<Flow['outer']>): Stage {
+    // The outer packet is a new, locally generated packet of this node with its own conntrack entry.
+    // Its routing and netfilter steps belong to the hop where it is first seen (the underlay device).
+    this.flow = { ...this.flow, outer, ct: newConntrack(outer) };
+    this.holdSteps = true;
+    return { kind: 'local-out', ns };
+  }
+
+  private leaveBridge(ns: NetNamespace, port: string | undefined): Stage {
+    if (!port) return this.end('unknown', `the bridge on ${ns.name} does not know which port leads to ${headerOf(this.flow).dst}; \`bridge fdb show\` and the pods' dumps would settle it`, 'unknown');
+    this.hop(ns, port, 'out');
+    const peer = this.cluster.linkPeer(ns, port);
+    if (!peer) return this.end('unknown', `no pod in the dumps sits behind ${ns.name}'s ${port}; that pod's dumps (or kubectl get pods -o wide) would settle it`, 'unknown');
+    return { kind: 'arrive', ns: peer.ns, iface: peer.iface };
+  }
+
+  private deliverLocally(ns: NetNamespace, iface: string): Stage {
+    const outer = this.flow.outer;
+    if (outer) {
+      const receiver = findReceiver(ns, outer);
+      if ('failure' in receiver) return this.end('dropped', receiver.failure, 'no answer');
+      this.add([receiver.step]);
+      // Decapsulation scrubs conntrack (iptunnel_pull_header); the inner packet is NEW here.
+      const { outer: _removed, ...inner } = this.flow;
+      this.flow = { ...inner, ct: newConntrack(inner.packet) };
+      this.l2dst = undefined;
+      this.hop(ns, receiver.device.name, 'in');
+      return { kind: 'ip-in', ns, iface: receiver.device.name };
+    }
+    const packet = this.flow.packet;
+    const pod = this.cluster.podOf(ns);
+    const where = pod ? `${pod.name} (${packet.dst})` : `${ns.name}'s own stack (${packet.dst})`;
+    const port = packet.dport !== undefined ? ` port ${packet.dport}/${packet.proto}` : '';
+    const step: Step = { type: 'deliver', to: pod?.name ?? ns.name, explanation: `delivered to ${where}${port}` };
+    if (packet.dport !== undefined) step.port = packet.dport;
+    this.add([step]);
+    this.ending = { disposition: 'delivered', reason: `delivered to ${where}${port}${iface === 'lo' ? ' through lo' : ''}`, clientSees: 'connected' };
+    return { kind: 'end' };
+  }
+
+  private route(ns: NetNamespace, iif?: string): RouteDecision {
+    const header = headerOf(this.flow);
+    const query: Parameters<typeof lookupRoute>[0] = { ns, dst: header.dst, mark: this.flow.mark };
+    if (header.src) query.src = header.src;
+    if (iif) query.iif = iif;
+    const decision = lookupRoute(query);
+    this.add([decision.step]);
+    return decision;
+  }
+
+  private routeFailure(route: RouteDecision, forwarded: boolean): Stage {
+    const dst = headerOf(this.flow).dst;
+    switch (route.result) {
+      case 'unknown':
+        return this.end('unknown', route.step.explanation, 'unknown');
+      case 'blackhole':
+        return this.end('blackhole', `the blackhole route "${route.step.chosen}" discards the packet for ${dst}`, forwarded ? 'no answer' : 'invalid argument (EINVAL)');
+      case 'unreachable':
+        return this.end('unreachable', `the unreachable route "${route.step.chosen}" refuses ${dst}`, forwarded ? 'icmp host unreachable' : 'no route to host (EHOSTUNREACH)');
+      case 'prohibit':
+        return this.end('prohibited', `the prohibit route "${route.step.chosen}" refuses ${dst}`, forwarded ? 'icmp admin prohibited' : 'permission denied (EACCES)');
+      default:
+        return this.end('no-route', `no route to ${dst}: ${route.step.explanation}`, forwarded ? 'icmp net unreachable' : 'network is unreachable (ENETUNREACH)');
+    }
+  }
+
+  private neighbourFailure(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
+    // A forwarded packet whose next hop never answers ARP gets ICMP host unreachable (ipv4_link_failure).
+    return this.end('neighbour-missing', `${ns.name} cannot resolve the next hop ${nextHop} on ${iface}: no neighbour entry (\`ip neigh\`) and nothing answers ARP`, forwarded ? 'icmp host unreachable' : 'no route to host (EHOSTUNREACH)');
+  }
+
+  private sourceTowards(ns: NetNamespace, remote: string): string | undefined {
+    const decision = lookupRoute({ ns, dst: remote, mark: this.flow.mark });
+    return decision.preferredSource ?? (decision.outIface ? selectSource(ns, decision.outIface, remote) : undefined);
+  }
+
+  /** Runs one netfilter hook; returns the ending stage when the packet is dropped or rejected. */
+  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined): Stage | undefined {
+    if (!ns.netfilter) {
+      if (ns.kind === 'node' && !ns.dumps.includes('iptables')) this.note(`${ns.name}'s iptables-save is not in the dumps; podpath assumed it has no rules (every hook accepts)`);
+      return undefined;
+    }
+    const input: Parameters<typeof evaluateHook>[0] = {
+      ns, hook, flow: this.flow,
+      choose: (p) => this.chooser.choose(p),
+      addressType: (address, limit) => addressType(ns, address, limit),
+      masqueradeSource: () => {
+        if (!outIface) return undefined;
+        const address = selectSource(ns, outIface, nextHop);
+        return address ? { address, iface: outIface } : undefined;
+      },
+    };
+    if (inIface) input.inIface = inIface;
+    if (outIface) input.outIface = outIface;
+    if (hook === 'OUTPUT') input.redirectAddress = '127.0.0.1';
+    else if (inIface) {
+      const address = interfaceOf(ns, inIface)?.addresses.find((a) => a.family === 4)?.address;
+      if (address) input.redirectAddress = address;
+    }
+    const result = evaluateHook(input);
+    const hadDnat = this.flow.ct.dnat;
+    this.flow = result.flow;
+    this.add(result.steps);
+    if (result.steps.some((s) => s.type === 'nat')) this.note(NAT_NOTE);
+    if (!hadDnat && this.flow.ct.dnat && !this.endpoint) {
+      const p = headerOf(this.flow);
+      this.endpoint = p.dport === undefined ? p.dst : `${p.dst}:${p.dport}`;
+    }
+    return this.verdictStage(result.verdict, ns, hook);
+  }
+
+  private verdictStage(verdict: HookVerdict, ns: NetNamespace, hook: Hook): Stage | undefined {
+    if (verdict.kind === 'accept') return undefined;
+    if (verdict.kind === 'reject') return this.end('rejected', `${verdict.reason} (${ns.name} ${hook}: ${verdict.rule})`, verdict.clientSees);
+    return this.end('dropped', `${verdict.reason} (${ns.name} ${hook}: ${verdict.rule})`, 'no answer');
+  }
+
+  // ---- recording ----
+
+  private enterNamespace(ns: NetNamespace): void {
+    if (this.namespace === ns) return;
+    if (this.namespace !== undefined) {
+      // Crossing a veth into another namespace scrubs the mark and conntrack (skb_scrub_packet, xnet).
+      this.flow = { ...this.flow, mark: 0, ct: newConntrack(headerOf(this.flow)) };
+    }
+    this.namespace = ns;
+    const assumed = this.cluster.assumed.get(ns);
+    if (assumed) this.note(assumed);
+  }
+
+  private hop(ns: NetNamespace, iface: string, direction: 'in' | 'out'): void {
+    const packet: Packet = { ...this.flow.packet };
+    const hop: Hop = { at: ns.name, interface: iface, packet, steps: [] };
+    if (this.flow.outer) hop.outer = { ...this.flow.outer };
+    const type = direction === 'in' ? 'enter-interface' : 'exit-interface';
+    const verb = direction === 'in' ? 'arrives on' : 'leaves by';
+    const carried = this.flow.outer ? `, inside ${this.flow.outer.encapsulation === 'vxlan' ? `VXLAN ${this.flow.outer.vni}` : 'IP-in-IP'} ${this.flow.outer.src} → ${this.flow.outer.dst}` : '';
+    hop.steps.push(...this.pending, { type, interface: iface, explanation: `the packet ${verb} ${ns.name}'s ${iface}${carried}` });
+    this.pending = [];
+    this.holdSteps = false;
+    this.hops.push(hop);
+  }
+
+  private add(steps: Step[]): void {
+    const target = this.hops.length > 0 && !this.holdSteps ? this.hops[this.hops.length - 1]!.steps : this.pending;
+    for (const step of steps) {
+      if (step.type === 'note') {
+        if (this.notes.has(step.explanation)) continue;
+        this.notes.add(step.explanation);
+      }
+      target.push(step);
+    }
+  }
+
+  private note(text: string): void {
+    this.add([{ type: 'note', explanation: text }]);
+  }
+
+  end(disposition: Disposition, reason: string, clientSees: string): Stage {
+    if (this.holdSteps && this.hops.length > 0) {
+      this.hops[this.hops.length - 1]!.steps.push(...this.pending);
+      this.pending = [];
+      this.holdSteps = false;
+    }
+    if (this.hops.length === 0) {
+      // The packet never left its source (e.g. no route in the pod): one hop at the source, interface '-'.
+      const at = this.namespace?.name ?? 'source';
+      this.hops.push({ at, interface: '-', packet: { ...this.flow.packet }, steps: this.pending });
+      this.pending = [];
+    }
+    this.add([{ type: 'drop', disposition, explanation: reason }]);
+    this.ending = { disposition, reason, clientSees };
+    return { kind: 'end' };
+  }
+}

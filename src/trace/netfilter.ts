@@ -1,0 +1,285 @@
+// One netfilter hook in one namespace, table by table in the kernel's priority
+// order, each table walked from the hook's built-in chain: jumps push, gotos
+// replace, RETURN (or falling off a user chain) pops, a built-in chain's end
+// applies its policy. Like the kernel's own trace (xtables-monitor --trace),
+// every rule that MATCHED becomes a step; rules passed over leave none.
+import type { NetNamespace, NfChain, NfRule, NfTable } from '../topology/model.ts';
+import type { NetfilterStep, NoteStep, Step } from './model.ts';
+import type { Flow, Header } from './flow.ts';
+import { headerOf, withHeader } from './flow.ts';
+import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
+import { candidateRules } from './chain-index.ts';
+import { applyNat } from './nat.ts';
+import { formatProbability } from './probability.ts';
+
+export type { Hook } from './match.ts';
+
+/** Tables per hook in priority order (raw -300, mangle -150, nat dst -100, filter 0, nat src +100). */
+export const TABLES_BY_HOOK: Record<Hook, readonly string[]> = {
+  PREROUTING: ['raw', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'nat'],
+  FORWARD: ['mangle', 'filter'],
+  OUTPUT: ['raw', 'mangle', 'nat', 'filter'],
+  POSTROUTING: ['mangle', 'nat'],
+};
+
+export interface HookInput {
+  ns: NetNamespace;
+  hook: Hook;
+  flow: Flow;
+  inIface?: string;
+  outIface?: string;
+  choose(probability: number): boolean;
+  addressType(address: string, limitToIface?: string): string;
+  /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
+  masqueradeSource?(header: Header): { address: string; iface: string } | undefined;
+  redirectAddress?: string;
+}
+
+export type HookVerdict =
+  | { kind: 'accept' }
+  | { kind: 'drop'; rule: string; reason: string }
+  | { kind: 'reject'; rule: string; reason: string; clientSees: string };
+
+export interface HookEvaluation {
+  flow: Flow;
+  steps: Step[];
+  verdict: HookVerdict;
+}
+
+const ACCEPT: HookVerdict = { kind: 'accept' };
+
+export function evaluateHook(input: HookInput): HookEvaluation {
+  let flow = input.flow;
+  const steps: Step[] = [];
+  const tables = input.ns.netfilter?.tables;
+  if (!tables) return { flow, steps, verdict: ACCEPT };
+  for (const tableName of TABLES_BY_HOOK[input.hook]) {
+    const table = tables[tableName];
+    const chain = table?.chains[input.hook];
+    if (!table || !chain) continue;
+    // Conntrack sends only a connection's first packet (NEW) through nat; UNTRACKED ones skip it.
+    if (tableName === 'nat' && flow.ct.state !== 'NEW') continue;
+    const result = walkTable(table, chain, { ...input, flow });
+    flow = result.flow;
+    steps.push(...result.steps);
+    if (result.verdict.kind !== 'accept') return { flow, steps, verdict: result.verdict };
+  }
+  return { flow, steps, verdict: ACCEPT };
+}
+
+interface Frame {
+  chain: NfChain;
+  candidates: readonly number[] | undefined;
+  cursor: number;
+}
+
+const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'QUEUE', 'NFQUEUE']);
+const PASSIVE_TARGETS = new Set(['LOG', 'NFLOG', 'ULOG', 'TRACE', 'AUDIT', 'CHECKSUM', 'TCPMSS', 'DSCP', 'TOS', 'TTL', 'CLASSIFY', 'SET']);
+const MAX_RULE_VISITS = 200_000;
+
+function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEvaluation {
+  let flow = input.flow;
+  const steps: Step[] = [];
+  const stack: Frame[] = [];
+  const seenNotes = new Set<string>();
+  const note = (text: string) => {
+    if (seenNotes.has(text)) return;
+    seenNotes.add(text);
+    steps.push({ type: 'note', explanation: text } satisfies NoteStep);
+  };
+  const env: MatchEnv = {
+    header: headerOf(flow),
+    hook: input.hook,
+    mark: flow.mark,
+    ct: flow.ct,
+    addressType: input.addressType,
+    ipsets: input.ns.netfilter?.ipsets,
+    note,
+  };
+  if (input.inIface !== undefined) env.inIface = input.inIface;
+  if (input.outIface !== undefined) env.outIface = input.outIface;
+  const enter = (chain: NfChain): Frame => ({ chain, candidates: candidateRules(chain, env.header), cursor: 0 });
+  let frame = enter(builtin);
+  let pick: string | undefined;
+
+  for (let visits = 0; visits < MAX_RULE_VISITS; visits++) {
+    const { chain } = frame;
+    const length = frame.candidates ? frame.candidates.length : chain.rules.length;
+    if (frame.cursor >= length) {
+      if (stack.length === 0) return policy(table, chain, flow, steps);
+      steps.push(implicitReturn(table, chain, stack[stack.length - 1]!.chain));
+      frame = stack.pop()!;
+      continue;
+    }
+    const position = frame.candidates ? frame.candidates[frame.cursor]! : frame.cursor;
+    frame.cursor++;
+    const rule = chain.rules[position]!;
+    env.mark = flow.mark;
+    if (!ruleMatches(rule, env, input.choose)) continue;
+
+    const target = rule.target;
+    const name = target?.name;
+    const userChain = name !== undefined && !BUILTIN_TARGETS.has(name) ? table.chains[name] : undefined;
+    if (!target || name === undefined) {
+      steps.push(step(rule, 'continue', `${describe(rule)} matches; it has no target, so the walk continues`));
+    } else if (userChain) {
+      const endpoint = endpointPick(chain, rule, name);
+      if (endpoint) pick = endpoint.sentence;
+      const verb = target.goto ? 'goto' : 'jump';
+      const s = step(rule, verb, explainJump(rule, name, target.goto, endpoint?.sentence));
+      const random = compileRule(rule).random;
+      if (random !== undefined) s.probability = random;
+      steps.push(s);
+      if (!target.goto) stack.push(frame);
+      frame = enter(userChain);
+    } else if (name === 'ACCEPT') {
+      steps.push(step(rule, 'accept', `${describe(rule)} accepts the packet: ${table.name} ${input.hook} lets it through`));
+      return { flow, steps, verdict: ACCEPT };
+    } else if (name === 'DROP') {
+      const reason = `${describe(rule)} drops the packet`;
+      steps.push(step(rule, 'drop', reason));
+      return { flow, steps, verdict: { kind: 'drop', rule: rule.text, reason } };
+    } else if (name === 'REJECT') {
+      const clientSees = rejectMessage(rule);
+      const reason = `${describe(rule)} rejects the packet; the client gets ${clientSees}`;
+      steps.push(step(rule, 'reject', reason));
+      return { flow, steps, verdict: { kind: 'reject', rule: rule.text, reason, clientSees } };
+    } else if (name === 'RETURN') {
+      const caller = stack[stack.length - 1];
+      steps.push(step(rule, 'return', `${describe(rule)} returns${caller ? ` to ${caller.chain.name}` : `; ${chain.name}'s policy applies`}`));
+      if (!caller) return policy(table, chain, flow, steps);
+      frame = stack.pop()!;
+    } else if (name === 'MARK' || name === 'CONNMARK') {
+      const before = name === 'MARK' ? flow.mark : flow.ct.mark;
+      flow = applyMark(flow, rule, name);
+      const after = name === 'MARK' ? flow.mark : flow.ct.mark;
+      env.ct = flow.ct;
+      const what = name === 'MARK' ? 'packet mark' : 'connection mark';
+      steps.push(step(rule, 'mark', `${describe(rule)} sets the ${what} from 0x${before.toString(16)} to 0x${after.toString(16)}${markMeaning(after)}`));
+    } else if (name === 'DNAT' || name === 'SNAT' || name === 'MASQUERADE' || name === 'REDIRECT') {
+      const header = headerOf(flow);
+      const natInput: Parameters<typeof applyNat>[0] = { rule, header };
+      const source = name === 'MASQUERADE' ? input.masqueradeSource?.(header) : undefined;
+      if (source) natInput.masqueradeSource = source;
+      if (input.redirectAddress) natInput.redirectAddress = input.redirectAddress;
+      if (pick) natInput.endpointPick = pick;
+      const nat = applyNat(natInput)!;
+      flow = withHeader(flow, nat.header);
+      flow = { ...flow, ct: { ...flow.ct, dnat: flow.ct.dnat || nat.kind === 'dnat', snat: flow.ct.snat || nat.kind === 'snat' } };
+      steps.push(nat.step, ...nat.notes);
+      return { flow, steps, verdict: ACCEPT };
+    } else if (name === 'NOTRACK' || (name === 'CT' && target.options.some((o) => o.option === 'notrack'))) {
+      flow = { ...flow, ct: { ...flow.ct, state: 'UNTRACKED' } };
+      env.ct = flow.ct;
+      steps.push(step(rule, 'continue', `${describe(rule)} exempts the connection from conntrack (UNTRACKED): no NAT applies to it`));
+    } else if (PASSIVE_TARGETS.has(name) || name === 'CT') {
+      steps.push(step(rule, 'log', `${describe(rule)} (${name}) does not change where the packet goes`));
+    } else {
+      steps.push(step(rule, 'continue', `${describe(rule)}: podpath does not model target ${name}; assumed the packet continues`));
+    }
+  }
+  note(`stopped walking ${table.name} after ${MAX_RULE_VISITS} rule visits (a jump loop?); assumed ACCEPT`);
+  return { flow, steps, verdict: ACCEPT };
+}
+
+function step(rule: NfRule, action: string, explanation: string): NetfilterStep {
+  return { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+}
+
+function policy(table: NfTable, chain: NfChain, flow: Flow, steps: Step[]): HookEvaluation {
+  const verdict = (chain.policy ?? 'ACCEPT').toUpperCase();
+  const rule = `:${chain.name} ${verdict}`;
+  const dropped = verdict === 'DROP';
+  const explanation = dropped
+    ? `no rule of ${table.name} ${chain.name} decided; its policy DROP drops the packet`
+    : `no rule of ${table.name} ${chain.name} decided; its policy ACCEPT lets the packet through`;
+  steps.push({ type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept', explanation });
+  return { flow, steps, verdict: dropped ? { kind: 'drop', rule, reason: `the ${table.name} ${chain.name} policy DROP drops the packet` } : ACCEPT };
+}
+
+function implicitReturn(table: NfTable, chain: NfChain, caller: NfChain): NetfilterStep {
+  return {
+    type: 'netfilter',
+    table: table.name,
+    chain: chain.name,
+    rule: `(end of ${chain.name})`,
+    action: 'return',
+    explanation: `${chain.name} ends without a verdict; the walk returns to ${caller.name}`,
+  };
+}
+
+function comment(rule: NfRule): string | undefined {
+  const option = rule.options.find((o) => o.module === 'comment');
+  return option ? option.values.join(' ') : undefined;
+}
+
+function describe(rule: NfRule): string {
+  const text = comment(rule);
+  return `${rule.table} ${rule.chain} rule ${rule.index}${text ? ` ("${text}")` : ''}`;
+}
+
+function explainJump(rule: NfRule, target: string, goto: boolean, endpoint: string | undefined): string {
+  const text = comment(rule);
+  if (endpoint) return `kube-proxy picks ${endpoint} (${target})`;
+  if (target === 'KUBE-MARK-MASQ') return `${describe(rule)} sends the packet to KUBE-MARK-MASQ, which marks it to be masqueraded on the way out`;
+  if (target.startsWith('KUBE-SVC-') || target.startsWith('KUBE-SVL-')) {
+    return `kube-proxy: the destination is ${text ? `service ${text.replace(/ cluster IP$/, '')}` : 'a service'}'s address, so the packet goes to the service chain ${target}`;
+  }
+  if (target.startsWith('KUBE-EXT-')) return `kube-proxy: ${text ? `"${text}"` : 'an external address or NodePort'} matches; on to ${target}`;
+  return `${describe(rule)} matches: ${goto ? 'goto' : 'jump to'} ${target}`;
+}
+
+/** "endpoint 2 of 3 with probability 1/3" when a KUBE-SVC chain sends the packet to a KUBE-SEP chain. */
+function endpointPick(chain: NfChain, rule: NfRule, target: string): { sentence: string } | undefined {
+  if (!target.startsWith('KUBE-SEP-')) return undefined;
+  const seps = chain.rules.filter((r) => r.target?.name.startsWith('KUBE-SEP-') && compileRule(r).tests.length === 0);
+  const position = seps.indexOf(rule);
+  if (position < 0) return { sentence: `endpoint chain ${target}` };
+  // Real share = p_i · Π_{j<i}(1 − p_j); kube-proxy's 1/(n−i) makes it 1/n for each.
+  let share = 1;
+  for (const r of seps.slice(0, position)) share *= 1 - (compileRule(r).random ?? 1);
+  share *= compileRule(rule).random ?? 1;
+  return { sentence: `endpoint ${position + 1} of ${seps.length} with probability ${formatProbability(share)}` };
+}
+
+function rejectMessage(rule: NfRule): string {
+  const type = rule.target?.options.find((o) => o.option === 'reject-with')?.values[0] ?? 'icmp-port-unreachable';
+  if (type === 'tcp-reset') return 'a TCP reset (connection refused)';
+  return type.replace(/^icmp6?-/, 'icmp ').replace(/-/g, ' ');
+}
+
+function markValue(rule: NfRule, name: string): [number, number] | undefined {
+  const option = rule.target?.options.find((o) => o.option === name);
+  if (!option) return undefined;
+  const [v = '0', m] = (option.values[0] ?? '0').split('/');
+  return [Number(v) >>> 0, m === undefined ? 0xffffffff : Number(m) >>> 0];
+}
+
+function applyMark(flow: Flow, rule: NfRule, target: 'MARK' | 'CONNMARK'): Flow {
+  const current = target === 'MARK' ? flow.mark : flow.ct.mark;
+  let next = current;
+  const xmark = markValue(rule, 'set-xmark');
+  const set = markValue(rule, 'set-mark');
+  const or = markValue(rule, 'or-mark');
+  const and = markValue(rule, 'and-mark');
+  const xor = markValue(rule, 'xor-mark');
+  // xt_MARK: mark = (mark & ~mask) ^ value; --set-mark v/m is (mark & ~m) | v.
+  if (xmark) next = ((current & ~xmark[1]) ^ xmark[0]) >>> 0;
+  else if (set) next = ((current & ~set[1]) | set[0]) >>> 0;
+  else if (or) next = (current | or[0]) >>> 0;
+  else if (and) next = (current & and[0]) >>> 0;
+  else if (xor) next = (current ^ xor[0]) >>> 0;
+  if (target === 'CONNMARK') {
+    const has = (o: string) => rule.target?.options.some((x) => x.option === o) ?? false;
+    if (has('save-mark')) return { ...flow, ct: { ...flow.ct, mark: flow.mark } };
+    if (has('restore-mark')) return { ...flow, mark: flow.ct.mark };
+    return { ...flow, ct: { ...flow.ct, mark: next } };
+  }
+  return { ...flow, mark: next };
+}
+
+function markMeaning(mark: number): string {
+  // kube-proxy's masquerade bit (--masquerade-bit 14).
+  return (mark & 0x4000) !== 0 ? ' (kube-proxy\'s 0x4000: masquerade this connection in KUBE-POSTROUTING)' : '';
+}

@@ -1,0 +1,64 @@
+// The trace as text for people: numbered hops, the packet's addresses at each,
+// before → after on every rewrite, one plain sentence per step. Everything that
+// came from a dump goes through sanitizeLine (rule text, names, comments).
+import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
+import { sanitizeLine } from '../util/sanitize.ts';
+import { formatProbability } from './probability.ts';
+
+const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
+
+export function formatPacketLine(packet: Packet): string {
+  return `${addr(packet.src, packet.sport)} → ${addr(packet.dst, packet.dport)} ${packet.proto}`;
+}
+
+function outerLine(hop: Hop): string {
+  const o = hop.outer;
+  if (!o) return '';
+  const kind = o.encapsulation === 'vxlan' ? `VXLAN vni ${o.vni} udp` : 'IPIP';
+  return `  outer ${addr(o.src, o.sport)} → ${addr(o.dst, o.dport)} ${kind}`;
+}
+
+function stepLines(step: Step): string[] {
+  const lines = [`- ${step.explanation}`];
+  if (step.type === 'netfilter' || step.type === 'nat') {
+    if (!step.rule.startsWith('(')) lines.push(`    ${step.rule}`);
+  }
+  if (step.type === 'nat') {
+    for (const d of step.diffs) lines.push(`    ${d.field}: ${d.old ?? '(none)'} → ${d.new ?? '(unknown)'}`);
+  }
+  if (step.type === 'route' && step.losers.length > 0) lines.push(`    (also matched, lost: ${step.losers.join('; ')})`);
+  return lines;
+}
+
+function renderPath(path: TracePath, index: number, total: number): string[] {
+  const title = [
+    `Path ${index + 1} of ${total}`,
+    path.endpoint ? `endpoint ${path.endpoint}` : undefined,
+    `probability ${formatProbability(path.probability)}`,
+    path.disposition.toUpperCase(),
+  ].filter(Boolean).join(' · ');
+  const lines = [title, `  ${path.reason}`];
+  if (path.clientSees) lines.push(`  the client sees: ${path.clientSees}`);
+  path.hops.forEach((hop, i) => {
+    lines.push(`  ${i + 1}. ${hop.at} ${hop.interface}   ${formatPacketLine(hop.packet)}${outerLine(hop)}`);
+    for (const step of hop.steps) {
+      if (step.type === 'enter-interface' || step.type === 'exit-interface') continue;
+      for (const line of stepLines(step)) lines.push(`       ${line}`);
+    }
+  });
+  return lines;
+}
+
+export function renderTrace(result: TraceResult): string {
+  const lines = [`trace ${result.query.from} → ${result.query.to}`, `first packet: ${formatPacketLine(result.query.packet)}`];
+  const delivered = result.paths.filter((p) => p.disposition === 'delivered').length;
+  lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered`, '');
+  result.paths.forEach((path, i) => lines.push(...renderPath(path, i, result.paths.length), ''));
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  return lines.map(sanitizeLine).join('\n').trimEnd() + '\n';
+}
+
+/** JSON with C1 control characters escaped too (JSON.stringify leaves U+007F–U+009F as they are). */
+export function renderTraceJson(result: TraceResult): string {
+  return JSON.stringify(result, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) + '\n';
+}

@@ -1,0 +1,61 @@
+// podpath's tracer: from a Topology and a query to every path the first packet
+// can take, one per kube-proxy endpoint branch, each with its real probability.
+import type { Topology } from '../topology/model.ts';
+import type { TracePath, TraceResult } from './model.ts';
+import { PodpathError } from '../errors.ts';
+import { Cluster } from './cluster.ts';
+import { enumerateBranches } from './chooser.ts';
+import { createTrace } from './factory.ts';
+import { walk } from './hop.ts';
+import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
+
+export type { TraceRequest } from './query.ts';
+
+export function traceQuery(topology: Topology, request: TraceRequest): TraceResult {
+  const cluster = new Cluster(topology);
+  const destination = resolveDestination(topology, request.to);
+  const { start, src, label } = resolveStart(cluster, request);
+  const packet = firstPacket(src, destination, request.sport);
+  const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
+
+  let paths: TracePath[] = results.map(({ result, probability }) => {
+    const path: TracePath = {
+      probability,
+      disposition: result.disposition,
+      reason: result.reason,
+      clientSees: result.clientSees,
+      hops: result.hops,
+    };
+    if (result.endpoint) path.endpoint = result.endpoint;
+    return path;
+  });
+  let partial = truncated;
+  if (request.endpoint !== undefined) {
+    const wanted = request.endpoint;
+    const kept = paths.filter((p) => p.endpoint === wanted);
+    if (kept.length === 0) {
+      const known = [...new Set(paths.map((p) => p.endpoint).filter((e) => e !== undefined))];
+      throw new PodpathError(`--endpoint ${wanted}: no path reaches that endpoint${known.length ? ` (endpoints: ${known.join(', ')})` : ' (no path is DNATed to an endpoint)'}`);
+    }
+    paths = kept;
+    partial = true;
+  }
+
+  const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
+  const warnings = topology.warnings
+    .filter((w) => [...visited].some((name) => w.file.split(/[\\/]/).includes(name)))
+    .map((w) => `${w.file}:${w.line}: ${w.message}`);
+  if (truncated) warnings.push(`more than ${results.length} branches: only the first ${results.length} are shown`);
+
+  const query = {
+    from: label,
+    to: destination.service ? `${destination.label} (service ${serviceName(destination.service)})` : destination.label,
+    packet,
+  };
+  return createTrace(query, paths, warnings, { partial });
+}
+
+/** 0 when every path is delivered, 1 otherwise (the CLI's exit status). */
+export function exitStatusOf(result: TraceResult): number {
+  return result.paths.every((p) => p.disposition === 'delivered') ? 0 : 1;
+}
