@@ -96,6 +96,10 @@ const calicoPods: PodSpec[] = [
   { name: 'web-b', node: 'worker-2', ip: '192.168.133.201', mac: '12:c4:7b:e0:3f:96', hostInterface: 'cali1d2e3f4a5b6', hostMac: CALI_MAC, hostIfindex: 10, serves: 80 },
 ];
 
+const CALICO_NO_ENDPOINTS_NOTE =
+  ' The service without endpoints is not refused but times out: felix\'s FORWARD rules accept the pod\'s packet (mark 0x10000) ' +
+  'before kube-proxy\'s REJECT in filter KUBE-SERVICES is reached, a known interaction (projectcalico/calico#1055, #3548; kubernetes/kubernetes#78994).';
+
 function calicoScenario(name: string, tag: string, mode: 'vxlan' | 'bgp', description: string): ScenarioSpec {
   return {
     name,
@@ -108,7 +112,7 @@ function calicoScenario(name: string, tag: string, mode: 'vxlan' | 'bgp', descri
     services: services('192.168.133.200', ['192.168.226.73', '192.168.133.200', '192.168.133.201'], 30080),
     connections: connections('pod2', '192.168.133.200', '10.74.107.73', 30080),
     anyCaptureNode: 'worker-2',
-    description,
+    description: description + CALICO_NO_ENDPOINTS_NOTE,
   };
 }
 
@@ -116,8 +120,7 @@ export const SCENARIOS: ScenarioSpec[] = [
   flannelScenario('seed-flannel', 'sf', 'vxlan',
     'Flannel vxlan, the user\'s cluster: pod1 on worker-1 reaches pod2 (192.168.2.12:80) on worker-2 directly and through services; the SYN crosses cni0, flannel.1 and eth0 as VXLAN (VNI 1, UDP 8472).'),
   calicoScenario('seed-calico', 'sc', 'vxlan',
-    'Calico vxlan, the user\'s cluster: pod1 (192.168.226.74 on cali6abd5b4bbeb) reaches pod2 (192.168.133.200:80) on worker-2; routed via proxy ARP on the cali veth and vxlan.calico (VNI 4096, UDP 4789). ' +
-    'The service without endpoints is not refused but times out: felix\'s FORWARD rules accept the pod\'s packet (mark 0x10000) before kube-proxy\'s REJECT in filter KUBE-SERVICES is reached, a known interaction (projectcalico/calico#1055, #3548; kubernetes/kubernetes#78994).'),
+    'Calico vxlan, the user\'s cluster: pod1 (192.168.226.74 on cali6abd5b4bbeb) reaches pod2 (192.168.133.200:80) on worker-2; routed via proxy ARP on the cali veth and vxlan.calico (VNI 4096, UDP 4789).'),
   flannelScenario('fault-fdb-missing', 'ff', 'vxlan',
     'Flannel vxlan with worker-1\'s FDB entry for worker-2\'s VTEP (a6:0d:d2:cd:65:14) deleted: the SYN enters flannel.1 and is never encapsulated; the client times out.',
     { kind: 'fdb-missing', node: 'worker-1' }),
