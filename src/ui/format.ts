@@ -85,7 +85,10 @@ export function stepSummary(step: Step): string {
       return s(`leaves by ${step.interface}`);
     case 'netfilter': {
       const chance = step.probability === undefined ? '' : ` (p=${step.probability})`;
-      return s(`${step.table}/${step.chain} ${step.action}${chance}`);
+      // A jump says little without where it goes: name the target chain.
+      const target = /\s-[jg]\s+(\S+)/.exec(step.rule)?.[1];
+      const where = (step.action === 'jump' || step.action === 'goto') && target ? ` ${target}` : '';
+      return s(`${step.table}/${step.chain} ${step.action}${where}${chance}`);
     }
     case 'nat':
       return s(`${step.table}/${step.chain} ${step.action.toUpperCase()} ${step.diffs.map(diffText).join(', ')}`);

@@ -37,7 +37,10 @@ export function traceRows(props: Omit<TracePaneProps, 'focused' | 'height'> & { 
       first.push({ text: ' ' }, { text: `[${tunnel}]`, role: 'encap', bold: true });
     }
     const p = hop.packet;
-    const second = row({ text: `    ${s(endpointText(p.src, p.sport))} → ${s(endpointText(p.dst, p.dport))}`, role: 'dim' });
+    // The destination port matters more than the source port: drop the latter when the row is too narrow.
+    let addresses = `    ${s(endpointText(p.src, p.sport))} → ${s(endpointText(p.dst, p.dport))}`;
+    if (addresses.length > width) addresses = `    ${s(p.src)} → ${s(endpointText(p.dst, p.dport))}`;
+    const second = row({ text: addresses, role: 'dim' });
     return [first, second];
   });
   return { head, hops };
