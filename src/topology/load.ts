@@ -25,9 +25,11 @@ export async function loadTopology(inputs: string[], options: LoadOptions = {}):
   const read = readInputs(inputs, options.node !== undefined ? { node: options.node } : {});
   const gathered = gatherRecords(read.dumps, read.warnings);
   if (gathered.namespaces.length === 0) {
-    const first = read.warnings[0];
-    const why = first ? `${first.file}${first.line > 0 ? `:${first.line}` : ''}: ${first.message}` : 'no node dumps found';
-    throw new NoTopologyError(`nothing usable in ${inputs.join(', ')}: ${why}`);
+    // The last problem is the one that ended the reading (earlier ones are often side notes).
+    const last = read.warnings[read.warnings.length - 1];
+    const why = last ? `${last.file}${last.line > 0 ? `:${last.line}` : ''}: ${last.message}` : 'no node dumps found';
+    const more = read.warnings.length > 1 ? ` (and ${read.warnings.length - 1} more problem${read.warnings.length > 2 ? 's' : ''})` : '';
+    throw new NoTopologyError(`nothing usable in ${inputs.join(', ')}: ${why}${more}`);
   }
   const topology = buildTopology(gathered);
   if (topology.nodes.length === 0) {

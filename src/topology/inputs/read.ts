@@ -66,7 +66,13 @@ function readText(path: string, result: ReadInputsResult, quietEmpty = false): s
     result.warnings.push({ file, line: 0, message: 'binary file (not a text dump), skipped' });
     return undefined;
   }
-  return buffer.toString('utf8').replace(/\r\n/g, '\n');
+  const text = buffer.toString('utf8').replace(/\r\n/g, '\n');
+  // Every command ends its output with a newline; a file that does not was cut off.
+  if (!text.endsWith('\n')) {
+    const lines = text.split('\n');
+    result.warnings.push({ file, line: lines.length, message: 'file ends mid-line (truncated?); its last line may be incomplete', text: (lines[lines.length - 1] ?? '').slice(0, 120) });
+  }
+  return text;
 }
 
 function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): void {

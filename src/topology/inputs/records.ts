@@ -152,7 +152,8 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     if (count === 0) {
       // An empty neighbour table or fdb is a real answer; other dumps must hold something.
       if (!['neigh', 'fdb', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
-        warnings.push({ file: dump.file, line: dump.firstLine, message: `nothing usable in this ${dump.command ?? dump.kind} output` });
+        // The parser's own warnings say why; add one only when it said nothing.
+        if (parseWarnings.length === 0) warnings.push({ file: dump.file, line: dump.firstLine, message: `nothing usable in this ${dump.command ?? dump.kind} output` });
         continue;
       }
     }
