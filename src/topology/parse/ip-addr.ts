@@ -65,7 +65,11 @@ function headerAt(tokens: Token[], i: number): HeaderMatch | undefined {
 }
 
 export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetInterface> {
-  const tokens = tokenize(text, source.firstLine ?? 1);
+  // A flattened paste can glue the header's name to what follows (`eth0@if16:mtu`): split it first.
+  const tokens = tokenize(text, source.firstLine ?? 1).flatMap((t) => {
+    const glued = /^([^\s:@<]+(?:@[^\s:]+)?:)(<.*|mtu)$/.exec(t.text);
+    return glued ? [{ ...t, text: glued[1]! }, { ...t, text: glued[2]!, lineStart: false }] : [t];
+  });
   const warnings: Warning[] = [];
   const unknown = new UnknownTokens(source.file, 'ip addr/link output', warnings);
   const records: NetInterface[] = [];
@@ -92,8 +96,6 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
       kind = undefined;
       detail = false;
       i += header.consumed;
-      if (header.glued === 'mtu') tokens.splice(i, 0, { text: 'mtu', line: token.line, lineStart: false, indented: false });
-      else if (header.glued) tokens.splice(i, 0, { text: header.glued, line: token.line, lineStart: false, indented: false });
       continue;
     }
     if (!current) {

@@ -57,8 +57,9 @@ export function parseIpNeigh(text: string, source: DumpSource & { defaultDev?: s
   }
   // An address in pasted prose is not an entry: a real one has a device and a MAC or a state.
   const real = records.filter((r) => r.dev !== '' && (r.mac !== undefined || r.state.length > 0));
+  const kept = new Set(real);
   for (const r of records) {
-    if (r.dev !== '' && !real.includes(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.ip} has no lladdr or state: not read as a neighbour` });
+    if (r.dev !== '' && !kept.has(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.ip} has no lladdr or state: not read as a neighbour` });
   }
   return { records: real, warnings };
 }

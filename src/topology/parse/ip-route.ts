@@ -108,8 +108,9 @@ export function parseIpRoute(text: string, source: DumpSource): ParseResult<Rout
   // The kernel never prints a unicast route without a device, gateway or next hops:
   // such a "route" is an address in pasted prose.
   const real = records.filter((r) => r.type !== 'unicast' || r.dev !== undefined || r.via !== undefined || r.nexthops !== undefined);
+  const kept = new Set(real);
   for (const r of records) {
-    if (!real.includes(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.dst} has no dev, via or nexthop: not read as a route` });
+    if (!kept.has(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.dst} has no dev, via or nexthop: not read as a route` });
   }
   return { records: real, warnings };
 }
