@@ -138,6 +138,24 @@ export function overlayLines(topology: Topology): string[] {
   return lines;
 }
 
+/**
+ * Without a tunnel (Flannel host-gw, Calico BGP) nodes reach each other's pods by plain
+ * routes via the peer's underlay address: those routes are the "overlay" to draw.
+ */
+export function routedLines(topology: Topology): string[] {
+  const byAddress = new Map<string, string>();
+  for (const node of topology.nodes) for (const address of node.addresses) byAddress.set(address, node.name);
+  const lines: string[] = [];
+  for (const node of topology.nodes) {
+    for (const route of node.netns.routes) {
+      const peer = route.via === undefined ? undefined : byAddress.get(route.via);
+      if (!peer || peer === node.name || route.dst === 'default') continue;
+      lines.push(s(`${node.name} ── ${route.dst} via ${route.via}${route.proto ? ` (${route.proto})` : ''} ──▶ ${peer}`));
+    }
+  }
+  return lines;
+}
+
 export function drawTopology(topology: Topology, width: number, here?: HopPlace): DiagramLine[] {
   const boxes = topology.nodes.map((n) => nodeBox(n, topology, here));
   const gap = 2;
@@ -167,6 +185,12 @@ export function drawTopology(topology: Topology, width: number, here?: HopPlace)
   if (overlay.length > 0) {
     out.push([{ text: fit(`overlay${cni}`, width), marked: false }]);
     for (const line of overlay) out.push([{ text: fit(`  ${line}`, width), marked: false }]);
-  } else if (cni) out.push([{ text: fit(`no overlay${cni}`, width), marked: false }]);
+  } else {
+    const routed = routedLines(topology);
+    if (routed.length > 0) {
+      out.push([{ text: fit(`routed between nodes, no tunnel${cni}`, width), marked: false }]);
+      for (const line of routed) out.push([{ text: fit(`  ${line}`, width), marked: false }]);
+    } else if (cni) out.push([{ text: fit(`no overlay${cni}`, width), marked: false }]);
+  }
   return out;
 }
