@@ -59,8 +59,9 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
   for (const source of sources) {
     const iface = podInterface(source.netns);
     const ip = iface?.addresses.find((a) => a.family === 4 && a.scope !== 'host')?.address;
-    const kube = kubePods.find((k) => k.name === source.name);
-    const pod: Pod = { name: source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
+    // A namespace named by its netns (`cni-…` from the collector) takes the pod name kubectl gives its IP.
+    const kube = kubePods.find((k) => k.name === source.name) ?? (ip !== undefined ? kubePods.find((k) => k.ip === ip) : undefined);
+    const pod: Pod = { name: kube?.name ?? source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
     if (kube?.namespace !== undefined) pod.namespace = kube.namespace;
     if (iface) {
       pod.podInterface = iface.name;
@@ -97,13 +98,12 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     if (!pod.ip) warnings.push({ file: iface?.source?.file ?? '', line: 0, message: `${source.name}: no IPv4 address in its dumps` });
     pods.push(pod);
   }
-  // Pods only kubectl knows.
+  // Pods only kubectl knows (also those on nodes we have no dump of: the tracer can still name their IPs).
   for (const kube of kubePods) {
     if (pods.some((p) => p.name === kube.name) || kube.ip === undefined) continue;
+    // hostNetwork pods (kube-proxy, flannel) share their node's address: that IP is the node's, not a pod's.
+    if (nodes.some((n) => n.addresses.includes(kube.ip!))) continue;
     const node = nodes.find((n) => n.name === kube.node);
-    if (kube.node !== undefined && !node && nodes.length > 0 && !nodes.some((n) => n.addresses.includes(kube.ip!))) {
-      // A pod on a node we have no dump of: keep it, the tracer can still name its IP.
-    }
     const pod: Pod = { name: kube.name, node: kube.node ?? '', ip: kube.ip };
     if (kube.namespace !== undefined) pod.namespace = kube.namespace;
     if (node) {
