@@ -64,10 +64,14 @@ export function checkRoute(topology: Topology, node: ClusterNode, dst: string): 
   const podRouteExpected = remote && (topology.cni.mode === 'vxlan' || topology.cni.mode === 'host-gw' || topology.cni.mode === 'bgp' || topology.cni.mode === 'ipip');
   const viaPeer = remote && route.via !== undefined && remote.node.addresses.includes(route.via);
   if (podRouteExpected && !isOverlayDevice(node, route.dev) && !viaPeer && prefixLength(route.dst) < prefixLength(remote.cidr)) {
+    const stuck = checkNextHop(node, dst);
+    const fate = stuck
+      ? `, whose next hop ${route.via ?? dst} is ${stuck.text.includes('INCOMPLETE') ? 'INCOMPLETE' : 'FAILED'} in \`ip neigh\` (the kernel gives up on ARP and answers ICMP host unreachable)`
+      : ', so the packet leaves outside the overlay';
     return {
       kind: 'no-route',
       node: node.name,
-      text: `${node.name} has no route to ${remote.node.name}'s pod subnet ${remote.cidr}: ${dst} only matches \`${routeText(route)}\`, so the packet leaves outside the overlay`,
+      text: `${node.name} has no route to ${remote.node.name}'s pod subnet ${remote.cidr}: ${dst} only matches \`${routeText(route)}\`${fate}`,
       source: route.source,
     };
   }

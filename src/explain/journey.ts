@@ -18,6 +18,8 @@ export interface TraceRequest {
   from: string;
   /** 'ip:port/proto' the client asked for. */
   to: string;
+  /** The client's source port as captured, so the modelled packet is the captured one. */
+  sport?: number;
 }
 
 export type TraceFunction = (topology: Topology, request: TraceRequest) => TraceResult | undefined | Promise<TraceResult | undefined>;
@@ -262,6 +264,27 @@ function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sighting):
   return cause ?? unexplained(node, packet);
 }
 
+const CAUSE_OF_DISPOSITION: Record<string, Cause['kind']> = {
+  'fdb-missing': 'fdb-missing',
+  'neighbour-missing': 'neighbour-missing',
+  'no-route': 'no-route',
+  unreachable: 'no-route',
+  blackhole: 'no-route',
+  prohibited: 'no-route',
+  dropped: 'forward-drop',
+  rejected: 'rejected',
+  'no-endpoints': 'no-endpoints',
+};
+
+/** When podpath's own checks find nothing, the tracer's reason for stopping (with its dump line). */
+function traceCause(path: TracePath, last: Sighting): Cause {
+  const end = path.hops[path.hops.length - 1];
+  const drop = end?.steps.find((s) => s.type === 'drop' || (s.type === 'netfilter' && (s.action === 'drop' || s.action === 'reject' || s.action === 'policy-drop')));
+  const cause: Cause = { kind: CAUSE_OF_DISPOSITION[path.disposition] ?? 'unknown', node: end?.at ?? last.at ?? '?', text: path.reason };
+  if (drop?.source) cause.source = drop.source;
+  return cause;
+}
+
 function unexplained(node: ClusterNode, packet: FiveTuple): Cause | undefined {
   const route = lookupRoute(node, packet.dst);
   return route ? undefined : { kind: 'unknown', node: node.name, text: `${node.name}'s dumps show no reason` };
@@ -280,55 +303,70 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     const from = ends.clientPod ?? ends.clientNode ?? cw.connection.client.ip;
     const s = cw.connection.server;
     try {
-      traced = await ctx.trace(topology, { from, to: `${s.ip}${s.port !== undefined ? `:${s.port}` : ''}/${cw.connection.proto}` });
+      const request: TraceRequest = { from, to: `${s.ip}${s.port !== undefined ? `:${s.port}` : ''}/${cw.connection.proto}` };
+      if (cw.connection.client.port !== undefined) request.sport = cw.connection.client.port;
+      traced = await ctx.trace(topology, request);
     } catch (error) {
       journey.text.push(`the tracer could not model this connection: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   const path = traced ? choosePath(traced, sightings) : undefined;
-  const hops = path ? modelFromTrace(ctx, path, sightings) : modelFromDumps(ctx, ends, sightings);
-  if (hops.length === 0) return journey;
+  // Where the packet physically went: the captured interfaces on its path, in kernel order.
+  const onPath = modelFromDumps(ctx, ends, sightings);
+  const hops = path ? modelFromTrace(ctx, path, sightings) : onPath;
+  if (hops.length === 0 && onPath.length === 0) return journey;
   journey.model = { source: path ? 'trace' : 'dumps', hops };
   if (path) {
     journey.model.disposition = path.disposition;
     journey.model.reason = path.reason;
   }
-  const seenIdx = hops.map((h, i) => (h.check === 'seen' ? i : -1)).filter((i) => i >= 0);
-  const lastSeenIdx = seenIdx.length > 0 ? seenIdx[seenIdx.length - 1]! : -1;
-  const skipped = hops.filter((h, i) => h.check === 'missing' && i < lastSeenIdx);
-  const missingAfter = hops.find((h, i) => h.check === 'missing' && i > lastSeenIdx);
+  const lastSeen = (list: ModelHop[]): number => list.reduce((last, h, i) => (h.check === 'seen' ? i : last), -1);
+  const lastOnPath = lastSeen(onPath);
+  const missingAfter = onPath.find((h, i) => h.check === 'missing' && i > lastOnPath);
+  const lastModelSeen = lastSeen(hops);
+  const skipped = hops.filter((h, i) => h.check === 'missing' && i < lastModelSeen);
   const differing = hops.filter((h) => h.differences.length > 0);
   const lastSighting = sightings[sightings.length - 1]!;
+  const reachedServer = !!ends.serverPod && sightings.some((s) => s.at === ends.serverPod);
+  const modelStops = !!path && path.disposition !== 'delivered';
 
-  if (missingAfter) {
+  if (missingAfter || (modelStops && !reachedServer)) {
     journey.verdict = 'lost';
     journey.lostAfter = { ...(lastSighting.at ? { at: lastSighting.at } : {}), ...(lastSighting.interface ? { interface: lastSighting.interface } : {}) };
-    journey.missingAt = { at: missingAfter.at, interface: missingAfter.interface };
-  } else if (skipped.length > 0 || differing.length > 0) {
+    if (missingAfter) journey.missingAt = { at: missingAfter.at, interface: missingAfter.interface };
+    if (path) {
+      // The trace stops where the captures stop: the dumps foresee this loss.
+      const end = path.hops[path.hops.length - 1];
+      journey.predicted = modelStops && !!end && end.at === lastSighting.at && end.interface === lastSighting.interface;
+    }
+  } else if (skipped.length > 0 || differing.length > 0 || (modelStops && reachedServer)) {
     journey.verdict = 'disagrees';
-  } else if (path && path.disposition !== 'delivered' && lastSeenIdx === hops.length - 1) {
-    journey.verdict = 'disagrees';
-    journey.text.push(`the model ends ${path.disposition} (${path.reason}) but the captures show the packet reach ${hops[hops.length - 1]!.at} ${hops[hops.length - 1]!.interface}`);
   } else {
     journey.verdict = 'agrees';
   }
   const where = (at: string | undefined, iface: string | undefined): string => `${at ?? '?'} ${iface ?? '?'}`;
   if (journey.verdict === 'agrees') {
-    journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace' : 'dumps'} predict, in order`);
+    journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace predicts' : 'dumps predict'}, in order`);
   }
+  if (modelStops && reachedServer) journey.text.push(`the trace ends ${path.disposition} but the captures show the packet reach ${ends.serverPod ?? '?'}`);
   for (const h of skipped) journey.text.push(`the ${firstPacket} was never seen on ${where(h.at, h.interface)}, although it was seen further on: it took another way than the model's`);
   for (const h of differing) journey.text.push(`at ${where(h.at, h.interface)}: ${h.differences.join('; ')}`);
-  if (journey.verdict === 'lost' && journey.missingAt) {
-    journey.text.push(`the ${firstPacket} was last seen on ${where(lastSighting.at, lastSighting.interface)} (${tupleText(lastSighting.packet)}) and never on ${where(journey.missingAt.at, journey.missingAt.interface)}`);
+  if (journey.verdict === 'lost') {
+    const next = journey.missingAt ? ` and never on ${where(journey.missingAt.at, journey.missingAt.interface)}` : ', nowhere further';
+    journey.text.push(`the ${firstPacket} was last seen on ${where(lastSighting.at, lastSighting.interface)} (${tupleText(lastSighting.packet)})${next}`);
+    if (path) {
+      journey.text.push(
+        journey.predicted
+          ? `the trace stops there too (${path.disposition}): the dumps foresee this loss`
+          : `the trace ${path.disposition === 'delivered' ? 'expects it delivered' : `stops elsewhere (${path.disposition})`}: the dumps do not explain where the captures lose it`,
+      );
+    }
   }
   if (journey.verdict === 'lost' || journey.verdict === 'disagrees') {
-    const cause = diagnose(ctx, cw, lastSighting);
+    const cause = diagnose(ctx, cw, lastSighting) ?? (modelStops ? traceCause(path, lastSighting) : undefined);
     if (cause) {
       journey.cause = cause;
       journey.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);
-    } else if (path && path.disposition !== 'delivered') {
-      journey.cause = { kind: 'unknown', node: lastSighting.at ?? '?', text: path.reason };
-      journey.text.push(`the trace says: ${path.reason}`);
     }
   }
   return journey;

@@ -8,7 +8,8 @@ export async function loadTopologyFrom(inputs: string[], node: string | undefine
   return loadTopology(inputs, node === undefined ? {} : { node });
 }
 
-/** The tracer as a TraceFunction, or undefined when this checkout has none. */
-export async function tracerFunction(): Promise<TraceFunction | undefined> {
-  return undefined;
+/** The tracer (src/trace), loaded only when the explainer runs with dumps. */
+export async function tracerFunction(): Promise<TraceFunction> {
+  const { traceQuery } = await import('../trace/trace.ts');
+  return (topology, request) => traceQuery(topology, request);
 }

@@ -208,6 +208,8 @@ export interface Journey {
   /** The model's hops, when a path could be modelled ('trace' from the tracer, 'dumps' from podpath's own reading). */
   model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: string; reason?: string };
   verdict: 'agrees' | 'disagrees' | 'lost' | 'no-model';
+  /** For a lost packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
+  predicted?: boolean;
   /** The last place the packet was seen and the first captured place it should have reached but did not. */
   lostAfter?: { at?: string; interface?: string };
   missingAt?: { at: string; interface: string };

@@ -151,8 +151,10 @@ describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () 
             expect(`${answered.ip}:${answered.port}`, c.id).toBe(c.endpoint);
             expect(conn.tcp?.handshakeComplete, c.id).toBe(c.clientSaw === 'connected');
           }
-          if (c.clientSaw === 'icmp port unreachable') {
-            expect(json.troubles.some((t) => t.kind === 'icmp-unreachable' && t.connection === conn.id && /port unreachable/.test(t.text)), c.id).toBe(true);
+          if (c.clientSaw.startsWith('icmp ')) {
+            // "icmp port unreachable", "icmp host unreachable": the ICMP error, tied to this connection by the packet it quotes.
+            const what = c.clientSaw.slice('icmp '.length);
+            expect(json.troubles.some((t) => t.kind === 'icmp-unreachable' && t.connection === conn.id && t.text.includes(what)), `${c.id}: ${what}`).toBe(true);
           }
           if (c.clientSaw === 'no answer') expect(conn.tcp?.state, c.id).toBe('syn-unanswered');
         }
@@ -214,12 +216,17 @@ describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () 
           const { journey } = journeyOf(json, c);
           if (c.outcome === 'delivered') {
             expect(journey.verdict, `${c.id}: ${journey.text.join(' / ')}`).toBe('agrees');
+            expect(journey.model?.source, c.id).toBe('trace');
+            expect(journey.model?.hops.filter((h) => h.check === 'missing'), c.id).toEqual([]);
             continue;
           }
           faults++;
           const last = c.sightings[c.sightings.length - 1]!;
           expect(journey.verdict, c.id).toBe('lost');
           expect(journey.lostAfter, c.id).toEqual({ at: last.at, interface: last.interface });
+          // The dumps are the broken cluster's: the trace beside the captures must stop where the kernel did.
+          expect(journey.model?.source, c.id).toBe('trace');
+          expect(journey.predicted, `${c.id}: ${journey.text.join(' / ')}`).toBe(true);
           expect(c.sightings.some((s) => s.at === journey.missingAt?.at && s.interface === journey.missingAt?.interface), c.id).toBe(false);
           const cause = recordedCause(expected, c);
           expect(cause, `${c.id}: the lab's records name a cause`).toBeDefined();
