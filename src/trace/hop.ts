@@ -20,6 +20,7 @@ import { addressType, lookupRoute, selectSource, type RouteDecision } from './ro
 import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
 import { findReceiver, ipipEncapsulate, vxlanEncapsulate } from './overlay.ts';
+import { ipsetMembers } from './ipsets.ts';
 
 export type Start =
   | { kind: 'local'; ns: NetNamespace }
@@ -234,6 +235,11 @@ class Walker {
       this.add([decision.step]);
       return this.leaveBridge(ns, decision.port);
     }
+    if (neighbour.result === 'failed') {
+      // The packet waits for ARP and never reaches the device: tcpdump there sees only ARP requests.
+      this.add([neighbour.step]);
+      return this.neighbourFailure(ns, iface, nextHop, forwarded);
+    }
     this.hop(ns, iface, 'out');
     this.add([neighbour.step]);
     this.l2dst = neighbour.mac;
@@ -316,8 +322,14 @@ class Walker {
   }
 
   private neighbourFailure(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
-    // A forwarded packet whose next hop never answers ARP gets ICMP host unreachable (ipv4_link_failure).
-    return this.end('neighbour-missing', `${ns.name} cannot resolve the next hop ${nextHop} on ${iface}: no neighbour entry (\`ip neigh\`) and nothing answers ARP`, forwarded ? 'icmp host unreachable' : 'no route to host (EHOSTUNREACH)');
+    // The packet waits in the neighbour queue. After 3 unanswered ARP probes, 1 s apart, the kernel
+    // drops it and (ipv4_link_failure) sends the client ICMP host unreachable; once the entry is
+    // FAILED, later packets get that answer at once. A client that gives up within 3 s sees nothing.
+    return this.end(
+      'neighbour-missing',
+      `${ns.name} cannot resolve the next hop ${nextHop} on ${iface}: ARP gets no answer (\`ip neigh\`), so the packet is never sent${forwarded ? `; after about 3 s of ARP probes (at once when the entry is already FAILED) ${ns.name} answers the client with icmp host unreachable` : ''}`,
+      forwarded ? 'icmp host unreachable' : 'no route to host (EHOSTUNREACH)',
+    );
   }
 
   private sourceTowards(ns: NetNamespace, remote: string): string | undefined {
@@ -335,6 +347,7 @@ class Walker {
       ns, hook, flow: this.flow,
       choose: (p) => this.chooser.choose(p),
       addressType: (address, limit) => addressType(ns, address, limit),
+      ipset: (name) => ipsetMembers(this.cluster, ns, name),
       masqueradeSource: () => {
         if (!outIface) return undefined;
         const address = selectSource(ns, outIface, nextHop);

@@ -19,7 +19,8 @@ export interface MatchEnv {
   ct: Conntrack;
   /** 'LOCAL', 'UNICAST', 'BROADCAST', 'MULTICAST', 'BLACKHOLE', … as `-m addrtype` names them. */
   addressType(address: string, limitToIface?: string): string;
-  ipsets: Record<string, string[]> | undefined;
+  /** An ip set's members: from `ipset list` when dumped, else inferred (with how) or undefined. */
+  ipset(name: string): { members: string[]; inferred?: string } | undefined;
   /** Records an assumption the verdict depended on. */
   note(text: string): void;
 }
@@ -287,14 +288,15 @@ function setTest(text: string): Test {
   const [setName = '', flags = 'src'] = text.split(/\s+/);
   const direction = flags.split(',')[0];
   return (env) => {
-    const members = env.ipsets?.[setName];
-    if (!members) {
+    const set = env.ipset(setName);
+    if (!set) {
       env.note(`the members of ipset ${setName} are not in the dumps (\`ipset list\` would show them); assumed the address is not in it`);
       return false;
     }
+    if (set.inferred) env.note(`ipset ${setName} is not in the dumps; podpath took its members to be ${set.inferred}`);
     const address = parseIpv4(direction === 'dst' ? env.header.dst : env.header.src);
     if (address === undefined) return false;
-    return members.some((member) => {
+    return set.members.some((member) => {
       const prefix = parsePrefix(member.split(',')[0] ?? '');
       return prefix !== undefined && prefixContains(prefix, address);
     });

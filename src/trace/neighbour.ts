@@ -12,7 +12,7 @@ import { bridgeOfPort, interfaceOf, isBridge, type Cluster } from './cluster.ts'
 
 export interface NeighbourResolution {
   mac?: string;
-  result: 'found' | 'proxy-arp' | 'assumed' | 'missing';
+  result: 'found' | 'proxy-arp' | 'assumed' | 'missing' | 'failed';
   step: NeighbourStep;
 }
 
@@ -26,6 +26,13 @@ export function resolveNeighbour(cluster: Cluster, ns: NetNamespace, iface: stri
       mac: entry.mac,
       result: 'found',
       step: { ...base, mac: entry.mac, result: 'found', source: entry.source, explanation: `${ns.name}'s neighbour table maps ${ip} on ${iface} to ${entry.mac} (${entry.state.join(' ') || 'entry'})` },
+    };
+  }
+  const failed = ns.neighbours.find((n) => n.ip === ip && n.dev === iface && n.state.some((s) => UNUSABLE.has(s)));
+  if (failed) {
+    return {
+      result: 'failed',
+      step: { ...base, result: 'failed', source: failed.source, explanation: `${ns.name}'s neighbour entry for ${ip} on ${iface} is ${failed.state.join(' ')}: ARP for it got no answer` },
     };
   }
   const device = interfaceOf(ns, iface);

@@ -31,6 +31,7 @@ export interface HookInput {
   outIface?: string;
   choose(probability: number): boolean;
   addressType(address: string, limitToIface?: string): string;
+  ipset(name: string): { members: string[]; inferred?: string } | undefined;
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
   masqueradeSource?(header: Header): { address: string; iface: string } | undefined;
   redirectAddress?: string;
@@ -94,7 +95,7 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     mark: flow.mark,
     ct: flow.ct,
     addressType: input.addressType,
-    ipsets: input.ns.netfilter?.ipsets,
+    ipset: input.ipset,
     note,
   };
   if (input.inIface !== undefined) env.inIface = input.inIface;

@@ -1,0 +1,196 @@
+// The tracer against the kernel. For every connection the lab recorded in
+// samples/<scenario>/expected.json (tcpdump sightings of the first SYN on every
+// interface, and xtables-monitor's trace of it), `podpath trace --json` on that
+// scenario's dumps must give, for the endpoint that answered (or the path that
+// failed): the same hops, the same nat and filter rules in the same order, and
+// the same ending. The expected values are the kernel's; none come from podpath.
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runPodpath } from '../helpers/run.ts';
+import type { TraceResult, TracePath } from '../../src/trace/model.ts';
+
+interface Sighting {
+  at: string;
+  interface: string;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  proto: string;
+  outer?: { src: string; dst: string; sport?: number; dport: number; vni?: number };
+}
+
+interface KernelRule {
+  node: string;
+  in?: string;
+  out?: string;
+  table: string;
+  chain: string;
+  rule: string | null;
+  verdict: string;
+}
+
+interface Connection {
+  id: string;
+  from: string;
+  via?: string;
+  to: string;
+  outcome: 'delivered' | 'rejected' | 'timeout' | string;
+  endpoint?: string;
+  clientSaw: string;
+  sightings: Sighting[];
+  netfilter: KernelRule[];
+}
+
+const samples = join(repoRoot, 'samples');
+const scenarios = existsSync(samples)
+  ? readdirSync(samples).filter((name) => existsSync(join(samples, name, 'expected.json'))).sort()
+  : [];
+
+/** What xtables-monitor prints as the verdict of each kind of step podpath records. */
+const KERNEL_VERDICT: Record<string, string> = {
+  jump: 'jump', goto: 'goto', accept: 'accept', drop: 'drop',
+  // nft's reject statement ends the chain like DROP, and the trace prints it as DROP.
+  reject: 'drop',
+  return: 'return', mark: 'continue', continue: 'continue', log: 'continue',
+  'policy-accept': 'policy', 'policy-drop': 'policy',
+  // NAT targets are verdicts of their own in the trace: ACCEPT after the rewrite.
+  dnat: 'accept', snat: 'accept', masquerade: 'accept',
+};
+
+function chosenPath(result: TraceResult, connection: Connection): TracePath {
+  if (connection.endpoint) {
+    const match = result.paths.find((p) => p.endpoint === connection.endpoint || (p.endpoint === undefined && result.paths.length === 1));
+    expect(match, `a path to ${connection.endpoint}; got ${result.paths.map((p) => p.endpoint).join(', ')}`).toBeDefined();
+    return match!;
+  }
+  expect(result.paths).toHaveLength(1);
+  return result.paths[0]!;
+}
+
+/**
+ * The lab keeps one sighting per capture (the first frame of the SYN in each interface's pcap),
+ * so a device the packet crosses twice (a routed packet received and sent again on cni0) is
+ * one sighting; podpath's hops are collapsed the same way for the comparison.
+ */
+function hopsAsSightings(path: TracePath) {
+  const seen = new Set<string>();
+  const out = [];
+  for (const hop of path.hops) {
+    const key = `${hop.at}/${hop.interface}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(hop);
+  }
+  return out;
+}
+
+function kernelHop(s: Sighting) {
+  const hop: Record<string, unknown> = { at: s.at, interface: s.interface, src: s.src, dst: s.dst, sport: s.sport, dport: s.dport, proto: s.proto };
+  // The outer UDP source port is the kernel's hash of the inner flow (vxlan_src_port): not compared.
+  if (s.outer) hop['outer'] = { src: s.outer.src, dst: s.outer.dst, dport: s.outer.dport, vni: s.outer.vni };
+  return hop;
+}
+
+function podpathHop(hop: TracePath['hops'][number], kernelSport: number) {
+  const out: Record<string, unknown> = {
+    at: hop.at, interface: hop.interface, src: hop.packet.src, dst: hop.packet.dst,
+    // After MASQUERADE --random-fully the port is random: podpath leaves it out rather than guess.
+    sport: hop.packet.sport ?? kernelSport,
+    dport: hop.packet.dport, proto: hop.packet.proto,
+  };
+  if (hop.outer) out['outer'] = { src: hop.outer.src, dst: hop.outer.dst, dport: hop.outer.dport, vni: hop.outer.vni };
+  return out;
+}
+
+/**
+ * The kernel trace's nat and filter entries, without those of a copy that exists only because
+ * the lab captured on the bridge: tcpdump puts cni0 in promiscuous mode, so when br_netfilter
+ * bridges a DNATed frame to another port, br_handle_frame_finish also passes a copy up to the
+ * host, which routes it (TTL-1) into FORWARD with in=out=cni0, where KUBE-FORWARD drops it as
+ * ctstate INVALID. The SYN itself is delivered; without a capture running there is no copy.
+ */
+function kernelRules(connection: Connection): KernelRule[] {
+  let rules = connection.netfilter.filter((r) => r.table === 'nat' || r.table === 'filter');
+  if (connection.outcome === 'delivered') {
+    const last = rules[rules.length - 1];
+    if (last && last.verdict === 'drop' && last.in !== undefined && last.in === last.out) {
+      let start = rules.length - 1;
+      const samePass = (r: KernelRule) => r.table === 'filter' && r.node === last.node && r.in === last.in && r.out === last.out;
+      while (start > 0 && samePass(rules[start - 1]!)) start--;
+      rules = rules.slice(0, start);
+    }
+  }
+  return rules.map((r) => ({ node: r.node, table: r.table, chain: r.chain, rule: r.rule, verdict: r.verdict }));
+}
+
+/** podpath's netfilter and nat steps as the kernel's trace would list them. */
+function podpathRules(path: TracePath): Omit<KernelRule, 'in' | 'out'>[] {
+  const rules: Omit<KernelRule, 'in' | 'out'>[] = [];
+  for (const hop of path.hops) {
+    // The lab's TRACE rule selects TCP SYNs (`-p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TRACE`), so
+    // the kernel never traces the outer VXLAN/UDP packet whose steps sit on encapsulated hops.
+    if (hop.outer) continue;
+    for (const step of hop.steps) {
+      if (step.type !== 'netfilter' && step.type !== 'nat') continue;
+      if (step.table !== 'nat' && step.table !== 'filter') continue;
+      // Falling off the end of a user chain is not a rule; the kernel's trace has no entry for it.
+      if (step.type === 'netfilter' && step.action === 'return' && step.rule.startsWith('(end of')) continue;
+      const policy = step.type === 'netfilter' && step.action.startsWith('policy-');
+      rules.push({ node: hop.at, table: step.table, chain: step.chain, rule: policy ? null : step.rule, verdict: KERNEL_VERDICT[step.action] ?? step.action });
+    }
+  }
+  return rules;
+}
+
+/** The client's timeout from the lab's curl command (`--max-time N`). */
+function clientTimeout(connection: Connection & { client?: { command?: string } }): number {
+  const m = /--max-time\s+(\d+(?:\.\d+)?)/.exec(connection.client?.command ?? '');
+  return m ? Number(m[1]) : Infinity;
+}
+
+/**
+ * What the client saw, from podpath's path. An unanswered ARP for the next hop ends in ICMP host
+ * unreachable only after the kernel's 3 probes, 1 s apart (neigh's ucast_probes/retrans_time), so a
+ * client that gives up sooner saw no answer: podpath's 'icmp host unreachable' then means 'no answer'.
+ */
+function clientSawFromPath(path: TracePath, connection: Connection): string | undefined {
+  if (path.disposition === 'neighbour-missing' && path.clientSees === 'icmp host unreachable' && clientTimeout(connection) < 3) return 'no answer';
+  return path.clientSees;
+}
+
+const OUTCOME: Record<string, (p: TracePath, saw: string | undefined) => boolean> = {
+  delivered: (p) => p.disposition === 'delivered',
+  // Refused at once: a REJECT rule, or an ICMP error from a node (no route, failed neighbour).
+  rejected: (p, saw) => p.disposition !== 'delivered' && saw !== 'no answer',
+  timeout: (p, saw) => p.disposition !== 'delivered' && saw === 'no answer',
+};
+
+describe.runIf(scenarios.length > 0)('podpath trace agrees with the kernel on every recorded connection', () => {
+  for (const scenario of scenarios) {
+    const expected = JSON.parse(readFileSync(join(samples, scenario, 'expected.json'), 'utf8')) as { connections: Connection[] };
+    describe(scenario, () => {
+      for (const connection of expected.connections) {
+        it(`${connection.id}: ${connection.from} → ${connection.to} (${connection.outcome})`, async () => {
+          const sport = connection.sightings[0]!.sport;
+          const args = ['trace', join('samples', scenario), '--from', connection.from, '--to', connection.to, '--sport', String(sport), '--json'];
+          if (connection.via) args.push('--via', connection.via);
+          const run = await runPodpath(args);
+          expect(run.stderr).toBe('');
+          expect(run.status).toBe(connection.outcome === 'delivered' ? 0 : 1);
+          const result = JSON.parse(run.stdout) as TraceResult;
+          const path = chosenPath(result, connection);
+
+          const hops = hopsAsSightings(path);
+          expect(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport))).toEqual(connection.sightings.map(kernelHop));
+          expect(podpathRules(path)).toEqual(kernelRules(connection));
+          const saw = clientSawFromPath(path, connection);
+          expect(OUTCOME[connection.outcome]?.(path, saw), `${connection.outcome} vs podpath's ${path.disposition}: ${path.reason}`).toBe(true);
+          expect(saw).toBe(connection.clientSaw);
+          if (connection.endpoint) expect(path.endpoint ?? `${path.hops.at(-1)!.packet.dst}:${path.hops.at(-1)!.packet.dport}`).toBe(connection.endpoint);
+        });
+      }
+    });
+  }
+});
