@@ -32,8 +32,29 @@ export interface ServicesResult {
 type Protocol = Service['protocol'];
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 /** Chains that carry a service port's hash (KUBE-XLB- is the pre-1.24 name of KUBE-SVL-). */
-const HASHED_CHAIN = /^KUBE-(SVC|EXT|FW|SVL|XLB)-([A-Z2-7]{16})$/;
-const SEP_CHAIN = /^KUBE-SEP-[A-Z2-7]{16}$/;
+const HASHED_KINDS = new Set(['SVC', 'EXT', 'FW', 'SVL', 'XLB']);
+
+function isHash(text: string, from: number): boolean {
+  if (text.length - from !== 16) return false;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x32 && c <= 0x37))) return false; // A-Z, 2-7
+  }
+  return true;
+}
+
+/** "KUBE-SVC-<hash>" → ["SVC", hash]; string tests, not a regex: this runs on every chain of a 40k-chain dump. */
+function hashedChain(name: string): [string, string] | undefined {
+  if (!name.startsWith('KUBE-')) return undefined;
+  const dash = name.indexOf('-', 5);
+  if (dash < 0 || !isHash(name, dash + 1)) return undefined;
+  const kind = name.slice(5, dash);
+  return HASHED_KINDS.has(kind) ? [kind, name.slice(dash + 1)] : undefined;
+}
+
+function isEndpointChain(name: string): boolean {
+  return name.length === 25 && name.startsWith('KUBE-SEP-');
+}
 
 /** What was learnt about one service port (one hash) while reading the chains. */
 interface Gathered {
@@ -95,11 +116,22 @@ function serviceComment(text: string): { name: string; role: string } | undefine
   return { name: match[1]!, role: match[5] ?? '' };
 }
 
+/** The service port a rule's comment names, if any ("ns/name:port -> ip:port", "ns/name:port"). */
+function commentedName(rule: NfRule): string | undefined {
+  for (const text of comments(rule)) {
+    const parsed = serviceComment(text);
+    if (parsed) return parsed.name;
+  }
+  return undefined;
+}
+
 /** "10.244.1.3:80" or "[fd00::3]:80" → address and port. */
 function splitEndpoint(text: string): { ip: string; port: number } | undefined {
-  const match = /^\[?([0-9a-fA-F.:]+?)\]?:(\d{1,5})$/.exec(text);
-  const port = toPort(match?.[2]);
-  return match && port !== undefined ? { ip: match[1]!, port } : undefined;
+  const colon = text.lastIndexOf(':');
+  const port = toPort(text.slice(colon + 1));
+  if (colon <= 0 || port === undefined) return undefined;
+  const ip = text.charCodeAt(0) === 0x5b && text.charCodeAt(colon - 1) === 0x5d ? text.slice(1, colon - 1) : text.slice(0, colon);
+  return ip.length > 0 ? { ip, port } : undefined;
 }
 
 /**
@@ -137,9 +169,9 @@ export function servicesFromNetfilter(
   // 1. Entry points: nat KUBE-SERVICES and KUBE-NODEPORTS jumps to a hashed chain.
   for (const chainName of ['KUBE-SERVICES', 'KUBE-NODEPORTS']) {
     for (const rule of nat?.chains[chainName]?.rules ?? []) {
-      const target = rule.target ? HASHED_CHAIN.exec(rule.target.name) : null;
+      const target = rule.target ? hashedChain(rule.target.name) : undefined;
       if (!target) continue;
-      const entry = gather(target[2]!, rule);
+      const entry = gather(target[1], rule);
       entry.protocol ??= protocolOf(rule);
       const port = toPort(optionValue(rule, 'dport'));
       let role = '';
@@ -160,7 +192,7 @@ export function servicesFromNetfilter(
       } else if (role === 'loadbalancer IP') {
         addUnique(entry.loadBalancerIPs, destination);
         entry.port ??= port;
-      } else if (role === 'cluster IP' || target[1] === 'SVC') {
+      } else if (role === 'cluster IP' || target[0] === 'SVC') {
         entry.clusterIP ??= destination;
         entry.port ??= port;
       }
@@ -193,10 +225,10 @@ export function servicesFromNetfilter(
   }
 
   // 3. Every hashed chain in nat, even one nothing jumps to in a fragment.
-  for (const chain of Object.values(nat?.chains ?? {})) {
-    const match = HASHED_CHAIN.exec(chain.name);
-    const first = chain.rules[0];
-    if (match && first) gather(match[2]!, first);
+  for (const chainName in nat?.chains) {
+    const match = hashedChain(chainName);
+    const first = match ? nat.chains[chainName]!.rules[0] : undefined;
+    if (match && first) gather(match[1], first);
   }
 
   const candidateByHash = new Map<string, { servicePortName: string; protocol: Protocol }>();
@@ -210,16 +242,24 @@ export function servicesFromNetfilter(
   const services: Service[] = [];
   for (const entry of gathered.values()) {
     const svcChain = nat?.chains[`KUBE-SVC-${entry.hash}`] ?? nat?.chains[`KUBE-SVL-${entry.hash}`] ?? nat?.chains[`KUBE-XLB-${entry.hash}`];
-    const { endpoints, sessionAffinitySeconds, commentName, protocolFromSep } = readEndpoints(svcChain?.rules ?? [], nat, warnings);
+    const { endpoints, sessionAffinitySeconds, commentName, protocolFromSep } = readEndpoints(
+      svcChain?.rules ?? [],
+      nat,
+      warnings,
+      entry.servicePortName === undefined,
+    );
     if (entry.servicePortName === undefined && commentName && svcChain?.rules[0]) name(entry, commentName, svcChain.rules[0]);
     entry.protocol ??= protocolFromSep;
 
     let recoveredByHash = false;
     const where = entry.namedAt ?? entry.firstSeen;
     if (entry.servicePortName !== undefined) {
-      // The hash decides the protocol when no rule said it, and checks the comment.
+      // The hash decides the protocol when no rule said it, and checks a name that came from
+      // elsewhere than the KUBE-SERVICES/KUBE-NODEPORTS jump itself (sha256 is the costly part
+      // of indexing 10k services, and kube-proxy writes that jump's comment and chain together).
+      const namedByJump = entry.namedAt !== undefined && entry.namedAt.target?.name.endsWith(entry.hash) === true;
       const protocols = entry.protocol ? [entry.protocol] : PROTOCOLS;
-      const matching = protocols.find((p) => portProtoHash(entry.servicePortName!, p) === entry.hash);
+      const matching = namedByJump && entry.protocol ? entry.protocol : protocols.find((p) => portProtoHash(entry.servicePortName!, p) === entry.hash);
       if (matching) entry.protocol = matching;
       else {
         warnings.push({
@@ -281,7 +321,7 @@ interface EndpointsRead {
   endpoints: Endpoint[];
   sessionAffinitySeconds?: number;
   /** The service name from a "ns/name:port -> ip:port" or "ns/name:port" comment in the chain. */
-  commentName?: string;
+  commentName?: string | undefined;
   protocolFromSep?: Protocol | undefined;
 }
 
@@ -291,18 +331,14 @@ interface EndpointsRead {
  * p_i · ∏_{j<i} (1 − p_j) of new connections: 1/n each, give or take the
  * statistic match's fixed-point rounding (0.3333333333 reads back as 0.33333333349).
  */
-function readEndpoints(rules: readonly NfRule[], nat: NfTable | undefined, warnings: Warning[]): EndpointsRead {
+function readEndpoints(rules: readonly NfRule[], nat: NfTable | undefined, warnings: Warning[], wantName: boolean): EndpointsRead {
   const read: EndpointsRead = { endpoints: [] };
   let remaining = 1;
   for (const rule of rules) {
     const target = rule.target?.name;
-    if (target === undefined || !SEP_CHAIN.test(target)) continue;
-    for (const text of comments(rule)) {
-      const parsed = serviceComment(text);
-      if (parsed && read.commentName === undefined) read.commentName = parsed.name;
-    }
-    const recent = rule.options.find((o) => o.module === 'recent' && o.option === 'rcheck');
-    if (recent) {
+    if (target === undefined || !isEndpointChain(target)) continue;
+    if (wantName && read.commentName === undefined) read.commentName = commentedName(rule);
+    if (findOption(rule, 'recent', 'rcheck')) {
       // Session affinity: a connection seen within --seconds goes back to its endpoint; not a draw.
       const seconds = Number(optionValue(rule, 'seconds'));
       if (Number.isInteger(seconds) && seconds > 0) read.sessionAffinitySeconds = seconds;
@@ -318,13 +354,11 @@ function readEndpoints(rules: readonly NfRule[], nat: NfTable | undefined, warni
     let address: { ip: string; port: number } | undefined;
     for (const sepRule of sep?.rules ?? []) {
       if (sepRule.target?.name !== 'DNAT') continue;
-      const destination = sepRule.target.options.find((o) => o.option === 'to-destination')?.values[0];
+      let destination: string | undefined;
+      for (const o of sepRule.target.options) if (o.option === 'to-destination') destination = o.values[0];
       address = destination === undefined ? undefined : splitEndpoint(destination);
       read.protocolFromSep ??= protocolOf(sepRule);
-      for (const text of comments(sepRule)) {
-        const parsed = serviceComment(text);
-        if (parsed && read.commentName === undefined) read.commentName = parsed.name;
-      }
+      if (wantName && read.commentName === undefined) read.commentName = commentedName(sepRule);
       break;
     }
     if (!address) {

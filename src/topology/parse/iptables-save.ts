@@ -12,8 +12,10 @@
 // Recovers from what it cannot read: each such line is a warning with file and
 // line, and the rest still counts. Pasted `iptables-save | grep` output has no
 // `*table` line; pass `fragmentTable` to read such rules into a table anyway.
+// Identical options and option-less targets are one shared object across the
+// dump's rules (see SharedParts): the result is read-only data.
 import type { Counters, NfChain, NfRule, NfTable, Warning } from '../model.ts';
-import { parseRuleArgs } from './iptables/rule-args.ts';
+import { parseRuleArgs, SharedParts } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine } from './iptables/tokenize.ts';
 
 export interface IptablesSaveOptions {
@@ -77,14 +79,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   const fragmentRules = new Set<string>();
   const chainsWithInserts = new Set<NfChain>();
   const scratch: LineTokens = { args: [], quoted: [] };
-  // Module, option and target names repeat on every rule: keep one copy of each.
-  const names = new Map<string, string>();
-  const intern = (name: string): string => {
-    const known = names.get(name);
-    if (known !== undefined) return known;
-    names.set(name, name);
-    return name;
-  };
+  const shared = new SharedParts();
 
   const warn = (line: number, message: string, lineText?: string): void => {
     if (warnings.length >= maxWarnings) {
@@ -194,7 +189,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       position = Number(tokens.args[2]);
       argsFrom = 3;
     }
-    const parsed = parseRuleArgs(tokens, argsFrom, intern);
+    const parsed = parseRuleArgs(tokens, argsFrom, shared);
     if ('error' in parsed) {
       warn(lineNo, `rule not read: ${parsed.error}`, line);
       return;

@@ -24,6 +24,55 @@ export interface RuleArgs {
 
 export type RuleArgsResult = RuleArgs | { error: string };
 
+/**
+ * One copy of each distinct option with at most one value, and of each
+ * option-less target, for a whole dump. kube-proxy repeats `-p tcp`,
+ * `-j KUBE-MARK-MASQ`, `--mode random` and each service's comment on many rules;
+ * sharing them keeps a 150k-rule dump smaller and out of the garbage
+ * collector's way. Shared objects are read-only: nothing downstream may change
+ * a parsed rule in place.
+ */
+export class SharedParts {
+  // module → option → (negated ? '!' : '') + value → the option; nested maps, so no key strings are built.
+  private readonly options = new Map<string, Map<string, Map<string, RuleOption>>>();
+  private readonly targets = new Map<string, RuleTarget>();
+  private readonly gotoTargets = new Map<string, RuleTarget>();
+
+  option(module: string, option: string, negated: boolean, args: readonly string[], start: number, end: number): RuleOption {
+    if (end - start > 1) return { module, option, values: args.slice(start, end), negated };
+    let byOption = this.options.get(module);
+    if (byOption === undefined) {
+      byOption = new Map();
+      this.options.set(module, byOption);
+    }
+    let byValue = byOption.get(option);
+    if (byValue === undefined) {
+      byValue = new Map();
+      byOption.set(option, byValue);
+    }
+    // '\u0000' marks "no value", which no token can be; '!' marks negation.
+    const value = end > start ? args[start]! : '\u0000';
+    const key = negated ? `!${value}` : value;
+    let found = byValue.get(key);
+    if (found === undefined) {
+      found = { module, option, values: end > start ? [value] : [], negated };
+      byValue.set(key, found);
+    }
+    return found;
+  }
+
+  target(name: string, goto: boolean, options: RuleOption[]): RuleTarget {
+    if (options.length > 0) return { name, goto, options };
+    const pool = goto ? this.gotoTargets : this.targets;
+    let found = pool.get(name);
+    if (found === undefined) {
+      found = { name, goto, options: [] };
+      pool.set(name, found);
+    }
+    return found;
+  }
+}
+
 const BASIC_SHORT: Record<string, string> = { '-s': 's', '-d': 'd', '-i': 'i', '-o': 'o', '-p': 'p' };
 const BASIC_LONG: Record<string, string> = {
   '--source': 's',
@@ -47,10 +96,10 @@ function isOptionArg(arg: string, quoted: boolean): boolean {
  * itself would refuse to read (a value where an option belongs, an option
  * missing its argument, `!` with nothing after it).
  */
-export function parseRuleArgs(tokens: LineTokens, from: number, intern: (name: string) => string = (name) => name): RuleArgsResult {
+export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedParts = new SharedParts()): RuleArgsResult {
   const { args, quoted } = tokens;
   const options: RuleOption[] = [];
-  let target: RuleTarget | undefined;
+  let target: { name: string; goto: boolean; options: RuleOption[] } | undefined;
   let counters: Counters | undefined;
   let module: string | undefined; // the current -m module
   let protocol: string | undefined; // -p value, for implicit matches
@@ -81,14 +130,14 @@ export function parseRuleArgs(tokens: LineTokens, from: number, intern: (name: s
         value = args[i + 1];
       }
       if (value === undefined || isOptionArg(value, quoted[i + 1]!)) return { error: `${arg} needs a value` };
-      options.push({ module: 'basic', option: basic, values: [value], negated });
+      options.push(shared.option('basic', basic, negated, args, i + 1, i + 2));
       if (basic === 'p') protocol = value.toLowerCase();
       i += 2;
       continue;
     }
     if (arg === '-f' || arg === '--fragment' || arg === '-4' || arg === '--ipv4' || arg === '-6' || arg === '--ipv6') {
       const option = arg === '-f' || arg === '--fragment' ? 'f' : arg === '-4' || arg === '--ipv4' ? '4' : '6';
-      options.push({ module: 'basic', option, values: [], negated: negateNext });
+      options.push(shared.option('basic', option, negateNext, args, 0, 0));
       negateNext = false;
       i++;
       continue;
@@ -97,7 +146,7 @@ export function parseRuleArgs(tokens: LineTokens, from: number, intern: (name: s
       if (negateNext) return { error: `"!" before ${arg}` };
       const name = args[i + 1];
       if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return { error: `${arg} needs a module name` };
-      module = intern(name);
+      module = name;
       longOptionsToTarget = false;
       i += 2;
       continue;
@@ -107,7 +156,7 @@ export function parseRuleArgs(tokens: LineTokens, from: number, intern: (name: s
       if (target) return { error: 'more than one target' };
       const name = args[i + 1];
       if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return { error: `${arg} needs a target` };
-      target = { name: intern(name), goto: arg === '-g' || arg === '--goto', options: [] };
+      target = { name, goto: arg === '-g' || arg === '--goto', options: [] };
       longOptionsToTarget = true;
       i += 2;
       continue;
@@ -135,13 +184,13 @@ export function parseRuleArgs(tokens: LineTokens, from: number, intern: (name: s
     }
     const valuesStart = i;
     while (i < args.length && !isOptionArg(args[i]!, quoted[i]!) && !(args[i] === '!' && !quoted[i])) i++;
-    const option: RuleOption = { module: owner, option: intern(arg.slice(2)), values: args.slice(valuesStart, i), negated };
+    const option = shared.option(owner, arg.slice(2), negated, args, valuesStart, i);
     if (target && longOptionsToTarget) target.options.push(option);
     else options.push(option);
   }
   if (negateNext) return { error: '"!" at the end of the rule' };
   const result: RuleArgs = { options };
-  if (target) result.target = target;
+  if (target) result.target = shared.target(target.name, target.goto, target.options);
   if (counters) result.counters = counters;
   return result;
 }

@@ -1,0 +1,154 @@
+// podpath reading a big kube-proxy iptables-save beside iptables-restore --test
+// reading the same file.
+//
+//   npm run bench -- iptables          (or: node bin/run-ts.js bench/run.ts iptables)
+//
+// The file: the lab generator's rules for 10,000 services × 3 endpoints (every
+// tenth a NodePort), loaded into a throwaway network namespace (pk-bench) and
+// dumped with the real iptables-save, so both sides read what a node gives.
+// podpath runs in a child process so its peak RSS is its own
+// (process.resourceUsage().maxRSS), measured after parse + services indexing.
+// Aim (issue 3): podpath faster than iptables-restore --test, under 300 MB.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseIptablesSave } from '../src/topology/parse/iptables-save.ts';
+import { servicesFromNetfilter } from '../src/topology/kube-proxy/services.ts';
+import { kubeProxyRestoreInput, syntheticSpec } from '../test/lab/kube-proxy-rules.ts';
+
+const SERVICES = 10_000;
+const ENDPOINTS = 3;
+const ROUNDS = 3;
+const NAMESPACE = 'pk-bench';
+const here = fileURLToPath(import.meta.url);
+const repoRoot = join(here, '..', '..');
+
+interface ChildReport {
+  readMs: number;
+  parseMs: number;
+  indexMs: number;
+  /** user + system CPU of parse + index (GC threads included): steadier than wall time on a busy machine. */
+  cpuMs: number;
+  rules: number;
+  services: number;
+  endpoints: number;
+  warnings: number;
+  baselineRssMB: number;
+  maxRssMB: number;
+}
+
+/** Child mode: parse + index one file, report times and peak RSS as JSON. */
+function child(file: string): void {
+  const baselineRssMB = process.resourceUsage().maxRSS / 1024;
+  let t = performance.now();
+  const text = readFileSync(file, 'utf8');
+  const readMs = performance.now() - t;
+  const cpu = process.cpuUsage();
+  t = performance.now();
+  const parsed = parseIptablesSave(text, file);
+  const parseMs = performance.now() - t;
+  t = performance.now();
+  const { services } = servicesFromNetfilter(parsed.tables, 'bench-node');
+  const indexMs = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  const rules = Object.values(parsed.tables).reduce((n, table) => n + Object.values(table.chains).reduce((m, c) => m + c.rules.length, 0), 0);
+  const report: ChildReport = {
+    readMs,
+    parseMs,
+    indexMs,
+    cpuMs: (used.user + used.system) / 1000,
+    rules,
+    services: services.length,
+    endpoints: services.reduce((n, s) => n + s.endpoints.length, 0),
+    warnings: parsed.warnings.length,
+    baselineRssMB,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(JSON.stringify(report));
+}
+
+/** Runs under /usr/bin/time to get the peer's CPU time and peak RSS as well as its wall time. */
+function timed(command: string, args: string[], input: string): { status: number | null; stderr: string; ms: number; cpuMs?: number; maxRssMB?: number } {
+  const result = sh('/usr/bin/time', ['-f', 'PKTIME %U %S %M', command, ...args], input);
+  const match = /PKTIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(result.stderr);
+  if (result.status === null && result.stderr.includes('ENOENT')) return sh(command, args, input);
+  if (!match) return result;
+  return { ...result, cpuMs: (Number(match[1]) + Number(match[2])) * 1000, maxRssMB: Number(match[3]) / 1024 };
+}
+
+function sh(command: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string; ms: number } {
+  const t = performance.now();
+  const result = spawnSync(command, args, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error ?? ''), ms: performance.now() - t };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const fmt = (ms: number): string => `${ms.toFixed(0)} ms`;
+
+export async function run(_args: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pk-bench-'));
+  const file = join(dir, 'iptables-save.txt');
+  let namespaceMade = false;
+  try {
+    const restoreInput = kubeProxyRestoreInput(syntheticSpec(SERVICES, ENDPOINTS));
+    const made = sh('ip', ['netns', 'add', NAMESPACE]);
+    namespaceMade = made.status === 0;
+    if (!namespaceMade) {
+      console.log(`iptables-restore: skipped (cannot create netns ${NAMESPACE}: ${made.stderr.trim()}); podpath reads the generator output instead`);
+      writeFileSync(file, restoreInput);
+    } else {
+      const load = sh('ip', ['netns', 'exec', NAMESPACE, 'iptables-restore'], restoreInput);
+      const save = sh('ip', ['netns', 'exec', NAMESPACE, 'iptables-save']);
+      if (load.status !== 0 || save.status !== 0) throw new Error(`loading the rules failed: ${load.stderr || save.stderr}`);
+      writeFileSync(file, save.stdout);
+      // Flush so --test starts from the same empty namespace every round.
+      sh('ip', ['netns', 'exec', NAMESPACE, 'iptables', '-t', 'nat', '-F']);
+    }
+    const text = readFileSync(file, 'utf8');
+    const lines = text.split('\n').length;
+    console.log(`input: ${SERVICES} services × ${ENDPOINTS} endpoints, ${(text.length / 1e6).toFixed(1)} MB, ${lines} lines (${namespaceMade ? 'real iptables-save of the generated rules' : 'generator output'})`);
+
+    const restoreMs: number[] = [];
+    const restoreCpuMs: number[] = [];
+    let restoreRssMB = 0;
+    if (namespaceMade) {
+      for (let round = 0; round < ROUNDS; round++) {
+        const test = timed('ip', ['netns', 'exec', NAMESPACE, 'iptables-restore', '--test'], text);
+        if (test.status !== 0) throw new Error(`iptables-restore --test failed: ${test.stderr.trim()}`);
+        restoreMs.push(test.ms);
+        if (test.cpuMs !== undefined) restoreCpuMs.push(test.cpuMs);
+        restoreRssMB = Math.max(restoreRssMB, test.maxRssMB ?? 0);
+      }
+    }
+
+    const reports: ChildReport[] = [];
+    const processMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const result = sh(process.execPath, [join(repoRoot, 'bin', 'run-ts.js'), here, '--child', file]);
+      if (result.status !== 0) throw new Error(`podpath child failed: ${result.stderr.trim()}`);
+      reports.push(JSON.parse(result.stdout) as ChildReport);
+      processMs.push(result.ms);
+    }
+    const work = reports.map((r) => r.parseMs + r.indexMs);
+    const last = reports[reports.length - 1]!;
+    console.log(`podpath: ${last.rules} rules, ${last.services} services, ${last.endpoints} endpoints, ${last.warnings} warnings`);
+    console.log(`podpath parse + services index: ${fmt(median(work))} median of ${reports.map((r) => fmt(r.parseMs + r.indexMs)).join(', ')}; CPU ${fmt(median(reports.map((r) => r.cpuMs)))}`);
+    console.log(`  (parse ${fmt(median(reports.map((r) => r.parseMs)))}, index ${fmt(median(reports.map((r) => r.indexMs)))}, read file ${fmt(median(reports.map((r) => r.readMs)))}; whole child process incl. Node+tsx start ${fmt(median(processMs))})`);
+    console.log(`podpath peak RSS: ${Math.max(...reports.map((r) => r.maxRssMB)).toFixed(0)} MB (Node+tsx before reading: ${last.baselineRssMB.toFixed(0)} MB)`);
+    if (restoreMs.length > 0) {
+      const cpu = restoreCpuMs.length > 0 ? `; CPU ${fmt(median(restoreCpuMs))}, peak RSS ${restoreRssMB.toFixed(0)} MB` : '';
+      console.log(`iptables-restore --test: ${fmt(median(restoreMs))} median of ${restoreMs.map(fmt).join(', ')}${cpu}`);
+      console.log(`ratio podpath / iptables-restore, wall: ${(median(work) / median(restoreMs)).toFixed(2)} (below 1: podpath faster)`);
+      if (restoreCpuMs.length > 0) {
+        console.log(`ratio podpath / iptables-restore, CPU: ${(median(reports.map((r) => r.cpuMs)) / median(restoreCpuMs)).toFixed(2)}`);
+      }
+    }
+  } finally {
+    if (namespaceMade) sh('ip', ['netns', 'del', NAMESPACE]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === here && process.argv[2] === '--child' && process.argv[3]) child(process.argv[3]);
