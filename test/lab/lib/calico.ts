@@ -24,6 +24,7 @@ export function buildCalico(lab: Lab): void {
   for (const node of lab.spec.nodes) {
     if (vxlan) addVtep(lab, node);
     addWorkloads(lab, node);
+    createIpsets(lab, node);
     // bird/felix program the local block as a blackhole so unknown pod IPs of the block
     // are dropped here instead of following the default route.
     lab.ip(node.name, 'route', 'add', 'blackhole', node.podCIDR, 'proto', vxlan ? '80' : 'bird');
@@ -75,12 +76,19 @@ function addWorkloads(lab: Lab, node: NodeSpec): void {
   }
 }
 
-/** felix's ipsets for IPAM pools (cali40all-ipam-pools, cali40masq-ipam-pools). */
-export function calicoIpsets(lab: Lab, node: NodeSpec): void {
+/**
+ * felix's ipsets that its rules match on: the IPAM pools (cali40all-ipam-pools,
+ * cali40masq-ipam-pools) and, in vxlan mode, the VXLAN peers allowed by cali-INPUT
+ * (cali40all-vxlan-net). They must exist before calicoRules() is loaded.
+ */
+function createIpsets(lab: Lab, node: NodeSpec): void {
   for (const set of ['cali40all-ipam-pools', 'cali40masq-ipam-pools']) {
     lab.exec(node.name, ['ipset', 'create', set, 'hash:net']);
     lab.exec(node.name, ['ipset', 'add', set, lab.spec.clusterCIDR]);
   }
+  if (lab.spec.cni.mode !== 'vxlan') return;
+  lab.exec(node.name, ['ipset', 'create', 'cali40all-vxlan-net', 'hash:net']);
+  for (const peer of lab.spec.nodes) lab.exec(node.name, ['ipset', 'add', 'cali40all-vxlan-net', `${peer.underlay}/32`]);
 }
 
 const c = (hash: string): string => `-m comment --comment "cali:${hash}"`;
@@ -91,10 +99,8 @@ const c = (hash: string): string => `-m comment --comment "cali:${hash}"`;
  * the `-I CHAIN n` lines.
  */
 export function calicoRules(lab: Lab, node: NodeSpec): string {
-  calicoIpsets(lab, node);
   const workloads = lab.podsOn(node.name).map((p) => p.hostInterface);
   const vxlan = lab.spec.cni.mode === 'vxlan';
-  if (vxlan) createVxlanNetSet(lab, node);
   const raw = [
     '*raw',
     ':cali-PREROUTING - [0:0]',
@@ -196,12 +202,6 @@ export function calicoRules(lab: Lab, node: NodeSpec): string {
     'COMMIT',
   ];
   return [...raw, ...nat, ...filter, ''].join('\n');
-}
-
-/** felix's allow-list of VXLAN peers (cali40all-vxlan-net) that cali-INPUT checks. */
-function createVxlanNetSet(lab: Lab, node: NodeSpec): void {
-  lab.exec(node.name, ['ipset', 'create', 'cali40all-vxlan-net', 'hash:net']);
-  for (const peer of lab.spec.nodes) lab.exec(node.name, ['ipset', 'add', 'cali40all-vxlan-net', `${peer.underlay}/32`]);
 }
 
 function workloadChains(w: string, i: number, vxlan: boolean): string[] {

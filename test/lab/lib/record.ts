@@ -166,7 +166,7 @@ async function startTraces(lab: Lab): Promise<{ node: string; tool: Background }
     for (const chain of TRACE_CHAINS) lab.exec(node.name, ['iptables', '-t', 'raw', '-I', chain, '1', ...TRACE_MATCH]);
   }
   // xtables-monitor prints nothing when it is ready; give it time to join the netlink group.
-  await sleep(500);
+  await sleep(800);
   for (const m of monitors) if (!m.tool.running) throw new Error(`xtables-monitor on ${m.node} exited: ${m.tool.stderr}`);
   return monitors;
 }
