@@ -38,12 +38,14 @@ export function renderSummary(topology: Topology): string {
   for (const vtep of topology.vteps) {
     const assumed = vtep.assumed ? ' (VNI/port assumed: no ip -d link)' : '';
     out.push(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${assumed}`);
-    if (vtep.remotes.length === 0) out.push('    no remote VTEPs known (no bridge fdb dump?)');
+    const node = topology.nodes.find((n) => n.name === vtep.node);
+    if (vtep.remotes.length === 0) out.push(node?.netns.dumps.includes('fdb') ? '    no remote VTEPs in its fdb' : '    no remote VTEPs known (no bridge fdb dump)');
     for (const r of vtep.remotes) {
       const via = r.innerIP ? ` (peer VTEP ${s(r.innerIP)}${r.mac ? ` ${s(r.mac)}` : ''})` : r.mac ? ` (${s(r.mac)})` : '';
       const how = r.inferredFrom ? ' [from routes, no fdb entry dumped]' : '';
       out.push(`    → ${s(r.node ?? 'unknown node')} at ${s(r.dst)}:${vtep.port} VNI ${vtep.vni}${via}${how}`);
     }
+    for (const line of missingFdb(topology, vtep)) out.push(`    ! ${line}`);
   }
 
   out.push('', `Services (${topology.services.length}):`);
@@ -65,6 +67,24 @@ export function renderSummary(topology: Topology): string {
   }
   if (topology.warnings.length > MAX_WARNINGS_SHOWN) out.push(`  … ${topology.warnings.length - MAX_WARNINGS_SHOWN} more (--json lists them all)`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Routes through a VTEP whose next hop has no FDB entry: the kernel finds the
+ * neighbour's MAC but no underlay address to send the VXLAN packet to.
+ */
+function missingFdb(topology: Topology, vtep: Topology['vteps'][number]): string[] {
+  const node = topology.nodes.find((n) => n.name === vtep.node);
+  if (!node || !node.netns.dumps.includes('fdb')) return [];
+  const lines: string[] = [];
+  for (const route of node.netns.routes) {
+    if (route.dev !== vtep.device || route.via === undefined) continue;
+    const neighbour = node.netns.neighbours.find((n) => n.dev === vtep.device && n.ip === route.via);
+    if (!neighbour?.mac) continue;
+    if (node.netns.fdb.some((f) => f.dev === vtep.device && f.mac === neighbour.mac && f.dst !== undefined)) continue;
+    lines.push(`${sanitizeLine(route.dst)} via ${sanitizeLine(route.via)}: neighbour MAC ${sanitizeLine(neighbour.mac)} has no fdb entry, so nothing is encapsulated to it`);
+  }
+  return lines;
 }
 
 /** The Topology for `--json`: pods' and nodes' namespaces included, as the model has them. */

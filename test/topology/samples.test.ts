@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadTopology } from '../../src/topology/load.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 
@@ -73,11 +74,29 @@ describe.runIf(scenarios.length > 0)('podpath topology on the lab scenarios', ()
     it(`${scenario}: its transcript.txt`, async () => {
       check(await topologyOf(join('samples', scenario, 'transcript.txt')), expected);
     });
+    it(`${scenario}: each VTEP's remotes are exactly its node's \`bridge fdb\` dst entries (none made up)`, async () => {
+      const topology = await loadTopology([join(samplesDir, scenario)]);
+      for (const vtep of topology.vteps) {
+        const fdb = readFileSync(join(samplesDir, scenario, vtep.node, 'bridge-fdb.txt'), 'utf8');
+        const dsts = [...fdb.matchAll(new RegExp(`^(\\S+) dev ${vtep.device.replace('.', '\\.')} dst (\\S+)`, 'gm'))].map((m) => `${m[1]} ${m[2]}`);
+        expect(vtep.remotes.map((r) => `${r.mac} ${r.dst}`).sort()).toEqual(dsts.sort());
+      }
+    });
   }
 });
 
+describe('fault-fdb-missing', () => {
+  it.runIf(scenarios.includes('fault-fdb-missing'))("shows worker-1's flannel.1 with no remote for worker-2 (the lab deleted that FDB entry)", async () => {
+    const topology = await topologyOf(join('samples', 'fault-fdb-missing'));
+    const vtep = topology.vteps.find((v) => v.node === 'worker-1')!;
+    expect(vtep.remotes.some((r) => r.node === 'worker-2')).toBe(false);
+    const text = await runPodpath(['topology', join('samples', 'fault-fdb-missing')]);
+    expect(text.stdout).toMatch(/! 192\.168\.2\.0\/24 via 192\.168\.2\.0: neighbour MAC a6:0d:d2:cd:65:14 has no fdb entry/);
+  });
+});
+
 describe('the lab scenarios exist', () => {
-  it('samples/seed-flannel and samples/seed-calico are there to test against', () => {
-    expect(scenarios).toEqual(expect.arrayContaining(['seed-flannel', 'seed-calico']));
+  it('every scenario of the samples contract is there to test against', () => {
+    expect(scenarios).toEqual(expect.arrayContaining(['seed-flannel', 'seed-calico', 'flannel-hostgw', 'calico-bgp', 'fault-fdb-missing', 'fault-forward-drop', 'fault-no-route']));
   });
 });

@@ -61,14 +61,15 @@ export function buildVteps(nodes: ClusterNode[]): VtepResult {
 }
 
 /**
- * Without an FDB dump, a route `<peer pod CIDR> via <peer VTEP address> dev
+ * Without an FDB dump (only then), a route `<peer pod CIDR> via <peer VTEP address> dev
  * flannel.1 onlink` still says which node the tunnel reaches: the node that
  * serves that pod CIDR.
  */
 export function inferRemotes(vteps: Vtep[], nodes: ClusterNode[]): void {
   for (const vtep of vteps) {
     const node = nodes.find((n) => n.name === vtep.node);
-    if (!node) continue;
+    // Only when no FDB was dumped: a dumped FDB without the entry is a real fault, not a gap to fill.
+    if (!node || node.netns.dumps.includes('fdb')) continue;
     for (const route of node.netns.routes) {
       if (route.dev !== vtep.device || route.via === undefined) continue;
       const peer = nodes.find((n) => n.name !== node.name && n.podCIDRs.includes(route.dst));
