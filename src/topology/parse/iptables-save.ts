@@ -43,6 +43,11 @@ export const BUILTIN_CHAINS: Readonly<Record<string, readonly string[]>> = {
   security: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 
+/** Own properties only: a table called "constructor" or "__proto__" is just an unknown table. */
+function isBuiltinChain(table: string, chain: string): boolean {
+  return Object.hasOwn(BUILTIN_CHAINS, table) && BUILTIN_CHAINS[table]!.includes(chain);
+}
+
 const MAX_WARNING_TEXT = 200;
 /** iptables-restore commands that change rules in ways a snapshot model does not replay. */
 const UNREAD_COMMANDS = new Set(['-D', '--delete', '-R', '--replace', '-X', '--delete-chain', '-F', '--flush', '-Z', '--zero', '-E', '--rename-chain']);
@@ -105,7 +110,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   const getChain = (into: NfTable, name: string): NfChain => {
     let chain = into.chains[name];
     if (!chain) {
-      chain = { name, builtin: BUILTIN_CHAINS[into.name]?.includes(name) ?? false, rules: [] };
+      chain = { name, builtin: isBuiltinChain(into.name, name), rules: [] };
       into.chains[name] = chain;
     }
     return chain;
@@ -196,7 +201,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     }
     if (!into.chains[chainName] && table && !undeclaredWarned.has(`${into.name}\u0000${chainName}`)) {
       undeclaredWarned.add(`${into.name}\u0000${chainName}`);
-      if (!BUILTIN_CHAINS[into.name]?.includes(chainName)) {
+      if (!isBuiltinChain(into.name, chainName)) {
         warn(lineNo, `chain ${chainName} has rules but no :${chainName} declaration in table ${into.name}`, line);
       }
     }
