@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Explanation, Journey } from '../../src/explain/model.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
+import { innermost, tsharkFields } from './tshark.ts';
 
 interface ExpectedSighting {
   at: string;
@@ -240,19 +241,32 @@ describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () 
   }
 });
 
-describe.runIf(existsSync(join(samplesDir, 'seed-flannel', 'captures', 'worker-2__eth0.pcap')))("the user's Flannel capture on worker-2", () => {
-  it('is explained in cluster terms: tunnel, pods, HTTP', async () => {
-    const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
-    const result = await runPodpath(['explain', 'samples/seed-flannel/captures/worker-2__eth0.pcap', 'samples/seed-flannel']);
-    const direct = e.connections.find((c) => c.sightings.some((s) => s.at === e.nodes[1]!.name && s.outer))!;
-    const at = direct.sightings.find((s) => s.outer)!;
-    const from = e.nodes.find((n) => n.underlay === at.outer!.src)!;
-    const to = e.nodes.find((n) => n.underlay === at.outer!.dst)!;
-    const client = e.pods.find((p) => p.ip === at.src)!;
-    const server = e.pods.find((p) => p.ip === at.dst)!;
-    expect(result.stdout).toContain(
-      `VXLAN VNI ${at.outer!.vni} from ${from.name} (${from.underlay}) to ${to.name} (${to.underlay}) on ${at.outer!.dport}: Flannel's overlay (flannel.1), carrying ${client.name} → ${server.name}:${at.dport}`,
-    );
-    expect(result.stdout).toContain(`${client.name} (${client.ip}:${at.sport})`);
-  });
+// The user's own captures: Flannel's 8472 capture taken on worker-2, Calico's 4789 capture on the
+// underlay between worker-1 and worker-2. Each is explained alone, with its scenario's dumps.
+const SEEDS = [
+  { scenario: 'seed-flannel', capture: 'worker-2__eth0.pcap', overlay: "Flannel's overlay (flannel.1)" },
+  { scenario: 'seed-calico', capture: 'worker-2__eth0.pcap', overlay: "Calico's VXLAN overlay (vxlan.calico)" },
+];
+
+describe("the user's seed captures, alone", () => {
+  for (const seed of SEEDS) {
+    it.runIf(existsSync(join(samplesDir, seed.scenario, 'captures', seed.capture)))(`${seed.scenario}: ${seed.capture} in cluster terms (tunnel, pods, HTTP)`, async () => {
+      const e = JSON.parse(read(seed.scenario, 'expected.json')) as Expected;
+      const result = await runPodpath(['explain', `samples/${seed.scenario}/captures/${seed.capture}`, `samples/${seed.scenario}`]);
+      // The direct pod-to-pod connection, as the lab recorded it on this capture.
+      const direct = e.connections.find((c) => !c.service && c.sightings.some((s) => s.capture === `captures/${seed.capture}` && s.outer))!;
+      const at = direct.sightings.find((s) => s.capture === `captures/${seed.capture}`)!;
+      const from = e.nodes.find((n) => n.underlay === at.outer!.src)!;
+      const to = e.nodes.find((n) => n.underlay === at.outer!.dst)!;
+      const client = e.pods.find((p) => p.ip === at.src)!;
+      const server = e.pods.find((p) => p.ip === at.dst)!;
+      expect(result.stdout).toContain(
+        `VXLAN VNI ${at.outer!.vni} from ${from.name} (${from.underlay}) to ${to.name} (${to.underlay}) on ${at.outer!.dport}: ${seed.overlay}, carrying ${client.name} → ${server.name}:${at.dport}`,
+      );
+      expect(result.stdout).toContain(`TCP ${client.name} (${client.ip}:${at.sport}) → ${server.name} (${server.ip}:${at.dport})`);
+      const requests = tsharkFields(join(samplesDir, seed.scenario, 'captures', seed.capture), ['frame.number', 'http.request.method', 'http.request.uri', 'tcp.srcport'], ['-d', `udp.port==${at.outer!.dport},vxlan`, '-Y', 'http.request']);
+      const mine = requests.find((r) => innermost(r[3]) === String(at.sport))!;
+      expect(result.stdout).toContain(`HTTP ${mine[1]} ${mine[2]}`);
+    });
+  }
 });
