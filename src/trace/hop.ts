@@ -247,10 +247,11 @@ class Walker {
     if (peer) return { kind: 'arrive', ns: peer.ns, iface: peer.iface };
     const owner = this.cluster.nodeOwning(nextHop);
     if (owner && owner.node.netns !== ns) return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
-    if (neighbour.result === 'missing' && !this.cluster.nodeOwning(headerOf(this.flow).dst)) {
-      return this.end('unknown', `${ns.name} sends the packet out of ${iface} towards ${nextHop}, which no node or pod in the dumps holds; what happens beyond is outside the dumps (the dumps of the machine at ${nextHop} would settle it)`, 'unknown');
+    const dumps = '(`ip addr`, `ip -d link`, `ip route`, `ip neigh`, `bridge fdb show`, `iptables-save`)';
+    if (this.flow.outer) {
+      return this.end('unknown', `${ns.name} sends the tunnelled packet to the node at ${this.flow.outer.dst}, whose dumps were not given; the dumps of the node at ${this.flow.outer.dst} ${dumps} would settle it`, 'unknown');
     }
-    return this.end('unknown', `${ns.name} sends the packet out of ${iface} towards ${nextHop}; no dumped node holds that address, so podpath cannot follow it (the dumps of the node at ${nextHop} would settle it)`, 'unknown');
+    return this.end('unknown', `${ns.name} sends the packet out of ${iface} towards ${nextHop}, which no node or pod in the dumps holds; what happens beyond is outside the dumps (the dumps of the machine at ${nextHop} ${dumps} would settle it)`, 'unknown');
   }
 
   // ---- helpers for the stages ----
