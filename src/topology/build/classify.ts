@@ -31,6 +31,9 @@ function nodeEvidence(ns: NamespaceRecords): string[] {
   if (viaCni.length > 0) reasons.push(`routes via ${[...new Set(viaCni.map((r) => r.dev))].slice(0, 2).join(', ')}`);
   if (ns.routes.some((r) => r.proto === 'bird')) reasons.push('proto bird routes');
   if (ns.fdb.some((f) => f.dst !== undefined)) reasons.push('VXLAN fdb entries');
+  // Hosts get their default route from DHCP, router adverts or static config; the CNI adds a pod's without a proto.
+  const defaultRoute = ns.routes.find((r) => r.dst === 'default');
+  if (defaultRoute?.proto !== undefined && ['dhcp', 'static', 'ra'].includes(defaultRoute.proto)) reasons.push(`default route proto ${defaultRoute.proto}`);
   return reasons;
 }
 
@@ -41,7 +44,7 @@ function podEvidence(ns: NamespaceRecords): string[] {
   if (veth && real.length <= 2) reasons.push(`${veth.name}@if${veth.peerIndex} is its only interface`);
   const defaultRoute = ns.routes.find((r) => r.dst === 'default');
   if (defaultRoute?.via === '169.254.1.1') reasons.push('default via 169.254.1.1 (Calico)');
-  else if (defaultRoute?.via && /\.1$/.test(defaultRoute.via) && defaultRoute.dev === 'eth0' && ns.routes.every((r) => r.dev === undefined || r.dev === 'eth0')) {
+  else if (defaultRoute?.via && defaultRoute.proto === undefined && /\.1$/.test(defaultRoute.via) && defaultRoute.dev === 'eth0' && ns.routes.every((r) => r.dev === undefined || r.dev === 'eth0')) {
     reasons.push(`default via ${defaultRoute.via} dev eth0, the bridge gateway`);
   }
   if (ns.neighbours.some((n) => n.mac === 'ee:ee:ee:ee:ee:ee')) reasons.push('neighbour ee:ee:ee:ee:ee:ee (Calico proxy ARP)');
