@@ -1,0 +1,76 @@
+// `podpath ui <inputs...> --from … --to … [--capture FILE…]`: the interactive
+// explorer. This file stays light: it loads the topology and runs the tracer (the
+// core), then either prints the text trace (stdout or stdin not a terminal) or
+// imports the Ink UI, so React is loaded only when a person will see it.
+import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
+
+interface UiOptions {
+  from?: string;
+  to?: string;
+  endpoint?: string;
+  sport?: string;
+  via?: string;
+  node?: string;
+  capture?: string[];
+}
+
+/** One line of progress on stderr while loading, erased before the UI starts. */
+function progress(enabled: boolean): { say(text: string): void; done(): void } {
+  if (!enabled) return { say: () => undefined, done: () => undefined };
+  return {
+    say: (text) => process.stderr.write(`\r\u001B[Kpodpath: ${text}`),
+    done: () => process.stderr.write('\r\u001B[K'),
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('ui')
+    .description('explore a trace hop by hop, the cluster diagram and captures in the terminal (prints the text trace when not on a terminal)')
+    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for podpath topology)')
+    .requiredOption('--from <pod|ip|node>', 'where the packet starts: pod name or IP, or node name')
+    .requiredOption('--to <service|ip:port>', 'service (namespace/name[:port]) or IP:port[/tcp|/udp]')
+    .option('--endpoint <ip:port>', 'follow only the path to this service endpoint')
+    .option('--sport <port>', 'source port of the first packet')
+    .option('--via <node>', 'node where traffic from an outside address arrives')
+    .option('--node <name>', 'node the loose dumps come from')
+    .option('--capture <file...>', 'pcap/pcapng captures to show beside the trace')
+    .action(async (inputs: string[], options: UiOptions) => {
+      const sport = options.sport === undefined ? undefined : Number(options.sport);
+      if (sport !== undefined && !(Number.isInteger(sport) && sport > 0 && sport < 65536)) {
+        throw new UsageError(`--sport ${options.sport}: expected a port number 1-65535`);
+      }
+      if (options.endpoint !== undefined && !/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(options.endpoint)) {
+        throw new UsageError(`--endpoint ${options.endpoint}: expected IP:port`);
+      }
+      const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+      const say = progress(interactive && Boolean(process.stderr.isTTY));
+
+      say.say(`reading ${inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`}…`);
+      const { loadTopology } = await import('../topology/load.ts');
+      const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
+      say.say(`tracing ${options.from} → ${options.to}…`);
+      const { traceQuery, exitStatusOf } = await import('../trace/trace.ts');
+      const trace = traceQuery(topology, {
+        from: options.from ?? '',
+        to: options.to ?? '',
+        ...(options.via !== undefined ? { via: options.via } : {}),
+        ...(sport !== undefined ? { sport } : {}),
+        ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+      });
+      say.done();
+
+      if (!interactive) {
+        // Not a terminal (a pipe, a file, CI): the same text `podpath trace` prints.
+        const { renderTrace } = await import('../trace/render.ts');
+        process.stdout.write(renderTrace(trace));
+        process.exitCode = exitStatusOf(trace);
+        return;
+      }
+      const captures = options.capture ?? [];
+      const { inputWarnings } = await import('../ui/warnings.ts');
+      const { startInteractiveUI } = await import('../ui/run.tsx');
+      await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
+    });
+}

@@ -1,0 +1,149 @@
+// The UI on the user's Flannel sample with the real loader, tracer and decoder
+// (ink-testing-library, 100 columns). Expected text comes from the lab's
+// expected.json and from tshark, not from podpath.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
+import { loadTopology } from '../../src/topology/load.ts';
+import type { Topology } from '../../src/topology/model.ts';
+import { traceQuery } from '../../src/trace/trace.ts';
+import type { TraceResult } from '../../src/trace/model.ts';
+import { decodePacket, readCapture } from '../../src/decode/index.ts';
+import { App, type AppProps } from '../../src/ui/App.tsx';
+import { flowMatcher } from '../../src/ui/capture/rows.ts';
+import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import { drawTopology } from '../../src/ui/diagram.ts';
+import { makeTheme } from '../../src/ui/theme.ts';
+import { inputWarnings } from '../../src/ui/warnings.ts';
+import { repoRoot, runPodpath } from '../helpers/run.ts';
+import { KEY, frameWhere } from './helpers.ts';
+
+const sample = join(repoRoot, 'samples', 'seed-flannel');
+const expected = JSON.parse(readFileSync(join(sample, 'expected.json'), 'utf8')) as {
+  nodes: { name: string; underlay: string }[];
+  pods: { name: string; node: string; ip: string; hostInterface: string }[];
+  vteps: { node: string; device: string; vni: number; port: number; local: string }[];
+  connections: {
+    id: string;
+    from: string;
+    to: string;
+    outcome: string;
+    endpoint: string;
+    client: { command: string };
+    sightings: { at: string; interface: string; sport: number }[];
+    netfilter: { node: string; table: string; chain: string; rule: string | null }[];
+  }[];
+};
+const connection = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+const dnatRule = connection.netfilter.find((n) => n.rule?.includes(' -j DNAT '))!.rule!;
+
+let topology: Topology;
+let trace: TraceResult;
+beforeAll(async () => {
+  topology = await loadTopology([sample]);
+  trace = traceQuery(topology, { from: connection.from, to: connection.to, sport: connection.sightings[0]!.sport });
+});
+afterEach(() => cleanup());
+
+const app = (props: Partial<AppProps> = {}) =>
+  render(<App trace={trace} topology={topology} warnings={inputWarnings(topology, trace)} theme={makeTheme({ NO_COLOR: '1' })} {...props} />);
+
+describe('podpath ui on samples/seed-flannel', () => {
+  it('lists the hops the kernel saw, first to last, and how the path ends', async () => {
+    const ui = app();
+    const first = connection.sightings[0]!;
+    const last = connection.sightings.at(-1)!;
+    const opened = await frameWhere(ui.lastFrame, (f) => f.includes(`Trace · ${connection.sightings.length} hops`));
+    expect(opened).toMatch(new RegExp(`›\\s*1 ${first.at} ${first.interface}`));
+    expect(opened).toContain(`${connection.outcome.toUpperCase()} via ${connection.endpoint}`);
+    ui.stdin.write('G');
+    await frameWhere(ui.lastFrame, (f) => new RegExp(`›\\s*${connection.sightings.length} ${last.at} ${last.interface}`).test(f));
+  });
+
+  it('offers a path per endpoint of a service with several, with the share each gets', async () => {
+    const spread = expected.connections.find((c) => c.id === 'pod1-to-spread-1')!;
+    const service = (expected as unknown as { services: { clusterIP: string; port: number; endpoints: { ip: string; port: number; probability: number }[] }[] }).services.find(
+      (s) => spread.to.startsWith(`${s.clusterIP}:${s.port}`),
+    )!;
+    const spreadTrace = traceQuery(topology, { from: spread.from, to: spread.to });
+    const ui = app({ trace: spreadTrace });
+    await frameWhere(ui.lastFrame, (f) => f.includes('podpath'));
+    ui.stdin.write('p');
+    const picker = await frameWhere(ui.lastFrame, (f) => f.includes('Choose a path'));
+    for (const endpoint of service.endpoints) {
+      expect(picker).toContain(`${endpoint.ip}:${endpoint.port}  ${Math.round(endpoint.probability * 100)}%`);
+    }
+    // Both endpoints the lab's connections reached end delivered.
+    for (const id of ['pod1-to-spread-1', 'pod1-to-spread-2']) {
+      const c = expected.connections.find((x) => x.id === id)!;
+      expect(picker).toMatch(new RegExp(`${c.endpoint.replace(/\./g, '\\.')}\\s+\\d+%\\s+${c.outcome}`));
+    }
+  });
+
+  it('shows a rejected connection in the ending line', async () => {
+    const empty = expected.connections.find((c) => c.id === 'pod1-to-empty')!;
+    const ui = app({ trace: traceQuery(topology, { from: empty.from, to: empty.to }) });
+    const f = await frameWhere(ui.lastFrame, (x) => x.includes('podpath'));
+    expect(f).toMatch(new RegExp(`^${empty.outcome.toUpperCase()}: `, 'm'));
+  });
+
+  it('draws every node, pod and VTEP of the sample in the topology pane', () => {
+    const text = drawTopology(topology, 98).map((line) => line.map((s) => s.text).join('')).join('\n');
+    for (const node of expected.nodes) expect(text).toContain(`┌─ ${node.name} ${node.underlay}`);
+    for (const pod of expected.pods) {
+      expect(text).toContain(`${pod.hostInterface} ─ ${pod.name}`);
+      expect(text).toContain(`eth0 ${pod.ip}`);
+    }
+    const [a, b] = expected.vteps;
+    expect(text).toContain(`${a!.node} ${a!.device} ${a!.local} ══ VNI ${a!.vni} udp/${a!.port} ══ ${b!.node} ${b!.device} ${b!.local}`);
+  });
+
+  it('marks the traced connection in the worker-2 capture as tshark counts it', async () => {
+    const file = join(sample, 'captures', 'worker-2__eth0.pcap');
+    const sport = connection.sightings[0]!.sport;
+    const tsharkCount = (filter?: string) =>
+      execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .trim()
+        .split('\n').length;
+    const startCapture: AppProps['startCapture'] = (dispatch) => {
+      void streamCaptures({
+        files: [file],
+        read: readCapture,
+        decode: (p) => decodePacket(p),
+        matches: flowMatcher(trace),
+        onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
+        onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
+      });
+      return () => undefined;
+    };
+    const ui = app({ startCapture });
+    await frameWhere(ui.lastFrame, (f) => f.includes('podpath'));
+    ui.stdin.write('4');
+    const f = await frameWhere(ui.lastFrame, (x) => x.includes('read to the end'));
+    expect(f).toContain(`${tsharkCount()} packets, ● ${tsharkCount(`tcp.port==${sport}`)} of the traced connection`);
+    ui.stdin.write(KEY.enter);
+    await frameWhere(ui.lastFrame, (x) => x.includes('0000  '));
+  });
+
+  it('prints the text trace instead of the UI when stdout is not a terminal', async () => {
+    const result = await runPodpath(['ui', sample, '--from', connection.from, '--to', connection.to]);
+    expect(result.status).toBe(connection.outcome === 'delivered' ? 0 : 1);
+    expect(result.stdout).toContain(dnatRule);
+    expect(result.stdout).not.toMatch(/\u001B\[\?1049h/);
+  });
+
+  it('rejects a missing --to and a bad --sport with one line and status 2', async () => {
+    const missing = await runPodpath(['ui', sample, '--from', 'pod1']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--to/);
+    const bad = await runPodpath(['ui', sample, '--from', 'pod1', '--to', connection.to, '--sport', 'x']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,128 @@
+// The real program in a real terminal: `podpath ui` on the user's Flannel sample
+// inside tmux (80×24), driven with send-keys and read with capture-pane, as a
+// person would use it. Expected text comes from samples/seed-flannel/expected.json
+// (recorded from the kernel by the lab), never from podpath's own output.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/run.ts';
+import { squeeze } from './helpers.ts';
+
+interface Sighting {
+  at: string;
+  interface: string;
+}
+interface NetfilterRecord {
+  node: string;
+  table: string;
+  chain: string;
+  rule: string | null;
+}
+interface Connection {
+  id: string;
+  from: string;
+  to: string;
+  outcome: string;
+  endpoint: string;
+  sightings: Sighting[];
+  netfilter: NetfilterRecord[];
+}
+
+const sample = join(repoRoot, 'samples', 'seed-flannel');
+const expected = JSON.parse(readFileSync(join(sample, 'expected.json'), 'utf8')) as { connections: Connection[] };
+// The user's example: pod1 to the web service, DNATed to pod2 (192.168.2.12:80).
+const connection = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+const dnat = connection.netfilter.find((n) => n.rule?.includes(' -j DNAT '))!;
+
+// A tmux server of our own (-L) so nothing else running tmux is touched.
+const socket = `pu-${process.pid}-${Date.now()}`;
+const session = `pu-ui-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const screen = (): string => tmux('capture-pane', '-p', '-t', session);
+
+async function waitFor(what: string, check: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < until) {
+    text = screen();
+    if (check(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not on screen after ${timeoutMs} ms; the screen was:\n${text}`);
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+describe('podpath ui in a real terminal (tmux 80×24)', () => {
+  it('shows the first hop, moves with Down, shows the DNAT rule in the detail pane, and quits with q', async () => {
+    // Ink prints only the last frame when it thinks it runs in CI (is-in-ci reads CI and
+    // CONTINUOUS_INTEGRATION); a person's terminal has neither.
+    const command = [
+      'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color NO_COLOR=1',
+      quote(process.execPath),
+      quote(join(repoRoot, 'bin', 'podpath.js')),
+      'ui',
+      quote(sample),
+      '--from',
+      quote(connection.from),
+      '--to',
+      quote(connection.to),
+    ].join(' ');
+    // remain-on-exit keeps the pane after podpath exits, so its exit status can be read.
+    tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', repoRoot, command, ';', 'set-option', '-t', session, 'remain-on-exit', 'on');
+    try {
+      const first = connection.sightings[0]!;
+      const second = connection.sightings[1]!;
+      // Starting tsx and reading the dumps can take a while on a loaded 2-core CI machine.
+      const opened = await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
+      for (const line of opened.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+
+      tmux('send-keys', '-t', session, 'Down');
+      await waitFor('the second hop after Down', (t) => new RegExp(`›\\s*2 ${second.at} ${second.interface}`).test(t));
+
+      // Find the hop with the DNAT, open the detail pane, find the DNAT step there.
+      tmux('send-keys', '-t', session, '/');
+      await waitFor('the search prompt', (t) => t.includes('Enter: find'));
+      tmux('send-keys', '-t', session, '-l', 'DNAT');
+      await waitFor('the typed search', (t) => t.includes('/DNAT'));
+      tmux('send-keys', '-t', session, 'Enter');
+      await waitFor('the search closed', (t) => !t.includes('Enter: find'));
+      tmux('send-keys', '-t', session, 'Tab');
+      await waitFor('the detail pane', (t) => /╔═+╗\n║Detail/.test(t));
+      tmux('send-keys', '-t', session, '/');
+      await waitFor('the search prompt', (t) => t.includes('Enter: find'));
+      tmux('send-keys', '-t', session, '-l', 'DNAT');
+      await waitFor('the typed search', (t) => t.includes('/DNAT'));
+      tmux('send-keys', '-t', session, 'Enter');
+      const detail = await waitFor('the DNAT rule as iptables-save has it', (t) => squeeze(t).includes(squeeze(dnat.rule!)));
+      expect(detail).toContain(`${dnat.table} ${dnat.chain}`);
+      expect(detail).toMatch(new RegExp(`║Detail · hop \\d+/${connection.sightings.length} ${dnat.node} `));
+
+      // NO_COLOR: no colour sequences on the screen (bold/inverse are allowed by the spec).
+      const raw = tmux('capture-pane', '-p', '-e', '-t', session);
+      expect(raw).not.toMatch(/\u001B\[[0-9;]*(3[0-7]|9[0-7]|38;5;\d+)m/);
+
+      // Resize: at 130 columns the trace list comes back beside the detail pane.
+      tmux('resize-window', '-t', session, '-x', '130', '-y', '30');
+      const wide = await waitFor('the wider layout', (t) => /║Trace · \d+ hops\s*║│Detail/.test(t) || /│Trace · \d+ hops\s*│║Detail/.test(t));
+      expect(wide.split('\n')[0]!.length).toBeLessThanOrEqual(130);
+
+      tmux('send-keys', '-t', session, 'q');
+      const until = Date.now() + 10_000;
+      let state = '';
+      while (Date.now() < until) {
+        state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}').trim();
+        if (state.startsWith('1')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state).toBe('1 0');
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+    }
+  }, 120_000);
+});
