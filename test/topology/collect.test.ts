@@ -53,5 +53,7 @@ describe('podpath collect', () => {
     ]);
     expect(topology.vteps[0]?.remotes).toEqual([expect.objectContaining({ mac: CONFIG.peer.mac, dst: CONFIG.peer.underlay, innerIP: CONFIG.peer.vtepAddress })]);
     expect(topology.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
+    // Bridge ports, from brctl show and from `master cni0` in ip link alike.
+    expect(topology.nodes[0]?.netns.bridges.find((b) => b.name === CONFIG.bridge.name)?.ports.sort()).toEqual([CONFIG.secondPort, CONFIG.veth.host].sort());
   });
 });

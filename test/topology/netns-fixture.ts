@@ -26,6 +26,12 @@ export const CONFIG = {
   blackhole: '10.99.0.0/16',
   multipath: { dst: '10.50.0.0/16', hops: [{ via: '10.74.107.1', weight: 1 }, { via: '10.74.107.2', weight: 2 }] },
   rule: { priority: 100, fwmark: '0x1', table: '100' },
+  /** A second bridge port, so `brctl show` prints a continuation line. */
+  secondPort: 'vethpt2',
+  unreachable: '10.98.0.0/16',
+  prohibit: '10.97.0.0/16',
+  metricRoute: { dst: '10.96.5.0/24', via: '10.74.107.9', metric: 100 },
+  tableRoute: { dst: '10.95.0.0/16', via: '10.74.107.8', table: '100' },
 };
 
 function run(args: string[]): string {
@@ -71,6 +77,12 @@ export function createFixture(tag: string): Fixture {
     n('route', 'add', c.multipath.dst, ...c.multipath.hops.flatMap((h) => ['nexthop', 'via', h.via, 'weight', String(h.weight)]));
     n('neigh', 'add', c.peer.vtepAddress, 'lladdr', c.peer.mac, 'dev', c.vxlan.name, 'nud', 'permanent');
     run(['bridge', '-n', node, 'fdb', 'append', c.peer.mac, 'dev', c.vxlan.name, 'dst', c.peer.underlay, 'self', 'permanent']);
+    n('link', 'add', c.secondPort, 'type', 'veth', 'peer', 'name', `${c.secondPort}p`);
+    n('link', 'set', c.secondPort, 'master', c.bridge.name);
+    n('route', 'add', 'unreachable', c.unreachable);
+    n('route', 'add', 'prohibit', c.prohibit);
+    n('route', 'add', c.metricRoute.dst, 'via', c.metricRoute.via, 'metric', String(c.metricRoute.metric));
+    n('route', 'add', c.tableRoute.dst, 'via', c.tableRoute.via, 'table', c.tableRoute.table);
     n('rule', 'add', 'fwmark', c.rule.fwmark, 'lookup', c.rule.table, 'priority', String(c.rule.priority));
   } catch (error) {
     destroy();

@@ -107,6 +107,9 @@ function checkRoutes(routes: Route[]) {
   expect(find(c.peer.cidr)).toMatchObject({ via: c.peer.vtepAddress, dev: c.vxlan.name, onlink: true });
   expect(find(c.blackhole)).toMatchObject({ type: 'blackhole' });
   expect(find(`${c.underlay.address.replace(/\.\d+$/, '.0')}/${c.underlay.prefix}`)).toMatchObject({ dev: c.underlay.name, proto: 'kernel', scope: 'link', src: c.underlay.address });
+  expect(find(c.unreachable)).toMatchObject({ type: 'unreachable' });
+  expect(find(c.prohibit)).toMatchObject({ type: 'prohibit' });
+  expect(find(c.metricRoute.dst)).toMatchObject({ via: c.metricRoute.via, metric: c.metricRoute.metric });
   const mp = find(c.multipath.dst);
   expect(mp?.nexthops).toEqual(c.multipath.hops.map((h) => ({ via: h.via, dev: c.underlay.name, weight: h.weight, onlink: false })));
 }
@@ -118,6 +121,7 @@ describe('ip route / ip rule / ip neigh / bridge fdb / brctl on a real namespace
     checkRoutes(r.records);
     expect(r.records.find((x) => x.type === 'local' && x.dst === `${CONFIG.underlay.address}/32`)).toMatchObject({ table: 'local', scope: 'host' });
     expect(r.records.some((x) => x.family === 6 && x.dst === 'fe80::/64')).toBe(true);
+    expect(r.records.find((x) => x.dst === CONFIG.tableRoute.dst)).toMatchObject({ table: CONFIG.tableRoute.table, via: CONFIG.tableRoute.via });
   });
 
   it('ip route flattened onto one line', () => {
@@ -168,7 +172,8 @@ describe('ip route / ip rule / ip neigh / bridge fdb / brctl on a real namespace
     for (const t of [text, flatten(text)]) {
       const r = parseBrctlShow(t, src);
       expect(r.warnings).toEqual([]);
-      expect(r.records).toEqual([expect.objectContaining({ name: CONFIG.bridge.name, id: bridgeId, stp: false, ports: [CONFIG.veth.host] })]);
+      // Two ports: the second comes on a continuation line.
+      expect(r.records).toEqual([expect.objectContaining({ name: CONFIG.bridge.name, id: bridgeId, stp: false, ports: [CONFIG.secondPort, CONFIG.veth.host].sort() })]);
     }
   });
 });

@@ -62,6 +62,11 @@ function check(topology: Topology, expected: Expected) {
     expect([...got.nodePorts].sort()).toEqual([...(svc.nodePorts ?? [])].sort());
     expect(got.endpoints.map((e) => `${e.ip}:${e.port}`)).toEqual(svc.endpoints.map((e) => `${e.ip}:${e.port}`));
     got.endpoints.forEach((e, i) => expect(e.probability).toBeCloseTo(svc.endpoints[i]!.probability, 5));
+    // Endpoint IPs named with the lab's pods.
+    for (const e of got.endpoints) {
+      const pod = expected.pods.find((p) => p.ip === e.ip);
+      if (pod) expect({ pod: e.pod, node: e.node }).toEqual({ pod: pod.name, node: pod.node });
+    }
   }
 }
 
@@ -83,6 +88,26 @@ describe.runIf(scenarios.length > 0)('podpath topology on the lab scenarios', ()
       }
     });
   }
+});
+
+describe('the readable summary', () => {
+  it('seed-flannel: nodes, pods with host interfaces, the overlay, services with shares, the CNI', async () => {
+    const r = await runPodpath(['topology', join('samples', 'seed-flannel')]);
+    expect(r.status).toBe(0);
+    const expected = JSON.parse(readFileSync(join(samplesDir, 'seed-flannel', 'expected.json'), 'utf8')) as Expected;
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    expect(lines[0]).toBe(`CNI: ${expected.cni.plugin} ${expected.cni.mode}`);
+    for (const node of expected.nodes) expect(lines).toContain(`${node.name}  ${node.underlay}  pods ${node.podCIDR}`);
+    for (const pod of expected.pods) expect(lines).toContain(`${pod.name}  ${pod.ip}  on ${pod.node} via ${pod.hostInterface}`);
+    for (const vtep of expected.vteps ?? []) {
+      expect(lines).toContain(`${vtep.node} ${vtep.device}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${vtep.local}`);
+      const peer = expected.nodes.find((n) => n.name !== vtep.node)!;
+      expect(lines.some((l) => l.startsWith(`→ ${peer.name} at ${peer.underlay}:${vtep.port} VNI ${vtep.vni}`))).toBe(true);
+    }
+    // "spread" has three endpoints, a third each (kube-proxy's 1/3, 1/2, 1 chain).
+    expect(lines.filter((l) => / 33\.3% /.test(l))).toHaveLength(3);
+    expect(lines).toContain('Warnings: 0');
+  });
 });
 
 describe('fault-fdb-missing', () => {
