@@ -242,12 +242,19 @@ export function servicesFromNetfilter(
   const services: Service[] = [];
   for (const entry of gathered.values()) {
     const svcChain = nat?.chains[`KUBE-SVC-${entry.hash}`] ?? nat?.chains[`KUBE-SVL-${entry.hash}`] ?? nat?.chains[`KUBE-XLB-${entry.hash}`];
-    const { endpoints, sessionAffinitySeconds, commentName, protocolFromSep } = readEndpoints(
+    const { endpoints, sessionAffinitySeconds, commentName, protocolFromSep, masqueradeRule } = readEndpoints(
       svcChain?.rules ?? [],
       nat,
       warnings,
       entry.servicePortName === undefined,
     );
+    if (entry.clusterIP === undefined && masqueradeRule) {
+      // The KUBE-SERVICES jump is missing (fragment, damaged line): the SVC chain's own
+      // "cluster IP" masquerade rule repeats -d CLUSTER-IP --dport PORT.
+      entry.clusterIP = hostAddress(findOption(masqueradeRule, 'basic', 'd')?.values[0]);
+      entry.port ??= toPort(optionValue(masqueradeRule, 'dport'));
+      entry.protocol ??= protocolOf(masqueradeRule);
+    }
     if (entry.servicePortName === undefined && commentName && svcChain?.rules[0]) name(entry, commentName, svcChain.rules[0]);
     entry.protocol ??= protocolFromSep;
 
@@ -323,6 +330,8 @@ interface EndpointsRead {
   /** The service name from a "ns/name:port -> ip:port" or "ns/name:port" comment in the chain. */
   commentName?: string | undefined;
   protocolFromSep?: Protocol | undefined;
+  /** `-j KUBE-MARK-MASQ` rule with a "… cluster IP" comment, as kube-proxy writes first in KUBE-SVC chains. */
+  masqueradeRule?: NfRule;
 }
 
 /**
@@ -336,6 +345,10 @@ function readEndpoints(rules: readonly NfRule[], nat: NfTable | undefined, warni
   let remaining = 1;
   for (const rule of rules) {
     const target = rule.target?.name;
+    if (target === 'KUBE-MARK-MASQ' && read.masqueradeRule === undefined) {
+      if (comments(rule).some((c) => serviceComment(c)?.role === 'cluster IP')) read.masqueradeRule = rule;
+      continue;
+    }
     if (target === undefined || !isEndpointChain(target)) continue;
     if (wantName && read.commentName === undefined) read.commentName = commentedName(rule);
     if (findOption(rule, 'recent', 'rcheck')) {

@@ -80,7 +80,6 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   let table: NfTable | undefined; // the open *table section
   let tableLine = 0;
   let fragmentWarned = false;
-  const undeclaredWarned = new Set<string>();
   const fragmentRules = new Set<string>();
   const chainsWithInserts = new Set<NfChain>();
   const scratch: LineTokens = { args: [], quoted: [] };
@@ -199,13 +198,13 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       warn(lineNo, `rule not read: ${parsed.error}`, line);
       return;
     }
-    if (!into.chains[chainName] && table && !undeclaredWarned.has(`${into.name}\u0000${chainName}`)) {
-      undeclaredWarned.add(`${into.name}\u0000${chainName}`);
-      if (!isBuiltinChain(into.name, chainName)) {
+    let chain = into.chains[chainName];
+    if (!chain) {
+      if (table && !isBuiltinChain(into.name, chainName)) {
         warn(lineNo, `chain ${chainName} has rules but no :${chainName} declaration in table ${into.name}`, line);
       }
+      chain = getChain(into, chainName);
     }
-    const chain = getChain(into, chainName);
     const text = ruleStart === 0 && line.charCodeAt(line.length - 1) > 0x20 ? line : line.slice(ruleStart).trim();
     if (!table) {
       // Several `iptables-save | grep` outputs pasted together repeat lines; a rule is there once.

@@ -73,16 +73,38 @@ export class SharedParts {
   }
 }
 
-const BASIC_SHORT: Record<string, string> = { '-s': 's', '-d': 'd', '-i': 'i', '-o': 'o', '-p': 'p' };
-const BASIC_LONG: Record<string, string> = {
-  '--source': 's',
-  '--src': 's',
-  '--destination': 'd',
-  '--dst': 'd',
-  '--in-interface': 'i',
-  '--out-interface': 'o',
-  '--protocol': 'p',
-};
+/**
+ * The short letter of a basic option taking a value (-s -d -i -o -p and long forms), else undefined.
+ * A switch on the string, not an object lookup: every argument of every rule comes through here.
+ */
+function basicOption(arg: string): string | undefined {
+  if (arg.length === 2) {
+    switch (arg.charCodeAt(1)) {
+      case 0x73: return 's';
+      case 0x64: return 'd';
+      case 0x69: return 'i';
+      case 0x6f: return 'o';
+      case 0x70: return 'p';
+      default: return undefined;
+    }
+  }
+  switch (arg) {
+    case '--source':
+    case '--src':
+      return 's';
+    case '--destination':
+    case '--dst':
+      return 'd';
+    case '--in-interface':
+      return 'i';
+    case '--out-interface':
+      return 'o';
+    case '--protocol':
+      return 'p';
+    default:
+      return undefined;
+  }
+}
 /** Protocols whose match iptables loads implicitly for `-p X --option`. */
 const IMPLICIT_MATCH = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
 
@@ -118,7 +140,7 @@ export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedPa
     }
     if (!isOptionArg(arg, isQuoted)) return { error: `unexpected argument "${arg}" where an option was expected` };
 
-    const basic = BASIC_SHORT[arg] ?? BASIC_LONG[arg];
+    const basic = basicOption(arg);
     if (basic !== undefined) {
       let negated = negateNext;
       negateNext = false;
