@@ -128,6 +128,8 @@ function buildConnection(id: string, members: FlowWithPackets[], topology: Topol
       ...(chosen.service.clusterIP !== undefined ? { clusterIP: chosen.service.clusterIP } : {}),
     };
     if (after) service.endpoint = endpoint(names, after.server.ip, after.server.port);
+  } else {
+    service = serviceFromHost(views, topology, names);
   }
   // The richest TCP and HTTP view: the earliest capture that saw the handshake answered, else the earliest.
   const tcpView = views.find((v) => v.tcp?.synAck) ?? views.find((v) => v.tcp?.syns) ?? first;
@@ -146,6 +148,34 @@ function buildConnection(id: string, members: FlowWithPackets[], topology: Topol
   if (tcpView.tcp) connection.tcp = tcpView.tcp;
   connection.summary = summarize(connection);
   return { connection, flows: members };
+}
+
+/**
+ * Only the endpoint was captured (after DNAT), but the client's HTTP Host names a cluster IP
+ * whose service has this endpoint: the connection went through that service.
+ */
+function serviceFromHost(views: CaptureFlow[], topology: Topology, names: AddressBook): ServiceMatch | undefined {
+  for (const view of views) {
+    for (const exchange of view.http) {
+      const match = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(exchange.host ?? '');
+      if (!match) continue;
+      const port = match[2] === undefined ? 80 : Number(match[2]);
+      const found = servicesFor(topology, match[1]!, port, view.proto).find(({ service }) =>
+        service.endpoints.some((e) => e.ip === view.server.ip && e.port === view.server.port),
+      );
+      if (!found) continue;
+      const result: ServiceMatch = {
+        name: serviceName(found.service),
+        port: found.service.port,
+        via: found.via,
+        endpoint: endpoint(names, view.server.ip, view.server.port),
+        evidence: 'http-host',
+      };
+      if (found.service.clusterIP !== undefined) result.clusterIP = found.service.clusterIP;
+      return result;
+    }
+  }
+  return undefined;
 }
 
 function describeEnd(e: Endpoint): string {
@@ -168,8 +198,9 @@ function summarize(c: Connection): string {
   const parts: string[] = [`${c.proto.toUpperCase()} ${describeEnd(c.client)} → ${describeEnd(c.server)}`];
   if (c.service) {
     const ep = c.service.endpoint ? `, DNAT to ${describeEnd(c.service.endpoint)}` : '';
+    const host = c.service.evidence === 'http-host' ? `, recognised from the HTTP Host ${c.service.clusterIP ?? ''}: the capture shows it only after DNAT` : '';
     const via = c.service.via === 'node-port' ? 'NodePort of ' : '';
-    parts.push(`(${via}service ${c.service.name}${ep})`);
+    parts.push(`(${via}service ${c.service.name}${ep}${host})`);
   }
   const tail: string[] = [];
   if (c.tcp) {

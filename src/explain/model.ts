@@ -112,6 +112,11 @@ export interface ServiceMatch {
   via: 'cluster-ip' | 'node-port' | 'external-ip' | 'endpoint';
   /** The endpoint that took the connection (seen after DNAT), when a capture shows it. */
   endpoint?: Endpoint;
+  /**
+   * Set when no capture shows the connection before DNAT and the service was recognised from
+   * the HTTP Host header the client sent (curl writes the address it was given).
+   */
+  evidence?: 'http-host';
 }
 
 /** One connection, merged over every capture that saw it (before and after NAT). */
