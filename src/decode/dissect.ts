@@ -4,14 +4,15 @@
 import { CODECS, firstKind, portTable, resolveNext, type PortTable } from './registry.ts';
 import { Dissection, Kind, MAX_LAYERS, NextBy } from './dissection.ts';
 import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
+import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
 
-export function dissect(d: Dissection, data: Uint8Array, linkType: number, table: PortTable): void {
-  d.reset(data, linkType);
+/** Dissects bytes[start, end) of a chunk; offsets in `d` are positions in `bytes`. */
+export function dissect(d: Dissection, bytes: Uint8Array, view: DataView, start: number, end: number, linkType: number, table: PortTable): void {
+  d.reset(bytes, view, start, end, linkType);
   d.payloadName = undefined;
   let kind = firstKind(linkType);
-  let offset = 0;
-  let end = data.length;
+  let offset = start;
   if (kind === Kind.NONE) {
     d.payloadName = linkType === PCAPNG_CUSTOM_BLOCK ? 'pcapng-custom-block' : `link-type-${linkType}`;
   } else if (kind === Kind.RAW_IP) {
@@ -47,6 +48,21 @@ export function layersOf(d: Dissection): Layer[] {
   return layers;
 }
 
+/** The packet as one JSON line, written by hand from the dissection (see LayerCodec.json). */
+export function packetJson(packet: CapturedPacket, d: Dissection): string {
+  let out = `{"frame":${packet.frame},"time":"${timeText(packet.timeSec, packet.timeNsec)}","caplen":${packet.caplen},"len":${packet.len},"linkType":${packet.linkType}`;
+  if (packet.interfaceId !== undefined) out += `,"interfaceId":${packet.interfaceId}`;
+  if (packet.interfaceName !== undefined) out += `,"interfaceName":${JSON.stringify(packet.interfaceName)}`;
+  out += ',"layers":[';
+  for (let i = 0; i < d.count; i++) {
+    const codec = CODECS[d.kinds[i] as number];
+    if (!codec) continue;
+    if (i > 0) out += ',';
+    out += codec.json(codec.describe(d, i));
+  }
+  return out + ']}';
+}
+
 const NANO_PAD = '000000000';
 
 /** Epoch seconds as exact decimal text with 9 digits, as tshark prints frame.time_epoch. */
@@ -57,8 +73,18 @@ export function timeText(sec: number, nsec: number): string {
 
 const shared = new Dissection();
 
+/** Dissects a packet in place when it is a reader's cursor (no copy, no view), else its data. */
+export function dissectPacket(d: Dissection, packet: CapturedPacket, table: PortTable): void {
+  if (packet instanceof PacketCursor) {
+    dissect(d, packet.bytes, packet.view, packet.start, packet.start + packet.caplen, packet.linkType, table);
+  } else {
+    const data = packet.data;
+    dissect(d, data, new DataView(data.buffer, data.byteOffset, data.byteLength), 0, data.length, packet.linkType, table);
+  }
+}
+
 export function decodePacket(packet: CapturedPacket, options?: DecodeOptions): DecodedPacket {
-  dissect(shared, packet.data, packet.linkType, portTable(options));
+  dissectPacket(shared, packet, portTable(options));
   const decoded: DecodedPacket = {
     frame: packet.frame,
     time: timeText(packet.timeSec, packet.timeNsec),

@@ -74,9 +74,15 @@ export class Dissection {
   /** Name for the undecoded payload at the end (set by the registry; constant strings). */
   payloadName: string | undefined = undefined;
 
-  reset(data: Uint8Array, linkType: number): void {
+  /** Where the packet starts and ends in `data` (layer offsets are absolute; Layer objects subtract `base`). */
+  base = 0;
+  end = 0;
+
+  reset(data: Uint8Array, view: DataView, start: number, end: number, linkType: number): void {
     this.data = data;
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.view = view;
+    this.base = start;
+    this.end = end;
     this.count = 0;
     this.nextBy = NextBy.NONE;
     this.quoted = false;

@@ -3,7 +3,7 @@
 // (--json) or whole-capture counts (--summary). Filters: -c, --vni, --host, --port.
 import { CaptureError, UsageError } from '../errors.ts';
 import { sanitizeLine, sanitizeText } from '../util/sanitize.ts';
-import { dissect, layersOf, timeText } from './dissect.ts';
+import { dissectPacket, layersOf, packetJson, timeText } from './dissect.ts';
 import { Dissection } from './dissection.ts';
 import { scanCapture } from './read/stream.ts';
 import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
@@ -62,9 +62,14 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       checkedLinkType = true;
       checkLinkType(packet, file, warnedLinkTypes);
     }
-    dissect(d, packet.data, packet.linkType, table);
+    dissectPacket(d, packet, table);
     if (stats && !filtered) {
       stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
+      return ++shown < limit;
+    }
+    if (options.json && !filtered && !stats) {
+      // Hand-written JSON (escapes control bytes in capture text, so terminal-safe as it is).
+      writer.line(packetJson(packet, d));
       return ++shown < limit;
     }
     const layers = layersOf(d);
@@ -88,8 +93,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
     if (packet.interfaceId !== undefined) decoded.interfaceId = packet.interfaceId;
     if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
     if (options.json) {
-      // JSON.stringify escapes control characters (\u001b), so terminal-safe as it is.
-      writer.line(JSON.stringify(decoded));
+      writer.line(packetJson(packet, d));
     } else if (options.verbose) {
       for (const line of detailLines(decoded)) writer.line(sanitizeLine(line));
       if (options.hex) for (const line of hexLines(packet.data)) writer.line(line);

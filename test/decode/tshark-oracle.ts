@@ -7,6 +7,7 @@ import { decodePacket, readCapture, type Layer } from '../../src/decode/index.ts
 
 export const FIELDS = [
   'frame.number',
+  'frame.cap_len',
   'frame.protocols',
   'eth.src',
   'eth.dst',
@@ -112,12 +113,13 @@ function list(layers: Layer[], pick: (layer: Layer) => string | number | undefin
   return out.join(',');
 }
 
-export function podpathRow(frame: number, layers: Layer[]): Row {
+export function podpathRow(frame: number, layers: Layer[], caplen: number): Row {
   const http = layers.find((l) => l.type === 'http');
   // tshark names both Linux cooked versions "sll".
   const protocols = layers.flatMap((l) => (l.type === 'sll2' ? ['sll'] : Object.values(PROTOCOLS).includes(l.type) ? [l.type] : []));
   return {
     'frame.number': String(frame),
+    'frame.cap_len': String(caplen),
     'frame.protocols': protocols.join(':'),
     'eth.src': list(layers, (l) => (l.type === 'ethernet' ? l.src : undefined)),
     'eth.dst': list(layers, (l) => (l.type === 'ethernet' ? l.dst : undefined)),
@@ -176,6 +178,6 @@ export function normaliseTshark(row: Row): Row {
 
 export async function podpathRows(file: string, vxlanPorts: number[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for await (const packet of readCapture(file)) rows.push(podpathRow(packet.frame, decodePacket(packet, { vxlanPorts }).layers));
+  for await (const packet of readCapture(file)) rows.push(podpathRow(packet.frame, decodePacket(packet, { vxlanPorts }).layers, packet.caplen));
   return rows;
 }

@@ -6,7 +6,7 @@
 //  +-------+-------+----+----+-------+---------+------+---------+------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { ArpLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 import { hexColons, ipv4Text } from './text.ts';
 
 export const arp: LayerCodec<ArpLayer> = {
@@ -34,6 +34,9 @@ export const arp: LayerCodec<ArpLayer> = {
       targetMac: hexColons(d.data, at + 8 + hlen + plen, hlen),
       targetIp: address(at + 8 + 2 * hlen + plen, plen),
     };
+  },
+  json(l: ArpLayer): string {
+    return `{"type":"arp",${baseJson(l)},"opcode":${l.opcode},"senderMac":"${l.senderMac}","senderIp":"${l.senderIp}","targetMac":"${l.targetMac}","targetIp":"${l.targetIp}"}`;
   },
   detail(layer: ArpLayer) {
     const op = layer.opcode === 1 ? 'request' : layer.opcode === 2 ? 'reply' : `opcode ${layer.opcode}`;

@@ -6,7 +6,7 @@
 //  +-------------------+-------------------+-------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { EthernetLayer } from '../types.ts';
-import { base, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 import { macText } from './text.ts';
 
 export const ethernet: LayerCodec<EthernetLayer> = {
@@ -28,6 +28,9 @@ export const ethernet: LayerCodec<EthernetLayer> = {
       src: macText(d.data, at + 6),
       ethertype: d.view.getUint16(at + 12),
     };
+  },
+  json(l: EthernetLayer): string {
+    return `{"type":"ethernet",${baseJson(l)},"dst":"${l.dst}","src":"${l.src}","ethertype":${l.ethertype}}`;
   },
   detail(layer: EthernetLayer) {
     return {

@@ -9,7 +9,7 @@
 //  |  options (OptLen × 4 bytes) …         |
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { GeneveLayer } from '../types.ts';
-import { base, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 
 export const geneve: LayerCodec<GeneveLayer> = {
   kind: Kind.GENEVE,
@@ -33,6 +33,9 @@ export const geneve: LayerCodec<GeneveLayer> = {
       oam: (second & 0x80) !== 0,
       critical: (second & 0x40) !== 0,
     };
+  },
+  json(l: GeneveLayer): string {
+    return `{"type":"geneve",${baseJson(l)},"vni":${l.vni},"protocol":${l.protocol},"optionsLength":${l.optionsLength},"oam":${l.oam},"critical":${l.critical}}`;
   },
   detail(layer: GeneveLayer) {
     return {

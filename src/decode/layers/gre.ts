@@ -9,7 +9,7 @@
 //  | acknowledgment (version 1, A bit 0x0080)   |
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { GreLayer } from '../types.ts';
-import { base, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 
 function headerLength(flags: number): number {
   let length = 4;
@@ -48,6 +48,9 @@ export const gre: LayerCodec<GreLayer> = {
     }
     if (flags & 0x1000) layer.sequence = d.view.getUint32(cursor);
     return layer;
+  },
+  json(l: GreLayer): string {
+    return `{"type":"gre",${baseJson(l)},"version":${l.version},"protocol":${l.protocol},"checksumPresent":${l.checksumPresent}${l.key !== undefined ? `,"key":${l.key}` : ''}${l.sequence !== undefined ? `,"sequence":${l.sequence}` : ''}}`;
   },
   detail(layer: GreLayer) {
     const lines = [`Version: ${layer.version}`, `Protocol Type: ${hex4(layer.protocol)}`];

@@ -10,7 +10,7 @@
 // The text is untrusted: it may hold escape sequences; output sanitizes it.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { HttpLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, str, type LayerCodec } from './codec.ts';
 import { latin1 } from './text.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'];
@@ -96,6 +96,17 @@ export const http: LayerCodec<HttpLayer> = {
         };
     if (host !== undefined) layer.host = host;
     return layer;
+  },
+  json(l: HttpLayer): string {
+    // Capture text: str() escapes quotes and control bytes (an ESC becomes \u001b).
+    let out = `{"type":"http",${baseJson(l)},"kind":"${l.kind}","firstLine":${str(l.firstLine)}`;
+    if (l.method !== undefined) out += `,"method":${str(l.method)}`;
+    if (l.uri !== undefined) out += `,"uri":${str(l.uri)}`;
+    out += `,"version":${str(l.version)}`;
+    if (l.status !== undefined) out += `,"status":${Number.isFinite(l.status) ? l.status : null}`;
+    if (l.reason !== undefined) out += `,"reason":${str(l.reason)}`;
+    if (l.host !== undefined) out += `,"host":${str(l.host)}`;
+    return out + '}';
   },
   detail(layer: HttpLayer) {
     const lines = [`${layer.firstLine}\\r\\n`];

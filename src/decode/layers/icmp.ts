@@ -9,7 +9,7 @@
 //  +-----------------+-----------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { IcmpLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 
 const ERRORS = new Set([3, 4, 5, 11, 12]);
 const NAMES: Record<number, string> = {
@@ -56,6 +56,9 @@ export const icmp: LayerCodec<IcmpLayer> = {
       layer.seq = d.view.getUint16(at + 6);
     }
     return layer;
+  },
+  json(l: IcmpLayer): string {
+    return `{"type":"icmp",${baseJson(l)},"icmpType":${l.icmpType},"code":${l.code},"checksum":${l.checksum}${l.id !== undefined ? `,"id":${l.id},"seq":${l.seq}` : ''}}`;
   },
   detail(layer: IcmpLayer) {
     const lines = [`Type: ${layer.icmpType} (${icmpTypeName(layer.icmpType)})`, `Code: ${layer.code}`];

@@ -9,7 +9,7 @@
 //  +-----------------+-----------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Icmpv6Layer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 
 const NAMES: Record<number, string> = {
   1: 'Destination Unreachable',
@@ -60,6 +60,9 @@ export const icmpv6: LayerCodec<Icmpv6Layer> = {
       layer.seq = d.view.getUint16(at + 6);
     }
     return layer;
+  },
+  json(l: Icmpv6Layer): string {
+    return `{"type":"icmpv6",${baseJson(l)},"icmpType":${l.icmpType},"code":${l.code},"checksum":${l.checksum}${l.id !== undefined ? `,"id":${l.id},"seq":${l.seq}` : ''}}`;
   },
   detail(layer: Icmpv6Layer) {
     const lines = [`Type: ${icmpv6TypeName(layer.icmpType)} (${layer.icmpType})`, `Code: ${layer.code}`];

@@ -3,7 +3,7 @@
 // header is the inner packet", so the tunnel shows in the layer list like VXLAN does.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { IpipLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 
 export const ipip: LayerCodec<IpipLayer> = {
   kind: Kind.IPIP,
@@ -16,6 +16,9 @@ export const ipip: LayerCodec<IpipLayer> = {
   },
   describe(d: Dissection, index: number): IpipLayer {
     return { type: 'ipip', ...base(d, index), inner: d.expected[index] === Kind.IPV6 ? 'ipv6' : 'ipv4' };
+  },
+  json(l: IpipLayer): string {
+    return `{"type":"ipip",${baseJson(l)},"inner":"${l.inner}"}`;
   },
   detail(layer: IpipLayer) {
     return { title: `IP tunnel (${layer.inner === 'ipv6' ? 'IPv6 in IP, protocol 41' : 'IP in IP, protocol 4'})`, lines: [] };

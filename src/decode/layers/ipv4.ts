@@ -18,7 +18,7 @@
 // undecoded (its L4 header is in the first fragment); podpath does not reassemble.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv4Layer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 import { hexString, ipv4Text } from './text.ts';
 
 export const ipv4: LayerCodec<Ipv4Layer> = {
@@ -74,6 +74,9 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
     };
     if (headerLength > 20) layer.options = hexString(d.data, at + 20, headerLength - 20);
     return layer;
+  },
+  json(l: Ipv4Layer): string {
+    return `{"type":"ipv4",${baseJson(l)},"src":"${l.src}","dst":"${l.dst}","proto":${l.proto},"ttl":${l.ttl},"headerLength":${l.headerLength},"totalLength":${l.totalLength},"id":${l.id},"dontFragment":${l.dontFragment},"moreFragments":${l.moreFragments},"fragmentOffset":${l.fragmentOffset},"fragment":${l.fragment},"dscp":${l.dscp},"ecn":${l.ecn},"checksum":${l.checksum}${l.options !== undefined ? `,"options":"${l.options}"` : ''}}`;
   },
   detail(layer: Ipv4Layer) {
     const lines = [

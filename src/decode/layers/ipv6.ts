@@ -16,7 +16,7 @@
 // podpath takes the captured bytes as the payload; tshark calls it malformed.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv6Layer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 import { ipv6Text } from './text.ts';
 
 function isExtension(next: number): boolean {
@@ -89,6 +89,9 @@ export const ipv6: LayerCodec<Ipv6Layer> = {
     }
     layer.proto = next;
     return layer;
+  },
+  json(l: Ipv6Layer): string {
+    return `{"type":"ipv6",${baseJson(l)},"src":"${l.src}","dst":"${l.dst}","proto":${l.proto},"ttl":${l.ttl},"nextHeader":${l.nextHeader},"payloadLength":${l.payloadLength},"trafficClass":${l.trafficClass},"flowLabel":${l.flowLabel},"extensions":[${l.extensions.join(',')}]${l.fragmentOffset !== undefined ? `,"fragmentOffset":${l.fragmentOffset}` : ''}${l.moreFragments !== undefined ? `,"moreFragments":${l.moreFragments}` : ''},"fragment":${l.fragment}}`;
   },
   detail(layer: Ipv6Layer) {
     const lines = [

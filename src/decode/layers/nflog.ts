@@ -8,7 +8,7 @@
 //  | value, padded to 4 …                |   type 10 NFULA_PREFIX: --nflog-prefix text
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { NflogLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, str, type LayerCodec } from './codec.ts';
 import { latin1 } from './text.ts';
 
 const PAYLOAD = 9;
@@ -56,9 +56,12 @@ export const nflog: LayerCodec<NflogLayer> = {
       family: d.data[at] as number,
       group: d.view.getUint16(at + 2),
     };
-    const prefix = findTlv(d, at + 4, d.ends[index] as number, PREFIX) ?? findTlv(d, at + 4, d.data.length, PREFIX);
+    const prefix = findTlv(d, at + 4, d.ends[index] as number, PREFIX) ?? findTlv(d, at + 4, d.end, PREFIX);
     if (prefix !== null) layer.prefix = latin1(d.data, prefix[0], prefix[1]).replace(/\0+$/, '');
     return layer;
+  },
+  json(l: NflogLayer): string {
+    return `{"type":"nflog",${baseJson(l)},"family":${l.family},"group":${l.group}${l.prefix !== undefined ? `,"prefix":${str(l.prefix)}` : ''}}`;
   },
   detail(layer: NflogLayer) {
     const lines = [`Family: ${layer.family === 2 ? 'IPv4' : layer.family === 10 ? 'IPv6' : layer.family} (${layer.family})`, `Resource id (group): ${layer.group}`];

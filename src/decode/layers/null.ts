@@ -2,7 +2,7 @@
 // host that captured. 2 is IPv4; 24, 28 and 30 are IPv6 on the BSDs and macOS.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { NullLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 
 function family(d: Dissection, at: number): number {
   const little = d.view.getUint32(at, true);
@@ -22,6 +22,9 @@ export const nullLink: LayerCodec<NullLayer> = {
   },
   describe(d: Dissection, index: number): NullLayer {
     return { type: 'null', ...base(d, index), family: family(d, d.offsets[index] as number) };
+  },
+  json(l: NullLayer): string {
+    return `{"type":"null",${baseJson(l)},"family":${l.family}}`;
   },
   detail(layer: NullLayer) {
     return { title: 'Null/Loopback', lines: [`Family: ${layer.family === 2 ? 'IP' : layer.family === 24 || layer.family === 28 || layer.family === 30 ? 'IPv6' : 'unknown'} (${layer.family})`] };

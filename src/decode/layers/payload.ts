@@ -2,7 +2,7 @@
 // A payload may be named (igmp, dns, an IPv4 fragment …) without being decoded.
 import { Kind, type Dissection } from '../dissection.ts';
 import type { MalformedLayer, PayloadLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, str, type LayerCodec } from './codec.ts';
 
 /** Layer type names by Kind, for malformed layers' `protocol`. */
 export const KIND_NAMES: Record<number, string> = {
@@ -39,6 +39,9 @@ export const payload: LayerCodec<PayloadLayer> = {
     if (name !== undefined) layer.protocol = name;
     return layer;
   },
+  json(l: PayloadLayer): string {
+    return `{"type":"payload",${baseJson(l)}${l.protocol !== undefined ? `,"protocol":${str(l.protocol)}` : ''}}`;
+  },
   detail(layer: PayloadLayer) {
     return { title: `${layer.protocol === undefined ? 'Data' : layer.protocol} (${layer.length} bytes)`, lines: [] };
   },
@@ -57,6 +60,9 @@ export const malformed: LayerCodec<MalformedLayer> = {
       protocol: KIND_NAMES[d.expected[index] as number] ?? 'unknown',
       reason: d.notes[index] ?? 'malformed',
     };
+  },
+  json(l: MalformedLayer): string {
+    return `{"type":"malformed",${baseJson(l)},"protocol":${str(l.protocol)},"reason":${str(l.reason)}}`;
   },
   detail(layer: MalformedLayer) {
     return { title: `[Malformed Packet: ${layer.protocol}]`, lines: [layer.reason] };

@@ -7,7 +7,7 @@
 //  packet type: 0 to us, 1 broadcast, 2 multicast, 3 to someone else, 4 sent by us.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { SllLayer } from '../types.ts';
-import { base, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 import { hexColons } from './text.ts';
 
 export const PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
@@ -31,6 +31,9 @@ export const sll: LayerCodec<SllLayer> = {
       address: hexColons(d.data, at + 6, addressLength),
       protocol: d.view.getUint16(at + 14),
     };
+  },
+  json(l: SllLayer): string {
+    return `{"type":"sll",${baseJson(l)},"packetType":${l.packetType},"arphrd":${l.arphrd},"address":"${l.address}","protocol":${l.protocol}}`;
   },
   detail(layer: SllLayer) {
     return {

@@ -8,7 +8,7 @@
 //  | address (8 bytes)                                                           |
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Sll2Layer } from '../types.ts';
-import { base, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 import { PACKET_TYPES } from './sll.ts';
 import { hexColons } from './text.ts';
 
@@ -31,6 +31,9 @@ export const sll2: LayerCodec<Sll2Layer> = {
       packetType: d.data[at + 10] as number,
       address: hexColons(d.data, at + 12, Math.min(8, d.data[at + 11] as number)),
     };
+  },
+  json(l: Sll2Layer): string {
+    return `{"type":"sll2",${baseJson(l)},"protocol":${l.protocol},"interfaceIndex":${l.interfaceIndex},"arphrd":${l.arphrd},"packetType":${l.packetType},"address":"${l.address}"}`;
   },
   detail(layer: Sll2Layer) {
     return {

@@ -17,7 +17,7 @@
 // In an ICMP error only the first 8 bytes are quoted: ports and sequence number.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 
 export const tcp: LayerCodec<TcpLayer> = {
   kind: Kind.TCP,
@@ -74,6 +74,11 @@ export const tcp: LayerCodec<TcpLayer> = {
       urgentPointer: full ? view.getUint16(at + 18) : 0,
       options: full ? readOptions(d, at + 20, at + length) : [],
     };
+  },
+  json(l: TcpLayer): string {
+    const f = l.flags;
+    const options = l.options.map((o) => `{"kind":${o.kind},"name":"${o.name}"${o.value === undefined ? '' : typeof o.value === 'number' ? `,"value":${o.value}` : `,"value":"${o.value}"`}}`).join(',');
+    return `{"type":"tcp",${baseJson(l)},"sport":${l.sport},"dport":${l.dport},"seq":${l.seq},"ack":${l.ack},"flags":{"syn":${f.syn},"ack":${f.ack},"fin":${f.fin},"rst":${f.rst},"psh":${f.psh},"urg":${f.urg},"ece":${f.ece},"cwr":${f.cwr}},"window":${l.window},"headerLength":${l.headerLength},"payloadLength":${l.payloadLength},"checksum":${l.checksum},"urgentPointer":${l.urgentPointer},"options":[${options}]}`;
   },
   detail(layer: TcpLayer) {
     const lines = [

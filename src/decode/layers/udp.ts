@@ -12,7 +12,7 @@
 // captured bytes as the datagram and decodes the tunnel inside, as tcpdump does.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { UdpLayer } from '../types.ts';
-import { base, type LayerCodec } from './codec.ts';
+import { base, baseJson, type LayerCodec } from './codec.ts';
 
 export const udp: LayerCodec<UdpLayer> = {
   kind: Kind.UDP,
@@ -45,6 +45,9 @@ export const udp: LayerCodec<UdpLayer> = {
       udpLength: full ? d.view.getUint16(at + 4) : 0,
       checksum: full ? d.view.getUint16(at + 6) : 0,
     };
+  },
+  json(l: UdpLayer): string {
+    return `{"type":"udp",${baseJson(l)},"sport":${l.sport},"dport":${l.dport},"udpLength":${l.udpLength},"checksum":${l.checksum}}`;
   },
   detail(layer: UdpLayer) {
     return {

@@ -5,7 +5,7 @@
 //  +-----+---+--------------+----------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { VlanLayer } from '../types.ts';
-import { base, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 
 export const vlan: LayerCodec<VlanLayer> = {
   kind: Kind.VLAN,
@@ -26,6 +26,9 @@ export const vlan: LayerCodec<VlanLayer> = {
       dei: (tci & 0x1000) !== 0,
       ethertype: d.view.getUint16(at + 2),
     };
+  },
+  json(l: VlanLayer): string {
+    return `{"type":"vlan",${baseJson(l)},"id":${l.id},"priority":${l.priority},"dei":${l.dei},"ethertype":${l.ethertype}}`;
   },
   detail(layer: VlanLayer) {
     return {

@@ -11,8 +11,7 @@
 //
 // The magic's byte order tells the file's byte order (the writer's host order).
 import { CaptureError } from '../../errors.ts';
-import type { CapturedPacket } from '../types.ts';
-import { MAX_RECORD_BYTES, newPacket, tooLarge, type ParserContext, type RecordParser } from './record-parser.ts';
+import { MAX_RECORD_BYTES, PacketCursor, tooLarge, type ParserContext, type RecordParser } from './record-parser.ts';
 
 export const PCAP_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
@@ -34,7 +33,7 @@ export class PcapParser implements RecordParser {
   private nanosecond = false;
   private linkType = 1;
   private frame = 0;
-  private readonly packet: CapturedPacket = newPacket();
+  private readonly packet = new PacketCursor();
 
   constructor(private readonly context: ParserContext) {}
 
@@ -61,7 +60,9 @@ export class PcapParser implements RecordParser {
       packet.len = view.getUint32(at + 12, le);
       packet.linkType = this.linkType;
       packet.fileOffset = base + at;
-      packet.data = bytes.subarray(dataStart, dataStart + caplen);
+      packet.bytes = bytes;
+      packet.view = view;
+      packet.start = dataStart;
       at = dataStart + caplen;
       if (emit(packet) === false) {
         this.stopped = true;

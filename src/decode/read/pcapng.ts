@@ -15,8 +15,7 @@
 //  too (linkType PCAPNG_CUSTOM_BLOCK) to keep frame numbers equal to Wireshark's.
 //  Any other block (name resolution, statistics, secrets …) is skipped.
 import { CaptureError } from '../../errors.ts';
-import type { CapturedPacket } from '../types.ts';
-import { MAX_RECORD_BYTES, newPacket, tooLarge, type ParserContext, type RecordParser } from './record-parser.ts';
+import { MAX_RECORD_BYTES, PacketCursor, tooLarge, type ParserContext, type RecordParser } from './record-parser.ts';
 
 export const SHB_TYPE = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -41,7 +40,7 @@ export class PcapngParser implements RecordParser {
   private inSection = false;
   private interfaces: Interface[] = [];
   private frame = 0;
-  private readonly packet: CapturedPacket = newPacket();
+  private readonly packet = new PacketCursor();
 
   constructor(private readonly context: ParserContext) {}
 
@@ -122,7 +121,7 @@ export class PcapngParser implements RecordParser {
           throw new CaptureError(this.context.file, base + at, `packet block claims ${caplen} captured bytes in a ${length}-byte block`);
         }
         this.fill(iface, interfaceId, view.getUint32(at + 12, le), view.getUint32(at + 16, le));
-        this.setData(bytes, at + 28, caplen, view.getUint32(at + 24, le), iface.linkType, base + at);
+        this.setData(bytes, view, at + 28, caplen, view.getUint32(at + 24, le), iface.linkType, base + at);
         return true;
       }
       case 3: {
@@ -135,7 +134,7 @@ export class PcapngParser implements RecordParser {
         this.packet.timeNsec = 0;
         this.packet.interfaceId = 0;
         this.setName(iface);
-        this.setData(bytes, at + 12, caplen, len, iface.linkType, base + at);
+        this.setData(bytes, view, at + 12, caplen, len, iface.linkType, base + at);
         return true;
       }
       case 0x00000bad:
@@ -145,7 +144,7 @@ export class PcapngParser implements RecordParser {
         this.packet.timeNsec = 0;
         delete this.packet.interfaceId;
         delete this.packet.interfaceName;
-        this.setData(bytes, at + 12, size, size, PCAPNG_CUSTOM_BLOCK, base + at);
+        this.setData(bytes, view, at + 12, size, size, PCAPNG_CUSTOM_BLOCK, base + at);
         return true;
       }
       default:
@@ -153,14 +152,16 @@ export class PcapngParser implements RecordParser {
     }
   }
 
-  private setData(bytes: Uint8Array, start: number, caplen: number, len: number, linkType: number, fileOffset: number): void {
+  private setData(bytes: Uint8Array, view: DataView, start: number, caplen: number, len: number, linkType: number, fileOffset: number): void {
     const packet = this.packet;
     packet.frame = ++this.frame;
     packet.caplen = caplen;
     packet.len = len;
     packet.linkType = linkType;
     packet.fileOffset = fileOffset;
-    packet.data = bytes.subarray(start, start + caplen);
+    packet.bytes = bytes;
+    packet.view = view;
+    packet.start = start;
   }
 
   private setName(iface: Interface): void {

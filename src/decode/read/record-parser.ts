@@ -10,7 +10,7 @@ import type { CapturedPacket, CaptureWarning } from '../types.ts';
 export const MAX_RECORD_BYTES = 1 << 20;
 
 /** Returns false to stop reading (e.g. `-c N` reached). */
-export type EmitPacket = (packet: CapturedPacket) => boolean | void;
+export type EmitPacket = (packet: PacketCursor) => boolean | void;
 
 export interface RecordParser {
   /**
@@ -30,17 +30,48 @@ export interface ParserContext {
   warn: (warning: CaptureWarning) => void;
 }
 
-export function newPacket(): CapturedPacket {
-  return {
-    frame: 0,
-    timeSec: 0,
-    timeNsec: 0,
-    caplen: 0,
-    len: 0,
-    linkType: 0,
-    fileOffset: 0,
-    data: new Uint8Array(0),
-  };
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+
+/**
+ * The one packet object a parser reuses. It points into the chunk (`bytes`, `view`,
+ * `start`) instead of slicing it, so the fast path allocates nothing per packet;
+ * `data` makes the slice only when someone asks for it.
+ */
+export class PacketCursor implements CapturedPacket {
+  frame = 0;
+  timeSec = 0;
+  timeNsec = 0;
+  caplen = 0;
+  len = 0;
+  linkType = 0;
+  fileOffset = 0;
+  interfaceId?: number;
+  interfaceName?: string;
+  bytes: Uint8Array = EMPTY;
+  view: DataView = EMPTY_VIEW;
+  start = 0;
+
+  get data(): Uint8Array {
+    return this.bytes.subarray(this.start, this.start + this.caplen);
+  }
+
+  /** A standalone copy (fresh object; its data still views the chunk, which is never reused). */
+  snapshot(): CapturedPacket {
+    const copy: CapturedPacket = {
+      frame: this.frame,
+      timeSec: this.timeSec,
+      timeNsec: this.timeNsec,
+      caplen: this.caplen,
+      len: this.len,
+      linkType: this.linkType,
+      fileOffset: this.fileOffset,
+      data: this.data,
+    };
+    if (this.interfaceId !== undefined) copy.interfaceId = this.interfaceId;
+    if (this.interfaceName !== undefined) copy.interfaceName = this.interfaceName;
+    return copy;
+  }
 }
 
 export function tooLarge(file: string, offset: number, what: string, claimed: number): CaptureError {

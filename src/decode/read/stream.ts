@@ -106,11 +106,6 @@ export async function scanCapture(
   return { packets, bytes: base, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
 }
 
-function copyPacket(packet: CapturedPacket): CapturedPacket {
-  const copy: CapturedPacket = { ...packet };
-  return copy;
-}
-
 /**
  * Streams packets as an AsyncIterable. Each packet is a fresh object; its `data` views a
  * chunk that is not reused, so it stays valid. Packets read before a damaged record
@@ -128,7 +123,7 @@ export async function* readCapture(
   let base = 0;
   let batch: CapturedPacket[] = [];
   context.emit = (packet) => {
-    batch.push(copyPacket(packet));
+    batch.push(packet.snapshot());
   };
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
