@@ -82,6 +82,12 @@ describe('ip addr / ip link on a real namespace', () => {
     expect(r.records.map((i) => i.name)).toEqual(parseIpAddr(fx.inNode(['ip', '-d', 'addr']), src).records.map((i) => i.name));
   });
 
+  it('ip -s -s link: the counter rows are not taken for anything', () => {
+    const r = parseIpAddr(fx.inNode(['ip', '-s', '-s', 'link']), src);
+    expect(r.warnings).toEqual([]);
+    checkInterfaces(r.records, { details: false, addresses: false });
+  });
+
   it('ip -j addr and ip -j -d link', () => {
     const a = parseIpJsonAddr(fx.inNode(['ip', '-j', 'addr']), src);
     expect(a.warnings).toEqual([]);

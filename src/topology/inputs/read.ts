@@ -78,11 +78,11 @@ function readText(path: string, result: ReadInputsResult, quietEmpty = false): s
 function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): void {
   const text = readText(path, result);
   if (text === undefined) return;
-  readText_(text, displayPath(path), options.node, undefined, options, result);
+  readFileText(text, displayPath(path), options.node, undefined, options, result);
 }
 
 /** One file's text: a transcript if it holds prompts, else one dump recognised by content. */
-function readText_(text: string, file: string, host: string | undefined, hostKind: 'node' | 'pod' | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
+function readFileText(text: string, file: string, host: string | undefined, hostKind: 'node' | 'pod' | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
   if (hasPrompts(text)) return readTranscript(text, file, host, options, result);
   const kind = recogniseContent(text);
   if (!kind) {
@@ -221,7 +221,7 @@ function readNodeDir(dir: string, name: string, kind: 'node' | 'pod', options: R
     const text = readText(path, result, true);
     if (text === undefined) continue;
     const before = result.dumps.length;
-    readText_(text, displayPath(path), name, kind, options, result);
+    readFileText(text, displayPath(path), name, kind, options, result);
     for (const dump of result.dumps.slice(before)) {
       if (kind === 'pod') {
         dump.hostKind = 'pod';

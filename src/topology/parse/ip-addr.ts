@@ -36,6 +36,9 @@ const ADDRESS_FLAGS = new Set([
   'temporary', 'home', 'nodad', 'optimistic', 'dadfailed', 'stable-privacy', 'autojoin',
 ]);
 
+/** Column names of `ip -s link` counters. */
+const STAT_WORDS = new Set(['bytes', 'packets', 'errors', 'errors:', 'dropped', 'missed', 'mcast', 'carrier', 'collsns', 'length', 'crc', 'frame', 'fifo', 'overrun', 'aborted', 'window', 'heartbt', 'transns', 'otherhost']);
+
 interface HeaderMatch {
   index: number;
   name: string;
@@ -77,6 +80,7 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
   let address: InterfaceAddress | undefined;
   let kind: string | undefined;
   let detail = false;
+  let stats = false;
 
   let i = 0;
   const next = (): string | undefined => tokens[++i]?.text;
@@ -104,6 +108,19 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
       continue;
     }
     const word = token.text;
+    // `ip -s link` counters: `RX:  bytes packets errors …` then a row of numbers.
+    if (word === 'RX:' || word === 'TX:' || ((word === 'RX' || word === 'TX') && tokens[i + 1]?.text === 'errors:')) {
+      stats = true;
+      i++;
+      continue;
+    }
+    if (stats) {
+      if (STAT_WORDS.has(word) || /^\d+$/.test(word)) {
+        i++;
+        continue;
+      }
+      stats = false;
+    }
     if (word.startsWith('<') && word.endsWith('>')) {
       current.flags = word.slice(1, -1).split(',').filter((f) => f.length > 0);
     } else if (word === 'inet' || word === 'inet6') {
