@@ -321,6 +321,11 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     journey.model.reason = path.reason;
   }
   const lastSeen = (list: ModelHop[]): number => list.reduce((last, h, i) => (h.check === 'seen' ? i : last), -1);
+  if (lastSeen(hops) < 0 && lastSeen(onPath) < 0) {
+    // No capture was taken at a known place on this path (file names not `<at>__<iface>.pcap`).
+    journey.text.push('no capture is known to be taken on this path: name captures <node or pod>__<interface>.pcap to line them up with the model');
+    return journey;
+  }
   const lastOnPath = lastSeen(onPath);
   const missingAfter = onPath.find((h, i) => h.check === 'missing' && i > lastOnPath);
   const lastModelSeen = lastSeen(hops);

@@ -82,5 +82,9 @@ describe('podpath explain (CLI)', () => {
     const result = await runPodpath(['explain', file, '--vxlan-port', '58678']);
     expect(result.stdout).not.toContain('\u001b');
     expect(result.stdout).toContain('\\e');
+    const json = await runPodpath(['explain', '--json', file, '--vxlan-port', '58678']);
+    expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    const parsed = JSON.parse(json.stdout) as { connections: { http: { host?: string }[] }[] };
+    expect(parsed.connections[0]!.http[0]!.host!.charCodeAt(0)).toBe(0x1b);
   });
 });
