@@ -179,8 +179,9 @@ export interface FlowMatcher {
 
 /**
  * Packets of the traced connection: the innermost IP header and ports equal one of
- * the trace's hop packets (before or after NAT), in either direction. The source
- * port is compared only when the trace fixed one (`--sport`).
+ * the trace's hop packets (before or after NAT), in either direction, or an ICMP
+ * error quotes such a packet. The source port is compared only when the trace fixed
+ * one (`--sport`).
  */
 export function flowMatcher(trace: TraceResult): FlowMatcher {
   const keys = new Set<string>();
@@ -200,19 +201,23 @@ export function flowMatcher(trace: TraceResult): FlowMatcher {
     keys.has(`${src}|${dst}|${sport ?? '*'}|${dport ?? '*'}`) ||
     keys.has(`${src}|${dst}|*|${dport ?? '*'}`) ||
     keys.has(`${src}|${dst}|*|*`);
-  return (layers) => {
+  const endpoints = (layers: Layer[], quoted: boolean) => {
     let ip: { src: string; dst: string } | undefined;
     let ports: { sport: number; dport: number } | undefined;
     for (const layer of layers) {
-      if (layer.quoted) break;
+      if (Boolean(layer.quoted) !== quoted) continue;
       if (layer.type === 'ipv4' || layer.type === 'ipv6') {
         ip = layer;
         ports = undefined;
       } else if (layer.type === 'tcp' || layer.type === 'udp') ports = layer;
     }
-    if (!ip) return false;
-    return has(ip.src, ip.dst, ports?.sport, ports?.dport) || has(ip.dst, ip.src, ports?.dport, ports?.sport);
+    return { ip, ports };
   };
+  const matches = ({ ip, ports }: ReturnType<typeof endpoints>): boolean =>
+    ip !== undefined && (has(ip.src, ip.dst, ports?.sport, ports?.dport) || has(ip.dst, ip.src, ports?.dport, ports?.sport));
+  // An ICMP error quoting the connection's packet belongs to it too (tshark's filters
+  // match the quoted header the same way): it is often the answer the client got.
+  return (layers) => matches(endpoints(layers, false)) || (layers.some((l) => l.quoted) && matches(endpoints(layers, true)));
 }
 
 export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean): CaptureRow {

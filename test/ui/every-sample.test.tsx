@@ -1,0 +1,96 @@
+// Every pane on every lab sample (ink-testing-library, real loader, tracer and
+// decoder): the hop list from first to last sighting, the detail and topology of
+// the selected hop, and the capture of the first sighting with the connection's
+// packets marked as tshark counts them. Expected values: expected.json and tshark.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
+import { loadTopology } from '../../src/topology/load.ts';
+import { traceQuery } from '../../src/trace/trace.ts';
+import { decodePacket, readCapture } from '../../src/decode/index.ts';
+import { App, type AppProps } from '../../src/ui/App.tsx';
+import { flowMatcher } from '../../src/ui/capture/rows.ts';
+import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import { makeTheme } from '../../src/ui/theme.ts';
+import { inputWarnings } from '../../src/ui/warnings.ts';
+import { repoRoot } from '../helpers/run.ts';
+import { frameWhere } from './helpers.ts';
+
+interface Sighting {
+  at: string;
+  interface: string;
+  sport: number;
+  capture: string;
+}
+interface Connection {
+  id: string;
+  from: string;
+  to: string;
+  endpoint?: string;
+  sightings: Sighting[];
+}
+
+const samplesDir = join(repoRoot, 'samples');
+const samples = readdirSync(samplesDir).filter((name) => existsSync(join(samplesDir, name, 'expected.json')));
+afterEach(() => cleanup());
+
+function tsharkCount(file: string, filter?: string): number {
+  const out = execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+  return out === '' ? 0 : out.split('\n').length;
+}
+
+describe('every pane on every sample', () => {
+  for (const name of samples) {
+    it(`${name}`, async () => {
+      const dir = join(samplesDir, name);
+      const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { connections: Connection[] };
+      // The user's main case: pod1 to the web service (the first connection otherwise).
+      const connection = expected.connections.find((c) => c.id === 'pod1-to-web') ?? expected.connections[0]!;
+      const first = connection.sightings[0]!;
+      const last = connection.sightings.at(-1)!;
+      const topology = await loadTopology([dir]);
+      const trace = traceQuery(topology, { from: connection.from, to: connection.to, sport: first.sport });
+      const pathIndex = Math.max(0, trace.paths.findIndex((p) => p.endpoint === connection.endpoint));
+      const capture = join(dir, first.capture);
+      const startCapture: AppProps['startCapture'] = (dispatch) => {
+        void streamCaptures({
+          files: [capture],
+          read: readCapture,
+          decode: (p) => decodePacket(p, { vxlanPorts: [...new Set(topology.vteps.map((v) => v.port))] }),
+          matches: flowMatcher(trace),
+          onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
+          onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
+        });
+        return () => undefined;
+      };
+      const ui = render(
+        <App trace={trace} topology={topology} warnings={inputWarnings(topology, trace)} theme={makeTheme({ NO_COLOR: '1' })} startCapture={startCapture} />,
+      );
+      const hopRow = (n: number, s: Sighting) => new RegExp(`›\\s*${n} ${s.at.replace(/\./g, '\\.')} ${s.interface.replace(/\./g, '\\.')}`);
+      await frameWhere(ui.lastFrame, (f) => hopRow(1, first).test(f));
+      // The endpoint the lab's connection reached, through the path picker when there are several.
+      if (pathIndex > 0) {
+        ui.stdin.write('p');
+        await frameWhere(ui.lastFrame, (f) => f.includes('Choose a path'));
+        for (let i = 0; i < pathIndex; i++) ui.stdin.write('j');
+        ui.stdin.write('\r');
+        await frameWhere(ui.lastFrame, (f) => f.includes(`‹${pathIndex + 1}/`));
+      }
+      ui.stdin.write('G');
+      await frameWhere(ui.lastFrame, (f) => hopRow(connection.sightings.length, last).test(f));
+      ui.stdin.write('2');
+      await frameWhere(ui.lastFrame, (f) => f.includes(`║Detail · hop ${connection.sightings.length}/${connection.sightings.length} ${last.at} ${last.interface}`));
+      ui.stdin.write('3');
+      await frameWhere(ui.lastFrame, (f) => f.includes(`hop ${connection.sightings.length}: ${last.at} ${last.interface}`) && f.includes('▶'));
+      ui.stdin.write('4');
+      const captured = await frameWhere(ui.lastFrame, (f) => f.includes('read to the end') || f.includes('stopped:'), 10_000);
+      const proto = connection.to.endsWith('/udp') ? 'udp' : 'tcp';
+      expect(captured).toContain(`${tsharkCount(capture)} packets, ● ${tsharkCount(capture, `${proto}.port==${first.sport}`)} of the traced connection`);
+    }, 30_000);
+  }
+});
