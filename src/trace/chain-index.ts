@@ -4,8 +4,7 @@
 // a long chain once by each rule's exact destination (-d x/32) or exact
 // destination port (--dport n), and per packet reads only the rules that could
 // match plus those with neither, merged back into chain order.
-import type { NfChain } from '../topology/model.ts';
-import { compileRule } from './match.ts';
+import type { NfChain, NfRule } from '../topology/model.ts';
 import { parseIpv4 } from './ipv4.ts';
 import type { Header } from './flow.ts';
 
@@ -19,17 +18,36 @@ interface ChainIndex {
 
 const indexes = new WeakMap<NfChain, ChainIndex>();
 
+/** The exact destination / destination port a rule requires, read straight from its options (no compiling). */
+function indexKeys(rule: NfRule): { dst?: number; dport?: number } {
+  const keys: { dst?: number; dport?: number } = {};
+  for (const option of rule.options) {
+    if (option.negated || option.values.length !== 1) continue;
+    const value = option.values[0]!;
+    if (option.module === 'basic' && (option.option === 'd' || option.option === 'destination')) {
+      const slash = value.indexOf('/');
+      if (slash < 0 || value.slice(slash + 1) === '32') {
+        const address = parseIpv4(slash < 0 ? value : value.slice(0, slash));
+        if (address !== undefined) keys.dst = address;
+      }
+    } else if ((option.option === 'dport' || option.option === 'destination-port') && /^\d+$/.test(value)) {
+      keys.dport = Number(value);
+    }
+  }
+  return keys;
+}
+
 function buildIndex(chain: NfChain): ChainIndex {
   const index: ChainIndex = { byDst: new Map(), byDport: new Map(), rest: [] };
   chain.rules.forEach((rule, i) => {
-    const compiled = compileRule(rule);
+    const compiled = indexKeys(rule);
     const add = (map: Map<number, number[]>, key: number) => {
       const list = map.get(key);
       if (list) list.push(i);
       else map.set(key, [i]);
     };
-    if (compiled.exactDst !== undefined) add(index.byDst, compiled.exactDst);
-    else if (compiled.exactDport !== undefined) add(index.byDport, compiled.exactDport);
+    if (compiled.dst !== undefined) add(index.byDst, compiled.dst);
+    else if (compiled.dport !== undefined) add(index.byDport, compiled.dport);
     else index.rest.push(i);
   });
   return index;
@@ -60,4 +78,15 @@ function mergeSorted(a: readonly number[], b: readonly number[]): readonly numbe
     else out.push(b[j++]!);
   }
   return out;
+}
+
+/** Builds the index of every long chain now (part of loading), so the first trace does not pay for it. */
+export function indexChains(chains: Iterable<NfChain>): number {
+  let built = 0;
+  for (const chain of chains) {
+    if (chain.rules.length < INDEX_THRESHOLD || indexes.has(chain)) continue;
+    indexes.set(chain, buildIndex(chain));
+    built++;
+  }
+  return built;
 }

@@ -31,9 +31,6 @@ export interface CompiledRule {
   tests: Test[];
   /** `-m statistic --mode random --probability p`: taken with this chance once the rest matched. */
   random?: number;
-  /** For the chain index: the exact destination (/32) or destination port the rule requires. */
-  exactDst?: number;
-  exactDport?: number;
 }
 
 const compiled = new WeakMap<NfRule, CompiledRule>();
@@ -125,11 +122,8 @@ function compileOption(option: RuleOption, rule: CompiledRule, all: RuleOption[]
   switch (name) {
     case 's':
       return addressTest(v, (env) => env.header.src);
-    case 'd': {
-      const prefix = parsePrefix(v);
-      if (prefix && prefix.length === 32 && !option.negated) rule.exactDst = prefix.network;
+    case 'd':
       return addressTest(v, (env) => env.header.dst);
-    }
     case 'i':
       return interfaceTest(v, (env) => env.inIface);
     case 'o':
@@ -143,7 +137,6 @@ function compileOption(option: RuleOption, rule: CompiledRule, all: RuleOption[]
     case '6':
       return () => false;
     case 'dport':
-      if (/^\d+$/.test(v) && !option.negated) rule.exactDport = Number(v);
       return portTest(v, (env) => env.header.dport);
     case 'sport':
       return portTest(v, (env) => env.header.sport);
