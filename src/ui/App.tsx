@@ -30,6 +30,8 @@ export interface AppProps {
 const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture' };
 /** Below this width the side pane takes the whole width when focused. */
 const SPLIT_ALWAYS = 120;
+/** Below this width even the trace pane takes the whole width when focused. */
+const SPLIT_MIN = 72;
 
 export function App(props: AppProps) {
   const { stdout } = useStdout();
@@ -64,8 +66,10 @@ export function App(props: AppProps) {
   const hop = path?.hops[state.hop];
   const panesActive = !overlay && !state.search.editing;
   const split = columns >= SPLIT_ALWAYS || state.focus === 'trace';
+  // Too narrow for two panes: the focused one alone (the trace list when it has focus).
+  const traceAlone = state.focus === 'trace' && columns < SPLIT_MIN;
   // 36 columns hold "    192.168.1.7 → 192.168.2.12:80" inside the border.
-  const traceWidth = split ? Math.min(44, Math.max(36, Math.floor(columns * 0.42))) : 0;
+  const traceWidth = traceAlone ? columns : split ? Math.min(44, Math.max(36, Math.floor(columns * 0.42))) : 0;
   const sideWidth = columns - traceWidth;
 
   const header = (
@@ -73,7 +77,7 @@ export function App(props: AppProps) {
       <Text bold>podpath </Text>
       {state.panes.map((pane, i) => (
         <Text key={pane} inverse={state.focus === pane} bold={state.focus === pane}>
-          {` ${i + 1} ${paneNames[pane]} `}
+          {columns < 64 ? ` ${i + 1}${paneNames[pane].slice(0, 1)} ` : ` ${i + 1} ${paneNames[pane]} `}
         </Text>
       ))}
       <Text {...(props.theme.c('dim') ? { color: props.theme.c('dim') as string } : {})} wrap="truncate-end">
@@ -119,22 +123,23 @@ export function App(props: AppProps) {
               hopIndex={state.hop}
               focused={panesActive && state.focus === 'trace'}
               theme={props.theme}
-             
               {...inner(traceWidth, mainHeight)}
             />
           </Pane>
         )}
-        <Pane title={sideTitle} focused={sideFocused} width={sideWidth} height={mainHeight} theme={props.theme}>
-          {side === 'detail' && (
-            <DetailPane hop={hop} stepIndex={state.step} expanded={state.expanded} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
-          )}
-          {side === 'topology' && (
-            <TopologyPane topology={props.topology} hop={hop} hopNumber={hopNumber} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
-          )}
-          {side === 'capture' && state.capture && (
-            <CapturePane capture={state.capture} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
-          )}
-        </Pane>
+        {!traceAlone && (
+          <Pane title={sideTitle} focused={sideFocused} width={sideWidth} height={mainHeight} theme={props.theme}>
+            {side === 'detail' && (
+              <DetailPane hop={hop} stepIndex={state.step} expanded={state.expanded} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+            )}
+            {side === 'topology' && (
+              <TopologyPane topology={props.topology} hop={hop} hopNumber={hopNumber} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+            )}
+            {side === 'capture' && state.capture && (
+              <CapturePane capture={state.capture} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+            )}
+          </Pane>
+        )}
       </Box>
     );
   }

@@ -141,6 +141,26 @@ describe('podpath ui frames', () => {
     expect(f).not.toContain('\u001B[2J');
   });
 
+  it('lays out again on resize, fitting 80×24 and not breaking on a tiny terminal', async () => {
+    const { ui, frame } = start();
+    await frame();
+    const resize = (columns: number, rows: number) => {
+      Object.defineProperty(ui.stdout, 'columns', { get: () => columns, configurable: true });
+      Object.defineProperty(ui.stdout, 'rows', { get: () => rows, configurable: true });
+      ui.stdout.emit('resize');
+    };
+    resize(80, 24);
+    let f = await frameWhere(ui.lastFrame, (x) => x.split('\n').every((l) => l.length <= 80));
+    // One row short of the terminal, so Ink never has to clear the whole screen.
+    expect(f.split('\n').length).toBeLessThanOrEqual(23);
+    expect(f).toMatch(/› {0,2}1 pod1 eth0/);
+    resize(40, 10);
+    f = await frameWhere(ui.lastFrame, (x) => x.split('\n').every((l) => l.length <= 40));
+    // Too narrow for two panes: the focused trace list alone, still readable.
+    expect(f).toMatch(/║› {0,2}1 pod1 eth0/);
+    expect(f).not.toContain('Detail ·');
+  });
+
   it('honours NO_COLOR in the theme, keeping the focus visible by the border', async () => {
     const theme = makeTheme({ NO_COLOR: '1' });
     expect(theme.color).toBe(false);
@@ -184,6 +204,10 @@ describe('capture pane frames', () => {
     // tshark: frames 10 and 11 carry FIN, 12 is the last ACK.
     expect(last).toMatch(/\s10 VXLAN [^\n]*\[FIN/);
     await press('g', (x) => /›●\s+1 VXLAN/.test(x));
+    // → opens the next layer: the outer IPv4 header (tshark: ip.proto 17, ip.ttl 64 for frame 1).
+    const ipv4 = await press('l', (x) => x.includes('▾ Internet Protocol Version 4, Src: 10.1.200.131'));
+    expect(ipv4).toContain('Protocol: UDP (17)');
+    expect(ipv4).toMatch(/TTL: 64\b/);
     const hex = await press(KEY.enter, (x) => x.includes('0000  12 42 cd c5'));
     expect(hex).toContain('bytes');
   });
