@@ -6,6 +6,7 @@ import { Dissection, Kind, MAX_LAYERS, NextBy } from './dissection.ts';
 import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
 import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
+import { str } from './layers/codec.ts';
 
 /** Dissects bytes[start, end) of a chunk; offsets in `d` are positions in `bytes`. */
 export function dissect(d: Dissection, bytes: Uint8Array, view: DataView, start: number, end: number, linkType: number, table: PortTable): void {
@@ -52,7 +53,7 @@ export function layersOf(d: Dissection): Layer[] {
 export function packetJson(packet: CapturedPacket, d: Dissection): string {
   let out = `{"frame":${packet.frame},"time":"${timeText(packet.timeSec, packet.timeNsec)}","caplen":${packet.caplen},"len":${packet.len},"linkType":${packet.linkType}`;
   if (packet.interfaceId !== undefined) out += `,"interfaceId":${packet.interfaceId}`;
-  if (packet.interfaceName !== undefined) out += `,"interfaceName":${JSON.stringify(packet.interfaceName)}`;
+  if (packet.interfaceName !== undefined) out += `,"interfaceName":${str(packet.interfaceName)}`;
   out += ',"layers":[';
   for (let i = 0; i < d.count; i++) {
     const codec = CODECS[d.kinds[i] as number];

@@ -69,7 +69,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
     }
     if (options.json && !filtered && !stats) {
       // Hand-written JSON (escapes control bytes in capture text, so terminal-safe as it is).
-      writer.line(packetJson(packet, d));
+      writer.asciiLine(packetJson(packet, d));
       return ++shown < limit;
     }
     const layers = layersOf(d);
@@ -93,7 +93,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
     if (packet.interfaceId !== undefined) decoded.interfaceId = packet.interfaceId;
     if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
     if (options.json) {
-      writer.line(packetJson(packet, d));
+      writer.asciiLine(packetJson(packet, d));
     } else if (options.verbose) {
       for (const line of detailLines(decoded)) writer.line(sanitizeLine(line));
       if (options.hex) for (const line of hexLines(packet.data)) writer.line(line);
