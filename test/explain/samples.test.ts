@@ -270,3 +270,67 @@ describe("the user's seed captures, alone", () => {
     });
   }
 });
+
+// The same checks without the tracer (`--no-trace`): the journeys set beside the dumps alone,
+// in process (no CLI spawn) to stay fast.
+describe.runIf(scenarios.length > 0)('without the tracer, beside the dumps alone', () => {
+  for (const scenario of scenarios) {
+    it(`${scenario}: delivered connections agree, lost ones stop at the recorded hop with the recorded cause`, async () => {
+      const { explainFiles } = await import('../../src/explain/index.ts');
+      const { loadTopology } = await import('../../src/topology/load.ts');
+      const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
+      const dir = join(samplesDir, scenario);
+      const captures = readdirSync(join(dir, 'captures')).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, 'captures', f));
+      const json = await explainFiles(captures, await loadTopology([dir]));
+      for (const c of expected.connections) {
+        const { journey } = journeyOf(json, c);
+        expect(journey.model?.source, c.id).toBe('dumps');
+        if (c.outcome === 'delivered') {
+          expect(journey.verdict, `${c.id}: ${journey.text.join(' / ')}`).toBe('agrees');
+          continue;
+        }
+        const last = c.sightings[c.sightings.length - 1]!;
+        expect(journey.verdict, c.id).toBe('lost');
+        expect(journey.lostAfter, c.id).toEqual({ at: last.at, interface: last.interface });
+        const cause = recordedCause(expected, c)!;
+        expect(journey.cause?.kind, c.id).toBe(cause.kind);
+        expect(journey.cause?.node, c.id).toBe(cause.node);
+      }
+    });
+  }
+});
+
+// `tcpdump -i any` sees a forwarded SYN once per interface it crosses: copies, not retransmissions.
+describe.runIf(scenarios.length > 0)('tcpdump -i any captures', () => {
+  for (const scenario of scenarios) {
+    const dir = join(samplesDir, scenario, 'captures');
+    const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
+    const anyCaptures = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('__any.pcap')) : [];
+    for (const capture of anyCaptures) {
+      const node = capture.replace('__any.pcap', '');
+      // Delivered connections whose SYN the lab saw on more than one interface of this node.
+      const crossing = expected.connections.filter((c) => c.outcome === 'delivered' && c.sightings.filter((s) => s.at === node).length > 1);
+      it.runIf(crossing.length > 0)(`${scenario}/${capture}: a SYN seen on several interfaces is one SYN, not retransmissions`, async () => {
+        const { explainFiles } = await import('../../src/explain/index.ts');
+        const file = join(dir, capture);
+        const json = await explainFiles([file]);
+        const vxlan = ['-d', 'udp.port==8472,vxlan'];
+        for (const c of crossing) {
+          const first = c.sightings[0]!;
+          // The SYN's ISN, read by tshark from the first capture that saw it, counted here by tshark.
+          const isn = tsharkFields(join(samplesDir, scenario, first.capture), ['tcp.seq_raw'], [...vxlan, '-Y', `frame.number==${first.frame}`])[0]![0]!;
+          const copies = tsharkFields(file, ['frame.number'], [...vxlan, '-Y', `tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.seq_raw==${innermost(isn)}`]);
+          expect(copies.length, c.id).toBe(c.sightings.filter((s) => s.at === node).length);
+          const conn = json.connections.find((x) => x.tcp?.isn === Number(innermost(isn)));
+          expect(conn, c.id).toBeDefined();
+          expect(conn!.tcp?.syns, c.id).toBe(1);
+          expect(conn!.tcp?.synRetransmissions, c.id).toBe(0);
+          const sightings = json.journeys.find((j) => j.connection === conn!.id)!.sightings;
+          expect(sightings.every((s) => s.repeats === 0), c.id).toBe(true);
+          // Every copy is accounted for: a first sighting per view (before and after NAT), the rest as copies.
+          expect(conn!.views.reduce((n, v) => n + v.copies, 0) + sightings.length, c.id).toBeGreaterThanOrEqual(copies.length);
+        }
+      });
+    }
+  }
+});
