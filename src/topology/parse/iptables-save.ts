@@ -14,7 +14,7 @@
 // `*table` line; pass `fragmentTable` to read such rules into a table anyway.
 // Identical options and option-less targets are one shared object across the
 // dump's rules (see SharedParts): the result is read-only data.
-import type { Counters, NfChain, NfRule, NfTable, Warning } from '../model.ts';
+import type { Counters, NfChain, NfRule, NfTable, RuleOption, RuleTarget, SourceRef, Warning } from '../model.ts';
 import { parseRuleArgs, SharedParts } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine } from './iptables/tokenize.ts';
 
@@ -67,6 +67,27 @@ function describeForeignLine(line: string): string {
     return '`nft list ruleset` output, not iptables-save; not read';
   }
   return 'not an iptables-save line (expected *table, :chain, -A rule, COMMIT or # comment)';
+}
+
+/**
+ * One object literal per combination of the optional fields, so each rule is
+ * born with its final shape: adding `target` afterwards would give every rule a
+ * separate out-of-object property store (tens of bytes × 100k rules).
+ */
+function makeRule(
+  table: string,
+  chain: string,
+  index: number,
+  text: string,
+  options: RuleOption[],
+  source: SourceRef,
+  target: RuleTarget | undefined,
+  counters: Counters | undefined,
+): NfRule {
+  if (target && counters) return { table, chain, index, text, options, target, counters, source };
+  if (target) return { table, chain, index, text, options, target, source };
+  if (counters) return { table, chain, index, text, options, counters, source };
+  return { table, chain, index, text, options, source };
 }
 
 export function parseIptablesSave(text: string, file: string, options: IptablesSaveOptions = {}): IptablesSaveResult {
@@ -212,17 +233,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       if (fragmentRules.has(key)) return;
       fragmentRules.add(key);
     }
-    const rule: NfRule = {
-      table: into.name,
-      chain: chain.name,
-      index: chain.rules.length + 1,
-      text,
-      options: parsed.options,
-      source: { file, line: lineNo },
-    };
-    if (parsed.target) rule.target = parsed.target;
-    const counters = prefixCounters ?? parsed.counters;
-    if (counters) rule.counters = counters;
+    const rule = makeRule(into.name, chain.name, chain.rules.length + 1, text, parsed.options, { file, line: lineNo }, parsed.target, prefixCounters ?? parsed.counters);
     if (position !== undefined || isInsert) {
       const at = Math.min(Math.max((position ?? 1) - 1, 0), chain.rules.length);
       chain.rules.splice(at, 0, rule);
@@ -276,6 +287,14 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   if (table) warn(lastContentLine, `table ${table.name} (line ${tableLine}) has no COMMIT (truncated dump?); its rules are kept`);
 
   for (const chain of chainsWithInserts) chain.rules.forEach((rule, i) => (rule.index = i + 1));
+  // Arrays grown by push keep spare slots (17 at least); 40k small chains add up to megabytes.
+  for (const name in tables) {
+    const chains = tables[name]!.chains;
+    for (const chainName in chains) {
+      const chain = chains[chainName]!;
+      if (chain.rules.length > 0) chain.rules = chain.rules.slice();
+    }
+  }
   if (warningsLeftOut > 0) {
     warnings.push({ file, line: lastContentLine, message: `${warningsLeftOut} more warnings not listed` });
   }
