@@ -35,7 +35,7 @@ async function reads(args: string[]): Promise<Topology> {
   return JSON.parse(r.stdout) as Topology;
 }
 
-describe('bad input', () => {
+describe.concurrent('bad input', () => {
   it('an empty file', async () => {
     await fails([file('empty.txt', '')], /empty\.txt: empty file/);
   });

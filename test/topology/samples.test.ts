@@ -70,7 +70,7 @@ function check(topology: Topology, expected: Expected) {
   }
 }
 
-describe.runIf(scenarios.length > 0)('podpath topology on the lab scenarios', () => {
+describe.runIf(scenarios.length > 0).concurrent('podpath topology on the lab scenarios', () => {
   for (const scenario of scenarios) {
     const expected = JSON.parse(readFileSync(join(samplesDir, scenario, 'expected.json'), 'utf8')) as Expected;
     it(`${scenario}: the bundle directory`, async () => {
