@@ -63,6 +63,8 @@ export const paneKeys: Record<PaneId, Keymap> = {
   },
   capture: (input, key) => {
     if (key.return || input === 'x') return { type: 'toggle-capture-view' };
+    if (input === 'm') return { type: 'select-marked', delta: 1 };
+    if (input === 'M') return { type: 'select-marked', delta: -1 };
     if (key.rightArrow || input === 'l') return { type: 'select-layer', delta: 1 };
     if (key.leftArrow || input === 'h') return { type: 'select-layer', delta: -1 };
     return listMove('select-packet', input, key);

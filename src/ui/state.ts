@@ -60,6 +60,7 @@ export type UiAction =
   | { type: 'select-path'; delta: number }
   | { type: 'select-packet'; delta: number }
   | { type: 'select-layer'; delta: number }
+  | { type: 'select-marked'; delta: 1 | -1 }
   | { type: 'toggle-expand' }
   | { type: 'toggle-capture-view' }
   | { type: 'open-picker' }
@@ -132,6 +133,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   if ((action.type === 'search-type' || action.type === 'search-backspace') && !state.search.editing) return state;
   switch (action.type) {
     case 'key': {
+      // Ink hands over several characters at once when they arrive together (a key
+      // held down, tmux send-keys, a paste): they are separate key presses here.
+      const chars = [...action.input];
+      if (chars.length > 1 && !action.key.ctrl && !action.key.meta) {
+        return chars.reduce<UiState>((s, ch) => uiReducer(s, { type: 'key', input: ch, key: {} }), state);
+      }
       const next = keyToAction(state, action.input, action.key);
       return next ? uiReducer(state, next) : state;
     }
@@ -153,6 +160,16 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       if (!state.capture) return state;
       const selected = moved(state.capture.selected, action.delta, state.capture.rows.length);
       return { ...state, capture: { ...state.capture, selected, layer: 0 } };
+    }
+    case 'select-marked': {
+      // The next (or previous) packet of the traced connection, wrapping around.
+      if (!state.capture) return state;
+      const rows = state.capture.rows;
+      for (let i = 1; i <= rows.length; i++) {
+        const index = (((state.capture.selected + action.delta * i) % rows.length) + rows.length) % rows.length;
+        if (rows[index]?.marked) return { ...state, capture: { ...state.capture, selected: index, layer: 0 } };
+      }
+      return state;
     }
     case 'select-layer': {
       if (!state.capture) return state;

@@ -38,6 +38,9 @@ describe('ui reducer', () => {
     const searching = run(start(), key('/'), key('q'), key('j'));
     expect(searching.quit).toBe(false);
     expect(searching.search.text).toBe('qj');
+    // Characters that arrive together are pressed one after the other.
+    expect(run(start(), key('jjj')).hop).toBe(3);
+    expect(run(start(), key('/'), key('vxlan')).search.text).toBe('vxlan');
     // With the help open, movement keys do nothing; Esc closes it.
     const help = run(start(), key('?'), key('j'));
     expect(help).toMatchObject({ help: true, hop: 0 });
@@ -85,6 +88,16 @@ describe('ui reducer', () => {
     const s = run(start(true), { type: 'capture-batch', rows: [row], total: 10, marked: 3 }, { type: 'capture-done', error: 'cut' });
     expect(s.capture).toMatchObject({ total: 10, marked: 3, done: true, error: 'cut' });
     expect(s.capture!.rows).toHaveLength(1);
+  });
+
+  it('jumps between the packets of the traced connection with m and M', () => {
+    const row = (marked: boolean) => ({ frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
+    const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
+    const s = run(start(true), { type: 'capture-batch', rows: [row(false), row(true), row(false), row(true)], total: 4, marked: 2 }, { type: 'focus', pane: 'capture' });
+    expect(run(s, key('m')).capture!.selected).toBe(1);
+    expect(run(s, key('m'), key('m')).capture!.selected).toBe(3);
+    expect(run(s, key('m'), key('m'), key('m')).capture!.selected).toBe(1);
+    expect(run(s, key('M')).capture!.selected).toBe(3);
   });
 
   it('records the terminal size on resize', () => {

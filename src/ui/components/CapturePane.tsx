@@ -83,7 +83,7 @@ export function CapturePane(props: CapturePaneProps) {
   while (list.length < listHeight) list.push([]);
   const detailTitle: Row = [
     { text: capture.view === 'layers' ? 'layers' : 'bytes', bold: true },
-    { text: '  (Enter: layers/hex, ←/→ layer)', role: 'dim' },
+    { text: '  (Enter: layers/hex, ←/→ layer, m: next ●)', role: 'dim' },
   ];
   const detail = !selected
     ? [row(capture.done ? 'no packets' : 'waiting for packets…')]

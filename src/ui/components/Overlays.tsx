@@ -11,6 +11,7 @@ export const HELP: [string, string][] = [
   ['Enter', 'trace: open the hop · detail: open all steps · capture: layers/hex'],
   ['← →  h l', 'trace: other path · detail: other hop · capture: layer'],
   ['p', 'path picker (one path per service endpoint)'],
+  ['m  M', 'capture: next / previous packet of the traced connection (●)'],
   ['/  n', 'search the focused pane / next match'],
   ['w', 'warnings from the inputs'],
   ['?', 'this help'],
