@@ -105,10 +105,13 @@ function arrivalInterface(ns: NetNamespace, client: string): string {
 }
 
 export function firstPacket(src: string, dest: Destination, sport: number | undefined): Packet {
-  const packet: Packet = { src, dst: dest.dst, proto: dest.proto };
-  if (sport !== undefined) packet.sport = sport;
-  if (dest.dport !== undefined) packet.dport = dest.dport;
-  return packet;
+  return {
+    src,
+    dst: dest.dst,
+    ...(sport !== undefined ? { sport } : {}),
+    ...(dest.dport !== undefined ? { dport: dest.dport } : {}),
+    proto: dest.proto,
+  };
 }
 
 export function isProtocol(text: string): text is Protocol {

@@ -43,6 +43,8 @@ function renderPath(path: TracePath, index: number, total: number): string[] {
     lines.push(`  ${i + 1}. ${hop.at} ${hop.interface}   ${formatPacketLine(hop.packet)}${outerLine(hop)}`);
     for (const step of hop.steps) {
       if (step.type === 'enter-interface' || step.type === 'exit-interface') continue;
+      // Falling off the end of a user chain decides nothing; --json keeps these steps, text leaves them out.
+      if (step.type === 'netfilter' && step.action === 'return' && step.rule.startsWith('(end of')) continue;
       for (const line of stepLines(step)) lines.push(`       ${line}`);
     }
   });

@@ -30,13 +30,13 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
 
   let paths: TracePath[] = results.map(({ result, probability }) => {
     const path: TracePath = {
+      ...(result.endpoint ? { endpoint: result.endpoint } : {}),
       probability,
       disposition: result.disposition,
       reason: result.reason,
       clientSees: result.clientSees,
       hops: result.hops,
     };
-    if (result.endpoint) path.endpoint = result.endpoint;
     return path;
   });
   let partial = truncated;
