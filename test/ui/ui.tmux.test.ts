@@ -54,12 +54,40 @@ async function waitFor(what: string, check: (text: string) => boolean, timeoutMs
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+// Ink prints only the last frame when it thinks it runs in CI (is-in-ci reads CI and
+// CONTINUOUS_INTEGRATION); a person's terminal has neither.
+const TERMINAL_ENV = 'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color NO_COLOR=1';
+
+function startSession(command: string): void {
+  // remain-on-exit keeps the pane after podpath exits, so its exit status can be read.
+  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', repoRoot, command, ';', 'set-option', '-t', session, 'remain-on-exit', 'on');
+}
+
+/** Sends q and returns "<dead> <status>" of the pane once the program has exited. */
+async function quit(): Promise<string> {
+  tmux('send-keys', '-t', session, 'q');
+  const until = Date.now() + 10_000;
+  let state = '';
+  while (Date.now() < until) {
+    state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}').trim();
+    if (state.startsWith('1')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return state;
+}
+
+function killServer(): void {
+  try {
+    tmux('kill-server');
+  } catch {
+    // already gone
+  }
+}
+
 describe('podpath ui in a real terminal (tmux 80×24)', () => {
   it('shows the first hop, moves with Down, shows the DNAT rule in the detail pane, and quits with q', async () => {
-    // Ink prints only the last frame when it thinks it runs in CI (is-in-ci reads CI and
-    // CONTINUOUS_INTEGRATION); a person's terminal has neither.
     const command = [
-      'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color NO_COLOR=1',
+      TERMINAL_ENV,
       quote(process.execPath),
       quote(join(repoRoot, 'bin', 'podpath.js')),
       'ui',
@@ -69,8 +97,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       '--to',
       quote(connection.to),
     ].join(' ');
-    // remain-on-exit keeps the pane after podpath exits, so its exit status can be read.
-    tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', repoRoot, command, ';', 'set-option', '-t', session, 'remain-on-exit', 'on');
+    startSession(command);
     try {
       const first = connection.sightings[0]!;
       const second = connection.sightings[1]!;
@@ -108,21 +135,30 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       const wide = await waitFor('the wider layout', (t) => /║Trace · \d+ hops\s*║│Detail/.test(t) || /│Trace · \d+ hops\s*│║Detail/.test(t));
       expect(wide.split('\n')[0]!.length).toBeLessThanOrEqual(130);
 
-      tmux('send-keys', '-t', session, 'q');
-      const until = Date.now() + 10_000;
-      let state = '';
-      while (Date.now() < until) {
-        state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}').trim();
-        if (state.startsWith('1')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(state).toBe('1 0');
+      expect(await quit()).toBe('1 0');
     } finally {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
+      killServer();
+    }
+  }, 120_000);
+
+  it('npm start opens the user\'s Flannel example with the worker-2 capture', async () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+    const capture = /--capture (\S+)/.exec(pkg.scripts.start)?.[1];
+    expect(capture).toBeDefined();
+    const packets = execFileSync('tshark', ['-r', join(repoRoot, capture!), '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n').length;
+    startSession(`${TERMINAL_ENV} npm start --silent`);
+    try {
+      const first = connection.sightings[0]!;
+      const opened = await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
+      expect(opened).toContain('4 Capture');
+      // The trace follows the web service to the endpoint the lab's connection reached.
+      expect(opened).toContain(`${connection.outcome.toUpperCase()} via ${connection.endpoint}`);
+      await waitFor('the whole capture read', (t) => t.includes(`capture ${packets} pkts`) && !t.includes('reading…'));
+      expect(await quit()).toBe('1 0');
+    } finally {
+      killServer();
     }
   }, 120_000);
 });
