@@ -48,6 +48,16 @@ describe('prompt shapes', () => {
     ]);
   });
 
+  it('after a prompt, a bare command line (the write-up dropped its prompt) ends the output, with no host', () => {
+    const sections = splitTranscript('root@a:~# ip r\ndefault via 1.1.1.1 dev eth0\niptables -t nat -vnL\nChain POSTROUTING (policy ACCEPT)\nX=$(kubectl get pods -o name)\n');
+    expect(sections.map((s) => [s.host, s.commandLine, s.bare ?? false])).toEqual([
+      ['a', 'ip r', false],
+      [undefined, 'iptables -t nat -vnL', true],
+      [undefined, 'X=$(kubectl get pods -o name)', true],
+    ]);
+    expect(sections[0]?.following).toBe('default via 1.1.1.1 dev eth0');
+  });
+
   it('output runs to the next prompt, and a prompt mid-line ends the output before it', () => {
     const sections = splitTranscript('root@a:~# ip r\ndefault via 1.1.1.1 dev eth0\n10.0.0.0/8 dev eth0 (b) # ip a\n1: lo: <UP> mtu 1');
     expect(sections[0]).toMatchObject({ host: 'a', following: 'default via 1.1.1.1 dev eth0\n10.0.0.0/8 dev eth0 ', line: 1 });
@@ -75,6 +85,11 @@ describe('the command tells the parser', () => {
     expect(kind('ip route | grep flannel.1')).toMatchObject({ kind: 'route', partial: true, length: 5 });
     expect(kind('ip addr show cni0')).toMatchObject({ kind: 'addr', partial: true });
     expect(kind('ip route show table all')).toMatchObject({ partial: false });
+  });
+
+  it('an address selector at the end of the line belongs to the command', () => {
+    expect(kind('ip neigh show 10.40.0.1')).toMatchObject({ kind: 'neigh', partial: true, length: 4 });
+    expect(kind('ip n 169.254.1.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee').length).toBe(2);
   });
 
   it('in a flattened paste the command ends where its output starts', () => {

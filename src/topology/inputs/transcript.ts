@@ -20,6 +20,8 @@ export interface PromptHit {
   /** Column where the prompt starts and where the command starts. */
   start: number;
   commandStart: number;
+  /** A command line with no prompt at all (the write-up dropped it). */
+  bare?: boolean;
 }
 
 export interface TranscriptSection {
@@ -29,6 +31,8 @@ export interface TranscriptSection {
   /** Text after the prompt line, up to the next prompt. */
   following: string;
   line: number;
+  /** No prompt: the host is unknown even if earlier prompts named one. */
+  bare?: boolean;
 }
 
 const NAME = String.raw`[A-Za-z0-9][\w.-]*`;
@@ -85,10 +89,38 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
   return hits.filter((hit, i) => i === 0 || hit.start >= hits[i - 1]!.commandStart);
 }
 
+/**
+ * Write-ups often drop the prompt: an unindented line that starts like a
+ * command (`iptables -t nat -vnL`, `kubectl exec …`, `X=$(kubectl …)`) ends the
+ * previous command's output. Only tools whose output never starts a line
+ * with their own name count, and only after a real prompt was seen.
+ */
+const BARE_TOOLS = new Set([
+  'ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save',
+  'kubectl', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'ss', 'tcpdump', 'ipset', 'conntrack', 'sysctl', 'ping',
+  'curl', 'calicoctl', 'gobgp', 'xtables-monitor',
+]);
+
+function bareCommand(line: string): boolean {
+  if (/^\s/.test(line)) return false;
+  const words = line.split(/\s+/);
+  const tool = words[0] ?? '';
+  const next = words[1] ?? '';
+  if (/^[A-Z_][A-Z0-9_]*=\$\(/.test(tool)) return true;
+  if (!BARE_TOOLS.has(tool) || next === '') return false;
+  if (tool === 'ip') return next.startsWith('-') || /^(a|ad|addr|address|l|li|link|r|ro|route|ru|rule|n|ne|neigh|neighbou?r|netns|netconf|monitor|tunnel|maddr|xfrm|mroute)$/.test(next);
+  if (tool === 'bridge') return next.startsWith('-') || /^(fdb|link|vlan|mdb|monitor)$/.test(next);
+  return true;
+}
+
 export function splitTranscript(text: string, firstLine = 1): TranscriptSection[] {
   const lines = text.split('\n');
   const hits: PromptHit[] = [];
-  lines.forEach((l, i) => hits.push(...promptsInLine(l, firstLine + i)));
+  lines.forEach((l, i) => {
+    const found = promptsInLine(l, firstLine + i);
+    if (found.length === 0 && hits.length > 0 && bareCommand(l)) found.push({ line: firstLine + i, start: 0, commandStart: 0, bare: true });
+    hits.push(...found);
+  });
   const sections: TranscriptSection[] = [];
   hits.forEach((hit, n) => {
     const next = hits[n + 1];
@@ -105,6 +137,7 @@ export function splitTranscript(text: string, firstLine = 1): TranscriptSection[
     }
     const section: TranscriptSection = { commandLine, following, line: hit.line };
     if (hit.host !== undefined) section.host = hit.host;
+    if (hit.bare) section.bare = true;
     sections.push(section);
   });
   return sections;
