@@ -247,6 +247,7 @@ export function servicesFromNetfilter(
       nat,
       warnings,
       entry.servicePortName === undefined,
+      entry.clusterIP === undefined,
     );
     if (entry.clusterIP === undefined && masqueradeRule) {
       // The KUBE-SERVICES jump is missing (fragment, damaged line): the SVC chain's own
@@ -340,13 +341,21 @@ interface EndpointsRead {
  * p_i · ∏_{j<i} (1 − p_j) of new connections: 1/n each, give or take the
  * statistic match's fixed-point rounding (0.3333333333 reads back as 0.33333333349).
  */
-function readEndpoints(rules: readonly NfRule[], nat: NfTable | undefined, warnings: Warning[], wantName: boolean): EndpointsRead {
+function readEndpoints(
+  rules: readonly NfRule[],
+  nat: NfTable | undefined,
+  warnings: Warning[],
+  wantName: boolean,
+  wantClusterIP: boolean,
+): EndpointsRead {
   const read: EndpointsRead = { endpoints: [] };
   let remaining = 1;
   for (const rule of rules) {
     const target = rule.target?.name;
-    if (target === 'KUBE-MARK-MASQ' && read.masqueradeRule === undefined) {
-      if (comments(rule).some((c) => serviceComment(c)?.role === 'cluster IP')) read.masqueradeRule = rule;
+    if (target === 'KUBE-MARK-MASQ') {
+      if (wantClusterIP && read.masqueradeRule === undefined && comments(rule).some((c) => serviceComment(c)?.role === 'cluster IP')) {
+        read.masqueradeRule = rule;
+      }
       continue;
     }
     if (target === undefined || !isEndpointChain(target)) continue;
