@@ -36,7 +36,7 @@ export function detailLines(packet: DecodedPacket): string[] {
   return lines;
 }
 
-/** tshark -x style: offset, 16 hex bytes, ASCII. */
+/** tshark -x style (4.0): offset, 16 hex bytes, ASCII. */
 export function hexLines(data: Uint8Array): string[] {
   const lines: string[] = [];
   for (let at = 0; at < data.length; at += 16) {
@@ -49,7 +49,6 @@ export function hexLines(data: Uint8Array): string[] {
         hex += hexByte(byte) + ' ';
         ascii += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.';
       } else hex += '   ';
-      if (i === 7) hex += ' ';
     }
     lines.push(`${at.toString(16).padStart(4, '0')}  ${hex} ${ascii}`);
   }
