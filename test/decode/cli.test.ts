@@ -80,7 +80,8 @@ describe('podpath decode -V: layered detail named as Wireshark names it', () => 
   ] as const) {
     it(`${file}: the same top-level sections as tshark -V, in order`, async () => {
       const path = join(corpus, file);
-      const ports = extra.includes('-d') ? ['--vxlan-port', '58678'] : extra.includes('-c') ? ['-c', '4'] : [];
+      const given: readonly string[] = extra;
+      const ports = given.includes('-d') ? ['--vxlan-port', '58678'] : given.includes('-c') ? ['-c', '4'] : [];
       const ours = await runPodpath(['decode', '-V', path, ...ports]);
       expect(ours.status).toBe(0);
       const known = /^(Frame|Ethernet II|802\.1Q Virtual LAN|Address Resolution Protocol|Internet Protocol Version [46]|User Datagram Protocol|Transmission Control Protocol|Virtual eXtensible Local Area Network|Hypertext Transfer Protocol|Linux cooked capture v[12]|Internet Control Message Protocol)/;
