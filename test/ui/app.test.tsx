@@ -134,11 +134,16 @@ describe('podpath ui frames', () => {
     const hostile: TraceResult = structuredClone(fixtureTrace);
     hostile.paths[0]!.hops[0]!.at = 'pod\u001B[2Jevil';
     hostile.paths[0]!.reason = 'reason\u001B]0;title\u0007';
-    const { frame } = start({ trace: hostile });
+    const { frame, press } = start({ trace: hostile });
     const f = await frame();
     expect(f).toContain('pod\\e[2Jevil');
     expect(f).toContain('reason\\e]0;title\\x07');
     expect(f).not.toContain('\u001B[2J');
+    for (const pane of ['2', '3']) {
+      const other = await press(pane, (x) => x.includes(pane === '2' ? '║Detail' : '║Topology'));
+      expect(other).toContain('pod\\e[2Jevil');
+      expect(other).not.toContain('\u001B[2J');
+    }
   });
 
   it('lays out again on resize, fitting 80×24 and not breaking on a tiny terminal', async () => {

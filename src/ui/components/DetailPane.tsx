@@ -33,7 +33,8 @@ export function packetSegs(p: Packet, changed: Set<FieldDiff['field']>): Seg[] {
 export function headerRows(hop: Hop, width: number): Row[] {
   const rows: Row[] = [row({ text: `${s(hop.at)} · ${s(hop.interface)}`, bold: true })];
   const changed = changedFields(hop.steps);
-  rows.push([{ text: 'packet ', role: 'dim' }, ...packetSegs(hop.packet, new Set())]);
+  // With an outer header the hop's packet is the inner one: say so.
+  rows.push([{ text: hop.outer ? 'inner  ' : 'packet ', role: 'dim' }, ...packetSegs(hop.packet, new Set())]);
   if (changed.size > 0) rows.push([{ text: 'after  ', role: 'dim' }, ...packetSegs(packetAfter(hop), changed)]);
   if (hop.outer) {
     const outer: Seg = { text: `outer  ${outerText(hop.outer)}`, role: 'encap' };

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import type { Topology } from '../../topology/model.ts';
 import type { Hop } from '../../trace/model.ts';
 import { drawTopology } from '../diagram.ts';
-import { windowStart } from '../format.ts';
+import { s, windowStart } from '../format.ts';
 import type { Theme } from '../theme.ts';
 import { Rows, type Row } from './Line.tsx';
 
@@ -26,7 +26,7 @@ export function TopologyPane(props: TopologyPaneProps) {
   );
   const marked = lines.findIndex((l) => l.some((seg) => seg.marked));
   const caption: Row = [
-    { text: props.hop ? `hop ${props.hopNumber}: ${props.hop.at} ${props.hop.interface}` : 'no hop', role: 'dim' },
+    { text: props.hop ? `hop ${props.hopNumber}: ${s(props.hop.at)} ${s(props.hop.interface)}` : 'no hop', role: 'dim' },
     ...(props.hop && marked < 0 ? [{ text: ' (device not in the diagram)', role: 'warn' as const }] : []),
   ];
   const room = Math.max(1, props.height - 1);
