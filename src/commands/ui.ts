@@ -44,6 +44,14 @@ export function register(program: Command): void {
       if (options.endpoint !== undefined && !/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(options.endpoint)) {
         throw new UsageError(`--endpoint ${options.endpoint}: expected IP:port`);
       }
+      // A capture that cannot be opened is a mistake in the command line: say so before
+      // the screen changes, rather than inside the capture pane.
+      for (const file of options.capture ?? []) {
+        const { statSync } = await import('node:fs');
+        const stat = statSync(file, { throwIfNoEntry: false });
+        if (!stat) throw new UsageError(`--capture ${file}: no such file`);
+        if (!stat.isFile()) throw new UsageError(`--capture ${file}: not a file`);
+      }
       const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
       const say = progress(interactive && Boolean(process.stderr.isTTY));
 

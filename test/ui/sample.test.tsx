@@ -145,5 +145,8 @@ describe('podpath ui on samples/seed-flannel', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+    const noCapture = await runPodpath(['ui', sample, '--from', 'pod1', '--to', connection.to, '--capture', 'no-such.pcap']);
+    expect(noCapture.status).toBe(2);
+    expect(noCapture.stderr.trim()).toBe('podpath: --capture no-such.pcap: no such file');
   });
 });
