@@ -1,0 +1,121 @@
+// Mutated real captures: flipped bytes, cut files, overwritten length fields. The
+// decoder must end every run — packets decoded, or one CaptureError — and never
+// throw anything else or hang. Every output path runs on every packet decoded.
+// Also checks that the hand-written JSON says exactly what the Layer objects say.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CaptureError } from '../../src/errors.ts';
+import { dissectPacket, layersOf, packetJson } from '../../src/decode/dissect.ts';
+import { Dissection } from '../../src/decode/dissection.ts';
+import { detailLines, hexLines } from '../../src/decode/output/detail.ts';
+import { summarize } from '../../src/decode/output/summary-line.ts';
+import { readCapture, scanCapture } from '../../src/decode/read/stream.ts';
+import { portTable } from '../../src/decode/registry.ts';
+import { decodePacket, timeText } from '../../src/decode/index.ts';
+import type { DecodedPacket } from '../../src/decode/types.ts';
+import { repoRoot } from '../helpers/run.ts';
+
+const corpus = '/work/shared/corpus';
+/** PODPATH_FUZZ_ROUNDS raises it for a longer local run. */
+const FUZZ_ROUNDS = Number(process.env['PODPATH_FUZZ_ROUNDS'] ?? 12);
+
+function allCaptures(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return allCaptures(path);
+    return /\.(pcap|pcapng)$/.test(name) ? [path] : [];
+  });
+}
+
+const seeds = [...allCaptures(corpus), ...allCaptures(join(repoRoot, 'test/decode/captures'))].filter((f) => statSync(f).size < 120_000).sort();
+
+/** mulberry32: a small seeded PRNG so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function mutate(bytes: Buffer, rand: () => number): Buffer {
+  const out = Buffer.from(bytes);
+  const kind = Math.floor(rand() * 4);
+  if (kind === 0) {
+    const flips = 1 + Math.floor(rand() * 16);
+    for (let i = 0; i < flips; i++) out[Math.floor(rand() * out.length)] = Math.floor(rand() * 256);
+  } else if (kind === 1) {
+    return out.subarray(0, Math.floor(rand() * out.length));
+  } else if (kind === 2) {
+    // Overwrite a 32-bit word past the file header: often a record or block length.
+    const at = 8 + Math.floor(rand() * Math.max(1, out.length - 12));
+    out.writeUInt32LE([0, 1, 0xffffffff, 0x7fffffff, 65536, Math.floor(rand() * 2 ** 32)][Math.floor(rand() * 6)] as number, at);
+  } else {
+    // Flip bytes inside the first packets' headers, where the layer fields are.
+    for (let i = 0; i < 8; i++) out[24 + 16 + Math.floor(rand() * Math.min(200, out.length - 40))] = Math.floor(rand() * 256);
+  }
+  return out;
+}
+
+async function decodeEverything(bytes: Buffer): Promise<number> {
+  const d = new Dissection();
+  const table = portTable({ vxlanPorts: [58678] });
+  let packets = 0;
+  await scanCapture(Readable.from([bytes]), { name: 'fuzz' }, (packet) => {
+    dissectPacket(d, packet, table);
+    const layers = layersOf(d);
+    JSON.parse(packetJson(packet, d));
+    summarize(layers);
+    const decoded: DecodedPacket = { frame: packet.frame, time: timeText(packet.timeSec, packet.timeNsec), caplen: packet.caplen, len: packet.len, linkType: packet.linkType, layers };
+    detailLines(decoded);
+    hexLines(packet.data.subarray(0, 64));
+    packets++;
+  });
+  return packets;
+}
+
+describe('fuzz: mutated real captures', () => {
+  it(`${seeds.length} seed captures × ${FUZZ_ROUNDS} mutations: only CaptureError, no crash, no hang`, async () => {
+    const rand = random(20261123);
+    let runs = 0;
+    let errors = 0;
+    for (const seed of seeds) {
+      const original = readFileSync(seed);
+      for (let i = 0; i < FUZZ_ROUNDS; i++) {
+        const mutated = mutate(original, rand);
+        runs++;
+        try {
+          await decodeEverything(mutated);
+        } catch (error) {
+          if (!(error instanceof CaptureError)) throw new Error(`${seed} mutation ${i}: ${String((error as Error).stack ?? error)}`);
+          expect(error.message).toMatch(/^fuzz: byte \d+: /);
+          errors++;
+        }
+      }
+    }
+    expect(runs).toBe(seeds.length * FUZZ_ROUNDS);
+    expect(errors).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('hand-written JSON matches the Layer objects', () => {
+  it('for every packet of every corpus capture', async () => {
+    let checked = 0;
+    for (const file of seeds) {
+      const d = new Dissection();
+      const table = portTable({ vxlanPorts: [58678] });
+      for await (const packet of readCapture(file)) {
+        dissectPacket(d, packet, table);
+        const fromJson = JSON.parse(packetJson(packet, d)) as DecodedPacket;
+        expect(fromJson).toEqual(JSON.parse(JSON.stringify(decodePacket(packet, { vxlanPorts: [58678] }))));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  }, 60_000);
+});
