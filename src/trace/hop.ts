@@ -318,7 +318,7 @@ class Walker {
       case 'prohibit':
         return this.end('prohibited', `the prohibit route "${route.step.chosen}" refuses ${dst}`, forwarded ? 'icmp admin prohibited' : 'permission denied (EACCES)');
       default:
-        return this.end('no-route', `no route to ${dst}: ${route.step.explanation}`, forwarded ? 'icmp net unreachable' : 'network is unreachable (ENETUNREACH)');
+        return this.end('no-route', route.step.explanation, forwarded ? 'icmp net unreachable' : 'network is unreachable (ENETUNREACH)');
     }
   }
 

@@ -7,6 +7,7 @@ import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
 import { walk } from './hop.ts';
+import { lookupRoute } from './routing.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 
@@ -25,7 +26,9 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const cluster = new Cluster(topology);
   const destination = resolveDestination(topology, request.to);
   const { start, src, label } = resolveStart(cluster, request);
-  const packet = firstPacket(src, destination, request.sport);
+  // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc).
+  const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? '' : '');
+  const packet = firstPacket(source, destination, request.sport);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
   let paths: TracePath[] = results.map(({ result, probability }) => {
@@ -51,9 +54,12 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     partial = true;
   }
 
+  // The input warnings this trace depended on: those of files its steps read, or of the folders
+  // of the namespaces it visited (a bundle's <node>/ or <node>/pods/<pod>/).
   const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
+  const files = new Set(paths.flatMap((p) => p.hops.flatMap((h) => h.steps.flatMap((s) => (s.source ? [s.source.file] : [])))));
   const warnings = topology.warnings
-    .filter((w) => [...visited].some((name) => w.file.split(/[\\/]/).includes(name)))
+    .filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)))
     .map((w) => `${w.file}:${w.line}: ${w.message}`);
   if (truncated) warnings.push(`more than ${results.length} branches: only the first ${results.length} are shown`);
 

@@ -180,3 +180,30 @@ describe('loops', () => {
     expect(path!.disposition).toBe('loop');
   });
 });
+
+describe('sources', () => {
+  it('host-network traffic takes the route\'s preferred source: flannel.1\'s address towards a remote pod', () => {
+    // fib_result_prefsrc → inet_select_addr(flannel.1): its only address, 192.168.1.0.
+    const result = traceQuery(flannelTopology(), { from: 'worker-1', to: '192.168.2.12:80' });
+    expect(result.query.packet.src).toBe('192.168.1.0');
+    expect(result.paths[0]!.hops[0]).toMatchObject({ at: 'worker-1', interface: 'flannel.1' });
+    expect(result.paths[0]!.disposition).toBe('delivered');
+  });
+
+  it('a pod without a route fails at once with ENETUNREACH, on a hop that never left the pod', () => {
+    const topology = flannelTopology({ podDumps: true });
+    const pod1 = topology.pods.find((p) => p.name === 'pod1')!;
+    pod1.netns!.routes = pod1.netns!.routes.filter((r) => r.dst !== 'default' && r.dst !== '192.168.0.0/16');
+    const [path] = traceQuery(topology, { from: 'pod1', to: '8.8.8.8:53/udp' }).paths;
+    expect(path!.disposition).toBe('no-route');
+    expect(path!.clientSees).toBe('network is unreachable (ENETUNREACH)');
+    expect(path!.hops).toHaveLength(1);
+    expect(path!.hops[0]).toMatchObject({ at: 'pod1', interface: '-' });
+  });
+
+  it('a pod without its own dumps gets the CNI\'s default route, and the trace says it assumed it', () => {
+    const [path] = traceQuery(flannelTopology(), { from: 'pod1', to: '192.168.2.12:80' }).paths;
+    const note = path!.hops[0]!.steps.find((s) => s.type === 'note')!;
+    expect(note.explanation).toBe("pod1's own dumps were not given; podpath assumed its eth0 holds 192.168.1.7 with default via 192.168.1.1 dev eth0, the bridge cni0's address");
+  });
+});

@@ -191,6 +191,20 @@ describe.runIf(scenarios.length > 0)('podpath trace agrees with the kernel on ev
           if (connection.endpoint) expect(path.endpoint ?? `${path.hops.at(-1)!.packet.dst}:${path.hops.at(-1)!.packet.dport}`).toBe(connection.endpoint);
         });
       }
+
+      // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with
+      // prompts) must give the same trace as the bundle for the first recorded connection.
+      const first = expected.connections[0];
+      it.runIf(first !== undefined && existsSync(join(samples, scenario, 'transcript.txt')))('transcript.txt gives the same trace as the bundle', async () => {
+        const c = first!;
+        const args = ['--from', c.from, '--to', c.to, '--sport', String(c.sightings[0]!.sport), '--json', ...(c.via ? ['--via', c.via] : [])];
+        const fromBundle = await runPodpath(['trace', join('samples', scenario), ...args]);
+        const fromTranscript = await runPodpath(['trace', join('samples', scenario, 'transcript.txt'), ...args]);
+        expect(fromTranscript.status).toBe(fromBundle.status);
+        // Step sources name different files (bundle file vs transcript line); everything else must agree.
+        const strip = (text: string) => JSON.stringify(JSON.parse(text).paths, (key, value) => (key === 'source' || key === 'warnings' ? undefined : value));
+        expect(strip(fromTranscript.stdout)).toBe(strip(fromBundle.stdout));
+      });
     });
   }
 });
