@@ -4,6 +4,7 @@
 // imports the Ink UI, so React is loaded only when a person will see it.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
+import { sanitizeLine } from '../util/sanitize.ts';
 
 interface UiOptions {
   from?: string;
@@ -19,7 +20,7 @@ interface UiOptions {
 function progress(enabled: boolean): { say(text: string): void; done(): void } {
   if (!enabled) return { say: () => undefined, done: () => undefined };
   return {
-    say: (text) => process.stderr.write(`\r\u001B[Kpodpath: ${text}`),
+    say: (text) => process.stderr.write(`\r\u001B[Kpodpath: ${sanitizeLine(text)}`),
     done: () => process.stderr.write('\r\u001B[K'),
   };
 }
@@ -55,30 +56,37 @@ export function register(program: Command): void {
       const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
       const say = progress(interactive && Boolean(process.stderr.isTTY));
 
-      say.say(`reading ${inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`}…`);
-      const { loadTopology } = await import('../topology/load.ts');
-      const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
-      say.say(`tracing ${options.from} → ${options.to}…`);
-      const { traceQuery, exitStatusOf } = await import('../trace/trace.ts');
-      const trace = traceQuery(topology, {
-        from: options.from ?? '',
-        to: options.to ?? '',
-        ...(options.via !== undefined ? { via: options.via } : {}),
-        ...(sport !== undefined ? { sport } : {}),
-        ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-      });
-      say.done();
+      // On an error the progress line is cleared first, so the message stands alone.
+      const { topology, trace } = await loadAndTrace(inputs, options, sport, say).finally(() => say.done());
 
       if (!interactive) {
         // Not a terminal (a pipe, a file, CI): the same text `podpath trace` prints.
         const { renderTrace } = await import('../trace/render.ts');
+        const { exitStatusOf } = await import('../trace/trace.ts');
         process.stdout.write(renderTrace(trace));
         process.exitCode = exitStatusOf(trace);
         return;
       }
       const captures = options.capture ?? [];
+      say.say('opening the UI…');
       const { inputWarnings } = await import('../ui/warnings.ts');
-      const { startInteractiveUI } = await import('../ui/run.tsx');
+      const { startInteractiveUI } = await import('../ui/run.tsx').finally(() => say.done());
       await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
     });
+}
+
+async function loadAndTrace(inputs: string[], options: UiOptions, sport: number | undefined, say: { say(text: string): void }) {
+  say.say(`reading ${inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`}…`);
+  const { loadTopology } = await import('../topology/load.ts');
+  const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
+  say.say(`tracing ${options.from} → ${options.to}…`);
+  const { traceQuery } = await import('../trace/trace.ts');
+  const trace = traceQuery(topology, {
+    from: options.from ?? '',
+    to: options.to ?? '',
+    ...(options.via !== undefined ? { via: options.via } : {}),
+    ...(sport !== undefined ? { sport } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+  });
+  return { topology, trace };
 }

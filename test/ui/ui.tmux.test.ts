@@ -161,4 +161,23 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       killServer();
     }
   }, 120_000);
+
+  it('an unknown --from ends with one error line (no progress text left on it) and the usage status 2', async () => {
+    startSession(`${TERMINAL_ENV} ${quote(process.execPath)} ${quote(join(repoRoot, 'bin', 'podpath.js'))} ui ${quote(sample)} --from no-such-pod --to ${quote(connection.to)}`);
+    try {
+      const until = Date.now() + 45_000;
+      let state = '';
+      while (Date.now() < until) {
+        state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}').trim();
+        if (state.startsWith('1')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state).toBe('1 2');
+      const lines = screen().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Pane is dead'));
+      expect(lines[0]).toMatch(/^podpath: --from no-such-pod: /);
+      expect(screen()).not.toContain('reading');
+    } finally {
+      killServer();
+    }
+  }, 120_000);
 });
