@@ -5,7 +5,7 @@ export function register(program: Command): void {
   program
     .command('topology')
     .description('read node and pod dumps (bundle directories, dump files, pasted transcripts) and print the cluster network they describe')
-    .argument('<inputs...>', 'bundle directory, dump files, or a transcript')
+    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (- reads a pasted transcript from stdin)')
     .option('--node <name>', 'node the loose dumps (and prompts without a host, like `$ ip a`) come from')
     .option('--json', 'print the Topology model as JSON (see docs/topology-json.md)')
     .action(async (inputs: string[], options: { node?: string; json?: boolean }) => {

@@ -96,6 +96,18 @@ describe('the seed Calico example (4.2.2)', async () => {
   });
 });
 
+describe('pasted on stdin', () => {
+  it('`podpath topology -` reads the Flannel section as typed into the terminal', async () => {
+    const start = seed.indexOf('4.2.1 Flannel');
+    const r = await runPodpath(['topology', '--json', '-'], { input: seed.slice(start, seed.indexOf('4.2.2 Calico', start)) });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const t = JSON.parse(r.stdout) as { pods: { name: string; hostInterface?: string }[]; warnings: { file: string }[] };
+    expect(t.pods.map((p) => [p.name, p.hostInterface])).toEqual([['pod1', 'veth6b3caf45']]);
+    expect(t.warnings.every((w) => w.file === '<stdin>')).toBe(true);
+  });
+});
+
 describe('the whole seed document at once', () => {
   it('reads through the CLI without failing, and says where the two clusters\' same-named dumps disagree', async () => {
     const result = await runPodpath(['topology', '--json', SEED]);

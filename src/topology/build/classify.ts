@@ -53,8 +53,15 @@ function podEvidence(ns: NamespaceRecords): string[] {
 
 export function classify(ns: NamespaceRecords, kubePods: KubePod[]): Classification {
   if (ns.hostKind === 'pod' && ns.hostEvidence.includes('bundle-pod')) return { kind: 'pod', guessed: false, reasons: ['pods/ folder'] };
-  if (ns.hostEvidence.includes('bundle-node')) return { kind: 'node', guessed: false, reasons: ['node folder'] };
+  if (ns.hostEvidence.includes('bundle-node')) {
+    // A pod's folder put at the top of a bundle: its dumps say pod and nothing says node.
+    const pod = podEvidence(ns);
+    if (pod.length > 0 && nodeEvidence(ns).length === 0) return { kind: 'pod', guessed: true, reasons: [...pod, 'a top-level folder, but its dumps are a pod\'s'] };
+    return { kind: 'node', guessed: false, reasons: ['node folder'] };
+  }
   if (ns.hostKind === 'pod') return { kind: 'pod', guessed: false, reasons: ['kubectl exec / ip netns exec'] };
+  // `--node NAME` says the loose dumps are that node's.
+  if (ns.hostEvidence.includes('option')) return { kind: 'node', guessed: false, reasons: ['--node'] };
   if (kubePods.some((p) => p.node === ns.name)) return { kind: 'node', guessed: false, reasons: ['kubectl get pods lists it as a node'] };
   if (kubePods.some((p) => p.name === ns.name)) return { kind: 'pod', guessed: false, reasons: ['kubectl get pods lists it'] };
   const node = nodeEvidence(ns);

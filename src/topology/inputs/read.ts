@@ -41,6 +41,12 @@ function displayPath(path: string): string {
 export function readInputs(inputs: string[], options: ReadOptions): ReadInputsResult {
   const result: ReadInputsResult = { dumps: [], warnings: [] };
   for (const input of inputs) {
+    if (input === '-') {
+      // A transcript pasted into the terminal: `podpath topology -`, then paste, then Ctrl-D.
+      const text = textOf(readFileSync(0), '<stdin>', result);
+      if (text !== undefined) readFileText(text, '<stdin>', undefined, undefined, options, result);
+      continue;
+    }
     const stat = statSync(input);
     if (stat.isDirectory()) readBundle(input, options, result);
     else readLooseFile(input, options, result);
@@ -56,8 +62,12 @@ function readText(path: string, result: ReadInputsResult, quietEmpty = false): s
     result.warnings.push({ file, line: 0, message: `file is ${size} bytes, larger than podpath reads (${MAX_FILE_BYTES}); skipped` });
     return undefined;
   }
-  const buffer = readFileSync(path);
-  if (buffer.toString('utf8', 0, Math.min(buffer.length, 4096)).trim() === '' && buffer.length <= 4096) {
+  return textOf(readFileSync(path), file, result, quietEmpty);
+}
+
+/** A dump's bytes as text: empty, binary and cut-off files are noted. */
+function textOf(buffer: Buffer, file: string, result: ReadInputsResult, quietEmpty = false): string | undefined {
+  if (buffer.length <= 4096 && buffer.toString('utf8').trim() === '') {
     // In a bundle an empty file is an empty table (no neighbours yet); named on its own it is a mistake.
     if (!quietEmpty) result.warnings.push({ file, line: 0, message: 'empty file, nothing to read' });
     return undefined;
@@ -78,7 +88,7 @@ function readText(path: string, result: ReadInputsResult, quietEmpty = false): s
 function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): void {
   const text = readText(path, result);
   if (text === undefined) return;
-  readFileText(text, displayPath(path), options.node, undefined, options, result);
+  readFileText(text, displayPath(path), undefined, undefined, options, result);
 }
 
 /** One file's text: a transcript if it holds prompts, else one dump recognised by content. */
@@ -169,13 +179,7 @@ function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult)
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const sub = join(dir, entry.name);
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
-    readNodeDir(sub, entry.name, 'node', options, scratch);
-    const podsDir = join(sub, 'pods');
-    if (isDir(podsDir)) {
-      for (const pod of readdirSync(podsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        if (pod.isDirectory()) readNodeDir(join(podsDir, pod.name), pod.name, 'pod', options, scratch, entry.name);
-      }
-    }
+    readNodeFolder(sub, entry.name, options, scratch);
     if (scratch.dumps.some((d) => d.hostKind !== 'pod')) {
       result.dumps.push(...scratch.dumps);
       result.warnings.push(...scratch.warnings);
@@ -195,7 +199,7 @@ function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult)
   if (nodes === 0) {
     // Maybe the folder is one node's own dumps.
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
-    readNodeDir(dir, options.node ?? basename(dir), 'node', options, scratch);
+    readNodeFolder(dir, options.node ?? basename(dir), options, scratch);
     if (scratch.dumps.length > 0) {
       result.dumps.push(...scratch.dumps);
       result.warnings.push(...scratch.warnings);
@@ -210,6 +214,16 @@ function isDir(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/** A node's folder: its own dump files and `pods/<pod>/` folders. */
+function readNodeFolder(dir: string, node: string, options: ReadOptions, result: ReadInputsResult): void {
+  readNodeDir(dir, node, 'node', options, result);
+  const podsDir = join(dir, 'pods');
+  if (!isDir(podsDir)) return;
+  for (const pod of readdirSync(podsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (pod.isDirectory()) readNodeDir(join(podsDir, pod.name), pod.name, 'pod', options, result, node);
   }
 }
 
