@@ -231,6 +231,7 @@ export type TroubleKind =
   | 'oversize'
   | 'vxlan-unknown-port'
   | 'vxlan-unknown-vni'
+  | 'arp-unanswered'
   | 'malformed';
 
 export interface Trouble {

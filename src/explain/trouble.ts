@@ -97,6 +97,7 @@ export function findTroubles(
     if (match) trouble.connection = match.connection.id;
     troubles.push(trouble);
   }
+  troubles.push(...unansweredArp(packets, names));
   for (const p of packets) {
     const capture = captures[p.capture];
     if (p.ip?.fragment) {
@@ -114,6 +115,43 @@ export function findTroubles(
         text: `${p.ip.src} → ${p.ip.dst}: ${p.ip.length}-byte IP packet inside the overlay, above its MTU of ${mtu}${p.ip.dontFragment ? ' with DF set: the sender should get ICMP fragmentation needed' : ''}`,
       });
     }
+  }
+  return troubles;
+}
+
+/**
+ * ARP requests nobody answered in any capture: the next hop the kernel is waiting for (it retries
+ * every second, then drops the queued packets and reports host unreachable). A bridge floods
+ * requests to every port but sends the reply only to the asker's, so one capture's silence is
+ * not enough: a reply in any capture counts.
+ */
+function unansweredArp(packets: PacketFacts[], names: AddressBook): Trouble[] {
+  const asked = new Map<string, { first: PacketFacts; count: number; askers: Set<string>; captures: Set<number> }>();
+  const answered = new Set<string>();
+  for (const p of packets) {
+    const arp = p.arp;
+    if (!arp || arp.senderIp === arp.targetIp) continue; // gratuitous ARP announces, it asks nothing
+    if (arp.opcode === 1) {
+      const entry = asked.get(arp.targetIp) ?? { first: p, count: 0, askers: new Set<string>(), captures: new Set<number>() };
+      if (p.capture === entry.first.capture) entry.count++;
+      entry.askers.add(arp.senderIp);
+      entry.captures.add(p.capture);
+      asked.set(arp.targetIp, entry);
+    } else if (arp.opcode === 2) {
+      answered.add(arp.senderIp);
+    }
+  }
+  const troubles: Trouble[] = [];
+  for (const [target, { first, count, askers, captures }] of asked) {
+    if (answered.has(target)) continue;
+    const name = names.short(target);
+    const elsewhere = captures.size > 1 ? ` (and in ${captures.size - 1} other capture${captures.size === 2 ? '' : 's'})` : '';
+    troubles.push({
+      kind: 'arp-unanswered',
+      capture: first.capture,
+      frame: first.frame,
+      text: `ARP who-has ${target}${name === target ? '' : ` (${name})`} asked ${count} time${count === 1 ? '' : 's'} by ${[...askers].map((a) => names.short(a)).join(', ')}${elsewhere}, never answered in any capture`,
+    });
   }
   return troubles;
 }

@@ -1,5 +1,6 @@
 // Signs of trouble on real captures, each expected value from tshark or from the
 // lab's dumps (`ip -d link` says which VNI and port flannel.1 listens on).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,7 +99,9 @@ describe('signs of trouble', () => {
 
   it.runIf(existsSync(join(repoRoot, 'samples', 'seed-calico')))('an unanswered SYN and its retransmissions, counted as tshark counts them', async () => {
     const file = join(repoRoot, 'samples', 'seed-calico', 'captures', 'pod1__eth0.pcap');
-    const syns = tsharkFields(file, ['frame.number', 'tcp.srcport', 'tcp.analysis.retransmission'], ['-Y', 'tcp.flags.syn==1 && tcp.flags.ack==0']);
+    const rows = tsharkFields(file, ['frame.number', 'tcp.srcport', 'tcp.dstport', 'tcp.flags.ack', 'tcp.analysis.retransmission'], ['-Y', 'tcp.flags.syn==1']);
+    const isAck = (r: string[]): boolean => r[3] === '1' || r[3] === 'True';
+    const syns = rows.filter((r) => !isAck(r)).map((r) => [r[0], r[1], r[4]]);
     const ports = new Set(syns.map((r) => r[1]));
     const e = await explainOne(file, [], join(repoRoot, 'samples', 'seed-calico'));
     for (const port of ports) {
@@ -107,8 +110,33 @@ describe('signs of trouble', () => {
       const c = e.connections.find((x) => String(x.client.port) === port)!;
       expect(c.tcp?.syns, `port ${port}`).toBe(sent.length);
       expect(c.tcp?.synRetransmissions, `port ${port}`).toBe(retransmitted);
-      const answered = tsharkFields(file, ['frame.number'], ['-Y', `tcp.flags.syn==1 && tcp.flags.ack==1 && tcp.dstport==${port}`]).length > 0;
+      const answered = rows.some((r) => isAck(r) && r[2] === port);
       expect(e.troubles.some((t) => t.kind === 'syn-unanswered' && t.connection === c.id), `port ${port}`).toBe(!answered);
     }
   });
+});
+
+describe('unanswered ARP', () => {
+  for (const scenario of ['seed-flannel', 'seed-calico', 'fault-no-route']) {
+    const dir = join(repoRoot, 'samples', scenario, 'captures');
+    it.runIf(existsSync(dir))(`${scenario}: the targets no capture ever shows answering, as tshark reads the ARP`, async () => {
+      const { readdirSync } = await import('node:fs');
+      const { explainFiles } = await import('../../src/explain/index.ts');
+      const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f));
+      const asked = new Set<string>();
+      const answered = new Set<string>();
+      // One tshark run over all captures merged (pcapng: the `-i any` capture has another link type).
+      const merged = join(mkdtempSync(join(tmpdir(), 'podpath-arp-')), 'all.pcapng');
+      execFileSync('mergecap', ['-F', 'pcapng', '-w', merged, ...files]);
+      for (const [opcode, sender, target] of tsharkFields(merged, ['arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4'], ['-Y', 'arp'])) {
+        if (sender === target) continue;
+        if (opcode === '1') asked.add(target!);
+        if (opcode === '2') answered.add(sender!);
+      }
+      const expected = [...asked].filter((ip) => !answered.has(ip)).sort();
+      const e = await explainFiles(files);
+      const reported = e.troubles.filter((t) => t.kind === 'arp-unanswered').map((t) => /who-has (\S+)/.exec(t.text)![1]!).sort();
+      expect(reported).toEqual(expected);
+    });
+  }
 });
