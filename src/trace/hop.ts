@@ -64,6 +64,10 @@ class Walker {
   private flow: Flow;
   private namespace: NetNamespace | undefined;
   private l2dst: string | undefined;
+  /** The bridge port the packet entered this namespace by (br_netfilter's physdev-in), if any. */
+  private physIn: string | undefined;
+  /** Set while br_netfilter hands a frame from port to port. */
+  private physOut: string | undefined;
   private readonly notes = new Set<string>();
   private readonly visited = new Set<string>();
   private ending: Omit<WalkResult, 'hops'> | undefined;
@@ -116,6 +120,7 @@ class Walker {
     this.enterNamespace(ns);
     const bridge = bridgeOfPort(ns, iface);
     if (!bridge) return { kind: 'ip-in', ns, iface };
+    this.physIn = iface;
     return ns.kind === 'node' ? this.bridgeIngress(ns, bridge) : this.bridgeDecision(ns, bridge);
   }
 
@@ -130,7 +135,7 @@ class Walker {
     const dnatBefore = this.flow.ct.dnat;
     const pre = this.hook(ns, 'PREROUTING', bridge, undefined, undefined);
     if (pre) return pre;
-    const decision = bridgeDecide(ns, bridge, this.l2dst);
+    const decision = bridgeDecide(ns, bridge, this.l2dst, this.cluster.podOnBridge(ns, bridge, headerOf(this.flow).dst)?.hostInterface);
     this.add([decision.step]);
     if (decision.result !== 'local') return this.bridgeForward(ns, bridge, decision.port);
     if (!dnatBefore && this.flow.ct.dnat) {
@@ -162,15 +167,15 @@ class Walker {
 
   /** br_netfilter: a frame bridged from port to port crosses FORWARD and POSTROUTING (devices: the bridge). */
   private bridgeForward(ns: NetNamespace, bridge: string, port: string | undefined): Stage {
+    this.physOut = port;
     const forward = this.hook(ns, 'FORWARD', bridge, bridge, undefined);
-    if (forward) return forward;
-    const post = this.hook(ns, 'POSTROUTING', bridge, bridge, undefined);
-    if (post) return post;
-    return this.leaveBridge(ns, port);
+    const post = forward ?? this.hook(ns, 'POSTROUTING', bridge, bridge, undefined);
+    this.physOut = undefined;
+    return forward ?? post ?? this.leaveBridge(ns, port);
   }
 
   private bridgeDecision(ns: NetNamespace, bridge: string): Stage {
-    const decision = bridgeDecide(ns, bridge, this.l2dst);
+    const decision = bridgeDecide(ns, bridge, this.l2dst, this.cluster.podOnBridge(ns, bridge, headerOf(this.flow).dst)?.hostInterface);
     this.add([decision.step]);
     if (decision.result === 'local') {
       this.hop(ns, bridge, 'in');
@@ -349,6 +354,7 @@ class Walker {
       choose: (p) => this.chooser.choose(p),
       addressType: (address, limit) => addressType(ns, address, limit),
       ipset: (name) => ipsetMembers(this.cluster, ns, name),
+      ...(this.physIn ? { physdev: { in: this.physIn, ...(this.physOut ? { out: this.physOut } : {}), bridged: this.physOut !== undefined } } : {}),
       masqueradeSource: () => {
         if (!outIface) return undefined;
         const address = selectSource(ns, outIface, nextHop);
@@ -389,6 +395,7 @@ class Walker {
       this.flow = { ...this.flow, mark: 0, ct: newConntrack(headerOf(this.flow)) };
     }
     this.namespace = ns;
+    this.physIn = undefined;
     const assumed = this.cluster.assumed.get(ns);
     if (assumed) this.note(assumed);
   }

@@ -19,6 +19,8 @@ export interface MatchEnv {
   ct: Conntrack;
   /** 'LOCAL', 'UNICAST', 'BROADCAST', 'MULTICAST', 'BLACKHOLE', … as `-m addrtype` names them. */
   addressType(address: string, limitToIface?: string): string;
+  /** br_netfilter's bridge ports: where the frame entered the bridge, where it leaves, whether it is bridged. */
+  physdev?: { in?: string; out?: string; bridged: boolean };
   /** An ip set's members: from `ipset list` when dumped, else inferred (with how) or undefined. */
   ipset(name: string): { members: string[]; inferred?: string } | undefined;
   /** Records an assumption the verdict depended on. */
@@ -96,8 +98,7 @@ function compileOption(option: RuleOption, rule: CompiledRule, all: RuleOption[]
     case 'multiport':
       return portListTest(name, v);
     case 'physdev':
-      // Routed packets are not bridged: no physdev match holds (negations do).
-      return () => false;
+      return physdevTest(name, v);
     case 'recent':
       return recentTest(name);
     case 'policy':
@@ -294,6 +295,26 @@ function setTest(text: string): Test {
       return prefix !== undefined && prefixContains(prefix, address);
     });
   };
+}
+
+// xt_physdev: only frames that crossed a bridge port carry physdev information (br_netfilter);
+// a routed packet keeps its input port but is not "bridged".
+function physdevTest(name: string, value: string): Test | undefined {
+  const port = (pick: (env: MatchEnv) => string | undefined) => interfaceTest(value, (env) => pick(env) ?? '\u0000');
+  switch (name) {
+    case 'physdev-in':
+      return port((env) => env.physdev?.in);
+    case 'physdev-out':
+      return port((env) => env.physdev?.out);
+    case 'physdev-is-in':
+      return (env) => env.physdev?.in !== undefined;
+    case 'physdev-is-out':
+      return (env) => env.physdev?.out !== undefined;
+    case 'physdev-is-bridged':
+      return (env) => env.physdev?.bridged === true;
+    default:
+      return undefined;
+  }
 }
 
 function recentTest(name: string): Test | undefined {

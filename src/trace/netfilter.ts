@@ -32,6 +32,7 @@ export interface HookInput {
   choose(probability: number): boolean;
   addressType(address: string, limitToIface?: string): string;
   ipset(name: string): { members: string[]; inferred?: string } | undefined;
+  physdev?: { in?: string; out?: string; bridged: boolean };
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
   masqueradeSource?(header: Header): { address: string; iface: string } | undefined;
   redirectAddress?: string;
@@ -99,6 +100,7 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     note,
   };
   if (input.inIface !== undefined) env.inIface = input.inIface;
+  if (input.physdev) env.physdev = input.physdev;
   if (input.outIface !== undefined) env.outIface = input.outIface;
   const enter = (chain: NfChain): Frame => ({ chain, candidates: candidateRules(chain, env.header), cursor: 0 });
   let frame = enter(builtin);

@@ -207,3 +207,28 @@ describe('sources', () => {
     expect(note.explanation).toBe("pod1's own dumps were not given; podpath assumed its eth0 holds 192.168.1.7 with default via 192.168.1.1 dev eth0, the bridge cni0's address");
   });
 });
+
+describe('br_netfilter on the bridge', () => {
+  it('bridges a frame between two pods on the same bridge without the host routing it (cni0 never sees it)', () => {
+    const [path] = traceQuery(flannelTopology(), { from: 'pod1', to: '192.168.1.8:8080' }).paths;
+    expect(hopsOf(path!)).toEqual(['pod1 eth0', 'worker-1 veth6b3caf45', 'worker-1 veth100d66d7', 'pod3 eth0']);
+    expect(path!.hops.at(-1)!.packet).toEqual({ src: '192.168.1.7', dst: '192.168.1.8', dport: 8080, proto: 'tcp' });
+    const chains = path!.hops[1]!.steps.filter((s): s is NetfilterStep => s.type === 'netfilter').map((s) => `${s.table} ${s.chain}`);
+    expect(chains).toContain('filter FORWARD');
+  });
+
+  it('runs FORWARD for frames bridged port to port, where physdev --physdev-is-bridged holds', () => {
+    const topology = flannelTopology();
+    const filter = topology.nodes[0]!.netns.netfilter!.tables['filter']!;
+    const bridgedDrop = netfilter('*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m physdev --physdev-is-bridged --physdev-in veth6b3caf45 -j DROP\nCOMMIT\n').tables['filter']!.chains['FORWARD']!.rules[0]!;
+    filter.chains['FORWARD']!.rules.unshift(bridgedDrop);
+    // pod1 → pod3: same subnet, so pod1 ARPs for pod3 and the bridge forwards the frame port to port.
+    const [bridged] = traceQuery(topology, { from: 'pod1', to: '192.168.1.8:8080' }).paths;
+    expect(hopsOf(bridged!)).toEqual(['pod1 eth0', 'worker-1 veth6b3caf45']);
+    expect(bridged!.disposition).toBe('dropped');
+    expect(bridged!.reason).toContain('-m physdev --physdev-is-bridged');
+    // pod1 → pod2 is routed (via cni0's address): not bridged, so the rule does not match.
+    const [routed] = traceQuery(topology, { from: 'pod1', to: '192.168.2.12:80' }).paths;
+    expect(routed!.disposition).toBe('delivered');
+  });
+});
