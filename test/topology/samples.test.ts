@@ -60,6 +60,8 @@ function check(topology: Topology, expected: Expected) {
     const got = topology.services.find((s) => s.namespace === svc.namespace && s.name === svc.name && s.portName === svc.portName)!;
     expect({ clusterIP: got.clusterIP, port: got.port, protocol: got.protocol }).toEqual({ clusterIP: svc.clusterIP, port: svc.port, protocol: svc.protocol });
     expect([...got.nodePorts].sort()).toEqual([...(svc.nodePorts ?? [])].sort());
+    // kube-proxy programs every service on every node: one merged entry, seen on all of them.
+    expect([...got.seenOn].sort()).toEqual(expected.nodes.map((n) => n.name).sort());
     expect(got.endpoints.map((e) => `${e.ip}:${e.port}`)).toEqual(svc.endpoints.map((e) => `${e.ip}:${e.port}`));
     got.endpoints.forEach((e, i) => expect(e.probability).toBeCloseTo(svc.endpoints[i]!.probability, 5));
     // Endpoint IPs named with the lab's pods.

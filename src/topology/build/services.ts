@@ -21,6 +21,12 @@ function serviceKey(s: Service): string {
   return `${s.namespace}/${s.name}:${s.portName ?? ''}/${s.protocol}/${s.port}`;
 }
 
+/** The dump line of a service's chain on a node, for warnings. */
+function serviceSource(node: ClusterNode, service: Service): { file: string; line: number } {
+  const chain = service.svcChain !== undefined ? node.netns.netfilter?.tables['nat']?.chains[service.svcChain] : undefined;
+  return chain?.rules[0]?.source ?? { file: node.name, line: 0 };
+}
+
 export function buildServices(nodes: ClusterNode[], pods: Pod[], kubeServices: KubeService[], warnings: Warning[]): Service[] {
   const merged = new Map<string, Service>();
   const candidates = candidatesFrom(kubeServices);
@@ -42,9 +48,10 @@ export function buildServices(nodes: ClusterNode[], pods: Pod[], kubeServices: K
       for (const ip of service.externalIPs) if (!existing.externalIPs.includes(ip)) existing.externalIPs.push(ip);
       const endpoints = (s: Service) => s.endpoints.map((e) => `${e.ip}:${e.port}`).sort().join(',');
       if (endpoints(existing) !== endpoints(service)) {
+        const where = serviceSource(node, service);
         warnings.push({
-          file: service.endpoints[0]?.sepChain ?? node.name,
-          line: 0,
+          file: where.file,
+          line: where.line,
           message: `service ${key}: endpoints on ${node.name} (${endpoints(service) || 'none'}) differ from ${existing.seenOn[0]} (${endpoints(existing) || 'none'})`,
         });
       }
