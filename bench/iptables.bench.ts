@@ -11,7 +11,7 @@
 // Aim (issue 3): podpath faster than iptables-restore --test, under 300 MB.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseIptablesSave } from '../src/topology/parse/iptables-save.ts';
@@ -108,6 +108,7 @@ export async function run(_args: string[]): Promise<void> {
     }
     const text = readFileSync(file, 'utf8');
     const lines = text.split('\n').length;
+    console.log(`machine: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (wall times stretch with load; CPU times less so)`);
     console.log(`input: ${SERVICES} services × ${ENDPOINTS} endpoints, ${(text.length / 1e6).toFixed(1)} MB, ${lines} lines (${namespaceMade ? 'real iptables-save of the generated rules' : 'generator output'})`);
 
     const restoreMs: number[] = [];
