@@ -24,8 +24,9 @@ export interface CaptureData {
   /** Where it was taken; defaults to what the file name says (`<at>__<iface>.pcap`). */
   at?: string;
   interface?: string;
-  packets: Iterable<DecodedPacket>;
-  /** Errors met while reading (the packets before the damage are still explained). */
+  /** Read once, in order; an async iterable lets a file stream through without holding its packets. */
+  packets: Iterable<DecodedPacket> | AsyncIterable<DecodedPacket>;
+  /** Errors met while reading (the packets before the damage are still explained); read after the packets. */
   errors?: string[];
 }
 
@@ -53,12 +54,12 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   const allFlows: FlowWithPackets[] = [];
   const icmpErrors: PacketFacts[] = [];
   const other: Record<string, number> = {};
-  captures.forEach((capture, index) => {
+  for (const [index, capture] of captures.entries()) {
     const where = captureLocation(capture.file);
     const at = capture.at ?? where.at;
     const iface = capture.interface ?? where.interface;
     const facts: PacketFacts[] = [];
-    for (const packet of capture.packets) facts.push(packetFacts(packet, index));
+    for await (const packet of capture.packets) facts.push(packetFacts(packet, index));
     const info: CaptureInfo = { file: capture.file, packets: facts.length, errors: capture.errors ?? [] };
     if (at !== undefined) info.at = at;
     if (iface !== undefined) info.interface = iface;
@@ -68,7 +69,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
     allFlows.push(...grouping.flows);
     icmpErrors.push(...grouping.icmpErrors);
     for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
-  });
+  }
 
   const connections = mergeConnections(allFlows, topology, names);
   // Quoted packets of ICMP errors belong to the flow they quote, in the capture that carries the error.

@@ -32,18 +32,33 @@ export function looksLikeCapture(path: string): boolean {
   return stat.size < 4 && EXTENSIONS.has(extname(path).toLowerCase());
 }
 
-/** Reads and decodes one capture; damage after some packets becomes an error next to the packets before it. */
-export async function readCaptureFile(file: string, options: DecodeOptions): Promise<CaptureData> {
-  const packets: DecodedPacket[] = [];
+/**
+ * One capture, read and decoded lazily as the explainer consumes it, so only the explainer's
+ * small per-packet facts are kept, never the decoded layers of a whole file. Damage after some
+ * packets becomes an error next to the packets before it; damage before the first packet
+ * raises the reader's CaptureError (one line, exit 1).
+ */
+export function captureFile(file: string, options: DecodeOptions): CaptureData {
   const errors: string[] = [];
-  try {
-    for await (const raw of readCapture(file, { name: file, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) })) {
-      packets.push(decodePacket(raw, options));
+  async function* packets(): AsyncGenerator<DecodedPacket> {
+    let count = 0;
+    try {
+      for await (const raw of readCapture(file, { name: file, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) })) {
+        count++;
+        yield decodePacket(raw, options);
+      }
+    } catch (error) {
+      if (!(error instanceof PodpathError) || count === 0) throw error;
+      errors.push(error.message);
     }
-  } catch (error) {
-    if (!(error instanceof PodpathError)) throw error;
-    if (packets.length === 0) throw error;
-    errors.push(error.message);
   }
-  return { file, packets, errors };
+  return { file, packets: packets(), errors };
+}
+
+/** Reads and decodes one whole capture into memory (for callers that want the packets too, like the UI). */
+export async function readCaptureFile(file: string, options: DecodeOptions): Promise<CaptureData & { packets: DecodedPacket[] }> {
+  const data = captureFile(file, options);
+  const packets: DecodedPacket[] = [];
+  for await (const packet of data.packets) packets.push(packet);
+  return { ...data, packets };
 }

@@ -1,11 +1,11 @@
 // The explainer's public surface, for the CLI and the UI.
 import type { Topology } from '../topology/model.ts';
 import { emptyTopology, explainCaptures, type ExplainOptions } from './explain.ts';
-import { readCaptureFile } from './files.ts';
+import { captureFile } from './files.ts';
 import type { Explanation } from './model.ts';
 
 export { captureLocation, emptyTopology, explainCaptures, type CaptureData, type ExplainOptions } from './explain.ts';
-export { looksLikeCapture, readCaptureFile } from './files.ts';
+export { captureFile, looksLikeCapture, readCaptureFile } from './files.ts';
 export { renderText } from './render-text.ts';
 export type { TraceFunction, TraceRequest } from './journey.ts';
 export type * from './model.ts';
@@ -13,8 +13,7 @@ export type * from './model.ts';
 /** Reads, decodes and explains capture files (VXLAN also on the ports of the topology's VTEPs). */
 export async function explainFiles(files: string[], topology: Topology = emptyTopology(), options: ExplainOptions & { vxlanPorts?: number[] } = {}): Promise<Explanation> {
   const vxlanPorts = [...new Set([...(options.vxlanPorts ?? []), ...topology.vteps.map((v) => v.port)])];
-  const data = [];
-  for (const file of files) data.push(await readCaptureFile(file, { vxlanPorts }));
+  const data = files.map((file) => captureFile(file, { vxlanPorts }));
   const explainOptions: ExplainOptions = options.trace ? { trace: options.trace } : {};
   return explainCaptures(data, topology, explainOptions);
 }
