@@ -64,6 +64,8 @@ class Walker {
   private flow: Flow;
   private namespace: NetNamespace | undefined;
   private l2dst: string | undefined;
+  /** The inner frame's destination MAC while encapsulated in VXLAN (the sender's neighbour entry). */
+  private innerMac: string | undefined;
   /** The bridge port the packet entered this namespace by (br_netfilter's physdev-in), if any. */
   private physIn: string | undefined;
   /** Set while br_netfilter hands a frame from port to port. */
@@ -219,6 +221,7 @@ class Walker {
       if (!neighbour.mac) return this.neighbourFailure(ns, iface, nextHop, forwarded);
       this.hop(ns, iface, 'out');
       const encapsulation = vxlanEncapsulate(ns, device, neighbour.mac, (remote) => this.sourceTowards(ns, remote));
+      this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
       if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
       return this.encapsulated(ns, encapsulation.outer);
@@ -288,6 +291,13 @@ class Walker {
       this.flow = { ...inner, ct: newConntrack(inner.packet) };
       this.l2dst = undefined;
       this.hop(ns, receiver.device.name, 'in');
+      const innerMac = this.innerMac;
+      this.innerMac = undefined;
+      const deviceMac = receiver.device.mac;
+      if (outer.encapsulation === 'vxlan' && innerMac && deviceMac && innerMac.toLowerCase() !== deviceMac.toLowerCase()) {
+        // The inner frame is addressed to another MAC: the stack marks it PACKET_OTHERHOST and ip_rcv drops it.
+        return this.end('dropped', `the inner frame is addressed to ${innerMac} (the sender's neighbour entry), but ${ns.name}'s ${receiver.device.name} has MAC ${deviceMac}, so ${ns.name} drops it as not its own: the sender's neighbour and FDB entries are stale`, 'no answer');
+      }
       return { kind: 'ip-in', ns, iface: receiver.device.name };
     }
     const packet = this.flow.packet;

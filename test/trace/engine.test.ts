@@ -232,3 +232,28 @@ describe('br_netfilter on the bridge', () => {
     expect(routed!.disposition).toBe('delivered');
   });
 });
+
+describe('stale or missing facts', () => {
+  it('drops on the peer when the sender\'s VTEP entries name a MAC the peer\'s flannel.1 no longer has', () => {
+    const topology = flannelTopology();
+    const w1 = topology.nodes[0]!.netns;
+    // flannel.1 on worker-2 was recreated with a new MAC; worker-1 still has the old one (neighbour + FDB).
+    w1.neighbours[0] = { ...w1.neighbours[0]!, mac: 'a6:0d:d2:cd:65:99' };
+    w1.fdb[0] = { ...w1.fdb[0]!, mac: 'a6:0d:d2:cd:65:99' };
+    const [path] = traceQuery(topology, { from: 'pod1', to: '192.168.2.12:80' }).paths;
+    expect(path!.disposition).toBe('dropped');
+    // tcpdump on worker-2's flannel.1 still sees the frame: the drop is in ip_rcv, after the tap.
+    expect(hopsOf(path!).at(-1)).toBe('worker-2 flannel.1');
+    expect(path!.reason).toContain('addressed to a6:0d:d2:cd:65:99');
+  });
+
+  it('notes a node whose iptables-save is missing and treats it as having no rules', () => {
+    const topology = flannelTopology();
+    const w2 = topology.nodes[1]!.netns;
+    delete w2.netfilter;
+    w2.dumps = w2.dumps.filter((d) => d !== 'iptables');
+    const [path] = traceQuery(topology, { from: 'pod1', to: '192.168.2.12:80' }).paths;
+    expect(path!.disposition).toBe('delivered');
+    expect(steps(path!).some((s) => s.type === 'note' && s.explanation === "worker-2's iptables-save is not in the dumps; podpath assumed it has no rules (every hook accepts)")).toBe(true);
+  });
+});
