@@ -86,7 +86,9 @@ describe('podpath ui on samples/seed-flannel', () => {
     const empty = expected.connections.find((c) => c.id === 'pod1-to-empty')!;
     const ui = app({ trace: traceQuery(topology, { from: empty.from, to: empty.to }) });
     const f = await frameWhere(ui.lastFrame, (x) => x.includes('podpath'));
-    expect(f).toMatch(new RegExp(`^${empty.outcome.toUpperCase()}: `, 'm'));
+    // The ending, and what the lab's client saw, as the tracer predicts it.
+    const clientSaw = (empty as unknown as { clientSaw: string }).clientSaw;
+    expect(f).toMatch(new RegExp(`^${empty.outcome.toUpperCase()} · client sees: ${clientSaw}: `, 'm'));
   });
 
   it('draws every node, pod and VTEP of the sample in the topology pane', () => {

@@ -10,12 +10,16 @@ import { Line } from './Line.tsx';
 export function EndingLine({ path, theme, width }: { path: TracePath | undefined; theme: Theme; width: number }) {
   if (!path) return <Line segs={[{ text: 'no path' }]} theme={theme} />;
   const role = dispositionRole(path.disposition);
-  const head = `${path.disposition.toUpperCase()}${path.endpoint ? ` via ${s(path.endpoint)} (${probabilityText(path.probability)})` : ''}: `;
+  // What the client sees (a timeout, an ICMP error) is what users compare with: it
+  // comes before the reason, which is cut first on a narrow terminal.
+  const head = `${path.disposition.toUpperCase()}${path.endpoint ? ` via ${s(path.endpoint)} (${probabilityText(path.probability)})` : ''}`;
+  const client = path.clientSees ? ` · client sees: ${s(path.clientSees)}` : '';
   return (
     <Line
       segs={[
         { text: head, role, bold: true },
-        { text: fit(s(path.reason), Math.max(0, width - head.length)) },
+        { text: `${client}: ` },
+        { text: fit(s(path.reason), Math.max(0, width - head.length - client.length - 2)) },
       ]}
       theme={theme}
     />

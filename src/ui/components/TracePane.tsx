@@ -15,7 +15,7 @@ export interface TracePaneProps {
   theme: Theme;
 }
 
-export function traceRows(props: Omit<TracePaneProps, 'focused' | 'height'> & { focused: boolean }): { head: Row[]; hops: Row[][] } {
+export function traceRows(props: Omit<TracePaneProps, 'height'>): { head: Row[]; hops: Row[][] } {
   const { paths, pathIndex, hopIndex, width } = props;
   const path = paths[pathIndex];
   const head: Row[] = [];
