@@ -130,6 +130,27 @@ describe('names without comments (kube-proxy above 1000 endpoints, or stripped d
   });
 });
 
+describe('IPv6 (ip6tables-save)', () => {
+  it('reads /128 cluster IPs and [address]:port DNAT targets', () => {
+    // kube-proxy hashes the endpoint as net.JoinHostPort gives it: "[fd00:10:244::5]:80".
+    const text = [
+      '*nat',
+      ':KUBE-SERVICES - [0:0]',
+      ':KUBE-SVC-VB6W3Y75GEBXG6TR - [0:0]',
+      ':KUBE-SEP-B5KSAZYKX6VBXWEY - [0:0]',
+      '-A KUBE-SERVICES -d fd00:10:96::10/128 -p tcp -m comment --comment "default/web6:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-VB6W3Y75GEBXG6TR',
+      '-A KUBE-SVC-VB6W3Y75GEBXG6TR -m comment --comment "default/web6:http -> [fd00:10:244::5]:80" -j KUBE-SEP-B5KSAZYKX6VBXWEY',
+      '-A KUBE-SEP-B5KSAZYKX6VBXWEY -p tcp -m comment --comment "default/web6:http" -m tcp -j DNAT --to-destination [fd00:10:244::5]:80',
+      'COMMIT',
+    ].join('\n');
+    const { services, warnings } = servicesFromNetfilter(parseIptablesSave(text, 'ip6tables-save.txt').tables, 'node');
+    expect(warnings).toEqual([]);
+    expect(services).toMatchObject([
+      { namespace: 'default', name: 'web6', portName: 'http', clusterIP: 'fd00:10:96::10', port: 80, endpoints: [{ ip: 'fd00:10:244::5', port: 80, probability: 1 }] },
+    ]);
+  });
+});
+
 describe('services from real kube-proxy dumps in the corpus', () => {
   const parse = (file: string, fragmentTable?: string) =>
     parseIptablesSave(readFileSync(join(corpus, file), 'utf8'), file, fragmentTable === undefined ? {} : { fragmentTable });

@@ -103,6 +103,8 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   let fragmentWarned = false;
   const fragmentRules = new Set<string>();
   const chainsWithInserts = new Set<NfChain>();
+  let lastChain: NfChain | undefined;
+  let lastTable: NfTable | undefined;
   const scratch: LineTokens = { args: [], quoted: [] };
   const shared = new SharedParts();
 
@@ -219,13 +221,16 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       warn(lineNo, `rule not read: ${parsed.error}`, line);
       return;
     }
-    let chain = into.chains[chainName];
+    // iptables-save writes each chain's rules together: most rules go where the last one went.
+    let chain = lastChain !== undefined && lastChain.name === chainName && lastTable === into ? lastChain : into.chains[chainName];
     if (!chain) {
       if (table && !isBuiltinChain(into.name, chainName)) {
         warn(lineNo, `chain ${chainName} has rules but no :${chainName} declaration in table ${into.name}`, line);
       }
       chain = getChain(into, chainName);
     }
+    lastChain = chain;
+    lastTable = into;
     const text = ruleStart === 0 && line.charCodeAt(line.length - 1) > 0x20 ? line : line.slice(ruleStart).trim();
     if (!table) {
       // Several `iptables-save | grep` outputs pasted together repeat lines; a rule is there once.
