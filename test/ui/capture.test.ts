@@ -84,6 +84,17 @@ describe('capture pane data', () => {
     expect(other.marked).toBe(0);
   });
 
+  it('reads several captures one after the other, naming the file of each packet', async () => {
+    const second = '/work/shared/corpus/vxlan/tcpdump_vxlan_port_8472.pcap';
+    const counts = [HTTP_PCAP, second].map((f) => tshark(f, ['frame.number']).length);
+    const { rows, total } = await collect([HTTP_PCAP, second], traceOf('1.1.1.1', '2.2.2.2', 1));
+    expect(total).toBe(counts[0]! + counts[1]!);
+    expect(rows[0]).toMatchObject({ source: 'zeek_vxlan-encapsulated-http.pcap', frame: 1 });
+    expect(rows[counts[0]!]).toMatchObject({ source: 'tcpdump_vxlan_port_8472.pcap', frame: 1 });
+    const one = await collect([second], traceOf('1.1.1.1', '2.2.2.2', 1));
+    expect(one.rows[0]!.source).toBeUndefined();
+  });
+
   it('shows the bytes as tshark -x does', async () => {
     const { rows } = await collect([HTTP_PCAP], traceOf('1.1.1.1', '2.2.2.2', 1));
     const tsharkHex = execFileSync('tshark', ['-r', HTTP_PCAP, '-c', '1', '-x'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })

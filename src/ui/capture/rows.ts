@@ -16,6 +16,8 @@ export interface LayerLine {
 }
 
 export interface CaptureRow {
+  /** The capture file's name, when several were given (frame numbers restart per file). */
+  source?: string;
   frame: number;
   time: string;
   summary: string;
@@ -220,10 +222,11 @@ export function flowMatcher(trace: TraceResult): FlowMatcher {
   return (layers) => matches(endpoints(layers, false)) || (layers.some((l) => l.quoted) && matches(endpoints(layers, true)));
 }
 
-export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean): CaptureRow {
+export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean, source?: string): CaptureRow {
   const layers = layerLines(decoded.layers);
   const summary = summarize(decoded.layers);
   return {
+    ...(source === undefined ? {} : { source: sanitizeLine(source) }),
     frame: decoded.frame,
     time: decoded.time,
     summary,
@@ -231,7 +234,7 @@ export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean)
     bytes: data.slice(0, HEX_LIMIT),
     caplen: decoded.caplen,
     marked,
-    searchText: [summary, ...layers.map((l) => l.title)].join('\n').toLowerCase(),
+    searchText: [source ?? '', summary, ...layers.map((l) => l.title)].join('\n').toLowerCase(),
   };
 }
 

@@ -4,6 +4,7 @@
 // packets are kept (the rest are counted, and counted as the traced connection's
 // when they match), so memory stays flat whatever the capture's size.
 import type { DecodePacket, ReadCapture } from '../../decode/types.ts';
+import { basename } from 'node:path';
 import { toRow, type CaptureRow, type FlowMatcher } from './rows.ts';
 
 export interface StreamOptions {
@@ -38,7 +39,9 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
     batch = [];
   };
   try {
+    const several = options.files.length > 1;
     for (const file of options.files) {
+      const source = several ? basename(file) : undefined;
       for await (const packet of options.read(file)) {
         if (options.signal?.aborted) return;
         total++;
@@ -48,7 +51,7 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
         const isMarked = options.matches(decoded.layers);
         if (isMarked) marked++;
         if (kept < limit) {
-          batch.push(toRow(decoded, packet.data, isMarked));
+          batch.push(toRow(decoded, packet.data, isMarked, source));
           kept++;
         }
         if (++sinceYield >= batchSize) {

@@ -22,7 +22,7 @@ export function packetListRows(capture: CaptureState, height: number, width: num
     return [
       { text: selected ? '›' : ' ', bold: true },
       { text: r.marked ? '●' : ' ', role: 'mark' },
-      { text: fit(`${String(r.frame).padStart(5)} ${r.summary}`, width - 2), bold: selected, inverse: selected && focused },
+      { text: fit(`${r.source ? `${r.source} ` : ''}${String(r.frame).padStart(5)} ${r.summary}`, width - 2), bold: selected, inverse: selected && focused },
     ];
   });
 }
