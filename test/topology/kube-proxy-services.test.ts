@@ -93,6 +93,17 @@ describe('services from the generator, through the real kernel and iptables-save
     expect(saved).toContain(`-j ${multi.svcChain}`);
   });
 
+  it('does not list a stale KUBE-SVC chain that nothing jumps to (kube-proxy removes those late)', () => {
+    const stale = saved.replace(
+      '*nat\n',
+      '*nat\n:KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]\n:KUBE-SEP-BBBBBBBBBBBBBBBB - [0:0]\n-A KUBE-SVC-AAAAAAAAAAAAAAAA -j KUBE-SEP-BBBBBBBBBBBBBBBB\n-A KUBE-SEP-BBBBBBBBBBBBBBBB -p tcp -m tcp -j DNAT --to-destination 192.168.9.9:80\n',
+    );
+    const { tables, warnings } = parseIptablesSave(stale, 'iptables-save.txt');
+    expect(warnings).toEqual([]);
+    expect(tables['nat']!.chains['KUBE-SVC-AAAAAAAAAAAAAAAA']!.rules).toHaveLength(1);
+    expectMatchesSpec(servicesFromNetfilter(tables, 'worker-1').services, spec.services);
+  });
+
   it('reads the generator output directly (iptables-restore input order) the same way', () => {
     const { tables, warnings } = parseIptablesSave(kubeProxyRestoreInput(spec), 'restore-input.txt');
     expect(warnings).toEqual([]);

@@ -224,11 +224,16 @@ export function servicesFromNetfilter(
     }
   }
 
-  // 3. Every hashed chain in nat, even one nothing jumps to in a fragment.
-  for (const chainName in nat?.chains) {
-    const match = hashedChain(chainName);
-    const first = match ? nat.chains[chainName]!.rules[0] : undefined;
-    if (match && first) gather(match[1], first);
+  // 3. A fragment without KUBE-SERVICES jumps (grep'd KUBE-SVC lines): every hashed chain with
+  // rules is a service port. In a dump that has the jumps, a hashed chain nothing jumps to is
+  // stale (kube-proxy in large clusters deletes old chains only now and then), not a service;
+  // skipping the walk also spares going through all 40k chains of a big dump.
+  if (gathered.size === 0) {
+    for (const chainName in nat?.chains) {
+      const match = hashedChain(chainName);
+      const first = match ? nat.chains[chainName]!.rules[0] : undefined;
+      if (match && first) gather(match[1], first);
+    }
   }
 
   const candidateByHash = new Map<string, { servicePortName: string; protocol: Protocol }>();
