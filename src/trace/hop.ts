@@ -11,6 +11,7 @@
 // neighbour, bridge, overlay) and returning the next stage.
 import type { NetNamespace } from '../topology/model.ts';
 import type { Disposition, Hop, Packet, Step } from './model.ts';
+import { HopRecorder } from './record.ts';
 import type { Chooser } from './chooser.ts';
 import type { Cluster } from './cluster.ts';
 import { bridgeOfPort, interfaceOf, isBridge } from './cluster.ts';
@@ -58,9 +59,7 @@ export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Ch
 }
 
 class Walker {
-  private readonly hops: Hop[] = [];
-  private pending: Step[] = [];
-  private holdSteps = false;
+  private readonly recorder = new HopRecorder();
   private flow: Flow;
   private namespace: NetNamespace | undefined;
   private l2dst: string | undefined;
@@ -70,7 +69,6 @@ class Walker {
   private physIn: string | undefined;
   /** Set while br_netfilter hands a frame from port to port. */
   private physOut: string | undefined;
-  private readonly notes = new Set<string>();
   private readonly visited = new Set<string>();
   private ending: Omit<WalkResult, 'hops'> | undefined;
   private endpoint: string | undefined;
@@ -81,7 +79,7 @@ class Walker {
 
   result(): WalkResult {
     const ending = this.ending ?? { disposition: 'unknown' as const, reason: 'the trace stopped without an ending', clientSees: 'unknown' };
-    const result: WalkResult = { hops: this.hops, ...ending };
+    const result: WalkResult = { hops: this.recorder.hops, ...ending };
     if (this.endpoint) result.endpoint = this.endpoint;
     return result;
   }
@@ -268,7 +266,7 @@ class Walker {
     // The outer packet is a new, locally generated packet of this node with its own conntrack entry.
     // Its routing and netfilter steps belong to the hop where it is first seen (the underlay device).
     this.flow = { ...this.flow, outer, ct: newConntrack(outer) };
-    this.holdSteps = true;
+    this.recorder.holdForNextHop();
     return { kind: 'local-out', ns };
   }
 
@@ -411,46 +409,19 @@ class Walker {
   }
 
   private hop(ns: NetNamespace, iface: string, direction: 'in' | 'out'): void {
-    const packet: Packet = { ...this.flow.packet };
-    const hop: Hop = { at: ns.name, interface: iface, packet, steps: [] };
-    if (this.flow.outer) hop.outer = { ...this.flow.outer };
-    const type = direction === 'in' ? 'enter-interface' : 'exit-interface';
-    const verb = direction === 'in' ? 'arrives on' : 'leaves by';
-    const carried = this.flow.outer ? `, inside ${this.flow.outer.encapsulation === 'vxlan' ? `VXLAN ${this.flow.outer.vni}` : 'IP-in-IP'} ${this.flow.outer.src} → ${this.flow.outer.dst}` : '';
-    hop.steps.push(...this.pending, { type, interface: iface, explanation: `the packet ${verb} ${ns.name}'s ${iface}${carried}` });
-    this.pending = [];
-    this.holdSteps = false;
-    this.hops.push(hop);
+    this.recorder.hop(ns.name, iface, direction, this.flow);
   }
 
   private add(steps: Step[]): void {
-    const target = this.hops.length > 0 && !this.holdSteps ? this.hops[this.hops.length - 1]!.steps : this.pending;
-    for (const step of steps) {
-      if (step.type === 'note') {
-        if (this.notes.has(step.explanation)) continue;
-        this.notes.add(step.explanation);
-      }
-      target.push(step);
-    }
+    this.recorder.add(steps);
   }
 
   private note(text: string): void {
-    this.add([{ type: 'note', explanation: text }]);
+    this.recorder.note(text);
   }
 
   end(disposition: Disposition, reason: string, clientSees: string): Stage {
-    if (this.holdSteps && this.hops.length > 0) {
-      this.hops[this.hops.length - 1]!.steps.push(...this.pending);
-      this.pending = [];
-      this.holdSteps = false;
-    }
-    if (this.hops.length === 0) {
-      // The packet never left its source (e.g. no route in the pod): one hop at the source, interface '-'.
-      const at = this.namespace?.name ?? 'source';
-      this.hops.push({ at, interface: '-', packet: { ...this.flow.packet }, steps: this.pending });
-      this.pending = [];
-    }
-    this.add([{ type: 'drop', disposition, explanation: reason }]);
+    this.recorder.finish({ type: 'drop', disposition, explanation: reason }, this.namespace?.name ?? 'source', this.flow);
     this.ending = { disposition, reason, clientSees };
     return { kind: 'end' };
   }
