@@ -35,7 +35,8 @@ describe('podpath ui frames', () => {
     const { press, frame } = start();
     await frame();
     let f = await press(KEY.down, (x) => x.includes('hop 2/4'));
-    expect(f).toMatch(/› {0,2}2 worker-1 cni0/);
+    // The hop where kube-proxy rewrites the destination says so in the list.
+    expect(f).toMatch(/› {0,2}2 worker-1 cni0 \[DNAT\]/);
     f = await press('j', (x) => x.includes('hop 3/4'));
     expect(f).toContain('[VXLAN 1]');
     f = await press('k', (x) => x.includes('hop 2/4'));
@@ -100,6 +101,7 @@ describe('podpath ui frames', () => {
     const f = await press(KEY.enter, (x) => x.includes('DROPPED'));
     expect(f).toContain('DROPPED via 192.168.2.13:80 (50%): dropped by FORWARD policy DROP');
     expect(f).toContain('‹2/2›');
+    expect(f).toContain('2 worker-1 cni0 [DROPPED]');
   });
 
   it('searches with / and says when nothing matches', async () => {

@@ -36,6 +36,11 @@ export function traceRows(props: Omit<TracePaneProps, 'height'>): { head: Row[];
       const tunnel = hop.outer.encapsulation === 'vxlan' ? `VXLAN${hop.outer.vni === undefined ? '' : ` ${hop.outer.vni}`}` : 'IPIP';
       first.push({ text: ' ' }, { text: `[${tunnel}]`, role: 'encap', bold: true });
     }
+    // Where the packet is rewritten or stopped is what people look for first.
+    for (const step of hop.steps) {
+      if (step.type === 'nat') first.push({ text: ' ' }, { text: `[${step.action === 'masquerade' ? 'MASQ' : step.action.toUpperCase()}]`, role: 'changed', bold: true });
+      if (step.type === 'drop') first.push({ text: ' ' }, { text: `[${step.disposition.toUpperCase()}]`, role: 'bad', bold: true });
+    }
     const p = hop.packet;
     // The destination port matters more than the source port: drop the latter when the row is too narrow.
     let addresses = `    ${s(endpointText(p.src, p.sport))} → ${s(endpointText(p.dst, p.dport))}`;
