@@ -103,6 +103,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   let fragmentWarned = false;
   const fragmentRules = new Set<string>();
   const chainsWithInserts = new Set<NfChain>();
+  const allChains: NfChain[] = [];
   let lastChain: NfChain | undefined;
   let lastTable: NfTable | undefined;
   const scratch: LineTokens = { args: [], quoted: [] };
@@ -134,6 +135,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     if (!chain) {
       chain = { name, builtin: isBuiltinChain(into.name, name), rules: [] };
       into.chains[name] = chain;
+      allChains.push(chain);
     }
     return chain;
   };
@@ -293,13 +295,8 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
 
   for (const chain of chainsWithInserts) chain.rules.forEach((rule, i) => (rule.index = i + 1));
   // Arrays grown by push keep spare slots (17 at least); 40k small chains add up to megabytes.
-  for (const name in tables) {
-    const chains = tables[name]!.chains;
-    for (const chainName in chains) {
-      const chain = chains[chainName]!;
-      if (chain.rules.length > 0) chain.rules = chain.rules.slice();
-    }
-  }
+  // (A list, not for-in: enumerating a 40k-key dictionary costs more than the copies.)
+  for (const chain of allChains) if (chain.rules.length > 0) chain.rules = chain.rules.slice();
   if (warningsLeftOut > 0) {
     warnings.push({ file, line: lastContentLine, message: `${warningsLeftOut} more warnings not listed` });
   }
