@@ -69,8 +69,10 @@ async function quit(): Promise<string> {
   const until = Date.now() + 10_000;
   let state = '';
   while (Date.now() < until) {
-    state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}').trim();
-    if (state.startsWith('1')) break;
+    // tmux can see the terminal close (pane_dead) a moment before it has the exit
+    // status (npm exits after its child): wait for both.
+    state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}#{pane_dead_signal}').trim();
+    if (/^1 \S+$/.test(state)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return state;
@@ -168,8 +170,8 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       const until = Date.now() + 45_000;
       let state = '';
       while (Date.now() < until) {
-        state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}').trim();
-        if (state.startsWith('1')) break;
+        state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}#{pane_dead_signal}').trim();
+        if (/^1 \S+$/.test(state)) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(state).toBe('1 2');
