@@ -6,7 +6,7 @@
 // by our own writer into a temp dir and deleted afterwards.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,7 +93,7 @@ export function writeCapture(path: string, packets: number): { bytes: number } {
   hv.setUint32(20, 1, true);
   writeSync(fd, header);
   const get = new TextEncoder().encode('GET /api/items HTTP/1.1\r\nHost: 192.168.2.12\r\nUser-Agent: curl/7.64.1\r\nAccept: */*\r\n\r\n');
-  const data = new Uint8Array(120).fill(0x61);
+  const data = new Uint8Array(600).fill(0x61);
   const flows: Flow[] = Array.from({ length: 16 }, (_, i) => ({
     outerSrc: [10, 74, 107, 63],
     outerDst: [10, 74, 107, 62 - (i % 4)],
@@ -122,9 +122,9 @@ export function writeCapture(path: string, packets: number): { bytes: number } {
       : step === 2 ? vxlanTcpFrame(flow, 0x10, c + 1, s + 1, new Uint8Array(0), false)
       : step === 3 ? vxlanTcpFrame(flow, 0x18, c + 1, s + 1, get, false)
       : step === 4 ? vxlanTcpFrame(flow, 0x18, s + 1, c + 1 + get.length, data, true)
-      : step === 5 ? vxlanTcpFrame(flow, 0x10, c + 1 + get.length, s + 121, new Uint8Array(0), false)
-      : step === 6 ? vxlanTcpFrame(flow, 0x11, c + 1 + get.length, s + 121, new Uint8Array(0), false)
-      : vxlanTcpFrame(flow, 0x11, s + 121, c + 2 + get.length, new Uint8Array(0), true);
+      : step === 5 ? vxlanTcpFrame(flow, 0x10, c + 1 + get.length, s + 601, new Uint8Array(0), false)
+      : step === 6 ? vxlanTcpFrame(flow, 0x11, c + 1 + get.length, s + 601, new Uint8Array(0), false)
+      : vxlanTcpFrame(flow, 0x11, s + 601, c + 2 + get.length, new Uint8Array(0), true);
     if (used + 16 + frame.length > buffer.length) {
       writeSync(fd, buffer, 0, used);
       used = 0;
@@ -152,6 +152,8 @@ export function writeCapture(path: string, packets: number): { bytes: number } {
 interface Measure {
   name: string;
   seconds: number;
+  /** user + system CPU seconds: fairer than wall time when the machine is shared. */
+  cpu: number;
   rssMb: number;
   ok: boolean;
   note: string;
@@ -159,13 +161,14 @@ interface Measure {
 
 function timed(name: string, command: string[], stdoutTo = '/dev/null'): Measure {
   const out = openSync(stdoutTo, 'w');
-  const run = spawnSync('/usr/bin/time', ['-f', 'podpath-bench %e %M', ...command], { stdio: ['ignore', out, 'pipe'], encoding: 'utf8', cwd: repoRoot });
+  const run = spawnSync('/usr/bin/time', ['-f', 'podpath-bench %e %M %U %S', ...command], { stdio: ['ignore', out, 'pipe'], encoding: 'utf8', cwd: repoRoot });
   closeSync(out);
-  const match = /podpath-bench ([\d.]+) (\d+)/.exec(run.stderr ?? '');
+  const match = /podpath-bench ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
   const stderr = (run.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('podpath-bench') && !l.includes('Running as user')).slice(0, 2).join(' | ');
   return {
     name,
     seconds: match ? Number(match[1]) : NaN,
+    cpu: match ? Number(match[3]) + Number(match[4]) : NaN,
     rssMb: match ? Number(match[2]) / 1024 : NaN,
     ok: run.status === 0,
     note: run.status === 0 ? '' : `exit ${run.status}: ${stderr}`,
@@ -202,7 +205,10 @@ export async function run(_args: string[]): Promise<void> {
     const mb = bytes / 1e6;
     console.log(`capture: ${packets.toLocaleString('en')} packets, ${mb.toFixed(1)} MB (VXLAN 8472, 16 TCP/HTTP flows), written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const podpath = [process.execPath, join(repoRoot, 'bin/podpath.js'), 'decode'];
+    const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
+    const idle = timed('podpath --version (start-up)', [process.execPath, join(repoRoot, 'bin/podpath.js'), '--version']);
     const results: Measure[] = [];
+    results.push(idle);
     results.push(timed('cat', ['cat', file]));
     results.push(timed('bare Node read loop', [process.execPath, '-e', BARE_LOOP, file]));
     results.push(timed('pcap-parser (count only)', [process.execPath, '-e', PCAP_PARSER, file]));
@@ -216,10 +222,11 @@ export async function run(_args: string[]): Promise<void> {
       );
     }
     console.log('');
-    console.log(`${'run'.padEnd(28)} ${'seconds'.padStart(8)} ${'packets/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
+    console.log(`load average before the runs: ${loadBefore}`);
+    console.log(`${'run'.padEnd(28)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)} ${'packets/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
     for (const r of results) {
       const pps = packets / r.seconds;
-      console.log(`${r.name.padEnd(28)} ${r.seconds.toFixed(2).padStart(8)} ${Math.round(pps).toLocaleString('en').padStart(12)} ${(mb / r.seconds).toFixed(0).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}${r.ok ? '' : '  ' + r.note}`);
+      console.log(`${r.name.padEnd(28)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(8)} ${Math.round(pps).toLocaleString('en').padStart(12)} ${(mb / r.seconds).toFixed(0).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}${r.ok ? '' : '  ' + r.note}`);
     }
     const by = (name: string): Measure | undefined => results.find((r) => r.name === name);
     const summary = by('podpath decode --summary');
@@ -228,10 +235,11 @@ export async function run(_args: string[]): Promise<void> {
     const bare = by('bare Node read loop');
     const parser = by('pcap-parser (count only)');
     console.log('');
-    if (summary && tshark) console.log(`summary vs tshark: ${(tshark.seconds / summary.seconds).toFixed(0)}× tshark's packets/s (aim ≥ 100×)`);
-    if (summary && bare) console.log(`summary vs bare read loop: ${(summary.seconds / bare.seconds).toFixed(1)}× the loop's time (aim ≤ 3×)`);
-    if (json && tshark) console.log(`--json vs tshark: ${(tshark.seconds / json.seconds).toFixed(0)}× tshark's packets/s (aim ≥ 20×)`);
-    if (summary && parser) console.log(`summary vs pcap-parser counting only: ${(parser.seconds / summary.seconds).toFixed(1)}× faster`);
+    const ratio = (a: Measure, b: Measure): string => `${(a.seconds / b.seconds).toFixed(1)}× by wall time, ${(a.cpu / b.cpu).toFixed(1)}× by CPU time`;
+    if (summary && tshark) console.log(`summary vs tshark: ${ratio(tshark, summary)} tshark's packets/s (aim ≥ 100×)`);
+    if (summary && bare) console.log(`summary vs bare read loop: ${ratio(summary, bare)} the loop's time (aim ≤ 3×)`);
+    if (json && tshark) console.log(`--json vs tshark: ${ratio(tshark, json)} tshark's packets/s (aim ≥ 20×)`);
+    if (summary && parser) console.log(`summary vs pcap-parser counting only: ${ratio(parser, summary)} faster`);
     const peak = Math.max(...results.filter((r) => r.name.startsWith('podpath')).map((r) => r.rssMb));
     console.log(`podpath peak RSS: ${peak.toFixed(0)} MB (aim < 100 MB)`);
   } finally {

@@ -13,6 +13,8 @@ export interface LayerCodec<L extends Layer = Layer> {
   describe(d: Dissection, index: number): L;
   /** The layer as JSON text, written by hand: JSON.stringify on Node 20 was most of --json's time. */
   json(layer: L): string;
+  /** The same JSON straight from the bytes, without the Layer object (hot layers only; fuzz.test.ts checks they agree). */
+  jsonAt?(d: Dissection, index: number): string;
   detail(layer: L): { title: string; lines: string[] };
 }
 
@@ -28,6 +30,11 @@ export function base(d: Dissection, index: number): { offset: number; length: nu
 
 export function hex4(value: number): string {
   return '0x' + value.toString(16).padStart(4, '0');
+}
+
+/** baseJson() from the dissection. */
+export function baseJsonAt(d: Dissection, index: number): string {
+  return `"offset":${(d.offsets[index] as number) - d.base},"length":${d.lengths[index] as number}${(d.flags[index] as number) & 1 ? ',"quoted":true' : ''}`;
 }
 
 export function baseJson(layer: { offset: number; length: number; quoted?: true }): string {

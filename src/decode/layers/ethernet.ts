@@ -6,7 +6,7 @@
 //  +-------------------+-------------------+-------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { EthernetLayer } from '../types.ts';
-import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
+import { base, baseJson, baseJsonAt, hex4, type LayerCodec } from './codec.ts';
 import { macText } from './text.ts';
 
 export const ethernet: LayerCodec<EthernetLayer> = {
@@ -28,6 +28,10 @@ export const ethernet: LayerCodec<EthernetLayer> = {
       src: macText(d.data, at + 6),
       ethertype: d.view.getUint16(at + 12),
     };
+  },
+  jsonAt(d: Dissection, index: number): string {
+    const at = d.offsets[index] as number;
+    return `{"type":"ethernet",${baseJsonAt(d, index)},"dst":"${macText(d.data, at)}","src":"${macText(d.data, at + 6)}","ethertype":${d.view.getUint16(at + 12)}}`;
   },
   json(l: EthernetLayer): string {
     return `{"type":"ethernet",${baseJson(l)},"dst":"${l.dst}","src":"${l.src}","ethertype":${l.ethertype}}`;

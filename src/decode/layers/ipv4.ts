@@ -18,7 +18,7 @@
 // undecoded (its L4 header is in the first fragment); podpath does not reassemble.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv4Layer } from '../types.ts';
-import { base, baseJson, type LayerCodec } from './codec.ts';
+import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
 import { hexString, ipv4Text } from './text.ts';
 
 export const ipv4: LayerCodec<Ipv4Layer> = {
@@ -74,6 +74,18 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
     };
     if (headerLength > 20) layer.options = hexString(d.data, at + 20, headerLength - 20);
     return layer;
+  },
+  jsonAt(d: Dissection, index: number): string {
+    const at = d.offsets[index] as number;
+    const headerLength = d.lengths[index] as number;
+    if (headerLength > 20) return ipv4.json(ipv4.describe(d, index));
+    const v = d.view;
+    const data = d.data;
+    const fragmentField = v.getUint16(at + 6);
+    const fragmentOffset = (fragmentField & 0x1fff) * 8;
+    const more = (fragmentField & 0x2000) !== 0;
+    const tos = data[at + 1] as number;
+    return `{"type":"ipv4",${baseJsonAt(d, index)},"src":"${ipv4Text(data, at + 12)}","dst":"${ipv4Text(data, at + 16)}","proto":${data[at + 9] as number},"ttl":${data[at + 8] as number},"headerLength":${headerLength},"totalLength":${v.getUint16(at + 2)},"id":${v.getUint16(at + 4)},"dontFragment":${(fragmentField & 0x4000) !== 0},"moreFragments":${more},"fragmentOffset":${fragmentOffset},"fragment":${more || fragmentOffset > 0},"dscp":${tos >> 2},"ecn":${tos & 3},"checksum":${v.getUint16(at + 10)}}`;
   },
   json(l: Ipv4Layer): string {
     return `{"type":"ipv4",${baseJson(l)},"src":"${l.src}","dst":"${l.dst}","proto":${l.proto},"ttl":${l.ttl},"headerLength":${l.headerLength},"totalLength":${l.totalLength},"id":${l.id},"dontFragment":${l.dontFragment},"moreFragments":${l.moreFragments},"fragmentOffset":${l.fragmentOffset},"fragment":${l.fragment},"dscp":${l.dscp},"ecn":${l.ecn},"checksum":${l.checksum}${l.options !== undefined ? `,"options":"${l.options}"` : ''}}`;

@@ -17,7 +17,7 @@
 // In an ICMP error only the first 8 bytes are quoted: ports and sequence number.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
-import { base, baseJson, type LayerCodec } from './codec.ts';
+import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
 
 export const tcp: LayerCodec<TcpLayer> = {
   kind: Kind.TCP,
@@ -74,6 +74,14 @@ export const tcp: LayerCodec<TcpLayer> = {
       urgentPointer: full ? view.getUint16(at + 18) : 0,
       options: full ? readOptions(d, at + 20, at + length) : [],
     };
+  },
+  jsonAt(d: Dissection, index: number): string {
+    const length = d.lengths[index] as number;
+    if (length !== 20) return tcp.json(tcp.describe(d, index)); // options, or a quoted stub
+    const at = d.offsets[index] as number;
+    const v = d.view;
+    const f = d.data[at + 13] as number;
+    return `{"type":"tcp",${baseJsonAt(d, index)},"sport":${v.getUint16(at)},"dport":${v.getUint16(at + 2)},"seq":${v.getUint32(at + 4)},"ack":${v.getUint32(at + 8)},"flags":{"syn":${(f & 0x02) !== 0},"ack":${(f & 0x10) !== 0},"fin":${(f & 0x01) !== 0},"rst":${(f & 0x04) !== 0},"psh":${(f & 0x08) !== 0},"urg":${(f & 0x20) !== 0},"ece":${(f & 0x40) !== 0},"cwr":${(f & 0x80) !== 0}},"window":${v.getUint16(at + 14)},"headerLength":20,"payloadLength":${Math.max(0, (d.ends[index] as number) - at - 20)},"checksum":${v.getUint16(at + 16)},"urgentPointer":${v.getUint16(at + 18)},"options":[]}`;
   },
   json(l: TcpLayer): string {
     const f = l.flags;

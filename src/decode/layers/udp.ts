@@ -12,7 +12,7 @@
 // captured bytes as the datagram and decodes the tunnel inside, as tcpdump does.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { UdpLayer } from '../types.ts';
-import { base, baseJson, type LayerCodec } from './codec.ts';
+import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
 
 export const udp: LayerCodec<UdpLayer> = {
   kind: Kind.UDP,
@@ -45,6 +45,12 @@ export const udp: LayerCodec<UdpLayer> = {
       udpLength: full ? d.view.getUint16(at + 4) : 0,
       checksum: full ? d.view.getUint16(at + 6) : 0,
     };
+  },
+  jsonAt(d: Dissection, index: number): string {
+    const at = d.offsets[index] as number;
+    if ((d.lengths[index] as number) < 8) return udp.json(udp.describe(d, index));
+    const v = d.view;
+    return `{"type":"udp",${baseJsonAt(d, index)},"sport":${v.getUint16(at)},"dport":${v.getUint16(at + 2)},"udpLength":${v.getUint16(at + 4)},"checksum":${v.getUint16(at + 6)}}`;
   },
   json(l: UdpLayer): string {
     return `{"type":"udp",${baseJson(l)},"sport":${l.sport},"dport":${l.dport},"udpLength":${l.udpLength},"checksum":${l.checksum}}`;

@@ -8,7 +8,7 @@
 //  +-----------------------------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { VxlanLayer } from '../types.ts';
-import { base, baseJson, type LayerCodec } from './codec.ts';
+import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
 
 export const vxlan: LayerCodec<VxlanLayer> = {
   kind: Kind.VXLAN,
@@ -21,6 +21,10 @@ export const vxlan: LayerCodec<VxlanLayer> = {
   describe(d: Dissection, index: number): VxlanLayer {
     const at = d.offsets[index] as number;
     return { type: 'vxlan', ...base(d, index), flags: d.data[at] as number, vni: d.view.getUint32(at + 4) >>> 8 };
+  },
+  jsonAt(d: Dissection, index: number): string {
+    const at = d.offsets[index] as number;
+    return `{"type":"vxlan",${baseJsonAt(d, index)},"flags":${d.data[at] as number},"vni":${d.view.getUint32(at + 4) >>> 8}}`;
   },
   json(l: VxlanLayer): string {
     return `{"type":"vxlan",${baseJson(l)},"flags":${l.flags},"vni":${l.vni}}`;

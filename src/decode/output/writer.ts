@@ -7,7 +7,9 @@ import { once } from 'node:events';
 const BUFFER_BYTES = 1 << 20;
 
 export class BatchedWriter {
-  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  /** Buffers the stream has finished with, reused so output allocates nothing in steady state. */
+  private readonly spare: Buffer[] = [];
   private used = 0;
   /** Set when the reader closed the pipe: stop producing output. */
   closed = false;
@@ -41,7 +43,11 @@ export class BatchedWriter {
   /** Hands the filled part to the stream and starts a fresh buffer (the old one is the stream's now). */
   private rotate(need: number): void {
     if (this.used > 0 && !this.closed) {
-      if (!this.stream.write(this.buffer.subarray(0, this.used)) && this.waiting === null) {
+      const full = this.buffer;
+      const accepted = this.stream.write(full.subarray(0, this.used), () => {
+        if (full.length === BUFFER_BYTES && this.spare.length < 16) this.spare.push(full);
+      });
+      if (!accepted && this.waiting === null) {
         this.waiting = new Promise<void>((resolve) => {
           const done = (): void => {
             this.waiting = null;
@@ -52,7 +58,7 @@ export class BatchedWriter {
         });
       }
     }
-    this.buffer = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, need));
+    this.buffer = need <= BUFFER_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES)) : Buffer.allocUnsafe(need);
     this.used = 0;
   }
 

@@ -2,11 +2,12 @@
 // chunk plus the unread tail of the previous one (at most one record), whatever
 // the file size. The format is told by the first four bytes.
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { CaptureError } from '../../errors.ts';
 import type { CapturedPacket, ReadOptions } from '../types.ts';
 import { PcapParser, pcapMagic } from './pcap.ts';
 import { PcapngParser, SHB_TYPE } from './pcapng.ts';
-import type { EmitPacket, ParserContext, RecordParser } from './record-parser.ts';
+import { MAX_RECORD_BYTES, type EmitPacket, type ParserContext, type RecordParser } from './record-parser.ts';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -64,6 +65,7 @@ export async function scanCapture(
     },
     warn: options.onWarning ?? (() => undefined),
   };
+  if (typeof source === 'string' && source !== '-') return scanFile(source, context, onChunkEnd, () => packets);
   const stream = openSource(source);
   let parser: RecordParser | null = null;
   let pending: Uint8Array | null = null;
@@ -104,6 +106,53 @@ export async function scanCapture(
     if (typeof source === 'string' && source !== '-') (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
   return { packets, bytes: base, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
+}
+
+/**
+ * scanCapture for a file: reads into one reused buffer (the cursor is consumed inside
+ * the callback, so nothing needs to outlive a read). No chunk is allocated per read,
+ * which keeps memory flat and the garbage collector idle.
+ */
+async function scanFile(
+  path: string,
+  context: ParserContext,
+  onChunkEnd: (() => Promise<void> | undefined) | undefined,
+  count: () => number,
+): Promise<ScanResult> {
+  const handle = await open(path, 'r');
+  // Room for the unread tail (at most one block) plus one full read.
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES + MAX_RECORD_BYTES + 65536 + 64);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  let parser: RecordParser | null = null;
+  let have = 0;
+  let base = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, have, Math.min(CHUNK_BYTES, buffer.length - have), null);
+      if (bytesRead === 0) break;
+      const end = have + bytesRead;
+      if (parser === null) {
+        if (end < 4) {
+          have = end;
+          continue;
+        }
+        parser = detect(buffer.subarray(0, end), context);
+      }
+      const consumed = parser.parse(buffer, view, 0, end, base);
+      base += consumed;
+      buffer.copyWithin(0, consumed, end);
+      have = end - consumed;
+      if (onChunkEnd) await onChunkEnd();
+      if (parser.stopped) break;
+    }
+    if (parser === null) {
+      throw new CaptureError(context.file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
+    }
+    if (!parser.stopped) parser.finish(view, 0, have, base);
+  } finally {
+    await handle.close();
+  }
+  return { packets: count(), bytes: base, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
 }
 
 /**
