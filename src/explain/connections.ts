@@ -146,6 +146,8 @@ function buildConnection(id: string, members: FlowWithPackets[], topology: Topol
   };
   if (service) connection.service = service;
   if (tcpView.tcp) connection.tcp = tcpView.tcp;
+  const echoView = views.reduce<CaptureFlow | undefined>((best, v) => (v.echo && (!best?.echo || v.echo.requests + v.echo.replies > best.echo.requests + best.echo.replies) ? v : best), undefined);
+  if (echoView?.echo) connection.echo = echoView.echo;
   connection.summary = summarize(connection);
   return { connection, flows: members };
 }
@@ -208,6 +210,10 @@ function summarize(c: Connection): string {
     if (c.tcp.resetBy) state += ` by the ${c.tcp.resetBy}`;
     if (c.tcp.synRetransmissions > 0) state += `, SYN sent ${c.tcp.synRetransmissions + 1} times`;
     tail.push(state);
+  }
+  if (c.echo) {
+    const { requests, replies } = c.echo;
+    tail.push(`echo: ${requests} request${requests === 1 ? '' : 's'}, ${replies === 0 ? 'no reply' : `${replies} repl${replies === 1 ? 'y' : 'ies'}`}`);
   }
   if (c.http.length > 0) {
     tail.push(c.http.map((h) => `${h.request} → ${h.response ?? 'no response'}`).join('; '));

@@ -11,10 +11,13 @@ import { mergeConnections } from './connections.ts';
 import { type PacketFacts, packetFacts } from './facts.ts';
 import { type FlowWithPackets, groupCapture } from './flows.ts';
 import { buildJourney, type TraceFunction } from './journey.ts';
-import type { CaptureInfo, Explanation } from './model.ts';
+import type { AddressName, CaptureInfo, Explanation } from './model.ts';
 import { AddressBook } from './names.ts';
 import { findTroubles } from './trouble.ts';
 import { explainTunnels } from './tunnels.ts';
+
+/** Addresses listed pods first, then what carries and routes them, then the rest. */
+const KIND_ORDER: AddressName['kind'][] = ['pod', 'service', 'node', 'vtep', 'gateway', 'pod-subnet', 'outside', 'unknown'];
 
 /** Signs of trouble that make `podpath explain` exit 1 (a fragment or an RST after data is not by itself a fault). */
 const FAULT_KINDS = new Set(['syn-unanswered', 'icmp-unreachable', 'icmp-error', 'vxlan-unknown-port', 'vxlan-unknown-vni', 'oversize']);
@@ -128,7 +131,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
     connections.some((c) => c.connection.tcp?.state === 'refused');
   return {
     captures: infos,
-    addresses: names.all(),
+    addresses: names.all().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name) || a.ip.localeCompare(b.ip)),
     connections: connections.map((c) => c.connection),
     tunnels,
     journeys,

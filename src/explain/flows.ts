@@ -21,6 +21,9 @@ export interface FlowWithPackets {
 const COPY_WINDOW_S = 0.2;
 
 function sameSegment(a: PacketFacts, b: PacketFacts): boolean {
+  if (a.icmp && b.icmp && a.ip && b.ip) {
+    return a.icmp.type === b.icmp.type && a.icmp.id === b.icmp.id && a.icmp.seq === b.icmp.seq && a.ip.id === b.ip.id && Math.abs(a.time - b.time) < COPY_WINDOW_S;
+  }
   if (!a.tcp || !b.tcp || !a.ip || !b.ip) return false;
   const fa = a.tcp.flags;
   const fb = b.tcp.flags;
@@ -159,6 +162,10 @@ export function groupCapture(capture: number, packets: PacketFacts[]): CaptureGr
   }
   for (const entry of flows) {
     if (entry.flow.proto === 'tcp') entry.flow.tcp = tcpSummary(entry);
+    if (entry.flow.proto === 'icmp') {
+      const types = entry.distinct.map((p) => p.icmp?.type);
+      entry.flow.echo = { requests: types.filter((t) => t === 8 || t === 128).length, replies: types.filter((t) => t === 0 || t === 129).length };
+    }
     entry.flow.http = pairHttp(entry);
   }
   return { flows, icmpErrors, other };

@@ -93,6 +93,8 @@ export interface CaptureFlow {
   /** The tunnel around it, when the capture saw it encapsulated. */
   outer?: OuterFacts;
   tcp?: TcpSummary;
+  /** ICMP echo flows: requests and replies (copies at several hops not counted). */
+  echo?: { requests: number; replies: number };
   http: HttpExchange[];
   /** ICMP errors in this capture that quote this flow's packets. */
   icmpErrors: { frame: number; text: string }[];
@@ -129,6 +131,8 @@ export interface Connection {
   service?: ServiceMatch;
   /** The most complete TCP view among the captures (the client side's when present). */
   tcp?: TcpSummary;
+  /** ICMP echo: requests and replies in the capture that saw most of them. */
+  echo?: { requests: number; replies: number };
   http: HttpExchange[];
   packets: number;
   /** One sentence in cluster terms. */

@@ -128,4 +128,24 @@ describe('flows match tshark tcp.stream on corpus captures', () => {
     }
     expect(pairs).toBeGreaterThanOrEqual(3);
   });
+
+  it('ICMP echo flows: one per identifier, requests and replies counted as tshark counts them', async () => {
+    for (const [file, args] of [
+      [`${CORPUS}/vxlan/tcpdump_vxlan_port_8472.pcap`, ['-d', 'udp.port==8472,vxlan']],
+      [`${CORPUS}/vxlan/zeek_vxlan.pcap`, []],
+    ] as const) {
+      const rows = tsharkFields(file, ['icmp.type', 'icmp.ident'], [...args, '-Y', 'icmp.type==8 || icmp.type==0']);
+      const byId = new Map<string, { requests: number; replies: number }>();
+      for (const [type, ident] of rows) {
+        const e = byId.get(ident!) ?? { requests: 0, replies: 0 };
+        if (type === '8') e.requests++;
+        else e.replies++;
+        byId.set(ident!, e);
+      }
+      expect(byId.size).toBeGreaterThan(0);
+      const { flows } = await grouped(file, args.length ? [8472] : []);
+      const echo = flows.filter((f) => f.flow.proto === 'icmp').map((f) => f.flow.echo);
+      expect(echo.sort((a, b) => a!.requests - b!.requests), file).toEqual([...byId.values()].sort((a, b) => a.requests - b.requests));
+    }
+  });
 });
