@@ -6,7 +6,7 @@
 // the same ending. The expected values are the kernel's; none come from podpath.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, it, type ExpectStatic } from 'vitest';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 import type { TraceResult, TracePath } from '../../src/trace/model.ts';
 
@@ -59,7 +59,7 @@ const KERNEL_VERDICT: Record<string, string> = {
   dnat: 'accept', snat: 'accept', masquerade: 'accept',
 };
 
-function chosenPath(result: TraceResult, connection: Connection): TracePath {
+function chosenPath(result: TraceResult, connection: Connection, expect: ExpectStatic): TracePath {
   if (connection.endpoint) {
     const match = result.paths.find((p) => p.endpoint === connection.endpoint || (p.endpoint === undefined && result.paths.length === 1));
     expect(match, `a path to ${connection.endpoint}; got ${result.paths.map((p) => p.endpoint).join(', ')}`).toBeDefined();
@@ -167,12 +167,13 @@ const OUTCOME: Record<string, (p: TracePath, saw: string | undefined) => boolean
   timeout: (p, saw) => p.disposition !== 'delivered' && saw === 'no answer',
 };
 
-describe.runIf(scenarios.length > 0)('podpath trace agrees with the kernel on every recorded connection', () => {
+// Each case spawns the CLI (mostly loading dumps): run them side by side.
+describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the kernel on every recorded connection', () => {
   for (const scenario of scenarios) {
     const expected = JSON.parse(readFileSync(join(samples, scenario, 'expected.json'), 'utf8')) as { connections: Connection[] };
     describe(scenario, () => {
       for (const connection of expected.connections) {
-        it(`${connection.id}: ${connection.from} → ${connection.to} (${connection.outcome})`, async () => {
+        it(`${connection.id}: ${connection.from} → ${connection.to} (${connection.outcome})`, async ({ expect }) => {
           const sport = connection.sightings[0]!.sport;
           const args = ['trace', join('samples', scenario), '--from', connection.from, '--to', connection.to, '--sport', String(sport), '--json'];
           if (connection.via) args.push('--via', connection.via);
@@ -180,7 +181,7 @@ describe.runIf(scenarios.length > 0)('podpath trace agrees with the kernel on ev
           expect(run.stderr).toBe('');
           expect(run.status).toBe(connection.outcome === 'delivered' ? 0 : 1);
           const result = JSON.parse(run.stdout) as TraceResult;
-          const path = chosenPath(result, connection);
+          const path = chosenPath(result, connection, expect);
 
           const hops = hopsAsSightings(path);
           expect(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport))).toEqual(connection.sightings.map(kernelHop));
@@ -195,7 +196,7 @@ describe.runIf(scenarios.length > 0)('podpath trace agrees with the kernel on ev
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with
       // prompts) must give the same trace as the bundle for the first recorded connection.
       const first = expected.connections[0];
-      it.runIf(first !== undefined && existsSync(join(samples, scenario, 'transcript.txt')))('transcript.txt gives the same trace as the bundle', async () => {
+      it.runIf(first !== undefined && existsSync(join(samples, scenario, 'transcript.txt')))('transcript.txt gives the same trace as the bundle', async ({ expect }) => {
         const c = first!;
         const args = ['--from', c.from, '--to', c.to, '--sport', String(c.sightings[0]!.sport), '--json', ...(c.via ? ['--via', c.via] : [])];
         const fromBundle = await runPodpath(['trace', join('samples', scenario), ...args]);
