@@ -3,30 +3,53 @@
 import { IPv4, IPv4CidrRange, IPv6CidrRange } from 'ip-num';
 
 function v4ToNumber(address: string): number | undefined {
-  const parts = address.split('.');
-  if (parts.length !== 4) return undefined;
   let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = value * 256 + n;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return undefined;
+    } else return undefined;
   }
-  return value;
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + part;
+}
+
+/** Parsed IPv4 networks, by CIDR text: matching thousands of pods against the same few subnets. */
+const v4Networks = new Map<string, { block: number; size: number } | null>();
+
+function v4Network(network: string, length: number, cidr: string): { block: number; size: number } | null {
+  let parsed = v4Networks.get(cidr);
+  if (parsed === undefined) {
+    const n = v4ToNumber(network);
+    const size = 2 ** (32 - length);
+    parsed = n === undefined || !(length >= 0 && length <= 32) ? null : { block: Math.floor(n / size), size };
+    if (v4Networks.size > 100_000) v4Networks.clear();
+    v4Networks.set(cidr, parsed);
+  }
+  return parsed;
 }
 
 /** True when `address` lies in `cidr` ('default' contains everything of its family). */
 export function cidrContains(cidr: string, address: string): boolean {
   if (cidr === 'default') return !address.includes(':');
-  const [network, lengthText] = cidr.split('/');
-  const length = Number(lengthText ?? (network?.includes(':') ? 128 : 32));
+  const slash = cidr.indexOf('/');
+  const network = slash < 0 ? cidr : cidr.slice(0, slash);
+  const length = slash < 0 ? (network.includes(':') ? 128 : 32) : Number(cidr.slice(slash + 1));
   if (!network) return false;
   if (!network.includes(':') && !address.includes(':')) {
+    const net = v4Network(network, length, cidr);
     const a = v4ToNumber(address);
-    const n = v4ToNumber(network);
-    if (a === undefined || n === undefined || !(length >= 0 && length <= 32)) return false;
-    const size = 2 ** (32 - length);
-    return Math.floor(a / size) === Math.floor(n / size);
+    return net !== null && a !== undefined && Math.floor(a / net.size) === net.block;
   }
   if (network.includes(':') && address.includes(':')) {
     try {

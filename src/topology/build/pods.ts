@@ -20,17 +20,25 @@ function podInterface(netns: NetNamespace): NetInterface | undefined {
   return candidates.find((i) => i.peerIndex !== undefined) ?? candidates.find((i) => i.name === 'eth0') ?? candidates[0];
 }
 
-/** Node interfaces that are this pod's veth peer: index = pod's peerIndex and, if known, peerIndex = pod's index. */
-function vethPeers(nodes: ClusterNode[], iface: NetInterface): { node: ClusterNode; iface: NetInterface }[] {
-  const matches: { node: ClusterNode; iface: NetInterface }[] = [];
+type NodeInterface = { node: ClusterNode; iface: NetInterface };
+
+/** Every node interface by its ifindex, so matching thousands of pods stays linear. */
+function indexInterfaces(nodes: ClusterNode[]): Map<number, NodeInterface[]> {
+  const byIndex = new Map<number, NodeInterface[]>();
   for (const node of nodes) {
-    for (const candidate of node.netns.interfaces) {
-      if (candidate.index !== iface.peerIndex) continue;
-      if (candidate.peerIndex !== undefined && candidate.peerIndex !== iface.index) continue;
-      matches.push({ node, iface: candidate });
+    for (const iface of node.netns.interfaces) {
+      const list = byIndex.get(iface.index) ?? [];
+      list.push({ node, iface });
+      byIndex.set(iface.index, list);
     }
   }
-  return matches;
+  return byIndex;
+}
+
+/** Node interfaces that are this pod's veth peer: index = pod's peerIndex and, if known, peerIndex = pod's index. */
+function vethPeers(byIndex: Map<number, NodeInterface[]>, iface: NetInterface): NodeInterface[] {
+  if (iface.peerIndex === undefined) return [];
+  return (byIndex.get(iface.peerIndex) ?? []).filter((c) => c.iface.peerIndex === undefined || c.iface.peerIndex === iface.index);
 }
 
 /** The node interface a pod IP is reached through, from the node's own tables. */
@@ -56,11 +64,14 @@ function nodeServing(nodes: ClusterNode[], ip: string): ClusterNode | undefined 
 
 export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: KubePod[], warnings: Warning[]): Pod[] {
   const pods: Pod[] = [];
+  const byIndex = indexInterfaces(nodes);
+  const kubeByName = new Map(kubePods.map((k) => [k.name, k]));
+  const kubeByIP = new Map(kubePods.filter((k) => k.ip !== undefined).map((k) => [k.ip!, k]));
   for (const source of sources) {
     const iface = podInterface(source.netns);
     const ip = iface?.addresses.find((a) => a.family === 4 && a.scope !== 'host')?.address;
     // A namespace named by its netns (`cni-…` from the collector) takes the pod name kubectl gives its IP.
-    const kube = kubePods.find((k) => k.name === source.name) ?? (ip !== undefined ? kubePods.find((k) => k.ip === ip) : undefined);
+    const kube = kubeByName.get(source.name) ?? (ip !== undefined ? kubeByIP.get(ip) : undefined);
     const pod: Pod = { name: kube?.name ?? source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
     if (kube?.namespace !== undefined) pod.namespace = kube.namespace;
     if (iface) {
@@ -69,7 +80,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     }
     let node: ClusterNode | undefined;
     if (iface?.peerIndex !== undefined) {
-      let peers = vethPeers(nodes, iface);
+      let peers = vethPeers(byIndex, iface);
       if (peers.length > 1 && pod.ip) {
         const narrowed = peers.filter((p) => p.node.podCIDRs.some((c) => cidrContains(c, pod.ip)));
         if (narrowed.length > 0) peers = narrowed;
@@ -99,8 +110,9 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     pods.push(pod);
   }
   // Pods only kubectl knows (also those on nodes we have no dump of: the tracer can still name their IPs).
+  const named = new Set(pods.map((p) => p.name));
   for (const kube of kubePods) {
-    if (pods.some((p) => p.name === kube.name) || kube.ip === undefined) continue;
+    if (named.has(kube.name) || kube.ip === undefined) continue;
     // hostNetwork pods (kube-proxy, flannel) share their node's address: that IP is the node's, not a pod's.
     if (nodes.some((n) => n.addresses.includes(kube.ip!))) continue;
     const node = nodes.find((n) => n.name === kube.node);
@@ -113,8 +125,8 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     pods.push(pod);
   }
   // Unnamed pods the nodes' tables show: Calico /32 routes on cali*, bridge neighbours learnt on a veth port.
+  const seen = new Set(pods.map((p) => p.ip));
   for (const node of nodes) {
-    const seen = new Set(pods.map((p) => p.ip));
     for (const route of node.netns.routes) {
       const ip = route.dst.endsWith('/32') ? route.dst.slice(0, -3) : undefined;
       if (!ip || route.via !== undefined || !route.dev?.startsWith('cali') || seen.has(ip)) continue;
