@@ -33,31 +33,34 @@ export type RuleArgsResult = RuleArgs | { error: string };
  * a parsed rule in place.
  */
 export class SharedParts {
-  // module → option → (negated ? '!' : '') + value → the option; nested maps, so no key strings are built.
-  private readonly options = new Map<string, Map<string, Map<string, RuleOption>>>();
+  // Keyed by the value alone (one hash lookup on the hot path); the few options that share a
+  // value ("tcp" as -p and as --protocol…) sit in a short list checked by module and option.
+  private readonly byValue = new Map<string, RuleOption | RuleOption[]>();
+  private readonly valueless: RuleOption[] = [];
   private readonly targets = new Map<string, RuleTarget>();
   private readonly gotoTargets = new Map<string, RuleTarget>();
 
   option(module: string, option: string, negated: boolean, args: readonly string[], start: number, end: number): RuleOption {
     if (end - start > 1) return { module, option, values: args.slice(start, end), negated };
-    let byOption = this.options.get(module);
-    if (byOption === undefined) {
-      byOption = new Map();
-      this.options.set(module, byOption);
+    if (end === start) {
+      for (const known of this.valueless) if (known.option === option && known.module === module && known.negated === negated) return known;
+      const found: RuleOption = { module, option, values: [], negated };
+      this.valueless.push(found);
+      return found;
     }
-    let byValue = byOption.get(option);
-    if (byValue === undefined) {
-      byValue = new Map();
-      byOption.set(option, byValue);
+    const value = args[start]!;
+    const known = this.byValue.get(value);
+    if (known !== undefined) {
+      if (!Array.isArray(known)) {
+        if (known.option === option && known.module === module && known.negated === negated) return known;
+      } else {
+        for (const candidate of known) if (candidate.option === option && candidate.module === module && candidate.negated === negated) return candidate;
+      }
     }
-    // '\u0000' marks "no value", which no token can be; '!' marks negation.
-    const value = end > start ? args[start]! : '\u0000';
-    const key = negated ? `!${value}` : value;
-    let found = byValue.get(key);
-    if (found === undefined) {
-      found = { module, option, values: end > start ? [value] : [], negated };
-      byValue.set(key, found);
-    }
+    const found: RuleOption = { module, option, values: [value], negated };
+    if (known === undefined) this.byValue.set(value, found);
+    else if (Array.isArray(known)) known.push(found);
+    else this.byValue.set(value, [known, found]);
     return found;
   }
 
