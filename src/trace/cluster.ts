@@ -29,10 +29,6 @@ export class Cluster {
     return this.topology.pods.find((p) => p.ip === ip);
   }
 
-  isPodNamespace(ns: NetNamespace): boolean {
-    return ns.kind === 'pod';
-  }
-
   podOf(ns: NetNamespace): Pod | undefined {
     return ns.kind === 'pod' ? this.topology.pods.find((p) => p.netns === ns || this.podNamespaces.get(p.name) === ns) : undefined;
   }

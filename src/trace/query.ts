@@ -25,8 +25,6 @@ export interface Destination {
   label: string;
 }
 
-const PROTOCOLS = new Set<Protocol>(['tcp', 'udp', 'sctp', 'icmp']);
-
 export function resolveDestination(topology: Topology, to: string): Destination {
   let text = to.trim();
   let proto: Protocol | undefined;
@@ -112,8 +110,4 @@ export function firstPacket(src: string, dest: Destination, sport: number | unde
     ...(dest.dport !== undefined ? { dport: dest.dport } : {}),
     proto: dest.proto,
   };
-}
-
-export function isProtocol(text: string): text is Protocol {
-  return PROTOCOLS.has(text as Protocol);
 }

@@ -2,7 +2,7 @@
 // can take, one per kube-proxy endpoint branch, each with its real probability.
 import type { Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from './model.ts';
-import { PodpathError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
@@ -48,7 +48,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     const kept = paths.filter((p) => p.endpoint === wanted);
     if (kept.length === 0) {
       const known = [...new Set(paths.map((p) => p.endpoint).filter((e) => e !== undefined))];
-      throw new PodpathError(`--endpoint ${wanted}: no path reaches that endpoint${known.length ? ` (endpoints: ${known.join(', ')})` : ' (no path is DNATed to an endpoint)'}`);
+      throw new UsageError(`--endpoint ${wanted}: no path reaches that endpoint${known.length ? ` (endpoints: ${known.join(', ')})` : ' (no path is DNATed to an endpoint)'}`);
     }
     paths = kept;
     partial = true;

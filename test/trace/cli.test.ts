@@ -66,6 +66,7 @@ describe('podpath trace: bad usage (exit 2, one line)', () => {
     [['--from', 'pod1', '--to', '10.96.0.10:99999'], 'podpath: --to 10.96.0.10:99999: port 99999 is not between 1 and 65535\n'],
     [['--from', 'pod1', '--to', '10.96.0.10:80', '--sport', 'x'], 'podpath: --sport x: expected a port between 1 and 65535\n'],
     [['--from', 'pod1', '--to', '10.96.0.10:80', '--endpoint', 'pod2'], 'podpath: --endpoint pod2: expected IP:port\n'],
+    [['--from', 'pod1', '--to', '10.96.0.10:80', '--endpoint', '1.2.3.4:80'], 'podpath: --endpoint 1.2.3.4:80: no path reaches that endpoint (endpoints: 192.168.2.12:80)\n'],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {
