@@ -36,12 +36,14 @@ const samplesDir = join(repoRoot, 'samples');
 const samples = readdirSync(samplesDir).filter((name) => existsSync(join(samplesDir, name, 'expected.json')));
 afterEach(() => cleanup());
 
-function tsharkCount(file: string, filter?: string): number {
-  const out = execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'], {
+/** Packets in the capture, and those tshark's `<proto>.port == port` filter keeps (quoted headers of ICMP errors included), from one tshark run. */
+function tsharkCounts(file: string, proto: 'tcp' | 'udp', port: number): { all: number; matching: number } {
+  const out = execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', '-T', 'fields', '-e', 'frame.number', '-e', `${proto}.port`], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
   }).trim();
-  return out === '' ? 0 : out.split('\n').length;
+  const rows = out === '' ? [] : out.split('\n').map((line) => line.split('\t'));
+  return { all: rows.length, matching: rows.filter((r) => (r[1] ?? '').split(',').includes(String(port))).length };
 }
 
 describe('every pane on every sample', () => {
@@ -90,7 +92,8 @@ describe('every pane on every sample', () => {
       ui.stdin.write('4');
       const captured = await frameWhere(ui.lastFrame, (f) => f.includes('read to the end') || f.includes('stopped:'), 10_000);
       const proto = connection.to.endsWith('/udp') ? 'udp' : 'tcp';
-      expect(captured).toContain(`${tsharkCount(capture)} packets, ● ${tsharkCount(capture, `${proto}.port==${first.sport}`)} of the traced connection`);
+      const counts = tsharkCounts(capture, proto, first.sport);
+      expect(captured).toContain(`${counts.all} packets, ● ${counts.matching} of the traced connection`);
     }, 30_000);
   }
 });
