@@ -104,7 +104,7 @@ describe('kube-proxy chain names (sha256 → base32, 16 chars)', () => {
 });
 
 describe('probability text (Go fmt %0.10f of 1/(n-i))', () => {
-  // Values printed by C printf("%0.10f") (same rounding as Go for these) — see commit message.
+  // Expected strings from `printf "%0.10f" <1/n>` (glibc, round-half-even on exact ties like Go's strconv).
   it.each([
     [2, '0.5000000000'],
     [3, '0.3333333333'],
