@@ -37,8 +37,9 @@ describe('gravity flannel node kevin-test1 (root@kevin-test1:~# prompts)', async
     expect(t.pods.map((p) => [p.ip, p.node, p.hostInterface])).toEqual([['10.244.73.3', 'kevin-test1', 'veth4722669f']]);
   });
 
-  it('warns only about what it does not read (ip netconf) and about its guess', () => {
+  it('warns only about what it does not read (brctl showmacs, ip netconf) and about its guess', () => {
     expect(t.warnings.map((w) => w.message)).toEqual([
+      'skipped: `brctl showmacs` output is not read',
       'skipped: `ip netconf` output is not read',
       expect.stringMatching(/^guessed from the dumps: kevin-test1 is a node .*; nsenter-line-250 is a pod/),
     ]);

@@ -75,7 +75,7 @@ export function buildTopology(gathered: GatheredRecords): Topology {
     if (kind === 'node') {
       nodes.push({ name: ns.name, addresses: underlayAddresses(netns), podCIDRs: ownPodCIDRs(netns), netns });
     } else {
-      const source: PodSource = { name: ns.name, netns };
+      const source: PodSource = { name: ns.name, netns, file: [...ns.files][0] ?? '' };
       if (ns.podNode !== undefined) source.podNode = ns.podNode;
       podSources.push(source);
     }

@@ -13,6 +13,8 @@ export interface PodSource {
   netns: NetNamespace;
   /** Node folder a bundle pod sits under. */
   podNode?: string;
+  /** A file its dumps came from, for warnings. */
+  file: string;
 }
 
 function podInterface(netns: NetNamespace): NetInterface | undefined {
@@ -104,9 +106,9 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
       }
     } else {
       pod.node = source.podNode ?? kube?.node ?? '';
-      warnings.push({ file: iface?.source?.file ?? [...(source.netns.dumps)][0] ?? '', line: iface?.source?.line ?? 0, message: `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)` });
+      warnings.push({ file: iface?.source?.file ?? source.file, line: iface?.source?.line ?? 0, message: `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)` });
     }
-    if (!pod.ip) warnings.push({ file: iface?.source?.file ?? '', line: 0, message: `${source.name}: no IPv4 address in its dumps` });
+    if (!pod.ip) warnings.push({ file: source.file, line: 0, message: `${source.name}: no IPv4 address in its dumps` });
     pods.push(pod);
   }
   // Pods only kubectl knows (also those on nodes we have no dump of: the tracer can still name their IPs).

@@ -187,7 +187,8 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     if (dump.hostKind) ns.hostKind ??= dump.hostKind;
     if (dump.podNode !== undefined) ns.podNode ??= dump.podNode;
     if (dump.hostEvidence && !ns.hostEvidence.includes(dump.hostEvidence)) ns.hostEvidence.push(dump.hostEvidence);
-    ns.dumps.add(kindName === 'addr' ? 'addr' : kindName);
+    ns.dumps.add(kindName);
+    // `ip -d addr` carries what `ip -d link` would.
     if (kindName === 'addr' && (parsed.interfaces ?? []).some((i) => i.kind !== undefined && i.kind !== 'loopback')) ns.dumps.add('link');
     ns.files.add(dump.file);
     mergeInto(ns, parsed, warnings);
