@@ -97,10 +97,15 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
       journey.text.push(`the tracer could not model this connection: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const path = traced ? choosePath(traced, sightings) : undefined;
+  const chosen = traced ? choosePath(traced, sightings) : undefined;
   // Where the packet physically went: the captured interfaces on its path, in kernel order.
   const onPath = modelFromDumps(ctx, ends, sightings);
-  const hops = path ? modelFromTrace(ctx, path, sightings) : onPath;
+  const traceHops = chosen ? modelFromTrace(ctx, chosen, sightings) : undefined;
+  // A trace that never reaches a captured place (it stops early for want of dumps) says nothing
+  // about these captures: the dumps' path is used and the trace's ending is only reported.
+  const path = traceHops?.some((h) => h.check === 'seen') ? chosen : undefined;
+  if (chosen && !path) journey.text.push(`the trace reaches no captured place: ${chosen.disposition}: ${chosen.reason}`);
+  const hops = path && traceHops ? traceHops : onPath;
   if (hops.length === 0 && onPath.length === 0) return journey;
   journey.model = { source: path ? 'trace' : 'dumps', hops };
   if (path) {
@@ -110,7 +115,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   const lastSeen = (list: ModelHop[]): number => list.reduce((last, h, i) => (h.check === 'seen' ? i : last), -1);
   if (lastSeen(hops) < 0 && lastSeen(onPath) < 0) {
     // No capture was taken at a known place on this path (file names not `<at>__<iface>.pcap`).
-    journey.text.push('no capture is known to be taken on this path: name captures <node or pod>__<interface>.pcap to line them up with the model');
+    journey.text.push('no capture is known to lie on the path the dumps give (captures are placed by their names: <node or pod>__<interface>.pcap)');
     return journey;
   }
   const lastOnPath = lastSeen(onPath);
@@ -120,9 +125,12 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   const differing = hops.filter((h) => h.differences.length > 0);
   const lastSighting = sightings[sightings.length - 1]!;
   const reachedServer = !!ends.serverPod && sightings.some((s) => s.at === ends.serverPod);
-  const modelStops = !!path && path.disposition !== 'delivered';
+  // 'unknown' means the dumps ran out, not that the packet stops.
+  const modelStops = !!path && path.disposition !== 'delivered' && path.disposition !== 'unknown';
+  // A SYN-ACK (or any reply) proves the first packet arrived, whatever a capture missed.
+  const answered = !!cw.connection.tcp?.synAck || (cw.connection.echo?.replies ?? 0) > 0;
 
-  if (missingAfter || (modelStops && !reachedServer)) {
+  if (!answered && (missingAfter || (modelStops && !reachedServer))) {
     journey.verdict = 'lost';
     journey.lostAfter = { ...(lastSighting.at ? { at: lastSighting.at } : {}), ...(lastSighting.interface ? { interface: lastSighting.interface } : {}) };
     if (missingAfter) journey.missingAt = { at: missingAfter.at, interface: missingAfter.interface };
@@ -131,8 +139,9 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
       const end = path.hops[path.hops.length - 1];
       journey.predicted = modelStops && !!end && end.at === lastSighting.at && end.interface === lastSighting.interface;
     }
-  } else if (skipped.length > 0 || differing.length > 0 || (modelStops && reachedServer)) {
+  } else if (skipped.length > 0 || differing.length > 0 || (modelStops && (reachedServer || answered)) || (answered && missingAfter)) {
     journey.verdict = 'disagrees';
+    if (answered && missingAfter) journey.text.push(`never captured on ${missingAfter.at} ${missingAfter.interface}, yet the server answered: that capture may have started late or missed it`);
   } else {
     journey.verdict = 'agrees';
   }
@@ -140,7 +149,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   if (journey.verdict === 'agrees') {
     journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace predicts' : 'dumps predict'}, in order`);
   }
-  if (modelStops && reachedServer) journey.text.push(`the trace ends ${path.disposition} but the captures show the packet reach ${ends.serverPod ?? '?'}`);
+  if (modelStops && (reachedServer || answered)) journey.text.push(`the trace ends ${path.disposition} but the ${reachedServer ? `captures show the packet reach ${ends.serverPod ?? '?'}` : 'server answered'}`);
   for (const h of skipped) journey.text.push(`the ${firstPacket} was never seen on ${where(h.at, h.interface)}, although it was seen further on: it took another way than the model's`);
   for (const h of differing) journey.text.push(`at ${where(h.at, h.interface)}: ${h.differences.join('; ')}`);
   if (journey.verdict === 'lost') {

@@ -52,7 +52,11 @@ function rank(topology: Topology, ends: PathEnds, at: string, iface: string): nu
   if (serverPod?.hostInterface === iface && onServerNode) return 98;
   const bridgeOf = (pod: typeof clientPod): string | undefined =>
     pod?.hostInterface ? node.netns.interfaces.find((i) => i.name === pod.hostInterface)?.master : undefined;
-  const isUnderlay = !!intf && intf.addresses.some((a) => node.addresses.includes(a.address));
+  // A device the dumps do not list (a partial paste) counts as the underlay when it is the VXLAN
+  // devices' `dev` or named like a NIC.
+  const isUnderlay = intf
+    ? intf.addresses.some((a) => node.addresses.includes(a.address))
+    : topology.vteps.length > 0 && (node.netns.interfaces.some((i) => i.vxlan?.device === iface) || /^(eth|ens|enp|eno|em|bond)\d/.test(iface));
   const isOverlay = !!intf && (intf.kind === 'vxlan' || !!intf.vxlan || intf.kind === 'ipip');
   if (onClientNode && bridgeOf(clientPod) === iface) return 12;
   if (onServerNode && bridgeOf(serverPod) === iface) return sameNode ? 13 : 97;

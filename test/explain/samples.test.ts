@@ -361,3 +361,24 @@ describe('podpath explain (CLI) on the fault scenarios', () => {
     });
   }
 });
+
+// The user's own pasted dumps (the seed document's transcript, partial: worker-2 shows only `ip r`)
+// with the lab's worker-2 capture: connections the server answered are never called lost.
+const seedText = '/work/shared/seed/000-networking-section.txt';
+describe.runIf(existsSync(seedText) && existsSync(join(samplesDir, 'seed-flannel', 'captures', 'worker-2__eth0.pcap')))("the user's pasted transcript as the dumps", () => {
+  it('names the nodes from the transcript and calls no answered connection lost', async () => {
+    const capture = 'samples/seed-flannel/captures/worker-2__eth0.pcap';
+    const result = await runPodpath(['explain', '--json', capture, seedText]);
+    const json = JSON.parse(result.stdout) as Explanation;
+    // "root@worker-2(10.74.107.62):/ $ …" and "10.74.107.0/24 dev eth0 proto kernel scope link src 10.74.107.63" in worker-1's `ip r`.
+    const text = readFileSync(seedText, 'utf8');
+    const worker2 = /root@worker-2\((\d+\.\d+\.\d+\.\d+)\)/.exec(text)![1]!;
+    expect(json.addresses.find((a) => a.ip === worker2)).toMatchObject({ kind: 'node', name: 'worker-2' });
+    const synAcks = tsharkFields(join(repoRoot, capture), ['tcp.dstport'], ['-d', 'udp.port==8472,vxlan', '-Y', 'tcp.flags.syn==1 && tcp.flags.ack==1']).map((r) => Number(innermost(r[0])));
+    expect(synAcks.length).toBeGreaterThan(0);
+    for (const c of json.connections.filter((x) => synAcks.includes(x.client.port ?? -1))) {
+      expect(json.journeys.find((j) => j.connection === c.id)?.verdict, c.summary).not.toBe('lost');
+    }
+    expect(result.status).toBe(0);
+  });
+});
