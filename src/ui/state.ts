@@ -22,6 +22,8 @@ export interface CaptureState {
   view: 'layers' | 'hex';
   /** Layer highlighted in the layer tree and the hex view. */
   layer: number;
+  /** Set once the user moves in the list; until then the first packet of the traced connection is selected as it arrives. */
+  moved: boolean;
 }
 
 export interface SearchState {
@@ -110,7 +112,7 @@ export function initialState(
     quit: false,
   };
   if (options.capture) {
-    state.capture = { rows: [], total: 0, marked: 0, done: false, selected: 0, view: 'layers', layer: 0 };
+    state.capture = { rows: [], total: 0, marked: 0, done: false, selected: 0, view: 'layers', layer: 0, moved: false };
   }
   return state;
 }
@@ -159,7 +161,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'select-packet': {
       if (!state.capture) return state;
       const selected = moved(state.capture.selected, action.delta, state.capture.rows.length);
-      return { ...state, capture: { ...state.capture, selected, layer: 0 } };
+      return { ...state, capture: { ...state.capture, selected, layer: 0, moved: true } };
     }
     case 'select-marked': {
       // The next (or previous) packet of the traced connection, wrapping around.
@@ -167,7 +169,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       const rows = state.capture.rows;
       for (let i = 1; i <= rows.length; i++) {
         const index = (((state.capture.selected + action.delta * i) % rows.length) + rows.length) % rows.length;
-        if (rows[index]?.marked) return { ...state, capture: { ...state.capture, selected: index, layer: 0 } };
+        if (rows[index]?.marked) return { ...state, capture: { ...state.capture, selected: index, layer: 0, moved: true } };
       }
       return state;
     }
@@ -221,7 +223,13 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case 'capture-batch': {
       if (!state.capture) return state;
       const rows = action.rows.length > 0 ? state.capture.rows.concat(action.rows) : state.capture.rows;
-      return { ...state, capture: { ...state.capture, rows, total: action.total, marked: action.marked } };
+      const capture: CaptureState = { ...state.capture, rows, total: action.total, marked: action.marked };
+      // Open on the traced connection rather than on whatever the capture starts with.
+      if (!capture.moved && !rows[capture.selected]?.marked) {
+        const first = rows.findIndex((r) => r.marked);
+        if (first >= 0) capture.selected = first;
+      }
+      return { ...state, capture };
     }
     case 'capture-done': {
       if (!state.capture) return state;
@@ -267,7 +275,7 @@ function find(state: UiState, query: string): UiState {
   }
   if (state.focus === 'capture' && state.capture) {
     const index = search(state.capture.rows.map((r) => r.searchText), state.capture.selected);
-    return index < 0 ? notFound : found({ ...state, capture: { ...state.capture, selected: index, layer: 0 } });
+    return index < 0 ? notFound : found({ ...state, capture: { ...state.capture, selected: index, layer: 0, moved: true } });
   }
   const index = search(state.hopText[state.path] ?? [], state.hop);
   return index < 0 ? notFound : found({ ...state, hop: index, step: 0 });

@@ -94,10 +94,19 @@ describe('ui reducer', () => {
     const row = (marked: boolean) => ({ frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
     const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
     const s = run(start(true), { type: 'capture-batch', rows: [row(false), row(true), row(false), row(true)], total: 4, marked: 2 }, { type: 'focus', pane: 'capture' });
-    expect(run(s, key('m')).capture!.selected).toBe(1);
-    expect(run(s, key('m'), key('m')).capture!.selected).toBe(3);
-    expect(run(s, key('m'), key('m'), key('m')).capture!.selected).toBe(1);
+    expect(s.capture!.selected).toBe(1);
+    expect(run(s, key('m')).capture!.selected).toBe(3);
+    expect(run(s, key('m'), key('m')).capture!.selected).toBe(1);
     expect(run(s, key('M')).capture!.selected).toBe(3);
+    expect(run(s, key('M'), key('M')).capture!.selected).toBe(1);
+  });
+
+  it('opens the capture on the first packet of the traced connection, until the user moves', () => {
+    const row = (marked: boolean) => ({ frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
+    const batch = (...marks: boolean[]): UiAction => ({ type: 'capture-batch', rows: marks.map(row), total: marks.length, marked: 0 });
+    expect(run(start(true), batch(false, false), batch(false, true, true)).capture!.selected).toBe(3);
+    const moved = run(start(true), batch(false, false), { type: 'focus', pane: 'capture' }, { type: 'select-packet', delta: 1 }, batch(true));
+    expect(moved.capture!.selected).toBe(1);
   });
 
   it('records the terminal size on resize', () => {
