@@ -1,0 +1,77 @@
+// Partly known clusters must give partial answers, never crashes: every sample's topology is
+// mutated at random (routes, neighbours, FDB entries, interfaces, bridge ports, rules, pod
+// dumps removed) and traced from every pod to every service and pod. The only errors allowed
+// are usage errors; every result passes the trace factory's invariants (it builds them).
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTopology } from '../../src/topology/load.ts';
+import { traceQuery } from '../../src/trace/trace.ts';
+import { UsageError } from '../../src/errors.ts';
+import type { Topology } from '../../src/topology/model.ts';
+import { repoRoot } from '../helpers/run.ts';
+
+const samples = join(repoRoot, 'samples');
+const scenarios = existsSync(samples) ? readdirSync(samples).filter((s) => existsSync(join(samples, s, 'expected.json'))).sort() : [];
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function mutate(topology: Topology, rnd: () => number): Topology {
+  const t = structuredClone(topology);
+  const drop = <T>(list: T[]) => {
+    if (list.length > 0) list.splice(Math.floor(rnd() * list.length), 1);
+  };
+  for (let i = 0; i < 4; i++) {
+    const node = t.nodes[Math.floor(rnd() * t.nodes.length)];
+    if (!node) break;
+    const what = Math.floor(rnd() * 7);
+    if (what === 0) drop(node.netns.routes);
+    else if (what === 1) drop(node.netns.neighbours);
+    else if (what === 2) drop(node.netns.fdb);
+    else if (what === 3) drop(node.netns.interfaces);
+    else if (what === 4) drop(node.netns.bridges[0]?.ports ?? []);
+    else if (what === 5) {
+      const chains = Object.values(node.netns.netfilter?.tables ?? {}).flatMap((table) => Object.values(table.chains));
+      drop(chains[Math.floor(rnd() * chains.length)]?.rules ?? []);
+    } else {
+      const pod = t.pods[Math.floor(rnd() * t.pods.length)];
+      if (pod) delete pod.netns;
+    }
+  }
+  if (rnd() < 0.1) drop(t.nodes);
+  return t;
+}
+
+describe.runIf(scenarios.length > 0)('tracing partly known clusters', () => {
+  for (const scenario of scenarios) {
+    it(`${scenario}: 25 random mutations, every pod to every service and pod`, async () => {
+      const topology = await loadTopology([join(samples, scenario)]);
+      const rnd = random(scenario.length * 7919);
+      let traced = 0;
+      for (let round = 0; round < 25; round++) {
+        const t = mutate(topology, rnd);
+        const targets = [...t.services.filter((s) => s.clusterIP).map((s) => `${s.clusterIP}:${s.port}`), ...t.pods.map((p) => `${p.ip}:80`)];
+        for (const pod of t.pods) {
+          for (const to of targets) {
+            try {
+              const result = traceQuery(t, { from: pod.name, to, sport: 40000 });
+              expect(result.paths.length).toBeGreaterThan(0);
+              traced++;
+            } catch (error) {
+              if (!(error instanceof UsageError)) throw new Error(`${scenario} round ${round}: ${pod.name} → ${to}: ${String(error)}`, { cause: error });
+            }
+          }
+        }
+      }
+      expect(traced).toBeGreaterThan(0);
+    });
+  }
+});
