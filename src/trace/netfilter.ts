@@ -226,6 +226,9 @@ function explainJump(rule: NfRule, target: string, goto: boolean, endpoint: stri
   const text = comment(rule);
   if (endpoint) return `kube-proxy picks ${endpoint} (${target})`;
   if (target === 'KUBE-MARK-MASQ') return `${describe(rule)} sends the packet to KUBE-MARK-MASQ, which marks it to be masqueraded on the way out`;
+  if ((target.startsWith('KUBE-SVC-') || target.startsWith('KUBE-SVL-')) && rule.chain.startsWith('KUBE-EXT-')) {
+    return `kube-proxy sends traffic that came in by a NodePort or external address on to the service chain ${target}`;
+  }
   if (target.startsWith('KUBE-SVC-') || target.startsWith('KUBE-SVL-')) {
     return `kube-proxy: the destination is ${text ? `service ${text.replace(/ cluster IP$/, '')}` : 'a service'}'s address, so the packet goes to the service chain ${target}`;
   }

@@ -163,3 +163,27 @@ COMMIT
     expect(shares).toEqual({ '1.1.1.1': 0.125, '2.2.2.2': 0.125, '3.3.3.3': 0.75 });
   });
 });
+
+describe('session affinity', () => {
+  it('a first connection has no recent entry: the --rcheck rule does not match and the step says why', () => {
+    // kube-proxy's sessionAffinity: ClientIP rules (proxier.go writeServiceToEndpointRules).
+    const result = run(`*nat
+:PREROUTING ACCEPT [0:0]
+:KUBE-SVC-A - [0:0]
+:KUBE-SEP-1 - [0:0]
+:KUBE-SEP-2 - [0:0]
+-A PREROUTING -j KUBE-SVC-A
+-A KUBE-SVC-A -m comment --comment "default/a -> 10.244.2.2:80" -m recent --name KUBE-SEP-2 --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j KUBE-SEP-2
+-A KUBE-SVC-A -m comment --comment "default/a -> 10.244.1.1:80" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-1
+-A KUBE-SVC-A -m comment --comment "default/a -> 10.244.2.2:80" -j KUBE-SEP-2
+-A KUBE-SEP-1 -p tcp -m comment --comment "default/a" -m recent --set --name KUBE-SEP-1 --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.1.1:80
+-A KUBE-SEP-2 -p tcp -m comment --comment "default/a" -m recent --set --name KUBE-SEP-2 --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.2.2:80
+COMMIT
+`);
+    expect(result.flow.packet.dst).toBe('10.244.1.1');
+    expect(result.steps.some((s) => s.type === 'note' && s.explanation.startsWith("session affinity (-m recent): a client's first connection has no recent entry"))).toBe(true);
+    const dnat = result.steps.find((s) => s.type === 'nat')!;
+    // The affinity rule is not an endpoint choice: endpoint 1 of 2, chosen with probability 1/2.
+    expect(dnat.explanation).toBe('kube-proxy picks endpoint 1 of 2 with probability 1/2 and rewrites the destination to 10.244.1.1:80');
+  });
+});
