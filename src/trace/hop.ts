@@ -299,6 +299,10 @@ class Walker {
       return { kind: 'ip-in', ns, iface: receiver.device.name };
     }
     const packet = this.flow.packet;
+    if (ns.interfaces.some((i) => i.name === 'kube-ipvs0' && i.addresses.some((a) => a.address === packet.dst))) {
+      // kube-proxy's IPVS mode binds service addresses to the dummy kube-ipvs0; the IPVS table, not iptables, picks the endpoint.
+      return this.end('unknown', `${packet.dst} is bound to ${ns.name}'s kube-ipvs0: kube-proxy runs in IPVS mode, and the IPVS table (\`ipvsadm -Ln\` on ${ns.name}) that picks the endpoint is not in the dumps`, 'unknown');
+    }
     const pod = this.cluster.podOf(ns);
     const where = pod ? `${pod.name} (${packet.dst})` : `${ns.name}'s own stack (${packet.dst})`;
     const port = packet.dport !== undefined ? ` port ${packet.dport}/${packet.proto}` : '';

@@ -257,3 +257,13 @@ describe('stale or missing facts', () => {
     expect(steps(path!).some((s) => s.type === 'note' && s.explanation === "worker-2's iptables-save is not in the dumps; podpath assumed it has no rules (every hook accepts)")).toBe(true);
   });
 });
+
+describe('kube-proxy IPVS mode', () => {
+  it('stops at a service address bound to kube-ipvs0 and names the dump that would settle it', () => {
+    const topology = flannelTopology();
+    topology.nodes[0]!.netns.interfaces.push(iface(30, 'kube-ipvs0', { kind: 'dummy', addresses: [addr('10.96.0.77', 32)] }));
+    const [path] = traceQuery(topology, { from: 'pod1', to: '10.96.0.77:80' }).paths;
+    expect(path!.disposition).toBe('unknown');
+    expect(path!.reason).toContain('`ipvsadm -Ln` on worker-1');
+  });
+});
