@@ -15,7 +15,7 @@ import { parseBrctlShow } from '../../src/topology/parse/brctl.ts';
 import { parseBridgeFdb } from '../../src/topology/parse/bridge-fdb.ts';
 import { parseIpAddr } from '../../src/topology/parse/ip-addr.ts';
 import { parseIpBrief } from '../../src/topology/parse/ip-brief.ts';
-import { parseIpJsonAddr, parseIpJsonRoute } from '../../src/topology/parse/ip-json.ts';
+import { parseBridgeJsonFdb, parseIpJsonAddr, parseIpJsonNeigh, parseIpJsonRoute } from '../../src/topology/parse/ip-json.ts';
 import { parseIpNeigh } from '../../src/topology/parse/ip-neigh.ts';
 import { parseIpRoute } from '../../src/topology/parse/ip-route.ts';
 import { parseIpRule } from '../../src/topology/parse/ip-rule.ts';
@@ -91,6 +91,8 @@ const PARSERS: [string, (text: string) => unknown][] = [
   ['brctl show', (t) => parseBrctlShow(t, src)],
   ['ip -j addr', (t) => parseIpJsonAddr(t, src)],
   ['ip -j route', (t) => parseIpJsonRoute(t, src)],
+  ['ip -j neigh', (t) => parseIpJsonNeigh(t, src)],
+  ['bridge -j fdb', (t) => parseBridgeJsonFdb(t, src)],
   ['kubectl pods', (t) => parseKubectlPods(t, src)],
   ['kubectl svc', (t) => parseKubectlServices(t, src)],
   ['transcript', (t) => splitTranscript(t)],
@@ -128,12 +130,14 @@ describe('fuzz', () => {
     for (const text of ['null', '{}', '[1,2,3]', '[null]', '[{"ifindex":"x"}]', '[{"dst":5}]', '[{"ifindex":1,"ifname":"a","addr_info":[null,{"family":"inet"}],"linkinfo":{"info_kind":"vxlan","info_data":null}}]', '[{"dst":"default","nexthops":[null,5]}]']) {
       expect(() => parseIpJsonAddr(text, src)).not.toThrow();
       expect(() => parseIpJsonRoute(text, src)).not.toThrow();
+      expect(() => parseIpJsonNeigh(text, src)).not.toThrow();
+      expect(() => parseBridgeJsonFdb(text, src)).not.toThrow();
     }
   });
 
   it('the read → build pipeline takes mutated dumps of every kind', () => {
     const next = rng(4242);
-    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'fdb', 'brctl', 'iptables', 'kubectl-pods', 'kubectl-svc'];
+    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'kubectl-pods', 'kubectl-svc'];
     for (let i = 0; i < 60; i++) {
       const dumps: DumpText[] = [];
       for (let d = 0; d < 8; d++) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBrctlShow } from '../../src/topology/parse/brctl.ts';
 import { parseBridgeFdb } from '../../src/topology/parse/bridge-fdb.ts';
 import { parseIpAddr } from '../../src/topology/parse/ip-addr.ts';
-import { parseIpJsonAddr, parseIpJsonRoute } from '../../src/topology/parse/ip-json.ts';
+import { parseBridgeJsonFdb, parseIpJsonAddr, parseIpJsonNeigh, parseIpJsonRoute } from '../../src/topology/parse/ip-json.ts';
 import { parseIpNeigh } from '../../src/topology/parse/ip-neigh.ts';
 import { parseIpRoute } from '../../src/topology/parse/ip-route.ts';
 import { parseIpRule } from '../../src/topology/parse/ip-rule.ts';
@@ -165,6 +165,22 @@ describe('ip route / ip rule / ip neigh / bridge fdb / brctl on a real namespace
       const bridgeMac = fx.sys(fx.node, CONFIG.veth.host, 'address');
       expect(r.records.find((f) => f.mac === bridgeMac && f.dev === CONFIG.veth.host)).toMatchObject({ master: CONFIG.bridge.name, permanent: true });
     }
+  });
+
+  it('ip -j neigh and bridge -j fdb say the same as their text forms', () => {
+    const n = parseIpJsonNeigh(fx.inNode(['ip', '-j', 'neigh']), src);
+    expect(n.warnings).toEqual([]);
+    expect(n.records).toEqual([expect.objectContaining({ ip: CONFIG.peer.vtepAddress, dev: CONFIG.vxlan.name, mac: CONFIG.peer.mac, state: ['PERMANENT'] })]);
+    const f = parseBridgeJsonFdb(fx.inNode(['bridge', '-j', 'fdb', 'show']), src);
+    expect(f.warnings).toEqual([]);
+    expect(f.records.filter((e) => e.dst !== undefined)).toEqual([
+      expect.objectContaining({ mac: CONFIG.peer.mac, dev: CONFIG.vxlan.name, dst: CONFIG.peer.underlay, self: true, permanent: true }),
+    ]);
+    const text = parseBridgeFdb(fx.inNode(['bridge', 'fdb', 'show']), src).records;
+    expect(f.records.map((e) => `${e.mac} ${e.dev} ${e.master ?? ''}`).sort()).toEqual(text.map((e) => `${e.mac} ${e.dev} ${e.master ?? ''}`).sort());
+    // `bridge -j fdb show dev X` leaves ifname out.
+    const dev = parseBridgeJsonFdb(fx.inNode(['bridge', '-j', 'fdb', 'show', 'dev', CONFIG.vxlan.name]), { file: 'f', defaultDev: CONFIG.vxlan.name });
+    expect(dev.records.find((e) => e.dst !== undefined)).toMatchObject({ dev: CONFIG.vxlan.name, dst: CONFIG.peer.underlay });
   });
 
   it('bridge fdb show dev X leaves dev out of each line', () => {

@@ -73,7 +73,7 @@ describe('the command tells the parser', () => {
     ['ip -j addr', 'addr-json'], ['ip -j -d link', 'addr-json'], ['ip -br a', 'addr-brief'],
     ['ip r', 'route'], ['ip route show', 'route'], ['ip route show table all', 'route'], ['ip -j route', 'route-json'], ['ip -6 r', 'route'],
     ['ip ru', 'rule'], ['ip rule show', 'rule'],
-    ['ip n', 'neigh'], ['ip neigh', 'neigh'], ['ip neighbor show', 'neigh'],
+    ['ip n', 'neigh'], ['ip neigh', 'neigh'], ['ip neighbor show', 'neigh'], ['ip -j neigh', 'neigh-json'], ['bridge -j fdb show', 'fdb-json'],
     ['bridge fdb', 'fdb'], ['bridge fdb show', 'fdb'], ['brctl show', 'brctl'], ['iptables-save', 'iptables'], ['iptables-save -c', 'iptables'],
     ['kubectl get pods -A -o wide', 'kubectl-pods'], ['kubectl get svc -A', 'kubectl-svc'],
   ])('%s → %s', (cmd, expected) => {
@@ -123,6 +123,8 @@ describe('content recognition (bundle file names are free)', () => {
     ['*filter\n:INPUT ACCEPT [0:0]\nCOMMIT', 'iptables'],
     ['[{"ifindex":1,"ifname":"lo","addr_info":[]}]', 'addr-json'],
     ['[{"dst":"default","gateway":"10.0.0.1","dev":"eth0","flags":[]}]', 'route-json'],
+    ['[{"dst":"10.0.0.9","dev":"v0","lladdr":"02:00:00:00:00:09","state":["PERMANENT"]}]', 'neigh-json'],
+    ['[{"mac":"33:33:00:00:00:01","ifname":"v1","flags":["self"],"state":"permanent"}]', 'fdb-json'],
     ['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   IP            NODE\ndefault  pod1  1/1  Running  0  3d  192.168.1.7  worker-1', 'kubectl-pods'],
     ['NAME   TYPE   CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\nweb   ClusterIP   10.96.0.10   <none>   80/TCP   1d', 'kubectl-svc'],
   ])('%#: %s…', (text, expected) => {

@@ -189,9 +189,8 @@ function readIp(words: string[]): Inner {
   if (object === 'addr' || object === 'link') kind = json ? 'addr-json' : object;
   else if (object === 'route') kind = json ? 'route-json' : 'route';
   else kind = object;
-  if (json && object !== 'addr' && object !== 'link' && object !== 'route') {
-    return { length: n, skip: `\`ip -j ${object}\` output is not read`, partial };
-  }
+  if (json && object === 'neigh') kind = 'neigh-json';
+  if (json && object === 'rule') return { length: n, skip: '`ip -j rule` output is not read', partial };
   const info: Omit<Inner, 'length'> = { kind, partial };
   if (defaultDev !== undefined) info.defaultDev = defaultDev;
   return withPipe(words, n, info);
@@ -199,7 +198,11 @@ function readIp(words: string[]): Inner {
 
 function readBridge(words: string[]): Inner {
   let n = 1;
-  while ((words[n] ?? '').startsWith('-')) n++;
+  let json = false;
+  while ((words[n] ?? '').startsWith('-')) {
+    if (/^-(j|json)$/.test(words[n]!) || /^-[a-z]*j[a-z]*$/.test(words[n]!)) json = true;
+    n++;
+  }
   if (words[n] !== 'fdb') return { length: Math.min(words.length, n + 1), skip: `\`bridge ${words[n] ?? ''}\` output is not read`, partial: false };
   n++;
   if (words[n] === 'get') return { length: Math.min(words.length, n + 4), skip: '`bridge fdb get` shows one lookup, not the table', partial: false };
@@ -211,7 +214,7 @@ function readBridge(words: string[]): Inner {
     partial = true;
     n += 2;
   }
-  const info: Omit<Inner, 'length'> = { kind: 'fdb', partial };
+  const info: Omit<Inner, 'length'> = { kind: json ? 'fdb-json' : 'fdb', partial };
   if (defaultDev !== undefined) info.defaultDev = defaultDev;
   return withPipe(words, n, info);
 }

@@ -11,7 +11,9 @@ export type DumpKind =
   | 'route-json'
   | 'rule'
   | 'neigh'
+  | 'neigh-json'
   | 'fdb'
+  | 'fdb-json'
   | 'brctl'
   | 'iptables'
   | 'kubectl-pods'
@@ -55,6 +57,10 @@ export function modelDumpName(kind: DumpKind): string {
       return 'route';
     case 'iptables':
       return 'iptables';
+    case 'neigh-json':
+      return 'neigh';
+    case 'fdb-json':
+      return 'fdb';
     default:
       return kind;
   }

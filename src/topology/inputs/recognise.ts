@@ -32,7 +32,9 @@ export function recogniseContent(text: string): DumpKind | undefined {
 function recogniseJson(text: string): DumpKind | undefined {
   // Only the first object's keys are needed; a truncated array still shows them.
   const first = text.slice(0, 4000);
+  if (/"mac"\s*:/.test(first) && /"(?:ifname|dst|flags)"\s*:/.test(first) && !/"ifindex"\s*:/.test(first)) return 'fdb-json';
   if (/"addr_info"\s*:/.test(first) || /"ifname"\s*:/.test(first)) return 'addr-json';
+  if (/"dst"\s*:/.test(first) && /"state"\s*:\s*\[/.test(first) && !/"gateway"|"protocol"|"flags"/.test(first)) return 'neigh-json';
   if (/"dst"\s*:/.test(first) && /"(?:dev|gateway|type|nexthops|protocol)"\s*:/.test(first) && !/"lladdr"/.test(first)) return 'route-json';
   return undefined;
 }

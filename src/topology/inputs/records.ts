@@ -7,7 +7,7 @@ import { parseBrctlShow } from '../parse/brctl.ts';
 import { parseBridgeFdb } from '../parse/bridge-fdb.ts';
 import { parseIpAddr } from '../parse/ip-addr.ts';
 import { parseIpBrief } from '../parse/ip-brief.ts';
-import { parseIpJsonAddr, parseIpJsonRoute } from '../parse/ip-json.ts';
+import { parseBridgeJsonFdb, parseIpJsonAddr, parseIpJsonNeigh, parseIpJsonRoute } from '../parse/ip-json.ts';
 import { parseIpNeigh } from '../parse/ip-neigh.ts';
 import { parseIpRoute } from '../parse/ip-route.ts';
 import { parseIpRule } from '../parse/ip-rule.ts';
@@ -80,6 +80,10 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       return { neighbours: take(parseIpNeigh(dump.text, { ...source, ...dev })) };
     case 'fdb':
       return { fdb: take(parseBridgeFdb(dump.text, { ...source, ...dev })) };
+    case 'neigh-json':
+      return { neighbours: take(parseIpJsonNeigh(dump.text, { ...source, ...dev })) };
+    case 'fdb-json':
+      return { fdb: take(parseBridgeJsonFdb(dump.text, { ...source, ...dev })) };
     case 'brctl':
       return { bridges: take(parseBrctlShow(dump.text, source)).map(({ source: _s, ...bridge }) => bridge) };
     case 'iptables':
@@ -151,7 +155,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
       (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0);
     if (count === 0) {
       // An empty neighbour table or fdb is a real answer; other dumps must hold something.
-      if (!['neigh', 'fdb', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
+      if (!['neigh', 'neigh-json', 'fdb', 'fdb-json', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
         // The parser's own warnings say why; add one only when it said nothing.
         if (parseWarnings.length === 0) warnings.push({ file: dump.file, line: dump.firstLine, message: `nothing usable in this ${dump.command ?? dump.kind} output` });
         continue;

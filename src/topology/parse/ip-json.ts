@@ -1,9 +1,9 @@
-// `ip -j addr`, `ip -j [-d] link` and `ip -j route` (iproute2's JSON output).
+// `ip -j addr`, `ip -j [-d] link`, `ip -j route`, `ip -j neigh` and `bridge -j fdb` (iproute2's JSON output).
 // Field names as iproute2 prints them: ifindex, ifname, link_index (the veth
 // peer's ifindex, in link_netnsid's namespace), linkinfo.info_kind/info_data,
 // addr_info[]; routes: dst, gateway, dev, prefsrc, protocol, scope, metric,
 // table, type, flags[], nexthops[].
-import type { InterfaceAddress, NetInterface, NextHop, Route, RouteType, Warning } from '../model.ts';
+import type { FdbEntry, InterfaceAddress, Neighbour, NetInterface, NextHop, Route, RouteType, Warning } from '../model.ts';
 import { type DumpSource, type ParseResult, familyOf, toCidr } from './tokens.ts';
 
 type Json = Record<string, unknown>;
@@ -167,6 +167,55 @@ export function parseIpJsonRoute(text: string, source: DumpSource): ParseResult<
       });
     }
     records.push(route);
+  });
+  return { records, warnings };
+}
+
+/** `ip -j neigh`: {dst, dev, lladdr, state[], router?}. `ip -j neigh show dev X` omits dev: pass it in `defaultDev`. */
+export function parseIpJsonNeigh(text: string, source: DumpSource & { defaultDev?: string }): ParseResult<Neighbour> {
+  const { items, warnings } = readJsonArray(text, source, 'ip -j neigh');
+  const line = source.firstLine ?? 1;
+  const records: Neighbour[] = [];
+  items.forEach((item, n) => {
+    const ip = str(item['dst']);
+    const dev = str(item['dev']) ?? source.defaultDev;
+    if (!ip || !dev) {
+      warnings.push({ file: source.file, line, message: `ip -j neigh: element ${n} has no dst/dev, skipped` });
+      return;
+    }
+    const state = Array.isArray(item['state']) ? (item['state'] as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+    const entry: Neighbour = { ip, dev, state, source: { file: source.file, line } };
+    const mac = str(item['lladdr']);
+    if (mac) entry.mac = mac.toLowerCase();
+    if (item['router'] !== undefined && item['router'] !== false) entry.router = true;
+    records.push(entry);
+  });
+  return { records, warnings };
+}
+
+/** `bridge -j fdb show`: {mac, ifname, dst?, master?, vlan?, flags[], state}. `… show dev X` omits ifname: pass `defaultDev`. */
+export function parseBridgeJsonFdb(text: string, source: DumpSource & { defaultDev?: string }): ParseResult<FdbEntry> {
+  const { items, warnings } = readJsonArray(text, source, 'bridge -j fdb');
+  const line = source.firstLine ?? 1;
+  const records: FdbEntry[] = [];
+  items.forEach((item, n) => {
+    const mac = str(item['mac']);
+    const dev = str(item['ifname']) ?? source.defaultDev;
+    if (!mac || !dev) {
+      warnings.push({ file: source.file, line, message: `bridge -j fdb: element ${n} has no mac/ifname, skipped` });
+      return;
+    }
+    const flags = Array.isArray(item['flags']) ? (item['flags'] as unknown[]) : [];
+    const state = str(item['state']);
+    const entry: FdbEntry = { mac: mac.toLowerCase(), dev, self: flags.includes('self'), permanent: state === 'permanent' || state === 'static', source: { file: source.file, line } };
+    if (state) entry.state = state;
+    const dst = str(item['dst']);
+    if (dst) entry.dst = dst;
+    const master = str(item['master']);
+    if (master) entry.master = master;
+    const vlan = num(item['vlan']);
+    if (vlan !== undefined) entry.vlan = vlan;
+    records.push(entry);
   });
   return { records, warnings };
 }
