@@ -14,8 +14,9 @@ export function register(program: Command): void {
     .option('--node <name>', 'node name for loose dump files that do not say it')
     .option('--vxlan-port <port...>', 'extra UDP ports to decode as VXLAN (the dumps\' VXLAN ports are always added)')
     .option('--no-trace', 'do not run the tracer: compare the captures with the dumps alone')
+    .option('--at <file=node:iface>', 'where a capture was taken, when its name is not <node or pod>__<iface>.pcap (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', '\nExit status: 0 when nothing is wrong, 1 when a capture disagrees with the model or shows a fault\n(lost packet, unanswered SYN, ICMP unreachable, VXLAN nobody listens to), 2 for bad usage.')
-    .action(async (paths: string[], options: { json?: boolean; node?: string; vxlanPort?: string[]; trace: boolean }) => {
+    .action(async (paths: string[], options: { json?: boolean; node?: string; vxlanPort?: string[]; trace: boolean; at: string[] }) => {
       const { runExplain } = await import('../explain/command.ts');
       process.exitCode = await runExplain(paths, options);
     });

@@ -11,9 +11,13 @@ export type { TraceFunction, TraceRequest } from './journey.ts';
 export type * from './model.ts';
 
 /** Reads, decodes and explains capture files (VXLAN also on the ports of the topology's VTEPs). */
-export async function explainFiles(files: string[], topology: Topology = emptyTopology(), options: ExplainOptions & { vxlanPorts?: number[] } = {}): Promise<Explanation> {
+export async function explainFiles(
+  files: string[],
+  topology: Topology = emptyTopology(),
+  options: ExplainOptions & { vxlanPorts?: number[]; locations?: Record<string, { at: string; interface: string }> } = {},
+): Promise<Explanation> {
   const vxlanPorts = [...new Set([...(options.vxlanPorts ?? []), ...topology.vteps.map((v) => v.port)])];
-  const data = files.map((file) => captureFile(file, { vxlanPorts }));
+  const data = files.map((file) => ({ ...captureFile(file, { vxlanPorts }), ...(options.locations?.[file] ?? {}) }));
   const explainOptions: ExplainOptions = options.trace ? { trace: options.trace } : {};
   return explainCaptures(data, topology, explainOptions);
 }

@@ -163,7 +163,11 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
       );
     }
   }
-  if (journey.verdict === 'lost' || journey.verdict === 'disagrees') {
+  const gotThrough = answered || reachedServer;
+  if (modelStops && gotThrough) {
+    journey.text.push('the dumps foresee a loss the captures do not show: were the dumps and the captures taken at the same time, on the same nodes?');
+  }
+  if (journey.verdict === 'lost' || (journey.verdict === 'disagrees' && !gotThrough)) {
     const cause = diagnose(ctx, cw, lastSighting) ?? (modelStops ? traceCause(path, lastSighting) : undefined);
     if (cause) {
       journey.cause = cause;

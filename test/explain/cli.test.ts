@@ -49,6 +49,16 @@ describe('podpath explain (CLI)', () => {
     expect(result.stderr).toMatch(/--vxlan-port: '70000'/);
   });
 
+  it('rejects an --at that is not FILE=NODE:INTERFACE, or names no given capture, with status 2', async () => {
+    const file = `${CORPUS}/vxlan/tcpdump_vxlan.pcap`;
+    const bad = await runPodpath(['explain', file, '--at', 'worker-1']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--at: 'worker-1' is not FILE=NODE:INTERFACE/);
+    const other = await runPodpath(['explain', file, '--at', 'other.pcap=worker-1:eth0']);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/not one of the captures/);
+  });
+
   it('explains the packets before damage in a truncated capture and says where it broke', async () => {
     const source = readFileSync(`${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`);
     const cut = join(tmp, 'cut.pcap');

@@ -2,7 +2,8 @@
 // included. Every expected value comes from the lab's records: expected.json (the
 // kernel's sightings of each first packet, extracted by tshark, and its
 // xtables-monitor trace) and the dump files themselves, never from podpath.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Explanation, Journey } from '../../src/explain/model.ts';
@@ -380,5 +381,35 @@ describe.runIf(existsSync(seedText) && existsSync(join(samplesDir, 'seed-flannel
       expect(json.journeys.find((j) => j.connection === c.id)?.verdict, c.summary).not.toBe('lost');
     }
     expect(result.status).toBe(0);
+  });
+});
+
+// Captures and dumps that do not belong together: the healthy cluster's captures (placed with
+// --at, renamed) beside the FDB fault's dumps. The SYNs got through, so the explainer must say
+// the dumps disagree with the captures, not invent a loss.
+describe.runIf(['seed-flannel', 'fault-fdb-missing'].every((s) => scenarios.includes(s)))('captures beside dumps of another time', () => {
+  it('--at places renamed captures; a loss the dumps foresee but the captures contradict is a disagreement without a cause', async () => {
+    const healthy = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
+    const tmp = mkdtempSync(join(tmpdir(), 'podpath-at-'));
+    const places = [['worker-1', 'flannel.1'], ['worker-1', 'eth0']] as const;
+    const args: string[] = [];
+    for (const [at, iface] of places) {
+      const copy = join(tmp, `capture-${iface}.pcap`);
+      copyFileSync(join(samplesDir, 'seed-flannel', 'captures', `${at}__${iface}.pcap`), copy);
+      args.push(copy, '--at', `${copy}=${at}:${iface}`);
+    }
+    const result = await runPodpath(['explain', '--json', ...args, 'samples/fault-fdb-missing']);
+    const json = JSON.parse(result.stdout) as Explanation;
+    const crossing = healthy.connections.filter((c) => c.clientSaw === 'connected' && c.sightings.some((s) => s.at === 'worker-1' && s.interface === 'flannel.1'));
+    expect(crossing.length).toBeGreaterThan(0);
+    for (const c of crossing) {
+      const sport = c.sightings[0]!.sport;
+      const conn = json.connections.find((x) => x.client.port === sport)!;
+      const journey = json.journeys.find((j) => j.connection === conn.id)!;
+      expect(journey.sightings.map((s) => `${s.at}:${s.interface}`)).toEqual(places.map(([at, iface]) => `${at}:${iface}`));
+      expect(journey.verdict, c.id).toBe('disagrees');
+      expect(journey.cause, c.id).toBeUndefined();
+    }
+    expect(result.status).toBe(1);
   });
 });
