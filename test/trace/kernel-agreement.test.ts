@@ -193,6 +193,13 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
         });
       }
 
+      // podpathRules leaves out the steps of the outer (UDP) packet because the lab traces TCP SYNs only:
+      // check that premise against the TRACE rules the kernel's trace itself shows.
+      it.runIf(existsSync(join(samples, scenario, 'netfilter-trace.txt')))('the kernel trace selects TCP SYNs only', ({ expect }) => {
+        const lines = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n').filter((l) => l.includes('-j TRACE'));
+        for (const line of lines) expect(line).toMatch(/-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TRACE$/);
+      });
+
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with
       // prompts) must give the same trace as the bundle for the first recorded connection.
       const first = expected.connections[0];
