@@ -18,7 +18,7 @@ const HEADER_KEYS = new Set([
   'mtu', 'qdisc', 'master', 'state', 'mode', 'group', 'qlen', 'link-netnsid', 'link-netns', 'promiscuity', 'allmulti',
   'minmtu', 'maxmtu', 'numtxqueues', 'numrxqueues', 'gso_max_size', 'gso_max_segs', 'tso_max_size', 'tso_max_segs',
   'gro_max_size', 'gso_ipv4_max_size', 'gro_ipv4_max_size', 'addrgenmode', 'altname', 'permaddr', 'parentbus',
-  'parentdev', 'protodown', 'protodown_reason', 'netns', 'xdp', 'alias', 'brd', 'vrf_slave', 'link-netns',
+  'parentdev', 'protodown', 'protodown_reason', 'netns', 'xdp', 'alias', 'brd', 'vrf_slave',
 ]);
 
 /** Flags that stand alone in the header or after an address. */
@@ -43,27 +43,16 @@ interface HeaderMatch {
   index: number;
   name: string;
   peer?: string;
-  /** Tokens used by `N:` and `name:` (2, or 2 with flags glued to the name). */
-  consumed: number;
-  glued?: string;
 }
 
-/** `3:` `eth0@if11:` (`<…>` | `mtu`), or the flattened `eth0@if16:mtu`. */
+/** `3:` `eth0@if11:` then `<…>` or `mtu` (a glued `eth0@if16:mtu` was split before). */
 function headerAt(tokens: Token[], i: number): HeaderMatch | undefined {
-  const first = tokens[i];
-  const second = tokens[i + 1];
-  if (!first || !second) return undefined;
-  const index = /^(\d{1,10}):$/.exec(first.text);
-  if (!index) return undefined;
-  const name = /^([^\s:@<]+)(?:@([^\s:]+))?:(.*)$/.exec(second.text);
-  if (!name || name[1] === undefined) return undefined;
-  const rest = name[3] ?? '';
+  const index = /^(\d{1,10}):$/.exec(tokens[i]?.text ?? '');
+  const name = /^([^\s:@<]+)(?:@([^\s:]+))?:$/.exec(tokens[i + 1]?.text ?? '');
   const next = tokens[i + 2]?.text ?? '';
-  if (rest === '' && !(next.startsWith('<') || next === 'mtu')) return undefined;
-  if (rest !== '' && !(rest.startsWith('<') || rest === 'mtu')) return undefined;
-  const match: HeaderMatch = { index: Number(index[1]), name: name[1], consumed: 2 };
+  if (!index || !name || name[1] === undefined || !(next.startsWith('<') || next === 'mtu')) return undefined;
+  const match: HeaderMatch = { index: Number(index[1]), name: name[1] };
   if (name[2] !== undefined) match.peer = name[2];
-  if (rest !== '') match.glued = rest;
   return match;
 }
 
@@ -99,7 +88,7 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
       address = undefined;
       kind = undefined;
       detail = false;
-      i += header.consumed;
+      i += 2;
       continue;
     }
     if (!current) {
