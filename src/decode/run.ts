@@ -68,7 +68,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       return ++shown < limit;
     }
     if (options.json && !filtered && !stats) {
-      // Hand-written JSON (escapes control bytes in capture text, so terminal-safe as it is).
+      // Hand-written JSON (capture text escaped to ASCII, so terminal-safe as it is).
       writer.asciiLine(packetJson(packet, d));
       return ++shown < limit;
     }

@@ -9,7 +9,8 @@ export class CaptureStats {
   bytes = 0;
   readonly layerCounts = new Float64Array(32);
   readonly linkTypes = new Map<number, number>();
-  readonly vnis = new Map<string, number>();
+  /** VNI → packets; Geneve VNIs are stored + 2^24 (numeric keys: no string per packet). */
+  readonly vnis = new Map<number, number>();
   syn = 0;
   synAck = 0;
   rst = 0;
@@ -37,7 +38,7 @@ export class CaptureStats {
       counts[kind] = (counts[kind] as number) + 1;
       if (kind === Kind.VXLAN || kind === Kind.GENEVE) {
         const vni = d.view.getUint32((d.offsets[i] as number) + 4) >>> 8;
-        const key = kind === Kind.VXLAN ? vniKey('vxlan', vni) : vniKey('geneve', vni);
+        const key = kind === Kind.VXLAN ? vni : vni + 0x1000000;
         this.vnis.set(key, (this.vnis.get(key) ?? 0) + 1);
       } else if (kind === Kind.TCP && (d.lengths[i] as number) >= 20) {
         const flags = d.data[(d.offsets[i] as number) + 13] as number;
@@ -68,7 +69,7 @@ export class CaptureStats {
       durationSeconds: this.firstTime < 0 ? 0 : this.lastTime - this.firstTime,
       linkTypes: Object.fromEntries(this.linkTypes),
       layers,
-      tunnels: Object.fromEntries(this.vnis),
+      tunnels: Object.fromEntries([...this.vnis].map(([key, count]) => [key >= 0x1000000 ? `geneve vni ${key - 0x1000000}` : `vxlan vni ${key}`, count])),
       tcp: { syn: this.syn, synAck: this.synAck, fin: this.fin, rst: this.rst },
     };
   }
@@ -93,15 +94,4 @@ export class CaptureStats {
       `tcp: SYN ${json.tcp['syn']}, SYN-ACK ${json.tcp['synAck']}, FIN ${json.tcp['fin']}, RST ${json.tcp['rst']}`,
     ];
   }
-}
-
-const vniKeys = new Map<number, string>();
-function vniKey(kind: 'vxlan' | 'geneve', vni: number): string {
-  const id = kind === 'vxlan' ? vni : vni + 0x1000000;
-  let key = vniKeys.get(id);
-  if (key === undefined) {
-    key = `${kind} vni ${vni}`;
-    vniKeys.set(id, key);
-  }
-  return key;
 }
