@@ -39,7 +39,7 @@ type Stage =
   | { kind: 'local-out'; ns: NetNamespace }
   | { kind: 'arrive'; ns: NetNamespace; iface: string }
   | { kind: 'ip-in'; ns: NetNamespace; iface: string; preroutingDone?: boolean }
-  | { kind: 'transmit'; ns: NetNamespace; iface: string; nextHop: string; forwarded: boolean }
+  | { kind: 'transmit'; ns: NetNamespace; iface: string | undefined; nextHop: string; forwarded: boolean }
   | { kind: 'end' };
 
 const MAX_STAGES = 200;
@@ -105,7 +105,7 @@ class Walker {
       this.hop(ns, 'lo', 'out');
       return this.deliverLocally(ns, 'lo');
     }
-    return { kind: 'transmit', ns, iface: route.outIface!, nextHop: route.nextHop!, forwarded: false };
+    return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: false };
   }
 
   arrive(ns: NetNamespace, iface: string): Stage {
@@ -205,10 +205,13 @@ class Walker {
     if (forward) return forward;
     const post = this.hook(ns, 'POSTROUTING', iface, route.outIface, route.nextHop);
     if (post) return post;
-    return { kind: 'transmit', ns, iface: route.outIface!, nextHop: route.nextHop!, forwarded: true };
+    return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: true };
   }
 
-  transmit(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
+  transmit(ns: NetNamespace, iface: string | undefined, nextHop: string, forwarded: boolean): Stage {
+    if (iface === undefined) {
+      return this.end('unknown', `${ns.name}'s route to ${headerOf(this.flow).dst} names no device, and the gateway ${nextHop} is not on any connected route in the dumps`, 'unknown');
+    }
     const device = interfaceOf(ns, iface);
     if (!device) {
       return this.end('unknown', `${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, 'unknown');
@@ -233,9 +236,13 @@ class Walker {
     }
     const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
     if (isBridge(ns, iface)) {
+      if (!neighbour.mac) {
+        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
+        this.add([neighbour.step]);
+        return this.neighbourFailure(ns, iface, nextHop, forwarded);
+      }
       this.hop(ns, iface, 'out');
       this.add([neighbour.step]);
-      if (!neighbour.mac) return this.neighbourFailure(ns, iface, nextHop, forwarded);
       const fallback = this.cluster.podOnBridge(ns, iface, nextHop)?.hostInterface;
       const decision = bridgeDecide(ns, iface, neighbour.mac, fallback);
       this.add([decision.step]);
