@@ -211,6 +211,12 @@ function summarize(c: Connection): string {
     if (c.tcp.synRetransmissions > 0) state += `, SYN sent ${c.tcp.synRetransmissions + 1} times`;
     tail.push(state);
   }
+  if (c.proto === 'udp') {
+    // UDP has no handshake: say whether the server side ever sent anything back.
+    const view = c.views[0]!;
+    const answered = c.views.some((v) => v.serverSent > 0);
+    tail.push(answered ? 'answered' : `no reply from ${view.server.ip}:${view.server.port ?? ''}`);
+  }
   if (c.echo) {
     const { requests, replies } = c.echo;
     tail.push(`echo: ${requests} request${requests === 1 ? '' : 's'}, ${replies === 0 ? 'no reply' : `${replies} repl${replies === 1 ? 'y' : 'ies'}`}`);

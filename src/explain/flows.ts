@@ -98,6 +98,7 @@ function newFlow(capture: number, first: PacketFacts): FlowWithPackets {
     proto: t.proto,
     packets: 0,
     copies: 0,
+    serverSent: 0,
     firstFrame: first.frame,
     lastFrame: first.frame,
     firstTime: first.time,
@@ -156,6 +157,7 @@ export function groupCapture(capture: number, packets: PacketFacts[]): CaptureGr
     else entry.distinct.push(p);
     entry.packets.push(p);
     entry.flow.packets++;
+    if (p.tuple?.src === entry.flow.server.ip && p.tuple?.sport === entry.flow.server.port) entry.flow.serverSent++;
     entry.flow.lastFrame = p.frame;
     entry.flow.frames.push(p.frame);
     if (!entry.flow.outer && p.outer) entry.flow.outer = p.outer;

@@ -85,6 +85,8 @@ export interface CaptureFlow {
    * retransmission (`tcpdump -i any` sees a forwarded packet once per interface it crosses).
    */
   copies: number;
+  /** Packets the server side sent (0: nobody answered). */
+  serverSent: number;
   firstFrame: number;
   lastFrame: number;
   firstTime: number;

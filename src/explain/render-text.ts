@@ -4,6 +4,11 @@
 import { sanitizeLine } from '../util/sanitize.ts';
 import type { Explanation, Journey, ModelHop, Sighting } from './model.ts';
 
+/** Text output stays readable on big captures; --json always has everything. */
+const MAX_CONNECTIONS = 200;
+const MAX_JOURNEYS = 50;
+const MAX_TROUBLES = 100;
+
 function where(at: string | undefined, iface: string | undefined): string {
   return `${at ?? '?'} ${iface ?? '?'}`;
 }
@@ -47,25 +52,31 @@ export function renderText(e: Explanation): string {
   out.push('', 'Addresses');
   for (const a of e.addresses) out.push(`  ${a.ip.padEnd(16)} ${a.description}`);
   out.push('', `Connections (${e.connections.length})`);
-  for (const c of e.connections) {
+  for (const c of e.connections.slice(0, MAX_CONNECTIONS)) {
     out.push(`  ${c.id}  ${c.summary}`);
     for (const h of c.http) {
       const host = h.host ? ` (Host: ${h.host})` : '';
       out.push(`        HTTP ${h.request}${host} frame ${h.requestFrame} → ${h.response ? `${h.response} frame ${h.responseFrame ?? '?'}` : 'no response seen'}`);
     }
   }
+  if (e.connections.length > MAX_CONNECTIONS) out.push(`  … ${e.connections.length - MAX_CONNECTIONS} more (--json lists them all)`);
   if (e.tunnels.length > 0) {
     out.push('', 'Tunnels');
     for (const t of e.tunnels) out.push(`  ${t.text} (${t.packets} packet${t.packets === 1 ? '' : 's'})`);
   }
+  // Lost and disagreeing journeys first, so a big capture's problems are not buried.
+  const rankOf = (j: Journey): number => (j.verdict === 'lost' ? 0 : j.verdict === 'disagrees' ? 1 : 2);
   const journeys = e.journeys.filter((j) => j.sightings.length > 1 || j.model);
-  if (journeys.length > 0) {
+  const shown = journeys.length > MAX_JOURNEYS ? [...journeys].sort((a, b) => rankOf(a) - rankOf(b)).slice(0, MAX_JOURNEYS) : journeys;
+  if (shown.length > 0) {
     out.push('', 'Journeys (first packet of each connection, hop by hop)');
-    for (const j of journeys) out.push(...journeyLines(j).map((l) => `  ${l}`));
+    for (const j of shown) out.push(...journeyLines(j).map((l) => `  ${l}`));
+    if (journeys.length > shown.length) out.push(`  … ${journeys.length - shown.length} more (--json lists them all)`);
   }
   if (e.troubles.length > 0) {
     out.push('', 'Signs of trouble');
-    for (const t of e.troubles) out.push(`  ${e.captures[t.capture]?.file ?? '?'} frame ${t.frame}: ${t.text}`);
+    for (const t of e.troubles.slice(0, MAX_TROUBLES)) out.push(`  ${e.captures[t.capture]?.file ?? '?'} frame ${t.frame}: ${t.text}`);
+    if (e.troubles.length > MAX_TROUBLES) out.push(`  … ${e.troubles.length - MAX_TROUBLES} more (--json lists them all)`);
   }
   const other = Object.entries(e.other);
   if (other.length > 0) out.push('', `Other packets: ${other.map(([k, n]) => `${n} ${k}`).join(', ')}`);
@@ -75,6 +86,8 @@ export function renderText(e: Explanation): string {
     if (e.warnings.length > 20) out.push(`  … ${e.warnings.length - 20} more (--json lists them all)`);
   }
   const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'disagrees');
-  out.push('', faults.length > 0 || e.faultFound ? `Verdict: trouble found${faults.length > 0 ? ` (${faults.map((j) => `${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`).join('; ')})` : ''}` : 'Verdict: no trouble found');
+  out.push('', faults.length > 0 || e.faultFound ? 'Verdict: trouble found' : 'Verdict: no trouble found');
+  for (const j of faults.slice(0, 10)) out.push(`  ${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`);
+  if (faults.length > 10) out.push(`  … ${faults.length - 10} more`);
   return out.map(sanitizeLine).join('\n') + '\n';
 }

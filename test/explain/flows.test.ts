@@ -101,6 +101,11 @@ describe('flows match tshark tcp.stream on corpus captures', () => {
     const { flows } = await grouped(file);
     const udp = flows.filter((f) => f.flow.proto === 'udp').map((f) => f.flow.frames);
     expect(udp.sort((a, b) => a[0]! - b[0]!)).toEqual([...inner.values()].sort((a, b) => a[0]! - b[0]!));
+    // What the server side sent back (DNS and NTP answers): frames whose inner source port is the server's.
+    const ports = new Map(tsharkFields(file, ['frame.number', 'udp.srcport']).map((r) => [Number(r[0]), innermost(r[1])]));
+    for (const { flow } of flows.filter((f) => f.flow.proto === 'udp')) {
+      expect(flow.serverSent, `flow at frame ${flow.firstFrame}`).toBe(flow.frames.filter((n) => ports.get(n) === String(flow.server.port)).length);
+    }
   });
 
   it('pairs HTTP requests with responses as tshark does without TCP reassembly (http.request_in)', async () => {
