@@ -4,6 +4,7 @@
 // spreads them, the CNI with its evidence, and what could not be read.
 // Every string from a dump goes through sanitizeLine.
 import { sanitizeLine } from '../util/sanitize.ts';
+import { cidrContains, prefixLengthOf } from './build/cidr.ts';
 import type { Topology } from './model.ts';
 
 const MAX_WARNINGS_SHOWN = 5;
@@ -34,7 +35,11 @@ export function renderSummary(topology: Topology): string {
     out.push(`  ${name}  ${s(pod.ip || '?')}  on ${s(pod.node || '?')}${host}`);
   }
 
+  out.push('', 'Routes to the other nodes\' pods:');
+  for (const line of podRoutes(topology)) out.push(`  ${line}`);
+
   out.push('', `Overlay (${topology.vteps.length} VTEP${topology.vteps.length === 1 ? '' : 's'}):`);
+  if (topology.vteps.length === 0) out.push('  no VXLAN devices');
   for (const vtep of topology.vteps) {
     const assumed = vtep.assumed ? ' (VNI/port assumed: no ip -d link)' : '';
     out.push(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${assumed}`);
@@ -67,6 +72,36 @@ export function renderSummary(topology: Topology): string {
   }
   if (topology.warnings.length > MAX_WARNINGS_SHOWN) out.push(`  … ${topology.warnings.length - MAX_WARNINGS_SHOWN} more (--json lists them all)`);
   return `${out.join('\n')}\n`;
+}
+
+/** For each node with a route dump, the route its main table picks for every other node's pod CIDR (longest prefix). */
+function podRoutes(topology: Topology): string[] {
+  const s = sanitizeLine;
+  const lines: string[] = [];
+  for (const node of topology.nodes) {
+    if (!node.netns.dumps.includes('route')) continue;
+    for (const peer of topology.nodes) {
+      if (peer.name === node.name) continue;
+      for (const cidr of peer.podCIDRs) {
+        const network = cidr.split('/')[0] ?? '';
+        const route = node.netns.routes
+          .filter((r) => r.table === 'main' && r.family === 4 && cidrContains(r.dst, network))
+          .sort((a, b) => prefixLengthOf(b.dst) - prefixLengthOf(a.dst))[0];
+        const target = `${s(cidr)} (${s(peer.name)}'s pods)`;
+        if (!route) {
+          lines.push(`! ${s(node.name)}: no route at all for ${target}`);
+          continue;
+        }
+        const via = route.via !== undefined ? ` via ${s(route.via)}` : '';
+        const dev = route.dev !== undefined ? ` dev ${s(route.dev)}` : '';
+        const how = `${route.type !== 'unicast' ? `${route.type} ` : ''}${route.dst === cidr ? '' : `by ${s(route.dst)}`}${via}${dev}`.trim();
+        const flag = route.dst === 'default' || route.type !== 'unicast' ? '! ' : '';
+        lines.push(`${flag}${s(node.name)}: ${target} ${how}${route.dst === 'default' ? ' (no route of its own: the default route)' : ''}`);
+      }
+    }
+  }
+  if (lines.length === 0) lines.push("none known (no route dumps, or no other node's pod CIDR)");
+  return lines;
 }
 
 /**

@@ -112,6 +112,14 @@ describe('the readable summary', () => {
   });
 });
 
+describe('fault-no-route', () => {
+  it.runIf(scenarios.includes('fault-no-route'))("the summary flags worker-1's missing route to 192.168.2.0/24 (the lab deleted it): the default route takes it", async () => {
+    const r = await runPodpath(['topology', join('samples', 'fault-no-route')]);
+    expect(r.stdout).toMatch(/^ {2}! worker-1: 192\.168\.2\.0\/24 \(worker-2's pods\) by default via 10\.74\.107\.154 dev eth0/m);
+    expect(r.stdout).toMatch(/^ {2}worker-2: 192\.168\.1\.0\/24 \(worker-1's pods\) via 192\.168\.1\.0 dev flannel\.1$/m);
+  });
+});
+
 describe('fault-fdb-missing', () => {
   it.runIf(scenarios.includes('fault-fdb-missing'))("shows worker-1's flannel.1 with no remote for worker-2 (the lab deleted that FDB entry)", async () => {
     const topology = await topologyOf(join('samples', 'fault-fdb-missing'));

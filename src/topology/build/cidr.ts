@@ -72,8 +72,12 @@ export function networkOf(address: string, prefixLength: number): string | undef
   }
 }
 
+/** Prefix length of a route destination ('default' is /0, a bare address a host route). */
 export function prefixLengthOf(cidr: string): number {
-  return Number(cidr.split('/')[1] ?? 32);
+  if (cidr === 'default') return 0;
+  const slash = cidr.indexOf('/');
+  if (slash < 0) return cidr.includes(':') ? 128 : 32;
+  return Number(cidr.slice(slash + 1));
 }
 
 export function isIPv4Address(text: string): boolean {
