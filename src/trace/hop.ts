@@ -17,7 +17,7 @@ import type { Cluster } from './cluster.ts';
 import { bridgeOfPort, interfaceOf, isBridge } from './cluster.ts';
 import { headerOf, newConntrack, type Flow } from './flow.ts';
 import { evaluateHook, type Hook, type HookVerdict } from './netfilter.ts';
-import { addressType, lookupRoute, selectSource, type RouteDecision } from './routing.ts';
+import { addressType, lookupRoute, selectSource, selectSourceOn, type RouteDecision } from './routing.ts';
 import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
 import { findReceiver, ipipEncapsulate, vxlanEncapsulate } from './overlay.ts';
@@ -374,11 +374,7 @@ class Walker {
       addressType: (address, limit) => addressType(ns, address, limit),
       ipset: (name) => ipsetMembers(this.cluster, ns, name),
       ...(this.physIn ? { physdev: { in: this.physIn, ...(this.physOut ? { out: this.physOut } : {}), bridged: this.physOut !== undefined } } : {}),
-      masqueradeSource: () => {
-        if (!outIface) return undefined;
-        const address = selectSource(ns, outIface, nextHop);
-        return address ? { address, iface: outIface } : undefined;
-      },
+      masqueradeSource: () => (outIface ? { outIface, ...selectSourceOn(ns, outIface, nextHop) } : undefined),
     };
     if (inIface) input.inIface = inIface;
     if (outIface) input.outIface = outIface;

@@ -10,8 +10,8 @@ import { formatEndpoint } from './flow.ts';
 export interface NatInput {
   rule: NfRule;
   header: Header;
-  /** MASQUERADE: the address the kernel picks on the outgoing interface (inet_select_addr). */
-  masqueradeSource?: { address: string; iface: string };
+  /** MASQUERADE: the outgoing interface and the address the kernel picks for it (inet_select_addr) and where it found it. */
+  masqueradeSource?: { outIface: string; address?: string; iface?: string };
   /** REDIRECT: the incoming interface's primary address (127.0.0.1 for locally generated packets). */
   redirectAddress?: string;
   /** Set when KUBE-SEP chose this endpoint: "endpoint 2 of 3 with probability 1/3". */
@@ -80,10 +80,14 @@ export function applyNat(input: NatInput): NatEvaluation | undefined {
         why = `SNAT rewrites the source to ${address ?? header.src}`;
         if (to.port !== undefined) return snat(header, address, to.port, { ...base, action: 'snat' }, `${why}:${to.port}`, notes);
       } else {
-        address = input.masqueradeSource?.address;
+        const source = input.masqueradeSource;
+        address = source?.address;
+        const whose = source && source.iface !== source.outIface
+          ? `(${source.outIface} has no IPv4 address, so the kernel takes ${source.iface}'s)`
+          : `, the address of the outgoing interface ${source?.outIface}`;
         why = address
-          ? `MASQUERADE rewrites the source to ${address}, the address of the outgoing interface ${input.masqueradeSource?.iface}, so replies come back through this node`
-          : 'MASQUERADE would rewrite the source, but the outgoing interface has no IPv4 address in the dumps';
+          ? `MASQUERADE rewrites the source to ${address}${whose.startsWith('(') ? ' ' : ''}${whose}, so replies come back through this node`
+          : 'MASQUERADE would rewrite the source, but no interface has an IPv4 address in the dumps';
       }
       const ports = portOf(targetOption(rule, 'to-ports'));
       let sport: number | undefined = ports.port ?? header.sport;

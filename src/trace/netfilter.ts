@@ -34,7 +34,7 @@ export interface HookInput {
   ipset(name: string): { members: string[]; inferred?: string } | undefined;
   physdev?: { in?: string; out?: string; bridged: boolean };
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
-  masqueradeSource?(header: Header): { address: string; iface: string } | undefined;
+  masqueradeSource?(header: Header): { outIface: string; address?: string; iface?: string } | undefined;
   redirectAddress?: string;
 }
 

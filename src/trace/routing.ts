@@ -207,6 +207,11 @@ function decide(query: RouteQuery, table: string, route: Route, losers: Route[])
  * global-scope address on any other interface. MASQUERADE and locally generated packets use this.
  */
 export function selectSource(ns: NetNamespace, dev: string, near?: string): string | undefined {
+  return selectSourceOn(ns, dev, near)?.address;
+}
+
+/** selectSource, also saying which interface the address belongs to (another one when `dev` has none). */
+export function selectSourceOn(ns: NetNamespace, dev: string, near?: string): { address: string; iface: string } | undefined {
   const global = (scope: string | undefined) => scope === undefined || scope === 'global';
   const iface = ns.interfaces.find((i) => i.name === dev);
   const own = (iface?.addresses ?? []).filter((a) => a.family === 4 && global(a.scope));
@@ -216,12 +221,12 @@ export function selectSource(ns: NetNamespace, dev: string, near?: string): stri
       const p = parsePrefix(`${a.address}/${a.prefixLength}`);
       return p !== undefined && prefixContains(p, nearAddress);
     });
-    if (same) return same.address;
+    if (same) return { address: same.address, iface: dev };
   }
-  if (own[0]) return own[0].address;
+  if (own[0]) return { address: own[0].address, iface: dev };
   for (const other of ns.interfaces) {
     const address = other.addresses.find((a) => a.family === 4 && global(a.scope));
-    if (address) return address.address;
+    if (address) return { address: address.address, iface: other.name };
   }
   return undefined;
 }
