@@ -281,6 +281,8 @@ export interface Vtep {
   vni: number;
   port: number;
   local?: string;
+  /** The underlay device the VXLAN packets leave by (`dev eth0` in `ip -d link`), when dumped. */
+  underlayDevice?: string;
   mac?: string;
   /** Remote VTEPs from the FDB (and neighbour table): MAC → underlay address. */
   remotes: {

@@ -42,7 +42,8 @@ export function renderSummary(topology: Topology): string {
   if (topology.vteps.length === 0) out.push('  no VXLAN devices');
   for (const vtep of topology.vteps) {
     const assumed = vtep.assumed ? ' (VNI/port assumed: no ip -d link)' : '';
-    out.push(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${assumed}`);
+    const underlay = vtep.underlayDevice !== undefined ? ` dev ${s(vtep.underlayDevice)}` : '';
+    out.push(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${underlay}${assumed}`);
     const node = topology.nodes.find((n) => n.name === vtep.node);
     if (vtep.remotes.length === 0) out.push(node?.netns.dumps.includes('fdb') ? '    no remote VTEPs in its fdb' : '    no remote VTEPs known (no bridge fdb dump)');
     for (const r of vtep.remotes) {

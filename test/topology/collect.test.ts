@@ -49,7 +49,7 @@ describe('podpath collect', () => {
       { name: fx.pod, node: 'worker-1', ip: CONFIG.pod.address, hostInterface: CONFIG.veth.host },
     ]);
     expect(topology.vteps).toEqual([
-      expect.objectContaining({ node: 'worker-1', device: CONFIG.vxlan.name, vni: CONFIG.vxlan.vni, port: CONFIG.vxlan.port, local: CONFIG.underlay.address }),
+      expect.objectContaining({ node: 'worker-1', device: CONFIG.vxlan.name, vni: CONFIG.vxlan.vni, port: CONFIG.vxlan.port, local: CONFIG.underlay.address, underlayDevice: CONFIG.underlay.name }),
     ]);
     expect(topology.vteps[0]?.remotes).toEqual([expect.objectContaining({ mac: CONFIG.peer.mac, dst: CONFIG.peer.underlay, innerIP: CONFIG.peer.vtepAddress })]);
     expect(topology.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });

@@ -45,6 +45,7 @@ export function buildVteps(nodes: ClusterNode[]): VtepResult {
       local ??= node.addresses[0];
       if (local !== undefined) vtep.local = local;
       if (iface.mac !== undefined) vtep.mac = iface.mac;
+      if (iface.vxlan?.device !== undefined) vtep.underlayDevice = iface.vxlan.device;
       for (const entry of node.netns.fdb) {
         if (entry.dev !== iface.name || entry.dst === undefined) continue;
         const remote: Vtep['remotes'][number] = { mac: entry.mac, dst: entry.dst };
