@@ -1,6 +1,10 @@
 // The transcript splitter and command reader: every prompt shape the issue
 // lists, at the start of a line and mid-line (pastes flattened onto one line).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadTopology } from '../../src/topology/load.ts';
 import { readCommand } from '../../src/topology/inputs/command.ts';
 import { recogniseContent } from '../../src/topology/inputs/recognise.ts';
 import { splitTranscript } from '../../src/topology/inputs/transcript.ts';
@@ -133,5 +137,20 @@ describe('content recognition (bundle file names are free)', () => {
 
   it('says nothing for text that is no dump', () => {
     expect(recogniseContent('hello world\nthis is a README')).toBeUndefined();
+  });
+});
+
+describe('commands podpath does not know, printing a dump', () => {
+  it('`cat saved-ip-route.txt` under a prompt is read by its content', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podpath-cat-'));
+    try {
+      const file = join(dir, 't.txt');
+      writeFileSync(file, 'root@w1:~# cat /tmp/routes.txt\ndefault via 10.0.0.1 dev eth0 proto static\n10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.5\nroot@w1:~# ps -ef | grep flannel\nroot 1 0 0 11:41 ? 00:00:07 /opt/bin/flanneld\n');
+      const t = await loadTopology([file]);
+      expect(t.nodes.map((n) => [n.name, n.addresses])).toEqual([['w1', ['10.0.0.5']]]);
+      expect(t.nodes[0]?.netns.routes.map((r) => r.dst)).toEqual(['default', '10.0.0.0/24']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -128,13 +128,12 @@ export function readTranscript(text: string, file: string, host: string | undefi
     const command = readCommand(words);
     const output = `${words.slice(command.length).join(' ')}\n${section.following}`;
     let kind = command.kind;
-    if (!kind && command.skip) {
-      // Say so for the dump tools (an `ip route get` is a near miss); `ps`, `curl` … are just other commands.
-      if (command.text.split(' ').some((w) => w === 'ip' || w === 'bridge' || w === 'brctl')) {
-        result.warnings.push({ file, line: section.line, message: `skipped: ${command.skip}`, text: command.text.slice(0, 120) });
-      }
+    // A dump tool's other output (`ip route get`, `ip netconf`) is a near miss: say so and skip it.
+    if (!kind && command.skip && command.text.split(' ').some((w) => w === 'ip' || w === 'bridge' || w === 'brctl')) {
+      result.warnings.push({ file, line: section.line, message: `skipped: ${command.skip}`, text: command.text.slice(0, 120) });
       continue;
     }
+    // Other commands (`cat ip-addr.txt`, `ssh node ip a`) may still print a dump: the content decides.
     kind ??= recogniseContent(output);
     if (!kind) continue;
     // `nsenter … ip a` from a node's prompt shows another namespace: give it a name of its own;
