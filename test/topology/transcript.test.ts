@@ -107,6 +107,8 @@ describe('the command tells the parser', () => {
     expect(kind('docker exec -it k8s-guide-worker2 ip route')).toMatchObject({ kind: 'route', host: 'k8s-guide-worker2', hostKind: 'node' });
     expect(kind('kubectl -n default exec -it net-tshoot-rg2lp -- ip route')).toMatchObject({ kind: 'route', host: 'net-tshoot-rg2lp', hostKind: 'pod' });
     expect(kind('sudo ip netns exec cni-1234 ip a')).toMatchObject({ kind: 'addr', host: 'cni-1234', hostKind: 'pod' });
+    expect(kind('ssh -p 2222 root@worker-2 ip -d link')).toMatchObject({ kind: 'link', host: 'worker-2', hostKind: 'node' });
+    expect(kind('ssh worker-3 sudo iptables-save')).toMatchObject({ kind: 'iptables', host: 'worker-3' });
   });
 
   it('lookups and unknown commands are not dumps, with a reason', () => {

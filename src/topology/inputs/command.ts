@@ -26,7 +26,7 @@ export const KNOWN_COMMANDS = new Set([
   'ip', 'bridge', 'brctl', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save', 'iptables',
   'ip6tables', 'kubectl', 'k', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'cat', 'ps', 'ss', 'tcpdump', 'ipset',
   'conntrack', 'sysctl', 'route', 'netstat', 'arp', 'ping', 'curl', 'ethtool', 'grep', 'ls', 'make', 'gobgp',
-  'calicoctl', 'wget', 'nc', 'dig', 'host', 'nslookup', 'traceroute', 'tracepath', 'echo', 'gravity', 'xtables-monitor',
+  'calicoctl', 'wget', 'nc', 'dig', 'host', 'nslookup', 'traceroute', 'tracepath', 'echo', 'gravity', 'xtables-monitor', 'ssh',
 ]);
 
 const DUMP_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables-save', 'iptables-legacy-save', 'iptables-nft-save']);
@@ -85,6 +85,13 @@ export function readCommand(words: string[]): CommandInfo {
       }
       hostKind = 'pod';
       at = dash + 1;
+    } else if (w === 'ssh' && words.slice(at + 1).some((x) => DUMP_TOOLS.has(x))) {
+      // `ssh [-p 22] [root@]worker-2 ip r`: the dump is worker-2's.
+      at++;
+      while ((words[at] ?? '').startsWith('-')) at += /^-[bcDEeFIiJLlmOopQRSWw]$/.test(words[at]!) ? 2 : 1;
+      const target = words[at++] ?? '';
+      host = target.includes('@') ? target.slice(target.indexOf('@') + 1) : target;
+      hostKind = 'node';
     } else if (w === 'ip' && (words[at + 1] === 'netns' || words[at + 1] === 'net') && words[at + 2] === 'exec') {
       host = words[at + 3];
       hostKind = 'pod';
