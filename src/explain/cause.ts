@@ -56,6 +56,25 @@ export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sig
   return cause ?? unexplained(node, packet);
 }
 
+/**
+ * Why a reply stops where it does: the route back to the client, then FORWARD for a packet of
+ * an ESTABLISHED connection (kube-proxy's and the CNIs' RELATED,ESTABLISHED accepts apply), then
+ * the overlay's lookups when the way back is a VXLAN device.
+ */
+export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | undefined {
+  const topology = ctx.topology;
+  const node = nodeOfLocation(topology, last.at);
+  if (!node || !nodeNamed(topology, last.at ?? '')) return undefined;
+  const packet = last.packet;
+  const route = lookupRoute(node, packet.dst);
+  const overlay = !!route?.dev && node.netns.interfaces.some((i) => i.name === route.dev && (i.kind === 'vxlan' || !!i.vxlan));
+  return (
+    checkRoute(topology, node, packet.dst) ??
+    checkForward(topology, node, packet, last.interface, 'ESTABLISHED') ??
+    (overlay ? checkOverlay(topology, node, packet.dst) : checkNextHop(node, packet.dst))
+  );
+}
+
 const CAUSE_OF_DISPOSITION: Record<string, Cause['kind']> = {
   'fdb-missing': 'fdb-missing',
   'neighbour-missing': 'neighbour-missing',

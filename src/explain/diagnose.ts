@@ -119,6 +119,8 @@ interface PacketContext {
   inInterface?: string;
   outInterface?: string;
   mark: number;
+  /** Conntrack state: NEW for a connection's first packet, ESTABLISHED for its replies. */
+  state: 'NEW' | 'ESTABLISHED';
 }
 
 function ifaceMatches(pattern: string, name: string | undefined): boolean | undefined {
@@ -152,7 +154,7 @@ function ruleMatches(rule: NfRule, ctx: PacketContext): boolean | undefined {
     else if (o.option === 'p' || o.option === 'protocol') m = value === 'all' || value === ctx.tuple.proto;
     else if (o.option === 'dport' || o.option === 'destination-port' || o.option === 'dports') m = portMatches(value, ctx.tuple.dport);
     else if (o.option === 'sport' || o.option === 'source-port' || o.option === 'sports') m = portMatches(value, ctx.tuple.sport);
-    else if (o.option === 'ctstate' || o.option === 'state') m = value.split(',').includes('NEW');
+    else if (o.option === 'ctstate' || o.option === 'state') m = value.split(',').includes(ctx.state);
     else if (o.option === 'mark' && o.module === 'mark') {
       const { value: v, mask } = valueMask(value);
       m = ((ctx.mark & mask) >>> 0) === v;
@@ -210,12 +212,12 @@ function walkChain(node: ClusterNode, chainName: string, ctx: PacketContext, dep
   return { verdict: 'return' };
 }
 
-export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveTuple, inInterface?: string): Cause | undefined {
+export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveTuple, inInterface?: string, state: 'NEW' | 'ESTABLISHED' = 'NEW'): Cause | undefined {
   const filter = node.netns.netfilter?.tables['filter'];
   const forward = filter?.chains['FORWARD'];
   if (!forward) return undefined;
   const route = lookupRoute(node, tuple.dst);
-  const ctx: PacketContext = { tuple, mark: 0, ...(inInterface ? { inInterface } : {}), ...(route?.dev ? { outInterface: route.dev } : {}) };
+  const ctx: PacketContext = { tuple, mark: 0, state, ...(inInterface ? { inInterface } : {}), ...(route?.dev ? { outInterface: route.dev } : {}) };
   const result = walkChain(node, 'FORWARD', ctx, 0);
   if (result.verdict === 'drop' && result.rule) {
     const rejects = result.rule.target?.name === 'REJECT';
@@ -230,7 +232,7 @@ export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveT
     return {
       kind: 'forward-drop',
       node: node.name,
-      text: `${node.name}'s filter FORWARD policy is DROP and no rule accepts a new connection ${tuple.src} → ${tuple.dst} (the CNI's accept rule for the pod network is missing)`,
+      text: `${node.name}'s filter FORWARD policy is DROP and no rule accepts ${state === 'NEW' ? 'a new connection' : 'the reply'} ${tuple.src} → ${tuple.dst} (the CNI's accept rule for the pod network is missing)`,
     };
   }
   return undefined;

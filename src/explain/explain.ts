@@ -125,7 +125,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
     ...infos.flatMap((i) => i.errors.map((e) => `${i.file}: ${e}`)),
   ];
   const faultFound =
-    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'disagrees') ||
+    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'disagrees' || j.reply !== undefined) ||
     // Without dumps the overlay's MTU is a guess (1450): an oversize packet is then shown, not judged.
     troubles.some((t) => FAULT_KINDS.has(t.kind) && (t.kind !== 'oversize' || topology.vteps.length > 0)) ||
     connections.some((c) => c.connection.tcp?.state === 'refused');

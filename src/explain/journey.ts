@@ -7,10 +7,10 @@
 // the likely cause (cause.ts, with the checks in diagnose.ts).
 import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
-import { diagnose, traceCause } from './cause.ts';
+import { diagnose, diagnoseReply, traceCause } from './cause.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
-import type { CaptureInfo, Journey, ModelHop, Sighting } from './model.ts';
+import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
 import { choosePath, endsOf, modelFromDumps, modelFromTrace, sortSightings } from './path.ts';
 
@@ -52,23 +52,68 @@ function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sighti
       if (first?.icmp) firstPacket = 'ICMP';
       else if (first?.tcp) firstPacket = 'first TCP packet seen';
     }
-    const p = matches[0];
-    if (!p?.tuple) continue;
-    const info = captures[p.capture];
-    const s: Sighting = {
-      capture: p.capture,
-      file: info?.file ?? '',
-      frame: p.frame,
-      time: p.time,
-      packet: p.tuple,
-      repeats: matches.length - 1,
-    };
-    if (info?.at) s.at = info.at;
-    if (info?.interface) s.interface = info.interface;
-    if (p.outer) s.outer = p.outer;
-    sightings.push(s);
+    const s = sighting(matches, captures);
+    if (s) sightings.push(s);
   }
   return { sightings, firstPacket };
+}
+
+function sighting(matches: PacketFacts[], captures: CaptureInfo[]): Sighting | undefined {
+  const p = matches[0];
+  if (!p?.tuple) return undefined;
+  const info = captures[p.capture];
+  const s: Sighting = { capture: p.capture, file: info?.file ?? '', frame: p.frame, time: p.time, packet: p.tuple, repeats: matches.length - 1 };
+  if (info?.at) s.at = info.at;
+  if (info?.interface) s.interface = info.interface;
+  if (p.outer) s.outer = p.outer;
+  return s;
+}
+
+/** The SYN-ACK that answers the client's ISN (its ack is ISN + 1), in each capture that saw it. */
+function replySightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): Sighting[] {
+  const isn = cw.connection.tcp?.isn;
+  if (isn === undefined) return [];
+  const want = (isn + 1) >>> 0;
+  const out: Sighting[] = [];
+  for (const { distinct } of cw.flows) {
+    const s = sighting(distinct.filter((p) => !!p.tcp?.flags.syn && p.tcp.flags.ack && p.tcp.ack === want), captures);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * The server answered but the capture closest to the client never saw the answer: follow the
+ * SYN-ACK back along the captured path (the first packet's path, reversed) to where it stops.
+ */
+function replyJourney(cw: ConnectionWithFlows, ctx: JourneyContext, sightings: Sighting[], onPath: ModelHop[]): ReplyJourney | undefined {
+  const replies = replySightingsOf(cw, ctx.captures);
+  const clientSide = sightings[0];
+  if (replies.length === 0 || !clientSide || replies.some((r) => r.capture === clientSide.capture)) return undefined;
+  const order = (s: Sighting): number => onPath.findIndex((h) => h.at === s.at && h.interface === s.interface);
+  // Back towards the client: later in time, and earlier on the forward path for equal times.
+  replies.sort((a, b) => a.time - b.time || order(b) - order(a));
+  const last = replies[replies.length - 1]!;
+  const reply: ReplyJourney = {
+    firstPacket: 'SYN-ACK',
+    sightings: replies,
+    verdict: 'lost',
+    lostAfter: { ...(last.at ? { at: last.at } : {}), ...(last.interface ? { interface: last.interface } : {}) },
+    text: [],
+  };
+  const from = order(last);
+  const seen = new Set(replies.map((r) => r.capture));
+  const captureAt = (h: ModelHop): number => ctx.captures.findIndex((c) => c.at === h.at && c.interface === h.interface);
+  const missing = from > 0 ? [...onPath.slice(0, from)].reverse().find((h) => !seen.has(captureAt(h))) : undefined;
+  const next = missing ?? (clientSide.at && clientSide.interface ? { at: clientSide.at, interface: clientSide.interface } : undefined);
+  if (next) reply.missingAt = { at: next.at, interface: next.interface };
+  reply.text.push(`the server answered, but its SYN-ACK was last seen on ${last.at ?? '?'} ${last.interface ?? '?'}${next ? ` and never on ${next.at} ${next.interface}` : ''}: the client never got the answer`);
+  const cause = diagnoseReply(ctx, last);
+  if (cause) {
+    reply.cause = cause;
+    reply.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);
+  }
+  return reply;
 }
 
 function tupleText(t: FiveTuple): string {
@@ -163,6 +208,8 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
       );
     }
   }
+  const reply = replyJourney(cw, ctx, sightings, onPath);
+  if (reply) journey.reply = reply;
   const gotThrough = answered || reachedServer;
   if (modelStops && gotThrough) {
     journey.text.push('the dumps foresee a loss the captures do not show: were the dumps and the captures taken at the same time, on the same nodes?');

@@ -225,6 +225,21 @@ export interface Journey {
   lostAfter?: { at?: string; interface?: string };
   missingAt?: { at: string; interface: string };
   cause?: Cause;
+  /**
+   * The SYN-ACK's way back, when the server answered but the client's own capture never saw
+   * the answer: where the reply was last seen and the first captured place it missed.
+   */
+  reply?: ReplyJourney;
+  text: string[];
+}
+
+export interface ReplyJourney {
+  firstPacket: 'SYN-ACK';
+  sightings: Sighting[];
+  verdict: 'lost';
+  lostAfter: { at?: string; interface?: string };
+  missingAt?: { at: string; interface: string };
+  cause?: Cause;
   text: string[];
 }
 

@@ -38,6 +38,11 @@ function journeyLines(j: Journey): string[] {
     if (j.model.disposition) lines.push(`      trace: ${j.model.disposition}${j.model.reason ? `: ${j.model.reason}` : ''}`);
   }
   for (const t of j.text) lines.push(`      ${t}`);
+  if (j.reply) {
+    lines.push(`    the reply (${j.reply.firstPacket}), back towards the client:`);
+    j.reply.sightings.forEach((s, i) => lines.push(sightingLine(i, s, undefined)));
+    for (const t of j.reply.text) lines.push(`      ${t}`);
+  }
   return lines;
 }
 
@@ -65,7 +70,7 @@ export function renderText(e: Explanation): string {
     for (const t of e.tunnels) out.push(`  ${t.text} (${t.packets} packet${t.packets === 1 ? '' : 's'})`);
   }
   // Lost and disagreeing journeys first, so a big capture's problems are not buried.
-  const rankOf = (j: Journey): number => (j.verdict === 'lost' ? 0 : j.verdict === 'disagrees' ? 1 : 2);
+  const rankOf = (j: Journey): number => (j.verdict === 'lost' || j.reply ? 0 : j.verdict === 'disagrees' ? 1 : 2);
   const journeys = e.journeys.filter((j) => j.sightings.length > 1 || j.model);
   const shown = journeys.length > MAX_JOURNEYS ? [...journeys].sort((a, b) => rankOf(a) - rankOf(b)).slice(0, MAX_JOURNEYS) : journeys;
   if (shown.length > 0) {
@@ -85,9 +90,12 @@ export function renderText(e: Explanation): string {
     for (const w of e.warnings.slice(0, 20)) out.push(`  ${w}`);
     if (e.warnings.length > 20) out.push(`  … ${e.warnings.length - 20} more (--json lists them all)`);
   }
-  const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'disagrees');
+  const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'disagrees' || j.reply);
   out.push('', faults.length > 0 || e.faultFound ? 'Verdict: trouble found' : 'Verdict: no trouble found');
-  for (const j of faults.slice(0, 10)) out.push(`  ${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`);
+  for (const j of faults.slice(0, 10)) {
+    if (j.reply && j.verdict === 'agrees') out.push(`  ${j.connection} reply lost${j.reply.cause ? `: ${j.reply.cause.text}` : ''}`);
+    else out.push(`  ${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`);
+  }
   if (faults.length > 10) out.push(`  … ${faults.length - 10} more`);
   return out.map(sanitizeLine).join('\n') + '\n';
 }

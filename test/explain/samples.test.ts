@@ -2,6 +2,7 @@
 // included. Every expected value comes from the lab's records: expected.json (the
 // kernel's sightings of each first packet, extracted by tshark, and its
 // xtables-monitor trace) and the dump files themselves, never from podpath.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -411,5 +412,39 @@ describe.runIf(['seed-flannel', 'fault-fdb-missing'].every((s) => scenarios.incl
       expect(journey.cause, c.id).toBeUndefined();
     }
     expect(result.status).toBe(1);
+  });
+});
+
+// A reply lost on the way back, made from the healthy Flannel recording by deleting (editcap)
+// the SYN-ACK of one connection from the captures on worker-1 past its eth0, as if worker-1
+// had dropped it after it arrived from worker-2. The frames come from tshark.
+describe.runIf(scenarios.includes('seed-flannel'))('a reply lost on the way back', () => {
+  it('follows the SYN-ACK back and names the hop where it stops', async () => {
+    const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
+    const direct = e.connections.find((c) => c.id === 'pod1-to-pod2') ?? e.connections[0]!;
+    const sport = direct.sightings[0]!.sport!;
+    const src = join(samplesDir, 'seed-flannel', 'captures');
+    const tmp = mkdtempSync(join(tmpdir(), 'podpath-reply-'));
+    const dropped = ['worker-1__flannel.1.pcap', 'worker-1__cni0.pcap', 'worker-1__veth6b3caf45.pcap', 'pod1__eth0.pcap'];
+    for (const name of readdirSync(src).filter((f) => f.endsWith('.pcap'))) {
+      const frames = dropped.includes(name)
+        ? tsharkFields(join(src, name), ['frame.number'], ['-d', 'udp.port==8472,vxlan', '-Y', `tcp.flags.syn==1 && tcp.flags.ack==1 && tcp.dstport==${sport}`]).map((r) => r[0]!)
+        : [];
+      if (dropped.includes(name)) expect(frames, name).toHaveLength(1);
+      execFileSync('editcap', [join(src, name), join(tmp, name), ...frames]);
+    }
+    const { explainFiles } = await import('../../src/explain/index.ts');
+    const { loadTopology } = await import('../../src/topology/load.ts');
+    const { tracerFunction } = await import('../../src/explain/links.ts');
+    const files = readdirSync(tmp).map((f) => join(tmp, f));
+    const json = await explainFiles(files, await loadTopology([join(samplesDir, 'seed-flannel')]), { trace: await tracerFunction() });
+    const conn = json.connections.find((c) => c.client.port === sport)!;
+    const journey = json.journeys.find((j) => j.connection === conn.id)!;
+    expect(journey.verdict).toBe('agrees'); // the SYN itself went all the way
+    expect(journey.reply?.lostAfter).toEqual({ at: 'worker-1', interface: 'eth0' });
+    expect(journey.reply?.missingAt).toEqual({ at: 'worker-1', interface: 'flannel.1' });
+    expect(json.faultFound).toBe(true);
+    // The other connections kept their answers.
+    for (const other of json.journeys.filter((j) => j.connection !== conn.id)) expect(other.reply, other.connection).toBeUndefined();
   });
 });
