@@ -4,6 +4,7 @@
 //   calico vxlan:    vxlan.calico (VNI 4096, port 4789), routes `dev vxlan.calico onlink`
 //   calico ipip:     tunl0 (ipip), routes `via <peer> dev tunl0 proto bird onlink`
 //   calico bgp:      cali* veths, routes `via <peer> dev eth0 proto bird`, no tunnel in use
+import { isTunnelDevice } from './build/devices.ts';
 import type { ClusterNode, CniDetection, Vtep } from './model.ts';
 
 function where(node: ClusterNode, source: { file: string; line: number } | undefined): string {
@@ -34,23 +35,37 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
     return item ? `${item.route.dst} via ${item.route.via} dev ${item.route.dev} (${where(item.node, item.route.source)})` : '';
   };
 
-  if (calicoVteps.length > 0 || calicoVxlanRoutes.length > 0) {
-    if (calicoVxlanRoutes.length > 0) evidence.push(`route ${first(calicoVxlanRoutes)}`);
+  // Calico: the routes say which encapsulation is in use (a vxlan.calico or tunl0 may exist unused,
+  // e.g. CrossSubnet mode between nodes of one subnet routes `proto bird` straight to the peer).
+  const calicoSeen = calicoVteps.length > 0 || caliIfaces.length > 0 || calicoChains.length > 0 || birdRoutes.length > 0;
+  const caliEvidence = () => {
     if (caliIfaces.length > 0) evidence.push(`cali* veths on ${caliIfaces.map((n) => n.name).join(', ')}`);
-    if (calicoVxlanRoutes.length > 0 || tunlRoutes.length === 0) return { plugin: 'calico', mode: 'vxlan', evidence };
+  };
+  if (calicoVxlanRoutes.length > 0) {
+    evidence.push(`route ${first(calicoVxlanRoutes)}`);
+    caliEvidence();
+    return { plugin: 'calico', mode: 'vxlan', evidence };
   }
   if (tunlRoutes.length > 0) {
     evidence.push(`route ${first(tunlRoutes)}`);
+    caliEvidence();
     return { plugin: 'calico', mode: 'ipip', evidence };
   }
   if (flannelVteps.length > 0 || flannelRoutes.length > 0) {
     if (flannelRoutes.length > 0) evidence.push(`route ${first(flannelRoutes)}`);
-    if (flannelRoutes.length > 0 || flannelVteps.length > 0) return { plugin: 'flannel', mode: 'vxlan', evidence };
+    return { plugin: 'flannel', mode: 'vxlan', evidence };
   }
-  if (caliIfaces.length > 0 || birdRoutes.length > 0 || calicoChains.length > 0) {
-    if (caliIfaces.length > 0) evidence.push(`cali* veths on ${caliIfaces.map((n) => n.name).join(', ')}`);
-    if (birdRoutes.length > 0) evidence.push(`route ${first(birdRoutes)} proto bird, no tunnel device`);
-    return { plugin: 'calico', mode: birdRoutes.length > 0 || caliIfaces.length > 0 ? 'bgp' : 'unknown', evidence };
+  if (calicoSeen) {
+    caliEvidence();
+    const birdDirect = birdRoutes.filter((b) => b.route.dev === undefined || !isTunnelDevice(b.route.dev));
+    if (birdDirect.length > 0) {
+      evidence.push(`route ${first(birdDirect)} proto bird, straight to the peer (no tunnel)`);
+      return { plugin: 'calico', mode: 'bgp', evidence };
+    }
+    // A VXLAN device and no routes to tell: its presence is the best evidence left.
+    if (calicoVteps.length > 0) return { plugin: 'calico', mode: 'vxlan', evidence };
+    evidence.push('no routes to other nodes\' pods in the dumps to tell the mode');
+    return { plugin: 'calico', mode: 'unknown', evidence };
   }
   // host-gw: the bridge, and peers' pod CIDRs routed straight to their underlay addresses.
   const underlay = new Set(nodes.flatMap((n) => n.addresses));

@@ -44,6 +44,25 @@ blackhole 192.168.10.0/26 proto bird
     expect(t.vteps).toEqual([]);
   });
 
+  it('calico bgp when vxlan.calico exists but the routes go straight to the peer (CrossSubnet within one subnet)', async () => {
+    const t = await loadTopology([transcript('cross.txt', `root@node-a:~# ip a
+2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP group default qlen 1000
+    link/ether 00:50:56:82:6b:75 brd ff:ff:ff:ff:ff:ff
+    inet 10.0.0.11/24 brd 10.0.0.255 scope global eth0
+       valid_lft forever preferred_lft forever
+7: vxlan.calico: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UNKNOWN group default
+    link/ether 66:93:7f:54:d5:53 brd ff:ff:ff:ff:ff:ff
+    inet 192.168.10.0/32 scope global vxlan.calico
+       valid_lft forever preferred_lft forever
+root@node-a:~# ip r
+default via 10.0.0.1 dev eth0 proto static
+blackhole 192.168.10.0/26 proto bird
+192.168.20.0/26 via 10.0.0.12 dev eth0 proto bird
+`)]);
+    expect(t.cni).toMatchObject({ plugin: 'calico', mode: 'bgp' });
+    expect(t.cni.evidence.join('\n')).toMatch(/192\.168\.20\.0\/26 via 10\.0\.0\.12 dev eth0 .*proto bird/);
+  });
+
   it('unknown: a node with nothing of a known CNI says so, with no evidence invented', async () => {
     const t = await loadTopology([transcript('plain.txt', `root@plain:~# ip route
 default via 10.0.0.1 dev eth0 proto static
