@@ -35,7 +35,7 @@ function journeyLines(j: Journey): string[] {
   if (j.model) {
     const missing = j.model.hops.filter((h) => h.check === 'missing');
     for (const h of missing) lines.push(`      never seen on ${where(h.at, h.interface)} (captured there, expected by the ${j.model.source === 'trace' ? 'trace' : 'dumps'})`);
-    if (j.model.disposition) lines.push(`      trace: ${j.model.disposition}${j.model.reason ? `: ${j.model.reason}` : ''}`);
+    if (j.model.disposition) lines.push(`      trace (${j.model.disposition}): ${j.model.reason ?? ''}`);
   }
   for (const t of j.text) lines.push(`      ${t}`);
   if (j.reply) {
