@@ -96,9 +96,23 @@ export function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: Ad
   return ends;
 }
 
+/**
+ * Orders the sightings along the packet's way. On one node every capture reads the same kernel
+ * clock, so time decides (the kernel order breaks ties within a microsecond). Between two
+ * nodes the clocks may be skewed by more than the hop takes, so the path's order decides when
+ * both places are on it.
+ */
 export function sortSightings(sightings: Sighting[], topology: Topology, ends: PathEnds): void {
-  const r = (s: Sighting): number => (s.at && s.interface ? (rank(topology, ends, s.at, s.interface) ?? 50) : 50);
-  sightings.sort((a, b) => a.time - b.time || r(a) - r(b) || a.capture - b.capture);
+  const r = (s: Sighting): number | undefined => (s.at && s.interface ? rank(topology, ends, s.at, s.interface) : undefined);
+  const node = (s: Sighting): string | undefined => nodeOfLocation(topology, s.at)?.name;
+  sightings.sort((a, b) => {
+    const ra = r(a);
+    const rb = r(b);
+    const na = node(a);
+    const nb = node(b);
+    if (ra !== undefined && rb !== undefined && na !== undefined && nb !== undefined && na !== nb) return ra - rb;
+    return a.time - b.time || (ra ?? 50) - (rb ?? 50) || a.capture - b.capture;
+  });
 }
 
 export function modelFromDumps(ctx: JourneyContext, ends: PathEnds, sightings: Sighting[]): ModelHop[] {

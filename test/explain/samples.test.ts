@@ -448,3 +448,27 @@ describe.runIf(scenarios.includes('seed-flannel'))('a reply lost on the way back
     for (const other of json.journeys.filter((j) => j.connection !== conn.id)) expect(other.reply, other.connection).toBeUndefined();
   });
 });
+
+// Two nodes' clocks are never quite equal. With worker-2's captures shifted 10 ms into the past
+// (editcap -t), its sightings of a SYN would come "before" worker-1's by time alone; the
+// journey must still follow the packet's way, in the lab's recorded order.
+describe.runIf(scenarios.includes('seed-flannel'))('clock skew between nodes', () => {
+  it("keeps the recorded hop order when worker-2's clock runs 10 ms behind", async () => {
+    const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
+    const src = join(samplesDir, 'seed-flannel', 'captures');
+    const tmp = mkdtempSync(join(tmpdir(), 'podpath-skew-'));
+    const onWorker2 = new Set(['worker-2', ...e.pods.filter((p) => p.node === 'worker-2').map((p) => p.name)]);
+    for (const name of readdirSync(src).filter((f) => f.endsWith('.pcap'))) {
+      const shift = onWorker2.has(name.split('__')[0]!) ? ['-t', '-0.01'] : [];
+      execFileSync('editcap', [...shift, join(src, name), join(tmp, name)]);
+    }
+    const { explainFiles } = await import('../../src/explain/index.ts');
+    const { loadTopology } = await import('../../src/topology/load.ts');
+    const json = await explainFiles(readdirSync(tmp).map((f) => join(tmp, f)), await loadTopology([join(samplesDir, 'seed-flannel')]));
+    for (const c of e.connections) {
+      const { journey } = journeyOf(json, c);
+      const ours = journey.sightings.filter((s) => s.interface !== 'any').map((s) => `${s.at}:${s.interface}`);
+      expect(ours, c.id).toEqual(c.sightings.map((s) => `${s.at}:${s.interface}`));
+    }
+  });
+});
