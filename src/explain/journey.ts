@@ -12,7 +12,7 @@ import type { ConnectionWithFlows } from './connections.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
 import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
-import { choosePath, endsOf, modelFromDumps, modelFromTrace, sortSightings } from './path.ts';
+import { choosePath, endsOf, modelFromDumps, modelFromTrace, nodeOfLocation, sortSightings } from './path.ts';
 
 export interface TraceRequest {
   /** Pod name, node name or address of the client. */
@@ -91,8 +91,15 @@ function replyJourney(cw: ConnectionWithFlows, ctx: JourneyContext, sightings: S
   const clientSide = sightings[0];
   if (replies.length === 0 || !clientSide || replies.some((r) => r.capture === clientSide.capture)) return undefined;
   const order = (s: Sighting): number => onPath.findIndex((h) => h.at === s.at && h.interface === s.interface);
-  // Back towards the client: later in time, and earlier on the forward path for equal times.
-  replies.sort((a, b) => a.time - b.time || order(b) - order(a));
+  // Back towards the client: on one node by time (earlier on the forward path for equal times),
+  // between nodes by the path reversed (their clocks may be skewed).
+  const node = (r: Sighting): string | undefined => nodeOfLocation(ctx.topology, r.at)?.name;
+  replies.sort((a, b) => {
+    const oa = order(a);
+    const ob = order(b);
+    if (oa >= 0 && ob >= 0 && node(a) !== undefined && node(b) !== undefined && node(a) !== node(b)) return ob - oa;
+    return a.time - b.time || ob - oa;
+  });
   const last = replies[replies.length - 1]!;
   const reply: ReplyJourney = {
     firstPacket: 'SYN-ACK',
