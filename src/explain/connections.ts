@@ -224,7 +224,7 @@ function summarize(c: Connection): string {
   if (c.http.length > 0) {
     tail.push(c.http.map((h) => `${h.request} → ${h.response ?? 'no response'}`).join('; '));
   }
-  tail.push(`${c.packets} packets`);
+  tail.push(`${c.packets} packet${c.packets === 1 ? '' : 's'}`);
   if (c.views.length > 1) tail.push(`seen in ${c.views.length} captures`);
   return `${parts.join(' ')}: ${tail.join(', ')}`;
 }
