@@ -34,6 +34,15 @@ describe('podpath explain (CLI)', () => {
     expect(json.faultFound).toBe(false);
   });
 
+  it('--vxlan-port before the paths decodes that port as VXLAN (tshark -d gives the VNI)', async () => {
+    const file = `${CORPUS}/vxlan/deepflow_ff-vxlan-k8s-pod-http.pcap`;
+    const [vni] = tsharkFields(file, ['vxlan.vni'], ['-d', 'udp.port==58678,vxlan'])[0]!;
+    const result = await runPodpath(['explain', '--vxlan-port', '58678', file]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`VXLAN VNI ${vni} from`);
+    expect(result.stdout).toContain('on 58678');
+  });
+
   it('rejects a call without a capture with status 2 and one line', async () => {
     const text = join(tmp, 'notes.txt');
     writeFileSync(text, 'just some text\n');
