@@ -74,7 +74,9 @@ export function mergeConnections(flows: FlowWithPackets[], topology: Topology, n
       sets.union(same, i);
     } else if (same === undefined) byTuple.set(tk, i);
     const ck = `${f.proto}/${end(f.client.ip, f.client.port)}`;
-    byClient.set(ck, [...(byClient.get(ck) ?? []), i]);
+    const members = byClient.get(ck);
+    if (members) members.push(i);
+    else byClient.set(ck, [i]);
   });
   // Before and after DNAT: the client's address and port stay, the server becomes an endpoint.
   for (const members of byClient.values()) {
@@ -93,7 +95,9 @@ export function mergeConnections(flows: FlowWithPackets[], topology: Topology, n
   const groups = new Map<number, FlowWithPackets[]>();
   flows.forEach((entry, i) => {
     const root = sets.find(i);
-    groups.set(root, [...(groups.get(root) ?? []), entry]);
+    const group = groups.get(root);
+    if (group) group.push(entry);
+    else groups.set(root, [entry]);
   });
   const merged = [...groups.values()].map((members) =>
     members.sort((a, b) => a.flow.firstTime - b.flow.firstTime || a.flow.capture - b.flow.capture),

@@ -104,7 +104,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
       troubles.push({ kind: 'malformed', capture: p.capture, frame: p.frame, text: `frame ${p.frame}: ${p.malformed}` });
     }
   }
-  const journeyContext = { topology, names, captures: infos, ...(options.trace ? { trace: options.trace } : {}) };
+  const journeyContext = { topology, names, captures: infos, traceCache: new Map(), ...(options.trace ? { trace: options.trace } : {}) };
   const journeys = [];
   for (const cw of connections) {
     journeys.push(await buildJourney(cw, journeyContext));

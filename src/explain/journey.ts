@@ -30,6 +30,8 @@ export interface JourneyContext {
   names: AddressBook;
   captures: CaptureInfo[];
   trace?: TraceFunction;
+  /** Traces already run, by client and destination. */
+  traceCache?: Map<string, Promise<TraceResult | undefined>>;
 }
 
 function isPureSyn(p: PacketFacts): boolean {
@@ -144,7 +146,15 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     try {
       const request: TraceRequest = { from, to: `${s.ip}${s.port !== undefined ? `:${s.port}` : ''}/${cw.connection.proto}` };
       if (cw.connection.client.port !== undefined) request.sport = cw.connection.client.port;
-      traced = await ctx.trace(topology, request);
+      // The path does not depend on the source port (only the ports compared are destinations):
+      // one trace per client and destination, however many connections share them.
+      const key = `${request.from}|${request.to}`;
+      let pending = ctx.traceCache?.get(key);
+      if (!pending) {
+        pending = Promise.resolve().then(() => ctx.trace!(topology, request));
+        ctx.traceCache?.set(key, pending);
+      }
+      traced = await pending;
     } catch (error) {
       journey.text.push(`the tracer could not model this connection: ${error instanceof Error ? error.message : String(error)}`);
     }
