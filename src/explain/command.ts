@@ -13,20 +13,21 @@ export interface ExplainCommandOptions {
   node?: string;
   vxlanPort?: string[];
   trace: boolean;
-  /** 'FILE=NODE:IFACE' for captures whose names do not say where they were taken. */
+  /** 'FILE=NODE:IFACE' (or 'FILE=NODE' for a pcapng naming its interfaces) for captures whose names do not say where they were taken. */
   at?: string[];
 }
 
-function parseLocations(values: string[] | undefined, captures: string[]): Record<string, { at: string; interface: string }> {
-  const out: Record<string, { at: string; interface: string }> = {};
+/** 'FILE=NODE:IFACE', or 'FILE=NODE' for a pcapng that names its interfaces itself. */
+function parseLocations(values: string[] | undefined, captures: string[]): Record<string, { at: string; interface?: string }> {
+  const out: Record<string, { at: string; interface?: string }> = {};
   for (const value of values ?? []) {
     const eq = value.lastIndexOf('=');
     const file = value.slice(0, eq);
     const [at, ...rest] = value.slice(eq + 1).split(':');
     const iface = rest.join(':');
-    if (eq <= 0 || !at || !iface) throw new UsageError(`--at: '${value}' is not FILE=NODE:INTERFACE (e.g. capture.pcap=worker-1:eth0)`);
+    if (eq <= 0 || !at || (rest.length > 0 && !iface)) throw new UsageError(`--at: '${value}' is not FILE=NODE:INTERFACE or FILE=NODE (e.g. capture.pcap=worker-1:eth0)`);
     if (!captures.includes(file)) throw new UsageError(`--at: '${file}' is not one of the captures given`);
-    out[file] = { at, interface: iface };
+    out[file] = iface ? { at, interface: iface } : { at };
   }
   return out;
 }
@@ -50,7 +51,7 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
   const inputs = paths.filter((p) => !captures.includes(p));
   if (captures.length === 0) throw new UsageError('explain: no capture among the paths (pcap or pcapng files are recognised by their first bytes)');
   const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options.node) : emptyTopology();
-  const explainOptions: ExplainOptions & { vxlanPorts: number[]; locations: Record<string, { at: string; interface: string }> } = {
+  const explainOptions: ExplainOptions & { vxlanPorts: number[]; locations: Record<string, { at: string; interface?: string }> } = {
     vxlanPorts: extraPorts,
     locations: parseLocations(options.at, captures),
   };

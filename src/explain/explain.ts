@@ -43,6 +43,22 @@ export function emptyTopology(): Topology {
   return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
 }
 
+/** The packets of one file, one part per named capture interface (pcapng), or one part. */
+function splitByInterface(facts: PacketFacts[], givenInterface: string | undefined): { interface?: string; facts: PacketFacts[] }[] {
+  const names = new Set(facts.map((p) => p.interfaceName));
+  if (givenInterface !== undefined || names.size < 2 || names.has(undefined)) {
+    const only = names.size === 1 ? [...names][0] : undefined;
+    return [only !== undefined && givenInterface === undefined ? { interface: only, facts } : { facts }];
+  }
+  const parts = new Map<string, PacketFacts[]>();
+  for (const p of facts) {
+    const list = parts.get(p.interfaceName!);
+    if (list) list.push(p);
+    else parts.set(p.interfaceName!, [p]);
+  }
+  return [...parts].map(([name, list]) => ({ interface: name, facts: list }));
+}
+
 /** `<at>__<iface>.pcap` (the lab's naming, and what `podpath collect` writes): where the capture was taken. */
 export function captureLocation(file: string): { at?: string; interface?: string } {
   const name = basename(file).replace(/\.(pcapng|pcap|cap)$/i, '');
@@ -57,21 +73,28 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   const allFlows: FlowWithPackets[] = [];
   const icmpErrors: PacketFacts[] = [];
   const other: Record<string, number> = {};
-  for (const [index, capture] of captures.entries()) {
+  for (const capture of captures) {
     const where = captureLocation(capture.file);
     const at = capture.at ?? where.at;
     const iface = capture.interface ?? where.interface;
     const facts: PacketFacts[] = [];
-    for await (const packet of capture.packets) facts.push(packetFacts(packet, index));
-    const info: CaptureInfo = { file: capture.file, packets: facts.length, errors: capture.errors ?? [] };
-    if (at !== undefined) info.at = at;
-    if (iface !== undefined) info.interface = iface;
-    infos.push(info);
-    allPackets.push(...facts);
-    const grouping = groupCapture(index, facts);
-    allFlows.push(...grouping.flows);
-    icmpErrors.push(...grouping.icmpErrors);
-    for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
+    for await (const packet of capture.packets) facts.push(packetFacts(packet, infos.length));
+    // A pcapng written by `dumpcap -i eth0 -i flannel.1 …` holds several interfaces: each is a
+    // place of its own on the packet's way, unless the caller said where the whole file was taken.
+    for (const part of splitByInterface(facts, iface)) {
+      const index = infos.length;
+      for (const p of part.facts) p.capture = index;
+      const info: CaptureInfo = { file: capture.file, packets: part.facts.length, errors: capture.errors ?? [] };
+      if (at !== undefined) info.at = at;
+      const name = part.interface ?? iface;
+      if (name !== undefined) info.interface = name;
+      infos.push(info);
+      allPackets.push(...part.facts);
+      const grouping = groupCapture(index, part.facts);
+      allFlows.push(...grouping.flows);
+      icmpErrors.push(...grouping.icmpErrors);
+      for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
+    }
   }
 
   const connections = mergeConnections(allFlows, topology, names);

@@ -87,6 +87,8 @@ export interface PacketFacts {
   arp?: ArpFacts;
   /** What the decoder could not read, when a layer was cut or invalid. */
   malformed?: string;
+  /** pcapng: the name of the interface the packet was captured on (dumpcap -i a -i b). */
+  interfaceName?: string;
 }
 
 const PROTO_NAMES: Record<number, L4Proto> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp' };
@@ -103,6 +105,7 @@ function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: numb
 /** Reduces a decoded packet to PacketFacts. Pure; never throws on odd layer lists. */
 export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts {
   const facts: PacketFacts = { capture, frame: packet.frame, time: Number(packet.time), len: packet.len };
+  if (packet.interfaceName !== undefined) facts.interfaceName = packet.interfaceName;
   // The innermost IP header and transport ports seen so far (reset by each tunnel layer).
   let ip: Extract<Layer, { type: 'ipv4' | 'ipv6' }> | undefined;
   let udp: Extract<Layer, { type: 'udp' }> | undefined;

@@ -14,7 +14,7 @@ export type * from './model.ts';
 export async function explainFiles(
   files: string[],
   topology: Topology = emptyTopology(),
-  options: ExplainOptions & { vxlanPorts?: number[]; locations?: Record<string, { at: string; interface: string }> } = {},
+  options: ExplainOptions & { vxlanPorts?: number[]; locations?: Record<string, { at: string; interface?: string }> } = {},
 ): Promise<Explanation> {
   const vxlanPorts = [...new Set([...(options.vxlanPorts ?? []), ...topology.vteps.map((v) => v.port)])];
   const data = files.map((file) => ({ ...captureFile(file, { vxlanPorts }), ...(options.locations?.[file] ?? {}) }));

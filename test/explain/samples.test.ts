@@ -3,7 +3,7 @@
 // kernel's sightings of each first packet, extracted by tshark, and its
 // xtables-monitor trace) and the dump files themselves, never from podpath.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -469,6 +469,32 @@ describe.runIf(scenarios.includes('seed-flannel'))('clock skew between nodes', (
       const { journey } = journeyOf(json, c);
       const ours = journey.sightings.filter((s) => s.interface !== 'any').map((s) => `${s.at}:${s.interface}`);
       expect(ours, c.id).toEqual(c.sightings.map((s) => `${s.at}:${s.interface}`));
+    }
+  });
+});
+
+// `dumpcap -i cni0 -i flannel.1 -i eth0 -w worker-1.pcapng` on a node: one file, several
+// interfaces named inside it. Built here from the lab's worker-1 captures; tshark confirms the
+// names; placed with --at FILE=worker-1, each interface is a hop of its own.
+describe.runIf(scenarios.includes('seed-flannel'))('a multi-interface pcapng', () => {
+  it('splits the file by interface name and lines its interfaces up as hops', async () => {
+    const { buildPcapng } = await import('./pcapng.ts');
+    const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
+    const src = join(samplesDir, 'seed-flannel', 'captures');
+    const ifaces = ['cni0', 'flannel.1', 'eth0'];
+    const merged = join(mkdtempSync(join(tmpdir(), 'podpath-pcapng-')), 'worker-1.pcapng');
+    writeFileSync(merged, buildPcapng(ifaces.map((name) => ({ file: join(src, `worker-1__${name}.pcap`), name }))));
+    const names = new Set(tsharkFields(merged, ['frame.interface_name']).map((r) => r[0]));
+    expect([...names].sort()).toEqual([...ifaces].sort());
+    const others = readdirSync(src).filter((f) => f.endsWith('.pcap') && !ifaces.some((i) => f === `worker-1__${i}.pcap`)).map((f) => join(src, f));
+    const { explainFiles } = await import('../../src/explain/index.ts');
+    const { loadTopology } = await import('../../src/topology/load.ts');
+    const json = await explainFiles([merged, ...others], await loadTopology([join(samplesDir, 'seed-flannel')]), { locations: { [merged]: { at: 'worker-1' } } });
+    expect(json.captures.filter((c) => c.file === merged).map((c) => `${c.at}:${c.interface}`).sort()).toEqual(ifaces.map((i) => `worker-1:${i}`).sort());
+    for (const c of e.connections) {
+      const { journey } = journeyOf(json, c);
+      expect(journey.sightings.filter((s) => s.interface !== 'any').map((s) => `${s.at}:${s.interface}`), c.id).toEqual(c.sightings.map((s) => `${s.at}:${s.interface}`));
+      if (c.outcome === 'delivered') expect(journey.verdict, c.id).toBe('agrees');
     }
   });
 });
