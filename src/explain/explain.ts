@@ -43,8 +43,15 @@ export function emptyTopology(): Topology {
   return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
 }
 
+/** Part of a capture file that is one place on the packets' way. */
+interface CapturePart {
+  interface?: string;
+  fromAny?: true;
+  facts: PacketFacts[];
+}
+
 /** The packets of one file, one part per named capture interface (pcapng), or one part. */
-function splitByInterface(facts: PacketFacts[], givenInterface: string | undefined): { interface?: string; facts: PacketFacts[] }[] {
+function splitByInterface(facts: PacketFacts[], givenInterface: string | undefined): CapturePart[] {
   const names = new Set(facts.map((p) => p.interfaceName));
   if (givenInterface !== undefined || names.size < 2 || names.has(undefined)) {
     const only = names.size === 1 ? [...names][0] : undefined;
@@ -57,6 +64,26 @@ function splitByInterface(facts: PacketFacts[], givenInterface: string | undefin
     else parts.set(p.interfaceName!, [p]);
   }
   return [...parts].map(([name, list]) => ({ interface: name, facts: list }));
+}
+
+/**
+ * `tcpdump -i any` in Linux cooked v2 records each packet's ifindex: with the node's `ip link`
+ * indexes, one capture becomes one place per interface (the SYN on eth0, flannel.1, cni0 and a
+ * veth of one node). Cooked v1 has no ifindex: the capture stays one place, 'any'.
+ */
+function splitAnyCapture(facts: PacketFacts[], topology: Topology, at: string | undefined): CapturePart[] {
+  const node = topology.nodes.find((n) => n.name === at);
+  if (!node || facts.length === 0 || facts.some((p) => p.ifindex === undefined)) return [{ facts }];
+  const nameOf = (index: number): string | undefined => node.netns.interfaces.find((i) => i.index === index)?.name;
+  if (facts.some((p) => nameOf(p.ifindex!) === undefined)) return [{ facts }];
+  const parts = new Map<string, PacketFacts[]>();
+  for (const p of facts) {
+    const name = nameOf(p.ifindex!)!;
+    const list = parts.get(name);
+    if (list) list.push(p);
+    else parts.set(name, [p]);
+  }
+  return [...parts].map(([name, list]) => ({ interface: name, fromAny: true as const, facts: list }));
 }
 
 /** `<at>__<iface>.pcap` (the lab's naming, and what `podpath collect` writes): where the capture was taken. */
@@ -81,10 +108,12 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
     for await (const packet of capture.packets) facts.push(packetFacts(packet, infos.length));
     // A pcapng written by `dumpcap -i eth0 -i flannel.1 …` holds several interfaces: each is a
     // place of its own on the packet's way, unless the caller said where the whole file was taken.
-    for (const part of splitByInterface(facts, iface)) {
+    const parts: CapturePart[] = iface === 'any' ? splitAnyCapture(facts, topology, at) : splitByInterface(facts, iface);
+    for (const part of parts) {
       const index = infos.length;
       for (const p of part.facts) p.capture = index;
       const info: CaptureInfo = { file: capture.file, packets: part.facts.length, errors: capture.errors ?? [] };
+      if (part.fromAny) info.fromAny = true;
       if (at !== undefined) info.at = at;
       const name = part.interface ?? iface;
       if (name !== undefined) info.interface = name;

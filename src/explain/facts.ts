@@ -89,6 +89,8 @@ export interface PacketFacts {
   malformed?: string;
   /** pcapng: the name of the interface the packet was captured on (dumpcap -i a -i b). */
   interfaceName?: string;
+  /** Linux cooked capture v2 (`tcpdump -i any`): the ifindex of the interface, in the capturing namespace. */
+  ifindex?: number;
 }
 
 const PROTO_NAMES: Record<number, L4Proto> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp' };
@@ -175,6 +177,9 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
         break;
       case 'arp':
         facts.arp = { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
+        break;
+      case 'sll2':
+        facts.ifindex = layer.interfaceIndex;
         break;
       case 'malformed':
         facts.malformed = `${layer.protocol}: ${layer.reason}`;

@@ -10,6 +10,11 @@ export interface CaptureInfo {
   /** Interface name, or 'any' for `tcpdump -i any`. */
   interface?: string;
   packets: number;
+  /**
+   * Set on the parts of a `tcpdump -i any` capture (Linux cooked v2) split by the ifindex each
+   * packet carries, named from the node's `ip link` indexes.
+   */
+  fromAny?: true;
   /** Problems reading it (damage after the packets shown). */
   errors: string[];
 }

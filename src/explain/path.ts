@@ -127,6 +127,12 @@ export function modelFromDumps(ctx: JourneyContext, ends: PathEnds, sightings: S
       hop.frame = seen.frame;
       hop.capture = index;
     }
+    // One place captured twice (its own capture and a `-i any` part): one hop, seen if either saw it.
+    const same = hops.find((h) => h.hop.at === c.at && h.hop.interface === c.interface);
+    if (same) {
+      if (same.hop.check !== 'seen' && seen) same.hop = hop;
+      return;
+    }
     hops.push({ hop, rank: r });
   });
   hops.sort((a, b) => a.rank - b.rank);

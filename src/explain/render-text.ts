@@ -2,7 +2,7 @@
 // addresses are ours, but HTTP request lines, host names and file names come from
 // captures and dumps and may carry terminal escapes.
 import { sanitizeLine } from '../util/sanitize.ts';
-import type { Explanation, Journey, ModelHop, Sighting } from './model.ts';
+import type { CaptureInfo, Explanation, Journey, ModelHop, Sighting } from './model.ts';
 
 /** Text output stays readable on big captures; --json always has everything. */
 const MAX_CONNECTIONS = 200;
@@ -19,18 +19,19 @@ function tuple(s: { src: string; dst: string; sport?: number; dport?: number; pr
   return `${a} → ${b} ${s.proto.toUpperCase()}`;
 }
 
-function sightingLine(index: number, s: Sighting, hop: ModelHop | undefined): string {
+function sightingLine(index: number, s: Sighting, hop: ModelHop | undefined, fromAny = false): string {
   const outer = s.outer ? `  [${s.outer.encapsulation.toUpperCase()}${s.outer.vni !== undefined ? ` ${s.outer.vni}` : ''} ${s.outer.src} → ${s.outer.dst}${s.outer.dport !== undefined ? `:${s.outer.dport}` : ''}]` : '';
   const repeats = s.repeats > 0 ? `  (+${s.repeats} retransmission${s.repeats === 1 ? '' : 's'})` : '';
   const check = hop ? (hop.differences.length > 0 ? '  ≠ model' : '  = model') : '';
-  return `  ${String(index + 1).padStart(2)}. ${where(s.at, s.interface).padEnd(28)} frame ${String(s.frame).padEnd(5)} ${tuple(s.packet)}${outer}${repeats}${check}`;
+  const place = `${where(s.at, s.interface)}${fromAny ? ' (any)' : ''}`;
+  return `  ${String(index + 1).padStart(2)}. ${place.padEnd(28)} frame ${String(s.frame).padEnd(5)} ${tuple(s.packet)}${outer}${repeats}${check}`;
 }
 
-function journeyLines(j: Journey): string[] {
+function journeyLines(j: Journey, captures: CaptureInfo[]): string[] {
   const lines: string[] = [`${j.connection}: the ${j.firstPacket}, ${j.verdict === 'no-model' ? 'seen at' : `${j.verdict}`}`];
   j.sightings.forEach((s, i) => {
-    const hop = j.model?.hops.find((h) => h.capture === s.capture);
-    lines.push(sightingLine(i, s, hop));
+    const hop = j.model?.hops.find((h) => h.at === s.at && h.interface === s.interface && h.check === 'seen');
+    lines.push(sightingLine(i, s, hop, captures[s.capture]?.fromAny === true));
   });
   if (j.model) {
     const missing = j.model.hops.filter((h) => h.check === 'missing');
@@ -40,7 +41,7 @@ function journeyLines(j: Journey): string[] {
   for (const t of j.text) lines.push(`      ${t}`);
   if (j.reply) {
     lines.push(`    the reply (${j.reply.firstPacket}), back towards the client:`);
-    j.reply.sightings.forEach((s, i) => lines.push(sightingLine(i, s, undefined)));
+    j.reply.sightings.forEach((s, i) => lines.push(sightingLine(i, s, undefined, captures[s.capture]?.fromAny === true)));
     for (const t of j.reply.text) lines.push(`      ${t}`);
   }
   return lines;
@@ -50,7 +51,7 @@ export function renderText(e: Explanation): string {
   const out: string[] = [];
   out.push('Captures');
   for (const c of e.captures) {
-    const place = c.at ? ` (${where(c.at, c.interface)})` : '';
+    const place = c.at ? ` (${where(c.at, c.interface)}${c.fromAny ? ', from -i any' : ''})` : '';
     out.push(`  ${c.file}${place}: ${c.packets} packet${c.packets === 1 ? '' : 's'}`);
     for (const err of c.errors) out.push(`    ${err}`);
   }
@@ -75,7 +76,7 @@ export function renderText(e: Explanation): string {
   const shown = journeys.length > MAX_JOURNEYS ? [...journeys].sort((a, b) => rankOf(a) - rankOf(b)).slice(0, MAX_JOURNEYS) : journeys;
   if (shown.length > 0) {
     out.push('', 'Journeys (first packet of each connection, hop by hop)');
-    for (const j of shown) out.push(...journeyLines(j).map((l) => `  ${l}`));
+    for (const j of shown) out.push(...journeyLines(j, e.captures).map((l) => `  ${l}`));
     if (journeys.length > shown.length) out.push(`  … ${journeys.length - shown.length} more (--json lists them all)`);
   }
   if (e.troubles.length > 0) {

@@ -176,7 +176,7 @@ describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () 
         for (const c of expected.connections) {
           const { journey } = journeyOf(json, c);
           const ours = journey.sightings
-            .filter((s) => s.interface !== 'any')
+            .filter((s) => !s.file.endsWith('__any.pcap'))
             .map((s) => ({
               at: s.at,
               interface: s.interface,
@@ -467,7 +467,7 @@ describe.runIf(scenarios.includes('seed-flannel'))('clock skew between nodes', (
     const json = await explainFiles(readdirSync(tmp).map((f) => join(tmp, f)), await loadTopology([join(samplesDir, 'seed-flannel')]));
     for (const c of e.connections) {
       const { journey } = journeyOf(json, c);
-      const ours = journey.sightings.filter((s) => s.interface !== 'any').map((s) => `${s.at}:${s.interface}`);
+      const ours = journey.sightings.filter((s) => !s.file.endsWith('__any.pcap')).map((s) => `${s.at}:${s.interface}`);
       expect(ours, c.id).toEqual(c.sightings.map((s) => `${s.at}:${s.interface}`));
     }
   });
@@ -493,8 +493,43 @@ describe.runIf(scenarios.includes('seed-flannel'))('a multi-interface pcapng', (
     expect(json.captures.filter((c) => c.file === merged).map((c) => `${c.at}:${c.interface}`).sort()).toEqual(ifaces.map((i) => `worker-1:${i}`).sort());
     for (const c of e.connections) {
       const { journey } = journeyOf(json, c);
-      expect(journey.sightings.filter((s) => s.interface !== 'any').map((s) => `${s.at}:${s.interface}`), c.id).toEqual(c.sightings.map((s) => `${s.at}:${s.interface}`));
+      expect(journey.sightings.filter((s) => !s.file.endsWith('__any.pcap')).map((s) => `${s.at}:${s.interface}`), c.id).toEqual(c.sightings.map((s) => `${s.at}:${s.interface}`));
       if (c.outcome === 'delivered') expect(journey.verdict, c.id).toBe('agrees');
     }
   });
+});
+
+// `tcpdump -i any` alone on a node: Linux cooked v2 gives each packet's ifindex, which the node's
+// `ip link` names. The one capture must show the SYN at the same interfaces of that node, with
+// the same addresses and outer headers, in the same order as the lab's per-interface captures.
+describe.runIf(scenarios.length > 0)('a tcpdump -i any capture alone', () => {
+  for (const scenario of scenarios) {
+    const dir = join(samplesDir, scenario, 'captures');
+    const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
+    for (const capture of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('__any.pcap')) : []) {
+      const node = capture.replace('__any.pcap', '');
+      const seenHere = expected.connections.filter((c) => c.sightings.some((s) => s.at === node));
+      if (seenHere.length === 0) continue; // nothing reached this node in this scenario
+      it(`${scenario}/${capture}: one place per interface, the recorded hops of ${node}`, async () => {
+        const { explainFiles } = await import('../../src/explain/index.ts');
+        const { loadTopology } = await import('../../src/topology/load.ts');
+        const json = await explainFiles([join(dir, capture)], await loadTopology([join(samplesDir, scenario)]));
+        expect(json.captures.every((c) => c.fromAny && c.interface !== 'any')).toBe(true);
+        for (const c of seenHere) {
+          const recorded = c.sightings.filter((s) => s.at === node);
+          const first = recorded[0]!;
+          const conn = json.connections.find((x) => x.views.some((v) => v.client.ip === first.src && v.client.port === first.sport))!;
+          expect(conn, c.id).toBeDefined();
+          const ours = json.journeys.find((j) => j.connection === conn.id)!.sightings.map((s) => ({
+            at: s.at, interface: s.interface, src: s.packet.src, dst: s.packet.dst, sport: s.packet.sport, dport: s.packet.dport,
+            ...(s.outer ? { outer: { src: s.outer.src, dst: s.outer.dst, dport: s.outer.dport, vni: s.outer.vni } } : {}),
+          }));
+          expect(ours, c.id).toEqual(recorded.map((s) => ({
+            at: s.at, interface: s.interface, src: s.src, dst: s.dst, sport: s.sport, dport: s.dport,
+            ...(s.outer ? { outer: { src: s.outer.src, dst: s.outer.dst, dport: s.outer.dport, vni: s.outer.vni } } : {}),
+          })));
+        }
+      });
+    }
+  }
 });
