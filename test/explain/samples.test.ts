@@ -348,12 +348,15 @@ describe.runIf(scenarios.length > 0)('tcpdump -i any captures', () => {
 
 // The command itself on each fault scenario: exit status 1 and the cause in the text, as the lab recorded it.
 describe('podpath explain (CLI) on the fault scenarios', () => {
-  for (const scenario of scenarios.filter((s) => s.startsWith('fault-'))) {
-    it(`${scenario}: exit 1, the hop and the cause in the text`, async () => {
+  for (const [index, scenario] of scenarios.filter((s) => s.startsWith('fault-')).entries()) {
+    // One of them without the tracer, so `--no-trace` is exercised end to end too.
+    const noTrace = index === 0;
+    it(`${scenario}: exit 1, the hop and the cause in the text${noTrace ? ' (--no-trace)' : ''}`, async () => {
       const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
       const dir = join('samples', scenario);
       const captures = readdirSync(join(repoRoot, dir, 'captures')).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, 'captures', f));
-      const result = await runPodpath(['explain', ...captures, dir]);
+      const result = await runPodpath(['explain', ...captures, dir, ...(noTrace ? ['--no-trace'] : [])]);
+      expect(result.stdout.includes('trace (')).toBe(!noTrace);
       expect(result.status).toBe(1);
       for (const c of expected.connections.filter((x) => x.outcome !== 'delivered')) {
         const last = c.sightings[c.sightings.length - 1]!;
