@@ -23,7 +23,8 @@ function packageVersion(): string {
 async function loadCommands(program: Command): Promise<void> {
   const folder = join(here, 'commands');
   const files = readdirSync(folder)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    // .ts when run from source, .js when run from the compiled dist/ folder.
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
     .sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(folder, file)).href)) as Partial<CommandModule>;
