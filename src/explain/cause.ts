@@ -38,7 +38,7 @@ export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sig
     const bridged = node.netns.interfaces.find((i) => i.name === inInterface)?.master;
     cause =
       checkRoute(topology, node, packet.dst) ??
-      checkForward(topology, node, packet, bridged ?? inInterface) ??
+      checkForward(node, packet, bridged ?? inInterface) ??
       (routeIsOverlay ? checkOverlay(topology, node, packet.dst) : checkNextHop(node, packet.dst));
   }
   // A service without endpoints: kube-proxy has nothing to DNAT to, so the packet goes on to its cluster IP.
@@ -70,7 +70,7 @@ export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | unde
   const overlay = !!route?.dev && node.netns.interfaces.some((i) => i.name === route.dev && (i.kind === 'vxlan' || !!i.vxlan));
   return (
     checkRoute(topology, node, packet.dst) ??
-    checkForward(topology, node, packet, last.interface, 'ESTABLISHED') ??
+    checkForward(node, packet, last.interface, 'ESTABLISHED') ??
     (overlay ? checkOverlay(topology, node, packet.dst) : checkNextHop(node, packet.dst))
   );
 }

@@ -212,7 +212,7 @@ function walkChain(node: ClusterNode, chainName: string, ctx: PacketContext, dep
   return { verdict: 'return' };
 }
 
-export function checkForward(topology: Topology, node: ClusterNode, tuple: FiveTuple, inInterface?: string, state: 'NEW' | 'ESTABLISHED' = 'NEW'): Cause | undefined {
+export function checkForward(node: ClusterNode, tuple: FiveTuple, inInterface?: string, state: 'NEW' | 'ESTABLISHED' = 'NEW'): Cause | undefined {
   const filter = node.netns.netfilter?.tables['filter'];
   const forward = filter?.chains['FORWARD'];
   if (!forward) return undefined;
