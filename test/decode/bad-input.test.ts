@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const corpus = '/work/shared/corpus';
+const corpus = `${sharedDir}/corpus`;
 const scratch = mkdtempSync(join(tmpdir(), 'podpath-decode-bad-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

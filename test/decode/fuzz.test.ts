@@ -16,8 +16,9 @@ import { portTable } from '../../src/decode/registry.ts';
 import { decodePacket, timeText } from '../../src/decode/index.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
 import { repoRoot } from '../helpers/run.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const corpus = '/work/shared/corpus';
+const corpus = `${sharedDir}/corpus`;
 /** PODPATH_FUZZ_ROUNDS raises it for a longer local run. */
 const FUZZ_ROUNDS = Number(process.env['PODPATH_FUZZ_ROUNDS'] ?? 12);
 

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket, readCapture, type Layer } from '../../src/decode/index.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { FIELDS, normaliseTshark, podpathRow, podpathRows, tsharkRows, tsharkRowsMany, type Row } from './tshark-oracle.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const corpus = '/work/shared/corpus';
+const corpus = `${sharedDir}/corpus`;
 
 function captures(root: string, inside: (path: string) => boolean): string[] {
   const found: string[] = [];

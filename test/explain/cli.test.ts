@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPodpath } from '../helpers/run.ts';
 import { tsharkFields } from './tshark.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = `${sharedDir}/corpus`;
 const tmp = mkdtempSync(join(tmpdir(), 'podpath-explain-'));
 
 describe('podpath explain (CLI)', () => {

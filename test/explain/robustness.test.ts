@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { PodpathError } from '../../src/errors.ts';
 import { explainFiles } from '../../src/explain/index.ts';
 import { loadTopology } from '../../src/topology/load.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = `${sharedDir}/corpus`;
 
 function filesUnder(dir: string, pattern: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -9,8 +9,9 @@ import { explainCaptures } from '../../src/explain/explain.ts';
 import { loadTopology } from '../../src/topology/load.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { decodeFile, innermost, tsharkFields } from './tshark.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = `${sharedDir}/corpus`;
 const seedFlannel = join(repoRoot, 'samples', 'seed-flannel');
 
 async function explainOne(file: string, vxlanPorts: number[] = [], dumps?: string) {

@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { explainFiles } from '../../src/explain/index.ts';
 import { tsharkFields } from './tshark.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = `${sharedDir}/corpus`;
 
 function outerPairs(rows: string[][]): Set<string> {
   return new Set(rows.map((r) => [r[0]!.split(',')[0], r[1]!.split(',')[0]].sort().join(' ')));

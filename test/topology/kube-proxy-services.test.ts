@@ -10,8 +10,9 @@ import type { Service } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { servicesFromNetfilter } from '../../src/topology/kube-proxy/services.ts';
 import { kubeProxyRestoreInput, syntheticSpec, type KubeProxySpec, type ServiceSpec } from '../lab/kube-proxy-rules.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
-const corpus = '/work/shared/corpus/iptables';
+const corpus = `${sharedDir}/corpus/iptables`;
 
 const spec: KubeProxySpec = {
   clusterCIDR: '192.168.0.0/16',
