@@ -8,6 +8,7 @@ import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
 import { CapturePane } from './components/CapturePane.tsx';
 import { DetailPane } from './components/DetailPane.tsx';
+import { ExplainPane } from './components/ExplainPane.tsx';
 import { HelpOverlay, PathPicker, WarningsOverlay } from './components/Overlays.tsx';
 import { Pane, inner } from './components/Pane.tsx';
 import { EndingLine, StatusLine } from './components/StatusLine.tsx';
@@ -25,9 +26,11 @@ export interface AppProps {
   theme: Theme;
   /** Starts streaming the capture into the UI; returns a function that stops it. */
   startCapture?: (dispatch: (a: UiAction) => void) => () => void;
+  /** Starts the capture explainer (explain-progress / explain-done actions); returns a function that stops it. */
+  startExplain?: (dispatch: (a: UiAction) => void) => () => void;
 }
 
-const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture' };
+const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture', explain: 'Explain' };
 /** Below this width the side pane takes the whole width when focused. */
 const SPLIT_ALWAYS = 120;
 /** Below this width even the trace pane takes the whole width when focused. */
@@ -37,7 +40,7 @@ export function App(props: AppProps) {
   const { stdout } = useStdout();
   const { exit } = useApp();
   const [state, dispatch] = useReducer(uiReducer, undefined, () =>
-    initialState(props.trace, { capture: props.startCapture !== undefined, columns: stdout.columns || 80, rows: stdout.rows || 24 }),
+    initialState(props.trace, { capture: props.startCapture !== undefined, explain: props.startExplain !== undefined, columns: stdout.columns || 80, rows: stdout.rows || 24 }),
   );
 
   useEffect(() => {
@@ -50,6 +53,7 @@ export function App(props: AppProps) {
   }, [stdout]);
 
   useEffect(() => props.startCapture?.(dispatch), [props.startCapture]);
+  useEffect(() => props.startExplain?.(dispatch), [props.startExplain]);
 
   // One listener for the whole UI; the reducer decides what a key means for the
   // focused pane (keys.ts explains why keys are not routed by per-pane listeners).
@@ -112,7 +116,9 @@ export function App(props: AppProps) {
         ? `Detail · hop ${hopNumber}/${hopCount}${hop ? ` ${s(hop.at)} ${s(hop.interface)}` : ''}`
         : side === 'topology'
           ? 'Topology'
-          : 'Capture';
+          : side === 'explain'
+            ? `Explain · ${state.explain?.view ? `${state.explain.view.entries.filter((e) => e.id).length} connections` : 'running'}`
+            : 'Capture';
     main = (
       <Box>
         {split && (
@@ -138,6 +144,9 @@ export function App(props: AppProps) {
             {side === 'capture' && state.capture && (
               <CapturePane capture={state.capture} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
             )}
+            {side === 'explain' && state.explain && (
+              <ExplainPane explain={state.explain} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+            )}
           </Pane>
         )}
       </Box>
@@ -149,7 +158,7 @@ export function App(props: AppProps) {
       {header}
       {main}
       <EndingLine path={path} theme={props.theme} width={columns} />
-      <StatusLine warnings={props.warnings.length} capture={state.capture} search={state.search} theme={props.theme} width={columns} />
+      <StatusLine warnings={props.warnings.length} capture={state.capture} explain={state.explain} search={state.search} theme={props.theme} width={columns} />
     </Box>
   );
 }

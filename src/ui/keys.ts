@@ -32,7 +32,7 @@ export interface KeyPress {
 
 type Keymap = (input: string, key: KeyPress, state: UiState) => UiAction | undefined;
 
-function listMove(type: 'select-hop' | 'select-step' | 'select-packet', input: string, key: KeyPress): UiAction | undefined {
+function listMove(type: 'select-hop' | 'select-step' | 'select-packet' | 'select-connection', input: string, key: KeyPress): UiAction | undefined {
   if (key.downArrow || input === 'j') return { type, delta: 1 };
   if (key.upArrow || input === 'k') return { type, delta: -1 };
   if (key.pageDown) return { type, delta: PAGE };
@@ -69,6 +69,14 @@ export const paneKeys: Record<PaneId, Keymap> = {
     if (key.leftArrow || input === 'h') return { type: 'select-layer', delta: -1 };
     return listMove('select-packet', input, key);
   },
+  // A connection per row; its detail below scrolls with PgDn/PgUp (space, b) since
+  // a diagnosis with a long journey can be taller than the pane.
+  explain: (input, key) => {
+    if (key.return || input === 'm') return { type: 'show-connection-packets' };
+    if (key.pageDown || input === ' ') return { type: 'scroll-explain', delta: PAGE / 2 };
+    if (key.pageUp || input === 'b') return { type: 'scroll-explain', delta: -PAGE / 2 };
+    return listMove('select-connection', input, key);
+  },
 };
 
 function searchKeys(input: string, key: KeyPress): UiAction | undefined {
@@ -98,7 +106,9 @@ export function keyToAction(state: UiState, input: string, key: KeyPress): UiAct
   if (key.tab) return { type: key.shift ? 'focus-prev' : 'focus-next' };
   if (input === '/') return { type: 'search-start' };
   if (input === 'n') return { type: 'search-next' };
-  if (/^[1-4]$/.test(input)) {
+  // The explainer's view, from anywhere (it exists only with --capture).
+  if (input === 'e' && state.panes.includes('explain')) return { type: 'focus', pane: 'explain' };
+  if (/^[1-9]$/.test(input)) {
     const pane = state.panes[Number(input) - 1];
     return pane ? { type: 'focus', pane } : undefined;
   }

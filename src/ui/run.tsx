@@ -16,6 +16,31 @@ export interface InteractiveInput {
   captures: string[];
 }
 
+/** The capture explainer, run beside the UI with the same topology and tracer (paced: see explain/run.ts). */
+function explainStarter(input: InteractiveInput): (dispatch: (a: UiAction) => void) => () => void {
+  return (dispatch) => {
+    const abort = new AbortController();
+    void (async () => {
+      try {
+        const { runExplainer } = await import('./explain/run.ts');
+        const { explainView } = await import('./explain/view.ts');
+        const { traceQuery } = await import('../trace/trace.ts');
+        const explanation = await runExplainer({
+          files: input.captures,
+          topology: input.topology,
+          ...(input.topology.nodes.length > 0 ? { trace: (topology, request) => traceQuery(topology, request) } : {}),
+          onProgress: (text) => dispatch({ type: 'explain-progress', text }),
+          signal: abort.signal,
+        });
+        if (!abort.signal.aborted) dispatch({ type: 'explain-done', view: explainView(explanation, input.captures) });
+      } catch (error) {
+        if (!abort.signal.aborted) dispatch({ type: 'explain-error', error: error instanceof Error ? error.message : String(error) });
+      }
+    })();
+    return () => abort.abort();
+  };
+}
+
 // The alternate screen keeps the user's scrollback intact: on quit the terminal
 // shows what it showed before, as less and vim do.
 const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
@@ -24,7 +49,9 @@ const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export async function startInteractiveUI(input: InteractiveInput): Promise<void> {
   const theme = makeTheme();
   let startCapture: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
+  let startExplain: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
   if (input.captures.length > 0) {
+    startExplain = explainStarter(input);
     // The decoder is loaded only when a capture is given.
     const { readCapture, decodePacket } = await import('../decode/index.ts');
     const vxlanPorts = [...new Set(input.topology.vteps.map((v) => v.port))];
@@ -46,7 +73,7 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<void>
   process.stdout.write(ENTER_ALT_SCREEN);
   try {
     const instance = render(
-      <App trace={input.trace} topology={input.topology} warnings={input.warnings} theme={theme} {...(startCapture ? { startCapture } : {})} />,
+      <App trace={input.trace} topology={input.topology} warnings={input.warnings} theme={theme} {...(startCapture ? { startCapture } : {})} {...(startExplain ? { startExplain } : {})} />,
       { exitOnCtrlC: true },
     );
     await instance.waitUntilExit();

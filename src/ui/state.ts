@@ -4,9 +4,10 @@
 import type { TraceResult } from '../trace/model.ts';
 import { hopSearchText, stepSearchText } from './format.ts';
 import type { CaptureRow } from './capture/rows.ts';
+import { packetKey, type ExplainView } from './explain/view.ts';
 import { keyToAction, type KeyPress } from './keys.ts';
 
-export type PaneId = 'trace' | 'detail' | 'topology' | 'capture';
+export type PaneId = 'trace' | 'detail' | 'topology' | 'capture' | 'explain';
 export type SidePane = Exclude<PaneId, 'trace'>;
 
 export interface CaptureState {
@@ -24,6 +25,20 @@ export interface CaptureState {
   layer: number;
   /** Set once the user moves in the list; until then the first packet of the traced connection is selected as it arrives. */
   moved: boolean;
+  /** A connection chosen in the Explain pane: its packets are marked ◆ and m/M walk them instead of the traced ones. */
+  chosen?: { id: string; packets: Set<string> };
+}
+
+export interface ExplainState {
+  status: 'running' | 'done' | 'error';
+  /** What the explainer is doing now (reading a file, lining up). */
+  progress: string;
+  view?: ExplainView;
+  error?: string;
+  /** The entry selected in the list. */
+  selected: number;
+  /** First row of the selected entry's detail shown (PgDn/PgUp). */
+  scroll: number;
 }
 
 export interface SearchState {
@@ -52,6 +67,8 @@ export interface UiState {
   hopText: string[][];
   stepText: string[][][];
   capture?: CaptureState;
+  /** Present when captures were given: the explainer's run and its answer. */
+  explain?: ExplainState;
   /** Set by q; the App exits Ink when it sees it. */
   quit: boolean;
 }
@@ -84,15 +101,22 @@ export type UiAction =
   | { type: 'search-next' }
   | { type: 'capture-batch'; rows: CaptureRow[]; total: number; marked: number }
   | { type: 'capture-done'; error?: string }
+  | { type: 'explain-progress'; text: string }
+  | { type: 'explain-done'; view: ExplainView }
+  | { type: 'explain-error'; error: string }
+  | { type: 'select-connection'; delta: number }
+  | { type: 'scroll-explain'; delta: number }
+  | { type: 'show-connection-packets' }
   | { type: 'resize'; columns: number; rows: number };
 
 
 export function initialState(
   trace: TraceResult,
-  options: { capture: boolean; columns?: number; rows?: number },
+  options: { capture: boolean; explain?: boolean; columns?: number; rows?: number },
 ): UiState {
   const panes: PaneId[] = ['trace', 'detail', 'topology'];
   if (options.capture) panes.push('capture');
+  if (options.explain) panes.push('explain');
   const state: UiState = {
     panes,
     focus: 'trace',
@@ -114,6 +138,7 @@ export function initialState(
   if (options.capture) {
     state.capture = { rows: [], total: 0, marked: 0, done: false, selected: 0, view: 'layers', layer: 0, moved: false };
   }
+  if (options.explain) state.explain = { status: 'running', progress: 'starting…', selected: 0, scroll: 0 };
   return state;
 }
 
@@ -125,6 +150,11 @@ function clamp(value: number, count: number): number {
 /** Moves by delta, saturating instead of overflowing when delta is FAR. */
 function moved(current: number, delta: number, count: number): number {
   return clamp(current + Math.max(-count, Math.min(count, delta)), count);
+}
+
+/** The packets m/M walk and a new capture opens on: the connection chosen in Explain, else the traced one. */
+export function isTarget(capture: CaptureState, row: CaptureRow): boolean {
+  return capture.chosen ? capture.chosen.packets.has(packetKey(row.file, row.frame)) : row.marked;
 }
 
 const hopCount = (s: UiState): number => s.hopText[s.path]?.length ?? 0;
@@ -169,7 +199,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       const rows = state.capture.rows;
       for (let i = 1; i <= rows.length; i++) {
         const index = (((state.capture.selected + action.delta * i) % rows.length) + rows.length) % rows.length;
-        if (rows[index]?.marked) return { ...state, capture: { ...state.capture, selected: index, layer: 0, moved: true } };
+        const r = rows[index];
+        if (r && isTarget(state.capture, r)) return { ...state, capture: { ...state.capture, selected: index, layer: 0, moved: true } };
       }
       return state;
     }
@@ -225,8 +256,9 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       const rows = action.rows.length > 0 ? state.capture.rows.concat(action.rows) : state.capture.rows;
       const capture: CaptureState = { ...state.capture, rows, total: action.total, marked: action.marked };
       // Open on the traced connection rather than on whatever the capture starts with.
-      if (!capture.moved && !rows[capture.selected]?.marked) {
-        const first = rows.findIndex((r) => r.marked);
+      const current = rows[capture.selected];
+      if (!capture.moved && !(current && isTarget(capture, current))) {
+        const first = rows.findIndex((r) => isTarget(capture, r));
         if (first >= 0) capture.selected = first;
       }
       return { ...state, capture };
@@ -237,9 +269,50 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       if (action.error !== undefined) capture.error = action.error;
       return { ...state, capture };
     }
+    case 'explain-progress':
+      if (!state.explain || state.explain.status !== 'running') return state;
+      return { ...state, explain: { ...state.explain, progress: action.text } };
+    case 'explain-done':
+      if (!state.explain) return state;
+      return { ...state, explain: { ...state.explain, status: 'done', progress: '', view: action.view, selected: 0, scroll: 0 } };
+    case 'explain-error':
+      if (!state.explain) return state;
+      return { ...state, explain: { ...state.explain, status: 'error', progress: '', error: action.error } };
+    case 'select-connection': {
+      const e = state.explain;
+      if (!e?.view) return state;
+      const selected = moved(e.selected, action.delta, e.view.entries.length);
+      return selected === e.selected ? state : { ...state, explain: { ...e, selected, scroll: 0 } };
+    }
+    case 'scroll-explain': {
+      const e = state.explain;
+      if (!e?.view) return state;
+      const lines = e.view.entries[e.selected]?.detail.length ?? 0;
+      return { ...state, explain: { ...e, scroll: Math.max(0, Math.min(Math.max(0, lines - 1), e.scroll + action.delta)) } };
+    }
+    case 'show-connection-packets':
+      return showConnectionPackets(state);
     case 'resize':
       return { ...state, columns: action.columns, rows: action.rows };
   }
+}
+
+/**
+ * Enter on a connection in Explain: its packets (every capture, both directions,
+ * before and after NAT) are marked ◆ in the Capture pane, which opens on the first.
+ */
+function showConnectionPackets(state: UiState): UiState {
+  const entry = state.explain?.view?.entries[state.explain.selected];
+  if (!state.capture || !entry || entry.packets.length === 0) return state;
+  const chosen = { id: entry.id, packets: new Set(entry.packets) };
+  const capture: CaptureState = { ...state.capture, chosen, layer: 0 };
+  const first = capture.rows.findIndex((r) => chosen.packets.has(packetKey(r.file, r.frame)));
+  // Packets not streamed in yet: the capture opens on the first one as it arrives.
+  if (first >= 0) {
+    capture.selected = first;
+    capture.moved = true;
+  } else capture.moved = false;
+  return focus({ ...state, capture }, 'capture');
 }
 
 function selectPath(state: UiState, path: number): UiState {
@@ -272,6 +345,10 @@ function find(state: UiState, query: string): UiState {
   if (state.focus === 'detail') {
     const index = search(state.stepText[state.path]?.[state.hop] ?? [], state.step);
     return index < 0 ? notFound : found({ ...state, step: index });
+  }
+  if (state.focus === 'explain' && state.explain?.view) {
+    const index = search(state.explain.view.entries.map((e) => e.searchText), state.explain.selected);
+    return index < 0 ? notFound : found({ ...state, explain: { ...state.explain, selected: index, scroll: 0 } });
   }
   if (state.focus === 'capture' && state.capture) {
     const index = search(state.capture.rows.map((r) => r.searchText), state.capture.selected);

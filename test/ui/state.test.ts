@@ -84,14 +84,14 @@ describe('ui reducer', () => {
   });
 
   it('keeps streamed packets and their counts, and the end state', () => {
-    const row = { frame: 1, time: '0', summary: 'x', layers: [], bytes: new Uint8Array(), caplen: 0, marked: true, searchText: 'x' };
+    const row = { file: 0, frame: 1, time: '0', summary: 'x', layers: [], bytes: new Uint8Array(), caplen: 0, marked: true, searchText: 'x' };
     const s = run(start(true), { type: 'capture-batch', rows: [row], total: 10, marked: 3 }, { type: 'capture-done', error: 'cut' });
     expect(s.capture).toMatchObject({ total: 10, marked: 3, done: true, error: 'cut' });
     expect(s.capture!.rows).toHaveLength(1);
   });
 
   it('jumps between the packets of the traced connection with m and M', () => {
-    const row = (marked: boolean) => ({ frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
+    const row = (marked: boolean) => ({ file: 0, frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
     const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
     const s = run(start(true), { type: 'capture-batch', rows: [row(false), row(true), row(false), row(true)], total: 4, marked: 2 }, { type: 'focus', pane: 'capture' });
     expect(s.capture!.selected).toBe(1);
@@ -102,7 +102,7 @@ describe('ui reducer', () => {
   });
 
   it('opens the capture on the first packet of the traced connection, until the user moves', () => {
-    const row = (marked: boolean) => ({ frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
+    const row = (marked: boolean) => ({ file: 0, frame: 0, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked, searchText: '' });
     const batch = (...marks: boolean[]): UiAction => ({ type: 'capture-batch', rows: marks.map(row), total: marks.length, marked: 0 });
     expect(run(start(true), batch(false, false), batch(false, true, true)).capture!.selected).toBe(3);
     const moved = run(start(true), batch(false, false), { type: 'focus', pane: 'capture' }, { type: 'select-packet', delta: 1 }, batch(true));

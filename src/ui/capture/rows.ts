@@ -18,6 +18,8 @@ export interface LayerLine {
 export interface CaptureRow {
   /** The capture file's name, when several were given (frame numbers restart per file). */
   source?: string;
+  /** Index of the capture file in the list given (with frame, names the packet the explainer speaks of). */
+  file: number;
   frame: number;
   time: string;
   summary: string;
@@ -222,11 +224,12 @@ export function flowMatcher(trace: TraceResult): FlowMatcher {
   return (layers) => matches(endpoints(layers, false)) || (layers.some((l) => l.quoted) && matches(endpoints(layers, true)));
 }
 
-export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean, source?: string): CaptureRow {
+export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean, source?: string, file = 0): CaptureRow {
   const layers = layerLines(decoded.layers);
   const summary = summarize(decoded.layers);
   return {
     ...(source === undefined ? {} : { source: sanitizeLine(source) }),
+    file,
     frame: decoded.frame,
     time: decoded.time,
     summary,

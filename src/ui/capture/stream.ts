@@ -40,7 +40,7 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
   };
   try {
     const several = options.files.length > 1;
-    for (const file of options.files) {
+    for (const [fileIndex, file] of options.files.entries()) {
       const source = several ? basename(file) : undefined;
       for await (const packet of options.read(file)) {
         if (options.signal?.aborted) return;
@@ -51,7 +51,7 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
         const isMarked = options.matches(decoded.layers);
         if (isMarked) marked++;
         if (kept < limit) {
-          batch.push(toRow(decoded, packet.data, isMarked, source));
+          batch.push(toRow(decoded, packet.data, isMarked, source, fileIndex));
           kept++;
         }
         if (++sinceYield >= batchSize) {

@@ -3,6 +3,7 @@
 // indented under the tunnel) or a hex view with the selected layer's bytes shown.
 import { hexRows, type CaptureRow } from '../capture/rows.ts';
 import { fit, windowStart } from '../format.ts';
+import { packetKey } from '../explain/view.ts';
 import type { CaptureState } from '../state.ts';
 import type { Theme } from '../theme.ts';
 import { Rows, row, type Row } from './Line.tsx';
@@ -19,9 +20,11 @@ export function packetListRows(capture: CaptureState, height: number, width: num
   const start = windowStart(capture.selected, capture.rows.length, height);
   return capture.rows.slice(start, start + height).map((r, i) => {
     const selected = start + i === capture.selected;
+    // ◆ (a connection chosen in Explain) wins over ● (the traced connection) in the one mark column.
+    const chosen = capture.chosen?.packets.has(packetKey(r.file, r.frame)) ?? false;
     return [
       { text: selected ? '›' : ' ', bold: true },
-      { text: r.marked ? '●' : ' ', role: 'mark' },
+      { text: chosen ? '◆' : r.marked ? '●' : ' ', role: chosen ? 'accent' : 'mark', bold: chosen },
       { text: fit(`${r.source ? `${r.source} ` : ''}${String(r.frame).padStart(5)} ${r.summary}`, width - 2), bold: selected, inverse: selected && focused },
     ];
   });
@@ -74,8 +77,9 @@ export function CapturePane(props: CapturePaneProps) {
       ? 'read to the end'
       : `reading… ${capture.total.toLocaleString('en')} packets`;
   const kept = capture.total > capture.rows.length ? ` (first ${capture.rows.length.toLocaleString('en')} kept)` : '';
+  const chosen = capture.chosen ? `, ◆ ${capture.chosen.packets.size} of ${capture.chosen.id}` : '';
   const header: Row = [
-    { text: fit(`${capture.total.toLocaleString('en')} packets${kept}, ● ${capture.marked} of the traced connection · `, props.width) },
+    { text: fit(`${capture.total.toLocaleString('en')} packets${kept}, ● ${capture.marked} of the traced connection${chosen} · `, props.width) },
     { text: state, ...(capture.error ? { role: 'bad' as const } : capture.done ? {} : { role: 'warn' as const }) },
   ];
   const selected = capture.rows[capture.selected];
@@ -83,7 +87,7 @@ export function CapturePane(props: CapturePaneProps) {
   while (list.length < listHeight) list.push([]);
   const detailTitle: Row = [
     { text: capture.view === 'layers' ? 'layers' : 'bytes', bold: true },
-    { text: '  (Enter: layers/hex, ←/→ layer, m: next ●)', role: 'dim' },
+    { text: `  (Enter: layers/hex, ←/→ layer, m: next ${capture.chosen ? '◆' : '●'})`, role: 'dim' },
   ];
   const detail = !selected
     ? [row(capture.done ? 'no packets' : 'waiting for packets…')]

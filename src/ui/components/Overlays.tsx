@@ -7,11 +7,12 @@ import { Rows, row, type Row } from './Line.tsx';
 
 export const HELP: [string, string][] = [
   ['↑ ↓  j k', 'move in the focused pane (PgUp/PgDn, g/G: page, ends)'],
-  ['Tab  S-Tab', 'next / previous pane (1-4 jump to a pane)'],
+  ['Tab  S-Tab', 'next / previous pane (1-5 jump to a pane)'],
   ['Enter', 'trace: open the hop · detail: open all steps · capture: layers/hex'],
   ['← →  h l', 'trace: other path · detail: other hop · capture: layer'],
   ['p', 'path picker (one path per service endpoint)'],
   ['m  M', 'capture: next / previous packet of the traced connection (●)'],
+  ['e', 'Explain (--capture): connections, verdicts, causes; Enter marks one ◆'],
   ['/  n', 'search the focused pane / next match'],
   ['w', 'warnings from the inputs'],
   ['?', 'this help'],
@@ -23,7 +24,7 @@ export function HelpOverlay({ theme, width, height }: { theme: Theme; width: num
   const rows: Row[] = [row({ text: 'Keys', bold: true })];
   for (const [keys, what] of HELP) rows.push([{ text: keys.padEnd(12), role: 'accent', bold: true }, { text: fit(what, width - 12) }]);
   rows.push([]);
-  rows.push(row({ text: 'Panes: Trace (hops) · Detail (steps at the hop) · Topology (diagram) · Capture (--capture)', role: 'dim' }));
+  rows.push(row({ text: 'Panes: Trace · Detail (steps at the hop) · Topology · Capture, Explain (--capture)', role: 'dim' }));
   return <Rows rows={rows.slice(0, height)} theme={theme} />;
 }
 

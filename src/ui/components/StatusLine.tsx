@@ -3,8 +3,8 @@
 import { Box, Text } from 'ink';
 import type { TracePath } from '../../trace/model.ts';
 import { fit, probabilityText, s } from '../format.ts';
-import type { CaptureState, SearchState } from '../state.ts';
-import { dispositionRole, type Theme } from '../theme.ts';
+import type { CaptureState, ExplainState, SearchState } from '../state.ts';
+import { dispositionRole, type Role, type Theme } from '../theme.ts';
 import { Line } from './Line.tsx';
 
 export function EndingLine({ path, theme, width }: { path: TracePath | undefined; theme: Theme; width: number }) {
@@ -29,6 +29,7 @@ export function EndingLine({ path, theme, width }: { path: TracePath | undefined
 export interface StatusLineProps {
   warnings: number;
   capture: CaptureState | undefined;
+  explain?: ExplainState | undefined;
   search: SearchState;
   theme: Theme;
   width: number;
@@ -46,12 +47,16 @@ export function StatusLine(props: StatusLineProps) {
     );
   }
   const warn = props.warnings > 0;
-  const parts = [{ text: `⚠ ${props.warnings} warning${props.warnings === 1 ? '' : 's'}`, ...(warn ? { role: 'warn' as const } : { role: 'dim' as const }) }];
+  const parts: { text: string; role: Role }[] = [{ text: `⚠ ${props.warnings} warning${props.warnings === 1 ? '' : 's'}`, ...(warn ? { role: 'warn' as const } : { role: 'dim' as const }) }];
   const c = props.capture;
   if (c) {
     const progress = c.done ? '' : ' reading…';
     parts.push({ text: ` · capture ${c.total.toLocaleString('en')} pkts${progress}`, role: 'dim' as const });
   }
+  const e = props.explain;
+  if (e?.status === 'running') parts.push({ text: ` · explaining… ${s(e.progress)}`, role: 'warn' as const });
+  else if (e?.status === 'error') parts.push({ text: ' · explainer stopped (e)', role: 'bad' as const });
+  else if (e?.view) parts.push({ text: ` · e: ${e.view.faultFound ? 'trouble found' : 'no trouble'}`, role: e.view.faultFound ? ('bad' as const) : ('dim' as const) });
   if (props.search.message) parts.push({ text: ` · ${s(props.search.message)}`, role: 'warn' as const });
   const keys = ' · Tab pane · / search · ? help · q quit';
   const used = parts.reduce((n, p) => n + p.text.length, 0);

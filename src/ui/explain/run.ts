@@ -1,0 +1,53 @@
+// Runs the capture explainer (src/explain) for the Explain pane without freezing the
+// UI: the captures are read and decoded packet by packet through a paced iterator
+// that hands the event loop back every PACE packets (so Ink draws and keys work) and
+// reports progress; only the last step (grouping, lining up, tracing), small next to
+// reading, runs in one piece. The tracer is the one the trace pane used.
+import { basename } from 'node:path';
+import type { DecodedPacket } from '../../decode/types.ts';
+import type { CaptureData, Explanation, TraceFunction } from '../../explain/index.ts';
+import type { Topology } from '../../topology/model.ts';
+
+export interface ExplainRunOptions {
+  files: string[];
+  topology: Topology;
+  trace?: TraceFunction;
+  onProgress(text: string): void;
+  signal?: AbortSignal;
+}
+
+const PACE = 200;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class ExplainAborted extends Error {}
+
+export async function runExplainer(options: ExplainRunOptions): Promise<Explanation> {
+  const { captureFile, explainCaptures } = await import('../../explain/index.ts');
+  const vxlanPorts = [...new Set(options.topology.vteps.map((v) => v.port))];
+  let read = 0;
+  let filesDone = 0;
+  async function* paced(packets: CaptureData['packets'], file: string): AsyncGenerator<DecodedPacket> {
+    let inFile = 0;
+    options.onProgress(`reading ${basename(file)}…`);
+    await yieldToEventLoop();
+    for await (const packet of packets) {
+      if (options.signal?.aborted) throw new ExplainAborted('explainer stopped');
+      yield packet;
+      read++;
+      if (++inFile % PACE === 0) {
+        options.onProgress(`reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`);
+        await yieldToEventLoop();
+      }
+    }
+    if (++filesDone === options.files.length) {
+      // What follows runs in one piece: say so before it starts, and let the frame draw.
+      options.onProgress(`lining up ${read.toLocaleString('en')} packets into connections${options.trace ? ' and tracing them' : ''}…`);
+      await yieldToEventLoop();
+    }
+  }
+  const data: CaptureData[] = options.files.map((file) => {
+    const capture = captureFile(file, { vxlanPorts });
+    return { ...capture, packets: paced(capture.packets, file) };
+  });
+  return explainCaptures(data, options.topology, options.trace ? { trace: options.trace } : {});
+}

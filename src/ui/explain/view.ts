@@ -1,0 +1,195 @@
+// The explainer's answer (src/explain's Explanation) turned into what the Explain
+// pane shows: one list entry per connection, named in cluster terms, and for each
+// the diagnosis first (verdict, the hop where the packet stopped, the cause from
+// the dumps), then the tunnel, the journey beside the trace, and the signs of
+// trouble. Plain data and text, no React; every string sanitized here, because
+// HTTP lines, host names and file names come from captures.
+import { basename } from 'node:path';
+import type { Connection, Explanation, Journey, ModelHop, ReplyJourney, Sighting } from '../../explain/index.ts';
+import { s } from '../format.ts';
+import type { Role } from '../theme.ts';
+
+/** One paragraph of the detail; the pane wraps it to its width. */
+export interface Para {
+  text: string;
+  role?: Role;
+  bold?: boolean;
+  /** Continuation rows are indented by this many columns. */
+  indent?: number;
+}
+
+export type EntryVerdict = Journey['verdict'] | 'reply-lost' | 'none';
+
+export interface ExplainEntry {
+  /** The connection's id ('c1'), or '' for the entry holding what belongs to no connection. */
+  id: string;
+  label: string;
+  verdict: EntryVerdict;
+  detail: Para[];
+  /** `${file index}:${frame}` of the connection's packets in the capture files the UI was given. */
+  packets: string[];
+  /** Lower-cased text for `/`. */
+  searchText: string;
+}
+
+export interface ExplainView {
+  /** One line: counts and the overall verdict. */
+  summary: string;
+  faultFound: boolean;
+  entries: ExplainEntry[];
+}
+
+export const packetKey = (file: number, frame: number): string => `${file}:${frame}`;
+
+const place = (p: { at?: string | undefined; interface?: string | undefined } | undefined): string => s(`${p?.at ?? '?'} ${p?.interface ?? '?'}`);
+
+function endpoint(e: { name: string; port?: number }): string {
+  return s(`${e.name}${e.port === undefined ? '' : `:${e.port}`}`);
+}
+
+export function verdictTag(v: EntryVerdict): string {
+  if (v === 'reply-lost') return 'REPLY LOST';
+  if (v === 'none') return '';
+  return v.toUpperCase();
+}
+
+export function verdictRole(v: EntryVerdict): Role | undefined {
+  if (v === 'agrees') return 'ok';
+  if (v === 'lost' || v === 'disagrees' || v === 'reply-lost') return 'bad';
+  if (v === 'no-model') return 'dim';
+  return undefined;
+}
+
+function entryVerdict(j: Journey | undefined): EntryVerdict {
+  if (!j) return 'none';
+  if (j.reply && j.verdict === 'agrees') return 'reply-lost';
+  return j.verdict;
+}
+
+function label(c: Connection): string {
+  const after = c.service?.endpoint ? ` ⇒ ${endpoint(c.service.endpoint)}` : '';
+  const state = c.tcp ? ` ${c.tcp.state}` : c.echo ? ` echo ${c.echo.requests}/${c.echo.replies}` : '';
+  return `${s(c.id)} ${endpoint(c.client)} → ${endpoint(c.server)}${after} ${c.proto}${state}`;
+}
+
+function lostParas(what: string, j: { lostAfter?: { at?: string; interface?: string }; missingAt?: { at: string; interface: string }; cause?: Journey['cause'] }): Para[] {
+  const out: Para[] = [];
+  const never = j.missingAt ? `, never on ${place(j.missingAt)}` : '';
+  out.push({ text: `${what} stopped after ${place(j.lostAfter)}${never}`, role: 'bad', bold: true, indent: 2 });
+  if (j.cause) {
+    const from = j.cause.source ? ` (${s(j.cause.source.file)}:${j.cause.source.line})` : '';
+    out.push({ text: `cause (${s(j.cause.kind)}, ${s(j.cause.node)}): ${s(j.cause.text)}${from}`, role: 'bad', indent: 2 });
+  }
+  return out;
+}
+
+function sightingText(x: Sighting): string {
+  const t = x.packet;
+  const outer = x.outer ? ` [${x.outer.encapsulation.toUpperCase()}${x.outer.vni === undefined ? '' : ` ${x.outer.vni}`} ${x.outer.src} → ${x.outer.dst}]` : '';
+  const repeats = x.repeats > 0 ? ` (+${x.repeats} resent)` : '';
+  return s(`${t.src}${t.sport === undefined ? '' : `:${t.sport}`} → ${t.dst}${t.dport === undefined ? '' : `:${t.dport}`}${outer}${repeats}`);
+}
+
+function hopPara(h: ModelHop, captureFile: (i: number) => string): Para {
+  const where = place(h).padEnd(24);
+  if (h.check === 'seen') {
+    const differs = h.differences.length > 0 ? ` ≠ model: ${s(h.differences.join('; '))}` : ' = model';
+    const frame = h.frame === undefined ? '' : ` frame ${h.frame}${h.capture === undefined ? '' : ` of ${captureFile(h.capture)}`}`;
+    return { text: `✓ ${where} seen${frame}${differs}`, ...(h.differences.length > 0 ? { role: 'warn' as const } : {}), indent: 4 };
+  }
+  if (h.check === 'missing') return { text: `✗ ${where} never seen (captured there)`, role: 'bad', bold: true, indent: 4 };
+  return { text: `· ${where} not captured`, role: 'dim', indent: 4 };
+}
+
+function replyParas(r: ReplyJourney): Para[] {
+  const out = lostParas(`the reply (${r.firstPacket})`, r);
+  for (const x of r.sightings) out.push({ text: `← ${place(x).padEnd(24)} frame ${x.frame} ${sightingText(x)}`, indent: 4 });
+  return out;
+}
+
+function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string) => number): ExplainEntry {
+  const j = e.journeys.find((x) => x.connection === c.id);
+  const verdict = entryVerdict(j);
+  const captureFile = (i: number): string => s(basename(e.captures[i]?.file ?? '?'));
+  const detail: Para[] = [{ text: s(c.summary), bold: true, indent: 2 }];
+  if (j) {
+    const tag = verdictTag(verdict);
+    const role = verdictRole(verdict);
+    detail.push({ text: `verdict: ${tag} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
+    if (j.verdict === 'lost') detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
+    else if (j.cause) detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
+    if (j.reply) detail.push(...replyParas(j.reply));
+  }
+  for (const t of e.tunnels.filter((x) => x.carries.includes(c.id))) detail.push({ text: `tunnel: ${s(t.text)}`, role: 'encap', indent: 2 });
+  for (const h of c.http) {
+    const host = h.host ? ` (Host: ${h.host})` : '';
+    detail.push({ text: s(`HTTP ${h.request}${host} frame ${h.requestFrame} → ${h.response ? `${h.response} frame ${h.responseFrame ?? '?'}` : 'no response seen'}`), indent: 4 });
+  }
+  if (j) {
+    if (j.model) {
+      const how = j.model.disposition ? ` (${s(j.model.disposition)}: ${s(j.model.reason ?? '')})` : '';
+      detail.push({ text: `journey beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}${how}`, bold: true, indent: 2 });
+      for (const h of j.model.hops) detail.push(hopPara(h, captureFile));
+    } else {
+      detail.push({ text: `seen at (no model: ${e.captures.some((x) => x.at) ? 'no capture lies on a modelled path' : 'captures not placed'})`, bold: true });
+    }
+    // Sightings the model has no hop for are still where the packet was.
+    const onModel = (x: Sighting): boolean => j.model?.hops.some((h) => h.check === 'seen' && h.at === x.at && h.interface === x.interface) ?? false;
+    for (const x of j.sightings.filter((y) => !onModel(y))) detail.push({ text: `• ${place(x).padEnd(24)} frame ${x.frame} of ${captureFile(x.capture)} ${sightingText(x)}`, indent: 4 });
+    // The journey's own findings, minus the cause already given above.
+    for (const t of j.text) if (!(j.cause && t.startsWith('likely cause'))) detail.push({ text: s(t), role: 'dim', indent: 2 });
+  }
+  const troubles = e.troubles.filter((t) => t.connection === c.id);
+  if (troubles.length > 0) detail.push({ text: `signs of trouble (${troubles.length})`, bold: true, role: 'warn' });
+  for (const t of troubles) detail.push({ text: `⚠ ${captureFile(t.capture)} frame ${t.frame}: ${s(t.text)}`, role: 'warn', indent: 2 });
+
+  const packets: string[] = [];
+  for (const v of c.views) {
+    const file = fileIndex(e.captures[v.capture]?.file ?? '');
+    if (file < 0) continue;
+    for (const f of v.frames) packets.push(packetKey(file, f));
+    for (const icmp of v.icmpErrors) packets.push(packetKey(file, icmp.frame));
+  }
+  const text = label(c);
+  return { id: c.id, label: text, verdict, detail, packets: [...new Set(packets)], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
+}
+
+/** What belongs to no one connection: every tunnel, other signs of trouble, the packets that are no connection. */
+function otherEntry(e: Explanation): ExplainEntry | undefined {
+  const loose = e.troubles.filter((t) => t.connection === undefined);
+  const other = Object.entries(e.other);
+  if (e.tunnels.length === 0 && loose.length === 0 && other.length === 0 && e.warnings.length === 0) return undefined;
+  const file = (i: number): string => s(basename(e.captures[i]?.file ?? '?'));
+  const detail: Para[] = [];
+  if (e.tunnels.length > 0) detail.push({ text: `tunnels (${e.tunnels.length})`, bold: true });
+  for (const t of e.tunnels) detail.push({ text: `${s(t.text)} (${t.packets} packets)`, role: 'encap', indent: 2 });
+  if (loose.length > 0) detail.push({ text: `signs of trouble outside the connections (${loose.length})`, bold: true, role: 'warn' });
+  for (const t of loose) detail.push({ text: `⚠ ${file(t.capture)} frame ${t.frame}: ${s(t.text)}`, role: 'warn', indent: 2 });
+  if (other.length > 0) detail.push({ text: `other packets: ${other.map(([k, n]) => `${n} ${s(k)}`).join(', ')}`, role: 'dim' });
+  if (e.warnings.length > 0) detail.push({ text: `warnings (${e.warnings.length})`, bold: true });
+  for (const w of e.warnings.slice(0, 50)) detail.push({ text: s(w), role: 'warn', indent: 2 });
+  const text = `tunnels and other signs (${e.tunnels.length} tunnel${e.tunnels.length === 1 ? '' : 's'}, ${loose.length} sign${loose.length === 1 ? '' : 's'})`;
+  return { id: '', label: text, verdict: 'none', detail, packets: [], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
+}
+
+/** Connections in trouble first (lost, reply lost, disagrees), so a big capture's problem is on the first screen. */
+const rank: Record<EntryVerdict, number> = { lost: 0, 'reply-lost': 0, disagrees: 1, agrees: 2, 'no-model': 2, none: 3 };
+
+export function explainView(e: Explanation, files: string[]): ExplainView {
+  const fileIndex = (file: string): number => files.indexOf(file);
+  const entries = e.connections.map((c) => connectionEntry(e, c, fileIndex));
+  // Stable: equal ranks keep the explainer's order (c1, c2, …).
+  entries.sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+  const other = otherEntry(e);
+  if (other) entries.push(other);
+  const lost = e.journeys.filter((j) => j.verdict === 'lost' || j.reply).length;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary = [
+    plural(e.connections.length, 'connection'),
+    plural(e.tunnels.length, 'tunnel'),
+    plural(e.troubles.length, 'sign') + ' of trouble',
+    ...(lost > 0 ? [`${lost} lost`] : []),
+    e.faultFound ? 'trouble found' : 'no trouble found',
+  ].join(' · ');
+  return { summary, faultFound: e.faultFound, entries };
+}
