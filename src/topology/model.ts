@@ -209,8 +209,10 @@ export interface NetNamespace {
   fdb: FdbEntry[];
   bridges: Bridge[];
   netfilter?: Netfilter;
-  /** Which kinds of dump were read for this namespace ('addr', 'link', 'route', 'neigh', 'fdb', 'brctl', 'iptables', 'rule'). */
+  /** Which kinds of dump were read for this namespace ('addr', 'link', 'route', 'neigh', 'fdb', 'brctl', 'iptables', 'rule', 'sysctl'). */
   dumps: string[];
+  /** Kernel settings read from `sysctl`, `ip netconf` or /proc/sys (`net.ipv4.ip_forward`: '1', `net.ipv4.conf.cni0.forwarding`: '0' …); absent keys are unknown. */
+  sysctls?: Record<string, string>;
 }
 
 // ---- the cluster ----

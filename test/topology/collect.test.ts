@@ -53,6 +53,13 @@ describe('podpath collect', () => {
     ]);
     expect(topology.vteps[0]?.remotes).toEqual([expect.objectContaining({ mac: CONFIG.peer.mac, dst: CONFIG.peer.underlay, innerIP: CONFIG.peer.vtepAddress })]);
     expect(topology.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
+    // Forwarding switches as /proc/sys has them in that namespace.
+    const procValue = (path: string) => fx.inNode(['cat', `/proc/sys/net/ipv4/${path}`]).trim();
+    expect(topology.nodes[0]?.netns.sysctls).toMatchObject({
+      'net.ipv4.ip_forward': procValue('ip_forward'),
+      [`net.ipv4.conf.${CONFIG.bridge.name}.forwarding`]: procValue(`conf/${CONFIG.bridge.name}/forwarding`),
+      [`net.ipv4.conf.${CONFIG.vxlan.name}.rp_filter`]: procValue(`conf/${CONFIG.vxlan.name}/rp_filter`),
+    });
     // Bridge ports, from brctl show and from `master cni0` in ip link alike.
     expect(topology.nodes[0]?.netns.bridges.find((b) => b.name === CONFIG.bridge.name)?.ports.sort()).toEqual([CONFIG.secondPort, CONFIG.veth.host].sort());
   });

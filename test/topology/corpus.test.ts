@@ -37,10 +37,18 @@ describe('gravity flannel node kevin-test1 (root@kevin-test1:~# prompts)', async
     expect(t.pods.map((p) => [p.ip, p.node, p.hostInterface])).toEqual([['10.244.73.3', 'kevin-test1', 'veth4722669f']]);
   });
 
-  it('warns only about what it does not read (brctl showmacs, ip netconf) and about its guess', () => {
+  it('`ip netconf` lines become sysctl settings ("ipv4 dev ens4 forwarding on rp_filter strict … proxy_neigh off")', () => {
+    expect(node.netns.sysctls).toMatchObject({
+      'net.ipv4.conf.ens4.forwarding': '1',
+      'net.ipv4.conf.ens4.rp_filter': '1',
+      'net.ipv4.conf.ens4.proxy_arp': '0',
+      'net.ipv4.conf.lo.rp_filter': '0',
+    });
+  });
+
+  it('warns only about what it does not read (brctl showmacs) and about its guess', () => {
     expect(t.warnings.map((w) => w.message)).toEqual([
       'skipped: `brctl showmacs` output is not read',
-      'skipped: `ip netconf` output is not read',
       expect.stringMatching(/^guessed from the dumps: kevin-test1 is a node .*; nsenter-line-250 is a pod/),
     ]);
   });
@@ -93,6 +101,32 @@ describe('tkng calico on kind (BGP, no overlay)', async () => {
       ['10.244.190.4', 'cali4a822ce5458'],
       ['10.244.190.5', 'cali0ad20b06c15'],
     ]);
+  });
+});
+
+describe('gravity cni0 forwarding-off session (sysctl -w, ip netconf, kubectl tables)', async () => {
+  const t = await loadTopology([corpus('gravity_flannel-cni0-forwarding-off-troubleshooting.txt')]);
+
+  it('keeps the fault: "net.ipv4.conf.cni0.forwarding = 0" and "ipv4 dev cni0 forwarding off rp_filter strict"', () => {
+    expect(t.nodes.map((n) => n.name)).toEqual(['kevin-test1']);
+    expect(t.nodes[0]?.netns.sysctls).toMatchObject({ 'net.ipv4.conf.cni0.forwarding': '0', 'net.ipv4.conf.cni0.rp_filter': '1' });
+  });
+
+  it('reads the kubectl tables even without a prompt ("coredns-jqg2x … 10.244.6.2 node-3")', () => {
+    expect(t.pods.map((p) => [p.name, p.ip, p.node])).toEqual([
+      ['coredns-jqg2x', '10.244.6.2', 'node-3'],
+      ['coredns-kr5m4', '10.244.11.3', 'node-2'],
+      ['coredns-xkgqk', '10.244.19.3', 'node-1'],
+    ]);
+  });
+});
+
+describe('tkng calico: `cat /proc/sys/net/ipv4/conf/calic8441ae7134/proxy_arp` → 1', async () => {
+  const t = await loadTopology([corpus('tkng_calico-kind-packet-walk.txt')]);
+  it('sets proxyArp on that cali interface of k8s-guide-worker', () => {
+    const worker = t.nodes.find((n) => n.name === 'k8s-guide-worker')!;
+    expect(worker.netns.interfaces.find((i) => i.name === 'calic8441ae7134')?.proxyArp).toBe(true);
+    expect(worker.netns.sysctls).toEqual({ 'net.ipv4.conf.calic8441ae7134.proxy_arp': '1' });
   });
 });
 

@@ -20,6 +20,7 @@ import { parseIpNeigh } from '../../src/topology/parse/ip-neigh.ts';
 import { parseIpRoute } from '../../src/topology/parse/ip-route.ts';
 import { parseIpRule } from '../../src/topology/parse/ip-rule.ts';
 import { parseKubectlPods, parseKubectlServices } from '../../src/topology/parse/kubectl.ts';
+import { parseSysctl } from '../../src/topology/parse/sysctl.ts';
 import { repoRoot } from '../helpers/run.ts';
 
 /** mulberry32: a small seeded PRNG so failures reproduce. */
@@ -95,6 +96,7 @@ const PARSERS: [string, (text: string) => unknown][] = [
   ['bridge -j fdb', (t) => parseBridgeJsonFdb(t, src)],
   ['kubectl pods', (t) => parseKubectlPods(t, src)],
   ['kubectl svc', (t) => parseKubectlServices(t, src)],
+  ['sysctl', (t) => parseSysctl(t, { ...src, procPath: '/proc/sys/net/ipv4/ip_forward' })],
   ['transcript', (t) => splitTranscript(t)],
   ['command', (t) => readCommand(t.split(/\s+/))],
   ['recognise', (t) => recogniseContent(t)],
@@ -137,7 +139,7 @@ describe('fuzz', () => {
 
   it('the read → build pipeline takes mutated dumps of every kind', () => {
     const next = rng(4242);
-    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'kubectl-pods', 'kubectl-svc'];
+    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'sysctl', 'kubectl-pods', 'kubectl-svc'];
     for (let i = 0; i < 60; i++) {
       const dumps: DumpText[] = [];
       for (let d = 0; d < 8; d++) {
@@ -161,6 +163,9 @@ describe('fuzz', () => {
     const took = survives(() => parseIpAddr(big, src));
     const routes = 'default via 10.0.0.1 dev eth0 192.168.1.0/24 via 192.168.1.0 dev flannel.1 onlink '.repeat(25_000);
     const tookRoutes = survives(() => parseIpRoute(routes, src));
+    // Found by this file: a nested quantifier in the `ip netconf` pattern backtracked for minutes on this shape.
+    const tookNetconf = survives(() => parseSysctl(`inet ${'a b '.repeat(20_000)}!`, src));
+    expect(tookNetconf).toBeLessThan(1000);
     const transcript = '(pod1) # ip r default via 1.1.1.1 dev eth0 '.repeat(40_000);
     const tookTranscript = survives(() => splitTranscript(transcript));
     expect(took).toBeLessThan(5000);

@@ -9,6 +9,7 @@ import { parseBridgeJsonFdb, parseIpJsonAddr, parseIpJsonNeigh, parseIpJsonRoute
 import { parseIpNeigh } from '../../src/topology/parse/ip-neigh.ts';
 import { parseIpRoute } from '../../src/topology/parse/ip-route.ts';
 import { parseIpRule } from '../../src/topology/parse/ip-rule.ts';
+import { parseSysctl } from '../../src/topology/parse/sysctl.ts';
 import type { NetInterface, Route } from '../../src/topology/model.ts';
 import { CONFIG, type Fixture, createFixture } from './netns-fixture.ts';
 
@@ -186,6 +187,27 @@ describe('ip route / ip rule / ip neigh / bridge fdb / brctl on a real namespace
   it('bridge fdb show dev X leaves dev out of each line', () => {
     const r = parseBridgeFdb(fx.inNode(['bridge', 'fdb', 'show', 'dev', CONFIG.vxlan.name]), { file: 'f', defaultDev: CONFIG.vxlan.name });
     expect(r.records.find((f) => f.dst !== undefined)).toMatchObject({ dev: CONFIG.vxlan.name, dst: CONFIG.peer.underlay });
+  });
+
+  it('sysctl and ip netconf: the values /proc/sys holds', () => {
+    const proc = (path: string) => fx.inNode(['cat', `/proc/sys/net/ipv4/${path}`]).trim();
+    fx.inNode(['sysctl', '-q', '-w', `net.ipv4.conf.${CONFIG.bridge.name}.proxy_arp=1`]);
+    const sysctl = parseSysctl(fx.inNode(['sysctl', 'net.ipv4.ip_forward', `net.ipv4.conf.${CONFIG.bridge.name}.forwarding`, `net.ipv4.conf.${CONFIG.bridge.name}.proxy_arp`]), src);
+    expect(sysctl.warnings).toEqual([]);
+    expect(sysctl.records.map((r) => [r.key, r.value])).toEqual([
+      ['net.ipv4.ip_forward', proc('ip_forward')],
+      [`net.ipv4.conf.${CONFIG.bridge.name}.forwarding`, proc(`conf/${CONFIG.bridge.name}/forwarding`)],
+      [`net.ipv4.conf.${CONFIG.bridge.name}.proxy_arp`, '1'],
+    ]);
+    const netconf = parseSysctl(fx.inNode(['ip', 'netconf', 'show', 'dev', CONFIG.bridge.name]), src);
+    expect(netconf.warnings).toEqual([]);
+    const v4 = Object.fromEntries(netconf.records.filter((r) => r.key.startsWith('net.ipv4.')).map((r) => [r.key, r.value]));
+    expect(v4).toEqual({
+      [`net.ipv4.conf.${CONFIG.bridge.name}.forwarding`]: proc(`conf/${CONFIG.bridge.name}/forwarding`),
+      [`net.ipv4.conf.${CONFIG.bridge.name}.rp_filter`]: proc(`conf/${CONFIG.bridge.name}/rp_filter`),
+      [`net.ipv4.conf.${CONFIG.bridge.name}.mc_forwarding`]: proc(`conf/${CONFIG.bridge.name}/mc_forwarding`),
+      [`net.ipv4.conf.${CONFIG.bridge.name}.proxy_arp`]: '1',
+    });
   });
 
   it('brctl show: the bridge, its id from the MAC, and its port', () => {

@@ -80,6 +80,8 @@ describe('the command tells the parser', () => {
     ['ip n', 'neigh'], ['ip neigh', 'neigh'], ['ip neighbor show', 'neigh'], ['ip -j neigh', 'neigh-json'], ['bridge -j fdb show', 'fdb-json'],
     ['bridge fdb', 'fdb'], ['bridge fdb show', 'fdb'], ['brctl show', 'brctl'], ['iptables-save', 'iptables'], ['iptables-save -c', 'iptables'],
     ['kubectl get pods -A -o wide', 'kubectl-pods'], ['kubectl get svc -A', 'kubectl-svc'],
+    ['sysctl -a', 'sysctl'], ['sysctl net.ipv4.ip_forward', 'sysctl'], ['ip netconf', 'sysctl'], ['ip netconf show dev cni0', 'sysctl'],
+    ['cat /proc/sys/net/ipv4/conf/cali1/proxy_arp', 'sysctl'],
   ])('%s → %s', (cmd, expected) => {
     expect(kind(cmd).kind).toBe(expected);
   });
@@ -131,6 +133,8 @@ describe('content recognition (bundle file names are free)', () => {
     ['[{"dst":"default","gateway":"10.0.0.1","dev":"eth0","flags":[]}]', 'route-json'],
     ['[{"dst":"10.0.0.9","dev":"v0","lladdr":"02:00:00:00:00:09","state":["PERMANENT"]}]', 'neigh-json'],
     ['[{"mac":"33:33:00:00:00:01","ifname":"v1","flags":["self"],"state":"permanent"}]', 'fdb-json'],
+    ['net.ipv4.ip_forward = 1\nnet.ipv4.conf.cni0.forwarding = 1', 'sysctl'],
+    ['inet cni0 forwarding on rp_filter off mc_forwarding off proxy_neigh off', 'sysctl'],
     ['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE   IP            NODE\ndefault  pod1  1/1  Running  0  3d  192.168.1.7  worker-1', 'kubectl-pods'],
     ['NAME   TYPE   CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\nweb   ClusterIP   10.96.0.10   <none>   80/TCP   1d', 'kubectl-svc'],
   ])('%#: %s…', (text, expected) => {

@@ -33,6 +33,14 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
       if (!netns.netfilter.tables[name]) netns.netfilter.tables[name] = table;
     }
   }
+  if (ns.sysctls.size > 0) {
+    netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
+    // Calico turns proxy_arp on for its cali* veths; the tracer needs it to answer for 169.254.1.1.
+    for (const iface of netns.interfaces) {
+      const proxyArp = ns.sysctls.get(`net.ipv4.conf.${iface.name}.proxy_arp`);
+      if (proxyArp !== undefined) iface.proxyArp = proxyArp !== '0';
+    }
+  }
   // A veth with an `@ifN` peer in another namespace is a veth even without `ip -d link`.
   for (const iface of netns.interfaces) {
     if (iface.kind === undefined && iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) iface.kind = 'veth';

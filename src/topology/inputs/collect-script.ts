@@ -39,6 +39,9 @@ node_dumps "$DIR"
 run "$DIR/bridge-fdb.txt" bridge fdb show
 command -v brctl >/dev/null && run "$DIR/brctl-show.txt" brctl show
 command -v iptables-save >/dev/null && run "$DIR/iptables-save.txt" iptables-save
+# The kernel switches that decide forwarding: ip_forward, per-device forwarding/proxy_arp/rp_filter, bridge-nf-call-iptables.
+sysctls() { sysctl -a 2>/dev/null | grep -E '^net\\.(ipv4\\.(ip_forward|conf\\.[^.]+\\.(forwarding|proxy_arp|rp_filter))|bridge\\.bridge-nf-call-iptables) '; }
+run "$DIR/sysctl.txt" sysctls
 command -v kubectl >/dev/null && run "$OUT/kubectl-pods.txt" kubectl get pods -A -o wide
 command -v kubectl >/dev/null && run "$OUT/kubectl-svc.txt" kubectl get svc -A
 

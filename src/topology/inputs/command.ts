@@ -15,6 +15,8 @@ export interface CommandInfo {
   defaultDev?: string;
   host?: string;
   hostKind?: 'node' | 'pod';
+  /** `cat /proc/sys/…`: the setting's path. */
+  procPath?: string;
   /** `nsenter …`: ran in some other namespace the command line does not name. */
   enteredUnknown?: boolean;
   /** The command's words, for messages. */
@@ -135,6 +137,13 @@ function readInner(words: string[]): Inner {
     return withPipe(words, n, { kind: 'iptables', partial: n > 1 && words.slice(1, n).some((w) => w === '-t' || w === '--table') });
   }
   if (tool === 'kubectl' || tool === 'k' || tool === 'kctl') return readKubectl(words);
+  if (tool === 'sysctl') {
+    // `sysctl -a | grep …`, `sysctl net.ipv4.ip_forward`, `sysctl -w k=v` all print `key = value`.
+    let n = 1;
+    while (n < words.length && words[n] !== '|' && (words[n]!.startsWith('-') || /^[a-z0-9_]+(?:\.[\w@:-]+)+(=\S*)?$/.test(words[n]!))) n++;
+    return withPipe(words, n, { kind: 'sysctl', partial: true });
+  }
+  if (tool === 'cat' && /^\/proc\/sys\/net\/\S+$/.test(words[1] ?? '')) return { length: 2, kind: 'sysctl', partial: true, procPath: words[1]! };
   return { length: words.length, partial: false, skip: `\`${tool}\` output is not a dump podpath reads` };
 }
 
@@ -159,6 +168,12 @@ function readIp(words: string[]): Inner {
       if (opt.includes('j')) json = true;
     }
     n += IP_OPTIONS_WITH_VALUE.has(opt) ? 2 : 1;
+  }
+  if (words[n] === 'netconf') {
+    let m = n + 1;
+    if (words[m] === 'show') m++;
+    if (words[m] === 'dev' && words[m + 1] !== undefined) m += 2;
+    return withPipe(words, m, { kind: 'sysctl', partial: true });
   }
   const object = objectOf(words[n] ?? '');
   if (!object) return { length: Math.min(words.length, n + 1), skip: `\`ip ${words[n] ?? ''}\` output is not read`, partial: false };

@@ -16,6 +16,7 @@ export type DumpKind =
   | 'fdb-json'
   | 'brctl'
   | 'iptables'
+  | 'sysctl'
   | 'kubectl-pods'
   | 'kubectl-svc';
 
@@ -41,6 +42,8 @@ export interface DumpText {
   partial: boolean;
   /** `ip neigh show dev X` / `bridge fdb show dev X` omit the device on each line. */
   defaultDev?: string;
+  /** `cat /proc/sys/…`: the setting's path (its output is the bare value). */
+  procPath?: string;
 }
 
 /** The `dumps` names the model uses (NetNamespace.dumps). */

@@ -140,6 +140,12 @@ export function readTranscript(text: string, file: string, host: string | undefi
     // the veth match (or its routes) then tells pod from node.
     const entered = command.enteredUnknown ? `nsenter-line-${section.line}` : undefined;
     const owner = entered ?? command.host ?? section.host ?? host ?? options.node;
+    if (kind === 'kubectl-pods' || kind === 'kubectl-svc') {
+      // Cluster-wide tables: whichever machine ran kubectl does not matter.
+      result.dumps.push({ kind, text: output, file, firstLine: section.line, partial: false, command: command.text });
+      found = true;
+      continue;
+    }
     if (owner === undefined) {
       hostless.push(section.line);
       continue;
@@ -149,6 +155,7 @@ export function readTranscript(text: string, file: string, host: string | undefi
     dump.hostEvidence = command.host !== undefined || entered !== undefined ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
     if (command.hostKind) dump.hostKind = command.hostKind;
     if (command.defaultDev !== undefined) dump.defaultDev = command.defaultDev;
+    if (command.procPath !== undefined) dump.procPath = command.procPath;
     result.dumps.push(dump);
     found = true;
   }

@@ -26,6 +26,7 @@ export function recogniseContent(text: string): DumpKind | undefined {
   if (FDB_LINE.test(head)) return 'fdb';
   if (NEIGH_LINE.test(head)) return 'neigh';
   if (ROUTE_LINE.test(head)) return 'route';
+  if (/^net\.[\w.@:-]+ = \S+/m.test(head) || /^(?:ipv[46] (?:dev )?|inet6? )\S+ forwarding (?:on|off)/m.test(head)) return 'sysctl';
   return undefined;
 }
 

@@ -12,6 +12,7 @@ import { parseIpNeigh } from '../parse/ip-neigh.ts';
 import { parseIpRoute } from '../parse/ip-route.ts';
 import { parseIpRule } from '../parse/ip-rule.ts';
 import { type KubePod, type KubeService, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
+import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 
 export interface IptablesText {
@@ -34,6 +35,7 @@ export interface NamespaceRecords {
   fdb: FdbEntry[];
   bridges: Bridge[];
   iptables: IptablesText[];
+  sysctls: Map<string, string>;
   dumps: Set<string>;
   files: Set<string>;
 }
@@ -53,6 +55,7 @@ interface Parsed {
   fdb?: FdbEntry[];
   bridges?: Bridge[];
   iptables?: IptablesText;
+  sysctls?: SysctlSetting[];
 }
 
 function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
@@ -88,6 +91,8 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       return { bridges: take(parseBrctlShow(dump.text, source)).map(({ source: _s, ...bridge }) => bridge) };
     case 'iptables':
       return { iptables: { text: dump.text, file: dump.file, firstLine: dump.firstLine } };
+    case 'sysctl':
+      return { sysctls: take(parseSysctl(dump.text, dump.procPath !== undefined ? { ...source, procPath: dump.procPath } : source)) };
     default:
       return {};
   }
@@ -152,7 +157,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     warnings.push(...parseWarnings);
     const count =
       (parsed.interfaces?.length ?? 0) + (parsed.routes?.length ?? 0) + (parsed.rules?.length ?? 0) + (parsed.neighbours?.length ?? 0) +
-      (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0);
+      (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0) + (parsed.sysctls?.length ?? 0);
     if (count === 0) {
       // An empty neighbour table or fdb is a real answer; other dumps must hold something.
       if (!['neigh', 'neigh-json', 'fdb', 'fdb-json', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
@@ -182,7 +187,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     let ns = byName.get(dump.host);
     if (!ns) {
       ns = {
-        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [],
+        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [], sysctls: new Map(),
         dumps: new Set(), files: new Set(),
       };
       byName.set(dump.host, ns);
@@ -247,4 +252,6 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
     for (const p of b.ports) if (!same.ports.includes(p)) same.ports.push(p);
   }
   if (parsed.iptables) ns.iptables.push(parsed.iptables);
+  // Later readings win: a transcript that runs `sysctl -w` then reads it back ends with the new value.
+  for (const setting of parsed.sysctls ?? []) ns.sysctls.set(setting.key, setting.value);
 }
