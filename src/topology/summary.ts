@@ -24,6 +24,11 @@ export function renderSummary(topology: Topology): string {
   for (const node of topology.nodes) {
     const pods = node.podCIDRs.length > 0 ? `  pods ${node.podCIDRs.map(s).join(', ')}` : '';
     out.push(`  ${s(node.name)}  ${node.addresses.length > 0 ? node.addresses.map(s).join(', ') : '(underlay address unknown)'}${pods}`);
+    for (const [key, value] of Object.entries(node.netns.sysctls ?? {})) {
+      // A node that does not forward cannot pass pod traffic (the gravity cni0 fault).
+      const forwarding = key === 'net.ipv4.ip_forward' || (/^net\.ipv4\.conf\.[^.]+\.forwarding$/.test(key) && !/\.(lo|default)\.forwarding$/.test(key));
+      if (forwarding && value === '0') out.push(`    ! ${s(key)} = 0: IPv4 forwarding is off there`);
+    }
   }
 
   const named = topology.pods.filter((p) => !p.unnamed);

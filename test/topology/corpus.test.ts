@@ -112,6 +112,11 @@ describe('gravity cni0 forwarding-off session (sysctl -w, ip netconf, kubectl ta
     expect(t.nodes[0]?.netns.sysctls).toMatchObject({ 'net.ipv4.conf.cni0.forwarding': '0', 'net.ipv4.conf.cni0.rp_filter': '1' });
   });
 
+  it('the summary flags it', async () => {
+    const r = await runPodpath(['topology', corpus('gravity_flannel-cni0-forwarding-off-troubleshooting.txt')]);
+    expect(r.stdout).toMatch(/^ {4}! net\.ipv4\.conf\.cni0\.forwarding = 0: IPv4 forwarding is off there$/m);
+  });
+
   it('reads the kubectl tables even without a prompt ("coredns-jqg2x … 10.244.6.2 node-3")', () => {
     expect(t.pods.map((p) => [p.name, p.ip, p.node])).toEqual([
       ['coredns-jqg2x', '10.244.6.2', 'node-3'],
