@@ -87,6 +87,7 @@ describe('the command tells the parser', () => {
   });
 
   it('filters make a dump partial and `show dev X` gives the device', () => {
+    expect(kind('ip -br a')).toMatchObject({ kind: 'addr-brief', partial: true });
     expect(kind('ip neigh show dev cni0')).toMatchObject({ kind: 'neigh', partial: true, defaultDev: 'cni0' });
     expect(kind('ip route | grep flannel.1')).toMatchObject({ kind: 'route', partial: true, length: 5 });
     expect(kind('ip addr show cni0')).toMatchObject({ kind: 'addr', partial: true });
@@ -155,6 +156,31 @@ describe('commands podpath does not know, printing a dump', () => {
       const t = await loadTopology([file]);
       expect(t.nodes.map((n) => [n.name, n.addresses])).toEqual([['w1', ['10.0.0.5']]]);
       expect(t.nodes[0]?.netns.routes.map((r) => r.dst)).toEqual(['default', '10.0.0.0/24']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ip -br next to ip addr', () => {
+  it('the brief form has no ifindex: the full dump supplies it, without a disagreement warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podpath-br-'));
+    try {
+      const file = join(dir, 't.txt');
+      writeFileSync(file, [
+        'root@w1:~# ip -br a',
+        'lo               UNKNOWN        127.0.0.1/8 ::1/128',
+        'eth0             UP             10.0.0.5/24 fe80::1/64',
+        'root@w1:~# ip a',
+        '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP group default qlen 1000',
+        '    link/ether 00:50:56:82:51:0c brd ff:ff:ff:ff:ff:ff',
+        '    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0',
+        '',
+      ].join('\n'));
+      const t = await loadTopology([file]);
+      expect(t.nodes[0]?.netns.interfaces.find((i) => i.name === 'eth0')).toMatchObject({ index: 2, mac: '00:50:56:82:51:0c' });
+      expect(t.nodes[0]?.addresses).toEqual(['10.0.0.5']);
+      expect(t.warnings.filter((w) => /index|disagrees/.test(w.message))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

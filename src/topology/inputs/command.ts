@@ -204,7 +204,8 @@ function readIp(words: string[]): Inner {
     } else break;
   }
   if (brief) {
-    if (object === 'addr' || object === 'link') return withPipe(words, n, { kind: 'addr-brief', partial });
+    // Brief output lacks ifindexes and MACs: merge it into the full dumps, never weigh it against them.
+    if (object === 'addr' || object === 'link') return withPipe(words, n, { kind: 'addr-brief', partial: true });
     return { length: n + pipeLength(words, n), skip: `\`ip -br ${object}\` output is not read`, partial };
   }
   let kind: DumpKind;

@@ -212,7 +212,9 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
       ns.interfaces.push(iface);
       continue;
     }
-    if (same.index !== iface.index) {
+    // `ip -br` prints no ifindex (0 here): take the real one from the other dump.
+    if (same.index === 0) same.index = iface.index;
+    if (same.index !== iface.index && iface.index !== 0) {
       warnings.push({
         file: iface.source?.file ?? '',
         line: iface.source?.line ?? 0,
