@@ -76,16 +76,28 @@ export function App(props: AppProps) {
   const traceWidth = traceAlone ? columns : split ? Math.min(44, Math.max(36, Math.floor(columns * 0.42))) : 0;
   const sideWidth = columns - traceWidth;
 
+  // Pane names padded when they leave room for the query, unpadded when five panes
+  // (with --capture) share 80 columns, initials on very narrow terminals.
+  const padded = state.panes.map((pane, i) => ` ${i + 1} ${paneNames[pane]} `);
+  const paneLabels =
+    8 + padded.join('').length <= columns - 20
+      ? padded
+      : columns >= 64
+        ? state.panes.map((pane, i) => `${i === 0 ? '' : ' '}${i + 1} ${paneNames[pane]}`)
+        : state.panes.map((pane, i) => ` ${i + 1}${paneNames[pane].slice(0, 1)} `);
   const header = (
     <Box>
       <Text bold>podpath </Text>
-      {state.panes.map((pane, i) => (
-        <Text key={pane} inverse={state.focus === pane} bold={state.focus === pane}>
-          {columns < 64 ? ` ${i + 1}${paneNames[pane].slice(0, 1)} ` : ` ${i + 1} ${paneNames[pane]} `}
-        </Text>
-      ))}
+      {paneLabels.map((label, i) => {
+        const pane = state.panes[i]!;
+        return (
+          <Text key={pane} inverse={state.focus === pane} bold={state.focus === pane}>
+            {label}
+          </Text>
+        );
+      })}
       <Text {...(props.theme.c('dim') ? { color: props.theme.c('dim') as string } : {})} wrap="truncate-end">
-        {fit(`  ${s(props.trace.query.from)} → ${s(props.trace.query.to)}`, Math.max(0, columns - 48))}
+        {fit(`  ${s(props.trace.query.from)} → ${s(props.trace.query.to)}`, Math.max(0, columns - 8 - paneLabels.join('').length))}
       </Text>
     </Box>
   );

@@ -6,6 +6,7 @@ import type { TraceResult } from '../trace/model.ts';
 import { App } from './App.tsx';
 import { flowMatcher } from './capture/rows.ts';
 import { streamCaptures } from './capture/stream.ts';
+import { explainStarter } from './explain/start.ts';
 import type { UiAction } from './state.ts';
 import { makeTheme } from './theme.ts';
 
@@ -14,31 +15,6 @@ export interface InteractiveInput {
   topology: Topology;
   warnings: string[];
   captures: string[];
-}
-
-/** The capture explainer, run beside the UI with the same topology and tracer (paced: see explain/run.ts). */
-function explainStarter(input: InteractiveInput): (dispatch: (a: UiAction) => void) => () => void {
-  return (dispatch) => {
-    const abort = new AbortController();
-    void (async () => {
-      try {
-        const { runExplainer } = await import('./explain/run.ts');
-        const { explainView } = await import('./explain/view.ts');
-        const { traceQuery } = await import('../trace/trace.ts');
-        const explanation = await runExplainer({
-          files: input.captures,
-          topology: input.topology,
-          ...(input.topology.nodes.length > 0 ? { trace: (topology, request) => traceQuery(topology, request) } : {}),
-          onProgress: (text) => dispatch({ type: 'explain-progress', text }),
-          signal: abort.signal,
-        });
-        if (!abort.signal.aborted) dispatch({ type: 'explain-done', view: explainView(explanation, input.captures) });
-      } catch (error) {
-        if (!abort.signal.aborted) dispatch({ type: 'explain-error', error: error instanceof Error ? error.message : String(error) });
-      }
-    })();
-    return () => abort.abort();
-  };
 }
 
 // The alternate screen keeps the user's scrollback intact: on quit the terminal
@@ -51,7 +27,7 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<void>
   let startCapture: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
   let startExplain: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
   if (input.captures.length > 0) {
-    startExplain = explainStarter(input);
+    startExplain = explainStarter(input.captures, input.topology);
     // The decoder is loaded only when a capture is given.
     const { readCapture, decodePacket } = await import('../decode/index.ts');
     const vxlanPorts = [...new Set(input.topology.vteps.map((v) => v.port))];

@@ -12,7 +12,7 @@ export const HELP: [string, string][] = [
   ['← →  h l', 'trace: other path · detail: other hop · capture: layer'],
   ['p', 'path picker (one path per service endpoint)'],
   ['m  M', 'capture: next / previous packet of the traced connection (●)'],
-  ['e', 'Explain (--capture): connections, verdicts, causes; Enter marks one ◆'],
+  ['e', 'Explain the captures (--capture); Enter there marks a connection ◆'],
   ['/  n', 'search the focused pane / next match'],
   ['w', 'warnings from the inputs'],
   ['?', 'this help'],

@@ -67,9 +67,11 @@ function entryVerdict(j: Journey | undefined): EntryVerdict {
 }
 
 function label(c: Connection): string {
+  // A service is named by what the client asked for, then the endpoint kube-proxy chose.
+  const target = c.service ? s(c.service.name) : endpoint(c.server);
   const after = c.service?.endpoint ? ` ⇒ ${endpoint(c.service.endpoint)}` : '';
   const state = c.tcp ? ` ${c.tcp.state}` : c.echo ? ` echo ${c.echo.requests}/${c.echo.replies}` : '';
-  return `${s(c.id)} ${endpoint(c.client)} → ${endpoint(c.server)}${after} ${c.proto}${state}`;
+  return `${s(c.id)} ${endpoint(c.client)} → ${target}${after} ${c.proto}${state}`;
 }
 
 function lostParas(what: string, j: { lostAfter?: { at?: string; interface?: string }; missingAt?: { at: string; interface: string }; cause?: Journey['cause'] }): Para[] {
@@ -168,7 +170,8 @@ function otherEntry(e: Explanation): ExplainEntry | undefined {
   if (other.length > 0) detail.push({ text: `other packets: ${other.map(([k, n]) => `${n} ${s(k)}`).join(', ')}`, role: 'dim' });
   if (e.warnings.length > 0) detail.push({ text: `warnings (${e.warnings.length})`, bold: true });
   for (const w of e.warnings.slice(0, 50)) detail.push({ text: s(w), role: 'warn', indent: 2 });
-  const text = `tunnels and other signs (${e.tunnels.length} tunnel${e.tunnels.length === 1 ? '' : 's'}, ${loose.length} sign${loose.length === 1 ? '' : 's'})`;
+  const others = other.reduce((n, [, count]) => n + count, 0);
+  const text = `everything else: ${e.tunnels.length} tunnel${e.tunnels.length === 1 ? '' : 's'}, ${loose.length} other sign${loose.length === 1 ? '' : 's'} of trouble, ${others} other packet${others === 1 ? '' : 's'}`;
   return { id: '', label: text, verdict: 'none', detail, packets: [], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
 }
 

@@ -1,0 +1,324 @@
+// The Explain view (podpath ui --capture, key e): the capture explainer run beside
+// the UI on the real samples, with the real loader, tracer and decoder, at 80×24
+// (ink-testing-library). Expected text comes from the lab's expected.json, the
+// node dumps and tshark, never from podpath's own output.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
+import { loadTopology } from '../../src/topology/load.ts';
+import type { Topology } from '../../src/topology/model.ts';
+import { traceQuery } from '../../src/trace/trace.ts';
+import { decodePacket, readCapture } from '../../src/decode/index.ts';
+import { explainFiles } from '../../src/explain/index.ts';
+import { App, type AppProps } from '../../src/ui/App.tsx';
+import { flowMatcher } from '../../src/ui/capture/rows.ts';
+import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import { runExplainer } from '../../src/ui/explain/run.ts';
+import { explainStarter } from '../../src/ui/explain/start.ts';
+import { explainView } from '../../src/ui/explain/view.ts';
+import { initialState, uiReducer, type UiAction } from '../../src/ui/state.ts';
+import { makeTheme } from '../../src/ui/theme.ts';
+import { inputWarnings } from '../../src/ui/warnings.ts';
+import { repoRoot } from '../helpers/run.ts';
+import { KEY, frameWhere, squeeze } from './helpers.ts';
+import { fixtureTrace } from './fixtures.ts';
+
+interface Sighting {
+  at: string;
+  interface: string;
+  capture: string;
+  frame: number;
+  sport: number;
+  dst: string;
+}
+interface Expected {
+  fault?: { kind: string; node: string };
+  nodes: { name: string; underlay: string }[];
+  pods: { name: string; ip: string }[];
+  vteps: { node: string; device: string; vni: number; port: number; local: string }[];
+  connections: { id: string; from: string; to: string; outcome: string; endpoint?: string; service?: string; sightings: Sighting[] }[];
+}
+
+afterEach(() => cleanup());
+
+const sampleDir = (name: string): string => join(repoRoot, 'samples', name);
+const readExpected = (name: string): Expected => JSON.parse(readFileSync(join(sampleDir(name), 'expected.json'), 'utf8')) as Expected;
+
+/** Packets of a capture that tshark's `tcp.port == port` keeps. */
+function tsharkFrames(file: string, port: number): number[] {
+  const out = execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', '-Y', `tcp.port==${port}`, '-T', 'fields', '-e', 'frame.number'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+  return out === '' ? [] : out.split('\n').map(Number);
+}
+
+/** The UI as `podpath ui … --capture FILES` starts it, resized to 80×24. */
+async function openUi(topology: Topology, files: string[], query: { from: string; to: string; sport: number }) {
+  const trace = traceQuery(topology, query);
+  const vxlanPorts = [...new Set(topology.vteps.map((v) => v.port))];
+  const startCapture: AppProps['startCapture'] = (dispatch) => {
+    void streamCaptures({
+      files,
+      read: readCapture,
+      decode: (p) => decodePacket(p, { vxlanPorts }),
+      matches: flowMatcher(trace),
+      onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
+      onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
+    });
+    return () => undefined;
+  };
+  const ui = render(
+    <App
+      trace={trace}
+      topology={topology}
+      warnings={inputWarnings(topology, trace)}
+      theme={makeTheme({ NO_COLOR: '1' })}
+      startCapture={startCapture}
+      startExplain={explainStarter(files, topology)}
+    />,
+  );
+  Object.defineProperty(ui.stdout, 'columns', { get: () => 80, configurable: true });
+  Object.defineProperty(ui.stdout, 'rows', { get: () => 24, configurable: true });
+  ui.stdout.emit('resize');
+  await frameWhere(ui.lastFrame, (f) => f.includes('5 Explain') && f.split('\n').every((l) => l.length <= 80));
+  const press = async (key: string, until: (frame: string) => boolean, timeoutMs = 5000): Promise<string> => {
+    ui.stdin.write(key);
+    return frameWhere(ui.lastFrame, until, timeoutMs);
+  };
+  return { ui, press };
+}
+
+const fits80x24 = (f: string): void => {
+  for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  expect(f.split('\n').length).toBeLessThanOrEqual(23);
+};
+
+describe('Explain view on samples/seed-flannel (worker-2 eth0 capture)', () => {
+  const name = 'seed-flannel';
+  const expected = readExpected(name);
+  const capture = join(sampleDir(name), 'captures', 'worker-2__eth0.pcap');
+  const podName = (ip: string): string => expected.pods.find((p) => p.ip === ip)?.name ?? ip;
+  // The lab's connections whose SYN was recorded on that capture.
+  const seen = expected.connections.filter((c) => c.sightings.some((s) => s.at === 'worker-2' && s.interface === 'eth0'));
+  const [w1, w2] = [expected.nodes.find((n) => n.name === 'worker-1')!, expected.nodes.find((n) => n.name === 'worker-2')!];
+  const vtep = expected.vteps.find((v) => v.node === 'worker-1')!;
+
+  it('names every connection in cluster terms, agreeing with the trace, with the tunnel and the hop it was seen at', async () => {
+    const topology = await loadTopology([sampleDir(name)]);
+    const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+    const { press } = await openUi(topology, [capture], { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    const f = await press('e', (x) => x.includes(`${seen.length} connections ·`), 10_000);
+    fits80x24(f);
+    expect(seen.length).toBeGreaterThan(2);
+    for (const c of seen) {
+      const [ip, port] = c.endpoint!.split(':');
+      // The endpoint is named when this capture shows the packet after DNAT (a NodePort
+      // connection is still addressed to the node on worker-2's eth0).
+      const afterDnat = c.sightings.find((s) => s.at === 'worker-2' && s.interface === 'eth0')!.dst === ip;
+      const target = c.service ? `${c.service}${afterDnat ? ` ⇒ ${podName(ip!)}:${port}` : ''}` : `${podName(ip!)}:${port}`;
+      // Delivered by the lab, seen where the trace predicts it: the journey agrees.
+      expect(c.outcome).toBe('delivered');
+      expect(f).toMatch(new RegExp(`AGREES\\s+c\\d+ ${c.from}:${c.sightings[0]!.sport} → ${target.replace(/[./]/g, '\\$&')} tcp`));
+    }
+    // The first connection's detail: the tunnel sentence and the captured hop beside the trace.
+    const first = seen[0]!;
+    const atW2 = first.sightings.find((s) => s.at === 'worker-2' && s.interface === 'eth0')!;
+    let detail = squeeze(f);
+    expect(detail).toContain(squeeze(`tunnel: VXLAN VNI ${vtep.vni} from ${w1.name} (${w1.underlay}) to ${w2.name} (${w2.underlay}) on ${vtep.port}`));
+    // The journey is further down: scroll the detail until it shows.
+    const hop = squeeze(`✓ worker-2 eth0`) + '\\S*' + squeeze(`seen frame ${atW2.frame} of ${basename(atW2.capture)} = model`);
+    for (let i = 0; i < 4 && !new RegExp(hop).test(detail); i++) detail = squeeze(await press(' ', (x) => squeeze(x) !== detail));
+    expect(detail).toMatch(new RegExp(hop));
+  }, 30_000);
+
+  it('Enter on a connection marks its packets ◆ in the Capture pane, opened on the first, as tshark counts them', async () => {
+    const topology = await loadTopology([sampleDir(name)]);
+    const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+    const { ui, press } = await openUi(topology, [capture], { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    await press('e', (x) => x.includes(`${seen.length} connections ·`), 10_000);
+    await frameWhere(ui.lastFrame, (x) => x.includes('capture 52 pkts') || x.includes('read to the end') || !x.includes('reading…'), 10_000);
+    // The second connection in the list is the lab's second connection seen there.
+    const second = seen[1]!;
+    const frames = tsharkFrames(capture, second.sightings[0]!.sport);
+    await press('j', (x) => new RegExp(`›AGREES\\s+c\\d+ ${second.from}:${second.sightings[0]!.sport} `).test(x));
+    const f = await press(KEY.enter, (x) => x.includes('║Capture'));
+    fits80x24(f);
+    expect(f).toMatch(new RegExp(`◆ ${frames.length} of c\\d+ · read to the end`));
+    expect(f).toMatch(new RegExp(`›◆\\s+${frames[0]} VXLAN`));
+    // m walks the chosen connection's packets now.
+    const next = await press('m', (x) => new RegExp(`›◆\\s+${frames[1]} `).test(x));
+    expect(next).toContain('next ◆');
+  }, 30_000);
+});
+
+describe('Explain view on samples/fault-fdb-missing (every capture)', () => {
+  const name = 'fault-fdb-missing';
+  const dir = sampleDir(name);
+  const expected = readExpected(name);
+  const files = readdirSync(join(dir, 'captures'))
+    .filter((f) => f.endsWith('.pcap'))
+    .sort()
+    .map((f) => join(dir, 'captures', f));
+  const fault = expected.fault!;
+  // From the faulty node's dumps: the VXLAN device's underlay device (ip -d link), the
+  // MAC its neighbour entry gives the peer's subnet (ip neigh), and that the FDB has no
+  // entry for that MAC (bridge fdb): what "fdb-missing" means.
+  const dumps = (file: string): string => readFileSync(join(dir, fault.node, file), 'utf8');
+  const vtep = expected.vteps.find((v) => v.node === fault.node)!;
+  const underlay = new RegExp(`${vtep.device.replace('.', '\\.')}:[\\s\\S]*?vxlan id ${vtep.vni} [^\\n]*\\bdev (\\S+)`).exec(dumps('ip-d-link.txt'))?.[1];
+  const peerMac = new RegExp(`^\\S+ dev ${vtep.device.replace('.', '\\.')} lladdr (\\S+)`, 'm').exec(dumps('ip-neigh.txt'))?.[1];
+
+  it('reads the fault from the dumps as the test expects it', () => {
+    expect(fault.kind).toBe('fdb-missing');
+    expect(underlay).toBe('eth0');
+    expect(peerMac).toMatch(/^[0-9a-f:]{17}$/);
+    expect(dumps('bridge-fdb.txt')).not.toContain(peerMac!);
+  });
+
+  it('shows each connection lost after the last hop the lab saw it at, never on the underlay, with the missing FDB entry as the cause', async () => {
+    const topology = await loadTopology([dir]);
+    const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    let f = await press('e', (x) => x.includes(`${expected.connections.length} connections ·`), 20_000);
+    for (const [i, c] of expected.connections.entries()) {
+      if (i > 0) f = await press('j', (x) => new RegExp(`›LOST\\s+c\\d+ ${c.from}:${c.sightings[0]!.sport} `).test(x));
+      fits80x24(f);
+      const last = c.sightings.at(-1)!;
+      expect(c.outcome).toBe('timeout');
+      expect(f).toMatch(new RegExp(`›LOST\\s+c\\d+ ${c.from}:${c.sightings[0]!.sport} → `));
+      expect(f).toContain(`verdict: LOST`);
+      expect(f).toContain(`stopped after ${last.at} ${last.interface}, never on ${fault.node} ${underlay}`);
+      const text = squeeze(f);
+      expect(text).toContain(squeeze(`cause (${fault.kind}, ${fault.node}): ${fault.node}'s ${vtep.device} has no FDB entry for VTEP MAC ${peerMac}`));
+      // Every hop the lab recorded, with its frame, beside the trace (further down the detail).
+      let detail = text;
+      const hopsShown = (d: string): boolean => c.sightings.every((s) => d.includes(squeeze(`✓ ${s.at} ${s.interface}`)));
+      for (let k = 0; k < 4 && !hopsShown(detail); k++) detail = squeeze(await press(' ', (x) => squeeze(x) !== detail));
+      for (const s of c.sightings) {
+        expect(detail).toMatch(new RegExp(`${squeeze(`✓ ${s.at} ${s.interface}`).replace(/\./g, '\\.')}seenframe${s.frame}of${basename(s.capture).replace(/\./g, '\\.')}`));
+      }
+      f = await press('b', (x) => x.includes('verdict: LOST'));
+    }
+  }, 40_000);
+
+  it('marks the lost connection\'s packets in every capture, as tshark finds them', async () => {
+    const topology = await loadTopology([dir]);
+    const direct = expected.connections.find((c) => c.id === 'pod1-to-pod2')!;
+    const sport = direct.sightings[0]!.sport;
+    const { ui, press } = await openUi(topology, files, { from: direct.from, to: direct.to, sport });
+    await press('e', (x) => x.includes(`${expected.connections.length} connections ·`), 20_000);
+    await frameWhere(ui.lastFrame, (x) => !x.includes('reading…'), 10_000);
+    const counts = files.map((file) => tsharkFrames(file, sport));
+    const firstFile = counts.findIndex((c) => c.length > 0);
+    await press('g', (x) => new RegExp(`›LOST\\s+c\\d+ ${direct.from}:${sport} `).test(x));
+    const f = await press(KEY.enter, (x) => x.includes('║Capture'));
+    expect(f).toContain(`◆ ${counts.flat().length} of c`);
+    expect(f).toMatch(new RegExp(`›◆${basename(files[firstFile]!).replace(/\./g, '\\.')}\\s+${counts[firstFile]![0]} `));
+  }, 40_000);
+});
+
+describe('Explain view, the parts', () => {
+  it('shows progress while the explainer runs, and the other panes keep working', async () => {
+    let send: ((a: UiAction) => void) | undefined;
+    const startExplain: AppProps['startExplain'] = (dispatch) => {
+      send = dispatch;
+      return () => undefined;
+    };
+    const ui = render(<App trace={fixtureTrace} topology={{ nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] }} warnings={[]} theme={makeTheme({})} startExplain={startExplain} />);
+    await frameWhere(ui.lastFrame, (x) => x.includes('Explain'));
+    send!({ type: 'explain-progress', text: 'reading big.pcap: 4,000 packets' });
+    let f = await frameWhere(ui.lastFrame, (x) => x.includes('explaining… reading big.pcap: 4,000 packets'));
+    ui.stdin.write('j');
+    f = await frameWhere(ui.lastFrame, (x) => x.includes('hop 2/'));
+    ui.stdin.write('e');
+    f = await frameWhere(ui.lastFrame, (x) => x.includes('explaining the captures… reading big.pcap'));
+    expect(f).toContain('the other panes keep working');
+  });
+
+  it('keeps the event loop free while it reads a large capture, and says how far it got', async () => {
+    // 400 copies of every record of the worker-2 capture: a big file made from real bytes.
+    const dir = sampleDir('seed-flannel');
+    const bytes = readFileSync(join(dir, 'captures', 'worker-2__eth0.pcap'));
+    const records: Buffer[] = [];
+    for (let at = 24; at + 16 <= bytes.length; ) {
+      const length = 16 + bytes.readUInt32LE(at + 8);
+      records.push(bytes.subarray(at, at + length));
+      at += length;
+    }
+    const copies = 400;
+    const tmp = mkdtempSync(join(tmpdir(), 'pu-explain-'));
+    const big = join(tmp, 'worker-2__eth0.pcap');
+    writeFileSync(big, Buffer.concat([bytes.subarray(0, 24), ...Array.from({ length: copies }, () => records).flat()]));
+    try {
+      // A tick of the event loop between every two progress reports (200 packets apart)
+      // proves the reading hands the loop back that often: reading alone yields only
+      // once per file chunk, hundreds of packets apart.
+      const events: string[] = [];
+      let ticking = true;
+      const tick = (): void => {
+        events.push('tick');
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const explanation = await runExplainer({
+        files: [big],
+        topology: await loadTopology([dir]),
+        onProgress: (text) => events.push(text),
+      });
+      ticking = false;
+      const reports = events.filter((e) => e !== 'tick');
+      // 52 records × 400 is a multiple of the 200 packets between reports: the last one counts them all.
+      expect((records.length * copies) % 200).toBe(0);
+      expect(reports).toContain(`reading ${basename(big)}: ${(records.length * copies).toLocaleString('en')} packets (${(records.length * copies).toLocaleString('en')} in all)`);
+      expect(reports.at(-1)).toBe(`lining up ${(records.length * copies).toLocaleString('en')} packets into connections…`);
+      const reads = events.flatMap((e, i) => (e.startsWith(`reading ${basename(big)}:`) ? [i] : []));
+      expect(reads.length).toBe((records.length * copies) / 200);
+      const ticksBetween = reads.slice(1).map((at, k) => events.slice(reads[k]!, at).filter((e) => e === 'tick').length);
+      expect(ticksBetween.every((n) => n > 0)).toBe(true);
+      expect(explanation.captures[0]!.packets).toBe(records.length * copies);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('escapes control sequences that came from the captures', async () => {
+    const dir = sampleDir('seed-flannel');
+    const capture = join(dir, 'captures', 'worker-2__eth0.pcap');
+    const explanation = await explainFiles([capture], await loadTopology([dir]));
+    const c = explanation.connections[0]!;
+    c.summary = 'evil\u001B[2J summary';
+    c.http[0]!.request = 'GET /\u001B]0;title\u0007';
+    explanation.captures[0]!.file = '/tmp/x\u001B[31m.pcap';
+    const view = explainView(explanation, [capture]);
+    const all = view.entries.flatMap((e) => [e.label, ...e.detail.map((p) => p.text)]).join('\n');
+    expect(all).not.toMatch(/[\u001B\u0007]/);
+    expect(all).toContain('evil\\e[2J summary');
+    expect(all).toContain('GET /\\e]0;title\\x07');
+    expect(all).toContain('x\\e[31m.pcap');
+  });
+
+  it('walks the connections, scrolls the detail and searches them, as data', () => {
+    let s = initialState(fixtureTrace, { capture: true, explain: true });
+    expect(s.panes).toEqual(['trace', 'detail', 'topology', 'capture', 'explain']);
+    const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
+    const para = (text: string) => ({ text });
+    const entry = (id: string, text: string, packets: string[]) => ({ id, label: `${id} ${text}`, verdict: 'agrees' as const, detail: [para(text), para('b'), para('c')], packets, searchText: `${id} ${text}` });
+    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', ['0:2']), entry('c2', 'beta', ['0:3', '0:5'])] } });
+    s = [key('e'), key('j'), key(' ')].reduce(uiReducer, s);
+    expect(s.focus).toBe('explain');
+    expect(s.explain).toMatchObject({ selected: 1, scroll: 2 });
+    s = [key('/'), ...'alpha'.split('').map((ch): UiAction => ({ type: 'search-type', text: ch })), { type: 'search-commit' } as UiAction].reduce(uiReducer, s);
+    expect(s.explain).toMatchObject({ selected: 0, scroll: 0 });
+    // Enter before the packets streamed in: the capture opens on the first one when it arrives.
+    s = uiReducer(uiReducer(s, key('j')), { type: 'key', input: '', key: { return: true } });
+    expect(s.focus).toBe('capture');
+    const row = (frame: number) => ({ file: 0, frame, time: '0', summary: '', layers: [], bytes: new Uint8Array(), caplen: 0, marked: false, searchText: '' });
+    s = uiReducer(s, { type: 'capture-batch', rows: [1, 2, 3, 4, 5].map(row), total: 5, marked: 0 });
+    expect(s.capture!.selected).toBe(2);
+    expect(uiReducer(s, key('m')).capture!.selected).toBe(4);
+  });
+});
