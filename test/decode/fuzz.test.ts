@@ -17,6 +17,7 @@ import { decodePacket, timeText } from '../../src/decode/index.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { sharedDir } from '../helpers/shared.ts';
+import { seededRandom } from '../helpers/prng.ts';
 
 const corpus = `${sharedDir}/corpus`;
 /** PODPATH_FUZZ_ROUNDS raises it for a longer local run. */
@@ -32,17 +33,7 @@ function allCaptures(dir: string): string[] {
 
 const seeds = [...allCaptures(corpus), ...allCaptures(join(repoRoot, 'test/decode/captures'))].filter((f) => statSync(f).size < 120_000).sort();
 
-/** mulberry32: a small seeded PRNG so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function mutate(bytes: Buffer, rand: () => number): Buffer {
   const out = Buffer.from(bytes);

@@ -22,18 +22,9 @@ import { parseIpRule } from '../../src/topology/parse/ip-rule.ts';
 import { parseKubectlPods, parseKubectlServices } from '../../src/topology/parse/kubectl.ts';
 import { parseSysctl } from '../../src/topology/parse/sysctl.ts';
 import { repoRoot } from '../helpers/run.ts';
+import { seededRandom } from '../helpers/prng.ts';
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const ALPHABET = ' \t\n:/@<>.,-0123456789abcdefABCDEF{}[]"#$()|\u0000\u001b\u00e9\u4e2d';
 const WORDS = ['ip', 'dev', 'via', 'inet', 'inet6', 'link/ether', 'mtu', 'master', 'vxlan', 'id', 'dstport', 'nexthop', 'lladdr', 'dst', 'self', 'permanent', 'default', '10.0.0.1', '10.0.0.0/24', '1:', 'eth0@if3:', '<UP>', 'bridge', 'name', '8000.0242def0744f', '(pod1)', '#', '$', 'root@n1:~#', 'table', 'blackhole', 'proto', 'onlink', 'fe80::1/64', 'ff:ff:ff:ff:ff:ff'];

@@ -11,6 +11,7 @@ import { parseIptablesSave, type IptablesSaveResult } from '../../src/topology/p
 import { servicesFromNetfilter } from '../../src/topology/kube-proxy/services.ts';
 import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
 import { sharedDir } from '../helpers/shared.ts';
+import { seededRandom } from '../helpers/prng.ts';
 
 const corpus = `${sharedDir}/corpus/iptables`;
 const corpusTexts = readdirSync(corpus)
@@ -19,17 +20,7 @@ const corpusTexts = readdirSync(corpus)
 const generated = kubeProxyRestoreInput({ ...syntheticSpec(6, 3), services: syntheticSpec(6, 3).services.map((s, i) => (i === 2 ? { ...s, endpoints: [] } : i === 3 ? { ...s, sessionAffinitySeconds: 60 } : s)) });
 const seeds = [...corpusTexts, { file: 'generated.txt', text: generated }];
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const ALPHABET = ['-A ', '-I ', '-N ', ':', '*nat\n', '*filter\n', 'COMMIT\n', '"', '\\', '!', ' ', '\n', '\r', '\t', '[1:2] ', '[', ']', '-m ', '-j ', '-g ', '--', 'KUBE-SVC-', 'KUBE-SEP-', '/', '0', 'x', '\u0000', '\u001b[2J', 'é', '\uffff'];
 

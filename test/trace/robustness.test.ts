@@ -10,19 +10,13 @@ import { traceQuery } from '../../src/trace/trace.ts';
 import { UsageError } from '../../src/errors.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { repoRoot } from '../helpers/run.ts';
+import { seededRandom } from '../helpers/prng.ts';
 
 const samples = join(repoRoot, 'samples');
 const scenarios = existsSync(samples) ? readdirSync(samples).filter((s) => existsSync(join(samples, s, 'expected.json'))).sort() : [];
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function mutate(topology: Topology, rnd: () => number): Topology {
   const t = structuredClone(topology);
