@@ -20,7 +20,7 @@ import { evaluateHook, type Hook, type HookVerdict } from './netfilter.ts';
 import { addressType, lookupRoute, selectSource, selectSourceOn, type RouteDecision } from './routing.ts';
 import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
-import { findReceiver, ipipEncapsulate, vxlanEncapsulate } from './overlay.ts';
+import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings } from './overlay.ts';
 import { ipsetMembers } from './ipsets.ts';
 
 export type Start =
@@ -72,6 +72,8 @@ class Walker {
   private readonly visited = new Set<string>();
   private ending: Omit<WalkResult, 'hops'> | undefined;
   private endpoint: string | undefined;
+  /** Facts the path rests on that no dump showed (partial dumps), named in its reason. */
+  private readonly assumptions: string[] = [];
 
   constructor(private readonly cluster: Cluster, private readonly chooser: Chooser, packet: Packet) {
     this.flow = { packet, mark: 0, ct: newConntrack(packet), ttl: 64 };
@@ -80,6 +82,7 @@ class Walker {
   result(): WalkResult {
     const ending = this.ending ?? { disposition: 'unknown' as const, reason: 'the trace stopped without an ending', clientSees: 'unknown' };
     const result: WalkResult = { hops: this.recorder.hops, ...ending };
+    if (this.assumptions.length > 0) result.reason = `${ending.reason} (this path rests on assumptions, as those dumps were not given: ${this.assumptions.join('; ')})`;
     if (this.endpoint) result.endpoint = this.endpoint;
     return result;
   }
@@ -189,6 +192,14 @@ class Walker {
       const pre = this.hook(ns, 'PREROUTING', iface, undefined, undefined);
       if (pre) return pre;
     }
+    const outer = this.flow.outer;
+    if (outer && ns.kind === 'node' && !ns.dumps.includes('addr') && this.cluster.node(ns.name)?.addresses.includes(outer.dst)) {
+      // Without `ip addr` there is no local table to find the node's own address in; the topology knows it.
+      this.note(`${ns.name}'s \`ip addr\` was not given; ${outer.dst} is its underlay address (as the topology knows it), so the tunnelled packet is for ${ns.name} itself`);
+      const input = this.hook(ns, 'INPUT', iface, undefined, undefined);
+      if (input) return input;
+      return this.deliverLocally(ns, iface);
+    }
     const route = this.route(ns, iface);
     if (route.result === 'local') {
       const input = this.hook(ns, 'INPUT', iface, undefined, undefined);
@@ -214,16 +225,37 @@ class Walker {
     }
     const device = interfaceOf(ns, iface);
     if (!device) {
+      const owner = this.cluster.nodeOwning(nextHop);
+      if (this.flow.outer && owner && owner.node.netns !== ns) {
+        // The route itself shows the underlay device exists; the node at the other end is known.
+        this.note(`${ns.name}'s ${iface} is not in its \`ip addr\`/\`ip link\` dumps, but its route names it; the tunnelled packet leaves by it to ${owner.node.name} (${nextHop})`);
+        this.hop(ns, iface, 'out');
+        return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
+      }
+      const absent = ['addr', 'link'].filter((kind) => !ns.dumps.includes(kind));
+      if (absent.length > 0) {
+        const names = absent.map((kind) => (kind === 'addr' ? '`ip addr`' : '`ip -d link`')).join(' and ');
+        return this.end('unknown', `${ns.name}'s route sends the packet out of ${iface}, but ${ns.name}'s ${names} ${absent.length > 1 ? 'were' : 'was'} not given; ${ns.name}'s dumps (\`ip addr\`, \`ip -d link\`, \`ip neigh\`, \`bridge fdb show\`, \`iptables-save\`) would settle what happens there`, 'unknown');
+      }
       return this.end('unknown', `${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, 'unknown');
     }
-    if (device.vxlan) {
+    const vxlan = vxlanSettings(this.cluster.topology, ns, device);
+    if (vxlan) {
       const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
       this.add([neighbour.step]);
-      if (!neighbour.mac) return this.neighbourFailure(ns, iface, nextHop, forwarded);
+      if (neighbour.unknown) return this.end('unknown', neighbour.unknown, 'unknown');
+      if (!neighbour.mac && !neighbour.peer) return this.neighbourFailure(ns, iface, nextHop, forwarded);
+      if (neighbour.assumption) this.assumptions.push(neighbour.assumption);
       this.hop(ns, iface, 'out');
-      const encapsulation = vxlanEncapsulate(ns, device, neighbour.mac, (remote) => this.sourceTowards(ns, remote));
+      const encapsulation = vxlanEncapsulate({
+        topology: this.cluster.topology, ns, device, settings: vxlan,
+        ...(neighbour.mac ? { innerDstMac: neighbour.mac } : {}),
+        ...(neighbour.peer ? { peer: neighbour.peer } : {}),
+        sourceFor: (remote) => this.sourceTowards(ns, remote),
+      });
       this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
+      this.assumptions.push(...encapsulation.assumptions);
       if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
       return this.encapsulated(ns, encapsulation.outer);
     }
@@ -288,9 +320,10 @@ class Walker {
   private deliverLocally(ns: NetNamespace, iface: string): Stage {
     const outer = this.flow.outer;
     if (outer) {
-      const receiver = findReceiver(ns, outer);
+      const receiver = findReceiver(ns, outer, this.cluster.topology);
       if ('failure' in receiver) return this.end('dropped', receiver.failure, 'no answer');
       this.add([receiver.step]);
+      if (receiver.assumption) this.assumptions.push(receiver.assumption);
       // Decapsulation scrubs conntrack (iptunnel_pull_header); the inner packet is NEW here.
       const { outer: _removed, ...inner } = this.flow;
       this.flow = { ...inner, ct: newConntrack(inner.packet) };

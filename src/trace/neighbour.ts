@@ -6,14 +6,24 @@
 // On a VXLAN device the answer must already be in the table: Flannel and Calico
 // write permanent entries, and an ARP request sent into the tunnel finds no FDB
 // entry to go to.
+// When the node's `ip neigh` was not given at all, the entry the CNI writes for the
+// peer VTEP the topology inferred is assumed (and said so); without such a peer the
+// result is unknown, not missing: a missing entry is a fault only in a dumped table.
 import type { NetNamespace } from '../topology/model.ts';
 import type { NeighbourStep } from './model.ts';
 import { bridgeOfPort, interfaceOf, isBridge, type Cluster } from './cluster.ts';
+import { cniAgent, inferredPeer, vxlanSettings, type InferredPeer } from './overlay.ts';
 
 export interface NeighbourResolution {
   mac?: string;
   result: 'found' | 'proxy-arp' | 'assumed' | 'missing' | 'failed';
   step: NeighbourStep;
+  /** A VXLAN next hop assumed from the topology because `ip neigh` was not given. */
+  peer?: InferredPeer;
+  /** What the path rests on that no dump showed. */
+  assumption?: string;
+  /** Set when the table was not dumped and nothing else says who the next hop is: why the trace cannot go on. */
+  unknown?: string;
 }
 
 const UNUSABLE = new Set(['FAILED', 'INCOMPLETE']);
@@ -36,7 +46,9 @@ export function resolveNeighbour(cluster: Cluster, ns: NetNamespace, iface: stri
     };
   }
   const device = interfaceOf(ns, iface);
-  if (device?.kind === 'vxlan' || device?.vxlan) {
+  const isVxlan = device !== undefined && (device.kind === 'vxlan' || vxlanSettings(cluster.topology, ns, device) !== undefined);
+  if (isVxlan && !ns.dumps.includes('neigh')) return assumeVxlanNeighbour(cluster, ns, iface, ip);
+  if (isVxlan) {
     return {
       result: 'missing',
       step: { ...base, result: 'missing', explanation: `${ns.name} has no neighbour entry for ${ip} on ${iface}: the VTEP's MAC must be written there (flanneld/felix do it), and an ARP request sent into the tunnel has nowhere to go` },
@@ -109,4 +121,27 @@ function whoAnswers(cluster: Cluster, ns: NetNamespace, iface: string, ip: strin
     return { ...(mac ? { mac } : {}), result: 'assumed', explanation: `${arp}; ${owner.node.name} holds it on ${owner.iface} and answers${mac ? ` with ${mac}` : ''}` };
   }
   return undefined;
+}
+
+/** `ip neigh` of this node was not given: the permanent entry flanneld/felix write for the peer VTEP, when the topology knows it. */
+function assumeVxlanNeighbour(cluster: Cluster, ns: NetNamespace, iface: string, ip: string): NeighbourResolution {
+  const base = { type: 'neighbour' as const, ip, interface: iface };
+  const peer = inferredPeer(cluster.topology, ns, iface, ip);
+  const confirm = `${ns.name}'s \`ip neigh show dev ${iface}\``;
+  if (!peer) {
+    const unknown = `${ns.name}'s \`ip neigh\` was not given, and no dump says which node's VTEP ${ip} on ${iface} is (no node in the dumps serves the pod CIDR routed via ${ip}); ${confirm} and \`bridge fdb show dev ${iface}\`, or the dumps of the node that serves that CIDR, would settle it`;
+    return { result: 'missing', unknown, step: { ...base, result: 'missing', explanation: unknown } };
+  }
+  const who = peer.node ? `${peer.node}'s VTEP` : `the VTEP at ${peer.dst}`;
+  const macText = peer.mac ?? `the MAC of ${peer.node ?? 'the peer'}'s ${iface} (not in the dumps)`;
+  const from = peer.inferredFrom ? `, worked out from ${peer.inferredFrom}` : '';
+  const step: NeighbourStep = {
+    ...base,
+    result: 'assumed',
+    explanation: `assumed: ${ns.name}'s \`ip neigh\` was not given, so podpath assumes the permanent entry ${cniAgent(cluster.topology)} writes for ${who}: ${ip} on ${iface} → ${macText}${from}; ${confirm} would confirm it`,
+  };
+  if (peer.mac) step.mac = peer.mac;
+  const resolution: NeighbourResolution = { result: 'assumed', step, peer, assumption: `${ns.name}'s neighbour entry for ${ip} (${who}; no \`ip neigh\`)` };
+  if (peer.mac) resolution.mac = peer.mac;
+  return resolution;
 }

@@ -10,7 +10,14 @@
 //   On the receiving node the UDP socket on that port hands the frame to the VXLAN
 //   device with the same VNI, which decapsulates it; the inner packet is routed on.
 //   IP-in-IP: the route's gateway (the peer node) is the outer destination, protocol 4.
-import type { FdbEntry, NetInterface, NetNamespace } from '../topology/model.ts';
+//
+// Partial dumps: when a node's `ip neigh` / `bridge fdb show` were not given at all
+// (not: given and lacking the entry, which is a real fault), the entries the CNI
+// writes (flanneld/felix: a permanent neighbour entry and an FDB entry to the peer's
+// underlay address) are assumed from the topology's inferred remote VTEP, and the
+// trace says so. Likewise `ip -d link` (VNI, port: the CNI's defaults) and the peer's
+// VXLAN device when its dumps are missing.
+import type { FdbEntry, NetInterface, NetNamespace, Topology, VxlanInfo } from '../topology/model.ts';
 import type { DecapsulateStep, EncapsulateStep, NoteStep, OuterHeader } from './model.ts';
 
 export interface Encapsulation {
@@ -18,52 +25,152 @@ export interface Encapsulation {
   steps: (EncapsulateStep | NoteStep)[];
   /** Set when the frame cannot be sent: which entry is missing. */
   failure?: { disposition: 'fdb-missing' | 'unknown'; reason: string };
+  /** What the outer header rests on that no dump showed (short phrases for the path's reason). */
+  assumptions: string[];
+}
+
+/** A device's VXLAN settings: its own `ip -d link`, or the topology's VTEP with the CNI's defaults. */
+export interface VxlanSettings {
+  info: VxlanInfo;
+  /** Set when the settings are the CNI's defaults, not a dump: what was assumed and why. */
+  assumed?: string;
+}
+
+/** The peer VTEP the topology worked out for a next hop on a VXLAN device. */
+export interface InferredPeer {
+  innerIP: string;
+  dst: string;
+  node?: string;
+  mac?: string;
+  inferredFrom?: string;
 }
 
 const ALL_ZEROS = '00:00:00:00:00:00';
 
-export function vxlanEncapsulate(
-  ns: NetNamespace,
-  device: NetInterface,
-  innerDstMac: string,
-  sourceFor: (remote: string) => string | undefined,
-): Encapsulation {
-  const vxlan = device.vxlan!;
-  const mac = innerDstMac.toLowerCase();
-  const onDevice = (e: FdbEntry) => e.dev === device.name && e.dst !== undefined;
-  let entry = ns.fdb.find((e) => onDevice(e) && e.mac.toLowerCase() === mac);
+/** Who writes the VXLAN entries, for the explanations. */
+export function cniAgent(topology: Topology): string {
+  if (topology.cni.plugin === 'flannel') return 'flanneld';
+  if (topology.cni.plugin === 'calico') return 'felix';
+  return 'the CNI';
+}
+
+export function vxlanSettings(topology: Topology, ns: NetNamespace, device: NetInterface): VxlanSettings | undefined {
+  if (device.vxlan) return { info: device.vxlan };
+  if (ns.kind !== 'node') return undefined;
+  const vtep = topology.vteps.find((v) => v.node === ns.name && v.device === device.name);
+  if (!vtep) return undefined;
+  const info: VxlanInfo = { vni: vtep.vni, port: vtep.port, learning: false };
+  if (vtep.local !== undefined) info.local = vtep.local;
+  const settings: VxlanSettings = { info };
+  if (vtep.assumed) {
+    settings.assumed = `${device.name} is VXLAN with VNI ${vtep.vni} and UDP port ${vtep.port}, ${topology.cni.plugin === 'unknown' ? 'the usual' : `${topology.cni.plugin}'s`} defaults: ${ns.name}'s \`ip -d link show ${device.name}\` was not given and would confirm them`;
+  }
+  return settings;
+}
+
+/** The remote VTEP the topology knows for a next hop (an FDB entry with its neighbour, or inferred from routes). */
+export function inferredPeer(topology: Topology, ns: NetNamespace, device: string, nextHop: string): InferredPeer | undefined {
+  const vtep = topology.vteps.find((v) => v.node === ns.name && v.device === device);
+  const remote = vtep?.remotes.find((r) => r.innerIP === nextHop);
+  if (!remote) return undefined;
+  const peer: InferredPeer = { innerIP: nextHop, dst: remote.dst };
+  if (remote.node !== undefined) peer.node = remote.node;
+  if (remote.inferredFrom !== undefined) peer.inferredFrom = remote.inferredFrom;
+  // The inferred remote has no MAC when no neighbour entry was dumped; the peer's own device may show it.
+  const peerNode = remote.node !== undefined ? topology.nodes.find((n) => n.name === remote.node) : undefined;
+  const mac = remote.mac || peerNode?.netns.interfaces.find((i) => i.name === device)?.mac;
+  if (mac) peer.mac = mac;
+  return peer;
+}
+
+export interface VxlanInput {
+  topology: Topology;
+  ns: NetNamespace;
+  device: NetInterface;
+  settings: VxlanSettings;
+  /** The inner frame's destination MAC (the neighbour entry); absent when assumed without a known MAC. */
+  innerDstMac?: string;
+  /** The peer VTEP the neighbour step assumed, when `ip neigh` was not given. */
+  peer?: InferredPeer;
+  sourceFor: (remote: string) => string | undefined;
+}
+
+export function vxlanEncapsulate(input: VxlanInput): Encapsulation {
+  const { topology, ns, device, settings, innerDstMac, peer, sourceFor } = input;
+  const vxlan = settings.info;
   const steps: (EncapsulateStep | NoteStep)[] = [];
+  const assumptions: string[] = [];
+  if (settings.assumed) {
+    steps.push({ type: 'note', explanation: `assumed: ${settings.assumed}` });
+    assumptions.push(`${ns.name}'s ${device.name} VNI ${vxlan.vni} and UDP port ${vxlan.port} (no \`ip -d link\`)`);
+  }
+  const mac = innerDstMac?.toLowerCase();
+  const onDevice = (e: FdbEntry) => e.dev === device.name && e.dst !== undefined;
+  const target = innerDstMac ?? `${peer?.node ?? peer?.innerIP ?? 'the peer'}'s VTEP`;
+  let entry = ns.fdb.find((e) => onDevice(e) && (mac !== undefined ? e.mac.toLowerCase() === mac : e.dst === peer?.dst));
+  let remote = entry?.dst;
   if (!entry) {
     entry = ns.fdb.find((e) => onDevice(e) && e.mac === ALL_ZEROS);
-    if (!entry) {
+    if (entry) {
+      remote = entry.dst;
+      steps.push({ type: 'note', explanation: `no FDB entry for ${target} on ${device.name}; the all-zeros entry sends the frame to ${entry.dst}` });
+    }
+  }
+  if (!entry) {
+    const fdbNotGiven = !ns.dumps.includes('fdb');
+    const known = fdbNotGiven ? (peer ?? (mac !== undefined ? peerByMac(topology, ns, device.name, mac) : undefined)) : undefined;
+    if (fdbNotGiven && known) {
+      remote = known.dst;
+      const who = known.node ? `${known.node}'s VTEP` : 'the peer VTEP';
+      const from = known.inferredFrom ? ` (worked out from ${known.inferredFrom})` : '';
+      steps.push({
+        type: 'note',
+        explanation: `assumed: ${ns.name}'s \`bridge fdb show\` was not given, so podpath assumes the permanent FDB entry ${cniAgent(topology)} writes for ${who}: ${innerDstMac ?? `${known.node ?? 'the peer'}'s ${device.name} MAC (not in the dumps)`} dst ${known.dst}${from}; \`bridge fdb show dev ${device.name}\` on ${ns.name} would confirm it`,
+      });
+      assumptions.push(`${ns.name}'s FDB entry for ${who} → ${known.dst} (no \`bridge fdb show\`)`);
+    } else if (fdbNotGiven) {
+      return {
+        steps, assumptions,
+        failure: { disposition: 'unknown', reason: `${ns.name}'s \`bridge fdb show\` was not given and no dump says which node's VTEP ${target} is; ${ns.name}'s \`bridge fdb show dev ${device.name}\` would settle it` },
+      };
+    } else {
       const learning = vxlan.learning ? ' (the device learns, but only from frames it receives)' : '';
       return {
-        steps,
+        steps, assumptions,
         failure: {
           disposition: 'fdb-missing',
-          reason: `${ns.name}'s ${device.name} has no FDB entry for ${innerDstMac} (\`bridge fdb show dev ${device.name}\`): the VXLAN driver does not know which node to send the frame to and drops it${learning}`,
+          reason: `${ns.name}'s ${device.name} has no FDB entry for ${target} (\`bridge fdb show dev ${device.name}\`): the VXLAN driver does not know which node to send the frame to and drops it${learning}`,
         },
       };
     }
-    steps.push({ type: 'note', explanation: `no FDB entry for ${innerDstMac} on ${device.name}; the all-zeros entry sends the frame to ${entry.dst}` });
   }
-  const remote = entry.dst!;
-  const src = vxlan.local ?? sourceFor(remote);
+  const dst = remote!;
+  const src = vxlan.local ?? sourceFor(dst);
   if (!src) {
-    return { steps, failure: { disposition: 'unknown', reason: `${device.name} has no local address and ${ns.name} has no route to ${remote} to pick one` } };
+    return { steps, assumptions, failure: { disposition: 'unknown', reason: `${device.name} has no local address and ${ns.name} has no route to ${dst} to pick one` } };
   }
-  const outer: OuterHeader = { src, dst: remote, dport: vxlan.port, vni: vxlan.vni, encapsulation: 'vxlan' };
-  steps.push({
+  const outer: OuterHeader = { src, dst, dport: vxlan.port, vni: vxlan.vni, encapsulation: 'vxlan' };
+  const step: EncapsulateStep = {
     type: 'encapsulate',
     device: device.name,
     vni: vxlan.vni,
     localVtep: src,
-    remoteVtep: remote,
+    remoteVtep: dst,
     outer,
-    source: entry.source,
-    explanation: `${device.name} (VXLAN ${vxlan.vni}) wraps the frame: the FDB maps ${innerDstMac} to ${remote}, so the outer packet goes ${src} → ${remote} UDP port ${vxlan.port}, VNI ${vxlan.vni} (the outer source port is a hash of the inner flow)`,
-  });
-  return { outer, steps };
+    explanation: `${device.name} (VXLAN ${vxlan.vni}) wraps the frame: the FDB maps ${target} to ${dst}, so the outer packet goes ${src} → ${dst} UDP port ${vxlan.port}, VNI ${vxlan.vni} (the outer source port is a hash of the inner flow)`,
+  };
+  if (entry?.source) step.source = entry.source;
+  steps.push(step);
+  return { outer, steps, assumptions };
+}
+
+function peerByMac(topology: Topology, ns: NetNamespace, device: string, mac: string): InferredPeer | undefined {
+  const remote = topology.vteps.find((v) => v.node === ns.name && v.device === device)?.remotes.find((r) => r.mac.toLowerCase() === mac);
+  if (!remote) return undefined;
+  const peer: InferredPeer = { innerIP: remote.innerIP ?? '', dst: remote.dst, mac };
+  if (remote.node !== undefined) peer.node = remote.node;
+  if (remote.inferredFrom !== undefined) peer.inferredFrom = remote.inferredFrom;
+  return peer;
 }
 
 export function ipipEncapsulate(
@@ -76,10 +183,11 @@ export function ipipEncapsulate(
   const remote = configured && configured !== 'any' ? configured : nextHop;
   const local = device.ipip?.local;
   const src = local && local !== 'any' ? local : sourceFor(remote);
-  if (!src) return { steps: [], failure: { disposition: 'unknown', reason: `${ns.name} has no route to ${remote} to pick an outer source address` } };
+  if (!src) return { steps: [], assumptions: [], failure: { disposition: 'unknown', reason: `${ns.name} has no route to ${remote} to pick an outer source address` } };
   const outer: OuterHeader = { src, dst: remote, encapsulation: 'ipip' };
   return {
     outer,
+    assumptions: [],
     steps: [{
       type: 'encapsulate', device: device.name, localVtep: src, remoteVtep: remote, outer,
       explanation: `${device.name} (IP-in-IP) puts the packet inside an outer IP header ${src} → ${remote}, protocol 4`,
@@ -87,10 +195,40 @@ export function ipipEncapsulate(
   };
 }
 
-export type Receiver = { device: NetInterface; step: DecapsulateStep } | { failure: string };
+export type Receiver = { device: NetInterface; step: DecapsulateStep; assumption?: string } | { failure: string };
 
 /** The device that takes an arriving tunnel packet: VXLAN by UDP port and VNI, IP-in-IP by protocol. */
-export function findReceiver(ns: NetNamespace, outer: OuterHeader): Receiver {
+export function findReceiver(ns: NetNamespace, outer: OuterHeader, topology?: Topology): Receiver {
+  const found = findDumpedReceiver(ns, outer);
+  if ('failure' in found && topology) return assumedReceiver(topology, ns, outer) ?? found;
+  return found;
+}
+
+/**
+ * The peer's VXLAN device when its `ip -d link` was not given: the CNI creates it on every
+ * node with the same VNI and port (flanneld: flannel.<VNI>; felix: vxlan.calico), so the
+ * packet is taken as the sender's settings say, and the step says it is assumed.
+ */
+function assumedReceiver(topology: Topology, ns: NetNamespace, outer: OuterHeader): Receiver | undefined {
+  if (outer.encapsulation !== 'vxlan' || ns.kind !== 'node' || ns.dumps.includes('link')) return undefined;
+  if (ns.interfaces.some((i) => i.vxlan)) return undefined; // its VXLAN devices are known: a mismatch is real
+  const vtep = topology.vteps.find((v) => v.node === ns.name && v.vni === outer.vni && v.port === outer.dport);
+  const name = vtep?.device ?? (topology.cni.plugin === 'flannel' ? `flannel.${outer.vni}` : topology.cni.plugin === 'calico' ? 'vxlan.calico' : undefined);
+  if (!name) return undefined;
+  const dumped = ns.interfaces.find((i) => i.name === name);
+  const device: NetInterface = dumped ?? { index: 0, name, flags: [], addresses: [] };
+  const why = `${ns.name}'s \`ip -d link\` was not given; podpath assumes ${cniAgent(topology)} created ${name} there with VNI ${outer.vni} on UDP port ${outer.dport}, as on the sender`;
+  const step: DecapsulateStep = {
+    type: 'decapsulate',
+    device: name,
+    vni: outer.vni!,
+    outer,
+    explanation: `assumed: ${why}; the kernel's VXLAN socket on UDP port ${outer.dport} hands VNI ${outer.vni} to ${name}, which removes the outer headers (${ns.name}'s \`ip -d link show ${name}\` would confirm it)`,
+  };
+  return { device, step, assumption: `${ns.name}'s ${name} taking VNI ${outer.vni} on UDP port ${outer.dport} (no \`ip -d link\` of ${ns.name})` };
+}
+
+function findDumpedReceiver(ns: NetNamespace, outer: OuterHeader): Receiver {
   if (outer.encapsulation === 'ipip') {
     const device = ns.interfaces.find((i) => i.kind === 'ipip' || i.ipip !== undefined);
     if (!device) return { failure: `${ns.name} has no IP-in-IP device (tunl0) to take protocol 4 packets` };
