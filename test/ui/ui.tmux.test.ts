@@ -12,6 +12,7 @@ import { squeeze } from './helpers.ts';
 interface Sighting {
   at: string;
   interface: string;
+  sport: number;
 }
 interface NetfilterRecord {
   node: string;
@@ -21,6 +22,7 @@ interface NetfilterRecord {
 }
 interface Connection {
   id: string;
+  service?: string;
   from: string;
   to: string;
   outcome: string;
@@ -30,7 +32,7 @@ interface Connection {
 }
 
 const sample = join(repoRoot, 'samples', 'seed-flannel');
-const expected = JSON.parse(readFileSync(join(sample, 'expected.json'), 'utf8')) as { connections: Connection[] };
+const expected = JSON.parse(readFileSync(join(sample, 'expected.json'), 'utf8')) as { connections: Connection[]; pods: { name: string; ip: string }[] };
 // The user's example: pod1 to the web service, DNATed to pod2 (192.168.2.12:80).
 const connection = expected.connections.find((c) => c.id === 'pod1-to-web')!;
 const dnat = connection.netfilter.find((n) => n.rule?.includes(' -j DNAT '))!;
@@ -58,9 +60,19 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 // CONTINUOUS_INTEGRATION); a person's terminal has neither.
 const TERMINAL_ENV = 'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color NO_COLOR=1';
 
-function startSession(command: string): void {
+async function startSession(command: string): Promise<void> {
   // remain-on-exit keeps the pane after podpath exits, so its exit status can be read.
-  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', repoRoot, command, ';', 'set-option', '-t', session, 'remain-on-exit', 'on');
+  // The previous test's server may still be going away on a loaded machine: try again briefly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', repoRoot, command, ';', 'set-option', '-t', session, 'remain-on-exit', 'on');
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      killServer();
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }
 
 /** Sends q and returns "<dead> <status>" of the pane once the program has exited. */
@@ -99,7 +111,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       '--to',
       quote(connection.to),
     ].join(' ');
-    startSession(command);
+    await startSession(command);
     try {
       const first = connection.sightings[0]!;
       const second = connection.sightings[1]!;
@@ -150,7 +162,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
     const packets = execFileSync('tshark', ['-r', join(repoRoot, capture!), '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
       .trim()
       .split('\n').length;
-    startSession(`${TERMINAL_ENV} npm start --silent`);
+    await startSession(`${TERMINAL_ENV} npm start --silent`);
     try {
       const first = connection.sightings[0]!;
       const opened = await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
@@ -158,6 +170,15 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       // The trace follows the web service to the endpoint the lab's connection reached.
       expect(opened).toContain(`${connection.outcome.toUpperCase()} via ${connection.endpoint}`);
       await waitFor('the whole capture read', (t) => t.includes(`capture ${packets} pkts`) && !t.includes('reading…'));
+      // e: the capture explained; the traced connection, named as the lab recorded it
+      // (service, endpoint pod), agrees with the trace.
+      const [ip, port] = connection.endpoint.split(':');
+      const pod = expected.pods.find((p) => p.ip === ip)!.name;
+      const named = `${connection.from}:${connection.sightings[0]!.sport} → ${connection.service} ⇒ ${pod}:${port}`;
+      tmux('send-keys', '-t', session, 'e');
+      const explained = await waitFor('the Explain view', (t) => t.includes('║Explain') && t.includes(named), 30_000);
+      expect(explained).toMatch(new RegExp(`AGREES\\s+c\\d+ ${named.replace(/[./]/g, '\\$&')}`));
+      for (const line of explained.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
       expect(await quit()).toBe('1 0');
     } finally {
       killServer();
@@ -165,7 +186,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
   }, 120_000);
 
   it('an unknown --from ends with one error line (no progress text left on it) and the usage status 2', async () => {
-    startSession(`${TERMINAL_ENV} ${quote(process.execPath)} ${quote(join(repoRoot, 'bin', 'podpath.js'))} ui ${quote(sample)} --from no-such-pod --to ${quote(connection.to)}`);
+    await startSession(`${TERMINAL_ENV} ${quote(process.execPath)} ${quote(join(repoRoot, 'bin', 'podpath.js'))} ui ${quote(sample)} --from no-such-pod --to ${quote(connection.to)}`);
     try {
       const until = Date.now() + 45_000;
       let state = '';
