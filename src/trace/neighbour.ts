@@ -129,7 +129,10 @@ function assumeVxlanNeighbour(cluster: Cluster, ns: NetNamespace, iface: string,
   const peer = inferredPeer(cluster.topology, ns, iface, ip);
   const confirm = `${ns.name}'s \`ip neigh show dev ${iface}\``;
   if (!peer) {
-    const unknown = `${ns.name}'s \`ip neigh\` was not given, and no dump says which node's VTEP ${ip} on ${iface} is (no node in the dumps serves the pod CIDR routed via ${ip}); ${confirm} and \`bridge fdb show dev ${iface}\`, or the dumps of the node that serves that CIDR, would settle it`;
+    const cidr = ns.routes.find((r) => r.via === ip && r.dev === iface)?.dst;
+    const serves = cidr ? `no node in the dumps serves ${cidr}, the pod CIDR routed via ${ip}` : `no node in the dumps serves a pod CIDR routed via ${ip}`;
+    const notGiven = ns.dumps.includes('fdb') ? '`ip neigh` was' : '`ip neigh` and `bridge fdb show` were';
+    const unknown = `${ns.name}'s ${notGiven} not given, and no dump says which node's VTEP ${ip} on ${iface} is (${serves}); ${confirm} and \`bridge fdb show dev ${iface}\` on ${ns.name}, or the dumps of the node that serves ${cidr ?? 'that CIDR'}, would settle it`;
     return { result: 'missing', unknown, step: { ...base, result: 'missing', explanation: unknown } };
   }
   const who = peer.node ? `${peer.node}'s VTEP` : `the VTEP at ${peer.dst}`;

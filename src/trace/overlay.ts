@@ -210,12 +210,15 @@ export function findReceiver(ns: NetNamespace, outer: OuterHeader, topology?: To
  * packet is taken as the sender's settings say, and the step says it is assumed.
  */
 function assumedReceiver(topology: Topology, ns: NetNamespace, outer: OuterHeader): Receiver | undefined {
-  if (outer.encapsulation !== 'vxlan' || ns.kind !== 'node' || ns.dumps.includes('link')) return undefined;
-  if (ns.interfaces.some((i) => i.vxlan)) return undefined; // its VXLAN devices are known: a mismatch is real
+  if (outer.encapsulation !== 'vxlan' || ns.kind !== 'node') return undefined;
+  if (ns.interfaces.some((i) => i.vxlan)) return undefined; // its VXLAN devices' details are known: a mismatch is real
   const vtep = topology.vteps.find((v) => v.node === ns.name && v.vni === outer.vni && v.port === outer.dport);
   const name = vtep?.device ?? (topology.cni.plugin === 'flannel' ? `flannel.${outer.vni}` : topology.cni.plugin === 'calico' ? 'vxlan.calico' : undefined);
   if (!name) return undefined;
   const dumped = ns.interfaces.find((i) => i.name === name);
+  // A device list was dumped (`ip addr` / `ip link`) and has no such device: it really is not there.
+  if (!dumped && (ns.dumps.includes('link') || ns.dumps.includes('addr'))) return undefined;
+  if (dumped && dumped.kind !== undefined && dumped.kind !== 'vxlan') return undefined;
   const device: NetInterface = dumped ?? { index: 0, name, flags: [], addresses: [] };
   const why = `${ns.name}'s \`ip -d link\` was not given; podpath assumes ${cniAgent(topology)} created ${name} there with VNI ${outer.vni} on UDP port ${outer.dport}, as on the sender`;
   const step: DecapsulateStep = {
