@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--sport <port>', 'source port of the first packet')
     .option('--via <node>', 'node where traffic from an outside address arrives')
     .option('--node <name>', 'node the loose dumps come from')
-    .option('--capture <file...>', 'pcap/pcapng captures to show beside the trace')
+    .option('--capture <file...>', 'pcap/pcapng captures to show beside the trace and explain (key e)')
     .action(async (inputs: string[], options: UiOptions) => {
       const sport = options.sport === undefined ? undefined : Number(options.sport);
       if (sport !== undefined && !(Number.isInteger(sport) && sport > 0 && sport < 65536)) {
@@ -62,9 +62,16 @@ export function register(program: Command): void {
       if (!interactive) {
         // Not a terminal (a pipe, a file, CI): the same text `podpath trace` prints.
         const { renderTrace } = await import('../trace/render.ts');
-        const { exitStatusOf } = await import('../trace/trace.ts');
+        const { exitStatusOf, traceQuery } = await import('../trace/trace.ts');
         process.stdout.write(renderTrace(trace));
         process.exitCode = exitStatusOf(trace);
+        if (options.capture && options.capture.length > 0) {
+          // What the Explain pane would show: `podpath explain`'s text for the same captures,
+          // with the same topology and tracer. The status stays the trace's.
+          const { explainFiles, renderText } = await import('../explain/index.ts');
+          const explanation = await explainFiles(options.capture, topology, { trace: (t, request) => traceQuery(t, request) });
+          process.stdout.write(`\n${renderText(explanation)}`);
+        }
         return;
       }
       const captures = options.capture ?? [];

@@ -22,7 +22,7 @@ import { explainView } from '../../src/ui/explain/view.ts';
 import { initialState, uiReducer, type UiAction } from '../../src/ui/state.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
 import { inputWarnings } from '../../src/ui/warnings.ts';
-import { repoRoot } from '../helpers/run.ts';
+import { repoRoot, runPodpath } from '../helpers/run.ts';
 import { KEY, frameWhere, squeeze } from './helpers.ts';
 import { fixtureTrace } from './fixtures.ts';
 
@@ -203,6 +203,19 @@ describe('Explain view on samples/fault-fdb-missing (every capture)', () => {
       }
       f = await press('b', (x) => x.includes('verdict: LOST'));
     }
+  }, 40_000);
+
+  it('prints the explanation after the text trace when stdout is not a terminal', async () => {
+    const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+    const result = await runPodpath(['ui', dir, '--from', web.from, '--to', web.to, '--capture', ...files]);
+    // The trace's status: the lab's client timed out.
+    expect(web.outcome).toBe('timeout');
+    expect(result.status).toBe(1);
+    const explained = result.stdout.slice(result.stdout.indexOf('\nCaptures\n'));
+    expect(explained.length).toBeGreaterThan(10);
+    for (const file of files) expect(explained).toContain(file);
+    expect(explained).toContain(`last seen on ${web.sightings.at(-1)!.at} ${web.sightings.at(-1)!.interface}`);
+    expect(explained).toContain(`no FDB entry for VTEP MAC ${peerMac}`);
   }, 40_000);
 
   it('marks the lost connection\'s packets in every capture, as tshark finds them', async () => {
