@@ -7,15 +7,15 @@
 // tenth a NodePort), loaded into a throwaway network namespace (pk-bench) and
 // dumped with the real iptables-save, so both sides read what a node gives.
 // podpath runs in a child process so its peak RSS is its own
-// (process.resourceUsage().maxRSS), measured after parse + services indexing.
+// (VmHWM of its own process image), measured after parse + services indexing;
+// the child runs the compiled dist/ modules (built first when stale), as the
+// installed podpath command does, not the sources through tsx.
 // Aim (issue 3): podpath faster than iptables-restore --test, under 300 MB.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseIptablesSave } from '../src/topology/parse/iptables-save.ts';
-import { servicesFromNetfilter } from '../src/topology/kube-proxy/services.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { kubeProxyRestoreInput, syntheticSpec } from '../test/lab/kube-proxy-rules.ts';
 
 const SERVICES = 10_000;
@@ -39,34 +39,94 @@ interface ChildReport {
   maxRssMB: number;
 }
 
-/** Child mode: parse + index one file, report times and peak RSS as JSON. */
-function child(file: string): void {
-  const baselineRssMB = process.resourceUsage().maxRSS / 1024;
-  let t = performance.now();
-  const text = readFileSync(file, 'utf8');
-  const readMs = performance.now() - t;
-  const cpu = process.cpuUsage();
-  t = performance.now();
-  const parsed = parseIptablesSave(text, file);
-  const parseMs = performance.now() - t;
-  t = performance.now();
-  const { services } = servicesFromNetfilter(parsed.tables, 'bench-node');
-  const indexMs = performance.now() - t;
-  const used = process.cpuUsage(cpu);
-  const rules = Object.values(parsed.tables).reduce((n, table) => n + Object.values(table.chains).reduce((m, c) => m + c.rules.length, 0), 0);
-  const report: ChildReport = {
-    readMs,
-    parseMs,
-    indexMs,
-    cpuMs: (used.user + used.system) / 1000,
-    rules,
-    services: services.length,
-    endpoints: services.reduce((n, s) => n + s.endpoints.length, 0),
-    warnings: parsed.warnings.length,
-    baselineRssMB,
-    maxRssMB: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(JSON.stringify(report));
+/**
+ * The child: parse + index one file, report times and peak RSS as JSON. Plain
+ * JavaScript written next to the input, so it runs on the compiled dist/ modules
+ * under bare node (what `podpath` runs after `npm install`) or, when dist/ cannot
+ * be built, on src/ through tsx. PARSE_URL / SERVICES_URL are filled in.
+ */
+const CHILD_SCRIPT = `
+import { readFileSync } from 'node:fs';
+// Peak RSS of this process image: VmHWM, since ru_maxrss (resourceUsage().maxRSS) keeps the
+// forking parent's RSS across exec on Linux and so would report the bench's own size.
+const peakRssMB = () => {
+  try {
+    const match = /^VmHWM:\\s+(\\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) / 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS / 1024;
+};
+const baselineRssMB = peakRssMB();
+const { parseIptablesSave } = await import(PARSE_URL);
+const { servicesFromNetfilter } = await import(SERVICES_URL);
+const file = process.argv[2];
+let t = performance.now();
+const text = readFileSync(file, 'utf8');
+const readMs = performance.now() - t;
+const cpu = process.cpuUsage();
+t = performance.now();
+const parsed = parseIptablesSave(text, file);
+const parseMs = performance.now() - t;
+t = performance.now();
+const { services } = servicesFromNetfilter(parsed.tables, 'bench-node');
+const indexMs = performance.now() - t;
+const used = process.cpuUsage(cpu);
+const rules = Object.values(parsed.tables).reduce((n, table) => n + Object.values(table.chains).reduce((m, c) => m + c.rules.length, 0), 0);
+process.stdout.write(JSON.stringify({
+  readMs, parseMs, indexMs,
+  cpuMs: (used.user + used.system) / 1000,
+  rules,
+  services: services.length,
+  endpoints: services.reduce((n, s) => n + s.endpoints.length, 0),
+  warnings: parsed.warnings.length,
+  baselineRssMB,
+  maxRssMB: peakRssMB(),
+}));
+`;
+
+/** Newest modification time of any file under `folder`. */
+function newestMtime(folder: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+    if (mtime > newest) newest = mtime;
+  }
+  return newest;
+}
+
+/** The same freshness rule as bin/podpath.js: dist/.built no older than src/ and package.json. */
+function compiledIsFresh(): boolean {
+  try {
+    const builtAt = statSync(join(repoRoot, 'dist', '.built')).mtimeMs;
+    return builtAt >= newestMtime(join(repoRoot, 'src')) && builtAt >= statSync(join(repoRoot, 'package.json')).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How the child starts: on dist/ when it is fresh (building it first if not), as
+ * users run podpath; on src/ through tsx only when the build fails.
+ */
+function childCommand(script: string): { args: string[]; label: string } {
+  let fresh = compiledIsFresh();
+  let note = '';
+  if (!fresh) {
+    const build = sh('npm', ['run', '--silent', 'build'], undefined, repoRoot);
+    fresh = build.status === 0 && compiledIsFresh();
+    if (!fresh) note = ` (npm run build failed: ${(build.stdout + build.stderr).trim().split('\n')[0] ?? ''})`;
+  }
+  const from = fresh ? pathToFileURL(join(repoRoot, 'dist')).href : pathToFileURL(join(repoRoot, 'src')).href;
+  const ext = fresh ? 'js' : 'ts';
+  writeFileSync(
+    script,
+    CHILD_SCRIPT.replace('PARSE_URL', JSON.stringify(`${from}/topology/parse/iptables-save.${ext}`)).replace(
+      'SERVICES_URL',
+      JSON.stringify(`${from}/topology/kube-proxy/services.${ext}`),
+    ),
+  );
+  return fresh ? { args: [script], label: 'Node on compiled dist/' } : { args: [join(repoRoot, 'bin', 'run-ts.js'), script], label: `Node+tsx on src/${note}` };
 }
 
 /** Runs under /usr/bin/time to get the peer's CPU time and peak RSS as well as its wall time. */
@@ -78,9 +138,9 @@ function timed(command: string, args: string[], input: string): { status: number
   return { ...result, cpuMs: (Number(match[1]) + Number(match[2])) * 1000, maxRssMB: Number(match[3]) / 1024 };
 }
 
-function sh(command: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string; ms: number } {
+function sh(command: string, args: string[], input?: string, cwd?: string): { status: number | null; stdout: string; stderr: string; ms: number } {
   const t = performance.now();
-  const result = spawnSync(command, args, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const result = spawnSync(command, args, { input, encoding: 'utf8', maxBuffer: 1 << 30, ...(cwd === undefined ? {} : { cwd }) });
   return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error ?? ''), ms: performance.now() - t };
 }
 
@@ -124,10 +184,11 @@ export async function run(_args: string[]): Promise<void> {
       }
     }
 
+    const start = childCommand(join(dir, 'child.mjs'));
     const reports: ChildReport[] = [];
     const processMs: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const result = sh(process.execPath, [join(repoRoot, 'bin', 'run-ts.js'), here, '--child', file]);
+      const result = sh(process.execPath, [...start.args, file]);
       if (result.status !== 0) throw new Error(`podpath child failed: ${result.stderr.trim()}`);
       reports.push(JSON.parse(result.stdout) as ChildReport);
       processMs.push(result.ms);
@@ -136,8 +197,8 @@ export async function run(_args: string[]): Promise<void> {
     const last = reports[reports.length - 1]!;
     console.log(`podpath: ${last.rules} rules, ${last.services} services, ${last.endpoints} endpoints, ${last.warnings} warnings`);
     console.log(`podpath parse + services index: ${fmt(median(work))} median of ${reports.map((r) => fmt(r.parseMs + r.indexMs)).join(', ')}; CPU ${fmt(median(reports.map((r) => r.cpuMs)))}`);
-    console.log(`  (parse ${fmt(median(reports.map((r) => r.parseMs)))}, index ${fmt(median(reports.map((r) => r.indexMs)))}, read file ${fmt(median(reports.map((r) => r.readMs)))}; whole child process incl. Node+tsx start ${fmt(median(processMs))})`);
-    console.log(`podpath peak RSS: ${Math.max(...reports.map((r) => r.maxRssMB)).toFixed(0)} MB (Node+tsx before reading: ${last.baselineRssMB.toFixed(0)} MB)`);
+    console.log(`  (parse ${fmt(median(reports.map((r) => r.parseMs)))}, index ${fmt(median(reports.map((r) => r.indexMs)))}, read file ${fmt(median(reports.map((r) => r.readMs)))}; whole child process incl. start ${fmt(median(processMs))})`);
+    console.log(`podpath peak RSS: ${Math.max(...reports.map((r) => r.maxRssMB)).toFixed(0)} MB (${start.label}, before reading: ${last.baselineRssMB.toFixed(0)} MB)`);
     if (restoreMs.length > 0) {
       const cpu = restoreCpuMs.length > 0 ? `; CPU ${fmt(median(restoreCpuMs))}, peak RSS ${restoreRssMB.toFixed(0)} MB` : '';
       console.log(`iptables-restore --test: ${fmt(median(restoreMs))} median of ${restoreMs.map(fmt).join(', ')}${cpu}`);
@@ -152,4 +213,3 @@ export async function run(_args: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] === here && process.argv[2] === '--child' && process.argv[3]) child(process.argv[3]);
