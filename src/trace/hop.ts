@@ -251,6 +251,7 @@ class Walker {
         topology: this.cluster.topology, ns, device, settings: vxlan,
         ...(neighbour.mac ? { innerDstMac: neighbour.mac } : {}),
         ...(neighbour.peer ? { peer: neighbour.peer } : {}),
+        nextHop,
         sourceFor: (remote) => this.sourceTowards(ns, remote),
       });
       this.innerMac = neighbour.mac;

@@ -92,11 +92,13 @@ export interface VxlanInput {
   innerDstMac?: string;
   /** The peer VTEP the neighbour step assumed, when `ip neigh` was not given. */
   peer?: InferredPeer;
+  /** The route's next hop (the peer VTEP's inner address), to find the topology's remote for it. */
+  nextHop?: string;
   sourceFor: (remote: string) => string | undefined;
 }
 
 export function vxlanEncapsulate(input: VxlanInput): Encapsulation {
-  const { topology, ns, device, settings, innerDstMac, peer, sourceFor } = input;
+  const { topology, ns, device, settings, innerDstMac, peer, nextHop, sourceFor } = input;
   const vxlan = settings.info;
   const steps: (EncapsulateStep | NoteStep)[] = [];
   const assumptions: string[] = [];
@@ -118,7 +120,7 @@ export function vxlanEncapsulate(input: VxlanInput): Encapsulation {
   }
   if (!entry) {
     const fdbNotGiven = !ns.dumps.includes('fdb');
-    const known = fdbNotGiven ? (peer ?? (mac !== undefined ? peerByMac(topology, ns, device.name, mac) : undefined)) : undefined;
+    const known = fdbNotGiven ? (peer ?? (mac !== undefined ? peerByMac(topology, ns, device.name, mac, nextHop) : undefined)) : undefined;
     if (fdbNotGiven && known) {
       remote = known.dst;
       const who = known.node ? `${known.node}'s VTEP` : 'the peer VTEP';
@@ -164,8 +166,10 @@ export function vxlanEncapsulate(input: VxlanInput): Encapsulation {
   return { outer, steps, assumptions };
 }
 
-function peerByMac(topology: Topology, ns: NetNamespace, device: string, mac: string): InferredPeer | undefined {
-  const remote = topology.vteps.find((v) => v.node === ns.name && v.device === device)?.remotes.find((r) => r.mac.toLowerCase() === mac);
+/** The topology's remote for the neighbour's MAC, or for the next hop when the remote's MAC is not known (never a conflicting one). */
+function peerByMac(topology: Topology, ns: NetNamespace, device: string, mac: string, nextHop: string | undefined): InferredPeer | undefined {
+  const remotes = topology.vteps.find((v) => v.node === ns.name && v.device === device)?.remotes ?? [];
+  const remote = remotes.find((r) => r.mac.toLowerCase() === mac) ?? remotes.find((r) => r.mac === '' && nextHop !== undefined && r.innerIP === nextHop);
   if (!remote) return undefined;
   const peer: InferredPeer = { innerIP: remote.innerIP ?? '', dst: remote.dst, mac };
   if (remote.node !== undefined) peer.node = remote.node;
