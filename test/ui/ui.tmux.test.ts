@@ -4,7 +4,8 @@
 // (recorded from the kernel by the lab), never from podpath's own output.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
 import { squeeze } from './helpers.ts';
@@ -60,8 +61,14 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 // CONTINUOUS_INTEGRATION); a person's terminal has neither.
 const TERMINAL_ENV = 'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color NO_COLOR=1';
 
-async function startSession(command: string): Promise<void> {
-  // remain-on-exit keeps the pane after podpath exits, so its exit status can be read.
+// The shell in the pane writes the program's exit status here: tmux's own
+// #{pane_dead_status} was seen staying empty for 45 s on a loaded machine.
+const statusFile = join(tmpdir(), `${socket}.status`);
+
+async function startSession(program: string): Promise<void> {
+  rmSync(statusFile, { force: true });
+  const command = `${program}; echo $? > ${quote(statusFile)}`;
+  // remain-on-exit keeps the pane after podpath exits, so its screen can be read.
   // The previous test's server may still be going away on a loaded machine: try again briefly.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -75,22 +82,28 @@ async function startSession(command: string): Promise<void> {
   }
 }
 
-/** Sends q and returns "<dead> <status>" of the pane once the program has exited. */
-async function quit(): Promise<string> {
-  tmux('send-keys', '-t', session, 'q');
-  const until = Date.now() + 10_000;
+/** "<dead> <status>" of the pane once the program has exited (its shell has written the status), or what is known at the deadline. */
+async function exitState(timeoutMs: number): Promise<string> {
+  const until = Date.now() + timeoutMs;
   let state = '';
   while (Date.now() < until) {
-    // tmux can see the terminal close (pane_dead) a moment before it has the exit
-    // status (npm exits after its child): wait for both.
-    state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}#{pane_dead_signal}').trim();
-    if (/^1 \S+$/.test(state)) break;
+    const dead = tmux('display-message', '-p', '-t', session, '#{pane_dead}').trim();
+    const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : '';
+    state = `${dead} ${status}`.trim();
+    if (dead === '1' && status !== '') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return state;
 }
 
+/** Sends q and returns "<dead> <status>" of the pane once the program has exited. */
+async function quit(): Promise<string> {
+  tmux('send-keys', '-t', session, 'q');
+  return exitState(10_000);
+}
+
 function killServer(): void {
+  rmSync(statusFile, { force: true });
   try {
     tmux('kill-server');
   } catch {
@@ -179,6 +192,8 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
       const explained = await waitFor('the Explain view', (t) => t.includes('║Explain') && t.includes(named), 30_000);
       expect(explained).toMatch(new RegExp(`AGREES\\s+c\\d+ ${named.replace(/[./]/g, '\\$&')}`));
       for (const line of explained.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+      // The verdicts are coloured on a colour terminal; under NO_COLOR not a single colour sequence.
+      expect(tmux('capture-pane', '-p', '-e', '-t', session)).not.toMatch(/\u001B\[[0-9;]*(3[0-7]|9[0-7]|38;5;\d+)m/);
       expect(await quit()).toBe('1 0');
     } finally {
       killServer();
@@ -188,14 +203,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
   it('an unknown --from ends with one error line (no progress text left on it) and the usage status 2', async () => {
     await startSession(`${TERMINAL_ENV} ${quote(process.execPath)} ${quote(join(repoRoot, 'bin', 'podpath.js'))} ui ${quote(sample)} --from no-such-pod --to ${quote(connection.to)}`);
     try {
-      const until = Date.now() + 45_000;
-      let state = '';
-      while (Date.now() < until) {
-        state = tmux('display-message', '-p', '-t', session, '#{pane_dead} #{pane_dead_status}#{pane_dead_signal}').trim();
-        if (/^1 \S+$/.test(state)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(state).toBe('1 2');
+      expect(await exitState(45_000)).toBe('1 2');
       // -J joins the message's wrapped rows back into one line; -S - includes the rows
       // tmux scrolled into its history when it marked the pane dead.
       const text = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);
