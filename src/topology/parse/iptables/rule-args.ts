@@ -32,6 +32,9 @@ export type RuleArgsResult = RuleArgs | { error: string };
  * collector's way. Shared objects are read-only: nothing downstream may change
  * a parsed rule in place.
  */
+/** Longer target names are not pooled (see SharedParts.target). */
+const MAX_POOLED_TARGET = 20;
+
 export class SharedParts {
   // Keyed by the value alone (one hash lookup on the hot path); the few options that share a
   // value ("tcp" as -p and as --protocol…) sit in a short list checked by module and option.
@@ -65,7 +68,9 @@ export class SharedParts {
   }
 
   target(name: string, goto: boolean, options: RuleOption[]): RuleTarget {
-    if (options.length > 0) return { name, goto, options };
+    // kube-proxy's hashed chains (KUBE-SEP-…, KUBE-SVC-…: 25 characters) are jumped to once or
+    // twice each: pooling their 40k names costs a hash lookup per rule and saves next to nothing.
+    if (options.length > 0 || name.length > MAX_POOLED_TARGET) return { name, goto, options };
     const pool = goto ? this.gotoTargets : this.targets;
     let found = pool.get(name);
     if (found === undefined) {
