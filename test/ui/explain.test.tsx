@@ -314,6 +314,21 @@ describe('Explain view, the parts', () => {
     expect(all).toContain('x\\e[31m.pcap');
   });
 
+  it('says where a lost packet stopped only when it was lost', async () => {
+    const dir = sampleDir('fault-fdb-missing');
+    const files = readdirSync(join(dir, 'captures')).map((f) => join(dir, 'captures', f));
+    const explanation = await explainFiles(files, await loadTopology([dir]));
+    const lost = explanation.journeys[0]!;
+    expect(lost.verdict).toBe('lost');
+    const text = (): string => explainView(explanation, files).entries.find((e) => e.id === lost.connection)!.detail.map((p) => p.text).join('\n');
+    expect(text()).toContain('stopped after');
+    // A journey that disagrees with a cause named: the cause, but no "stopped after ? ?".
+    lost.verdict = 'disagrees';
+    delete lost.lostAfter;
+    expect(text()).not.toContain('stopped after');
+    expect(text()).toContain(`cause (${lost.cause!.kind}`);
+  });
+
   it('walks the connections, scrolls the detail and searches them, as data', () => {
     let s = initialState(fixtureTrace, { capture: true, explain: true });
     expect(s.panes).toEqual(['trace', 'detail', 'topology', 'capture', 'explain']);

@@ -78,11 +78,14 @@ function lostParas(what: string, j: { lostAfter?: { at?: string; interface?: str
   const out: Para[] = [];
   const never = j.missingAt ? `, never on ${place(j.missingAt)}` : '';
   out.push({ text: `${what} stopped after ${place(j.lostAfter)}${never}`, role: 'bad', bold: true, indent: 2 });
-  if (j.cause) {
-    const from = j.cause.source ? ` (${s(j.cause.source.file)}:${j.cause.source.line})` : '';
-    out.push({ text: `cause (${s(j.cause.kind)}, ${s(j.cause.node)}): ${s(j.cause.text)}${from}`, role: 'bad', indent: 2 });
-  }
+  if (j.cause) out.push(causePara(j.cause));
   return out;
+}
+
+/** The likely cause, as the dumps of the node where the packet stopped name it, with the dump line. */
+function causePara(cause: NonNullable<Journey['cause']>): Para {
+  const from = cause.source ? ` (${s(cause.source.file)}:${cause.source.line})` : '';
+  return { text: `cause (${s(cause.kind)}, ${s(cause.node)}): ${s(cause.text)}${from}`, role: 'bad', indent: 2 };
 }
 
 function sightingText(x: Sighting): string {
@@ -119,7 +122,7 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
     const role = verdictRole(verdict);
     detail.push({ text: `verdict: ${tag} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
     if (j.verdict === 'lost') detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
-    else if (j.cause) detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
+    else if (j.cause) detail.push(causePara(j.cause));
     if (j.reply) detail.push(...replyParas(j.reply));
   }
   for (const t of e.tunnels.filter((x) => x.carries.includes(c.id))) detail.push({ text: `tunnel: ${s(t.text)}`, role: 'encap', indent: 2 });
