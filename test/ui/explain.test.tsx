@@ -4,7 +4,7 @@
 // node dumps and tshark, never from podpath's own output.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cleanup, render } from 'ink-testing-library';
@@ -232,6 +232,40 @@ describe('Explain view on samples/fault-fdb-missing (every capture)', () => {
     expect(f).toContain(`◆ ${counts.flat().length} of c`);
     expect(f).toMatch(new RegExp(`›◆${basename(files[firstFile]!).replace(/\./g, '\\.')}\\s+${counts[firstFile]![0]} `));
   }, 40_000);
+});
+
+describe('Explain view entries on every lab sample, every per-interface capture', () => {
+  const samples = readdirSync(join(repoRoot, 'samples')).filter((n) => existsSync(join(sampleDir(n), 'expected.json')) && existsSync(join(sampleDir(n), 'captures')));
+  for (const name of samples) {
+    it(`${name}: each recorded connection, delivered ones agreeing, the others stopped where the lab last saw them`, async () => {
+      const dir = sampleDir(name);
+      const expected = readExpected(name);
+      // The per-interface captures the lab's sightings name (a node's `-i any` capture sees the
+      // same packets again, and the explainer may then point at either file).
+      const files = readdirSync(join(dir, 'captures'))
+        .filter((f) => !f.endsWith('__any.pcap'))
+        .sort()
+        .map((f) => join(dir, 'captures', f));
+      const topology = await loadTopology([dir]);
+      const explanation = await runExplainer({ files, topology, trace: (t, request) => traceQuery(t, request), onProgress: () => undefined });
+      const view = explainView(explanation, files);
+      for (const c of expected.connections) {
+        const first = c.sightings[0]!;
+        const last = c.sightings.at(-1)!;
+        const entry = view.entries.find((e) => e.label.startsWith(`${e.id} ${c.from}:${first.sport} → `));
+        expect(entry, `${c.id} listed`).toBeDefined();
+        const text = entry!.detail.map((p) => p.text).join('\n');
+        if (c.outcome === 'delivered') expect(entry!.verdict, c.id).toBe('agrees');
+        else {
+          expect(entry!.verdict, c.id).toBe('lost');
+          expect(text).toContain(`stopped after ${last.at} ${last.interface}`);
+          if (expected.fault) expect(text).toContain(`cause (${expected.fault.kind}, ${expected.fault.node})`);
+        }
+        // Every hop the lab recorded, with the frame it recorded there.
+        for (const s of c.sightings) expect(text).toMatch(new RegExp(`✓ ${s.at} ${s.interface}\\s+seen frame ${s.frame} of ${basename(s.capture).replace(/\./g, '\\.')}`));
+      }
+    }, 30_000);
+  }
 });
 
 describe('Explain view, the parts', () => {
