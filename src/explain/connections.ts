@@ -190,7 +190,7 @@ function describeEnd(e: Endpoint): string {
 }
 
 const STATE_TEXT: Record<string, string> = {
-  'syn-unanswered': 'SYN never answered',
+  'syn-unanswered': 'no TCP answer to the SYN',
   refused: 'refused (SYN answered by RST)',
   'handshake-incomplete': 'SYN-ACK sent, handshake never completed',
   established: 'handshake complete, still open at the end of the capture',

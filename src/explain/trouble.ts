@@ -50,6 +50,13 @@ function isVxlanDevice(topology: Topology, name: string | undefined): boolean {
   return name.startsWith('flannel.') || name === 'vxlan.calico';
 }
 
+/** The connection whose packet an ICMP error quotes (matched on the quoted addresses and ports). */
+function quotedConnection(p: PacketFacts, connections: ConnectionWithFlows[]): ConnectionWithFlows | undefined {
+  const q = p.icmp?.quoted;
+  if (!q) return undefined;
+  return connections.find(({ flows }) => flows.some(({ flow: f }) => f.client.ip === q.src && f.client.port === q.sport && f.server.ip === q.dst && f.server.port === q.dport));
+}
+
 export function findTroubles(
   captures: CaptureInfo[],
   packets: PacketFacts[],
@@ -59,6 +66,15 @@ export function findTroubles(
   names: AddressBook,
 ): Trouble[] {
   const troubles: Trouble[] = [];
+  // An ICMP error quoting a connection's SYN is its answer (kube-proxy's REJECT,
+  // a router's unreachable): the SYN was not "never answered".
+  const icmpAnswers = new Map<string, string>();
+  for (const p of icmpErrors) {
+    const match = quotedConnection(p, connections);
+    if (match && !icmpAnswers.has(match.connection.id)) {
+      icmpAnswers.set(match.connection.id, `${icmpErrorText(p)} from ${names.short(p.tuple?.src ?? '?')} (frame ${p.frame})`);
+    }
+  }
   for (const { connection, flows } of connections) {
     const tcp = connection.tcp;
     const first = flows[0]!;
@@ -68,7 +84,7 @@ export function findTroubles(
         capture: first.flow.capture,
         frame: first.flow.firstFrame,
         connection: connection.id,
-        text: `${connection.id}: SYN sent ${tcp.syns} time${tcp.syns === 1 ? '' : 's'}${tcp.synRetransmissions > 0 ? ` (${tcp.synRetransmissions} retransmission${tcp.synRetransmissions === 1 ? '' : 's'})` : ''} and never answered`,
+        text: `${connection.id}: SYN sent ${tcp.syns} time${tcp.syns === 1 ? '' : 's'}${tcp.synRetransmissions > 0 ? ` (${tcp.synRetransmissions} retransmission${tcp.synRetransmissions === 1 ? '' : 's'})` : ''}${icmpAnswers.has(connection.id) ? `, answered only by ${icmpAnswers.get(connection.id)}` : ' and never answered'}`,
       });
     }
     const rst = flows.flatMap((f) => f.packets.filter((p) => p.tcp?.flags.rst).map((p) => ({ p, flow: f.flow })))[0];
@@ -86,7 +102,7 @@ export function findTroubles(
   for (const p of icmpErrors) {
     const q = p.icmp?.quoted;
     const quoted = q ? `${q.src}${q.sport !== undefined ? `:${q.sport}` : ''} → ${q.dst}${q.dport !== undefined ? `:${q.dport}` : ''} ${q.proto.toUpperCase()}` : 'no quoted packet';
-    const match = q ? connections.find(({ flows }) => flows.some(({ flow: f }) => f.client.ip === q.src && f.client.port === q.sport && f.server.ip === q.dst && f.server.port === q.dport)) : undefined;
+    const match = quotedConnection(p, connections);
     const from = p.tuple?.src ?? '?';
     const trouble: Trouble = {
       kind: p.icmp?.type === 3 || p.icmp?.type === 1 ? 'icmp-unreachable' : 'icmp-error',

@@ -141,3 +141,24 @@ describe('unanswered ARP', () => {
     });
   }
 });
+
+describe('a SYN answered only by ICMP', () => {
+  const dir = join(repoRoot, 'samples', 'seed-flannel');
+  it.runIf(existsSync(dir))('is reported with the ICMP the lab recorded the client seeing, not as never answered', async () => {
+    const { explainFiles } = await import('../../src/explain/index.ts');
+    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
+      connections: { outcome: string; clientSaw: string; sightings: { sport: number }[] }[];
+    };
+    const rejected = expected.connections.filter((c) => c.outcome === 'rejected' && c.clientSaw.startsWith('icmp '));
+    expect(rejected.length).toBeGreaterThan(0);
+    const e = await explainFiles([join(dir, 'captures', 'pod1__eth0.pcap')], await loadTopology([dir]));
+    for (const c of rejected) {
+      const connection = e.connections.find((x) => x.client.port === c.sightings[0]!.sport);
+      expect(connection, `client port ${c.sightings[0]!.sport}`).toBeDefined();
+      const trouble = e.troubles.find((t) => t.kind === 'syn-unanswered' && t.connection === connection!.id);
+      // clientSaw is e.g. "icmp port unreachable": the trouble names that ICMP as the SYN's answer.
+      expect(trouble?.text.toLowerCase()).toContain(`answered only by ${c.clientSaw}`);
+      expect(trouble?.text).not.toContain('never answered');
+    }
+  });
+});
