@@ -12,7 +12,8 @@
 // installed podpath command does, not the sources through tsx.
 // Aim (issue 3): podpath faster than iptables-restore --test, under 300 MB.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { compiledIsFresh } from '../bin/dist-freshness.js';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -84,37 +85,16 @@ process.stdout.write(JSON.stringify({
 }));
 `;
 
-/** Newest modification time of any file under `folder`. */
-function newestMtime(folder: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    if (mtime > newest) newest = mtime;
-  }
-  return newest;
-}
-
-/** The same freshness rule as bin/podpath.js: dist/.built no older than src/ and package.json. */
-function compiledIsFresh(): boolean {
-  try {
-    const builtAt = statSync(join(repoRoot, 'dist', '.built')).mtimeMs;
-    return builtAt >= newestMtime(join(repoRoot, 'src')) && builtAt >= statSync(join(repoRoot, 'package.json')).mtimeMs;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * How the child starts: on dist/ when it is fresh (building it first if not), as
  * users run podpath; on src/ through tsx only when the build fails.
  */
 function childCommand(script: string): { args: string[]; label: string } {
-  let fresh = compiledIsFresh();
+  let fresh = compiledIsFresh(repoRoot);
   let note = '';
   if (!fresh) {
     const build = sh('npm', ['run', '--silent', 'build'], undefined, repoRoot);
-    fresh = build.status === 0 && compiledIsFresh();
+    fresh = build.status === 0 && compiledIsFresh(repoRoot);
     if (!fresh) note = ` (npm run build failed: ${(build.stdout + build.stderr).trim().split('\n')[0] ?? ''})`;
   }
   const from = fresh ? pathToFileURL(join(repoRoot, 'dist')).href : pathToFileURL(join(repoRoot, 'src')).href;

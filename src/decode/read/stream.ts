@@ -73,13 +73,7 @@ export async function scanCapture(
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
       if (typeof chunk === 'string') throw new CaptureError(file, base, 'capture stream is in text mode; give it as bytes');
-      let bytes: Uint8Array = chunk;
-      if (pending !== null) {
-        const joined = new Uint8Array(pending.length + chunk.length);
-        joined.set(pending, 0);
-        joined.set(chunk, pending.length);
-        bytes = joined;
-      }
+      const bytes = withPending(pending, chunk);
       if (parser === null) {
         if (bytes.length < 4) {
           pending = bytes;
@@ -177,13 +171,7 @@ export async function* readCapture(
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
       if (typeof chunk === 'string') throw new CaptureError(file, base, 'capture stream is in text mode; give it as bytes');
-      let bytes: Uint8Array = chunk;
-      if (pending !== null) {
-        const joined = new Uint8Array(pending.length + chunk.length);
-        joined.set(pending, 0);
-        joined.set(chunk, pending.length);
-        bytes = joined;
-      }
+      const bytes = withPending(pending, chunk);
       if (parser === null) {
         if (bytes.length < 4) {
           pending = bytes;
@@ -215,4 +203,13 @@ export async function* readCapture(
   } finally {
     if (typeof source === 'string' && source !== '-') (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
+}
+
+/** A record cut by a chunk boundary: the unread tail of the last chunk goes before the next one. */
+function withPending(pending: Uint8Array | null, chunk: Uint8Array): Uint8Array {
+  if (pending === null) return chunk;
+  const joined = new Uint8Array(pending.length + chunk.length);
+  joined.set(pending, 0);
+  joined.set(chunk, pending.length);
+  return joined;
 }
