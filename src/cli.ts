@@ -55,6 +55,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The file-system errors a user causes, said in words rather than errno names. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'a path component is not a directory',
+  ELOOP: 'too many symbolic links',
+};
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version or its own message.
@@ -73,7 +83,8 @@ function reportError(error: unknown): number {
   const nodeError = error as NodeJS.ErrnoException;
   if (nodeError && typeof nodeError.code === 'string' && typeof nodeError.path === 'string') {
     // ENOENT, EACCES, EISDIR …: a user mistake, not a bug.
-    process.stderr.write(`podpath: ${sanitizeLine(nodeError.path)}: ${sanitizeLine(nodeError.code)} (${sanitizeLine(nodeError.message)})\n`);
+    const what = FILE_ERRORS[nodeError.code] ?? nodeError.message;
+    process.stderr.write(`podpath: ${sanitizeLine(nodeError.path)}: ${sanitizeLine(what)}\n`);
     return 1;
   }
   if (nodeError && nodeError.code === 'EPIPE') return 0;

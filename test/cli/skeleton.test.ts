@@ -22,3 +22,11 @@ describe('podpath command', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('file errors', () => {
+  it('names a missing input in one line, in words, with status 1', async () => {
+    const result = await runPodpath(['topology', '/nonexistent/podpath-input']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('podpath: /nonexistent/podpath-input: no such file or directory\n');
+  });
+});

@@ -84,7 +84,7 @@ describe.concurrent('bad input', () => {
     const r = await runPodpath(['topology', join(dir, 'missing')]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/missing: ENOENT/);
+    expect(r.stderr).toMatch(/missing: no such file or directory/);
   });
 
   it('a dump truncated mid-line: read, with a warning at its last line', async () => {
