@@ -204,9 +204,10 @@ export async function run(_args: string[]): Promise<void> {
     const { bytes } = writeCapture(file, packets);
     const mb = bytes / 1e6;
     console.log(`capture: ${packets.toLocaleString('en')} packets, ${mb.toFixed(1)} MB (VXLAN 8472, 16 TCP/HTTP flows), written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const podpath = [process.execPath, join(repoRoot, 'bin/podpath.js'), 'decode'];
+    // Run as the installed command runs: through its shebang (and the node flags it sets).
+    const podpath = [join(repoRoot, 'bin/podpath.js'), 'decode'];
     const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
-    const idle = timed('podpath --version (start-up)', [process.execPath, join(repoRoot, 'bin/podpath.js'), '--version']);
+    const idle = timed('podpath --version (start-up)', [join(repoRoot, 'bin/podpath.js'), '--version']);
     const results: Measure[] = [];
     results.push(idle);
     results.push(timed('cat', ['cat', file]));
