@@ -110,13 +110,18 @@ export function dissectPacket(d: Dissection, packet: CapturedPacket, table: Port
 
 export function decodePacket(packet: CapturedPacket, options?: DecodeOptions): DecodedPacket {
   dissectPacket(shared, packet, portTable(options));
+  return decodedPacket(packet, layersOf(shared));
+}
+
+/** The packet's record facts with its decoded layers. */
+export function decodedPacket(packet: CapturedPacket, layers: Layer[]): DecodedPacket {
   const decoded: DecodedPacket = {
     frame: packet.frame,
     time: timeText(packet.timeSec, packet.timeNsec),
     caplen: packet.caplen,
     len: packet.len,
     linkType: packet.linkType,
-    layers: layersOf(shared),
+    layers,
   };
   if (packet.interfaceId !== undefined) decoded.interfaceId = packet.interfaceId;
   if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;

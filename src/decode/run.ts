@@ -3,7 +3,7 @@
 // (--json) or whole-capture counts (--summary). Filters: -c, --vni, --host, --port.
 import { CaptureError, UsageError } from '../errors.ts';
 import { sanitizeLine, sanitizeText } from '../util/sanitize.ts';
-import { dissectPacket, layersOf, packetJson, timeText } from './dissect.ts';
+import { decodedPacket, dissectPacket, layersOf, packetJson } from './dissect.ts';
 import { Dissection } from './dissection.ts';
 import { scanCapture } from './read/stream.ts';
 import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
@@ -12,7 +12,7 @@ import { detailLines, hexLines } from './output/detail.ts';
 import { CaptureStats } from './output/stats.ts';
 import { summarize } from './output/summary-line.ts';
 import { BatchedWriter } from './output/writer.ts';
-import type { CapturedPacket, DecodedPacket, Layer } from './types.ts';
+import type { CapturedPacket, Layer } from './types.ts';
 
 export interface DecodeCommandOptions {
   count?: number;
@@ -82,16 +82,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       firstSec = packet.timeSec;
       firstNsec = packet.timeNsec;
     }
-    const decoded: DecodedPacket = {
-      frame: packet.frame,
-      time: timeText(packet.timeSec, packet.timeNsec),
-      caplen: packet.caplen,
-      len: packet.len,
-      linkType: packet.linkType,
-      layers,
-    };
-    if (packet.interfaceId !== undefined) decoded.interfaceId = packet.interfaceId;
-    if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
+    const decoded = decodedPacket(packet, layers);
     if (options.json) {
       writer.asciiLine(packetJson(packet, d));
     } else if (options.verbose) {

@@ -72,8 +72,7 @@ export async function scanCapture(
   let base = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
-      if (typeof chunk === 'string') throw new CaptureError(file, base, 'capture stream is in text mode; give it as bytes');
-      const bytes = withPending(pending, chunk);
+      const bytes = withPending(pending, chunkBytes(chunk, file, base));
       if (parser === null) {
         if (bytes.length < 4) {
           pending = bytes;
@@ -89,8 +88,7 @@ export async function scanCapture(
       if (parser.stopped) break;
     }
     if (parser === null) {
-      const have = pending?.length ?? 0;
-      throw new CaptureError(file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
+      throw missingHeader(file, pending?.length ?? 0);
     }
     if (!parser.stopped) {
       const rest = pending ?? new Uint8Array(0);
@@ -140,7 +138,7 @@ async function scanFile(
       if (parser.stopped) break;
     }
     if (parser === null) {
-      throw new CaptureError(context.file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
+      throw missingHeader(context.file, have);
     }
     if (!parser.stopped) parser.finish(view, 0, have, base);
   } finally {
@@ -170,8 +168,7 @@ export async function* readCapture(
   };
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
-      if (typeof chunk === 'string') throw new CaptureError(file, base, 'capture stream is in text mode; give it as bytes');
-      const bytes = withPending(pending, chunk);
+      const bytes = withPending(pending, chunkBytes(chunk, file, base));
       if (parser === null) {
         if (bytes.length < 4) {
           pending = bytes;
@@ -195,8 +192,7 @@ export async function* readCapture(
       pending = consumed < bytes.length ? bytes.subarray(consumed) : null;
     }
     if (parser === null) {
-      const have = pending?.length ?? 0;
-      throw new CaptureError(file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
+      throw missingHeader(file, pending?.length ?? 0);
     }
     const rest = pending ?? new Uint8Array(0);
     parser.finish(new DataView(rest.buffer, rest.byteOffset, rest.byteLength), 0, rest.length, base);
@@ -212,4 +208,14 @@ function withPending(pending: Uint8Array | null, chunk: Uint8Array): Uint8Array 
   joined.set(pending, 0);
   joined.set(chunk, pending.length);
   return joined;
+}
+
+function chunkBytes(chunk: Uint8Array | string, file: string, offset: number): Uint8Array {
+  if (typeof chunk === 'string') throw new CaptureError(file, offset, 'capture stream is in text mode; give it as bytes');
+  return chunk;
+}
+
+/** The stream ended before the 4 bytes that tell pcap from pcapng. */
+function missingHeader(file: string, have: number): CaptureError {
+  return new CaptureError(file, have, have === 0 ? 'empty file: no capture header' : `file too short for a capture header (${have} bytes)`);
 }
