@@ -4,8 +4,7 @@ import { render } from 'ink';
 import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
 import { App } from './App.tsx';
-import { flowMatcher } from './capture/rows.ts';
-import { streamCaptures } from './capture/stream.ts';
+import { captureStarter } from './capture/start.ts';
 import { explainStarter } from './explain/start.ts';
 import type { UiAction } from './state.ts';
 import { makeTheme } from './theme.ts';
@@ -29,22 +28,7 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<void>
   if (input.captures.length > 0) {
     startExplain = explainStarter(input.captures, input.topology);
     // The decoder is loaded only when a capture is given.
-    const { readCapture, decodePacket } = await import('../decode/index.ts');
-    const vxlanPorts = [...new Set(input.topology.vteps.map((v) => v.port))];
-    const matches = flowMatcher(input.trace);
-    startCapture = (dispatch) => {
-      const abort = new AbortController();
-      void streamCaptures({
-        files: input.captures,
-        read: readCapture,
-        decode: (packet) => decodePacket(packet, { vxlanPorts }),
-        matches,
-        signal: abort.signal,
-        onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
-        onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
-      });
-      return () => abort.abort();
-    };
+    startCapture = captureStarter(input.captures, input.topology, input.trace, await import('../decode/index.ts'));
   }
   process.stdout.write(ENTER_ALT_SCREEN);
   try {

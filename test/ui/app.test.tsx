@@ -7,6 +7,7 @@ import { makeTheme } from '../../src/ui/theme.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { DNAT_RULE, fixtureTopology, fixtureTrace } from './fixtures.ts';
 import { KEY, frameWhere, squeeze } from './helpers.ts';
+import { sharedDir } from '../helpers/shared.ts';
 
 afterEach(() => cleanup());
 
@@ -181,23 +182,12 @@ describe('podpath ui frames', () => {
 describe('capture pane frames', () => {
   it('streams packets in, marks the connection, shows layers then hex', async () => {
     const { decodePacket, readCapture } = await import('../../src/decode/index.ts');
-    const { streamCaptures } = await import('../../src/ui/capture/stream.ts');
-    const { flowMatcher } = await import('../../src/ui/capture/rows.ts');
-    const file = '/work/shared/corpus/vxlan/zeek_vxlan-encapsulated-http.pcap';
+    const { captureStarter } = await import('../../src/ui/capture/start.ts');
+    const file = `${sharedDir}/corpus/vxlan/zeek_vxlan-encapsulated-http.pcap`;
     // Fixture trace naming the capture's inner connection (172.16.11.201 → 54.86.237.188:80, per tshark).
     const trace: TraceResult = structuredClone(fixtureTrace);
     trace.paths[0]!.hops[0]!.packet = { src: '172.16.11.201', dst: '54.86.237.188', dport: 80, proto: 'tcp' };
-    const startCapture: AppProps['startCapture'] = (dispatch) => {
-      void streamCaptures({
-        files: [file],
-        read: readCapture,
-        decode: (p) => decodePacket(p),
-        matches: flowMatcher(trace),
-        onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
-        onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
-      });
-      return () => undefined;
-    };
+    const startCapture = captureStarter([file], fixtureTopology, trace, { readCapture, decodePacket });
     const { press, frame } = start({ trace, startCapture });
     await frame();
     const list = await press('4', (x) => x.includes('║Capture') && x.includes('read to the end'));

@@ -10,9 +10,8 @@ import { cleanup, render } from 'ink-testing-library';
 import { loadTopology } from '../../src/topology/load.ts';
 import { traceQuery } from '../../src/trace/trace.ts';
 import { decodePacket, readCapture } from '../../src/decode/index.ts';
-import { App, type AppProps } from '../../src/ui/App.tsx';
-import { flowMatcher } from '../../src/ui/capture/rows.ts';
-import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import { App } from '../../src/ui/App.tsx';
+import { captureStarter } from '../../src/ui/capture/start.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
 import { inputWarnings } from '../../src/ui/warnings.ts';
 import { repoRoot } from '../helpers/run.ts';
@@ -59,17 +58,7 @@ describe('every pane on every sample', () => {
       const trace = traceQuery(topology, { from: connection.from, to: connection.to, sport: first.sport });
       const pathIndex = Math.max(0, trace.paths.findIndex((p) => p.endpoint === connection.endpoint));
       const capture = join(dir, first.capture);
-      const startCapture: AppProps['startCapture'] = (dispatch) => {
-        void streamCaptures({
-          files: [capture],
-          read: readCapture,
-          decode: (p) => decodePacket(p, { vxlanPorts: [...new Set(topology.vteps.map((v) => v.port))] }),
-          matches: flowMatcher(trace),
-          onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
-          onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
-        });
-        return () => undefined;
-      };
+      const startCapture = captureStarter([capture], topology, trace, { readCapture, decodePacket });
       const ui = render(
         <App trace={trace} topology={topology} warnings={inputWarnings(topology, trace)} theme={makeTheme({ NO_COLOR: '1' })} startCapture={startCapture} />,
       );

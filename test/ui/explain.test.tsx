@@ -14,8 +14,7 @@ import { traceQuery } from '../../src/trace/trace.ts';
 import { decodePacket, readCapture } from '../../src/decode/index.ts';
 import { explainFiles } from '../../src/explain/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
-import { flowMatcher } from '../../src/ui/capture/rows.ts';
-import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import { captureStarter } from '../../src/ui/capture/start.ts';
 import { runExplainer } from '../../src/ui/explain/run.ts';
 import { explainStarter } from '../../src/ui/explain/start.ts';
 import { explainView } from '../../src/ui/explain/view.ts';
@@ -59,18 +58,7 @@ function tsharkFrames(file: string, port: number): number[] {
 /** The UI as `podpath ui … --capture FILES` starts it, resized to 80×24. */
 async function openUi(topology: Topology, files: string[], query: { from: string; to: string; sport: number }) {
   const trace = traceQuery(topology, query);
-  const vxlanPorts = [...new Set(topology.vteps.map((v) => v.port))];
-  const startCapture: AppProps['startCapture'] = (dispatch) => {
-    void streamCaptures({
-      files,
-      read: readCapture,
-      decode: (p) => decodePacket(p, { vxlanPorts }),
-      matches: flowMatcher(trace),
-      onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
-      onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
-    });
-    return () => undefined;
-  };
+  const startCapture = captureStarter(files, topology, trace, { readCapture, decodePacket });
   const ui = render(
     <App
       trace={trace}

@@ -12,8 +12,7 @@ import { traceQuery } from '../../src/trace/trace.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { decodePacket, readCapture } from '../../src/decode/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
-import { flowMatcher } from '../../src/ui/capture/rows.ts';
-import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import { captureStarter } from '../../src/ui/capture/start.ts';
 import { drawTopology } from '../../src/ui/diagram.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
 import { inputWarnings } from '../../src/ui/warnings.ts';
@@ -112,17 +111,7 @@ describe('podpath ui on samples/seed-flannel', () => {
       })
         .trim()
         .split('\n').length;
-    const startCapture: AppProps['startCapture'] = (dispatch) => {
-      void streamCaptures({
-        files: [file],
-        read: readCapture,
-        decode: (p) => decodePacket(p),
-        matches: flowMatcher(trace),
-        onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
-        onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
-      });
-      return () => undefined;
-    };
+    const startCapture = captureStarter([file], topology, trace, { readCapture, decodePacket });
     const ui = app({ startCapture });
     await frameWhere(ui.lastFrame, (f) => f.includes('podpath'));
     ui.stdin.write('4');
