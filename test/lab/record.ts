@@ -33,7 +33,7 @@ export interface ExpectedFile {
   services: { namespace: string; name: string; portName: string; endpoints: { ip: string; port: number }[] }[];
 }
 
-/** Builds, records and tears down one scenario, writing samples-contract.md's layout into `dir`. */
+/** Builds, records and tears down one scenario, writing docs/samples-format.md's layout into `dir`. */
 export async function recordToDirectory(spec: ScenarioSpec, dir: string, prefix: string): Promise<RecordedScenario> {
   const recording = await recordScenario(spec, dir, prefix);
   const expected = buildExpected(spec, dir, recording.nanoDir, recording.captures, recording.clients) as ExpectedFile;

@@ -1,4 +1,4 @@
-// The lab's scenarios (names fixed by notes/samples-contract.md). Names, addresses, MACs
+// The lab's scenarios (names fixed by docs/samples-format.md). Names, addresses, MACs
 // and ifindexes come from the user's dumps (shared/seed/000-networking-section.txt) where
 // the user showed them; the rest are made up in the same style and marked "invented".
 import type { ConnectionSpec, Fault, NodeSpec, PodSpec, ScenarioSpec, ServiceSpec } from './lib/spec.ts';

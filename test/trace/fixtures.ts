@@ -1,7 +1,7 @@
 // Small hand-built clusters for the tracer's unit tests, shaped like the user's
 // Flannel example (worker-1 10.74.107.63, worker-2 10.74.107.62, pod1 192.168.1.7,
 // pod2 192.168.2.12) and Calico example. Rules are written in kube-proxy's and
-// flannel's own shapes (see /work/notes/kube-proxy.md) and read by the real
+// flannel's own shapes (see docs/kube-proxy-rules.md) and read by the real
 // iptables-save parser.
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Route, Service, Topology } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';

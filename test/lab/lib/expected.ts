@@ -1,4 +1,4 @@
-// Builds expected.json (schema: notes/samples-contract.md) from what the tools recorded:
+// Builds expected.json (schema: docs/samples-format.md) from what the tools recorded:
 // sightings, outer headers, outcome and endpoint from the captures (tshark), the chains
 // from xtables-monitor's trace, rule probabilities from the recorded iptables-save, and the
 // lab's own configuration for what it set up (nodes, pods, VTEPs, services).
