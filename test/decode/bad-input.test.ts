@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const corpus = `${sharedDir}/corpus`;
+const corpus = `${corpusDir}`;
 const scratch = mkdtempSync(join(tmpdir(), 'podpath-decode-bad-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

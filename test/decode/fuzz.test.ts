@@ -16,10 +16,10 @@ import { portTable } from '../../src/decode/registry.ts';
 import { decodePacket, timeText } from '../../src/decode/index.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
 import { repoRoot } from '../helpers/run.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 import { seededRandom } from '../helpers/prng.ts';
 
-const corpus = `${sharedDir}/corpus`;
+const corpus = `${corpusDir}`;
 /** PODPATH_FUZZ_ROUNDS raises it for a longer local run. */
 const FUZZ_ROUNDS = Number(process.env['PODPATH_FUZZ_ROUNDS'] ?? 12);
 

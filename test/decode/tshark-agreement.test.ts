@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket, readCapture, type Layer } from '../../src/decode/index.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { FIELDS, normaliseTshark, podpathRow, podpathRows, tsharkRows, tsharkRowsMany, type Row } from './tshark-oracle.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const corpus = `${sharedDir}/corpus`;
+const corpus = `${corpusDir}`;
 
 function captures(root: string, inside: (path: string) => boolean): string[] {
   const found: string[] = [];

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPodpath } from '../helpers/run.ts';
 import { tsharkFields } from './tshark.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const CORPUS = `${sharedDir}/corpus`;
+const CORPUS = `${corpusDir}`;
 const tmp = mkdtempSync(join(tmpdir(), 'podpath-explain-'));
 
 describe('podpath explain (CLI)', () => {

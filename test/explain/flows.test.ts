@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { packetFacts } from '../../src/explain/facts.ts';
 import { groupCapture } from '../../src/explain/flows.ts';
 import { decodeFile, innermost, tsharkFields } from './tshark.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const CORPUS = `${sharedDir}/corpus`;
+const CORPUS = `${corpusDir}`;
 const CASES: { file: string; vxlanPorts?: number[]; tsharkArgs?: string[] }[] = [
   { file: `${CORPUS}/vxlan/suricata_vxlan-aws-traffic-mirror.pcap` },
   { file: `${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap` },

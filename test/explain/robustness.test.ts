@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { PodpathError } from '../../src/errors.ts';
 import { explainFiles } from '../../src/explain/index.ts';
 import { loadTopology } from '../../src/topology/load.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const CORPUS = `${sharedDir}/corpus`;
+const CORPUS = `${corpusDir}`;
 
 function filesUnder(dir: string, pattern: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Explanation, Journey } from '../../src/explain/model.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 import { innermost, tsharkFields } from './tshark.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
 interface ExpectedSighting {
   at: string;
@@ -370,7 +370,7 @@ describe('podpath explain (CLI) on the fault scenarios', () => {
 
 // The user's own pasted dumps (the seed document's transcript, partial: worker-2 shows only `ip r`)
 // with the lab's worker-2 capture: connections the server answered are never called lost.
-const seedText = `${sharedDir}/seed/000-networking-section.txt`;
+const seedText = `${corpusDir}/seed/000-networking-section.txt`;
 describe.runIf(existsSync(seedText) && existsSync(join(samplesDir, 'seed-flannel', 'captures', 'worker-2__eth0.pcap')))("the user's pasted transcript as the dumps", () => {
   it('names the nodes from the transcript and calls no answered connection lost', async () => {
     const capture = 'samples/seed-flannel/captures/worker-2__eth0.pcap';

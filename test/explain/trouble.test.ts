@@ -9,9 +9,9 @@ import { explainCaptures } from '../../src/explain/explain.ts';
 import { loadTopology } from '../../src/topology/load.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { decodeFile, innermost, tsharkFields } from './tshark.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const CORPUS = `${sharedDir}/corpus`;
+const CORPUS = `${corpusDir}`;
 const seedFlannel = join(repoRoot, 'samples', 'seed-flannel');
 
 async function explainOne(file: string, vxlanPorts: number[] = [], dumps?: string) {

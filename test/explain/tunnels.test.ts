@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { explainFiles } from '../../src/explain/index.ts';
 import { tsharkFields } from './tshark.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const CORPUS = `${sharedDir}/corpus`;
+const CORPUS = `${corpusDir}`;
 
 function outerPairs(rows: string[][]): Set<string> {
   return new Set(rows.map((r) => [r[0]!.split(',')[0], r[1]!.split(',')[0]].sort().join(' ')));

@@ -1,8 +1,9 @@
-// The read-only inputs beside the repository (the user's seed excerpt and the
-// corpus of real captures and dumps). CI clones the repo with shared/ beside it.
+// The inputs the tests read that were not written by podpath's lab: real captures and dumps
+// from public repositories and the user's seed excerpt, copied byte for byte into
+// test/corpus/ (origins, commits, blobs and licences in test/corpus/SOURCES.md). Tests never
+// read outside the checkout, so a fresh clone runs them all.
 import { join } from 'node:path';
 import { repoRoot } from './run.ts';
 
-export const sharedDir = process.env['PODPATH_SHARED'] ?? join(repoRoot, '..', 'shared');
-export const corpusDir = join(sharedDir, 'corpus');
-export const seedFile = join(sharedDir, 'seed', '000-networking-section.txt');
+export const corpusDir = join(repoRoot, 'test', 'corpus');
+export const seedFile = join(corpusDir, 'seed', '000-networking-section.txt');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 
-const corpus = (name: string) => join(repoRoot, '..', 'shared', 'corpus', 'iproute', name);
+const corpus = (name: string) => join(repoRoot, 'test', 'corpus', 'iproute', name);
 
 describe('gravity flannel node kevin-test1 (root@kevin-test1:~# prompts)', async () => {
   const t = await loadTopology([corpus('gravity_flannel-vxlan-node-kevin-test1.txt')]);

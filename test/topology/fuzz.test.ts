@@ -66,9 +66,9 @@ function realDumps(): string[] {
       }
     }
   }
-  const corpus = join(repoRoot, '..', 'shared', 'corpus', 'iproute');
+  const corpus = join(repoRoot, 'test', 'corpus', 'iproute');
   for (const f of readdirSync(corpus)) texts.push(readFileSync(join(corpus, f), 'utf8'));
-  texts.push(readFileSync(join(repoRoot, '..', 'shared', 'seed', '000-networking-section.txt'), 'utf8'));
+  texts.push(readFileSync(join(repoRoot, 'test', 'corpus', 'seed', '000-networking-section.txt'), 'utf8'));
   return texts;
 }
 

@@ -10,10 +10,10 @@ import { PodpathError } from '../../src/errors.ts';
 import { parseIptablesSave, type IptablesSaveResult } from '../../src/topology/parse/iptables-save.ts';
 import { servicesFromNetfilter } from '../../src/topology/kube-proxy/services.ts';
 import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 import { seededRandom } from '../helpers/prng.ts';
 
-const corpus = `${sharedDir}/corpus/iptables`;
+const corpus = `${corpusDir}/iptables`;
 const corpusTexts = readdirSync(corpus)
   .sort()
   .map((file) => ({ file, text: readFileSync(join(corpus, file), 'latin1') }));

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NfRule, NfTable } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const corpus = `${sharedDir}/corpus/iptables`;
+const corpus = `${corpusDir}/iptables`;
 const rules = (table: NfTable | undefined, chain: string): NfRule[] => table?.chains[chain]?.rules ?? [];
 const ruleCount = (table: NfTable | undefined): number => Object.values(table?.chains ?? {}).reduce((n, c) => n + c.rules.length, 0);
 

@@ -10,9 +10,9 @@ import {
   serviceChainName,
   servicePortNameString,
 } from '../../src/topology/kube-proxy/chain-names.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const corpus = `${sharedDir}/corpus/iptables`;
+const corpus = `${corpusDir}/iptables`;
 const read = (file: string): string => readFileSync(join(corpus, file), 'utf8');
 
 interface RealChain {

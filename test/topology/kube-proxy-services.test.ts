@@ -10,9 +10,9 @@ import type { Service } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { servicesFromNetfilter } from '../../src/topology/kube-proxy/services.ts';
 import { kubeProxyRestoreInput, syntheticSpec, type KubeProxySpec, type ServiceSpec } from '../lab/kube-proxy-rules.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const corpus = `${sharedDir}/corpus/iptables`;
+const corpus = `${corpusDir}/iptables`;
 
 const spec: KubeProxySpec = {
   clusterCIDR: '192.168.0.0/16',

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 
-const SEED = join(repoRoot, '..', 'shared', 'seed', '000-networking-section.txt');
+const SEED = join(repoRoot, 'test', 'corpus', 'seed', '000-networking-section.txt');
 const seed = readFileSync(SEED, 'utf8');
 const work = mkdtempSync(join(tmpdir(), 'podpath-seed-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { makeTheme } from '../../src/ui/theme.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { DNAT_RULE, fixtureTopology, fixtureTrace } from './fixtures.ts';
 import { KEY, frameWhere, squeeze } from './helpers.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
 afterEach(() => cleanup());
 
@@ -183,7 +183,7 @@ describe('capture pane frames', () => {
   it('streams packets in, marks the connection, shows layers then hex', async () => {
     const { decodePacket, readCapture } = await import('../../src/decode/index.ts');
     const { captureStarter } = await import('../../src/ui/capture/start.ts');
-    const file = `${sharedDir}/corpus/vxlan/zeek_vxlan-encapsulated-http.pcap`;
+    const file = `${corpusDir}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
     // Fixture trace naming the capture's inner connection (172.16.11.201 → 54.86.237.188:80, per tshark).
     const trace: TraceResult = structuredClone(fixtureTrace);
     trace.paths[0]!.hops[0]!.packet = { src: '172.16.11.201', dst: '54.86.237.188', dport: 80, proto: 'tcp' };

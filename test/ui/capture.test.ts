@@ -10,9 +10,9 @@ import { decodePacket, readCapture } from '../../src/decode/index.ts';
 import { flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows.ts';
 import { streamCaptures } from '../../src/ui/capture/stream.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
-import { sharedDir } from '../helpers/shared.ts';
+import { corpusDir } from '../helpers/shared.ts';
 
-const HTTP_PCAP = `${sharedDir}/corpus/vxlan/zeek_vxlan-encapsulated-http.pcap`;
+const HTTP_PCAP = `${corpusDir}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
 
 function tshark(file: string, fields: string[]): string[][] {
   const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])], {
@@ -86,7 +86,7 @@ describe('capture pane data', () => {
   });
 
   it('reads several captures one after the other, naming the file of each packet', async () => {
-    const second = `${sharedDir}/corpus/vxlan/tcpdump_vxlan_port_8472.pcap`;
+    const second = `${corpusDir}/vxlan/tcpdump_vxlan_port_8472.pcap`;
     const counts = [HTTP_PCAP, second].map((f) => tshark(f, ['frame.number']).length);
     const { rows, total } = await collect([HTTP_PCAP, second], traceOf('1.1.1.1', '2.2.2.2', 1));
     expect(total).toBe(counts[0]! + counts[1]!);
