@@ -8,6 +8,6 @@ export default defineConfig({
     // Lab tests create network namespaces; running files one after another keeps
     // them from competing for the 2 cores and for namespace names.
     fileParallelism: false,
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/skip-reporter.ts'],
   },
 });

@@ -1,0 +1,29 @@
+// Prints, at the end of `npm test`, one line per requirement that made groups skip: what was
+// missing, how many groups and tests it skipped, and the command that brings it. A skip is
+// never silent. Groups are found by the name describeNeeding() gives them.
+import type { Reporter, TestModule } from 'vitest/node';
+import { GROUP_PREFIX, HOW_TO_GET, missingOf, type Requirement } from './requires.ts';
+
+export default class SkipReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const skipped = new Map<string, { groups: number; tests: number }>();
+    for (const module of modules) {
+      for (const suite of module.children.allSuites()) {
+        if (!suite.name.startsWith(GROUP_PREFIX) || suite.state() !== 'skipped') continue;
+        const requirements = suite.name.slice(GROUP_PREFIX.length).split(':')[0]!.split('+') as Requirement[];
+        const missing = missingOf(requirements);
+        const key = (missing.length > 0 ? missing : requirements).join(', ');
+        const entry = skipped.get(key) ?? { groups: 0, tests: 0 };
+        entry.groups += 1;
+        entry.tests += [...suite.children.allTests()].length;
+        skipped.set(key, entry);
+      }
+    }
+    if (skipped.size === 0) return;
+    const lines = [...skipped].map(([key, { groups, tests }]) => {
+      const how = [...new Set(key.split(', ').map((r) => HOW_TO_GET[r as Requirement]))].join('; ');
+      return `skipped: ${groups} group${groups === 1 ? '' : 's'} (${tests} test${tests === 1 ? '' : 's'}) needing ${key}, missing here: ${how}`;
+    });
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  }
+}
