@@ -68,9 +68,9 @@ type HookEntry =
 
 /**
  * Every chain that runs at this hook, in the kernel's order: iptables' tables at their fixed
- * priorities and nf_tables base chains (families ip and inet) at theirs; equal priorities run in
- * the order they were registered, which `nft list ruleset` shows as its table order. An
- * iptables-nft table listed by nft is read from iptables-save when that was dumped.
+ * priorities and nf_tables base chains (families ip and inet) at theirs; equal priorities run
+ * newest first. An iptables-nft table listed by nft is read from iptables-save when that was
+ * dumped (its text keeps every match).
  */
 export function hookEntries(ns: NetNamespace, hook: Hook): HookEntry[] {
   const netfilter = ns.netfilter;
@@ -83,6 +83,9 @@ export function hookEntries(ns: NetNamespace, hook: Hook): HookEntry[] {
     const chain = table?.chains[hook];
     if (!table || !chain) continue;
     const listed = nft.findIndex((t) => t.family === 'ip' && t.name === tableName);
+    // iptables-save prints every built-in chain, but iptables-nft creates one in the kernel only
+    // when a rule needs it: a chain the nft listing lacks never runs (and leaves no trace line).
+    if (listed >= 0 && !Object.hasOwn(nft[listed]!.chains, hook)) continue;
     const nat = tableName === 'nat';
     const priority = nat ? natPriority ?? 0 : XT_PRIORITY[tableName] ?? 0;
     entries.push({ kind: 'xt', table, chain, nat, priority, sub: priority, order: listed * 1000 });
@@ -98,7 +101,11 @@ export function hookEntries(ns: NetNamespace, hook: Hook): HookEntry[] {
       entries.push({ kind: 'nft', table, chain, nat, priority: nat ? natPriority ?? base.priority : base.priority, sub: base.priority, order: position * 1000 + index });
     });
   });
-  return entries.sort((a, b) => a.priority - b.priority || a.sub - b.sub || a.order - b.order);
+  // Equal priorities: nf_hook_entries_grow inserts a new hook before the ones of the same
+  // priority, so the chain registered last runs first. nft lists tables in the order they were
+  // made; podpath takes a table's base chains as made with it (iptables-nft makes its built-in
+  // chains when their first rule comes, which the listing cannot show).
+  return entries.sort((a, b) => a.priority - b.priority || a.sub - b.sub || b.order - a.order);
 }
 
 export function evaluateHook(input: HookInput): HookEvaluation {
