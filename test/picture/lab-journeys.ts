@@ -4,6 +4,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
+import { loadTopology } from '../../src/topology/load.ts';
+import { traceQuery } from '../../src/trace/trace.ts';
+import type { TraceRequest } from '../../src/trace/query.ts';
+import { pictureOfTrace } from '../../src/picture/from-trace.ts';
+import type { Picture } from '../../src/picture/model.ts';
 
 export interface KernelSighting {
   at: string;
@@ -47,3 +52,18 @@ export function traceArgs(c: LabConnection): string[] {
   if (c.endpoint && c.endpoint !== asked) args.push('--endpoint', c.endpoint);
   return args;
 }
+
+const topologies = new Map<string, ReturnType<typeof loadTopology>>();
+
+/** The picture podpath draws of this connection's trace (each scenario's dumps loaded once). */
+export async function pictureFor(c: LabConnection): Promise<Picture> {
+  const args = traceArgs(c);
+  if (!topologies.has(c.scenario)) topologies.set(c.scenario, loadTopology([args[0]!], {}));
+  const topology = await topologies.get(c.scenario)!;
+  const request: TraceRequest = { from: c.from, to: c.to, sport: c.sightings[0]!.sport };
+  if (c.via) request.via = c.via;
+  const i = args.indexOf('--endpoint');
+  if (i >= 0) request.endpoint = args[i + 1]!;
+  return pictureOfTrace(traceQuery(topology, request), topology);
+}
+

@@ -6,15 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { loadTopology } from '../../src/topology/load.ts';
-import { traceQuery } from '../../src/trace/trace.ts';
-import type { TraceRequest } from '../../src/trace/query.ts';
-import { pictureOfTrace } from '../../src/picture/from-trace.ts';
 import { renderSvg } from '../../src/picture/svg.ts';
 import { renderDot, renderMermaid } from '../../src/picture/text-formats.ts';
 import { describeNeeding } from '../helpers/requires.ts';
 import { runPodpath } from '../helpers/run.ts';
-import { labConnections, traceArgs, type LabConnection } from './lab-journeys.ts';
+import { labConnections, pictureFor, traceArgs } from './lab-journeys.ts';
 
 const connections = labConnections();
 
@@ -34,19 +30,6 @@ function elements(node: unknown, out: SvgElement[] = []): SvgElement[] {
 
 const textOf = (node: unknown): string[] =>
   elements(node).flatMap((e) => (typeof e['text'] === 'string' || typeof e['text'] === 'number' ? [String(e['text'])] : Array.isArray(e['text']) ? e['text'].map((t: unknown) => (typeof t === 'object' && t !== null ? String((t as SvgElement)['#text'] ?? '') : String(t))) : []));
-
-const topologies = new Map<string, ReturnType<typeof loadTopology>>();
-
-async function pictureFor(c: LabConnection) {
-  const args = traceArgs(c);
-  if (!topologies.has(c.scenario)) topologies.set(c.scenario, loadTopology([args[0]!], {}));
-  const topology = await topologies.get(c.scenario)!;
-  const request: TraceRequest = { from: c.from, to: c.to, sport: c.sightings[0]!.sport };
-  if (c.via) request.via = c.via;
-  const i = args.indexOf('--endpoint');
-  if (i >= 0) request.endpoint = args[i + 1]!;
-  return pictureOfTrace(traceQuery(topology, request), topology);
-}
 
 const deviceId = (s: { at: string; interface: string }): RegExp =>
   new RegExp(`^(pod|node):${s.at.replace(/[.]/g, '\\.')}/${s.interface.replace(/[.]/g, '\\.')}$`);
