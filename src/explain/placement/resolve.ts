@@ -24,13 +24,30 @@ function frameKey(p: PacketFacts): string | undefined {
   return body === undefined ? undefined : `${p.link.src}|${p.link.dst}|${p.len}|${body}`;
 }
 
-function firstTimes(facts: PacketFacts[]): Map<string, PacketFacts> {
-  const out = new Map<string, PacketFacts>();
+/** Each frame key's sightings in one capture (a repeated MLD report has one key and several times). */
+function sightingsByKey(facts: PacketFacts[]): Map<string, PacketFacts[]> {
+  const out = new Map<string, PacketFacts[]>();
   for (const p of facts) {
     const key = frameKey(p);
-    if (key !== undefined && !out.has(key)) out.set(key, p);
+    if (key === undefined) continue;
+    const list = out.get(key);
+    if (list) list.push(p);
+    else out.set(key, [p]);
   }
   return out;
+}
+
+/**
+ * Two sightings with one key are one frame when they are this close: a wire's two ends see a
+ * frame microseconds apart, while a host repeats a frame (MLD reports, retransmissions)
+ * hundreds of milliseconds apart at the least.
+ */
+const SAME_FRAME_SECONDS = 0.05;
+
+function nearest(list: PacketFacts[], time: number): PacketFacts | undefined {
+  let best: PacketFacts | undefined;
+  for (const p of list) if (!best || Math.abs(p.time - time) < Math.abs(best.time - time)) best = p;
+  return best && Math.abs(best.time - time) <= SAME_FRAME_SECONDS ? best : undefined;
 }
 
 const placeName = (map: L2Map, i: number): string => `${map.places[i]!.place.at} ${map.places[i]!.place.interface}`;
@@ -43,32 +60,61 @@ function assign(tie: Tie, index: number, map: L2Map, why: string): void {
   tie.part.placedBy.push({ by: 'timing', text: why });
 }
 
-/** Votes for one order of `group` over `places` from the frames all of them saw. */
+/** Every order of `items` (the groups here are a few captures: a wire's ends, a bridge's ports). */
+function permutations(items: number[]): number[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
+}
+
+/** Bridges with many ports would make too many orders to weigh; their captures stay ambiguous. */
+const MAX_GROUP = 6;
+
+/**
+ * The assignment of `group` to `places` that the most shared frames agree with: a frame two
+ * captures both saw was seen first by the one nearer its sender. Each pair of sightings of
+ * one frame at different times is a vote for the assignments that put the earlier capture
+ * nearer the sender, and against those that put it further.
+ */
 function byTimes(group: Tie[], places: number[], map: L2Map): { order: number[]; votes: number; against: number } | undefined {
-  const times = group.map((t) => firstTimes(t.part.facts));
-  const votes = new Map<string, number>();
-  let counted = 0;
-  for (const [key, first] of times[0]!) {
-    const seen = times.map((m) => m.get(key));
-    if (seen.some((p) => p === undefined)) continue;
-    const distances = map.sightings(first.link!.src!, first.link!.dst!);
-    if (!distances) continue;
-    const d = places.map((i) => distances.get(i));
-    if (d.some((x) => x === undefined) || new Set(d).size !== d.length) continue;
-    const t = seen.map((p) => p!.time);
-    if (new Set(t).size !== t.length) continue; // seen in the same microsecond: says nothing
-    const captureOrder = group.map((_, i) => i).sort((a, b) => t[a]! - t[b]!);
-    const placeOrder = places.map((_, i) => i).sort((a, b) => d[a]! - d[b]!);
-    // The capture that saw it n-th is at the place n-th along its way.
-    const order: number[] = new Array<number>(group.length);
-    captureOrder.forEach((c, n) => (order[c] = places[placeOrder[n]!]!));
-    const k = order.join(',');
-    votes.set(k, (votes.get(k) ?? 0) + 1);
-    counted++;
+  if (group.length > MAX_GROUP) return undefined;
+  const times = group.map((t) => sightingsByKey(t.part.facts));
+  // Pairs (earlier capture, later capture, the frame's distances) from frames two captures share.
+  const pairs: { early: number; late: number; distance: Map<number, number> }[] = [];
+  for (let a = 0; a < group.length; a++) {
+    for (let b = a + 1; b < group.length; b++) {
+      for (const [key, list] of times[a]!) {
+        const others = times[b]!.get(key);
+        if (!others) continue;
+        for (const first of list) {
+          const other = nearest(others, first.time);
+          if (!other || other.time === first.time) continue; // the same microsecond says nothing
+          const distance = map.sightings(first.link!.src!, first.link!.dst!);
+          if (!distance) continue;
+          pairs.push(first.time < other.time ? { early: a, late: b, distance } : { early: b, late: a, distance });
+        }
+      }
+    }
   }
-  const ranked = [...votes].sort((a, b) => b[1] - a[1]);
-  if (ranked.length === 0 || (ranked[1] && ranked[1][1] === ranked[0]![1])) return undefined;
-  return { order: ranked[0]![0].split(',').map(Number), votes: ranked[0]![1], against: counted - ranked[0]![1] };
+  let best: { order: number[]; votes: number; against: number; score: number } | undefined;
+  let tied = false;
+  for (const order of permutations(places)) {
+    let votes = 0;
+    let against = 0;
+    for (const { early, late, distance } of pairs) {
+      const near = distance.get(order[early]!);
+      const far = distance.get(order[late]!);
+      if (near === undefined || far === undefined || near === far) continue;
+      if (near < far) votes++;
+      else against++;
+    }
+    const score = votes - against;
+    if (!best || score > best.score) {
+      best = { order, votes, against, score };
+      tied = false;
+    } else if (score === best.score) tied = true;
+  }
+  if (!best || tied || best.score <= 0) return undefined;
+  return best;
 }
 
 export function breakTies(ties: Tie[], placed: PlacedPart[][], map: L2Map): void {
@@ -102,11 +148,12 @@ export function breakTies(ties: Tie[], placed: PlacedPart[][], map: L2Map): void
     for (const [key, group] of groups) {
       const places = key.split(',').filter((x) => x !== '').map(Number);
       if (places.length < 2 || group.length !== places.length) continue;
+      // Only the frames' ways can order them: the captures must share frames.
       const result = byTimes(group, places, map);
       if (!result) continue;
       group.forEach((tie, i) => {
         const others = group.filter((t) => t !== tie).length;
-        assign(tie, result.order[i]!, map, `packet times: on ${result.votes} frame${result.votes === 1 ? '' : 's'} it shares with the ${others === 1 ? 'capture' : `${others} captures`} of the other end${result.against > 0 ? ` (${result.against} disagree)` : ''}, the order of sightings puts it at ${placeName(map, result.order[i]!)}`);
+        assign(tie, result.order[i]!, map, `packet times: ${result.votes} sightings of frames it shares with the ${others === 1 ? 'capture' : `${others} captures`} of the other end${others === 1 ? '' : 's'} come in the order their way gives${result.against > 0 ? ` (${result.against} do not)` : ''} when it is ${placeName(map, result.order[i]!)}`);
         taken.add(result.order[i]!);
       });
       changed = true;
