@@ -280,7 +280,7 @@ export interface IpipLayer extends LayerBase {
 export interface HttpLayer extends LayerBase {
   type: 'http';
   kind: 'request' | 'response';
-  /** The first line without CR LF, e.g. "GET / HTTP/1.1". May hold control bytes: sanitize before printing. */
+  /** The first line without CR LF, e.g. "GET / HTTP/1.1". May hold control bytes: escape before printing. */
   firstLine: string;
   method?: string;
   uri?: string;
@@ -325,7 +325,7 @@ export interface NflogLayer extends LayerBase {
   family: number;
   /** NFLOG group. */
   group: number;
-  /** --nflog-prefix text, when present. May hold control bytes: sanitize before printing. */
+  /** --nflog-prefix text, when present. May hold control bytes: escape before printing. */
   prefix?: string;
 }
 

@@ -1,7 +1,7 @@
-// The readable form of an Explanation. Every line passes through sanitizeLine:
+// The readable form of an Explanation. Every line passes through escapeLine:
 // addresses are ours, but HTTP request lines, host names and file names come from
 // captures and dumps and may carry terminal escapes.
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
 import type { CaptureInfo, Explanation, Journey, ModelHop, Sighting } from './model.ts';
 
 /** Text output stays readable on big captures; --json always has everything. */
@@ -98,5 +98,5 @@ export function renderText(e: Explanation): string {
     else out.push(`  ${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`);
   }
   if (faults.length > 10) out.push(`  … ${faults.length - 10} more`);
-  return out.map(sanitizeLine).join('\n') + '\n';
+  return out.map(escapeLine).join('\n') + '\n';
 }
