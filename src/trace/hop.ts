@@ -23,6 +23,7 @@ import { bridgeDecide } from './bridge.ts';
 import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings } from './overlay.ts';
 import { ipsetMembers } from './ipsets.ts';
 import { ipvsPick, ipvsServiceFor } from './ipvs.ts';
+import { appendAll } from '../util/append.ts';
 
 export type Start =
   | { kind: 'local'; ns: NetNamespace }
@@ -263,7 +264,7 @@ class Walker {
       });
       this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
-      this.assumptions.push(...encapsulation.assumptions);
+      appendAll(this.assumptions, encapsulation.assumptions);
       if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
       return this.encapsulated(ns, encapsulation.outer);
     }
