@@ -2,12 +2,13 @@
 // can take, one per kube-proxy endpoint branch, each with its real probability.
 import type { Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from './model.ts';
-import { UsageError } from '../errors.ts';
+import { PodpathError, UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
 import { walk } from './hop.ts';
 import { lookupRoute } from './routing.ts';
+import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 
@@ -26,8 +27,16 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const cluster = new Cluster(topology);
   const destination = resolveDestination(topology, request.to);
   const { start, src, label } = resolveStart(cluster, request);
-  // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc).
-  const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? '' : '');
+  // Host-network traffic without a given address takes the source the kernel would choose.
+  let source = src;
+  let assumedSource: string | undefined;
+  if (!source && start.kind === 'local') {
+    const node = topology.nodes.find((n) => n.netns === start.ns);
+    const chosen = hostSource(start.ns, lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }), node);
+    if (!chosen) throw new PodpathError(`--from ${request.from}: no address of ${start.ns.name} is in the dumps to send from (add \`ip addr\` of ${start.ns.name}, or give --from one of its addresses)`);
+    source = chosen.address;
+    assumedSource = chosen.assumed;
+  }
   const packet = firstPacket(source, destination, request.sport);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
@@ -61,6 +70,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const warnings = topology.warnings
     .filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)))
     .map((w) => `${w.file}:${w.line}: ${w.message}`);
+  if (assumedSource) warnings.unshift(`source address assumed: ${assumedSource}`);
   if (truncated) warnings.push(`more than ${results.length} branches: only the first ${results.length} are shown`);
 
   const query = {
