@@ -39,6 +39,8 @@ export interface CapturedPacket {
   interfaceId?: number;
   /** pcapng only: the interface's if_name option, when the file has one. */
   interfaceName?: string;
+  /** pcapng only: the interface's if_description option (dumpcap writes the OS's description), when present. */
+  interfaceDescription?: string;
   /** Byte offset of this record in the file (for error messages and the hex view). */
   fileOffset: number;
   /** The captured bytes. May be a view into the reader's buffer: copy it to keep it. */
@@ -90,6 +92,7 @@ export interface DecodedPacket {
   linkType: number;
   interfaceId?: number;
   interfaceName?: string;
+  interfaceDescription?: string;
   layers: Layer[];
 }
 

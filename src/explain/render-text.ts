@@ -53,6 +53,8 @@ export function renderText(e: Explanation): string {
   for (const c of e.captures) {
     const place = c.at ? ` (${where(c.at, c.interface)}${c.fromAny ? ', from -i any' : ''})` : '';
     out.push(`  ${c.file}${place}: ${c.packets} packet${c.packets === 1 ? '' : 's'}`);
+    if (c.at !== undefined && c.placedBy.length > 0) out.push(`    placed by: ${c.placedBy.map((p) => p.text).join('; ')}`);
+    if (c.unplaced) out.push(`    not placed: ${c.unplaced.text}`);
     for (const err of c.errors) out.push(`    ${err}`);
   }
   out.push('', 'Addresses');

@@ -1,13 +1,13 @@
 // podpath's tracer: from a Topology and a query to every path the first packet
 // can take, one per kube-proxy endpoint branch, each with its real probability.
-import type { Topology } from '../topology/model.ts';
+import type { NetNamespace, Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from './model.ts';
-import { PodpathError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
 import { walk } from './hop.ts';
-import { lookupRoute } from './routing.ts';
+import { lookupRoute, selectSourceOn } from './routing.ts';
 import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
@@ -27,15 +27,19 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const cluster = new Cluster(topology);
   const destination = resolveDestination(topology, request.to);
   const { start, src, label } = resolveStart(cluster, request);
-  // Host-network traffic without a given address takes the source the kernel would choose.
+  // Host-network traffic without a given address takes the source the kernel would choose:
+  // the route's, the out device's, else (inet_select_addr) the first global address of the namespace.
   let source = src;
   let assumedSource: string | undefined;
   if (!source && start.kind === 'local') {
     const node = topology.nodes.find((n) => n.netns === start.ns);
     const chosen = hostSource(start.ns, lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }), node);
-    if (!chosen) throw new PodpathError(`--from ${request.from}: no address of ${start.ns.name} is in the dumps to send from (add \`ip addr\` of ${start.ns.name}, or give --from one of its addresses)`);
-    source = chosen.address;
-    assumedSource = chosen.assumed;
+    source = chosen?.address ?? firstGlobalIpv4(start.ns) ?? '';
+    assumedSource = chosen?.assumed;
+  }
+  if (!source) {
+    // A pod whose IP is empty in the dumps, a node with only sysctls: no packet can be built.
+    throw new UsageError(`--from ${request.from}: no IPv4 address for it in the dumps (no inet line in its ip addr, no IP in kubectl get pods), so the first packet has no source; add its ip addr dump, or trace from its IP`);
   }
   const packet = firstPacket(source, destination, request.sport);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
@@ -79,6 +83,11 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     packet,
   };
   return createTrace(query, paths, warnings, { partial });
+}
+
+function firstGlobalIpv4(ns: NetNamespace): string | undefined {
+  const lo = ns.interfaces.find((i) => i.name === 'lo')?.name ?? 'lo';
+  return selectSourceOn(ns, lo)?.address;
 }
 
 /** 0 when every path is delivered, 1 otherwise (the CLI's exit status). */
