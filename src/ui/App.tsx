@@ -154,7 +154,7 @@ export function App(props: AppProps) {
               <TopologyPane topology={props.topology} hop={hop} hopNumber={hopNumber} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
             )}
             {side === 'capture' && state.capture && (
-              <CapturePane capture={state.capture} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
+              <CapturePane capture={state.capture} {...(state.explain?.view ? { places: state.explain.view.places } : {})} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />
             )}
             {side === 'explain' && state.explain && (
               <ExplainPane explain={state.explain} focused={panesActive && sideFocused} theme={props.theme} {...sideSize} />

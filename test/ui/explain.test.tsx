@@ -38,8 +38,14 @@ interface Expected {
   nodes: { name: string; underlay: string }[];
   pods: { name: string; ip: string }[];
   vteps: { node: string; device: string; vni: number; port: number; local: string }[];
-  connections: { id: string; from: string; to: string; outcome: string; endpoint?: string; service?: string; sightings: Sighting[] }[];
+  connections: { id: string; from: string; to: string; outcome: string; endpoint?: string; service?: string; sightings: Sighting[]; netfilter: { rule: string | null; verdict: string }[] }[];
 }
+
+/** The kernel's own record (xtables-monitor) ends the first packet's way in a REJECT rule. */
+const rejectedByRule = (c: Expected['connections'][number]): boolean => {
+  const last = c.netfilter.at(-1);
+  return !!last && last.verdict === 'drop' && / -j REJECT\b/.test(last.rule ?? '');
+};
 
 afterEach(() => cleanup());
 
@@ -244,7 +250,10 @@ describe('Explain view entries on every lab sample, every per-interface capture'
         expect(entry, `${c.id} listed`).toBeDefined();
         const text = entry!.detail.map((p) => p.text).join('\n');
         if (c.outcome === 'delivered') expect(entry!.verdict, c.id).toBe('agrees');
-        else {
+        else if (rejectedByRule(c)) {
+          expect(entry!.verdict, c.id).toBe('rejected');
+          expect(text).toContain(`was rejected after ${last.at} ${last.interface}`);
+        } else {
           expect(entry!.verdict, c.id).toBe('lost');
           expect(text).toContain(`stopped after ${last.at} ${last.interface}`);
           if (expected.fault) expect(text).toContain(`cause (${expected.fault.kind}, ${expected.fault.node})`);
@@ -357,7 +366,7 @@ describe('Explain view, the parts', () => {
     const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
     const para = (text: string) => ({ text });
     const entry = (id: string, text: string, packets: string[]) => ({ id, label: `${id} ${text}`, verdict: 'agrees' as const, detail: [para(text), para('b'), para('c')], packets, searchText: `${id} ${text}` });
-    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', ['0:2']), entry('c2', 'beta', ['0:3', '0:5'])] } });
+    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', ['0:2']), entry('c2', 'beta', ['0:3', '0:5'])], places: [] } });
     s = [key('e'), key('j'), key(' ')].reduce(uiReducer, s);
     expect(s.focus).toBe('explain');
     expect(s.explain).toMatchObject({ selected: 1, scroll: 2 });
