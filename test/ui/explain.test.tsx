@@ -381,3 +381,43 @@ describe('Explain view, the parts', () => {
     expect(uiReducer(s, key('m')).capture!.selected).toBe(4);
   });
 });
+
+// Captures named so their names say nothing (issue 14): the Explain pane lists where each
+// was placed and why, and the Capture pane's title says where the selected packet's capture
+// was taken. The expected places are where the lab wrote the originals.
+describe('the Explain and Capture panes show where each capture was placed', () => {
+  const name = 'seed-flannel';
+  const expected = readExpected(name);
+  const sources = ['worker-1__flannel.1.pcap', 'worker-2__eth0.pcap', 'worker-1__eth0.pcap'];
+  const tmp = mkdtempSync(join(tmpdir(), 'podpath-ui-place-'));
+  const files = sources.map((f, i) => {
+    const copy = join(tmp, `${String.fromCharCode(97 + i)}.pcap`);
+    writeFileSync(copy, readFileSync(join(sampleDir(name), 'captures', f)));
+    return copy;
+  });
+  const placeOf = (f: string): string => f.replace(/\.pcap$/, '').replace('__', ' ');
+
+  it('Explain: a captures entry with each file, its place and the evidence', async () => {
+    const topology = await loadTopology([sampleDir(name)]);
+    const explanation = await runExplainer({ files, topology, trace: (t, request) => traceQuery(t, request), onProgress: () => undefined });
+    const view = explainView(explanation, files);
+    const entry = view.entries.find((e) => e.label.startsWith('captures: '))!;
+    expect(entry.label).toBe(`captures: ${sources.length} of ${sources.length} placed`);
+    const text = entry.detail.map((p) => p.text).join('\n');
+    sources.forEach((f, i) => {
+      expect(text).toContain(`${basename(files[i]!)} → ${placeOf(f)}:`);
+      expect(view.places[i]).toMatch(new RegExp(`^${placeOf(f).replace(/\./g, '\\.')} \\(MAC addresses`));
+    });
+    expect(text).toContain('placed by: MAC addresses:');
+  });
+
+  it('Capture: the title names where the selected packet was captured', async () => {
+    const topology = await loadTopology([sampleDir(name)]);
+    const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    await press('e', (x) => x.includes('connections ·'), 15_000);
+    const f = await press(KEY.enter, (x) => x.includes('Capture · at '), 10_000);
+    fits80x24(f);
+    expect(f).toMatch(/Capture · at (worker-1 flannel\.1|worker-2 eth0|worker-1 eth0) \(MAC addresses/);
+  }, 30_000);
+});
