@@ -17,6 +17,7 @@ import type { AddressName, CaptureInfo, Explanation } from './model.ts';
 import { AddressBook } from './names.ts';
 import { findTroubles } from './trouble.ts';
 import { explainTunnels } from './tunnels.ts';
+import { appendAll } from '../util/append.ts';
 
 /** Addresses listed pods first, then what carries and routes them, then the rest. */
 const KIND_ORDER: AddressName['kind'][] = ['pod', 'service', 'node', 'vtep', 'gateway', 'pod-subnet', 'outside', 'unknown'];
@@ -89,10 +90,10 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
         foreign.add(index);
       }
       infos.push(info);
-      allPackets.push(...part.facts);
+      appendAll(allPackets, part.facts);
       const grouping = groupCapture(index, part.facts);
-      allFlows.push(...grouping.flows);
-      icmpErrors.push(...grouping.icmpErrors);
+      appendAll(allFlows, grouping.flows);
+      appendAll(icmpErrors, grouping.icmpErrors);
       for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
     }
   });

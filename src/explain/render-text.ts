@@ -78,7 +78,7 @@ export function renderText(e: Explanation): string {
   const shown = journeys.length > MAX_JOURNEYS ? [...journeys].sort((a, b) => rankOf(a) - rankOf(b)).slice(0, MAX_JOURNEYS) : journeys;
   if (shown.length > 0) {
     out.push('', 'Journeys (first packet of each connection, hop by hop)');
-    for (const j of shown) out.push(...journeyLines(j, e.captures).map((l) => `  ${l}`));
+    for (const j of shown) for (const l of journeyLines(j, e.captures)) out.push(`  ${l}`);
     if (journeys.length > shown.length) out.push(`  … ${journeys.length - shown.length} more (--json lists them all)`);
   }
   if (e.troubles.length > 0) {

@@ -9,6 +9,7 @@ import type { Connection, Explanation, Journey, ModelHop, ReplyJourney, Sighting
 import { placementLine, placeShort } from '../../explain/placement/text.ts';
 import { s } from '../format.ts';
 import type { Role } from '../theme.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** One paragraph of the detail; the pane wraps it to its width. */
 export interface Para {
@@ -144,10 +145,10 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
     const tag = verdictTag(verdict);
     const role = verdictRole(verdict);
     detail.push({ text: `verdict: ${tag} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
-    if (j.verdict === 'lost') detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
-    else if (j.verdict === 'rejected') detail.push(...rejectedParas(`the ${s(j.firstPacket)}`, j));
+    if (j.verdict === 'lost') appendAll(detail, lostParas(`the ${s(j.firstPacket)}`, j));
+    else if (j.verdict === 'rejected') appendAll(detail, rejectedParas(`the ${s(j.firstPacket)}`, j));
     else if (j.cause) detail.push(causePara(j.cause));
-    if (j.reply) detail.push(...replyParas(j.reply));
+    if (j.reply) appendAll(detail, replyParas(j.reply));
   }
   for (const t of e.tunnels.filter((x) => x.carries.includes(c.id))) detail.push({ text: `tunnel: ${s(t.text)}`, role: 'encap', indent: 2 });
   for (const h of c.http) {
