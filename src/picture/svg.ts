@@ -4,6 +4,7 @@
 import type { DeviceRole, EndingTone, Picture } from './model.ts';
 import { METRICS, layoutPicture, type Layout } from './layout.ts';
 import { escapeMarkup } from './markup.ts';
+import { maxOf } from '../util/append.ts';
 
 const HEADER_LINE = 18;
 const MARGIN = 16;
@@ -72,7 +73,7 @@ const polyline = (points: { x: number; y: number }[], dy: number) => points.map(
 /** The SVG document for a picture already laid out (pure: the same layout gives the same text). */
 export function svgOfLayout(picture: Picture, layout: Layout): string {
   const top = MARGIN + HEADER_LINE * (1 + picture.subtitle.length) + 8;
-  const width = Math.ceil(Math.max(layout.width, picture.title.length * 15 * 0.62, ...picture.subtitle.map((t) => t.length * 12 * 0.62)) + 2 * MARGIN);
+  const width = Math.ceil(maxOf(picture.subtitle.map((t) => t.length * 12 * 0.62), Math.max(layout.width, picture.title.length * 15 * 0.62)) + 2 * MARGIN);
   const height = Math.ceil(layout.height + top + MARGIN);
   const out: string[] = [];
   out.push(

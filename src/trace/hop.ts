@@ -22,6 +22,7 @@ import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
 import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings } from './overlay.ts';
 import { ipsetMembers } from './ipsets.ts';
+import { appendAll } from '../util/append.ts';
 
 export type Start =
   | { kind: 'local'; ns: NetNamespace }
@@ -256,7 +257,7 @@ class Walker {
       });
       this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
-      this.assumptions.push(...encapsulation.assumptions);
+      appendAll(this.assumptions, encapsulation.assumptions);
       if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
       return this.encapsulated(ns, encapsulation.outer);
     }
@@ -270,8 +271,9 @@ class Walker {
     const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
     if (isBridge(ns, iface)) {
       if (!neighbour.mac) {
-        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         this.add([neighbour.step]);
+        if (neighbour.unknown) return this.end('unknown', neighbour.unknown, 'unknown');
+        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         return this.neighbourFailure(ns, iface, nextHop, forwarded);
       }
       this.hop(ns, iface, 'out');

@@ -12,6 +12,8 @@ import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
 import { candidateRules } from './chain-index.ts';
 import { applyNat } from './nat.ts';
 import { formatProbability } from './probability.ts';
+import { appendAll } from '../util/append.ts';
+import { type ChainLoop, describeChainLoop, findChainLoops } from '../topology/chain-loops.ts';
 
 export type { Hook } from './match.ts';
 
@@ -118,7 +120,7 @@ export function evaluateHook(input: HookInput): HookEvaluation {
     const before = flow.ct;
     const result = entry.kind === 'xt' ? walkTable(entry.table, entry.chain, { ...input, flow }) : walkNftChain(entry.table, entry.chain, input, flow);
     flow = result.flow;
-    steps.push(...result.steps);
+    appendAll(steps, result.steps);
     if (entry.nat && (flow.ct.dnat !== before.dnat || flow.ct.snat !== before.snat)) natBound = true;
     if (result.verdict.kind !== 'accept') return { flow, steps, verdict: result.verdict };
   }
@@ -181,6 +183,10 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     const userChain = name !== undefined && !BUILTIN_TARGETS.has(name) ? table.chains[name] : undefined;
     if (!target || name === undefined) {
       steps.push(step(rule, 'continue', `${describe(rule)} matches; it has no target, so the walk continues`));
+    } else if (userChain && loopThrough(table, name)) {
+      // The kernel would have refused this table (ELOOP); walking it would never end.
+      steps.push(step(rule, 'continue', `${describe(rule)} jumps into ${describeChainLoop(table.name, loopThrough(table, name)!)}; podpath stops walking ${table.name} here and assumes ACCEPT`));
+      return { flow, steps, verdict: ACCEPT };
     } else if (userChain) {
       const endpoint = endpointPick(chain, rule, name);
       if (endpoint) pick = endpoint.sentence;
@@ -225,7 +231,8 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
       const nat = applyNat(natInput)!;
       flow = withHeader(flow, nat.header);
       flow = { ...flow, ct: { ...flow.ct, dnat: flow.ct.dnat || nat.kind === 'dnat', snat: flow.ct.snat || nat.kind === 'snat' } };
-      steps.push(nat.step, ...nat.notes);
+      steps.push(nat.step);
+      appendAll(steps, nat.notes);
       return { flow, steps, verdict: ACCEPT };
     } else if (name === 'NOTRACK' || (name === 'CT' && target.options.some((o) => o.option === 'notrack'))) {
       flow = { ...flow, ct: { ...flow.ct, state: 'UNTRACKED' } };
@@ -239,6 +246,19 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
   }
   note(`stopped walking ${table.name} after ${MAX_RULE_VISITS} rule visits (a jump loop?); assumed ACCEPT`);
   return { flow, steps, verdict: ACCEPT };
+}
+
+const loopsByTable = new WeakMap<NfTable, Map<string, ChainLoop>>();
+
+/** The jump loop that `chain` is part of in `table`, if any (found once per table). */
+function loopThrough(table: NfTable, chain: string): ChainLoop | undefined {
+  let loops = loopsByTable.get(table);
+  if (!loops) {
+    loops = new Map();
+    for (const loop of findChainLoops(table)) for (const name of loop.chains) if (!loops.has(name)) loops.set(name, loop);
+    loopsByTable.set(table, loops);
+  }
+  return loops.get(chain);
 }
 
 function step(rule: NfRule, action: string, explanation: string): NetfilterStep {

@@ -16,6 +16,7 @@ import { parseIpRule } from '../parse/ip-rule.ts';
 import { type KubePod, type KubeService, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface IptablesText {
   text: string;
@@ -67,7 +68,7 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
   const source = { file: dump.file, firstLine: dump.firstLine };
   const dev = dump.defaultDev !== undefined ? { defaultDev: dump.defaultDev } : {};
   const take = <T>(r: { records: T[]; warnings: Warning[] }): T[] => {
-    warnings.push(...r.warnings);
+    appendAll(warnings, r.warnings);
     return r.records;
   };
   switch (dump.kind) {
@@ -108,7 +109,7 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
 }
 
 function tablesOf(result: { tables: NftTable[]; warnings: Warning[] }, warnings: Warning[]): NftTable[] {
-  warnings.push(...result.warnings);
+  appendAll(warnings, result.warnings);
   return result.tables;
 }
 
@@ -155,20 +156,20 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
       const r = parseKubectlPods(dump.text, { file: dump.file, firstLine: dump.firstLine });
-      result.kubePods.push(...r.records);
-      warnings.push(...r.warnings);
+      appendAll(result.kubePods, r.records);
+      appendAll(warnings, r.warnings);
       continue;
     }
     if (dump.kind === 'kubectl-svc') {
       const r = parseKubectlServices(dump.text, { file: dump.file, firstLine: dump.firstLine });
-      result.kubeServices.push(...r.records);
-      warnings.push(...r.warnings);
+      appendAll(result.kubeServices, r.records);
+      appendAll(warnings, r.warnings);
       continue;
     }
     if (dump.host === undefined) continue;
     const parseWarnings: Warning[] = [];
     const parsed = parseDump(dump, parseWarnings);
-    warnings.push(...parseWarnings);
+    appendAll(warnings, parseWarnings);
     const count =
       (parsed.interfaces?.length ?? 0) + (parsed.routes?.length ?? 0) + (parsed.rules?.length ?? 0) + (parsed.neighbours?.length ?? 0) +
       (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0) + (parsed.sysctls?.length ?? 0) +
