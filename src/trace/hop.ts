@@ -278,8 +278,9 @@ class Walker {
     const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
     if (isBridge(ns, iface)) {
       if (!neighbour.mac) {
-        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         this.add([neighbour.step]);
+        if (neighbour.unknown) return this.end('unknown', neighbour.unknown, 'unknown');
+        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         return this.neighbourFailure(ns, iface, nextHop, forwarded);
       }
       this.hop(ns, iface, 'out');
