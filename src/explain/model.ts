@@ -1,6 +1,8 @@
 // The explanation of a set of captures in cluster terms: plain data, printed as it
 // is by `podpath explain --json` (documented in docs/explain.md) and read by the UI.
 import type { FiveTuple, OuterFacts } from './facts.ts';
+import type { Disposition } from '../trace/model.ts';
+import type { Warning } from '../util/warning.ts';
 
 /** A capture file and where it was taken (from its name `<at>__<iface>.pcap`, when it follows that shape). */
 export interface CaptureInfo {
@@ -222,7 +224,7 @@ export interface Journey {
   firstPacket: string;
   sightings: Sighting[];
   /** The model's hops, when a path could be modelled ('trace' from the tracer, 'dumps' from podpath's own reading). */
-  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: string; reason?: string };
+  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: Disposition; reason?: string };
   verdict: 'agrees' | 'disagrees' | 'lost' | 'no-model';
   /** For a lost packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
   predicted?: boolean;
@@ -277,8 +279,8 @@ export interface Explanation {
   troubles: Trouble[];
   /** Packets that belong to no connection (ARP, …), counted by kind. */
   other: Record<string, number>;
-  /** Warnings from the dumps (topology) and the captures. */
-  warnings: string[];
+  /** Warnings from the dumps (topology) and the captures (formatted by util/warning.ts formatWarning). */
+  warnings: Warning[];
   /** True when a journey disagrees with the model or a sign of trouble was found. */
   faultFound: boolean;
 }

@@ -3,6 +3,7 @@
 // capture passes through sanitizeLine before it is returned.
 import type { FieldDiff, Hop, OuterHeader, Packet, Step, TracePath } from '../trace/model.ts';
 import { sanitizeLine } from '../util/sanitize.ts';
+import { formatNeeds } from '../trace/needs.ts';
 
 export const s = sanitizeLine;
 
@@ -69,6 +70,7 @@ const stepLabels: Record<Step['type'], string> = {
   decapsulate: 'decap',
   deliver: 'deliver',
   drop: 'drop',
+  'exit-cluster': 'exit',
   note: 'note',
 };
 
@@ -86,8 +88,7 @@ export function stepSummary(step: Step): string {
     case 'netfilter': {
       const chance = step.probability === undefined ? '' : ` (p=${step.probability})`;
       // A jump says little without where it goes: name the target chain.
-      const target = /\s-[jg]\s+(\S+)/.exec(step.rule)?.[1];
-      const where = (step.action === 'jump' || step.action === 'goto') && target ? ` ${target}` : '';
+      const where = (step.action === 'jump' || step.action === 'goto') && step.target ? ` ${step.target}` : '';
       return s(`${step.table}/${step.chain} ${step.action}${where}${chance}`);
     }
     case 'nat':
@@ -105,9 +106,15 @@ export function stepSummary(step: Step): string {
     case 'deliver':
       return s(`to ${step.to}${step.port === undefined ? '' : ` port ${step.port}`}`);
     case 'drop':
-      return s(step.disposition);
+      return s(step.needs ? `${step.disposition}: needs ${formatNeeds(step.needs)}` : step.disposition);
+    case 'exit-cluster':
+      return s(`leaves the cluster by ${step.interface} towards ${step.nextHop}`);
     case 'note':
       return s(step.explanation);
+    default: {
+      const unhandled: never = step;
+      return unhandled;
+    }
   }
 }
 
