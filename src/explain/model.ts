@@ -3,8 +3,11 @@
 import type { FiveTuple, OuterFacts } from './facts.ts';
 import type { Disposition } from '../trace/model.ts';
 import type { Warning } from '../util/warning.ts';
+import type { PlacementEvidence, Unplaced } from './placement/model.ts';
 
-/** A capture file and where it was taken (from its name `<at>__<iface>.pcap`, when it follows that shape). */
+export type { Place, PlacementEvidence, PlacementKind, Unplaced, UnplacedReason } from './placement/model.ts';
+
+/** A capture file (or one interface of it) and where it was taken, with what placed it there. */
 export interface CaptureInfo {
   file: string;
   /** Node or pod name. */
@@ -19,6 +22,10 @@ export interface CaptureInfo {
   fromAny?: true;
   /** Problems reading it (damage after the packets shown). */
   errors: string[];
+  /** What placed it, strongest first (--at, pcapng interface name, SLL2 ifindex, file name, MAC addresses, packet times). */
+  placedBy: PlacementEvidence[];
+  /** Set when it has no place (it is then explained on its own), or when it does not belong to the dumps. */
+  unplaced?: Unplaced;
 }
 
 export type AddressKind = 'pod' | 'node' | 'service' | 'vtep' | 'gateway' | 'pod-subnet' | 'outside' | 'unknown';

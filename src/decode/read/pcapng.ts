@@ -28,6 +28,7 @@ interface Interface {
   linkType: number;
   snaplen: number;
   name?: string;
+  description?: string;
   /** Timestamp units per second (1e6 unless if_tsresol says otherwise). */
   unitsPerSecond: number;
   /** if_tsoffset: seconds added to every timestamp. */
@@ -144,6 +145,7 @@ export class PcapngParser implements RecordParser {
         this.packet.timeNsec = 0;
         delete this.packet.interfaceId;
         delete this.packet.interfaceName;
+        delete this.packet.interfaceDescription;
         this.setData(bytes, view, at + 12, size, size, PCAPNG_CUSTOM_BLOCK, base + at);
         return true;
       }
@@ -167,6 +169,8 @@ export class PcapngParser implements RecordParser {
   private setName(iface: Interface): void {
     if (iface.name !== undefined) this.packet.interfaceName = iface.name;
     else delete this.packet.interfaceName;
+    if (iface.description !== undefined) this.packet.interfaceDescription = iface.description;
+    else delete this.packet.interfaceDescription;
   }
 
   private fill(iface: Interface, interfaceId: number, high: number, low: number): void {
@@ -205,6 +209,7 @@ export class PcapngParser implements RecordParser {
       const value = option + 4;
       if (code === 0 || value + size > end) break;
       if (code === 2) iface.name = new TextDecoder().decode(bytes.subarray(value, value + size)).replace(/\0+$/, '');
+      if (code === 3) iface.description = new TextDecoder().decode(bytes.subarray(value, value + size)).replace(/\0+$/, '');
       if (code === 9 && size >= 1) {
         const resolution = view.getUint8(value);
         const exponent = resolution & 0x7f;
