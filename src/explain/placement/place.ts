@@ -151,7 +151,9 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
     if (iface !== undefined) part.interface = iface;
     if (at !== undefined && iface !== undefined) return [part];
     if (facts.length === 0) {
-      part.unplaced = { reason: 'empty', text: 'no packets: only its name (<node or pod>-<interface>) or --at can place it' };
+      part.unplaced = nameAmbiguity
+        ? { reason: 'ambiguous', text: `${nameAmbiguity}, and it has no packets to tell: --at FILE=NODE:IFACE places it` }
+        : { reason: 'empty', text: 'no packets: only its name (<node or pod>-<interface>) or --at can place it' };
       return [part];
     }
     // The frames themselves, within what the name or --at already said.
