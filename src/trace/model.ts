@@ -128,9 +128,10 @@ export interface RouteStep extends StepBase {
  * found: `ip neigh` has a usable entry; failed: its entry is FAILED or INCOMPLETE (ARP got no
  * answer); proxy-arp: a host-side veth answers for an address nobody holds (Calico);
  * assumed: no entry, but the dumps show who holds the address and would answer;
- * missing: no entry and nobody in the dumps to answer.
+ * missing: no entry in a dumped table and nobody in the dumps to answer (a fault);
+ * unknown: the table was not dumped and no dump says who holds the address (never a fault).
  */
-export type NeighbourResult = 'found' | 'failed' | 'proxy-arp' | 'assumed' | 'missing';
+export type NeighbourResult = 'found' | 'failed' | 'proxy-arp' | 'assumed' | 'missing' | 'unknown';
 
 export interface NeighbourStep extends StepBase {
   type: 'neighbour';

@@ -63,6 +63,12 @@ export function resolveNeighbour(cluster: Cluster, ns: NetNamespace, iface: stri
     if (answer.mac) resolution.mac = answer.mac;
     return resolution;
   }
+  // A missing entry is a fault only in a dumped table: without `ip neigh` nothing says ARP fails.
+  if (!ns.dumps.includes('neigh')) {
+    const unknown = `${ns.name}'s \`ip neigh\` was not given, and no dump shows who holds ${ip} on ${iface} to answer its ARP request; \`ip neigh show dev ${iface}\` on ${ns.name}, or the dumps of the pod or host at ${ip}, would settle it`;
+    const needs = [...needsAt(ns.name, ['ip neigh']), ...needsAt(`the pod or host at ${ip}`, ['ip addr'])];
+    return { result: 'unknown', insufficient: { reason: unknown, needs }, step: { ...base, result: 'unknown', explanation: unknown } };
+  }
   return {
     result: 'missing',
     step: { ...base, result: 'missing', explanation: `${ns.name} has no neighbour entry for ${ip} on ${iface}, and nothing in the dumps on that link holds ${ip} to answer its ARP request` },
@@ -135,7 +141,7 @@ function assumeVxlanNeighbour(cluster: Cluster, ns: NetNamespace, iface: string,
     const notGiven = ns.dumps.includes('fdb') ? '`ip neigh` was' : '`ip neigh` and `bridge fdb show` were';
     const unknown = `${ns.name}'s ${notGiven} not given, and no dump says which node's VTEP ${ip} on ${iface} is (${serves}); ${confirm} and \`bridge fdb show dev ${iface}\` on ${ns.name}, or the dumps of the node that serves ${cidr ?? 'that CIDR'}, would settle it`;
     const needs = [...needsAt(ns.name, ns.dumps.includes('fdb') ? ['ip neigh'] : ['ip neigh', 'bridge fdb show']), ...needsAt(`the node that serves ${cidr ?? `the pod CIDR routed via ${ip}`}`, ['ip addr', 'ip -d link'])];
-    return { result: 'missing', insufficient: { reason: unknown, needs }, step: { ...base, result: 'missing', explanation: unknown } };
+    return { result: 'unknown', insufficient: { reason: unknown, needs }, step: { ...base, result: 'unknown', explanation: unknown } };
   }
   const who = peer.node ? `${peer.node}'s VTEP` : `the VTEP at ${peer.dst}`;
   const macText = peer.mac ?? `the MAC of ${peer.node ?? 'the peer'}'s ${iface} (not in the dumps)`;

@@ -4,6 +4,7 @@
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import { jsonDocument } from '../util/json-output.ts';
+import { appendAll } from '../util/append.ts';
 import { formatProbability } from './probability.ts';
 import { formatNeeds } from './needs.ts';
 import { formatWarning } from '../util/warning.ts';
@@ -59,7 +60,7 @@ export function renderTrace(result: TraceResult): string {
   const delivered = result.paths.filter((p) => p.disposition === 'delivered').length;
   const exits = result.paths.filter((p) => p.disposition === 'exits-cluster').length;
   lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered${exits > 0 ? `, ${exits} leave${exits === 1 ? 's' : ''} the cluster` : ''}`, '');
-  result.paths.forEach((path, i) => lines.push(...renderPath(path, i, result.paths.length), ''));
+  result.paths.forEach((path, i) => appendAll(lines, renderPath(path, i, result.paths.length)).push(''));
   for (const w of result.warnings) lines.push(`warning: ${formatWarning(w)}`);
   return lines.map(escapeLine).join('\n').trimEnd() + '\n';
 }
