@@ -447,11 +447,21 @@ export interface CniDetection {
   evidence: string[];
 }
 
+export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'unknown';
+
+export interface KubeProxyDetection {
+  mode: KubeProxyMode;
+  /** One line per node and sign ("worker-1: table ip kube-proxy (nft.txt:23) with map service-ips (4 elements), …"). */
+  evidence: string[];
+}
+
 export interface Topology {
   nodes: ClusterNode[];
   pods: Pod[];
   services: Service[];
   vteps: Vtep[];
   cni: CniDetection;
+  /** kube-proxy's mode as the nodes' rules show it. */
+  kubeProxy?: KubeProxyDetection;
   warnings: Warning[];
 }
