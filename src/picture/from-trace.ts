@@ -41,16 +41,18 @@ const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POS
 
 /**
  * 'DNAT at nat PREROUTING (KUBE-SEP-…): dst 10.96.0.10 → 192.168.2.12': the hook is the
- * built-in chain the hop's netfilter walk last entered in that table before the NAT rule.
+ * built-in chain the hop's netfilter walk last entered in that table before the NAT rule
+ * (an nf_tables base chain, such as kube-proxy's `nat-prerouting`, counts as one).
  */
-function natLabels(hop: Hop): string[] {
+function natLabels(hop: Hop, baseChains: ReadonlySet<string>): string[] {
   const labels: string[] = [];
   let hook: string | undefined;
   for (const step of hop.steps) {
-    if ((step.type === 'netfilter' || step.type === 'nat') && BUILTIN_CHAINS.has(step.chain)) hook = `${step.table} ${step.chain}`;
+    const base = (step.type === 'netfilter' || step.type === 'nat') && (BUILTIN_CHAINS.has(step.chain) || baseChains.has(`${hop.at} ${step.table} ${step.chain}`));
+    if (base && (step.type === 'netfilter' || step.type === 'nat')) hook = `${step.table} ${step.chain}`;
     if (step.type !== 'nat') continue;
     const changes = step.diffs.map((d) => `${d.field} ${d.old ?? '?'} → ${d.new ?? '?'}`).join(', ');
-    const where = BUILTIN_CHAINS.has(step.chain) || hook === undefined ? `${step.table} ${step.chain}` : `${hook} (${step.chain})`;
+    const where = hook === undefined || hook === `${step.table} ${step.chain}` ? `${step.table} ${step.chain}` : `${hook} (${step.chain})`;
     labels.push(`${step.action.toUpperCase()} at ${where}: ${changes}`);
   }
   return labels;
@@ -67,8 +69,18 @@ function endingTitle(path: TracePath, last: Hop | undefined): string {
   return path.disposition === 'delivered' ? `DELIVERED${where}` : `${path.disposition.toUpperCase()}${where}`;
 }
 
+/** `node table chain` of every nf_tables base chain in the topology. */
+function nftBaseChains(topology: Topology): Set<string> {
+  const chains = new Set<string>();
+  for (const node of topology.nodes) {
+    for (const table of node.netns.netfilter?.nft ?? []) for (const chain of Object.values(table.chains)) if (chain.base) chains.add(`${node.name} ${table.name} ${chain.name}`);
+  }
+  return chains;
+}
+
 export function pictureOfTrace(result: TraceResult, topology: Topology): Picture {
   const scene = new PictureScene(topology);
+  const baseChains = nftBaseChains(topology);
   const several = result.paths.length > 1;
   const arrows = new Map<string, PictureArrow>();
 
@@ -80,7 +92,7 @@ export function pictureOfTrace(result: TraceResult, topology: Topology): Picture
       const to = ids[i + 1]!;
       const next = path.hops[i + 1]!;
       const packet = arrowPacket(next);
-      const nat = natLabels(path.hops[i]!);
+      const nat = natLabels(path.hops[i]!, baseChains);
       const key = [from, to, ...packet, ...nat].join('|');
       const number = several ? `${p + 1}.${i + 1}` : `${i + 1}`;
       const existing = arrows.get(key);
@@ -93,7 +105,7 @@ export function pictureOfTrace(result: TraceResult, topology: Topology): Picture
     }
     const last = path.hops.at(-1);
     const lastId = ids.at(-1) ?? scene.device(result.query.from, '?', 'on-path');
-    const natAtEnd = last ? natLabels(last) : [];
+    const natAtEnd = last ? natLabels(last, baseChains) : [];
     scene.ending({
       device: lastId,
       tone: toneOf(path.disposition),

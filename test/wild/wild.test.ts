@@ -225,6 +225,8 @@ for (const e of cases) {
       if (c.what === 'readable') {
         test(`is read (${String(c.value)} IPVS virtual servers kept)${gap ? ` (known gap: ${gap})` : ''}`, () => {
           expect(topo.status, topo.stderr).toBe(0);
+          const t = JSON.parse(topo.stdout) as { nodes: { netns: { netfilter?: { ipvs?: unknown[] } } }[] };
+          expect(t.nodes.reduce((n, node) => n + (node.netns.netfilter?.ipvs?.length ?? 0), 0)).toBe(c.value);
         });
         continue;
       }
