@@ -330,7 +330,8 @@ describeNeeding(['root', 'netns', 'iptables', 'tcpdump', 'tshark'], 'a SYN answe
       await new Promise<void>((resolve) => tcpdump.stderr.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
       const client = 'import socket\ns=socket.socket()\ns.bind(("192.168.1.7",50066))\ntry:\n  s.connect(("10.96.0.30",80))\nexcept ConnectionRefusedError:\n  print("refused")\n';
       expect(sh(pod, 'python3', '-c', client).trim()).toBe('refused');
-      await new Promise((r) => setTimeout(r, 300));
+      // tcpdump -U writes each packet as it gets it, but on a loaded machine it gets them late.
+      await new Promise((r) => setTimeout(r, 1500));
       tcpdump.kill('SIGINT');
       await new Promise((r) => tcpdump.on('close', r));
     } finally {
