@@ -8,6 +8,8 @@ interface TraceOptions {
   via?: string;
   endpoint?: string;
   sport?: string;
+  size?: string;
+  df?: boolean;
   node?: string;
   json?: boolean;
 }
@@ -22,6 +24,9 @@ export function register(program: Command): void {
     .option('--via <node>', 'for an outside client: the node whose underlay interface the packet arrives on')
     .option('--endpoint <ip:port>', 'follow only the path to this endpoint')
     .option('--sport <port>', 'the client\'s source port (default: left open)')
+    .option('--size <bytes>', 'the first packet\'s IP total length in bytes (IP header included: a 1472-byte UDP payload is --size 1500); UDP and ICMP only')
+    .option('--df', 'set DF on the sized packet (the default: Linux does path MTU discovery)')
+    .option('--no-df', 'clear DF: a packet larger than an MTU on the way is fragmented instead of refused')
     .option('--node <name>', 'node the loose dumps come from')
     .option('--json', 'print the trace as JSON (see docs/trace.md)')
     .action(async (inputs: string[], options: TraceOptions) => {
@@ -38,6 +43,12 @@ export function register(program: Command): void {
         if (!Number.isInteger(sport) || sport < 1 || sport > 65535) throw new UsageError(`--sport ${options.sport}: expected a port between 1 and 65535`);
         request.sport = sport;
       }
+      if (options.size !== undefined) {
+        const size = Number(options.size);
+        if (!/^\d+$/.test(options.size)) throw new UsageError(`--size ${options.size}: expected the IP total length in bytes`);
+        request.size = size;
+      }
+      if (options.df !== undefined && (options.size !== undefined || options.df === true)) request.df = options.df;
       const { loadTopology } = await import('../topology/load.ts');
       const { traceQuery, exitStatusOf } = await import('../trace/trace.ts');
       const { renderTrace, renderTraceJson } = await import('../trace/render.ts');

@@ -77,7 +77,7 @@ export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | unde
 
 const CAUSE_OF_DISPOSITION: Record<string, Cause['kind']> = {
   'fdb-missing': 'fdb-missing',
-  'neighbour-missing': 'neighbour-missing',
+  'neighbour-unresolved': 'neighbour-missing',
   'no-route': 'no-route',
   unreachable: 'no-route',
   blackhole: 'no-route',

@@ -28,7 +28,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const { start, src, label } = resolveStart(cluster, request);
   // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc).
   const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? '' : '');
-  const packet = firstPacket(source, destination, request.sport);
+  const packet = firstPacket(source, destination, request.sport, request.size, request.df);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
   let paths: TracePath[] = results.map(({ result, probability }) => {
@@ -38,6 +38,8 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
       disposition: result.disposition,
       reason: result.reason,
       clientSees: result.clientSees,
+      ...(result.answer ? { answer: result.answer } : {}),
+      ...(result.socketError ? { socketError: result.socketError } : {}),
       hops: result.hops,
     };
     return path;

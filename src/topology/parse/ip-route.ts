@@ -92,10 +92,16 @@ export function parseIpRoute(text: string, source: DumpSource): ParseResult<Rout
       let val = value;
       // `via inet6 fe80::1` names the family before the gateway.
       if (word === 'via' && (val === 'inet' || val === 'inet6') && tokens[i + 1]) val = tokens[++i]!.text;
-      if (word === 'lock' || (word === 'mtu' && val === 'lock')) {
-        if (word === 'mtu') i++;
+      if (word === 'mtu' && val === 'lock') {
+        // `mtu lock 1400`: the route's MTU, locked (PMTU discovery never lowers it).
+        const locked = tokens[i + 1]?.text;
+        if (locked !== undefined && toInt(locked) !== undefined) {
+          i++;
+          applyKey(route, hop, 'mtu', locked);
+        }
         continue;
       }
+      if (word === 'lock') continue;
       applyKey(route, hop, word, val);
       continue;
     }
@@ -147,6 +153,12 @@ function applyKey(route: Route, hop: NextHop | undefined, key: string, value: st
     case 'metric': {
       const metric = toInt(value);
       if (metric !== undefined) route.metric = metric;
+      break;
+    }
+    case 'mtu': {
+      // ip_forward and ip_append_data use this instead of the device's MTU (RTAX_MTU).
+      const mtu = toInt(value);
+      if (mtu !== undefined) route.mtu = mtu;
       break;
     }
   }
