@@ -1,6 +1,7 @@
 // What `podpath explain` does once commander has parsed it: split the paths into
 // captures and dump inputs, build the topology, read the captures, explain, print.
 import { UsageError } from '../errors.ts';
+import { jsonDocument } from '../util/json-output.ts';
 import type { Topology } from '../topology/model.ts';
 import { emptyTopology, type ExplainOptions } from './explain.ts';
 import { looksLikeCapture } from './files.ts';
@@ -15,6 +16,21 @@ export interface ExplainCommandOptions {
   trace: boolean;
   /** 'FILE=NODE:IFACE' (or 'FILE=NODE' for a pcapng naming its interfaces) for captures whose names do not say where they were taken. */
   at?: string[];
+  /** text (default), json, or a picture of one connection's journey: svg, mermaid, dot. */
+  format?: string;
+  /** The connection whose journey a picture draws (default: the first with trouble). */
+  connection?: string;
+}
+
+const FORMATS = ['text', 'json', 'svg', 'mermaid', 'dot'] as const;
+type Format = (typeof FORMATS)[number];
+
+function formatOf(options: ExplainCommandOptions): Format {
+  if (options.format === undefined) return options.json ? 'json' : 'text';
+  const format = FORMATS.find((f) => f === options.format);
+  if (format === undefined) throw new UsageError(`--format ${options.format}: expected one of ${FORMATS.join(', ')}`);
+  if (options.json && format !== 'json') throw new UsageError(`--json and --format ${format} ask for two outputs: choose one`);
+  return format;
 }
 
 /** 'FILE=NODE:IFACE', or 'FILE=NODE' for a pcapng that names its interfaces itself. */
@@ -40,12 +56,8 @@ function parsePorts(values: string[] | undefined): number[] {
   });
 }
 
-/** JSON.stringify escapes C0 controls but not DEL and C1 (0x7f-0x9f, e.g. CSI 0x9b): escape those too. */
-function jsonSafe(json: string): string {
-  return json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 export async function runExplain(paths: string[], options: ExplainCommandOptions): Promise<number> {
+  const format = formatOf(options);
   const extraPorts = parsePorts(options.vxlanPort);
   const captures = paths.filter(looksLikeCapture);
   const inputs = paths.filter((p) => !captures.includes(p));
@@ -60,7 +72,23 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
     if (trace) explainOptions.trace = trace;
   }
   const explanation = await explainFiles(captures, topology, explainOptions);
-  if (options.json) process.stdout.write(`${jsonSafe(JSON.stringify(explanation, null, 2))}\n`);
+  if (format === 'svg' || format === 'mermaid' || format === 'dot') {
+    const { chooseJourney, pictureOfJourney } = await import('../picture/from-journey.ts');
+    const { renderPicture } = await import('../picture/index.ts');
+    const journey = chooseJourney(explanation, options.connection);
+    if (journey === undefined) {
+      const known = explanation.journeys.map((j) => j.connection).join(', ');
+      throw new UsageError(
+        options.connection !== undefined
+          ? `--connection ${options.connection}: no such journey (the journeys are ${known || 'none'})`
+          : 'explain: no connection journey to draw (give the dumps beside the captures, and captures named or placed with --at)',
+      );
+    }
+    if (options.connection === undefined && explanation.journeys.length > 1) {
+      process.stderr.write(`podpath: drawing ${journey.connection} of ${explanation.journeys.length} journeys (--connection ID for another)\n`);
+    }
+    process.stdout.write(await renderPicture(pictureOfJourney(journey, explanation, topology), format));
+  } else if (format === 'json') process.stdout.write(jsonDocument(explanation));
   else process.stdout.write(renderText(explanation));
   return explanation.faultFound ? 1 : 0;
 }

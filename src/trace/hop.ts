@@ -24,6 +24,7 @@ import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings } from '
 import { ipsetMembers } from './ipsets.ts';
 import { checkSize, egressMtu, fragmented, VXLAN_IPV4_OVERHEAD, type MtuLimit } from './mtu.ts';
 import { CONNECTED, DELIVERED, errnoOfIcmp, icmpAnswer, icmpWords, socketErrorWords } from './verdict.ts';
+import { appendAll } from '../util/append.ts';
 
 export type Start =
   | { kind: 'local'; ns: NetNamespace }
@@ -315,7 +316,7 @@ class Walker {
       });
       this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
-      this.assumptions.push(...encapsulation.assumptions);
+      appendAll(this.assumptions, encapsulation.assumptions);
       if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
       return this.encapsulated(ns, encapsulation.outer);
     }

@@ -1,8 +1,10 @@
 // The trace as text for people: numbered hops, the packet's addresses at each,
 // before → after on every rewrite, one plain sentence per step. Everything that
-// came from a dump goes through sanitizeLine (rule text, names, comments).
+// came from a dump goes through escapeLine (rule text, names, comments).
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
+import { jsonDocument } from '../util/json-output.ts';
+import { appendAll } from '../util/append.ts';
 import { formatProbability } from './probability.ts';
 
 const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
@@ -55,12 +57,12 @@ export function renderTrace(result: TraceResult): string {
   const lines = [`trace ${result.query.from} → ${result.query.to}`, `first packet: ${formatPacketLine(result.query.packet)}`];
   const delivered = result.paths.filter((p) => p.disposition === 'delivered').length;
   lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered`, '');
-  result.paths.forEach((path, i) => lines.push(...renderPath(path, i, result.paths.length), ''));
+  result.paths.forEach((path, i) => appendAll(lines, renderPath(path, i, result.paths.length)).push(''));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
-  return lines.map(sanitizeLine).join('\n').trimEnd() + '\n';
+  return lines.map(escapeLine).join('\n').trimEnd() + '\n';
 }
 
-/** JSON with C1 control characters escaped too (JSON.stringify leaves U+007F–U+009F as they are). */
+/** The trace as JSON, through the one JSON writer every --json uses. */
 export function renderTraceJson(result: TraceResult): string {
-  return JSON.stringify(result, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) + '\n';
+  return jsonDocument(result);
 }

@@ -28,6 +28,8 @@ export interface AppProps {
   startCapture?: (dispatch: (a: UiAction) => void) => () => void;
   /** Starts the capture explainer (explain-progress / explain-done actions); returns a function that stops it. */
   startExplain?: (dispatch: (a: UiAction) => void) => () => void;
+  /** Writes the HTML report of the trace (and the explanation when it is done); resolves to the file written. */
+  writeReport?: () => Promise<string>;
 }
 
 const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture', explain: 'Explain' };
@@ -61,6 +63,18 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (state.quit) exit();
   }, [state.quit, exit]);
+  const reportRequest = state.report?.status === 'writing' ? state.report.request : 0;
+  useEffect(() => {
+    if (reportRequest === 0) return;
+    if (!props.writeReport) {
+      dispatch({ type: 'report-error', error: 'no report writer' });
+      return;
+    }
+    props.writeReport().then(
+      (file) => dispatch({ type: 'report-written', file }),
+      (error: unknown) => dispatch({ type: 'report-error', error: error instanceof Error ? error.message : String(error) }),
+    );
+  }, [reportRequest]);
 
   const overlay = state.help || state.warnings || state.picker.open;
   const { columns, rows } = state;
@@ -170,7 +184,7 @@ export function App(props: AppProps) {
       {header}
       {main}
       <EndingLine path={path} theme={props.theme} width={columns} />
-      <StatusLine warnings={props.warnings.length} capture={state.capture} explain={state.explain} search={state.search} theme={props.theme} width={columns} />
+      <StatusLine warnings={props.warnings.length} capture={state.capture} explain={state.explain} search={state.search} report={state.report} theme={props.theme} width={columns} />
     </Box>
   );
 }

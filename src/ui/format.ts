@@ -1,10 +1,11 @@
 // Plain-text pieces of the UI (no React here), so they are easy to test and the
 // same wording appears in every pane. Every string that came from a dump or a
-// capture passes through sanitizeLine before it is returned.
+// capture passes through escapeLine before it is returned.
 import type { FieldDiff, Hop, OuterHeader, Packet, Step, TracePath } from '../trace/model.ts';
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
+import { appendAll } from '../util/append.ts';
 
-export const s = sanitizeLine;
+export const s = escapeLine;
 
 export function endpointText(ip: string, port: number | undefined): string {
   const host = ip.includes(':') ? `[${ip}]` : ip;
@@ -126,7 +127,7 @@ export function hopSearchText(hop: Hop): string {
 export function stepSearchText(step: Step): string {
   const parts = [stepLabel(step), stepSummary(step), step.explanation];
   if (step.type === 'netfilter' || step.type === 'nat') parts.push(step.rule);
-  if (step.type === 'route') parts.push(...step.losers);
+  if (step.type === 'route') appendAll(parts, step.losers);
   return parts.join('\n').toLowerCase();
 }
 

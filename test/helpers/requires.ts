@@ -17,7 +17,8 @@ export type Requirement =
   | 'iptables'
   | 'conntrack'
   | 'chromium'
-  | 'rsvg-convert';
+  | 'rsvg-convert'
+  | 'graphviz';
 
 /** How to get each requirement on a Debian machine like CI's. */
 export const HOW_TO_GET: Record<Requirement, string> = {
@@ -32,6 +33,7 @@ export const HOW_TO_GET: Record<Requirement, string> = {
   conntrack: 'apt-get install conntrack',
   chromium: 'apt-get install chromium',
   'rsvg-convert': 'apt-get install librsvg2-bin',
+  graphviz: 'apt-get install graphviz',
 };
 
 const onPath = (command: string, ...args: string[]): boolean => {
@@ -53,6 +55,7 @@ const probes: Record<Requirement, () => boolean> = {
   conntrack: () => onPath('conntrack', '--version'),
   chromium: () => onPath('chromium', '--version'),
   'rsvg-convert': () => onPath('rsvg-convert', '--version'),
+  graphviz: () => onPath('dot', '-V'),
 };
 
 const known = new Map<Requirement, boolean>();

@@ -62,6 +62,7 @@ function connections(remotePod: string, remotePodIp: string, remoteNodeIp: strin
 
 function flannelScenario(
   name: string, tag: string, mode: 'vxlan' | 'host-gw', description: string, fault?: Fault, clientTimeoutSeconds?: number,
+  kubeProxyMode?: ScenarioSpec['kubeProxyMode'],
 ): ScenarioSpec {
   const all = connections('pod2', '192.168.2.12', '10.74.107.62', 30080);
   return {
@@ -76,6 +77,7 @@ function flannelScenario(
     connections: fault === undefined ? all : all.slice(0, 2),
     ...(fault === undefined ? {} : { fault }),
     ...(clientTimeoutSeconds === undefined ? {} : { clientTimeoutSeconds }),
+    ...(kubeProxyMode === undefined ? {} : { kubeProxyMode }),
     anyCaptureNode: 'worker-2', // the user captured on worker-2
     description,
   };
@@ -208,6 +210,11 @@ export const SCENARIOS: ScenarioSpec[] = [
     'Flannel host-gw: no tunnel; worker-1 routes 192.168.2.0/24 via worker-2\'s underlay address 10.74.107.62 on eth0.'),
   calicoScenario('calico-bgp', 'cb', 'bgp',
     'Calico without encapsulation (BGP): worker-1 routes 192.168.133.192/26 via 10.74.107.73 dev eth0 proto bird.'),
+  flannelScenario('kube-proxy-nftables', 'kn', 'vxlan',
+    'Flannel vxlan with kube-proxy in nftables mode: its rules sit in `table ip kube-proxy` (service-ips / service-nodeports verdict maps, ' +
+      '`numgen random mod N vmap` over endpoint chains, reject-chain for the service without endpoints) beside flanneld\'s iptables-nft ' +
+      'rules in `table ip nat` / `table ip filter`; the kernel runs both at each hook by priority, as `nft monitor trace` records.',
+    undefined, undefined, 'nftables'),
   mtuOverlay,
   arpUnanswered,
   bridgeOrder,

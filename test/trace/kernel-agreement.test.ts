@@ -159,22 +159,29 @@ function podpathHop(hop: TracePath['hops'][number], kernelSport: number, sized: 
   return out;
 }
 
+/** iptables' nat and filter tables, and kube-proxy's own nftables table in its nftables mode. */
+const COMPARED_TABLES = new Set(['nat', 'filter', 'kube-proxy']);
+
 /**
  * The kernel trace's nat and filter entries, without those of a copy that exists only because
  * the lab captured on the bridge: tcpdump puts cni0 in promiscuous mode, so when br_netfilter
  * bridges a DNATed frame to another port, br_handle_frame_finish also passes a copy up to the
  * host, which routes it (TTL-1) into FORWARD with in=out=cni0, where KUBE-FORWARD drops it as
- * ctstate INVALID. The SYN itself is delivered; without a capture running there is no copy.
+ * ctstate INVALID. In kube-proxy's nftables mode there is no such INVALID drop: the copy's
+ * FORWARD pass (in=out=cni0) repeats the bridged frame's own and ends in policy accept. The
+ * SYN itself is delivered; without a capture running there is no copy.
  */
 function kernelRules(connection: Connection): KernelRule[] {
-  let rules = connection.netfilter.filter((r) => r.table === 'nat' || r.table === 'filter');
+  let rules = connection.netfilter.filter((r) => COMPARED_TABLES.has(r.table));
   if (connection.outcome === 'delivered') {
     const last = rules[rules.length - 1];
-    if (last && last.verdict === 'drop' && last.in !== undefined && last.in === last.out) {
+    if (last && last.in !== undefined && last.in === last.out) {
       let start = rules.length - 1;
-      const samePass = (r: KernelRule) => r.table === 'filter' && r.node === last.node && r.in === last.in && r.out === last.out;
+      const samePass = (r: KernelRule) => (r.table === 'filter' || r.table === 'kube-proxy') && r.node === last.node && r.in === last.in && r.out === last.out;
       while (start > 0 && samePass(rules[start - 1]!)) start--;
-      rules = rules.slice(0, start);
+      const first = rules[start]!;
+      const repeated = rules.slice(0, start).some((r) => samePass(r) && r.chain === first.chain && r.rule === first.rule);
+      if (last.verdict === 'drop' || repeated) rules = rules.slice(0, start);
     }
   }
   return rules.map((r) => ({ node: r.node, table: r.table, chain: r.chain, rule: r.rule, verdict: r.verdict }));
@@ -189,7 +196,7 @@ function podpathRules(path: TracePath): Omit<KernelRule, 'in' | 'out'>[] {
     if (hop.outer) continue;
     for (const step of hop.steps) {
       if (step.type !== 'netfilter' && step.type !== 'nat') continue;
-      if (step.table !== 'nat' && step.table !== 'filter') continue;
+      if (!COMPARED_TABLES.has(step.table)) continue;
       // Falling off the end of a user chain is not a rule; the kernel's trace has no entry for it.
       if (step.type === 'netfilter' && step.action === 'return' && step.rule.startsWith('(end of')) continue;
       const policy = step.type === 'netfilter' && step.action.startsWith('policy-');
@@ -278,9 +285,14 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
       // podpathRules leaves out the steps of the outer (UDP) packet because the lab traces TCP SYNs only:
       // check that premise against the TRACE rules the kernel's trace itself shows.
       it.runIf(existsSync(join(samples, scenario, 'netfilter-trace.txt')))('the kernel trace selects TCP SYNs only', ({ expect }) => {
-        const lines = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n').filter((l) => l.includes('-j TRACE'));
+        const text = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n');
+        const lines = text.filter((l) => l.includes('-j TRACE'));
         // UDP probes are traced by their destination port (5005), never VXLAN's 8472 or 4789.
         for (const line of lines) expect(line).toMatch(/(-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN|-p udp -m udp --dport 5005) -j TRACE$/);
+        // `nft monitor trace` (nftables-mode samples) prints the same rule in nft syntax.
+        const nftLines = text.filter((l) => l.includes('meta nftrace set 1'));
+        for (const line of nftLines) expect(line).toMatch(/ ip raw (PREROUTING|OUTPUT) rule tcp flags syn \/ fin,syn,rst,ack counter packets \d+ bytes \d+ meta nftrace set 1 \(verdict continue\)$/);
+        expect(lines.length + nftLines.length).toBeGreaterThan(0);
       });
 
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with

@@ -3,13 +3,15 @@
 // CIDRs, VTEPs, services and the CNI.
 import type { Bridge, ClusterNode, NetNamespace, Topology, Warning } from '../model.ts';
 import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
-import { parseIptablesSave } from '../parse/iptables-save.ts';
+import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
+import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
 import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
 import { buildServices } from './services.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
 function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Warning[]): NetNamespace {
@@ -26,12 +28,17 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
   };
   for (const dump of ns.iptables) {
     const parsed = parseIptablesSave(dump.text, dump.file, { firstLine: dump.firstLine });
-    warnings.push(...parsed.warnings);
+    appendAll(warnings, parsed.warnings);
     netns.netfilter ??= { tables: {} };
     for (const [name, table] of Object.entries(parsed.tables)) {
       // Several partial dumps (`iptables-save -t nat`, `-t filter`) add up.
       if (!netns.netfilter.tables[name]) netns.netfilter.tables[name] = table;
     }
+  }
+  if (ns.nft.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    for (const table of ns.nft) if (isIptablesNftTable(table)) table.iptablesNft = true;
+    netns.netfilter.nft = ns.nft;
   }
   if (ns.sysctls.size > 0) {
     netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
@@ -46,6 +53,21 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     if (iface.kind === undefined && iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) iface.kind = 'veth';
   }
   return netns;
+}
+
+/**
+ * iptables-nft keeps iptables' tables in nf_tables (`table ip nat`, its base chains named
+ * PREROUTING …), so `nft list ruleset` shows them beside native tables. nft itself warns
+ * "managed by iptables-nft" (on stderr, rarely in a dump); the table's name and built-in
+ * chain names tell it too. The tracer reads such a table from iptables-save when that was
+ * dumped (its text keeps every match), and from the nft listing otherwise.
+ */
+function isIptablesNftTable(table: NftTable): boolean {
+  if (table.iptablesNft) return true;
+  if ((table.family !== 'ip' && table.family !== 'ip6') || !Object.hasOwn(BUILTIN_CHAINS, table.name)) return false;
+  const builtins = BUILTIN_CHAINS[table.name]!;
+  const bases = Object.values(table.chains).filter((c) => c.base !== undefined);
+  return bases.length > 0 && bases.every((c) => builtins.includes(c.name));
 }
 
 /** Bridges from `brctl show`, completed with `master` from `ip link`. */
@@ -73,7 +95,7 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   const warnings = gathered.warnings;
   const classes = new Map<string, Classification>();
   for (const ns of gathered.namespaces) classes.set(ns.name, classify(ns, gathered.kubePods));
-  warnings.push(...guessWarnings(gathered.namespaces, classes));
+  appendAll(warnings, guessWarnings(gathered.namespaces, classes));
 
   const nodes: ClusterNode[] = [];
   const podSources: PodSource[] = [];

@@ -11,6 +11,7 @@
 // but only the explicit `user@host` / `[user@host]` / `(host)` shapes followed
 // by a command we know, to keep prose like "(see above) $5" from splitting.
 import { KNOWN_COMMANDS } from './command.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface PromptHit {
   /** Host or pod name the prompt shows, if any. */
@@ -98,7 +99,7 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
 const BARE_TOOLS = new Set([
   'ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save',
   'kubectl', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'ss', 'tcpdump', 'ipset', 'conntrack', 'sysctl', 'ping',
-  'curl', 'calicoctl', 'gobgp', 'xtables-monitor',
+  'curl', 'calicoctl', 'gobgp', 'xtables-monitor', 'nft', 'ipvsadm',
 ]);
 
 function bareCommand(line: string): boolean {
@@ -119,7 +120,7 @@ export function splitTranscript(text: string, firstLine = 1): TranscriptSection[
   lines.forEach((l, i) => {
     const found = promptsInLine(l, firstLine + i);
     if (found.length === 0 && hits.length > 0 && bareCommand(l)) found.push({ line: firstLine + i, start: 0, commandStart: 0, bare: true });
-    hits.push(...found);
+    appendAll(hits, found);
   });
   const sections: TranscriptSection[] = [];
   hits.forEach((hit, n) => {

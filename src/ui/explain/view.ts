@@ -2,12 +2,13 @@
 // pane shows: one list entry per connection, named in cluster terms, and for each
 // the diagnosis first (verdict, the hop where the packet stopped, the cause from
 // the dumps), then the tunnel, the journey beside the trace, and the signs of
-// trouble. Plain data and text, no React; every string sanitized here, because
+// trouble. Plain data and text, no React; every string escaped (escapeText) here, because
 // HTTP lines, host names and file names come from captures.
 import { basename } from 'node:path';
 import type { Connection, Explanation, Journey, ModelHop, ReplyJourney, Sighting } from '../../explain/index.ts';
 import { s } from '../format.ts';
 import type { Role } from '../theme.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** One paragraph of the detail; the pane wraps it to its width. */
 export interface Para {
@@ -121,9 +122,9 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
     const tag = verdictTag(verdict);
     const role = verdictRole(verdict);
     detail.push({ text: `verdict: ${tag} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
-    if (j.verdict === 'lost') detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
+    if (j.verdict === 'lost') appendAll(detail, lostParas(`the ${s(j.firstPacket)}`, j));
     else if (j.cause) detail.push(causePara(j.cause));
-    if (j.reply) detail.push(...replyParas(j.reply));
+    if (j.reply) appendAll(detail, replyParas(j.reply));
   }
   for (const t of e.tunnels.filter((x) => x.carries.includes(c.id))) detail.push({ text: `tunnel: ${s(t.text)}`, role: 'encap', indent: 2 });
   for (const h of c.http) {

@@ -8,6 +8,7 @@ import type { CaptureFile, ClientResult } from './record.ts';
 import { VXLAN, type ConnectionSpec, type ScenarioSpec } from './spec.ts';
 import { readFrames, type Frame } from './tshark.ts';
 import { parseNetfilterTrace, type TraceBlock, type TraceEntry } from './xtables-trace.ts';
+import { iptablesLineFor, parseNftTrace } from './nft-trace.ts';
 import { DEFAULT_CLIENT_TIMEOUT_SECONDS, TRACE_MATCH, UDP_PROBE_PORT } from './record.ts';
 
 export interface Sighting {
@@ -110,7 +111,12 @@ export function buildExpected(
     capture,
     frames: readFrames(join(captureDir, capture.file.replace(/^captures\//, '')), [8472, 4789]),
   }));
-  const trace = parseNetfilterTrace(readFileSync(join(dir, 'netfilter-trace.txt'), 'utf8'));
+  const traceText = readFileSync(join(dir, 'netfilter-trace.txt'), 'utf8');
+  const nodeFile = (node: string, file: string) => readFileSync(join(dir, node, file), 'utf8');
+  // nftables mode records `nft monitor trace` (xtables-monitor cannot print native nft rules).
+  const trace = spec.kubeProxyMode === 'nftables'
+    ? parseNftTrace(traceText, (node, table, chain, rule) => iptablesLineFor(nodeFile(node, 'nft-ruleset.txt'), nodeFile(node, 'iptables-save.txt'), table, chain, rule))
+    : parseNetfilterTrace(traceText);
   const hasRaw = new Map(spec.nodes.map((n) => [n.name, readFileSync(join(dir, n.name, 'iptables-save.txt'), 'utf8').includes('\n*raw')]));
   const connections = spec.connections.map((c) => {
     const client = clients.find((r) => r.id === c.id);
@@ -373,8 +379,19 @@ function netfilterSteps(spec: ScenarioSpec, trace: TraceBlock[], ipId: number, p
 function servicesRecord(spec: ScenarioSpec, dir: string): object[] {
   const firstNode = spec.nodes[0]?.name ?? '';
   const save = readFileSync(join(dir, firstNode, 'iptables-save.txt'), 'utf8');
+  const ruleset = spec.kubeProxyMode === 'nftables' ? readFileSync(join(dir, firstNode, 'nft-ruleset.txt'), 'utf8') : '';
   return spec.services.map((svc) => {
     const name = `${svc.namespace}/${svc.name}:${svc.portName}`;
+    if (spec.kubeProxyMode === 'nftables') {
+      // The service chain's `numgen random mod N vmap { … }` as nft lists it: each element gets 1/N.
+      const vmap = ruleset.split('\n').find((l) => l.includes('numgen random mod') && l.includes(`/${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}__`));
+      const n = Number(/numgen random mod (\d+)/.exec(vmap ?? '')?.[1] ?? NaN);
+      return {
+        namespace: svc.namespace, name: svc.name, portName: svc.portName, clusterIP: svc.clusterIP, port: svc.port, protocol: svc.protocol,
+        nodePorts: svc.nodePort === undefined ? [] : [svc.nodePort],
+        endpoints: svc.endpoints.map((ep) => ({ ip: ep.ip, port: ep.port, probability: Number((1 / n).toFixed(6)) })),
+      };
+    }
     let remaining = 1;
     const endpoints = svc.endpoints.map((ep) => {
       const rule = save.split('\n').find((l) => l.startsWith('-A KUBE-SVC-') && l.includes(`"${name} -> ${ep.ip}:${ep.port}"`));

@@ -32,6 +32,13 @@ export const NODE_DUMPS: DumpCommand[] = [
   { file: 'iptables-save.txt', command: ['iptables-save'] },
 ];
 export const POD_DUMPS: DumpCommand[] = NODE_DUMPS.slice(0, 5);
+/** kube-proxy's nftables mode lives in `nft list ruleset` (beside iptables-nft's own tables). */
+export const NFT_DUMP: DumpCommand = { file: 'nft-ruleset.txt', command: ['nft', 'list', 'ruleset'] };
+
+function rulesetDumps(spec: ScenarioSpec): DumpCommand[] {
+  const save = NODE_DUMPS.filter((d) => d.file === 'iptables-save.txt');
+  return spec.kubeProxyMode === 'nftables' ? [...save, NFT_DUMP] : save;
+}
 
 export interface CaptureFile {
   at: string;
@@ -86,8 +93,8 @@ export async function recordScenario(spec: ScenarioSpec, dir: string, prefix: st
     buildScenario(lab);
     await startServers(lab, webRoot);
     await prepare(lab, spec.prepare ?? []);
-    // iptables-save first: the TRACE rules must never appear in the recorded ruleset.
-    for (const node of spec.nodes) writeDumps(lab, dir, node.name, NODE_DUMPS.filter((d) => d.file === 'iptables-save.txt'));
+    // iptables-save (and nft's listing) first: the TRACE rules must never appear in the recorded ruleset.
+    for (const node of spec.nodes) writeDumps(lab, dir, node.name, rulesetDumps(spec));
 
     const { captures, anyCapture, tools: captureTools } = await startCaptures(lab, nanoDir);
     const monitors = await startTraces(lab);
@@ -200,9 +207,14 @@ async function startCaptures(lab: Lab, nanoDir: string): Promise<{ captures: Cap
 }
 
 async function startTraces(lab: Lab): Promise<{ node: string; tool: Background }[]> {
+  // xtables-monitor cannot print native nft rules ("Parsing nftables rule failed"): nftables
+  // mode is traced with `nft monitor trace`, which prints every table's rules in nft syntax.
+  const nft = lab.spec.kubeProxyMode === 'nftables';
   const monitors = lab.spec.nodes.map((node) => ({
     node: node.name,
-    tool: lab.startTool(node.name, 'xtables-monitor', ['xtables-monitor', '--trace']),
+    tool: nft
+      ? lab.startTool(node.name, 'nft monitor trace', ['nft', 'monitor', 'trace'])
+      : lab.startTool(node.name, 'xtables-monitor', ['xtables-monitor', '--trace']),
   }));
   for (const node of lab.spec.nodes) {
     for (const chain of TRACE_CHAINS) for (const match of TRACE_MATCHES) lab.exec(node.name, ['iptables', '-t', 'raw', '-I', chain, '1', ...match]);

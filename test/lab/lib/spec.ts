@@ -100,6 +100,8 @@ export interface ScenarioSpec {
   prepare?: Preparation[];
   /** curl --max-time (default 2 s); also the window in which a reply counts as seen by the client. */
   clientTimeoutSeconds?: number;
+  /** kube-proxy's mode: iptables (the default) or nftables (its rules in `table ip kube-proxy`, loaded with `nft -f`). */
+  kubeProxyMode?: 'iptables' | 'nftables';
   /** Node whose `tcpdump -i any` capture is recorded. */
   anyCaptureNode: string;
   description: string;
