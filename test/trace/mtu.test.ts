@@ -33,15 +33,15 @@ describe('the route\'s mtu attribute', () => {
 });
 
 describe('podpath trace --size / --df', () => {
-  it('refuses --size on TCP (the first packet is the SYN), a size out of range, and --df without a size (exit 2)', async () => {
+  it('refuses --size on TCP (the first packet is the SYN), a size out of range, and --no-df without a size (exit 2)', async () => {
     const tcp = await runPodpath(['trace', 'samples/seed-flannel', '--from', 'pod1', '--to', '192.168.2.12:80', '--size', '1500']);
     expect(tcp.status).toBe(2);
     expect(tcp.stderr).toContain('--size 1500: the first packet of a tcp connection is its handshake');
     const small = await runPodpath(['trace', 'samples/seed-flannel', '--from', 'pod1', '--to', '192.168.2.12:53/udp', '--size', '12']);
     expect(small.status).toBe(2);
     expect(small.stderr).toContain('between 28 and 65535');
-    const df = await runPodpath(['trace', 'samples/seed-flannel', '--from', 'pod1', '--to', '192.168.2.12:53/udp', '--df']);
+    const df = await runPodpath(['trace', 'samples/seed-flannel', '--from', 'pod1', '--to', '192.168.2.12:53/udp', '--no-df']);
     expect(df.status).toBe(2);
-    expect(df.stderr).toContain('--df: give the packet\'s size with --size BYTES');
+    expect(df.stderr).toContain('--no-df: give the packet\'s size with --size BYTES');
   });
 });
