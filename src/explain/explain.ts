@@ -149,7 +149,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
     ...infos.flatMap((i) => i.errors.map((e) => `${i.file}: ${e}`)),
   ];
   const faultFound =
-    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'disagrees' || j.reply !== undefined) ||
+    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'rejected' || j.verdict === 'disagrees' || j.reply !== undefined) ||
     // Without dumps the overlay's MTU is a guess (1450): an oversize packet is then shown, not judged.
     troubles.some((t) => !foreign.has(t.capture) && FAULT_KINDS.has(t.kind) && (t.kind !== 'oversize' || topology.vteps.length > 0)) ||
     connections.some((c) => c.connection.tcp?.state === 'refused' && c.connection.views.some((v) => !foreign.has(v.capture)));

@@ -5,6 +5,7 @@
 // every rule that MATCHED becomes a step; rules passed over leave none.
 import type { NetNamespace, NfChain, NfRule, NfTable, NftChain, NftTable } from '../topology/model.ts';
 import { walkNftChain } from './nftables.ts';
+import type { IpsetMembers } from './ipsets.ts';
 import type { NetfilterStep, NoteStep, Step } from './model.ts';
 import type { Flow, Header } from './flow.ts';
 import { headerOf, withHeader } from './flow.ts';
@@ -34,11 +35,13 @@ export interface HookInput {
   outIface?: string;
   choose(probability: number): boolean;
   addressType(address: string, limitToIface?: string): string;
-  ipset(name: string): { members: string[]; inferred?: string } | undefined;
+  ipset(name: string): IpsetMembers | undefined;
   physdev?: { in?: string; out?: string; bridged: boolean };
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
   masqueradeSource?(header: Header): { outIface: string; address?: string; iface?: string } | undefined;
   redirectAddress?: string;
+  /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
+  beforePriority?: number;
 }
 
 export type HookVerdict =
@@ -117,6 +120,8 @@ export function evaluateHook(input: HookInput): HookEvaluation {
   for (const entry of hookEntries(input.ns, input.hook)) {
     // Conntrack sends only a connection's first packet (NEW) through nat; UNTRACKED ones skip it.
     if (entry.nat && (flow.ct.state !== 'NEW' || natBound)) continue;
+    if (entry.nat && flow.ct.ipvs && (input.hook === 'OUTPUT' || input.hook === 'PREROUTING')) continue;
+    if (input.beforePriority !== undefined && entry.priority >= input.beforePriority) continue;
     const before = flow.ct;
     const result = entry.kind === 'xt' ? walkTable(entry.table, entry.chain, { ...input, flow }) : walkNftChain(entry.table, entry.chain, input, flow);
     flow = result.flow;

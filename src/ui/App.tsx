@@ -15,7 +15,7 @@ import { EndingLine, StatusLine } from './components/StatusLine.tsx';
 import { TopologyPane } from './components/TopologyPane.tsx';
 import { TracePane } from './components/TracePane.tsx';
 import { fit, s } from './format.ts';
-import { initialState, uiReducer, type PaneId, type UiAction } from './state.ts';
+import { initialState, uiReducer, type PaneId, type UiAction, type UiState } from './state.ts';
 import type { Theme } from './theme.ts';
 
 export interface AppProps {
@@ -37,6 +37,12 @@ const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', to
 const SPLIT_ALWAYS = 120;
 /** Below this width even the trace pane takes the whole width when focused. */
 const SPLIT_MIN = 72;
+
+/** Where the selected packet's capture was taken, once the explainer has placed it (the same words as Explain's). */
+function capturePlace(state: UiState): string | undefined {
+  const selected = state.capture?.rows[state.capture.selected];
+  return selected ? state.explain?.view?.places[selected.file] : undefined;
+}
 
 export function App(props: AppProps) {
   const { stdout } = useStdout();
@@ -144,7 +150,7 @@ export function App(props: AppProps) {
           ? 'Topology'
           : side === 'explain'
             ? `Explain · ${state.explain?.view ? `${state.explain.view.entries.filter((e) => e.id).length} connections` : 'running'}`
-            : 'Capture';
+            : fit(`Capture${capturePlace(state) ? ` · at ${capturePlace(state)}` : ''}`, sideSize.width);
     main = (
       <Box>
         {split && (

@@ -289,10 +289,11 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
         const lines = text.filter((l) => l.includes('-j TRACE'));
         // UDP probes are traced by their destination port (5005), never VXLAN's 8472 or 4789.
         for (const line of lines) expect(line).toMatch(/(-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN|-p udp -m udp --dport 5005) -j TRACE$/);
-        // `nft monitor trace` (nftables-mode samples) prints the same rule in nft syntax.
-        const nftLines = text.filter((l) => l.includes('meta nftrace set 1'));
-        for (const line of nftLines) expect(line).toMatch(/ ip raw (PREROUTING|OUTPUT) rule tcp flags syn \/ fin,syn,rst,ack counter packets \d+ bytes \d+ meta nftrace set 1 \(verdict continue\)$/);
-        expect(lines.length + nftLines.length).toBeGreaterThan(0);
+        // `nft monitor trace` (nftables-mode samples) names the TRACE rule only when its cache has it
+        // ("unknown rule handle 2" once the lab removed it), but prints every traced packet: all SYNs.
+        const nftPackets = text.filter((l) => /^trace id \S+ \S+ \S+ \S+ packet: /.test(l));
+        for (const line of nftPackets) expect(line).toMatch(/ tcp flags == syn /);
+        expect(lines.length + nftPackets.length).toBeGreaterThan(0);
       });
 
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with

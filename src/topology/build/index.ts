@@ -40,6 +40,14 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     for (const table of ns.nft) if (isIptablesNftTable(table)) table.iptablesNft = true;
     netns.netfilter.nft = ns.nft;
   }
+  if (ns.ipsets.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipsets = Object.fromEntries(ns.ipsets.map((s) => [s.name, s]));
+  }
+  if (ns.ipvs.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipvs = ns.ipvs;
+  }
   if (ns.sysctls.size > 0) {
     netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
     // Calico turns proxy_arp on for its cali* veths; the tracer needs it to answer for 169.254.1.1.
