@@ -9,10 +9,11 @@ import { formatProbability } from '../trace/probability.ts';
 import type { Branch, EndingTone, Picture, PictureArrow } from './model.ts';
 import { PictureScene, formatOuter, formatPacket } from './scene.ts';
 
-/** The colour an ending is drawn in: only 'delivered' is a success. */
+/** The colour an ending is drawn in: delivered and exits-cluster are successes. */
 export function toneOf(disposition: Disposition): EndingTone {
   switch (disposition) {
     case 'delivered':
+    case 'exits-cluster':
       return 'success';
     case 'rejected':
     case 'no-endpoints':
@@ -20,6 +21,7 @@ export function toneOf(disposition: Disposition): EndingTone {
     case 'fragmentation-needed':
     case 'message-too-long':
       return 'refused';
+    case 'insufficient-info':
     case 'unknown':
       return 'unknown';
     case 'dropped':

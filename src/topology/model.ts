@@ -9,13 +9,8 @@ export interface SourceRef {
   line: number;
 }
 
-export interface Warning {
-  file: string;
-  line: number;
-  message: string;
-  /** The offending text, when there is a line to show. */
-  text?: string;
-}
+export type { Warning } from '../util/warning.ts';
+import type { Warning } from '../util/warning.ts';
 
 export interface InterfaceAddress {
   family: 4 | 6;
@@ -273,6 +268,8 @@ export interface NftSet {
   valueType?: string;
   flags: string[];
   elements: NftElement[];
+  /** Default element timeout in seconds (`timeout 3h`), for dynamic sets such as kube-proxy's affinity sets. */
+  timeoutSeconds?: number;
   comment?: string;
   source: SourceRef;
 }
@@ -454,11 +451,21 @@ export interface CniDetection {
   evidence: string[];
 }
 
+export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'unknown';
+
+export interface KubeProxyDetection {
+  mode: KubeProxyMode;
+  /** One line per node and sign ("worker-1: table ip kube-proxy (nft.txt:23) with map service-ips (4 elements), …"). */
+  evidence: string[];
+}
+
 export interface Topology {
   nodes: ClusterNode[];
   pods: Pod[];
   services: Service[];
   vteps: Vtep[];
   cni: CniDetection;
+  /** kube-proxy's mode as the nodes' rules show it. */
+  kubeProxy?: KubeProxyDetection;
   warnings: Warning[];
 }

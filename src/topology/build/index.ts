@@ -6,6 +6,7 @@ import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
 import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
 import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
+import { detectKubeProxy } from '../kube-proxy/mode.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
 import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
@@ -128,5 +129,5 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, warnings };
+  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), warnings };
 }
