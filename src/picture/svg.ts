@@ -27,7 +27,7 @@ const LIGHT: Palette = {
 };
 
 const DARK: Palette = {
-  bg: '#0d1117', fg: '#e6edf3', muted: '#9198a1', node: '#161b22', nodeLine: '#6e7681', pod: '#0c2d6b', podLine: '#388bfd', dev: '#0d1117',
+  bg: '#0d1117', fg: '#e6edf3', muted: '#9198a1', node: '#161b22', nodeLine: '#6e7681', pod: '#10203a', podLine: '#388bfd', dev: '#0d1117',
   idle: '#6e7681', arrow: '#58a6ff', nat: '#ffa657', label: '#0d1117',
   role: { 'pod-nic': '#79c0ff', veth: '#3fb950', bridge: '#58a6ff', vxlan: '#a371f7', ipip: '#a371f7', underlay: '#9198a1', other: '#9198a1' },
   tone: {

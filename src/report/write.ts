@@ -24,6 +24,15 @@ export interface ReportSettings {
   command: string;
 }
 
+/**
+ * When the report says it was made: now, or SOURCE_DATE_EPOCH (seconds) when set, the
+ * reproducible-builds convention, so a committed example report can be made again byte for byte.
+ */
+function reportDate(): Date {
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
+  return epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+}
+
 /** Journeys drawn in a report, at most: a big capture explains hundreds of connections. */
 const MAX_JOURNEY_DIAGRAMS = 12;
 
@@ -34,7 +43,7 @@ export async function renderReportFor(trace: TraceResult, topology: Topology, ex
   for (const journey of explanation?.journeys.slice(0, MAX_JOURNEY_DIAGRAMS) ?? []) {
     journeySvgs.push({ connection: journey.connection, svg: await renderSvg(pictureOfJourney(journey, explanation!, topology)) });
   }
-  return renderReport({ trace, topology, traceSvg, ...(explanation ? { explanation, journeySvgs } : {}), command, generatedAt: new Date() });
+  return renderReport({ trace, topology, traceSvg, ...(explanation ? { explanation, journeySvgs } : {}), command, generatedAt: reportDate() });
 }
 
 export async function writeReport(inputs: string[], request: TraceRequest, settings: ReportSettings): Promise<number> {

@@ -5,11 +5,13 @@
 // `node1.cni0.pcap`) — and explained beside the scenario's dumps. The expected place of each
 // copy is where the lab wrote the original (`captures/<at>__<iface>.pcap`); the journeys and
 // faults must be the ones the same captures give placed with --at.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Explanation } from '../../src/explain/model.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 
 const samplesDir = join(repoRoot, 'samples');
@@ -222,5 +224,71 @@ describe.runIf(scenarios.includes('seed-flannel'))('explain - (stdin)', () => {
     const twice = await runPodpath(['explain', '-', '-', 'samples/seed-flannel'], { input });
     expect(twice.status).toBe(2);
     expect(twice.stderr).toContain('stdin (-) can be given once');
+  });
+});
+
+// pcapng as dumpcap writes it: an Interface Description Block per interface, with if_name.
+// test/explain/record-pcapng.sh sends the frames of the lab's worker-1 flannel.1 and
+// veth6b3caf45 captures into veth pairs whose capturing ends have those names, in a
+// namespace of its own, under `dumpcap -i flannel.1 -i veth6b3caf45` and `dumpcap -i
+// flannel.1`. The recordings are committed (test/explain/captures/) for runs without root;
+// with root the script records them afresh. The interface names and per-interface counts
+// come from tshark, the node from where the lab took the frames (worker-1).
+function pcapngChecks(dir: () => string): void {
+  it('a two-interface pcapng named capture.pcapng: one place per interface, by its if_name; the node is the one that has both', async () => {
+    const { tsharkFields } = await import('./tshark.ts');
+    const file = join(mkdtempSync(join(tmpdir(), 'podpath-pcapng-')), 'capture.pcapng');
+    copyFileSync(join(dir(), 'two-interfaces.pcapng'), file);
+    const counts = new Map<string, number>();
+    for (const [name] of tsharkFields(file, ['frame.interface_name'])) counts.set(name!, (counts.get(name!) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(['flannel.1', 'veth6b3caf45']);
+    const result = await runPodpath(['explain', '--json', file, 'samples/seed-flannel']);
+    const e = JSON.parse(result.stdout) as Explanation;
+    expect(e.captures.map((c) => [c.at, c.interface, c.packets]).sort()).toEqual([...counts].map(([name, n]) => ['worker-1', name, n]).sort());
+    for (const c of e.captures) {
+      expect(c.placedBy[0]).toEqual({ by: 'pcapng-interface', text: `pcapng interface name ${c.interface} (if_name); only worker-1 has all of them` });
+    }
+    // The same SYNs, lined up across the file's two interfaces in kernel order.
+    const journey = e.journeys.find((j) => j.sightings.length === 2);
+    expect(journey?.sightings.map((s) => s.interface)).toEqual(['veth6b3caf45', 'flannel.1']);
+  });
+
+  it('a one-interface pcapng named a.pcapng: the interface by its if_name, the node by its frames', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'podpath-pcapng-')), 'a.pcapng');
+    copyFileSync(join(dir(), 'one-interface.pcapng'), file);
+    const e = JSON.parse((await runPodpath(['explain', '--json', file, 'samples/seed-flannel'])).stdout) as Explanation;
+    expect(e.captures).toHaveLength(1);
+    expect(e.captures[0]).toMatchObject({ at: 'worker-1', interface: 'flannel.1' });
+    expect(e.captures[0]!.placedBy.map((p) => p.by)).toEqual(['pcapng-interface', 'mac-addresses']);
+    expect(e.captures[0]!.placedBy[1]!.text).toMatch(/frames fit worker-1 flannel\.1 \(its MAC /);
+  });
+}
+
+describe('pcapng recorded by dumpcap (committed)', () => {
+  pcapngChecks(() => join(repoRoot, 'test', 'explain', 'captures'));
+});
+
+describeNeeding(['root', 'netns', 'tshark'], 'pcapng recorded afresh by dumpcap in a namespace', () => {
+  let dir = '';
+  const recorded = (): string => {
+    if (!dir) {
+      dir = mkdtempSync(join(tmpdir(), 'podpath-dumpcap-'));
+      execFileSync('bash', [join(repoRoot, 'test', 'explain', 'record-pcapng.sh'), dir], { stdio: 'ignore', timeout: 60_000 });
+    }
+    return dir;
+  };
+  pcapngChecks(recorded);
+});
+
+// editcap -F pcapng writes an IDB without if_name: such a file is placed by its name.
+describeNeeding(['tshark'], 'a pcapng without interface names', () => {
+  it('w2-eth0.pcapng (editcap -F pcapng of worker-2 eth0): placed by its file name, the node abbreviated', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'podpath-editcap-')), 'w2-eth0.pcapng');
+    execFileSync('editcap', ['-F', 'pcapng', join(samplesDir, 'seed-flannel', 'captures', 'worker-2__eth0.pcap'), file]);
+    const { tsharkFields } = await import('./tshark.ts');
+    expect(new Set(tsharkFields(file, ['frame.interface_name']).map((r) => r[0] ?? ''))).not.toContain('eth0');
+    const e = JSON.parse((await runPodpath(['explain', '--json', file, 'samples/seed-flannel'])).stdout) as Explanation;
+    expect(e.captures[0]).toMatchObject({ at: 'worker-2', interface: 'eth0' });
+    expect(e.captures[0]!.placedBy).toEqual([{ by: 'file-name', text: 'file name: worker-2 eth0 (worker-2 abbreviated)' }]);
   });
 });

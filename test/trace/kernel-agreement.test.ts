@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
-import type { TraceResult, TracePath } from '../../src/trace/model.ts';
+import type { NatStep, NetfilterStep, TraceResult, TracePath } from '../../src/trace/model.ts';
 
 interface Sighting {
   at: string;
@@ -49,11 +49,13 @@ const scenarios = existsSync(samples)
   : [];
 
 /** What xtables-monitor prints as the verdict of each kind of step podpath records. */
-const KERNEL_VERDICT: Record<string, string> = {
+const KERNEL_VERDICT: Record<NetfilterStep['action'] | NatStep['action'], string> = {
   jump: 'jump', goto: 'goto', accept: 'accept', drop: 'drop',
   // nft's reject statement ends the chain like DROP, and the trace prints it as DROP.
   reject: 'drop',
-  return: 'return', mark: 'continue', continue: 'continue', log: 'continue',
+  // A user chain that runs out of rules is no rule: these steps are left out before the lookup.
+  'end-of-chain': 'return',
+  return: 'return', mark: 'continue', continue: 'continue', log: 'continue', untrack: 'continue',
   'policy-accept': 'policy', 'policy-drop': 'policy',
   // NAT targets are verdicts of their own in the trace: ACCEPT after the rewrite.
   dnat: 'accept', snat: 'accept', masquerade: 'accept',
@@ -82,6 +84,28 @@ function hopsAsSightings(path: TracePath) {
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(hop);
+  }
+  return out;
+}
+
+/**
+ * A DNATed frame that br_netfilter bridges back out of cni0 to another port is seen twice on the
+ * node at once: on the port it leaves by, and on cni0, where tcpdump's promiscuous mode makes
+ * br_handle_frame_finish pass a copy up (see kernelRules). The two taps run in different
+ * contexts, so their timestamps come in either order (seed-flannel recorded cni0 first,
+ * kube-proxy-nftables once each way); such an adjacent pair is compared as a pair.
+ */
+function bridgeCopyOrder(hops: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out = [...hops];
+  const same = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+    a['at'] === b['at'] && a['src'] === b['src'] && a['dst'] === b['dst'] && a['sport'] === b['sport'] && a['dport'] === b['dport'] && a['outer'] === undefined && b['outer'] === undefined;
+  for (let i = 0; i + 1 < out.length; i++) {
+    const a = out[i]!;
+    const b = out[i + 1]!;
+    if (same(a, b) && b['interface'] === 'cni0' && a['interface'] !== 'cni0' && i > 0 && out[i - 1]!['dst'] !== a['dst']) {
+      out[i] = b;
+      out[i + 1] = a;
+    }
   }
   return out;
 }
@@ -143,9 +167,9 @@ function podpathRules(path: TracePath): Omit<KernelRule, 'in' | 'out'>[] {
       if (step.type !== 'netfilter' && step.type !== 'nat') continue;
       if (!COMPARED_TABLES.has(step.table)) continue;
       // Falling off the end of a user chain is not a rule; the kernel's trace has no entry for it.
-      if (step.type === 'netfilter' && step.action === 'return' && step.rule.startsWith('(end of')) continue;
+      if (step.type === 'netfilter' && step.action === 'end-of-chain') continue;
       const policy = step.type === 'netfilter' && step.action.startsWith('policy-');
-      rules.push({ node: hop.at, table: step.table, chain: step.chain, rule: policy ? null : step.rule, verdict: KERNEL_VERDICT[step.action] ?? step.action });
+      rules.push({ node: hop.at, table: step.table, chain: step.chain, rule: policy ? null : step.rule, verdict: KERNEL_VERDICT[step.action] });
     }
   }
   return rules;
@@ -191,7 +215,7 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
           const path = chosenPath(result, connection, expect);
 
           const hops = hopsAsSightings(path);
-          expect(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport))).toEqual(connection.sightings.map(kernelHop));
+          expect(bridgeCopyOrder(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport)))).toEqual(bridgeCopyOrder(connection.sightings.map(kernelHop)));
           expect(podpathRules(path)).toEqual(kernelRules(connection));
           const saw = clientSawFromPath(path, connection);
           expect(OUTCOME[connection.outcome]?.(path, saw), `${connection.outcome} vs podpath's ${path.disposition}: ${path.reason}`).toBe(true);
@@ -206,10 +230,11 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
         const text = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n');
         const lines = text.filter((l) => l.includes('-j TRACE'));
         for (const line of lines) expect(line).toMatch(/-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TRACE$/);
-        // `nft monitor trace` (nftables-mode samples) prints the same rule in nft syntax.
-        const nftLines = text.filter((l) => l.includes('meta nftrace set 1'));
-        for (const line of nftLines) expect(line).toMatch(/ ip raw (PREROUTING|OUTPUT) rule tcp flags syn \/ fin,syn,rst,ack counter packets \d+ bytes \d+ meta nftrace set 1 \(verdict continue\)$/);
-        expect(lines.length + nftLines.length).toBeGreaterThan(0);
+        // `nft monitor trace` (nftables-mode samples) names the TRACE rule only when its cache has it
+        // ("unknown rule handle 2" once the lab removed it), but prints every traced packet: all SYNs.
+        const nftPackets = text.filter((l) => /^trace id \S+ \S+ \S+ \S+ packet: /.test(l));
+        for (const line of nftPackets) expect(line).toMatch(/ tcp flags == syn /);
+        expect(lines.length + nftPackets.length).toBeGreaterThan(0);
       });
 
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with

@@ -7,6 +7,7 @@ import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
 import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
 import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
+import { detectKubeProxy } from '../kube-proxy/mode.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
 import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
@@ -40,6 +41,14 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     netns.netfilter ??= { tables: {} };
     for (const table of ns.nft) if (isIptablesNftTable(table)) table.iptablesNft = true;
     netns.netfilter.nft = ns.nft;
+  }
+  if (ns.ipsets.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipsets = Object.fromEntries(ns.ipsets.map((s) => [s.name, s]));
+  }
+  if (ns.ipvs.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipvs = ns.ipvs;
   }
   if (ns.sysctls.size > 0) {
     netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
@@ -141,5 +150,5 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, warnings };
+  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), warnings };
 }
