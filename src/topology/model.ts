@@ -266,6 +266,8 @@ export interface NftSet {
   valueType?: string;
   flags: string[];
   elements: NftElement[];
+  /** Default element timeout in seconds (`timeout 3h`), for dynamic sets such as kube-proxy's affinity sets. */
+  timeoutSeconds?: number;
   comment?: string;
   source: SourceRef;
 }

@@ -47,6 +47,8 @@ type Stage =
   | { kind: 'end' };
 
 const MAX_STAGES = 200;
+/** ip_vs_local_request4's hook priority (NF_IP_PRI_NAT_DST + 1). */
+const IPVS_LOCAL_OUT = -99;
 const NAT_NOTE = 'only the first packet of a connection crosses the nat table: conntrack remembers this rewrite and applies it to every later packet (and the reverse to replies)';
 
 export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Chooser): WalkResult {
@@ -99,9 +101,19 @@ class Walker {
     if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
     if (!this.flow.packet.src && route.preferredSource) this.flow = { ...this.flow, packet: { ...this.flow.packet, src: route.preferredSource } };
     const before = headerOf(this.flow).dst;
-    const out = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop);
+    // A locally made connection to an IPVS virtual service: ip_vs_local_request4 takes it at LOCAL_OUT
+    // priority NF_IP_PRI_NAT_DST + 1 (-99), after nat OUTPUT, before filter OUTPUT.
+    const service = route.result === 'local' && !this.flow.ct.ipvs ? ipvsServiceFor(ns, headerOf(this.flow)) : undefined;
+    const out = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop, service ? IPVS_LOCAL_OUT : undefined);
     if (out) return out;
-    if (headerOf(this.flow).dst !== before) {
+    if (service && headerOf(this.flow).dst === before) {
+      const failed = this.ipvsTake(ns, 'LOCAL_OUT');
+      if (failed) return failed;
+      route = this.route(ns);
+      if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
+      const rest = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop, undefined, IPVS_LOCAL_OUT);
+      if (rest) return rest;
+    } else if (headerOf(this.flow).dst !== before) {
       // DNAT in OUTPUT changed the destination: the kernel routes the packet again (ip_route_me_harder).
       route = this.route(ns);
       if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
@@ -372,11 +384,16 @@ class Walker {
     return { kind: 'end' };
   }
 
-  /** IPVS picks a real server (Masq: DNAT) and sends the packet on through LOCAL_OUT and POSTROUTING. */
+  /** IPVS at LOCAL_IN picks a real server (Masq: DNAT) and sends the packet on through LOCAL_OUT and POSTROUTING. */
   private ipvs(ns: NetNamespace): Stage {
+    return this.ipvsTake(ns, 'LOCAL_IN') ?? { kind: 'local-out', ns };
+  }
+
+  /** IPVS's pick and DNAT; the ending stage when it cannot forward. */
+  private ipvsTake(ns: NetNamespace, at: 'LOCAL_IN' | 'LOCAL_OUT'): Stage | undefined {
     const service = ipvsServiceFor(ns, headerOf(this.flow))!;
     const name = `${service.protocol.toUpperCase()} ${service.address}:${service.port}`;
-    const pick = ipvsPick(service, headerOf(this.flow), (p) => this.chooser.choose(p));
+    const pick = ipvsPick(service, headerOf(this.flow), (p) => this.chooser.choose(p), at);
     if (!pick) {
       // ip_vs_leave: no destination to schedule to → ICMP port unreachable.
       return this.end('no-endpoints', `IPVS virtual service ${name} on ${ns.name} has no real server with a weight above 0 (\`ipvsadm -Ln\`), so IPVS answers icmp port unreachable`, 'icmp port unreachable');
@@ -387,7 +404,7 @@ class Walker {
     this.add([pick.step, ...pick.notes]);
     this.flow = { ...withHeaderOf(this.flow, pick.header), ct: { ...this.flow.ct, dnat: true, ipvs: true } };
     this.endpoint ??= `${pick.server.address}:${pick.server.port}`;
-    return { kind: 'local-out', ns };
+    return undefined;
   }
 
   private route(ns: NetNamespace, iif?: string): RouteDecision {
@@ -433,7 +450,7 @@ class Walker {
   }
 
   /** Runs one netfilter hook; returns the ending stage when the packet is dropped or rejected. */
-  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined, beforePriority?: number): Stage | undefined {
+  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined, beforePriority?: number, fromPriority?: number): Stage | undefined {
     if (!ns.netfilter) {
       if (ns.kind === 'node' && !ns.dumps.includes('iptables')) this.note(`${ns.name}'s iptables-save is not in the dumps; podpath assumed it has no rules (every hook accepts)`);
       return undefined;
@@ -449,6 +466,7 @@ class Walker {
     if (inIface) input.inIface = inIface;
     if (outIface) input.outIface = outIface;
     if (beforePriority !== undefined) input.beforePriority = beforePriority;
+    if (fromPriority !== undefined) input.fromPriority = fromPriority;
     if (hook === 'OUTPUT') input.redirectAddress = '127.0.0.1';
     else if (inIface) {
       const address = interfaceOf(ns, inIface)?.addresses.find((a) => a.family === 4)?.address;
