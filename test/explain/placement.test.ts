@@ -359,3 +359,51 @@ describeNeeding(['root', 'netns', 'iptables', 'tcpdump', 'tshark'], 'a SYN answe
     expect(e.faultFound).toBe(true);
   }, 60_000);
 });
+
+// Linux cooked v1 (libpcap < 1.10) has no interface index: the node comes from the sender
+// MACs. Made from each lab scenario's SLL2 `-i any` capture by rewriting every 20-byte SLL2
+// header as the 16-byte v1 header with the same packet type, ARPHRD, address and protocol
+// (https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html, …SLL2.html); tshark reads the
+// result as Linux cooked v1 with every frame kept.
+function sll2ToSll1(file: string, out: string): void {
+  const buf = readFileSync(file);
+  if (buf.readUInt32LE(0) !== 0xa1b2c3d4 || buf.readUInt32LE(20) !== 276) throw new Error(`${file}: not a little-endian SLL2 pcap`);
+  const parts: Buffer[] = [Buffer.from(buf.subarray(0, 24))];
+  parts[0]!.writeUInt32LE(113, 20);
+  for (let off = 24; off + 16 <= buf.length; ) {
+    const caplen = buf.readUInt32LE(off + 8);
+    const head = Buffer.from(buf.subarray(off, off + 16));
+    const sll2 = buf.subarray(off + 16, off + 36);
+    const v1 = Buffer.alloc(16);
+    v1.writeUInt16BE(sll2[10]!, 0); // packet type
+    v1.writeUInt16BE(sll2.readUInt16BE(8), 2); // ARPHRD
+    v1.writeUInt16BE(sll2[11]!, 4); // address length
+    sll2.copy(v1, 6, 12, 20); // address
+    v1.writeUInt16BE(sll2.readUInt16BE(0), 14); // protocol
+    head.writeUInt32LE(caplen - 4, 8);
+    head.writeUInt32LE(buf.readUInt32LE(off + 12) - 4, 12);
+    parts.push(head, v1, buf.subarray(off + 36, off + 16 + caplen));
+    off += 16 + caplen;
+  }
+  writeFileSync(out, Buffer.concat(parts));
+}
+
+describeNeeding(['tshark'], 'a cooked v1 capture placed by its sender MACs', () => {
+  for (const scenario of scenarios) {
+    const any = labCaptures(scenario).find((c) => c.interface === 'any');
+    if (!any) continue;
+    it(`${scenario}: ${any.at}'s -i any capture as cooked v1, named capture.pcap`, async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'podpath-sll1-')), 'capture.pcap');
+      sll2ToSll1(any.source, file);
+      const { tsharkFields } = await import('./tshark.ts');
+      const original = tsharkFields(any.source, ['frame.number']).length;
+      expect(tsharkFields(file, ['sll.pkttype']).filter((r) => r[0] !== '').length).toBe(original);
+      const { explainFiles } = await import('../../src/explain/index.ts');
+      const { loadTopology } = await import('../../src/topology/load.ts');
+      const e = await explainFiles([file], await loadTopology([join(samplesDir, scenario)]));
+      expect(e.captures).toHaveLength(1);
+      expect(e.captures[0]).toMatchObject({ at: any.at, interface: 'any', packets: original });
+      expect(e.captures[0]!.placedBy[0]!.text).toContain(`were sent by ${any.at}'s interfaces or its pods'`);
+    });
+  }
+});
