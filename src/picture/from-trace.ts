@@ -9,14 +9,19 @@ import { formatProbability } from '../trace/probability.ts';
 import type { Branch, EndingTone, Picture, PictureArrow } from './model.ts';
 import { PictureScene, formatOuter, formatPacket } from './scene.ts';
 
-/** The colour an ending is drawn in: only 'delivered' is a success. */
+/** The colour an ending is drawn in: delivered and exits-cluster are successes. */
 export function toneOf(disposition: Disposition): EndingTone {
   switch (disposition) {
     case 'delivered':
+    case 'exits-cluster':
       return 'success';
     case 'rejected':
     case 'no-endpoints':
+    // Too big for the path: the client is told at once (ICMP fragmentation needed, EMSGSIZE).
+    case 'fragmentation-needed':
+    case 'message-too-long':
       return 'refused';
+    case 'insufficient-info':
     case 'unknown':
       return 'unknown';
     case 'dropped':
@@ -24,7 +29,7 @@ export function toneOf(disposition: Disposition): EndingTone {
     case 'blackhole':
     case 'unreachable':
     case 'prohibited':
-    case 'neighbour-missing':
+    case 'neighbour-unresolved':
     case 'fdb-missing':
     case 'loop':
       return 'failure';
