@@ -21,7 +21,7 @@ function from<T extends LayerType>(type: T, fieldType: FieldType, read: (layer: 
       for (const layer of layers) {
         if (layer.type !== type) continue;
         const value = read(layer as Of<T>);
-        if (Array.isArray(value)) out.push(...value);
+        if (Array.isArray(value)) for (const v of value) out.push(v);
         else if (value !== undefined) out.push(value);
       }
       return out;
