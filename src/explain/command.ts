@@ -59,7 +59,9 @@ function parsePorts(values: string[] | undefined): number[] {
 export async function runExplain(paths: string[], options: ExplainCommandOptions): Promise<number> {
   const format = formatOf(options);
   const extraPorts = parsePorts(options.vxlanPort);
-  const captures = paths.filter(looksLikeCapture);
+  // `-` is a capture read from stdin (`tcpdump -w - | podpath explain - dumps/`), as for `podpath decode -`.
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('explain: stdin (-) can be given once');
+  const captures = paths.filter((p) => p === '-' || looksLikeCapture(p));
   const inputs = paths.filter((p) => !captures.includes(p));
   if (captures.length === 0) throw new UsageError('explain: no capture among the paths (pcap or pcapng files are recognised by their first bytes)');
   const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options.node) : emptyTopology();

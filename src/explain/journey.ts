@@ -6,7 +6,7 @@
 // the packet stops being seen, the dumps of the node it was last seen on name
 // the likely cause (cause.ts, with the checks in diagnose.ts).
 import type { Topology } from '../topology/model.ts';
-import type { TraceResult } from '../trace/model.ts';
+import type { TracePath, TraceResult } from '../trace/model.ts';
 import { diagnose, diagnoseReply, traceCause } from './cause.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
@@ -131,6 +131,27 @@ function tupleText(t: FiveTuple): string {
   return `${s} → ${d}`;
 }
 
+/**
+ * A SYN a REJECT rule answered did not disappear: the client got an ICMP error quoting it, or
+ * an RST, and the dumps' cause (or the trace's ending) is that rule. Then the verdict is
+ * `rejected`, not `lost`; an ICMP error without a REJECT rule (host unreachable after ARP
+ * gave up) stays a loss.
+ */
+function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath | undefined): void {
+  const byRule = journey.cause?.kind === 'rejected' || path?.disposition === 'rejected';
+  if (!byRule) return;
+  const icmp = cw.connection.views.flatMap((v) => v.icmpErrors.map((e) => ({ capture: v.capture, ...e })))[0];
+  const rst = cw.connection.tcp?.state === 'refused' ? cw.connection.views.find((v) => v.tcp?.resetBy === 'server') : undefined;
+  if (!icmp && !rst) return;
+  journey.verdict = 'rejected';
+  journey.text = journey.text.map((t) => t.replace(': the dumps foresee this loss', ': the dumps foresee this rejection'));
+  journey.refusal = icmp
+    ? { by: 'icmp', capture: icmp.capture, frame: icmp.frame, text: `an ICMP error quoting the ${journey.firstPacket} came back (${icmp.text})` }
+    : { by: 'rst', capture: rst!.capture, frame: rst!.lastFrame, text: `a TCP RST came back (frame ${rst!.lastFrame})` };
+  const sees = path?.clientSees ? `: the client gets ${path.clientSees}` : '';
+  journey.text.push(`rejected, not lost: ${journey.refusal.text}${sees}`);
+}
+
 export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext): Promise<Journey> {
   const { topology, names } = ctx;
   const { sightings, firstPacket } = sightingsOf(cw, ctx.captures);
@@ -238,5 +259,6 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
       journey.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);
     }
   }
+  if (journey.verdict === 'lost') markRejected(journey, cw, path);
   return journey;
 }

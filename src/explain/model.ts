@@ -222,6 +222,13 @@ export interface Cause {
   source?: { file: string; line: number };
 }
 
+/**
+ * How a journey ends beside the model. `lost`: the packet disappeared; `rejected`: a REJECT
+ * rule answered it (ICMP error or TCP RST back to the client), the words the tracer's
+ * `clientSees` uses for the same ending.
+ */
+export type JourneyVerdict = 'agrees' | 'disagrees' | 'lost' | 'rejected' | 'no-model';
+
 /** A connection's first packet followed across the captures, set beside the model. */
 export interface Journey {
   connection: string;
@@ -230,8 +237,10 @@ export interface Journey {
   sightings: Sighting[];
   /** The model's hops, when a path could be modelled ('trace' from the tracer, 'dumps' from podpath's own reading). */
   model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: string; reason?: string };
-  verdict: 'agrees' | 'disagrees' | 'lost' | 'no-model';
-  /** For a lost packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
+  verdict: JourneyVerdict;
+  /** For `rejected`: what came back to the client, and where it was captured. */
+  refusal?: { by: 'icmp' | 'rst'; capture: number; frame: number; text: string };
+  /** For a lost (or rejected) packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
   predicted?: boolean;
   /** The last place the packet was seen and the first captured place it should have reached but did not. */
   lostAfter?: { at?: string; interface?: string };

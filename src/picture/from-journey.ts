@@ -11,6 +11,7 @@ const VERDICT_TONE: Record<Journey['verdict'], EndingTone> = {
   agrees: 'success',
   disagrees: 'failure',
   lost: 'failure',
+  rejected: 'failure',
   'no-model': 'unknown',
 };
 
@@ -21,6 +22,10 @@ function verdictTitle(journey: Journey): string {
     case 'lost': {
       const after = journey.lostAfter;
       return `LOST after ${[after?.at, after?.interface].filter(Boolean).join(' ') || 'the client'}`;
+    }
+    case 'rejected': {
+      const after = journey.lostAfter;
+      return `REJECTED after ${[after?.at, after?.interface].filter(Boolean).join(' ') || 'the client'}`;
     }
     case 'disagrees':
       return 'DISAGREES with the model';

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { ELK as ElkInstance, ELKConstructorArguments } from 'elkjs/lib/elk-api.js';
 import type { ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { Picture, PictureArrow, PictureDevice, PictureEnding, PictureGroup } from './model.ts';
+import { appendAll, maxOf } from '../util/append.ts';
 
 // elkjs is CommonJS whose typings claim an ES default export; require() gives the constructor as it is.
 const ELK = createRequire(import.meta.url)('elkjs/lib/elk.bundled.js') as new (args?: ELKConstructorArguments) => ElkInstance;
@@ -92,7 +93,7 @@ const deviceSize = (d: PictureDevice) => ({
 });
 
 const textBox = (lines: string[], charWidth: number, lineHeight: number) => ({
-  width: Math.max(...lines.map((l) => l.length)) * charWidth + 2 * 6,
+  width: maxOf(lines.map((l) => l.length)) * charWidth + 2 * 6,
   height: lines.length * lineHeight + 8,
 });
 
@@ -187,7 +188,7 @@ async function layoutOnce(picture: Picture, extraRight: Map<string, number>): Pr
   // Edges are kept in the container ELK moved them to; collect them all.
   const edges: ElkExtendedEdge[] = [];
   const collect = (n: ElkNode): void => {
-    edges.push(...(n.edges ?? []));
+    appendAll(edges, n.edges ?? []);
     for (const child of n.children ?? []) collect(child);
   };
   collect(placed);

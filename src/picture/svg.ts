@@ -4,6 +4,7 @@
 import type { DeviceRole, EndingTone, Picture } from './model.ts';
 import { METRICS, layoutPicture, type Layout } from './layout.ts';
 import { escapeMarkup } from './markup.ts';
+import { maxOf } from '../util/append.ts';
 
 const HEADER_LINE = 18;
 const MARGIN = 16;
@@ -26,7 +27,7 @@ const LIGHT: Palette = {
 };
 
 const DARK: Palette = {
-  bg: '#0d1117', fg: '#e6edf3', muted: '#9198a1', node: '#161b22', nodeLine: '#6e7681', pod: '#0c2d6b', podLine: '#388bfd', dev: '#0d1117',
+  bg: '#0d1117', fg: '#e6edf3', muted: '#9198a1', node: '#161b22', nodeLine: '#6e7681', pod: '#10203a', podLine: '#388bfd', dev: '#0d1117',
   idle: '#6e7681', arrow: '#58a6ff', nat: '#ffa657', label: '#0d1117',
   role: { 'pod-nic': '#79c0ff', veth: '#3fb950', bridge: '#58a6ff', vxlan: '#a371f7', ipip: '#a371f7', underlay: '#9198a1', other: '#9198a1' },
   tone: {
@@ -72,7 +73,7 @@ const polyline = (points: { x: number; y: number }[], dy: number) => points.map(
 /** The SVG document for a picture already laid out (pure: the same layout gives the same text). */
 export function svgOfLayout(picture: Picture, layout: Layout): string {
   const top = MARGIN + HEADER_LINE * (1 + picture.subtitle.length) + 8;
-  const width = Math.ceil(Math.max(layout.width, picture.title.length * 15 * 0.62, ...picture.subtitle.map((t) => t.length * 12 * 0.62)) + 2 * MARGIN);
+  const width = Math.ceil(maxOf(picture.subtitle.map((t) => t.length * 12 * 0.62), Math.max(layout.width, picture.title.length * 15 * 0.62)) + 2 * MARGIN);
   const height = Math.ceil(layout.height + top + MARGIN);
   const out: string[] = [];
   out.push(

@@ -13,6 +13,9 @@ import type { TraceRequest } from '../trace/query.ts';
 import { exitStatusOf, traceQuery } from '../trace/trace.ts';
 import { UsageError } from '../errors.ts';
 import { renderReport } from './html.ts';
+import type { Explanation } from '../explain/model.ts';
+import type { Topology } from '../topology/model.ts';
+import type { TraceResult } from '../trace/model.ts';
 
 export interface ReportSettings {
   captures: string[];
@@ -21,8 +24,27 @@ export interface ReportSettings {
   command: string;
 }
 
+/**
+ * When the report says it was made: now, or SOURCE_DATE_EPOCH (seconds) when set, the
+ * reproducible-builds convention, so a committed example report can be made again byte for byte.
+ */
+function reportDate(): Date {
+  const epoch = process.env['SOURCE_DATE_EPOCH'];
+  return epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+}
+
 /** Journeys drawn in a report, at most: a big capture explains hundreds of connections. */
 const MAX_JOURNEY_DIAGRAMS = 12;
+
+/** The report's HTML for a trace already made (and an explanation, when there is one): `podpath report` and the UI's `r`. */
+export async function renderReportFor(trace: TraceResult, topology: Topology, explanation: Explanation | undefined, command: string): Promise<string> {
+  const traceSvg = await renderSvg(pictureOfTrace(trace, topology));
+  const journeySvgs: { connection: string; svg: string }[] = [];
+  for (const journey of explanation?.journeys.slice(0, MAX_JOURNEY_DIAGRAMS) ?? []) {
+    journeySvgs.push({ connection: journey.connection, svg: await renderSvg(pictureOfJourney(journey, explanation!, topology)) });
+  }
+  return renderReport({ trace, topology, traceSvg, ...(explanation ? { explanation, journeySvgs } : {}), command, generatedAt: reportDate() });
+}
 
 export async function writeReport(inputs: string[], request: TraceRequest, settings: ReportSettings): Promise<number> {
   for (const capture of settings.captures) {
@@ -30,23 +52,9 @@ export async function writeReport(inputs: string[], request: TraceRequest, setti
   }
   const topology = await loadTopology(inputs, settings.node !== undefined ? { node: settings.node } : {});
   const trace = traceQuery(topology, request);
-  const traceSvg = await renderSvg(pictureOfTrace(trace, topology));
-  let explanation;
-  const journeySvgs: { connection: string; svg: string }[] = [];
-  if (settings.captures.length > 0) {
-    explanation = await explainFiles(settings.captures, topology, { vxlanPorts: [], locations: {}, trace: await tracerFunction() });
-    for (const journey of explanation.journeys.slice(0, MAX_JOURNEY_DIAGRAMS)) {
-      journeySvgs.push({ connection: journey.connection, svg: await renderSvg(pictureOfJourney(journey, explanation, topology)) });
-    }
-  }
-  const html = renderReport({
-    trace,
-    topology,
-    traceSvg,
-    ...(explanation ? { explanation, journeySvgs } : {}),
-    command: settings.command,
-    generatedAt: new Date(),
-  });
+  const explanation =
+    settings.captures.length > 0 ? await explainFiles(settings.captures, topology, { vxlanPorts: [], locations: {}, trace: await tracerFunction() }) : undefined;
+  const html = await renderReportFor(trace, topology, explanation, settings.command);
   if (settings.output !== undefined) await writeFile(settings.output, html);
   else process.stdout.write(html);
   const traced = exitStatusOf(trace);

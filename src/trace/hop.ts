@@ -15,13 +15,15 @@ import { HopRecorder } from './record.ts';
 import type { Chooser } from './chooser.ts';
 import type { Cluster } from './cluster.ts';
 import { bridgeOfPort, interfaceOf, isBridge } from './cluster.ts';
-import { headerOf, newConntrack, type Flow } from './flow.ts';
+import { headerOf, newConntrack, withHeader as withHeaderOf, type Flow } from './flow.ts';
 import { evaluateHook, type Hook, type HookVerdict } from './netfilter.ts';
 import { addressType, lookupRoute, selectSource, selectSourceOn, type RouteDecision } from './routing.ts';
 import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
 import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings } from './overlay.ts';
 import { ipsetMembers } from './ipsets.ts';
+import { ipvsPick, ipvsServiceFor } from './ipvs.ts';
+import { appendAll } from '../util/append.ts';
 
 export type Start =
   | { kind: 'local'; ns: NetNamespace }
@@ -201,6 +203,12 @@ class Walker {
       return this.deliverLocally(ns, iface);
     }
     const route = this.route(ns, iface);
+    if (route.result === 'local' && ipvsServiceFor(ns, headerOf(this.flow))) {
+      // IPVS takes the packet at LOCAL_IN priority 98: iptables mangle and filter INPUT run first, nat INPUT never.
+      const input = this.hook(ns, 'INPUT', iface, undefined, undefined, 98);
+      if (input) return input;
+      return this.ipvs(ns);
+    }
     if (route.result === 'local') {
       const input = this.hook(ns, 'INPUT', iface, undefined, undefined);
       if (input) return input;
@@ -256,7 +264,7 @@ class Walker {
       });
       this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
-      this.assumptions.push(...encapsulation.assumptions);
+      appendAll(this.assumptions, encapsulation.assumptions);
       if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
       return this.encapsulated(ns, encapsulation.outer);
     }
@@ -270,8 +278,9 @@ class Walker {
     const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
     if (isBridge(ns, iface)) {
       if (!neighbour.mac) {
-        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         this.add([neighbour.step]);
+        if (neighbour.unknown) return this.end('unknown', neighbour.unknown, 'unknown');
+        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         return this.neighbourFailure(ns, iface, nextHop, forwarded);
       }
       this.hop(ns, iface, 'out');
@@ -340,6 +349,11 @@ class Walker {
       return { kind: 'ip-in', ns, iface: receiver.device.name };
     }
     const packet = this.flow.packet;
+    if (ipvsServiceFor(ns, headerOf(this.flow))) return this.ipvs(ns);
+    if (ns.netfilter?.ipvs && ns.interfaces.some((i) => i.name === 'kube-ipvs0' && i.addresses.some((a) => a.address === packet.dst))) {
+      // The IPVS table was dumped and has no virtual service for this port: the node's own stack gets it.
+      return this.end('rejected', `${packet.dst} is bound to ${ns.name}'s kube-ipvs0, but its IPVS table (\`ipvsadm -Ln\`) has no virtual service for ${packet.proto.toUpperCase()} ${packet.dst}:${packet.dport ?? ''}; nothing listens there, so ${ns.name} answers with a reset`, 'connection reset');
+    }
     if (ns.interfaces.some((i) => i.name === 'kube-ipvs0' && i.addresses.some((a) => a.address === packet.dst))) {
       // kube-proxy's IPVS mode binds service addresses to the dummy kube-ipvs0; the IPVS table, not iptables, picks the endpoint.
       return this.end('unknown', `${packet.dst} is bound to ${ns.name}'s kube-ipvs0: kube-proxy runs in IPVS mode, and the IPVS table (\`ipvsadm -Ln\` on ${ns.name}) that picks the endpoint is not in the dumps`, 'unknown');
@@ -352,6 +366,24 @@ class Walker {
     this.add([step]);
     this.ending = { disposition: 'delivered', reason: `delivered to ${where}${port}${iface === 'lo' ? ' through lo' : ''}`, clientSees: 'connected' };
     return { kind: 'end' };
+  }
+
+  /** IPVS picks a real server (Masq: DNAT) and sends the packet on through LOCAL_OUT and POSTROUTING. */
+  private ipvs(ns: NetNamespace): Stage {
+    const service = ipvsServiceFor(ns, headerOf(this.flow))!;
+    const name = `${service.protocol.toUpperCase()} ${service.address}:${service.port}`;
+    const pick = ipvsPick(service, headerOf(this.flow), (p) => this.chooser.choose(p));
+    if (!pick) {
+      // ip_vs_leave: no destination to schedule to → ICMP port unreachable.
+      return this.end('no-endpoints', `IPVS virtual service ${name} on ${ns.name} has no real server with a weight above 0 (\`ipvsadm -Ln\`), so IPVS answers icmp port unreachable`, 'icmp port unreachable');
+    }
+    if (pick.server.forward !== 'masq') {
+      return this.end('unknown', `IPVS virtual service ${name} forwards to ${pick.server.address}:${pick.server.port} by ${pick.server.forward}; podpath models Masq (NAT) forwarding only, which is what kube-proxy writes`, 'unknown');
+    }
+    this.add([pick.step, ...pick.notes]);
+    this.flow = { ...withHeaderOf(this.flow, pick.header), ct: { ...this.flow.ct, dnat: true, ipvs: true } };
+    this.endpoint ??= `${pick.server.address}:${pick.server.port}`;
+    return { kind: 'local-out', ns };
   }
 
   private route(ns: NetNamespace, iif?: string): RouteDecision {
@@ -397,7 +429,7 @@ class Walker {
   }
 
   /** Runs one netfilter hook; returns the ending stage when the packet is dropped or rejected. */
-  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined): Stage | undefined {
+  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined, beforePriority?: number): Stage | undefined {
     if (!ns.netfilter) {
       if (ns.kind === 'node' && !ns.dumps.includes('iptables')) this.note(`${ns.name}'s iptables-save is not in the dumps; podpath assumed it has no rules (every hook accepts)`);
       return undefined;
@@ -412,6 +444,7 @@ class Walker {
     };
     if (inIface) input.inIface = inIface;
     if (outIface) input.outIface = outIface;
+    if (beforePriority !== undefined) input.beforePriority = beforePriority;
     if (hook === 'OUTPUT') input.redirectAddress = '127.0.0.1';
     else if (inIface) {
       const address = interfaceOf(ns, inIface)?.addresses.find((a) => a.family === 4)?.address;

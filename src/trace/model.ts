@@ -94,7 +94,7 @@ export interface NeighbourStep extends StepBase {
   ip: string;
   interface: string;
   mac?: string;
-  /** 'found' | 'proxy-arp' | 'missing' | 'assumed' */
+  /** 'found' | 'proxy-arp' | 'assumed' | 'missing' | 'failed' | 'unknown' (not dumped, and no dump says who answers) */
   result: string;
 }
 

@@ -16,7 +16,8 @@ import { cniAgent, inferredPeer, vxlanSettings, type InferredPeer } from './over
 
 export interface NeighbourResolution {
   mac?: string;
-  result: 'found' | 'proxy-arp' | 'assumed' | 'missing' | 'failed';
+  /** 'unknown': the table was not dumped and no dump says who holds the address (never a fault). */
+  result: 'found' | 'proxy-arp' | 'assumed' | 'missing' | 'failed' | 'unknown';
   step: NeighbourStep;
   /** A VXLAN next hop assumed from the topology because `ip neigh` was not given. */
   peer?: InferredPeer;
@@ -61,6 +62,11 @@ export function resolveNeighbour(cluster: Cluster, ns: NetNamespace, iface: stri
     const resolution: NeighbourResolution = { result: answer.result, step };
     if (answer.mac) resolution.mac = answer.mac;
     return resolution;
+  }
+  // A missing entry is a fault only in a dumped table: without `ip neigh` nothing says ARP fails.
+  if (!ns.dumps.includes('neigh')) {
+    const unknown = `${ns.name}'s \`ip neigh\` was not given, and no dump shows who holds ${ip} on ${iface} to answer its ARP request; \`ip neigh show dev ${iface}\` on ${ns.name}, or the dumps of the pod or host at ${ip}, would settle it`;
+    return { result: 'unknown', unknown, step: { ...base, result: 'unknown', explanation: unknown } };
   }
   return {
     result: 'missing',
@@ -133,7 +139,7 @@ function assumeVxlanNeighbour(cluster: Cluster, ns: NetNamespace, iface: string,
     const serves = cidr ? `no node in the dumps serves ${cidr}, the pod CIDR routed via ${ip}` : `no node in the dumps serves a pod CIDR routed via ${ip}`;
     const notGiven = ns.dumps.includes('fdb') ? '`ip neigh` was' : '`ip neigh` and `bridge fdb show` were';
     const unknown = `${ns.name}'s ${notGiven} not given, and no dump says which node's VTEP ${ip} on ${iface} is (${serves}); ${confirm} and \`bridge fdb show dev ${iface}\` on ${ns.name}, or the dumps of the node that serves ${cidr ?? 'that CIDR'}, would settle it`;
-    return { result: 'missing', unknown, step: { ...base, result: 'missing', explanation: unknown } };
+    return { result: 'unknown', unknown, step: { ...base, result: 'unknown', explanation: unknown } };
   }
   const who = peer.node ? `${peer.node}'s VTEP` : `the VTEP at ${peer.dst}`;
   const macText = peer.mac ?? `the MAC of ${peer.node ?? 'the peer'}'s ${iface} (not in the dumps)`;

@@ -5,6 +5,7 @@
 // every rule that MATCHED becomes a step; rules passed over leave none.
 import type { NetNamespace, NfChain, NfRule, NfTable, NftChain, NftTable } from '../topology/model.ts';
 import { walkNftChain } from './nftables.ts';
+import type { IpsetMembers } from './ipsets.ts';
 import type { NetfilterStep, NoteStep, Step } from './model.ts';
 import type { Flow, Header } from './flow.ts';
 import { headerOf, withHeader } from './flow.ts';
@@ -12,6 +13,8 @@ import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
 import { candidateRules } from './chain-index.ts';
 import { applyNat } from './nat.ts';
 import { formatProbability } from './probability.ts';
+import { appendAll } from '../util/append.ts';
+import { type ChainLoop, describeChainLoop, findChainLoops } from '../topology/chain-loops.ts';
 
 export type { Hook } from './match.ts';
 
@@ -32,11 +35,13 @@ export interface HookInput {
   outIface?: string;
   choose(probability: number): boolean;
   addressType(address: string, limitToIface?: string): string;
-  ipset(name: string): { members: string[]; inferred?: string } | undefined;
+  ipset(name: string): IpsetMembers | undefined;
   physdev?: { in?: string; out?: string; bridged: boolean };
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
   masqueradeSource?(header: Header): { outIface: string; address?: string; iface?: string } | undefined;
   redirectAddress?: string;
+  /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
+  beforePriority?: number;
 }
 
 export type HookVerdict =
@@ -115,10 +120,12 @@ export function evaluateHook(input: HookInput): HookEvaluation {
   for (const entry of hookEntries(input.ns, input.hook)) {
     // Conntrack sends only a connection's first packet (NEW) through nat; UNTRACKED ones skip it.
     if (entry.nat && (flow.ct.state !== 'NEW' || natBound)) continue;
+    if (entry.nat && flow.ct.ipvs && (input.hook === 'OUTPUT' || input.hook === 'PREROUTING')) continue;
+    if (input.beforePriority !== undefined && entry.priority >= input.beforePriority) continue;
     const before = flow.ct;
     const result = entry.kind === 'xt' ? walkTable(entry.table, entry.chain, { ...input, flow }) : walkNftChain(entry.table, entry.chain, input, flow);
     flow = result.flow;
-    steps.push(...result.steps);
+    appendAll(steps, result.steps);
     if (entry.nat && (flow.ct.dnat !== before.dnat || flow.ct.snat !== before.snat)) natBound = true;
     if (result.verdict.kind !== 'accept') return { flow, steps, verdict: result.verdict };
   }
@@ -181,6 +188,10 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     const userChain = name !== undefined && !BUILTIN_TARGETS.has(name) ? table.chains[name] : undefined;
     if (!target || name === undefined) {
       steps.push(step(rule, 'continue', `${describe(rule)} matches; it has no target, so the walk continues`));
+    } else if (userChain && loopThrough(table, name)) {
+      // The kernel would have refused this table (ELOOP); walking it would never end.
+      steps.push(step(rule, 'continue', `${describe(rule)} jumps into ${describeChainLoop(table.name, loopThrough(table, name)!)}; podpath stops walking ${table.name} here and assumes ACCEPT`));
+      return { flow, steps, verdict: ACCEPT };
     } else if (userChain) {
       const endpoint = endpointPick(chain, rule, name);
       if (endpoint) pick = endpoint.sentence;
@@ -225,7 +236,8 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
       const nat = applyNat(natInput)!;
       flow = withHeader(flow, nat.header);
       flow = { ...flow, ct: { ...flow.ct, dnat: flow.ct.dnat || nat.kind === 'dnat', snat: flow.ct.snat || nat.kind === 'snat' } };
-      steps.push(nat.step, ...nat.notes);
+      steps.push(nat.step);
+      appendAll(steps, nat.notes);
       return { flow, steps, verdict: ACCEPT };
     } else if (name === 'NOTRACK' || (name === 'CT' && target.options.some((o) => o.option === 'notrack'))) {
       flow = { ...flow, ct: { ...flow.ct, state: 'UNTRACKED' } };
@@ -239,6 +251,19 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
   }
   note(`stopped walking ${table.name} after ${MAX_RULE_VISITS} rule visits (a jump loop?); assumed ACCEPT`);
   return { flow, steps, verdict: ACCEPT };
+}
+
+const loopsByTable = new WeakMap<NfTable, Map<string, ChainLoop>>();
+
+/** The jump loop that `chain` is part of in `table`, if any (found once per table). */
+function loopThrough(table: NfTable, chain: string): ChainLoop | undefined {
+  let loops = loopsByTable.get(table);
+  if (!loops) {
+    loops = new Map();
+    for (const loop of findChainLoops(table)) for (const name of loop.chains) if (!loops.has(name)) loops.set(name, loop);
+    loopsByTable.set(table, loops);
+  }
+  return loops.get(chain);
 }
 
 function step(rule: NfRule, action: string, explanation: string): NetfilterStep {

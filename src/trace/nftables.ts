@@ -14,6 +14,7 @@ import { formatEndpoint, headerOf, withHeader, type Flow, type Header } from './
 import { compare, lookupElement, readOperand, type NftEnv } from './nft-match.ts';
 import { formatProbability } from './probability.ts';
 import type { HookInput, HookVerdict } from './netfilter.ts';
+import { appendAll } from '../util/append.ts';
 
 export interface NftChainEvaluation {
   flow: Flow;
@@ -85,7 +86,8 @@ export function walkNftChain(table: NftTable, base: NftChain, input: HookInput, 
       flow = withHeader(flow, nat.header);
       const kind = outcome.type === 'dnat' || outcome.type === 'redirect' ? 'dnat' : 'snat';
       flow = { ...flow, ct: { ...flow.ct, dnat: flow.ct.dnat || kind === 'dnat', snat: flow.ct.snat || kind === 'snat' } };
-      steps.push(nat.step, ...nat.notes);
+      steps.push(nat.step);
+      appendAll(steps, nat.notes);
       return { flow, steps, verdict: { kind: 'accept' }, nat: kind };
     }
     const { verdict } = outcome;

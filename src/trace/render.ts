@@ -4,6 +4,7 @@
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import { jsonDocument } from '../util/json-output.ts';
+import { appendAll } from '../util/append.ts';
 import { formatProbability } from './probability.ts';
 
 const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
@@ -56,7 +57,7 @@ export function renderTrace(result: TraceResult): string {
   const lines = [`trace ${result.query.from} → ${result.query.to}`, `first packet: ${formatPacketLine(result.query.packet)}`];
   const delivered = result.paths.filter((p) => p.disposition === 'delivered').length;
   lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered`, '');
-  result.paths.forEach((path, i) => lines.push(...renderPath(path, i, result.paths.length), ''));
+  result.paths.forEach((path, i) => appendAll(lines, renderPath(path, i, result.paths.length)).push(''));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   return lines.map(escapeLine).join('\n').trimEnd() + '\n';
 }

@@ -8,6 +8,7 @@ import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
 import { walk } from './hop.ts';
 import { lookupRoute, selectSourceOn } from './routing.ts';
+import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 
@@ -26,9 +27,16 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const cluster = new Cluster(topology);
   const destination = resolveDestination(topology, request.to);
   const { start, src, label } = resolveStart(cluster, request);
-  // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc),
-  // else, as inet_select_addr does without a device, the first global address of the namespace.
-  const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? firstGlobalIpv4(start.ns) ?? '' : '');
+  // Host-network traffic without a given address takes the source the kernel would choose:
+  // the route's, the out device's, else (inet_select_addr) the first global address of the namespace.
+  let source = src;
+  let assumedSource: string | undefined;
+  if (!source && start.kind === 'local') {
+    const node = topology.nodes.find((n) => n.netns === start.ns);
+    const chosen = hostSource(start.ns, lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }), node);
+    source = chosen?.address ?? firstGlobalIpv4(start.ns) ?? '';
+    assumedSource = chosen?.assumed;
+  }
   if (!source) {
     // A pod whose IP is empty in the dumps, a node with only sysctls: no packet can be built.
     throw new UsageError(`--from ${request.from}: no IPv4 address for it in the dumps (no inet line in its ip addr, no IP in kubectl get pods), so the first packet has no source; add its ip addr dump, or trace from its IP`);
@@ -66,6 +74,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const warnings = topology.warnings
     .filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)))
     .map((w) => `${w.file}:${w.line}: ${w.message}`);
+  if (assumedSource) warnings.unshift(`source address assumed: ${assumedSource}`);
   if (truncated) warnings.push(`more than ${results.length} branches: only the first ${results.length} are shown`);
 
   const query = {

@@ -3,6 +3,7 @@
 // capture passes through escapeLine before it is returned.
 import type { FieldDiff, Hop, OuterHeader, Packet, Step, TracePath } from '../trace/model.ts';
 import { escapeLine } from '../util/escape-text.ts';
+import { appendAll } from '../util/append.ts';
 
 export const s = escapeLine;
 
@@ -126,7 +127,7 @@ export function hopSearchText(hop: Hop): string {
 export function stepSearchText(step: Step): string {
   const parts = [stepLabel(step), stepSummary(step), step.explanation];
   if (step.type === 'netfilter' || step.type === 'nat') parts.push(step.rule);
-  if (step.type === 'route') parts.push(...step.losers);
+  if (step.type === 'route') appendAll(parts, step.losers);
   return parts.join('\n').toLowerCase();
 }
 

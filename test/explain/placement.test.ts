@@ -208,3 +208,19 @@ describe.runIf(scenarios.includes('seed-flannel'))('what a name cannot settle is
     expect(e.captures[0]!.placedBy).toEqual([{ by: 'at', text: '--at worker-1:flannel.1' }]);
   });
 });
+
+// `tcpdump -w - | podpath explain - dumps/`: a capture read from stdin, like `podpath decode -`.
+describe.runIf(scenarios.includes('seed-flannel'))('explain - (stdin)', () => {
+  it('reads the capture from stdin and places it by its frames, or by --at -=NODE:IFACE', async () => {
+    const source = labCaptures('seed-flannel').find((c) => c.at === 'worker-1' && c.interface === 'flannel.1')!;
+    const input = readFileSync(source.source);
+    const byFrames = JSON.parse((await runPodpath(['explain', '--json', '-', 'samples/seed-flannel'], { input })).stdout) as Explanation;
+    expect(byFrames.captures).toHaveLength(1);
+    expect(byFrames.captures[0]).toMatchObject({ file: '-', at: 'worker-1', interface: 'flannel.1' });
+    const byAt = JSON.parse((await runPodpath(['explain', '--json', '-', 'samples/seed-flannel', '--at', '-=worker-2:flannel.1'], { input })).stdout) as Explanation;
+    expect(byAt.captures[0]).toMatchObject({ at: 'worker-2', interface: 'flannel.1', placedBy: [{ by: 'at' }] });
+    const twice = await runPodpath(['explain', '-', '-', 'samples/seed-flannel'], { input });
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('stdin (-) can be given once');
+  });
+});

@@ -86,6 +86,28 @@ function hopsAsSightings(path: TracePath) {
   return out;
 }
 
+/**
+ * A DNATed frame that br_netfilter bridges back out of cni0 to another port is seen twice on the
+ * node at once: on the port it leaves by, and on cni0, where tcpdump's promiscuous mode makes
+ * br_handle_frame_finish pass a copy up (see kernelRules). The two taps run in different
+ * contexts, so their timestamps come in either order (seed-flannel recorded cni0 first,
+ * kube-proxy-nftables once each way); such an adjacent pair is compared as a pair.
+ */
+function bridgeCopyOrder(hops: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out = [...hops];
+  const same = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+    a['at'] === b['at'] && a['src'] === b['src'] && a['dst'] === b['dst'] && a['sport'] === b['sport'] && a['dport'] === b['dport'] && a['outer'] === undefined && b['outer'] === undefined;
+  for (let i = 0; i + 1 < out.length; i++) {
+    const a = out[i]!;
+    const b = out[i + 1]!;
+    if (same(a, b) && b['interface'] === 'cni0' && a['interface'] !== 'cni0' && i > 0 && out[i - 1]!['dst'] !== a['dst']) {
+      out[i] = b;
+      out[i + 1] = a;
+    }
+  }
+  return out;
+}
+
 function kernelHop(s: Sighting) {
   const hop: Record<string, unknown> = { at: s.at, interface: s.interface, src: s.src, dst: s.dst, sport: s.sport, dport: s.dport, proto: s.proto };
   // The outer UDP source port is the kernel's hash of the inner flow (vxlan_src_port): not compared.
@@ -191,7 +213,7 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
           const path = chosenPath(result, connection, expect);
 
           const hops = hopsAsSightings(path);
-          expect(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport))).toEqual(connection.sightings.map(kernelHop));
+          expect(bridgeCopyOrder(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport)))).toEqual(bridgeCopyOrder(connection.sightings.map(kernelHop)));
           expect(podpathRules(path)).toEqual(kernelRules(connection));
           const saw = clientSawFromPath(path, connection);
           expect(OUTCOME[connection.outcome]?.(path, saw), `${connection.outcome} vs podpath's ${path.disposition}: ${path.reason}`).toBe(true);
@@ -206,10 +228,11 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
         const text = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n');
         const lines = text.filter((l) => l.includes('-j TRACE'));
         for (const line of lines) expect(line).toMatch(/-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TRACE$/);
-        // `nft monitor trace` (nftables-mode samples) prints the same rule in nft syntax.
-        const nftLines = text.filter((l) => l.includes('meta nftrace set 1'));
-        for (const line of nftLines) expect(line).toMatch(/ ip raw (PREROUTING|OUTPUT) rule tcp flags syn \/ fin,syn,rst,ack counter packets \d+ bytes \d+ meta nftrace set 1 \(verdict continue\)$/);
-        expect(lines.length + nftLines.length).toBeGreaterThan(0);
+        // `nft monitor trace` (nftables-mode samples) names the TRACE rule only when its cache has it
+        // ("unknown rule handle 2" once the lab removed it), but prints every traced packet: all SYNs.
+        const nftPackets = text.filter((l) => /^trace id \S+ \S+ \S+ \S+ packet: /.test(l));
+        for (const line of nftPackets) expect(line).toMatch(/ tcp flags == syn /);
+        expect(lines.length + nftPackets.length).toBeGreaterThan(0);
       });
 
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with

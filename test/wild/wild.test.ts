@@ -212,6 +212,16 @@ for (const e of cases) {
         continue;
       }
 
+      if (c.what === 'traceRefused') {
+        test(`trace --from ${c.node}: no address of it in the dump (${String(c.value)} src), so one line naming its ip addr, not exit 70${gap ? ` (known gap: ${gap})` : ''}`, async () => {
+          const { result } = await runTrace(e, c);
+          expect(result.status, result.stderr).toBe(2);
+          expect(result.stderr.trim().split('\n')).toHaveLength(1);
+          expect(result.stderr).toMatch(/no IPv4 address for it in the dumps.*ip addr/);
+        });
+        continue;
+      }
+
       if (c.what === 'readable') {
         test(`is read (${String(c.value)} IPVS virtual servers kept)${gap ? ` (known gap: ${gap})` : ''}`, () => {
           expect(topo.status, topo.stderr).toBe(0);

@@ -14,6 +14,7 @@
 // Two places that fit equally are said ("ambiguous"), never guessed.
 import { basename } from 'node:path';
 import type { Topology } from '../../topology/model.ts';
+import { maxOf } from '../../util/append.ts';
 
 export interface NameMatch {
   at?: string;
@@ -125,7 +126,7 @@ export function placeByFileName(file: string, topology: Topology): NameMatch {
     if (owners.length === 1) candidates.push(owners[0]!);
   }
   if (candidates.length === 0) return {};
-  const best = Math.max(...candidates.map((c) => c.quality));
+  const best = maxOf(candidates.map((c) => c.quality));
   let top = candidates.filter((c) => c.quality === best);
   // A pod and its own node both fitting (`worker-1-pod1-eth0`): the pod is the more precise place.
   top = top.filter((c) => !(c.ns.kind === 'node' && top.some((p) => p.ns.kind === 'pod' && p.ns.node === c.ns.name && (c.interface === undefined || p.interface === c.interface))));

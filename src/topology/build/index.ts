@@ -6,11 +6,13 @@ import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
 import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
 import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
+import { detectKubeProxy } from '../kube-proxy/mode.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
 import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
 import { buildServices } from './services.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
 function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Warning[]): NetNamespace {
@@ -31,7 +33,7 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
       ...(dump.table !== undefined ? { tableFromCommand: dump.table } : {}),
       ...(dump.tableAssumed ? { guessTables: true } : {}),
     });
-    warnings.push(...parsed.warnings);
+    appendAll(warnings, parsed.warnings);
     netns.netfilter ??= { tables: {} };
     for (const [name, table] of Object.entries(parsed.tables)) {
       // Several partial dumps (`iptables-save -t nat`, `-t filter`) add up.
@@ -42,6 +44,14 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     netns.netfilter ??= { tables: {} };
     for (const table of ns.nft) if (isIptablesNftTable(table)) table.iptablesNft = true;
     netns.netfilter.nft = ns.nft;
+  }
+  if (ns.ipsets.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipsets = Object.fromEntries(ns.ipsets.map((s) => [s.name, s]));
+  }
+  if (ns.ipvs.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipvs = ns.ipvs;
   }
   if (ns.sysctls.size > 0) {
     netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
@@ -98,7 +108,7 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   const warnings = gathered.warnings;
   const classes = new Map<string, Classification>();
   for (const ns of gathered.namespaces) classes.set(ns.name, classify(ns, gathered.kubePods));
-  warnings.push(...guessWarnings(gathered.namespaces, classes));
+  appendAll(warnings, guessWarnings(gathered.namespaces, classes));
 
   const nodes: ClusterNode[] = [];
   const podSources: PodSource[] = [];
@@ -123,5 +133,5 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, warnings };
+  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), warnings };
 }

@@ -8,6 +8,7 @@ import { readCommand } from './command.ts';
 import type { DumpKind, DumpText } from './dump.ts';
 import { recogniseContent, recogniseUnread } from './recognise.ts';
 import { hasPrompts, splitTranscript } from './transcript.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface ReadInputsResult {
   dumps: DumpText[];
@@ -212,8 +213,8 @@ function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult)
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
     readNodeFolder(sub, entry.name, options, scratch);
     if (scratch.dumps.some((d) => d.hostKind !== 'pod')) {
-      result.dumps.push(...scratch.dumps);
-      result.warnings.push(...scratch.warnings);
+      appendAll(result.dumps, scratch.dumps);
+      appendAll(result.warnings, scratch.warnings);
       nodes++;
     }
   }
@@ -232,8 +233,8 @@ function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult)
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
     readNodeFolder(dir, options.node ?? basename(dir), options, scratch);
     if (scratch.dumps.length > 0) {
-      result.dumps.push(...scratch.dumps);
-      result.warnings.push(...scratch.warnings);
+      appendAll(result.dumps, scratch.dumps);
+      appendAll(result.warnings, scratch.warnings);
     } else {
       result.warnings.push({ file: displayPath(dir), line: 0, message: 'no node dumps found: expected <dir>/<node>/<dump files> (ip addr, ip route, …) or dump files directly inside' });
     }

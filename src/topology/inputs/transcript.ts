@@ -11,6 +11,7 @@
 // but only the explicit `user@host` / `[user@host]` / `(host)` shapes followed
 // by a command we know, to keep prose like "(see above) $5" from splitting.
 import { KNOWN_COMMANDS } from './command.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface PromptHit {
   /** Host or pod name the prompt shows, if any. */
@@ -119,7 +120,7 @@ export function splitTranscript(text: string, firstLine = 1): TranscriptSection[
   lines.forEach((l, i) => {
     const found = promptsInLine(l, firstLine + i);
     if (found.length === 0 && hits.length > 0 && bareCommand(l)) found.push({ line: firstLine + i, start: 0, commandStart: 0, bare: true });
-    hits.push(...found);
+    appendAll(hits, found);
   });
   const sections: TranscriptSection[] = [];
   hits.forEach((hit, n) => {

@@ -242,7 +242,7 @@ function servicesRecord(spec: ScenarioSpec, dir: string): object[] {
     const name = `${svc.namespace}/${svc.name}:${svc.portName}`;
     if (spec.kubeProxyMode === 'nftables') {
       // The service chain's `numgen random mod N vmap { … }` as nft lists it: each element gets 1/N.
-      const vmap = ruleset.split('\n').find((l) => l.includes('numgen random mod') && l.includes(`/${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}__`));
+      const vmap = ruleset.split('\n').find((l) => l.includes('numgen random mod') && l.includes(`-${svc.namespace}/${svc.name}/${svc.protocol}/${svc.portName}__`));
       const n = Number(/numgen random mod (\d+)/.exec(vmap ?? '')?.[1] ?? NaN);
       return {
         namespace: svc.namespace, name: svc.name, portName: svc.portName, clusterIP: svc.clusterIP, port: svc.port, protocol: svc.protocol,

@@ -5,6 +5,7 @@
 // object's position in the `nftables` array, and the rest still counts.
 import type { NftChain, NftElement, NftExpr, NftFamily, NftOperand, NftRight, NftRule, NftSet, NftTable, NftVerdict, Warning } from '../../model.ts';
 import { formatRule } from './format.ts';
+import { appendAll } from '../../../util/append.ts';
 
 type Json = unknown;
 const FAMILIES = new Set<NftFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
@@ -202,7 +203,7 @@ function expr(v: Json): NftExpr | undefined {
         if (body['addr'] !== undefined) e.addr = scalar(body['addr']);
         if (typeof body['port'] === 'number') e.port = body['port'];
         const flags = body['flags'];
-        if (Array.isArray(flags)) e.flags.push(...flags.map(String));
+        if (Array.isArray(flags)) appendAll(e.flags, flags.map(String));
         else if (typeof flags === 'string') e.flags.push(flags);
       }
       return e;
