@@ -17,6 +17,7 @@ import type { AddressName, CaptureInfo, Explanation } from './model.ts';
 import { AddressBook } from './names.ts';
 import { findTroubles } from './trouble.ts';
 import { explainTunnels } from './tunnels.ts';
+import type { Warning } from '../util/warning.ts';
 import { appendAll } from '../util/append.ts';
 
 /** Addresses listed pods first, then what carries and routes them, then the rest. */
@@ -144,10 +145,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
       names.name(p.tuple.dst);
     }
   }
-  const warnings = [
-    ...topology.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`),
-    ...infos.flatMap((i) => i.errors.map((e) => `${i.file}: ${e}`)),
-  ];
+  const warnings: Warning[] = [...topology.warnings, ...infos.flatMap((i) => i.errors.map((e) => ({ file: i.file, line: 0, message: e })))];
   const faultFound =
     journeys.some((j) => j.verdict === 'lost' || j.verdict === 'rejected' || j.verdict === 'disagrees' || j.reply !== undefined) ||
     // Without dumps the overlay's MTU is a guess (1450): an oversize packet is then shown, not judged.

@@ -1,6 +1,8 @@
 // The explanation of a set of captures in cluster terms: plain data, printed as it
 // is by `podpath explain --json` (documented in docs/explain.md) and read by the UI.
 import type { FiveTuple, OuterFacts } from './facts.ts';
+import type { Disposition } from '../trace/model.ts';
+import type { Warning } from '../util/warning.ts';
 import type { PlacementEvidence, Unplaced } from './placement/model.ts';
 
 export type { Place, PlacementEvidence, PlacementKind, Unplaced, UnplacedReason } from './placement/model.ts';
@@ -236,7 +238,7 @@ export interface Journey {
   firstPacket: string;
   sightings: Sighting[];
   /** The model's hops, when a path could be modelled ('trace' from the tracer, 'dumps' from podpath's own reading). */
-  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: string; reason?: string };
+  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: Disposition; reason?: string };
   verdict: JourneyVerdict;
   /** For `rejected`: what came back to the client, and where it was captured. */
   refusal?: { by: 'icmp' | 'rst'; capture: number; frame: number; text: string };
@@ -293,8 +295,8 @@ export interface Explanation {
   troubles: Trouble[];
   /** Packets that belong to no connection (ARP, …), counted by kind. */
   other: Record<string, number>;
-  /** Warnings from the dumps (topology) and the captures. */
-  warnings: string[];
+  /** Warnings from the dumps (topology) and the captures (formatted by util/warning.ts formatWarning). */
+  warnings: Warning[];
   /** True when a journey disagrees with the model or a sign of trouble was found. */
   faultFound: boolean;
 }

@@ -2,8 +2,9 @@
 // addresses are ours, but HTTP request lines, host names and file names come from
 // captures and dumps and may carry terminal escapes.
 import { escapeLine } from '../util/escape-text.ts';
+import { formatWarning } from '../util/warning.ts';
 import { placementLine } from './placement/text.ts';
-import type { CaptureInfo, Explanation, Journey, ModelHop, Sighting } from './model.ts';
+import type { CaptureInfo, Cause, Explanation, Journey, ModelHop, Sighting } from './model.ts';
 
 /** Text output stays readable on big captures; --json always has everything. */
 const MAX_CONNECTIONS = 200;
@@ -28,6 +29,11 @@ function sightingLine(index: number, s: Sighting, hop: ModelHop | undefined, fro
   return `  ${String(index + 1).padStart(2)}. ${place.padEnd(28)} frame ${String(s.frame).padEnd(5)} ${tuple(s.packet)}${outer}${repeats}${check}`;
 }
 
+/** "likely cause: … (file:line)" */
+export function causeLine(cause: Cause): string {
+  return `likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`;
+}
+
 function journeyLines(j: Journey, captures: CaptureInfo[]): string[] {
   const lines: string[] = [`${j.connection}: the ${j.firstPacket}, ${j.verdict === 'no-model' ? 'seen at' : `${j.verdict}`}`];
   j.sightings.forEach((s, i) => {
@@ -40,10 +46,12 @@ function journeyLines(j: Journey, captures: CaptureInfo[]): string[] {
     if (j.model.disposition) lines.push(`      trace (${j.model.disposition}): ${j.model.reason ?? ''}`);
   }
   for (const t of j.text) lines.push(`      ${t}`);
+  if (j.cause) lines.push(`      ${causeLine(j.cause)}`);
   if (j.reply) {
     lines.push(`    the reply (${j.reply.firstPacket}), back towards the client:`);
     j.reply.sightings.forEach((s, i) => lines.push(sightingLine(i, s, undefined, captures[s.capture]?.fromAny === true)));
     for (const t of j.reply.text) lines.push(`      ${t}`);
+    if (j.reply.cause) lines.push(`      ${causeLine(j.reply.cause)}`);
   }
   return lines;
 }
@@ -90,7 +98,7 @@ export function renderText(e: Explanation): string {
   if (other.length > 0) out.push('', `Other packets: ${other.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (e.warnings.length > 0) {
     out.push('', `Warnings (${e.warnings.length})`);
-    for (const w of e.warnings.slice(0, 20)) out.push(`  ${w}`);
+    for (const w of e.warnings.slice(0, 20)) out.push(`  ${formatWarning(w)}`);
     if (e.warnings.length > 20) out.push(`  … ${e.warnings.length - 20} more (--json lists them all)`);
   }
   const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'rejected' || j.verdict === 'disagrees' || j.reply);

@@ -9,14 +9,16 @@ import { formatProbability } from '../trace/probability.ts';
 import type { Branch, EndingTone, Picture, PictureArrow } from './model.ts';
 import { PictureScene, formatOuter, formatPacket } from './scene.ts';
 
-/** The colour an ending is drawn in: only 'delivered' is a success. */
+/** The colour an ending is drawn in: delivered and exits-cluster are successes. */
 export function toneOf(disposition: Disposition): EndingTone {
   switch (disposition) {
     case 'delivered':
+    case 'exits-cluster':
       return 'success';
     case 'rejected':
     case 'no-endpoints':
       return 'refused';
+    case 'insufficient-info':
     case 'unknown':
       return 'unknown';
     case 'dropped':

@@ -11,6 +11,7 @@ import type { Topology } from '../topology/model.ts';
 import { formatProbability } from '../trace/probability.ts';
 import type { Hop, Step, TracePath, TraceResult } from '../trace/model.ts';
 import { formatOuter, formatPacket } from '../picture/scene.ts';
+import { formatWarning } from '../util/warning.ts';
 
 export interface ReportInput {
   trace: TraceResult;
@@ -50,7 +51,7 @@ const svgImage = (svg: string, alt: string): string =>
 
 function stepItem(step: Step): string {
   const parts = [`<span class="step-text">${e(step.explanation)}</span>`];
-  if ((step.type === 'netfilter' || step.type === 'nat') && !step.rule.startsWith('(')) parts.push(`<code class="rule">${e(step.rule)}</code>`);
+  if ((step.type === 'netfilter' && step.action !== 'end-of-chain') || step.type === 'nat') parts.push(`<code class="rule">${e(step.rule)}</code>`);
   if (step.type === 'route' && step.chosen !== undefined) parts.push(`<code class="rule">${e(step.chosen)}</code>`);
   if (step.type === 'nat') for (const d of step.diffs) parts.push(`<code class="rule">${e(`${d.field}: ${d.old ?? '(none)'} → ${d.new ?? '(unknown)'}`)}</code>`);
   if (step.source) parts.push(`<span class="source">${e(`${step.source.file}:${step.source.line}`)}</span>`);
@@ -91,7 +92,7 @@ export function renderReport(input: ReportInput): string {
   const summary = trace.paths
     .map((p, i) => `<li><span class="verdict tone-${toneOfDisposition(p.disposition)}">${e(p.disposition.toUpperCase())}</span> path ${i + 1}${p.endpoint ? ` → ${e(p.endpoint)}` : ''} (${e(formatProbability(p.probability))}): ${e(p.reason)}</li>`)
     .join('\n');
-  const warnings = [...new Set([...trace.warnings, ...topology.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)])];
+  const warnings = [...new Set([...trace.warnings, ...topology.warnings].map(formatWarning))];
   const out = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

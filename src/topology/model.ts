@@ -9,13 +9,8 @@ export interface SourceRef {
   line: number;
 }
 
-export interface Warning {
-  file: string;
-  line: number;
-  message: string;
-  /** The offending text, when there is a line to show. */
-  text?: string;
-}
+export type { Warning } from '../util/warning.ts';
+import type { Warning } from '../util/warning.ts';
 
 export interface InterfaceAddress {
   family: 4 | 6;
@@ -271,6 +266,8 @@ export interface NftSet {
   valueType?: string;
   flags: string[];
   elements: NftElement[];
+  /** Default element timeout in seconds (`timeout 3h`), for dynamic sets such as kube-proxy's affinity sets. */
+  timeoutSeconds?: number;
   comment?: string;
   source: SourceRef;
 }

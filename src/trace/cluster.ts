@@ -114,6 +114,20 @@ export class Cluster {
     });
   }
 
+  /**
+   * True when the address belongs to the cluster as the dumps show it: a node's pod CIDR, a pod,
+   * an address of any node or pod interface, or a service's cluster, external or load-balancer IP.
+   * A packet routed out towards anything else leaves the cluster.
+   */
+  holdsAddress(ip: string): boolean {
+    const t = this.topology;
+    if (t.nodes.some((n) => n.addresses.includes(ip) || n.podCIDRs.some((c) => inPrefix(ip, c)))) return true;
+    if (t.pods.some((p) => p.ip === ip)) return true;
+    if (t.services.some((s) => s.clusterIP === ip || s.externalIPs.includes(ip) || (s.loadBalancerIPs ?? []).includes(ip))) return true;
+    const namespaces = [...t.nodes.map((n) => n.netns), ...t.pods.flatMap((p) => (p.netns ? [p.netns] : []))];
+    return namespaces.some((ns) => ns.interfaces.some((i) => i.addresses.some((a) => a.address === ip)));
+  }
+
   macOf(place: Place): string | undefined {
     return place.ns.interfaces.find((i) => i.name === place.iface)?.mac;
   }

@@ -10,7 +10,8 @@
 // Each stage is a short method calling the pure evaluators (netfilter, routing,
 // neighbour, bridge, overlay) and returning the next stage.
 import type { NetNamespace } from '../topology/model.ts';
-import type { Disposition, Hop, Packet, Step } from './model.ts';
+import type { Disposition, DropStep, Hop, MissingDump, Packet, Step } from './model.ts';
+import { NODE_DUMPS, needsAt, notDumped } from './needs.ts';
 import { HopRecorder } from './record.ts';
 import type { Chooser } from './chooser.ts';
 import type { Cluster } from './cluster.ts';
@@ -20,7 +21,7 @@ import { evaluateHook, type Hook, type HookVerdict } from './netfilter.ts';
 import { addressType, lookupRoute, selectSource, selectSourceOn, type RouteDecision } from './routing.ts';
 import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
-import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings } from './overlay.ts';
+import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings, type Encapsulation } from './overlay.ts';
 import { ipsetMembers } from './ipsets.ts';
 import { ipvsPick, ipvsServiceFor } from './ipvs.ts';
 import { appendAll } from '../util/append.ts';
@@ -35,6 +36,7 @@ export interface WalkResult {
   reason: string;
   clientSees: string;
   endpoint?: string;
+  needs?: MissingDump[];
 }
 
 type Stage =
@@ -45,6 +47,8 @@ type Stage =
   | { kind: 'end' };
 
 const MAX_STAGES = 200;
+/** ip_vs_local_request4's hook priority (NF_IP_PRI_NAT_DST + 1). */
+const IPVS_LOCAL_OUT = -99;
 const NAT_NOTE = 'only the first packet of a connection crosses the nat table: conntrack remembers this rewrite and applies it to every later packet (and the reverse to replies)';
 
 export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Chooser): WalkResult {
@@ -72,7 +76,7 @@ class Walker {
   /** Set while br_netfilter hands a frame from port to port. */
   private physOut: string | undefined;
   private readonly visited = new Set<string>();
-  private ending: Omit<WalkResult, 'hops'> | undefined;
+  private ending: (Omit<WalkResult, 'hops' | 'disposition'> & { disposition: Disposition }) | undefined;
   private endpoint: string | undefined;
   /** Facts the path rests on that no dump showed (partial dumps), named in its reason. */
   private readonly assumptions: string[] = [];
@@ -97,9 +101,19 @@ class Walker {
     if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
     if (!this.flow.packet.src && route.preferredSource) this.flow = { ...this.flow, packet: { ...this.flow.packet, src: route.preferredSource } };
     const before = headerOf(this.flow).dst;
-    const out = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop);
+    // A locally made connection to an IPVS virtual service: ip_vs_local_request4 takes it at LOCAL_OUT
+    // priority NF_IP_PRI_NAT_DST + 1 (-99), after nat OUTPUT, before filter OUTPUT.
+    const service = route.result === 'local' && !this.flow.ct.ipvs ? ipvsServiceFor(ns, headerOf(this.flow)) : undefined;
+    const out = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop, service ? IPVS_LOCAL_OUT : undefined);
     if (out) return out;
-    if (headerOf(this.flow).dst !== before) {
+    if (service && headerOf(this.flow).dst === before) {
+      const failed = this.ipvsTake(ns, 'LOCAL_OUT');
+      if (failed) return failed;
+      route = this.route(ns);
+      if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
+      const rest = this.hook(ns, 'OUTPUT', undefined, route.outIface, route.nextHop, undefined, IPVS_LOCAL_OUT);
+      if (rest) return rest;
+    } else if (headerOf(this.flow).dst !== before) {
       // DNAT in OUTPUT changed the destination: the kernel routes the packet again (ip_route_me_harder).
       route = this.route(ns);
       if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
@@ -229,7 +243,7 @@ class Walker {
 
   transmit(ns: NetNamespace, iface: string | undefined, nextHop: string, forwarded: boolean): Stage {
     if (iface === undefined) {
-      return this.end('unknown', `${ns.name}'s route to ${headerOf(this.flow).dst} names no device, and the gateway ${nextHop} is not on any connected route in the dumps`, 'unknown');
+      return this.insufficient(`${ns.name}'s route to ${headerOf(this.flow).dst} names no device, and the gateway ${nextHop} is not on any connected route in the dumps`, needsAt(ns.name, ['ip route', 'ip addr']));
     }
     const device = interfaceOf(ns, iface);
     if (!device) {
@@ -243,15 +257,15 @@ class Walker {
       const absent = ['addr', 'link'].filter((kind) => !ns.dumps.includes(kind));
       if (absent.length > 0) {
         const names = absent.map((kind) => (kind === 'addr' ? '`ip addr`' : '`ip -d link`')).join(' and ');
-        return this.end('unknown', `${ns.name}'s route sends the packet out of ${iface}, but ${ns.name}'s ${names} ${absent.length > 1 ? 'were' : 'was'} not given; ${ns.name}'s dumps (\`ip addr\`, \`ip -d link\`, \`ip neigh\`, \`bridge fdb show\`, \`iptables-save\`) would settle what happens there`, 'unknown');
+        return this.insufficient(`${ns.name}'s route sends the packet out of ${iface}, but ${ns.name}'s ${names} ${absent.length > 1 ? 'were' : 'was'} not given; ${ns.name}'s dumps (\`ip addr\`, \`ip -d link\`, \`ip neigh\`, \`bridge fdb show\`, \`iptables-save\`) would settle what happens there`, notDumped(ns, ['ip addr', 'ip -d link', 'ip neigh', 'bridge fdb show', 'iptables-save']));
       }
-      return this.end('unknown', `${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, 'unknown');
+      return this.insufficient(`${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, needsAt(ns.name, ['ip -d link']));
     }
     const vxlan = vxlanSettings(this.cluster.topology, ns, device);
     if (vxlan) {
       const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
       this.add([neighbour.step]);
-      if (neighbour.unknown) return this.end('unknown', neighbour.unknown, 'unknown');
+      if (neighbour.insufficient) return this.insufficient(neighbour.insufficient.reason, neighbour.insufficient.needs);
       if (!neighbour.mac && !neighbour.peer) return this.neighbourFailure(ns, iface, nextHop, forwarded);
       if (neighbour.assumption) this.assumptions.push(neighbour.assumption);
       this.hop(ns, iface, 'out');
@@ -265,21 +279,21 @@ class Walker {
       this.innerMac = neighbour.mac;
       this.add(encapsulation.steps);
       appendAll(this.assumptions, encapsulation.assumptions);
-      if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
+      if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
       return this.encapsulated(ns, encapsulation.outer);
     }
     if (device.kind === 'ipip' || device.ipip) {
       this.hop(ns, iface, 'out');
       const encapsulation = ipipEncapsulate(ns, device, nextHop, (remote) => this.sourceTowards(ns, remote));
       this.add(encapsulation.steps);
-      if (!encapsulation.outer) return this.end(encapsulation.failure!.disposition, encapsulation.failure!.reason, 'no answer');
+      if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
       return this.encapsulated(ns, encapsulation.outer);
     }
     const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
     if (isBridge(ns, iface)) {
       if (!neighbour.mac) {
         this.add([neighbour.step]);
-        if (neighbour.unknown) return this.end('unknown', neighbour.unknown, 'unknown');
+        if (neighbour.insufficient) return this.insufficient(neighbour.insufficient.reason, neighbour.insufficient.needs);
         // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
         return this.neighbourFailure(ns, iface, nextHop, forwarded);
       }
@@ -304,9 +318,11 @@ class Walker {
     if (owner && owner.node.netns !== ns) return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
     const dumps = '(`ip addr`, `ip -d link`, `ip route`, `ip neigh`, `bridge fdb show`, `iptables-save`)';
     if (this.flow.outer) {
-      return this.end('unknown', `${ns.name} sends the tunnelled packet to the node at ${this.flow.outer.dst}, whose dumps were not given; the dumps of the node at ${this.flow.outer.dst} ${dumps} would settle it`, 'unknown');
+      return this.insufficient(`${ns.name} sends the tunnelled packet to the node at ${this.flow.outer.dst}, whose dumps were not given; the dumps of the node at ${this.flow.outer.dst} ${dumps} would settle it`, needsAt(`the node at ${this.flow.outer.dst}`, NODE_DUMPS));
     }
-    return this.end('unknown', `${ns.name} sends the packet out of ${iface} towards ${nextHop}, which no node or pod in the dumps holds; what happens beyond is outside the dumps (the dumps of the machine at ${nextHop} ${dumps} would settle it)`, 'unknown');
+    const dst = headerOf(this.flow).dst;
+    if (!this.cluster.holdsAddress(dst)) return this.exitCluster(ns, iface, nextHop);
+    return this.insufficient(`${ns.name} sends the packet out of ${iface} towards ${nextHop}, which no node or pod in the dumps holds; what happens beyond is outside the dumps (the dumps of the machine at ${nextHop} ${dumps} would settle it)`, needsAt(`the machine at ${nextHop}`, NODE_DUMPS));
   }
 
   // ---- helpers for the stages ----
@@ -320,10 +336,10 @@ class Walker {
   }
 
   private leaveBridge(ns: NetNamespace, port: string | undefined): Stage {
-    if (!port) return this.end('unknown', `the bridge on ${ns.name} does not know which port leads to ${headerOf(this.flow).dst}; \`bridge fdb show\` and the pods' dumps would settle it`, 'unknown');
+    if (!port) return this.insufficient(`the bridge on ${ns.name} does not know which port leads to ${headerOf(this.flow).dst}; \`bridge fdb show\` and the pods' dumps would settle it`, [...needsAt(ns.name, ['bridge fdb show']), ...needsAt('the cluster', ['kubectl get pods -o wide'])]);
     this.hop(ns, port, 'out');
     const peer = this.cluster.linkPeer(ns, port);
-    if (!peer) return this.end('unknown', `no pod in the dumps sits behind ${ns.name}'s ${port}; that pod's dumps (or kubectl get pods -o wide) would settle it`, 'unknown');
+    if (!peer) return this.insufficient(`no pod in the dumps sits behind ${ns.name}'s ${port}; that pod's dumps (or kubectl get pods -o wide) would settle it`, [...needsAt(`the pod behind ${ns.name}'s ${port}`, ['ip addr']), ...needsAt('the cluster', ['kubectl get pods -o wide'])]);
     return { kind: 'arrive', ns: peer.ns, iface: peer.iface };
   }
 
@@ -356,7 +372,7 @@ class Walker {
     }
     if (ns.interfaces.some((i) => i.name === 'kube-ipvs0' && i.addresses.some((a) => a.address === packet.dst))) {
       // kube-proxy's IPVS mode binds service addresses to the dummy kube-ipvs0; the IPVS table, not iptables, picks the endpoint.
-      return this.end('unknown', `${packet.dst} is bound to ${ns.name}'s kube-ipvs0: kube-proxy runs in IPVS mode, and the IPVS table (\`ipvsadm -Ln\` on ${ns.name}) that picks the endpoint is not in the dumps`, 'unknown');
+      return this.insufficient(`${packet.dst} is bound to ${ns.name}'s kube-ipvs0: kube-proxy runs in IPVS mode, and the IPVS table (\`ipvsadm -Ln\` on ${ns.name}) that picks the endpoint is not in the dumps`, needsAt(ns.name, ['ipvsadm -Ln']));
     }
     const pod = this.cluster.podOf(ns);
     const where = pod ? `${pod.name} (${packet.dst})` : `${ns.name}'s own stack (${packet.dst})`;
@@ -368,11 +384,16 @@ class Walker {
     return { kind: 'end' };
   }
 
-  /** IPVS picks a real server (Masq: DNAT) and sends the packet on through LOCAL_OUT and POSTROUTING. */
+  /** IPVS at LOCAL_IN picks a real server (Masq: DNAT) and sends the packet on through LOCAL_OUT and POSTROUTING. */
   private ipvs(ns: NetNamespace): Stage {
+    return this.ipvsTake(ns, 'LOCAL_IN') ?? { kind: 'local-out', ns };
+  }
+
+  /** IPVS's pick and DNAT; the ending stage when it cannot forward. */
+  private ipvsTake(ns: NetNamespace, at: 'LOCAL_IN' | 'LOCAL_OUT'): Stage | undefined {
     const service = ipvsServiceFor(ns, headerOf(this.flow))!;
     const name = `${service.protocol.toUpperCase()} ${service.address}:${service.port}`;
-    const pick = ipvsPick(service, headerOf(this.flow), (p) => this.chooser.choose(p));
+    const pick = ipvsPick(service, headerOf(this.flow), (p) => this.chooser.choose(p), at);
     if (!pick) {
       // ip_vs_leave: no destination to schedule to → ICMP port unreachable.
       return this.end('no-endpoints', `IPVS virtual service ${name} on ${ns.name} has no real server with a weight above 0 (\`ipvsadm -Ln\`), so IPVS answers icmp port unreachable`, 'icmp port unreachable');
@@ -383,7 +404,7 @@ class Walker {
     this.add([pick.step, ...pick.notes]);
     this.flow = { ...withHeaderOf(this.flow, pick.header), ct: { ...this.flow.ct, dnat: true, ipvs: true } };
     this.endpoint ??= `${pick.server.address}:${pick.server.port}`;
-    return { kind: 'local-out', ns };
+    return undefined;
   }
 
   private route(ns: NetNamespace, iif?: string): RouteDecision {
@@ -400,7 +421,7 @@ class Walker {
     const dst = headerOf(this.flow).dst;
     switch (route.result) {
       case 'unknown':
-        return this.end('unknown', route.step.explanation, 'unknown');
+        return this.insufficient(route.step.explanation, needsAt(this.namespace?.name ?? 'the source', ['ip route']));
       case 'blackhole':
         return this.end('blackhole', `the blackhole route "${route.step.chosen}" discards the packet for ${dst}`, forwarded ? 'no answer' : 'invalid argument (EINVAL)');
       case 'unreachable':
@@ -429,7 +450,7 @@ class Walker {
   }
 
   /** Runs one netfilter hook; returns the ending stage when the packet is dropped or rejected. */
-  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined, beforePriority?: number): Stage | undefined {
+  private hook(ns: NetNamespace, hook: Hook, inIface: string | undefined, outIface: string | undefined, nextHop: string | undefined, beforePriority?: number, fromPriority?: number): Stage | undefined {
     if (!ns.netfilter) {
       if (ns.kind === 'node' && !ns.dumps.includes('iptables')) this.note(`${ns.name}'s iptables-save is not in the dumps; podpath assumed it has no rules (every hook accepts)`);
       return undefined;
@@ -445,6 +466,7 @@ class Walker {
     if (inIface) input.inIface = inIface;
     if (outIface) input.outIface = outIface;
     if (beforePriority !== undefined) input.beforePriority = beforePriority;
+    if (fromPriority !== undefined) input.fromPriority = fromPriority;
     if (hook === 'OUTPUT') input.redirectAddress = '127.0.0.1';
     else if (inIface) {
       const address = interfaceOf(ns, inIface)?.addresses.find((a) => a.family === 4)?.address;
@@ -494,9 +516,29 @@ class Walker {
     this.recorder.note(text);
   }
 
-  end(disposition: Disposition, reason: string, clientSees: string): Stage {
+  end(disposition: DropStep['disposition'], reason: string, clientSees: string): Stage {
     this.recorder.finish({ type: 'drop', disposition, explanation: reason }, this.namespace?.name ?? 'source', this.flow);
     this.ending = { disposition, reason, clientSees };
+    return { kind: 'end' };
+  }
+
+  /** The dumps ran out before the packet's fate was known: say which would settle it. */
+  private insufficient(reason: string, needs: MissingDump[]): Stage {
+    this.recorder.finish({ type: 'drop', disposition: 'insufficient-info', needs, explanation: reason }, this.namespace?.name ?? 'source', this.flow);
+    this.ending = { disposition: 'insufficient-info', reason, clientSees: 'unknown', needs };
+    return { kind: 'end' };
+  }
+
+  private encapsulationFailure(failure: NonNullable<Encapsulation['failure']>): Stage {
+    return failure.disposition === 'insufficient-info' ? this.insufficient(failure.reason, failure.needs) : this.end(failure.disposition, failure.reason, 'no answer');
+  }
+
+  /** Routed out of the cluster: a next hop that is no node or pod, for an address no pod, node or service holds. A success. */
+  private exitCluster(ns: NetNamespace, iface: string, nextHop: string): Stage {
+    const dst = headerOf(this.flow).dst;
+    const reason = `${ns.name} sends the packet out of ${iface} to ${nextHop}${nextHop === dst ? '' : ` towards ${dst}`}, which is outside the cluster: it leaves the cluster here (what happens beyond is not in the dumps)`;
+    this.recorder.finish({ type: 'exit-cluster', interface: iface, nextHop, explanation: reason }, ns.name, this.flow);
+    this.ending = { disposition: 'exits-cluster', reason, clientSees: 'whatever the outside destination answers' };
     return { kind: 'end' };
   }
 }

@@ -6,7 +6,7 @@
 import type { NetNamespace, NfChain, NfRule, NfTable, NftChain, NftTable } from '../topology/model.ts';
 import { walkNftChain } from './nftables.ts';
 import type { IpsetMembers } from './ipsets.ts';
-import type { NetfilterStep, NoteStep, Step } from './model.ts';
+import type { NetfilterAction, NetfilterStep, NoteStep, Step } from './model.ts';
 import type { Flow, Header } from './flow.ts';
 import { headerOf, withHeader } from './flow.ts';
 import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
@@ -42,6 +42,8 @@ export interface HookInput {
   redirectAddress?: string;
   /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
   beforePriority?: number;
+  /** Run only the chains at or above this priority (the rest of LOCAL_OUT after IPVS took the packet at -99). */
+  fromPriority?: number;
 }
 
 export type HookVerdict =
@@ -122,6 +124,7 @@ export function evaluateHook(input: HookInput): HookEvaluation {
     if (entry.nat && (flow.ct.state !== 'NEW' || natBound)) continue;
     if (entry.nat && flow.ct.ipvs && (input.hook === 'OUTPUT' || input.hook === 'PREROUTING')) continue;
     if (input.beforePriority !== undefined && entry.priority >= input.beforePriority) continue;
+    if (input.fromPriority !== undefined && entry.priority < input.fromPriority) continue;
     const before = flow.ct;
     const result = entry.kind === 'xt' ? walkTable(entry.table, entry.chain, { ...input, flow }) : walkNftChain(entry.table, entry.chain, input, flow);
     flow = result.flow;
@@ -242,7 +245,7 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     } else if (name === 'NOTRACK' || (name === 'CT' && target.options.some((o) => o.option === 'notrack'))) {
       flow = { ...flow, ct: { ...flow.ct, state: 'UNTRACKED' } };
       env.ct = flow.ct;
-      steps.push(step(rule, 'continue', `${describe(rule)} exempts the connection from conntrack (UNTRACKED): no NAT applies to it`));
+      steps.push(step(rule, 'untrack', `${describe(rule)} exempts the connection from conntrack (UNTRACKED): no NAT applies to it`));
     } else if (PASSIVE_TARGETS.has(name) || name === 'CT') {
       steps.push(step(rule, 'log', `${describe(rule)} (${name}) does not change where the packet goes`));
     } else {
@@ -266,8 +269,10 @@ function loopThrough(table: NfTable, chain: string): ChainLoop | undefined {
   return loops.get(chain);
 }
 
-function step(rule: NfRule, action: string, explanation: string): NetfilterStep {
-  return { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+function step(rule: NfRule, action: NetfilterAction, explanation: string): NetfilterStep {
+  const s: NetfilterStep = { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+  if (rule.target) s.target = rule.target.name;
+  return s;
 }
 
 function policy(table: NfTable, chain: NfChain, flow: Flow, steps: Step[]): HookEvaluation {
@@ -277,7 +282,7 @@ function policy(table: NfTable, chain: NfChain, flow: Flow, steps: Step[]): Hook
   const explanation = dropped
     ? `no rule of ${table.name} ${chain.name} decided; its policy DROP drops the packet`
     : `no rule of ${table.name} ${chain.name} decided; its policy ACCEPT lets the packet through`;
-  steps.push({ type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept', explanation });
+  steps.push({ type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept', target: dropped ? 'DROP' : 'ACCEPT', explanation });
   return { flow, steps, verdict: dropped ? { kind: 'drop', rule, reason: `the ${table.name} ${chain.name} policy DROP drops the packet` } : ACCEPT };
 }
 
@@ -287,7 +292,7 @@ function implicitReturn(table: NfTable, chain: NfChain, caller: NfChain): Netfil
     table: table.name,
     chain: chain.name,
     rule: `(end of ${chain.name})`,
-    action: 'return',
+    action: 'end-of-chain',
     explanation: `${chain.name} ends without a verdict; the walk returns to ${caller.name}`,
   };
 }

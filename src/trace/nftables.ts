@@ -9,7 +9,7 @@
 //   numgen random mod N vmap { 0 : goto a, … }             → element i with chance 1/N (asked of the chooser
 //                                                            as 1/N, 1/(N-1), … so the branches enumerate)
 import type { NftChain, NftExpr, NftRule, NftTable, NftVerdict } from '../topology/model.ts';
-import type { FieldDiff, NatStep, NetfilterStep, NoteStep, Step } from './model.ts';
+import type { FieldDiff, NatStep, NetfilterAction, NetfilterStep, NoteStep, Step } from './model.ts';
 import { formatEndpoint, headerOf, withHeader, type Flow, type Header } from './flow.ts';
 import { compare, lookupElement, readOperand, type NftEnv } from './nft-match.ts';
 import { formatProbability } from './probability.ts';
@@ -122,7 +122,7 @@ export function walkNftChain(table: NftTable, base: NftChain, input: HookInput, 
           return { flow, steps, verdict: { kind: 'accept' } };
         }
         if (outcome.pick) pick = outcome.pick;
-        const s = step(rule, verdict.kind, jumpText(rule, verdict, outcome.via, outcome.pick));
+        const s = step(rule, verdict.kind, jumpText(rule, verdict, outcome.via, outcome.pick), verdict.target);
         if (outcome.probability !== undefined) s.probability = outcome.probability;
         steps.push(s);
         if (verdict.kind === 'jump') stack.push(frame);
@@ -244,8 +244,10 @@ function describe(rule: NftRule): string {
   return `${rule.family} ${rule.table} ${rule.chain} rule ${rule.index}${comment(rule)}`;
 }
 
-function step(rule: NftRule, action: string, explanation: string): NetfilterStep {
-  return { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+function step(rule: NftRule, action: NetfilterAction, explanation: string, target?: string): NetfilterStep {
+  const s: NetfilterStep = { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+  if (target !== undefined) s.target = target;
+  return s;
 }
 
 /** kube-proxy's masquerade bit (--masquerade-bit 14, "mark set mark or 0x4000" in nftables mode). */
@@ -277,7 +279,7 @@ function policy(table: NftTable, chain: NftChain, flow: Flow, steps: Step[]): Nf
   const dropped = verdict === 'drop';
   const rule = `policy ${verdict}`;
   steps.push({
-    type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept',
+    type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept', target: dropped ? 'DROP' : 'ACCEPT',
     explanation: `no rule of ${table.family} ${table.name} ${chain.name} decided; its policy ${verdict} ${dropped ? 'drops the packet' : 'lets the packet through'}`,
     source: chain.source,
   });

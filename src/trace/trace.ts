@@ -1,7 +1,8 @@
 // podpath's tracer: from a Topology and a query to every path the first packet
 // can take, one per kube-proxy endpoint branch, each with its real probability.
 import type { NetNamespace, Topology } from '../topology/model.ts';
-import type { TracePath, TraceResult } from './model.ts';
+import type { Disposition, TracePath, TraceResult } from './model.ts';
+import type { Warning } from '../util/warning.ts';
 import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
@@ -51,6 +52,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
       disposition: result.disposition,
       reason: result.reason,
       clientSees: result.clientSees,
+      ...(result.needs ? { needs: result.needs } : {}),
       hops: result.hops,
     };
     return path;
@@ -71,11 +73,9 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   // of the namespaces it visited (a bundle's <node>/ or <node>/pods/<pod>/).
   const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
   const files = new Set(paths.flatMap((p) => p.hops.flatMap((h) => h.steps.flatMap((s) => (s.source ? [s.source.file] : [])))));
-  const warnings = topology.warnings
-    .filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)))
-    .map((w) => `${w.file}:${w.line}: ${w.message}`);
-  if (assumedSource) warnings.unshift(`source address assumed: ${assumedSource}`);
-  if (truncated) warnings.push(`more than ${results.length} branches: only the first ${results.length} are shown`);
+  const warnings: Warning[] = topology.warnings.filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)));
+  if (assumedSource) warnings.unshift({ file: 'trace', line: 0, message: `source address assumed: ${assumedSource}` });
+  if (truncated) warnings.push({ file: 'trace', line: 0, message: `more than ${results.length} branches: only the first ${results.length} are shown` });
 
   const query = {
     from: label,
@@ -90,7 +90,33 @@ function firstGlobalIpv4(ns: NetNamespace): string | undefined {
   return selectSourceOn(ns, lo)?.address;
 }
 
-/** 0 when every path is delivered, 1 otherwise (the CLI's exit status). */
+/** 0 when every path is delivered or leaves the cluster, 1 otherwise (the CLI's exit status). */
 export function exitStatusOf(result: TraceResult): number {
-  return result.paths.every((p) => p.disposition === 'delivered') ? 0 : 1;
+  return result.paths.every((p) => isSuccess(p.disposition)) ? 0 : 1;
+}
+
+/** delivered and exits-cluster are the packet getting where it was sent; everything else is not (or not known). */
+export function isSuccess(disposition: Disposition): boolean {
+  switch (disposition) {
+    case 'delivered':
+    case 'exits-cluster':
+      return true;
+    case 'insufficient-info':
+    case 'unknown':
+    case 'rejected':
+    case 'dropped':
+    case 'no-route':
+    case 'blackhole':
+    case 'unreachable':
+    case 'prohibited':
+    case 'neighbour-missing':
+    case 'fdb-missing':
+    case 'no-endpoints':
+    case 'loop':
+      return false;
+    default: {
+      const unhandled: never = disposition;
+      return unhandled;
+    }
+  }
 }

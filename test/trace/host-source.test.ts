@@ -57,7 +57,8 @@ describe('podpath trace --from a node', () => {
     const run = await trace(['test/wild/flannel-1029-node3-route-brctl.txt', '--from', 'node3', '--to', '172.20.0.5:80']);
     expect(run.status).toBe(1); // unknown beyond flannel.1: node3's ip -d link and fdb were not given
     expect(run.result!.query.packet.src).toBe('172.20.4.0');
-    expect(run.result!.warnings[0]).toMatch(/^source address assumed: flannel\.1's address/);
+    expect(run.result!.warnings[0]).toMatchObject({ file: 'trace', line: 0 });
+    expect(run.result!.warnings[0]!.message).toMatch(/^source address assumed: flannel\.1's address/);
   });
 
   it('no address of the node anywhere (calico #8953: routes without src): one line naming its ip addr, not exit 70', async () => {
@@ -66,7 +67,7 @@ describe('podpath trace --from a node', () => {
     expect(run.stderr).toBe('podpath: --from host: no IPv4 address for it in the dumps (no inet line in its ip addr, no IP in kubectl get pods), so the first packet has no source; add its ip addr dump, or trace from its IP\n');
   });
 
-  it('to a pod on its own cni0 with no `ip neigh` dumped: unknown, not EHOSTUNREACH', async () => {
+  it('to a pod on its own cni0 with no `ip neigh` dumped: insufficient-info, not EHOSTUNREACH', async () => {
     // samples/seed-flannel's worker-1 with only its ip addr and ip route (no ip neigh, no pods)
     const dir = join(work, 'bundle', 'worker-1');
     cpSync('samples/seed-flannel/worker-1/ip-addr.txt', join(dir, 'ip-addr.txt'));
@@ -74,7 +75,8 @@ describe('podpath trace --from a node', () => {
     const run = await trace([join(work, 'bundle'), '--from', 'worker-1', '--to', '192.168.1.5:80']);
     const path = run.result!.paths[0]!;
     expect(run.result!.query.packet.src).toBe('192.168.1.1'); // "192.168.1.0/24 dev cni0 … src 192.168.1.1"
-    expect(path.disposition).toBe('unknown');
+    expect(path.disposition).toBe('insufficient-info');
+    expect(path.needs).toContainEqual({ at: 'worker-1', command: 'ip neigh' });
     expect(path.clientSees).not.toMatch(/EHOSTUNREACH|unreachable/);
     const neighbour = path.hops.flatMap((h) => h.steps).find((s) => s.type === 'neighbour');
     expect(neighbour).toMatchObject({ result: 'unknown', ip: '192.168.1.5', interface: 'cni0' });

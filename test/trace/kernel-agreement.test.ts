@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
-import type { TraceResult, TracePath } from '../../src/trace/model.ts';
+import type { NatStep, NetfilterStep, TraceResult, TracePath } from '../../src/trace/model.ts';
 
 interface Sighting {
   at: string;
@@ -49,11 +49,13 @@ const scenarios = existsSync(samples)
   : [];
 
 /** What xtables-monitor prints as the verdict of each kind of step podpath records. */
-const KERNEL_VERDICT: Record<string, string> = {
+const KERNEL_VERDICT: Record<NetfilterStep['action'] | NatStep['action'], string> = {
   jump: 'jump', goto: 'goto', accept: 'accept', drop: 'drop',
   // nft's reject statement ends the chain like DROP, and the trace prints it as DROP.
   reject: 'drop',
-  return: 'return', mark: 'continue', continue: 'continue', log: 'continue',
+  // A user chain that runs out of rules is no rule: these steps are left out before the lookup.
+  'end-of-chain': 'return',
+  return: 'return', mark: 'continue', continue: 'continue', log: 'continue', untrack: 'continue',
   'policy-accept': 'policy', 'policy-drop': 'policy',
   // NAT targets are verdicts of their own in the trace: ACCEPT after the rewrite.
   dnat: 'accept', snat: 'accept', masquerade: 'accept',
@@ -165,9 +167,9 @@ function podpathRules(path: TracePath): Omit<KernelRule, 'in' | 'out'>[] {
       if (step.type !== 'netfilter' && step.type !== 'nat') continue;
       if (!COMPARED_TABLES.has(step.table)) continue;
       // Falling off the end of a user chain is not a rule; the kernel's trace has no entry for it.
-      if (step.type === 'netfilter' && step.action === 'return' && step.rule.startsWith('(end of')) continue;
+      if (step.type === 'netfilter' && step.action === 'end-of-chain') continue;
       const policy = step.type === 'netfilter' && step.action.startsWith('policy-');
-      rules.push({ node: hop.at, table: step.table, chain: step.chain, rule: policy ? null : step.rule, verdict: KERNEL_VERDICT[step.action] ?? step.action });
+      rules.push({ node: hop.at, table: step.table, chain: step.chain, rule: policy ? null : step.rule, verdict: KERNEL_VERDICT[step.action] });
     }
   }
   return rules;

@@ -44,7 +44,8 @@ interface Expected {
 /** The kernel's own record (xtables-monitor) ends the first packet's way in a REJECT rule. */
 const rejectedByRule = (c: Expected['connections'][number]): boolean => {
   const last = c.netfilter.at(-1);
-  return !!last && last.verdict === 'drop' && / -j REJECT\b/.test(last.rule ?? '');
+  // iptables' `-j REJECT`, or nft's `reject` statement (kube-proxy's reject-chain); the kernel's trace prints both as a drop.
+  return !!last && last.verdict === 'drop' && (/ -j REJECT\b/.test(last.rule ?? '') || /(?:^| )reject(?: with .*)?$/.test(last.rule ?? ''));
 };
 
 afterEach(() => cleanup());

@@ -98,7 +98,7 @@ const stepRole = (step: Step): Seg['role'] => {
   if (step.type === 'nat') return 'changed';
   if (step.type === 'encapsulate' || step.type === 'decapsulate') return 'encap';
   if (step.type === 'deliver') return 'ok';
-  if (step.type === 'netfilter' && /drop|reject/.test(step.action)) return 'bad';
+  if (step.type === 'netfilter' && (step.action === 'drop' || step.action === 'reject' || step.action === 'policy-drop')) return 'bad';
   return undefined;
 };
 

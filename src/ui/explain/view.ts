@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { Connection, Explanation, Journey, ModelHop, ReplyJourney, Sighting } from '../../explain/index.ts';
 import { placementLine, placeShort } from '../../explain/placement/text.ts';
 import { s } from '../format.ts';
+import { formatWarning } from '../../util/warning.ts';
 import type { Role } from '../theme.ts';
 import { appendAll } from '../../util/append.ts';
 
@@ -166,8 +167,8 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
     // Sightings the model has no hop for are still where the packet was.
     const onModel = (x: Sighting): boolean => j.model?.hops.some((h) => h.check === 'seen' && h.at === x.at && h.interface === x.interface) ?? false;
     for (const x of j.sightings.filter((y) => !onModel(y))) detail.push({ text: `• ${place(x).padEnd(24)} frame ${x.frame} of ${captureFile(x.capture)} ${sightingText(x)}`, indent: 4 });
-    // The journey's own findings, minus the cause already given above.
-    for (const t of j.text) if (!(j.cause && t.startsWith('likely cause'))) detail.push({ text: s(t), role: 'dim', indent: 2 });
+    // The journey's own findings (its cause is given above, from j.cause).
+    for (const t of j.text) detail.push({ text: s(t), role: 'dim', indent: 2 });
   }
   const troubles = e.troubles.filter((t) => t.connection === c.id);
   if (troubles.length > 0) detail.push({ text: `signs of trouble (${troubles.length})`, bold: true, role: 'warn' });
@@ -210,7 +211,7 @@ function otherEntry(e: Explanation): ExplainEntry | undefined {
   for (const t of loose) detail.push({ text: `⚠ ${file(t.capture)} frame ${t.frame}: ${s(t.text)}`, role: 'warn', indent: 2 });
   if (other.length > 0) detail.push({ text: `other packets: ${other.map(([k, n]) => `${n} ${s(k)}`).join(', ')}`, role: 'dim' });
   if (e.warnings.length > 0) detail.push({ text: `warnings (${e.warnings.length})`, bold: true });
-  for (const w of e.warnings.slice(0, 50)) detail.push({ text: s(w), role: 'warn', indent: 2 });
+  for (const w of e.warnings.slice(0, 50)) detail.push({ text: s(formatWarning(w)), role: 'warn', indent: 2 });
   const others = other.reduce((n, [, count]) => n + count, 0);
   const text = `everything else: ${e.tunnels.length} tunnel${e.tunnels.length === 1 ? '' : 's'}, ${loose.length} other sign${loose.length === 1 ? '' : 's'} of trouble, ${others} other packet${others === 1 ? '' : 's'}`;
   return { id: '', label: text, verdict: 'none', detail, packets: [], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
