@@ -96,8 +96,8 @@ function recordedCause(e: Expected, c: ExpectedConnection): { node: string; kind
   const last = c.netfilter[c.netfilter.length - 1];
   const dropped = last && (last.verdict === 'drop' || (last.verdict === 'policy' && last.policy === 'drop'));
   if (last && dropped) {
-    // iptables' `-j REJECT`, or nft's `reject` statement (kube-proxy's reject-chain); the kernel's trace prints both as a drop.
-    const rejects = last.rule !== null && (/ -j REJECT\b/.test(last.rule) || /(?:^| )reject(?: with .*)?$/.test(last.rule));
+    // iptables prints `-A … -j REJECT …`; nft's trace prints the rule's own statement, `reject …`.
+    const rejects = last.rule !== null && (/ -j REJECT\b/.test(last.rule) || /^reject\b/.test(last.rule));
     return { node: last.node, kind: rejects ? 'rejected' : 'forward-drop', mentions: last.rule ? [last.rule] : ['policy is DROP'] };
   }
   const lastSeen = c.sightings[c.sightings.length - 1]!;
