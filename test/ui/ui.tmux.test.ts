@@ -4,11 +4,13 @@
 // (recorded from the kernel by the lab), never from podpath's own output.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { oracle } from '../helpers/oracle.ts';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
 import { squeeze } from './helpers.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 
 interface Sighting {
   at: string;
@@ -111,7 +113,7 @@ function killServer(): void {
   }
 }
 
-describe('podpath ui in a real terminal (tmux 80×24)', () => {
+describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
   it('shows the first hop, moves with Down, shows the DNAT rule in the detail pane, and quits with q', async () => {
     const command = [
       TERMINAL_ENV,
@@ -172,7 +174,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
     const capture = /--capture (\S+)/.exec(pkg.scripts.start)?.[1];
     expect(capture).toBeDefined();
-    const packets = execFileSync('tshark', ['-r', join(repoRoot, capture!), '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const packets = oracle('tshark', ['-r', join(repoRoot, capture!), '-T', 'fields', '-e', 'frame.number'])
       .trim()
       .split('\n').length;
     await startSession(`${TERMINAL_ENV} npm start --silent`);
