@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PodpathError, UsageError } from './errors.ts';
-import { sanitizeLine } from './util/sanitize.ts';
+import { escapeLine } from './util/escape-text.ts';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -73,24 +73,24 @@ function reportError(error: unknown): number {
     return 2;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`podpath: ${sanitizeLine(error.message)}\n`);
+    process.stderr.write(`podpath: ${escapeLine(error.message)}\n`);
     return 2;
   }
   if (error instanceof PodpathError) {
-    process.stderr.write(`podpath: ${sanitizeLine(error.message)}\n`);
+    process.stderr.write(`podpath: ${escapeLine(error.message)}\n`);
     return 1;
   }
   const nodeError = error as NodeJS.ErrnoException;
   if (nodeError && typeof nodeError.code === 'string' && typeof nodeError.path === 'string') {
     // ENOENT, EACCES, EISDIR …: a user mistake, not a bug.
     const what = FILE_ERRORS[nodeError.code] ?? nodeError.message;
-    process.stderr.write(`podpath: ${sanitizeLine(nodeError.path)}: ${sanitizeLine(what)}\n`);
+    process.stderr.write(`podpath: ${escapeLine(nodeError.path)}: ${escapeLine(what)}\n`);
     return 1;
   }
   if (nodeError && nodeError.code === 'EPIPE') return 0;
   // A bug in podpath. Users get one line; developers set PODPATH_DEBUG for the stack.
   if (process.env['PODPATH_DEBUG']) throw error;
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`podpath: internal error: ${sanitizeLine(message)} (PODPATH_DEBUG=1 shows the stack)\n`);
+  process.stderr.write(`podpath: internal error: ${escapeLine(message)} (PODPATH_DEBUG=1 shows the stack)\n`);
   return 70;
 }

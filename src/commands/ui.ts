@@ -4,7 +4,7 @@
 // imports the Ink UI, so React is loaded only when a person will see it.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
 
 interface UiOptions {
   from?: string;
@@ -20,7 +20,7 @@ interface UiOptions {
 function progress(enabled: boolean): { say(text: string): void; done(): void } {
   if (!enabled) return { say: () => undefined, done: () => undefined };
   return {
-    say: (text) => process.stderr.write(`\r\u001B[Kpodpath: ${sanitizeLine(text)}`),
+    say: (text) => process.stderr.write(`\r\u001B[Kpodpath: ${escapeLine(text)}`),
     done: () => process.stderr.write('\r\u001B[K'),
   };
 }

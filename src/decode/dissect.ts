@@ -78,6 +78,7 @@ export function packetJson(packet: CapturedPacket, d: Dissection): string {
   let out = `{"frame":${packet.frame},"time":"${timeText(packet.timeSec, packet.timeNsec)}","caplen":${packet.caplen},"len":${packet.len},"linkType":${packet.linkType}`;
   if (packet.interfaceId !== undefined) out += `,"interfaceId":${packet.interfaceId}`;
   if (packet.interfaceName !== undefined) out += `,"interfaceName":${str(packet.interfaceName)}`;
+  if (packet.interfaceDescription !== undefined) out += `,"interfaceDescription":${str(packet.interfaceDescription)}`;
   out += ',"layers":[';
   for (let i = 0; i < d.count; i++) {
     const codec = CODECS[d.kinds[i] as number];
@@ -125,5 +126,6 @@ export function decodedPacket(packet: CapturedPacket, layers: Layer[]): DecodedP
   };
   if (packet.interfaceId !== undefined) decoded.interfaceId = packet.interfaceId;
   if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
+  if (packet.interfaceDescription !== undefined) decoded.interfaceDescription = packet.interfaceDescription;
   return decoded;
 }

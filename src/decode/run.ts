@@ -2,7 +2,8 @@
 // summary lines (default), layered detail (-V, with -x for the bytes), JSON lines
 // (--json) or whole-capture counts (--summary). Filters: -c, --vni, --host, --port.
 import { CaptureError, UsageError } from '../errors.ts';
-import { sanitizeLine, sanitizeText } from '../util/sanitize.ts';
+import { escapeLine, escapeText } from '../util/escape-text.ts';
+import { jsonText } from '../util/json-output.ts';
 import { decodedPacket, dissectPacket, layersOf, packetJson } from './dissect.ts';
 import { Dissection } from './dissection.ts';
 import { scanCapture } from './read/stream.ts';
@@ -86,12 +87,12 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
     if (options.json) {
       writer.asciiLine(packetJson(packet, d));
     } else if (options.verbose) {
-      for (const line of detailLines(decoded)) writer.line(sanitizeLine(line));
+      for (const line of detailLines(decoded)) writer.line(escapeLine(line));
       if (options.hex) for (const line of hexLines(packet.data)) writer.line(line);
       writer.line('');
     } else {
       const relative = packet.timeSec - firstSec + (packet.timeNsec - firstNsec) / 1e9;
-      writer.line(sanitizeLine(`${String(packet.frame).padStart(5)} ${relative.toFixed(6).padStart(11)} ${summarize(layers)}`));
+      writer.line(escapeLine(`${String(packet.frame).padStart(5)} ${relative.toFixed(6).padStart(11)} ${summarize(layers)}`));
       if (options.hex) {
         for (const line of hexLines(packet.data)) writer.line(line);
         writer.line('');
@@ -107,8 +108,8 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
     failure = error;
   }
   if (stats && !writer.closed) {
-    if (options.json) writer.line(JSON.stringify(stats.toJSON()));
-    else for (const line of stats.lines()) writer.line(sanitizeText(line));
+    if (options.json) writer.line(jsonText(stats.toJSON(), 0));
+    else for (const line of stats.lines()) writer.line(escapeText(line, { keepLineBreaks: true }));
   }
   await writer.flush();
   if (failure !== null) throw failure;
@@ -122,6 +123,6 @@ function checkLinkType(packet: CapturedPacket, file: string, warned: Set<number>
   }
   if (!warned.has(packet.linkType)) {
     warned.add(packet.linkType);
-    process.stderr.write(sanitizeLine(`podpath: ${file}: byte ${packet.fileOffset}: warning: interface ${packet.interfaceId} has link type ${packet.linkType}, which podpath does not decode; its frames are shown as payload`) + '\n');
+    process.stderr.write(escapeLine(`podpath: ${file}: byte ${packet.fileOffset}: warning: interface ${packet.interfaceId} has link type ${packet.linkType}, which podpath does not decode; its frames are shown as payload`) + '\n');
   }
 }

@@ -39,6 +39,8 @@ export interface CapturedPacket {
   interfaceId?: number;
   /** pcapng only: the interface's if_name option, when the file has one. */
   interfaceName?: string;
+  /** pcapng only: the interface's if_description option (dumpcap writes the OS's description), when present. */
+  interfaceDescription?: string;
   /** Byte offset of this record in the file (for error messages and the hex view). */
   fileOffset: number;
   /** The captured bytes. May be a view into the reader's buffer: copy it to keep it. */
@@ -90,6 +92,7 @@ export interface DecodedPacket {
   linkType: number;
   interfaceId?: number;
   interfaceName?: string;
+  interfaceDescription?: string;
   layers: Layer[];
 }
 
@@ -280,7 +283,7 @@ export interface IpipLayer extends LayerBase {
 export interface HttpLayer extends LayerBase {
   type: 'http';
   kind: 'request' | 'response';
-  /** The first line without CR LF, e.g. "GET / HTTP/1.1". May hold control bytes: sanitize before printing. */
+  /** The first line without CR LF, e.g. "GET / HTTP/1.1". May hold control bytes: escape before printing. */
   firstLine: string;
   method?: string;
   uri?: string;
@@ -325,7 +328,7 @@ export interface NflogLayer extends LayerBase {
   family: number;
   /** NFLOG group. */
   group: number;
-  /** --nflog-prefix text, when present. May hold control bytes: sanitize before printing. */
+  /** --nflog-prefix text, when present. May hold control bytes: escape before printing. */
   prefix?: string;
 }
 

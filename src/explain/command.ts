@@ -1,6 +1,7 @@
 // What `podpath explain` does once commander has parsed it: split the paths into
 // captures and dump inputs, build the topology, read the captures, explain, print.
 import { UsageError } from '../errors.ts';
+import { jsonDocument } from '../util/json-output.ts';
 import type { Topology } from '../topology/model.ts';
 import { emptyTopology, type ExplainOptions } from './explain.ts';
 import { looksLikeCapture } from './files.ts';
@@ -40,11 +41,6 @@ function parsePorts(values: string[] | undefined): number[] {
   });
 }
 
-/** JSON.stringify escapes C0 controls but not DEL and C1 (0x7f-0x9f, e.g. CSI 0x9b): escape those too. */
-function jsonSafe(json: string): string {
-  return json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 export async function runExplain(paths: string[], options: ExplainCommandOptions): Promise<number> {
   const extraPorts = parsePorts(options.vxlanPort);
   const captures = paths.filter(looksLikeCapture);
@@ -60,7 +56,7 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
     if (trace) explainOptions.trace = trace;
   }
   const explanation = await explainFiles(captures, topology, explainOptions);
-  if (options.json) process.stdout.write(`${jsonSafe(JSON.stringify(explanation, null, 2))}\n`);
+  if (options.json) process.stdout.write(jsonDocument(explanation));
   else process.stdout.write(renderText(explanation));
   return explanation.faultFound ? 1 : 0;
 }

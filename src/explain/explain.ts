@@ -11,6 +11,8 @@ import { mergeConnections } from './connections.ts';
 import { type PacketFacts, packetFacts } from './facts.ts';
 import { type FlowWithPackets, groupCapture } from './flows.ts';
 import { buildJourney, type TraceFunction } from './journey.ts';
+import { foreignCapture } from './placement/foreign.ts';
+import { type CaptureToPlace, placeCaptures } from './placement/place.ts';
 import type { AddressName, CaptureInfo, Explanation } from './model.ts';
 import { AddressBook } from './names.ts';
 import { findTroubles } from './trouble.ts';
@@ -43,49 +45,6 @@ export function emptyTopology(): Topology {
   return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
 }
 
-/** Part of a capture file that is one place on the packets' way. */
-interface CapturePart {
-  interface?: string;
-  fromAny?: true;
-  facts: PacketFacts[];
-}
-
-/** The packets of one file, one part per named capture interface (pcapng), or one part. */
-function splitByInterface(facts: PacketFacts[], givenInterface: string | undefined): CapturePart[] {
-  const names = new Set(facts.map((p) => p.interfaceName));
-  if (givenInterface !== undefined || names.size < 2 || names.has(undefined)) {
-    const only = names.size === 1 ? [...names][0] : undefined;
-    return [only !== undefined && givenInterface === undefined ? { interface: only, facts } : { facts }];
-  }
-  const parts = new Map<string, PacketFacts[]>();
-  for (const p of facts) {
-    const list = parts.get(p.interfaceName!);
-    if (list) list.push(p);
-    else parts.set(p.interfaceName!, [p]);
-  }
-  return [...parts].map(([name, list]) => ({ interface: name, facts: list }));
-}
-
-/**
- * `tcpdump -i any` in Linux cooked v2 records each packet's ifindex: with the node's `ip link`
- * indexes, one capture becomes one place per interface (the SYN on eth0, flannel.1, cni0 and a
- * veth of one node). Cooked v1 has no ifindex: the capture stays one place, 'any'.
- */
-function splitAnyCapture(facts: PacketFacts[], topology: Topology, at: string | undefined): CapturePart[] {
-  const node = topology.nodes.find((n) => n.name === at);
-  if (!node || facts.length === 0 || facts.some((p) => p.ifindex === undefined)) return [{ facts }];
-  const nameOf = (index: number): string | undefined => node.netns.interfaces.find((i) => i.index === index)?.name;
-  if (facts.some((p) => nameOf(p.ifindex!) === undefined)) return [{ facts }];
-  const parts = new Map<string, PacketFacts[]>();
-  for (const p of facts) {
-    const name = nameOf(p.ifindex!)!;
-    const list = parts.get(name);
-    if (list) list.push(p);
-    else parts.set(name, [p]);
-  }
-  return [...parts].map(([name, list]) => ({ interface: name, fromAny: true as const, facts: list }));
-}
-
 /** `<at>__<iface>.pcap` (the lab's naming, and what `podpath collect` writes): where the capture was taken. */
 export function captureLocation(file: string): { at?: string; interface?: string } {
   const name = basename(file).replace(/\.(pcapng|pcap|cap)$/i, '');
@@ -100,23 +59,35 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   const allFlows: FlowWithPackets[] = [];
   const icmpErrors: PacketFacts[] = [];
   const other: Record<string, number> = {};
+  const read: CaptureToPlace[] = [];
   for (const capture of captures) {
-    const where = captureLocation(capture.file);
-    const at = capture.at ?? where.at;
-    const iface = capture.interface ?? where.interface;
     const facts: PacketFacts[] = [];
-    for await (const packet of capture.packets) facts.push(packetFacts(packet, infos.length));
-    // A pcapng written by `dumpcap -i eth0 -i flannel.1 …` holds several interfaces: each is a
-    // place of its own on the packet's way, unless the caller said where the whole file was taken.
-    const parts: CapturePart[] = iface === 'any' ? splitAnyCapture(facts, topology, at) : splitByInterface(facts, iface);
+    for await (const packet of capture.packets) facts.push(packetFacts(packet, 0));
+    const given = capture.at !== undefined ? { at: capture.at, ...(capture.interface !== undefined ? { interface: capture.interface } : {}) } : undefined;
+    read.push({ file: capture.file, facts, ...(given ? { given } : {}) });
+  }
+  // Each capture (or each interface of a pcapng / cooked v2 capture) gets its place here.
+  const placed = placeCaptures(read, topology);
+  const foreign = new Set<number>();
+  placed.forEach((parts, c) => {
+    const capture = captures[c]!;
     for (const part of parts) {
       const index = infos.length;
       for (const p of part.facts) p.capture = index;
-      const info: CaptureInfo = { file: capture.file, packets: part.facts.length, errors: capture.errors ?? [] };
+      const info: CaptureInfo = { file: capture.file, packets: part.facts.length, errors: capture.errors ?? [], placedBy: part.placedBy };
       if (part.fromAny) info.fromAny = true;
-      if (at !== undefined) info.at = at;
-      const name = part.interface ?? iface;
-      if (name !== undefined) info.interface = name;
+      if (part.at !== undefined) info.at = part.at;
+      if (part.interface !== undefined) info.interface = part.interface;
+      if (part.unplaced) info.unplaced = part.unplaced;
+      const stranger = foreignCapture(part.facts, topology);
+      if (stranger) {
+        // Packets of another cluster: not a hop of these dumps' paths, and no fault of theirs.
+        info.unplaced = stranger;
+        delete info.at;
+        delete info.interface;
+        info.placedBy = [];
+        foreign.add(index);
+      }
       infos.push(info);
       allPackets.push(...part.facts);
       const grouping = groupCapture(index, part.facts);
@@ -124,7 +95,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
       icmpErrors.push(...grouping.icmpErrors);
       for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
     }
-  }
+  });
 
   const connections = mergeConnections(allFlows, topology, names);
   // Quoted packets of ICMP errors belong to the flow they quote, in the capture that carries the error.
@@ -179,8 +150,8 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   const faultFound =
     journeys.some((j) => j.verdict === 'lost' || j.verdict === 'disagrees' || j.reply !== undefined) ||
     // Without dumps the overlay's MTU is a guess (1450): an oversize packet is then shown, not judged.
-    troubles.some((t) => FAULT_KINDS.has(t.kind) && (t.kind !== 'oversize' || topology.vteps.length > 0)) ||
-    connections.some((c) => c.connection.tcp?.state === 'refused');
+    troubles.some((t) => !foreign.has(t.capture) && FAULT_KINDS.has(t.kind) && (t.kind !== 'oversize' || topology.vteps.length > 0)) ||
+    connections.some((c) => c.connection.tcp?.state === 'refused' && c.connection.views.some((v) => !foreign.has(v.capture)));
   return {
     captures: infos,
     addresses: names.all().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name) || a.ip.localeCompare(b.ip)),

@@ -89,8 +89,22 @@ export interface PacketFacts {
   malformed?: string;
   /** pcapng: the name of the interface the packet was captured on (dumpcap -i a -i b). */
   interfaceName?: string;
+  /** pcapng: the interface's if_description, when the file has one. */
+  interfaceDescription?: string;
   /** Linux cooked capture v2 (`tcpdump -i any`): the ifindex of the interface, in the capturing namespace. */
   ifindex?: number;
+  /**
+   * The outermost link-layer addresses (what a capture's placement reads): Ethernet source and
+   * destination, or a cooked capture's sender address and whether the capturing host sent it.
+   */
+  link?: LinkFacts;
+}
+
+export interface LinkFacts {
+  src?: string;
+  dst?: string;
+  /** Linux cooked capture: packet type 4, sent by the capturing host. */
+  outgoing?: boolean;
 }
 
 const PROTO_NAMES: Record<number, L4Proto> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp' };
@@ -108,6 +122,7 @@ function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: numb
 export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts {
   const facts: PacketFacts = { capture, frame: packet.frame, time: Number(packet.time), len: packet.len };
   if (packet.interfaceName !== undefined) facts.interfaceName = packet.interfaceName;
+  if (packet.interfaceDescription !== undefined) facts.interfaceDescription = packet.interfaceDescription;
   // The innermost IP header and transport ports seen so far (reset by each tunnel layer).
   let ip: Extract<Layer, { type: 'ipv4' | 'ipv6' }> | undefined;
   let udp: Extract<Layer, { type: 'udp' }> | undefined;
@@ -178,8 +193,16 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
       case 'arp':
         facts.arp = { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
         break;
+      case 'ethernet':
+        // The first Ethernet header is the wire's; a VXLAN's inner one comes later.
+        if (!facts.link) facts.link = { src: layer.src, dst: layer.dst };
+        break;
+      case 'sll':
+        if (!facts.link) facts.link = { src: layer.address, outgoing: layer.packetType === 4 };
+        break;
       case 'sll2':
         facts.ifindex = layer.interfaceIndex;
+        if (!facts.link) facts.link = { src: layer.address, outgoing: layer.packetType === 4 };
         break;
       case 'malformed':
         facts.malformed = `${layer.protocol}: ${layer.reason}`;

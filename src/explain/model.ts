@@ -1,8 +1,11 @@
 // The explanation of a set of captures in cluster terms: plain data, printed as it
 // is by `podpath explain --json` (documented in docs/explain.md) and read by the UI.
 import type { FiveTuple, OuterFacts } from './facts.ts';
+import type { PlacementEvidence, Unplaced } from './placement/model.ts';
 
-/** A capture file and where it was taken (from its name `<at>__<iface>.pcap`, when it follows that shape). */
+export type { Place, PlacementEvidence, PlacementKind, Unplaced, UnplacedReason } from './placement/model.ts';
+
+/** A capture file (or one interface of it) and where it was taken, with what placed it there. */
 export interface CaptureInfo {
   file: string;
   /** Node or pod name. */
@@ -17,6 +20,10 @@ export interface CaptureInfo {
   fromAny?: true;
   /** Problems reading it (damage after the packets shown). */
   errors: string[];
+  /** What placed it, strongest first (--at, pcapng interface name, SLL2 ifindex, file name, MAC addresses, packet times). */
+  placedBy: PlacementEvidence[];
+  /** Set when it has no place (it is then explained on its own), or when it does not belong to the dumps. */
+  unplaced?: Unplaced;
 }
 
 export type AddressKind = 'pod' | 'node' | 'service' | 'vtep' | 'gateway' | 'pod-subnet' | 'outside' | 'unknown';

@@ -1,7 +1,7 @@
-// The readable form of an Explanation. Every line passes through sanitizeLine:
+// The readable form of an Explanation. Every line passes through escapeLine:
 // addresses are ours, but HTTP request lines, host names and file names come from
 // captures and dumps and may carry terminal escapes.
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
 import type { CaptureInfo, Explanation, Journey, ModelHop, Sighting } from './model.ts';
 
 /** Text output stays readable on big captures; --json always has everything. */
@@ -53,6 +53,8 @@ export function renderText(e: Explanation): string {
   for (const c of e.captures) {
     const place = c.at ? ` (${where(c.at, c.interface)}${c.fromAny ? ', from -i any' : ''})` : '';
     out.push(`  ${c.file}${place}: ${c.packets} packet${c.packets === 1 ? '' : 's'}`);
+    if (c.at !== undefined && c.placedBy.length > 0) out.push(`    placed by: ${c.placedBy.map((p) => p.text).join('; ')}`);
+    if (c.unplaced) out.push(`    not placed: ${c.unplaced.text}`);
     for (const err of c.errors) out.push(`    ${err}`);
   }
   out.push('', 'Addresses');
@@ -98,5 +100,5 @@ export function renderText(e: Explanation): string {
     else out.push(`  ${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`);
   }
   if (faults.length > 10) out.push(`  … ${faults.length - 10} more`);
-  return out.map(sanitizeLine).join('\n') + '\n';
+  return out.map(escapeLine).join('\n') + '\n';
 }

@@ -194,6 +194,137 @@ export interface Netfilter {
   tables: Record<string, NfTable>;
   /** ip sets' members where a dump gave them (`ipset list`); absent sets are unknown. */
   ipsets?: Record<string, string[]>;
+  /** nf_tables tables from `nft list ruleset` (or `nft -j`), in the ruleset's order (the order they were created). */
+  nft?: NftTable[];
+  /** `ipvsadm -Ln` / `-Sn`: the IPVS virtual services, when dumped. */
+  ipvs?: IpvsService[];
+}
+
+// ---- nf_tables (nft list ruleset) ----
+// A closed vocabulary of the expressions the tracer evaluates; the text and the
+// JSON parser (src/topology/parse/nft/) both produce it. A rule is evaluated
+// left to right as the kernel does: a match that fails ends the rule, a
+// statement acts, a verdict ends it.
+
+export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
+
+/** Something a rule reads from the packet or its context. */
+export type NftOperand =
+  | { kind: 'payload'; protocol: string; field: string }
+  | { kind: 'meta'; key: string }
+  | { kind: 'ct'; key: string }
+  | { kind: 'fib'; flags: string[]; result: string }
+  | { kind: 'numgen'; mode: 'random' | 'inc'; mod: number; offset: number }
+  | { kind: 'concat'; parts: NftOperand[] }
+  | { kind: 'binop'; op: '&' | '|' | '^'; left: NftOperand; right: number }
+  | { kind: 'value'; value: string };
+
+/** The right side of a match: literal values (one, or an anonymous set's), or a named set. */
+export type NftRight =
+  | { kind: 'values'; values: string[][] }
+  | { kind: 'set'; name: string };
+
+export type NftVerdict =
+  | { kind: 'accept' | 'drop' | 'return' | 'continue' }
+  | { kind: 'jump' | 'goto'; target: string };
+
+export type NftExpr =
+  | { kind: 'match'; left: NftOperand; op: '==' | '!=' | '<' | '>' | '<=' | '>='; right: NftRight }
+  | { kind: 'vmap'; key: NftOperand; map: NftRight | { kind: 'elements'; elements: NftElement[] } }
+  | { kind: 'verdict'; verdict: NftVerdict }
+  | { kind: 'reject'; with?: string }
+  | { kind: 'nat'; type: 'dnat' | 'snat' | 'masquerade' | 'redirect'; addr?: string; port?: number; flags: string[] }
+  | { kind: 'mangle'; key: NftOperand; value: NftOperand }
+  | { kind: 'notrack' }
+  /** A statement that does not change where the packet goes (counter, log, limit, set update, nftrace). */
+  | { kind: 'passive'; what: string }
+  /** What podpath could not read; the rule is assumed not to match (and the trace says so). */
+  | { kind: 'unknown'; text: string };
+
+export interface NftElement {
+  /** One value per concatenated field (`172.30.0.44 . tcp . 80` → three). */
+  key: string[];
+  /** A map's value: a verdict for verdict maps, else the data's values. */
+  verdict?: NftVerdict;
+  data?: string[];
+  comment?: string;
+}
+
+export interface NftSet {
+  name: string;
+  kind: 'set' | 'map';
+  /** Key types, one per concatenated field (`ipv4_addr . inet_proto . inet_service`). */
+  keyType: string[];
+  /** A map's value type ('verdict', 'ipv4_addr' …). */
+  valueType?: string;
+  flags: string[];
+  elements: NftElement[];
+  comment?: string;
+  source: SourceRef;
+}
+
+export interface NftBaseChain {
+  type: 'filter' | 'nat' | 'route';
+  hook: string;
+  /** Numeric priority (dstnat = -100, `dstnat - 10` = -110 …). */
+  priority: number;
+  policy: 'accept' | 'drop';
+  device?: string;
+}
+
+export interface NftRule {
+  family: NftFamily;
+  table: string;
+  chain: string;
+  /** 1-based position in its chain. */
+  index: number;
+  /** The rule as `nft list ruleset` prints it (counters and handles left out). */
+  text: string;
+  exprs: NftExpr[];
+  comment?: string;
+  handle?: number;
+  source: SourceRef;
+}
+
+export interface NftChain {
+  name: string;
+  base?: NftBaseChain;
+  rules: NftRule[];
+  comment?: string;
+  source: SourceRef;
+}
+
+export interface NftTable {
+  family: NftFamily;
+  name: string;
+  chains: Record<string, NftChain>;
+  sets: Record<string, NftSet>;
+  comment?: string;
+  /** iptables-nft's own table ("managed by iptables-nft"): the same rules iptables-save shows. */
+  iptablesNft?: boolean;
+  source: SourceRef;
+}
+
+// ---- IPVS (ipvsadm -Ln / -Sn) ----
+
+export interface IpvsRealServer {
+  address: string;
+  port: number;
+  /** 'masq' (NAT), 'route' (direct routing), 'tunnel' (IP-in-IP), 'local'. */
+  forward: 'masq' | 'route' | 'tunnel' | 'local';
+  weight: number;
+  source: SourceRef;
+}
+
+export interface IpvsService {
+  protocol: 'tcp' | 'udp' | 'sctp';
+  address: string;
+  port: number;
+  /** Scheduler: rr, wrr, lc, wlc, sh, dh, mh … */
+  scheduler: string;
+  persistentSeconds?: number;
+  realServers: IpvsRealServer[];
+  source: SourceRef;
 }
 
 // ---- one network namespace: a node's root namespace or a pod's ----

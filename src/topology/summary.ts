@@ -2,8 +2,9 @@
 // their underlay addresses, pods and their host-side veth, the overlay (which
 // VTEP reaches which node on which port and VNI), services and how kube-proxy
 // spreads them, the CNI with its evidence, and what could not be read.
-// Every string from a dump goes through sanitizeLine.
-import { sanitizeLine } from '../util/sanitize.ts';
+// Every string from a dump goes through escapeLine.
+import { escapeLine } from '../util/escape-text.ts';
+import { jsonDocument } from '../util/json-output.ts';
 import { cidrContains, prefixLengthOf } from './build/cidr.ts';
 import type { Topology } from './model.ts';
 
@@ -15,7 +16,7 @@ function percent(p: number): string {
 }
 
 export function renderSummary(topology: Topology): string {
-  const s = sanitizeLine;
+  const s = escapeLine;
   const out: string[] = [];
   out.push(`CNI: ${topology.cni.plugin} ${topology.cni.mode}`);
   for (const e of topology.cni.evidence) out.push(`  - ${s(e)}`);
@@ -82,7 +83,7 @@ export function renderSummary(topology: Topology): string {
 
 /** For each node with a route dump, the route its main table picks for every other node's pod CIDR (longest prefix). */
 function podRoutes(topology: Topology): string[] {
-  const s = sanitizeLine;
+  const s = escapeLine;
   const lines: string[] = [];
   for (const node of topology.nodes) {
     if (!node.netns.dumps.includes('route')) continue;
@@ -123,12 +124,12 @@ function missingFdb(topology: Topology, vtep: Topology['vteps'][number]): string
     const neighbour = node.netns.neighbours.find((n) => n.dev === vtep.device && n.ip === route.via);
     if (!neighbour?.mac) continue;
     if (node.netns.fdb.some((f) => f.dev === vtep.device && f.mac === neighbour.mac && f.dst !== undefined)) continue;
-    lines.push(`${sanitizeLine(route.dst)} via ${sanitizeLine(route.via)}: neighbour MAC ${sanitizeLine(neighbour.mac)} has no fdb entry, so nothing is encapsulated to it`);
+    lines.push(`${escapeLine(route.dst)} via ${escapeLine(route.via)}: neighbour MAC ${escapeLine(neighbour.mac)} has no fdb entry, so nothing is encapsulated to it`);
   }
   return lines;
 }
 
 /** The Topology for `--json`: pods' and nodes' namespaces included, as the model has them. */
 export function renderJson(topology: Topology): string {
-  return `${JSON.stringify(topology, null, 2)}\n`;
+  return jsonDocument(topology);
 }

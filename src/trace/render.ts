@@ -1,8 +1,9 @@
 // The trace as text for people: numbered hops, the packet's addresses at each,
 // before → after on every rewrite, one plain sentence per step. Everything that
-// came from a dump goes through sanitizeLine (rule text, names, comments).
+// came from a dump goes through escapeLine (rule text, names, comments).
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
+import { jsonDocument } from '../util/json-output.ts';
 import { formatProbability } from './probability.ts';
 
 const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
@@ -57,10 +58,10 @@ export function renderTrace(result: TraceResult): string {
   lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered`, '');
   result.paths.forEach((path, i) => lines.push(...renderPath(path, i, result.paths.length), ''));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
-  return lines.map(sanitizeLine).join('\n').trimEnd() + '\n';
+  return lines.map(escapeLine).join('\n').trimEnd() + '\n';
 }
 
-/** JSON with C1 control characters escaped too (JSON.stringify leaves U+007F–U+009F as they are). */
+/** The trace as JSON, through the one JSON writer every --json uses. */
 export function renderTraceJson(result: TraceResult): string {
-  return JSON.stringify(result, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) + '\n';
+  return jsonDocument(result);
 }

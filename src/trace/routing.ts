@@ -126,7 +126,14 @@ function matchingRoutes(routes: Route[], dst: number): Route[] {
     .sort((a, b) => prefixLength(b) - prefixLength(a) || (a.metric ?? 0) - (b.metric ?? 0));
 }
 
-export function lookupRoute(query: RouteQuery): RouteDecision {
+/**
+ * `gateway`: this lookup resolves the device of a `via` route given without `dev`. The kernel
+ * does that once, when the route is added (fib_check_nh): the gateway must be reachable by a
+ * directly connected route, never through another gateway ("Nexthop has invalid gateway"). So
+ * the lookup goes one level deep, whatever the dumps say — a route whose gateway resolves back
+ * through itself is a dead end, not an endless recursion.
+ */
+export function lookupRoute(query: RouteQuery, gateway = false): RouteDecision {
   const { ns } = query;
   const dst = parseIpv4(query.dst);
   const base = { type: 'route' as const, losers: [] as string[] };
@@ -151,7 +158,7 @@ export function lookupRoute(query: RouteQuery): RouteDecision {
     const candidates = matchingRoutes(tables.get(table) ?? [], dst);
     const chosen = candidates[0];
     if (!chosen || chosen.type === 'throw') continue; // the kernel tries the next rule
-    return decide(query, table, chosen, candidates.slice(1));
+    return decide(query, table, chosen, candidates.slice(1), gateway);
   }
   return {
     result: 'none', table: 'main',
@@ -159,7 +166,7 @@ export function lookupRoute(query: RouteQuery): RouteDecision {
   };
 }
 
-function decide(query: RouteQuery, table: string, route: Route, losers: Route[]): RouteDecision {
+function decide(query: RouteQuery, table: string, route: Route, losers: Route[], gateway: boolean): RouteDecision {
   const { ns } = query;
   const text = formatRoute(route);
   const step: RouteStep = { type: 'route', table, chosen: text, losers: losers.slice(0, 5).map(formatRoute), result: 'forward', explanation: '', source: route.source };
@@ -186,9 +193,20 @@ function decide(query: RouteQuery, table: string, route: Route, losers: Route[])
   const hop = route.nexthops?.[0];
   const via = route.via ?? hop?.via;
   let dev = route.dev ?? hop?.dev;
-  if (!dev && via) dev = lookupRoute({ ...query, dst: via }).outIface; // a gateway's device comes from its own route
+  if (gateway) {
+    // Resolving another route's gateway: only a directly connected route gives its device.
+    const decision: RouteDecision = { result: 'forward', table, route, step };
+    if (dev && !via) decision.outIface = dev;
+    return decision;
+  }
+  let unresolved = '';
+  if (!dev && via) {
+    // A gateway's device comes from its own (directly connected) route.
+    dev = lookupRoute({ ...query, dst: via }, true).outIface;
+    if (!dev) unresolved = ` (no directly connected route reaches the gateway ${via}, so the kernel would not have accepted this route: "Nexthop has invalid gateway")`;
+  }
   const nextHop = via ?? query.dst;
-  step.explanation = `${why}; it leaves by ${dev ?? '(unknown device)'}${via ? ` to the next hop ${via}${route.onlink ? ' (onlink: reachable on that device without a covering subnet route)' : ''}` : ', directly to the destination'}`;
+  step.explanation = `${why}; it leaves by ${dev ?? `(unknown device${unresolved})`}${via ? ` to the next hop ${via}${route.onlink ? ' (onlink: reachable on that device without a covering subnet route)' : ''}` : ', directly to the destination'}`;
   if (route.nexthops && route.nexthops.length > 1) step.explanation += `; a multipath route: podpath follows the first of ${route.nexthops.length} next hops (the kernel hashes the flow)`;
   const decision: RouteDecision = { result: 'forward', table, route, nextHop, step };
   if (dev) {

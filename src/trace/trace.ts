@@ -1,13 +1,13 @@
 // podpath's tracer: from a Topology and a query to every path the first packet
 // can take, one per kube-proxy endpoint branch, each with its real probability.
-import type { Topology } from '../topology/model.ts';
+import type { NetNamespace, Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from './model.ts';
 import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
 import { walk } from './hop.ts';
-import { lookupRoute } from './routing.ts';
+import { lookupRoute, selectSourceOn } from './routing.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 
@@ -26,8 +26,13 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const cluster = new Cluster(topology);
   const destination = resolveDestination(topology, request.to);
   const { start, src, label } = resolveStart(cluster, request);
-  // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc).
-  const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? '' : '');
+  // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc),
+  // else, as inet_select_addr does without a device, the first global address of the namespace.
+  const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? firstGlobalIpv4(start.ns) ?? '' : '');
+  if (!source) {
+    // A pod whose IP is empty in the dumps, a node with only sysctls: no packet can be built.
+    throw new UsageError(`--from ${request.from}: no IPv4 address for it in the dumps (no inet line in its ip addr, no IP in kubectl get pods), so the first packet has no source; add its ip addr dump, or trace from its IP`);
+  }
   const packet = firstPacket(source, destination, request.sport);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
@@ -69,6 +74,11 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     packet,
   };
   return createTrace(query, paths, warnings, { partial });
+}
+
+function firstGlobalIpv4(ns: NetNamespace): string | undefined {
+  const lo = ns.interfaces.find((i) => i.name === 'lo')?.name ?? 'lo';
+  return selectSourceOn(ns, lo)?.address;
 }
 
 /** 0 when every path is delivered, 1 otherwise (the CLI's exit status). */

@@ -1,10 +1,10 @@
 // Plain-text pieces of the UI (no React here), so they are easy to test and the
 // same wording appears in every pane. Every string that came from a dump or a
-// capture passes through sanitizeLine before it is returned.
+// capture passes through escapeLine before it is returned.
 import type { FieldDiff, Hop, OuterHeader, Packet, Step, TracePath } from '../trace/model.ts';
-import { sanitizeLine } from '../util/sanitize.ts';
+import { escapeLine } from '../util/escape-text.ts';
 
-export const s = sanitizeLine;
+export const s = escapeLine;
 
 export function endpointText(ip: string, port: number | undefined): string {
   const host = ip.includes(':') ? `[${ip}]` : ip;

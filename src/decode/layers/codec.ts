@@ -41,15 +41,5 @@ export function baseJson(layer: { offset: number; length: number; quoted?: true 
   return `"offset":${layer.offset},"length":${layer.length}${layer.quoted ? ',"quoted":true' : ''}`;
 }
 
-const NON_ASCII = /[\u007f-\uffff]/g;
-
-/**
- * A JSON string literal for capture text: quotes, backslashes and control bytes escaped
- * (an ESC becomes \u001b), and everything past ASCII as \uXXXX, so JSON lines are pure
- * ASCII and reach the terminal as text, never as escape sequences.
- */
-export function str(text: string): string {
-  const json = JSON.stringify(text);
-  NON_ASCII.lastIndex = 0;
-  return NON_ASCII.test(json) ? json.replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : json;
-}
+// Capture text in the hand-written JSON lines: one home for JSON escaping (util/json-output.ts).
+export { asciiJsonString as str } from '../../util/json-output.ts';

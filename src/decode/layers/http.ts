@@ -7,7 +7,7 @@
 //   Host: example\r\n               Content-Type: …\r\n
 //   …\r\n\r\n                       …\r\n\r\n
 //
-// The text is untrusted: it may hold escape sequences; output sanitizes it.
+// The text is untrusted: it may hold escape sequences; output escapes it (util/escape-text.ts).
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { HttpLayer } from '../types.ts';
 import { base, baseJson, str, type LayerCodec } from './codec.ts';

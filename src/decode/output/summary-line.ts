@@ -1,7 +1,7 @@
 // One line per packet, like tshark's default output. Tunnels are shown outer
 // first and marked, then the innermost packet:
 //   VXLAN 1 10.74.107.63 → 10.74.107.62 | 192.168.1.7 → 192.168.2.12 TCP 50058 → 80 [SYN] …
-// Text from the capture (HTTP lines, NFLOG prefixes) is sanitized by the caller.
+// Text from the capture (HTTP lines, NFLOG prefixes) is escaped by the caller (util/escape-text.ts).
 import { icmpTypeName } from '../layers/icmp.ts';
 import { icmpv6TypeName } from '../layers/icmpv6.ts';
 import { flagText } from '../layers/tcp.ts';

@@ -24,10 +24,26 @@ export const PCAPNG_CUSTOM_BLOCK = -1;
 /** Blocks may carry options around a packet; allow some room above the record limit. */
 const MAX_BLOCK_BYTES = MAX_RECORD_BYTES + 65536;
 
+/**
+ * The smallest total length of each block type podpath reads: 12 bytes of type, length and
+ * trailing length, plus the fixed fields. A shorter block cannot hold its own header, so
+ * reading its fields would run past the block (into the next one, or past the buffer).
+ */
+const MIN_BLOCK_LENGTH: ReadonlyMap<number, { name: string; bytes: number }> = new Map([
+  [SHB_TYPE, { name: 'section header', bytes: 28 }],
+  [1, { name: 'interface description', bytes: 20 }],
+  [2, { name: 'packet', bytes: 32 }],
+  [3, { name: 'simple packet', bytes: 16 }],
+  [6, { name: 'enhanced packet', bytes: 32 }],
+  [0x00000bad, { name: 'custom', bytes: 16 }],
+  [0x40000bad, { name: 'custom', bytes: 16 }],
+]);
+
 interface Interface {
   linkType: number;
   snaplen: number;
   name?: string;
+  description?: string;
   /** Timestamp units per second (1e6 unless if_tsresol says otherwise). */
   unitsPerSecond: number;
   /** if_tsoffset: seconds added to every timestamp. */
@@ -57,6 +73,10 @@ export class PcapngParser implements RecordParser {
       const length = view.getUint32(at + 4, le);
       if (length < 12 || length % 4 !== 0) {
         throw new CaptureError(this.context.file, base + at, `pcapng block of type 0x${type.toString(16)} has a bad length ${length} (must be a multiple of 4, at least 12)`);
+      }
+      const minimum = MIN_BLOCK_LENGTH.get(type);
+      if (minimum !== undefined && length < minimum.bytes) {
+        throw new CaptureError(this.context.file, base + at, `pcapng ${minimum.name} block (type 0x${type.toString(16)}) is ${length} bytes, shorter than its fixed fields (${minimum.bytes} bytes)`);
       }
       if (length > MAX_BLOCK_BYTES) throw tooLarge(this.context.file, base + at, `pcapng block of type 0x${type.toString(16)}`, length);
       if (end - at < length) break;
@@ -144,6 +164,7 @@ export class PcapngParser implements RecordParser {
         this.packet.timeNsec = 0;
         delete this.packet.interfaceId;
         delete this.packet.interfaceName;
+        delete this.packet.interfaceDescription;
         this.setData(bytes, view, at + 12, size, size, PCAPNG_CUSTOM_BLOCK, base + at);
         return true;
       }
@@ -167,6 +188,8 @@ export class PcapngParser implements RecordParser {
   private setName(iface: Interface): void {
     if (iface.name !== undefined) this.packet.interfaceName = iface.name;
     else delete this.packet.interfaceName;
+    if (iface.description !== undefined) this.packet.interfaceDescription = iface.description;
+    else delete this.packet.interfaceDescription;
   }
 
   private fill(iface: Interface, interfaceId: number, high: number, low: number): void {
@@ -205,6 +228,7 @@ export class PcapngParser implements RecordParser {
       const value = option + 4;
       if (code === 0 || value + size > end) break;
       if (code === 2) iface.name = new TextDecoder().decode(bytes.subarray(value, value + size)).replace(/\0+$/, '');
+      if (code === 3) iface.description = new TextDecoder().decode(bytes.subarray(value, value + size)).replace(/\0+$/, '');
       if (code === 9 && size >= 1) {
         const resolution = view.getUint8(value);
         const exponent = resolution & 0x7f;

@@ -48,6 +48,7 @@ export class PacketCursor implements CapturedPacket {
   fileOffset = 0;
   interfaceId?: number;
   interfaceName?: string;
+  interfaceDescription?: string;
   bytes: Uint8Array = EMPTY;
   view: DataView = EMPTY_VIEW;
   start = 0;
@@ -70,6 +71,7 @@ export class PacketCursor implements CapturedPacket {
     };
     if (this.interfaceId !== undefined) copy.interfaceId = this.interfaceId;
     if (this.interfaceName !== undefined) copy.interfaceName = this.interfaceName;
+    if (this.interfaceDescription !== undefined) copy.interfaceDescription = this.interfaceDescription;
     return copy;
   }
 }

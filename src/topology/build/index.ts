@@ -3,7 +3,8 @@
 // CIDRs, VTEPs, services and the CNI.
 import type { Bridge, ClusterNode, NetNamespace, Topology, Warning } from '../model.ts';
 import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
-import { parseIptablesSave } from '../parse/iptables-save.ts';
+import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
+import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
 import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
@@ -33,6 +34,11 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
       if (!netns.netfilter.tables[name]) netns.netfilter.tables[name] = table;
     }
   }
+  if (ns.nft.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    for (const table of ns.nft) if (isIptablesNftTable(table)) table.iptablesNft = true;
+    netns.netfilter.nft = ns.nft;
+  }
   if (ns.sysctls.size > 0) {
     netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
     // Calico turns proxy_arp on for its cali* veths; the tracer needs it to answer for 169.254.1.1.
@@ -46,6 +52,21 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     if (iface.kind === undefined && iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) iface.kind = 'veth';
   }
   return netns;
+}
+
+/**
+ * iptables-nft keeps iptables' tables in nf_tables (`table ip nat`, its base chains named
+ * PREROUTING …), so `nft list ruleset` shows them beside native tables. nft itself warns
+ * "managed by iptables-nft" (on stderr, rarely in a dump); the table's name and built-in
+ * chain names tell it too. The tracer reads such a table from iptables-save when that was
+ * dumped (its text keeps every match), and from the nft listing otherwise.
+ */
+function isIptablesNftTable(table: NftTable): boolean {
+  if (table.iptablesNft) return true;
+  if ((table.family !== 'ip' && table.family !== 'ip6') || !Object.hasOwn(BUILTIN_CHAINS, table.name)) return false;
+  const builtins = BUILTIN_CHAINS[table.name]!;
+  const bases = Object.values(table.chains).filter((c) => c.base !== undefined);
+  return bases.length > 0 && bases.every((c) => builtins.includes(c.name));
 }
 
 /** Bridges from `brctl show`, completed with `master` from `ip link`. */

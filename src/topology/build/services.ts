@@ -5,6 +5,7 @@
 import type { ClusterNode, Pod, Service, Warning } from '../model.ts';
 import { type ServiceCandidate, servicesFromNetfilter } from '../kube-proxy/services.ts';
 import type { KubeService } from '../parse/kubectl.ts';
+import { servicesFromNft } from '../kube-proxy/nft-services.ts';
 
 export function candidatesFrom(kubeServices: KubeService[]): ServiceCandidate[] {
   const candidates: ServiceCandidate[] = [];
@@ -31,11 +32,13 @@ export function buildServices(nodes: ClusterNode[], pods: Pod[], kubeServices: K
   const merged = new Map<string, Service>();
   const candidates = candidatesFrom(kubeServices);
   for (const node of nodes) {
-    const tables = node.netns.netfilter?.tables;
-    if (!tables) continue;
-    const result = servicesFromNetfilter(tables, node.name, candidates);
-    warnings.push(...result.warnings);
-    for (const service of result.services) {
+    const netfilter = node.netns.netfilter;
+    if (!netfilter) continue;
+    // iptables mode's chains and nftables mode's table fill the same Service model.
+    const result = servicesFromNetfilter(netfilter.tables, node.name, candidates);
+    const nft = servicesFromNft(netfilter.nft ?? [], node.name);
+    warnings.push(...result.warnings, ...nft.warnings);
+    for (const service of [...result.services, ...nft.services]) {
       const key = serviceKey(service);
       const existing = merged.get(key);
       if (!existing) {

@@ -29,9 +29,10 @@ export const KNOWN_COMMANDS = new Set([
   'ip6tables', 'kubectl', 'k', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'cat', 'ps', 'ss', 'tcpdump', 'ipset',
   'conntrack', 'sysctl', 'route', 'netstat', 'arp', 'ping', 'curl', 'ethtool', 'grep', 'ls', 'make', 'gobgp',
   'calicoctl', 'wget', 'nc', 'dig', 'host', 'nslookup', 'traceroute', 'tracepath', 'echo', 'gravity', 'xtables-monitor', 'ssh',
+  'nft', 'ipvsadm',
 ]);
 
-const DUMP_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables-save', 'iptables-legacy-save', 'iptables-nft-save']);
+const DUMP_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables-save', 'iptables-legacy-save', 'iptables-nft-save', 'nft', 'ipset', 'ipvsadm']);
 const IP_OPTIONS_WITH_VALUE = new Set(['-n', '-netns', '-f', '-family', '-rc', '-rcvbuf', '-l', '-loops', '-b', '-batch']);
 const SHOW_VERBS = new Set(['show', 'list', 'lst', 'ls', 'sh', 's']);
 
@@ -136,6 +137,26 @@ function readInner(words: string[]): Inner {
     if (tool.startsWith('ip6')) return { length: n, skip: 'IPv6 rules (ip6tables-save) are not modelled', partial: false };
     return withPipe(words, n, { kind: 'iptables', partial: n > 1 && words.slice(1, n).some((w) => w === '-t' || w === '--table') });
   }
+  if (tool === 'nft') return readNft(words);
+  if (tool === 'ipset') {
+    // `ipset list [NAME]`, `ipset -L`, `ipset save`: one set named makes it partial.
+    const verb = words[1] ?? '';
+    if (!['list', '-L', '-l', 'save', '-S', '-s'].includes(verb)) return { length: Math.min(words.length, 2), skip: `\`ipset ${verb}\` output is not read`, partial: false };
+    let n = 2;
+    while ((words[n] ?? '').startsWith('-')) n++;
+    const named = words[n] !== undefined && words[n] !== '|' && !looksLikeOutput(words[n]!) && !/^Name:$/.test(words[n]!);
+    return withPipe(words, named ? n + 1 : n, { kind: 'ipset', partial: named });
+  }
+  if (tool === 'ipvsadm') {
+    let n = 1;
+    let listing = false;
+    while ((words[n] ?? '').startsWith('-')) {
+      if (/^-[A-Za-z]*[LlSs]/.test(words[n]!) || words[n] === '--list' || words[n] === '--save') listing = true;
+      n++;
+    }
+    if (!listing) return { length: n, skip: '`ipvsadm` without -L/-S changes the table; only listings are read', partial: false };
+    return withPipe(words, n, { kind: 'ipvs', partial: false });
+  }
   if (tool === 'kubectl' || tool === 'k' || tool === 'kctl') return readKubectl(words);
   if (tool === 'sysctl') {
     // `sysctl -a | grep …`, `sysctl net.ipv4.ip_forward`, `sysctl -w k=v` all print `key = value`.
@@ -145,6 +166,29 @@ function readInner(words: string[]): Inner {
   }
   if (tool === 'cat' && /^\/proc\/sys\/net\/\S+$/.test(words[1] ?? '')) return { length: 2, kind: 'sysctl', partial: true, procPath: words[1]! };
   return { length: words.length, partial: false, skip: `\`${tool}\` output is not a dump podpath reads` };
+}
+
+/** `nft [-a] [-j] [-n…] list ruleset` or `nft list table FAMILY NAME` (partial). */
+function readNft(words: string[]): Inner {
+  let n = 1;
+  let json = false;
+  while ((words[n] ?? '').startsWith('-')) {
+    if (words[n] === '-j' || words[n] === '--json' || /^-[a-z]*j[a-z]*$/.test(words[n]!)) json = true;
+    n++;
+  }
+  const kind = json ? 'nft-json' : 'nft';
+  if (words[n] !== 'list') return { length: Math.min(words.length, n + 1), skip: `\`nft ${words[n] ?? ''}\` output is not a listing podpath reads`, partial: false };
+  if (words[n + 1] === 'ruleset') {
+    const family = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].includes(words[n + 2] ?? '') ? 1 : 0;
+    return withPipe(words, n + 2 + family, { kind, partial: family > 0 });
+  }
+  if (words[n + 1] === 'table' || words[n + 1] === 'chain') {
+    let m = n + 2;
+    if (['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].includes(words[m] ?? '')) m++;
+    m += words[n + 1] === 'chain' ? 2 : 1;
+    return withPipe(words, Math.min(m, words.length), { kind, partial: true });
+  }
+  return { length: Math.min(words.length, n + 2), skip: `\`nft list ${words[n + 1] ?? ''}\` output is not read`, partial: false };
 }
 
 function looksLikeBrctlOutput(word: string): boolean {

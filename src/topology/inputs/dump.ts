@@ -16,6 +16,10 @@ export type DumpKind =
   | 'fdb-json'
   | 'brctl'
   | 'iptables'
+  | 'nft'
+  | 'nft-json'
+  | 'ipset'
+  | 'ipvs'
   | 'sysctl'
   | 'kubectl-pods'
   | 'kubectl-svc';
@@ -60,6 +64,9 @@ export function modelDumpName(kind: DumpKind): string {
       return 'route';
     case 'iptables':
       return 'iptables';
+    case 'nft':
+    case 'nft-json':
+      return 'nft';
     case 'neigh-json':
       return 'neigh';
     case 'fdb-json':

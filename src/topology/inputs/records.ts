@@ -2,7 +2,9 @@
 // (node or pod). Dumps of the same command for the same namespace are merged
 // when filtered (`ip addr show cni0`) and compared when complete: two complete
 // dumps that disagree give a warning and the first one is kept.
-import type { Bridge, FdbEntry, Neighbour, NetInterface, Route, RoutingRule, Warning } from '../model.ts';
+import type { Bridge, FdbEntry, Neighbour, NetInterface, NftTable, Route, RoutingRule, Warning } from '../model.ts';
+import { parseNftJson } from '../parse/nft/json.ts';
+import { parseNftRuleset } from '../parse/nft/ruleset.ts';
 import { parseBrctlShow } from '../parse/brctl.ts';
 import { parseBridgeFdb } from '../parse/bridge-fdb.ts';
 import { parseIpAddr } from '../parse/ip-addr.ts';
@@ -35,6 +37,8 @@ export interface NamespaceRecords {
   fdb: FdbEntry[];
   bridges: Bridge[];
   iptables: IptablesText[];
+  /** nf_tables tables from `nft list ruleset` / `nft -j list ruleset`. */
+  nft: NftTable[];
   sysctls: Map<string, string>;
   dumps: Set<string>;
   files: Set<string>;
@@ -55,6 +59,7 @@ interface Parsed {
   fdb?: FdbEntry[];
   bridges?: Bridge[];
   iptables?: IptablesText;
+  nft?: NftTable[];
   sysctls?: SysctlSetting[];
 }
 
@@ -91,11 +96,20 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       return { bridges: take(parseBrctlShow(dump.text, source)).map(({ source: _s, ...bridge }) => bridge) };
     case 'iptables':
       return { iptables: { text: dump.text, file: dump.file, firstLine: dump.firstLine } };
+    case 'nft':
+      return { nft: tablesOf(parseNftRuleset(dump.text, dump.file, { firstLine: dump.firstLine }), warnings) };
+    case 'nft-json':
+      return { nft: tablesOf(parseNftJson(dump.text, dump.file, { firstLine: dump.firstLine }), warnings) };
     case 'sysctl':
       return { sysctls: take(parseSysctl(dump.text, dump.procPath !== undefined ? { ...source, procPath: dump.procPath } : source)) };
     default:
       return {};
   }
+}
+
+function tablesOf(result: { tables: NftTable[]; warnings: Warning[] }, warnings: Warning[]): NftTable[] {
+  warnings.push(...result.warnings);
+  return result.tables;
 }
 
 /** What a complete dump says, as a set of strings, to compare two dumps of one command. */
@@ -157,7 +171,8 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     warnings.push(...parseWarnings);
     const count =
       (parsed.interfaces?.length ?? 0) + (parsed.routes?.length ?? 0) + (parsed.rules?.length ?? 0) + (parsed.neighbours?.length ?? 0) +
-      (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0) + (parsed.sysctls?.length ?? 0);
+      (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0) + (parsed.sysctls?.length ?? 0) +
+      (parsed.nft?.length ?? 0);
     if (count === 0) {
       // An empty neighbour table or fdb is a real answer; other dumps must hold something.
       if (!['neigh', 'neigh-json', 'fdb', 'fdb-json', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
@@ -187,7 +202,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     let ns = byName.get(dump.host);
     if (!ns) {
       ns = {
-        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [], sysctls: new Map(),
+        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [], nft: [], sysctls: new Map(),
         dumps: new Set(), files: new Set(),
       };
       byName.set(dump.host, ns);
@@ -254,6 +269,8 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
     for (const p of b.ports) if (!same.ports.includes(p)) same.ports.push(p);
   }
   if (parsed.iptables) ns.iptables.push(parsed.iptables);
+  // Two listings of one table (`nft list table ip nat`, then the whole ruleset): the first is kept.
+  for (const table of parsed.nft ?? []) if (!ns.nft.some((t) => t.family === table.family && t.name === table.name)) ns.nft.push(table);
   // Later readings win: a transcript that runs `sysctl -w` then reads it back ends with the new value.
   for (const setting of parsed.sysctls ?? []) ns.sysctls.set(setting.key, setting.value);
 }

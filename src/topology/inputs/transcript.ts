@@ -98,7 +98,7 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
 const BARE_TOOLS = new Set([
   'ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save',
   'kubectl', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'ss', 'tcpdump', 'ipset', 'conntrack', 'sysctl', 'ping',
-  'curl', 'calicoctl', 'gobgp', 'xtables-monitor',
+  'curl', 'calicoctl', 'gobgp', 'xtables-monitor', 'nft', 'ipvsadm',
 ]);
 
 function bareCommand(line: string): boolean {

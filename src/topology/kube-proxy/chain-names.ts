@@ -98,3 +98,13 @@ export function ruleProbabilityText(remaining: number): string {
   }
   return (1 / remaining).toFixed(10);
 }
+
+/**
+ * kube-proxy nftables mode's chain-name base (pkg/proxy/nftables/proxier.go hashAndTruncate):
+ * base32(sha256(name))[:8] + "-" + name, cut to 112 characters ("..." at the end), where name is
+ * "namespace/name/protocol/portName" for a service port and "…/portName__ip/port" for an endpoint.
+ */
+export function nftChainNameBase(name: string): string {
+  const full = `${base32Prefix(createHash('sha256').update(name, 'utf8').digest(), 8)}-${name}`;
+  return full.length > 112 ? `${full.slice(0, 109)}...` : full;
+}

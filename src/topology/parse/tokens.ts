@@ -2,6 +2,7 @@
 // documents that flatten them onto one line, so the parsers work on a stream of
 // whitespace-separated tokens that remember their line, and decide where one
 // record ends by the grammar of the command, not by newlines alone.
+import { isIPv6 as netIsIPv6 } from 'node:net';
 import type { Warning } from '../model.ts';
 
 export interface Token {
@@ -54,11 +55,13 @@ export function isIPv4(text: string): boolean {
   return IPV4.test(text);
 }
 
+/**
+ * Node's own parser (RFC 4291 text forms): exactly 8 groups, or fewer with one `::`. A MAC
+ * (`33:33:00:00:00:01`, six groups without `::`) is not an IPv6 address. Zone indexes
+ * (`fe80::1%eth0`) are not part of the dumps' address columns.
+ */
 export function isIPv6(text: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return false;
-  if ((text.match(/::/g) ?? []).length > 1) return false;
-  const groups = text.split(':');
-  return groups.length >= 3 && groups.length <= 8 && groups.every((g) => g.length <= 4 || isIPv4(g));
+  return !text.includes('%') && netIsIPv6(text);
 }
 
 export function isIP(text: string): boolean {

@@ -1,10 +1,10 @@
 // A decoded packet turned into what the capture pane shows: one summary row, a
 // layer tree (outer layers, then the tunnelled ones indented), and the bytes for
-// the hex view. Built once per kept packet, all strings sanitized here, because
+// the hex view. Built once per kept packet, all strings escaped here, because
 // captured bytes (HTTP lines, NFLOG prefixes) may hold terminal escapes.
 import type { DecodedPacket, Layer } from '../../decode/types.ts';
 import type { TraceResult } from '../../trace/model.ts';
-import { sanitizeLine } from '../../util/sanitize.ts';
+import { escapeLine } from '../../util/escape-text.ts';
 
 export interface LayerLine {
   /** Tunnel depth: 0 outer, 1 inside the first tunnel, … */
@@ -123,8 +123,8 @@ export function layerLines(layers: Layer[]): LayerLine[] {
     const { title, fields } = describe(layer);
     const line: LayerLine = {
       depth,
-      title: sanitizeLine(title),
-      fields: fields.map(sanitizeLine),
+      title: escapeLine(title),
+      fields: fields.map(escapeLine),
       offset: layer.offset,
       length: layer.length,
     };
@@ -173,7 +173,7 @@ export function summarize(layers: Layer[]): string {
   if (http) parts.push(http);
   if (transport) parts.push(http ? `(${transport})` : transport);
   if (lastNamed) parts.push(lastNamed);
-  return sanitizeLine(tunnel + (parts.join(' ') || 'non-IP frame'));
+  return escapeLine(tunnel + (parts.join(' ') || 'non-IP frame'));
 }
 
 /** The connection the trace follows, in a form packets can be compared with. */
@@ -228,7 +228,7 @@ export function toRow(decoded: DecodedPacket, data: Uint8Array, marked: boolean,
   const layers = layerLines(decoded.layers);
   const summary = summarize(decoded.layers);
   return {
-    ...(source === undefined ? {} : { source: sanitizeLine(source) }),
+    ...(source === undefined ? {} : { source: escapeLine(source) }),
     file,
     frame: decoded.frame,
     time: decoded.time,

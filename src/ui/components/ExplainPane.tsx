@@ -2,7 +2,7 @@
 // cluster terms (one selected), and below, the selected one's diagnosis first
 // (verdict, the hop where the packet stopped, the cause), then its tunnel, its
 // journey beside the trace and its signs of trouble. While the explainer runs,
-// its progress. Text is already sanitized by explain/view.ts.
+// its progress. Text is already escaped (escapeText) by explain/view.ts.
 import type { ExplainView, Para } from '../explain/view.ts';
 import { verdictRole, verdictTag } from '../explain/view.ts';
 import { fit, wrap, windowStart } from '../format.ts';

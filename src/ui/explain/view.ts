@@ -2,7 +2,7 @@
 // pane shows: one list entry per connection, named in cluster terms, and for each
 // the diagnosis first (verdict, the hop where the packet stopped, the cause from
 // the dumps), then the tunnel, the journey beside the trace, and the signs of
-// trouble. Plain data and text, no React; every string sanitized here, because
+// trouble. Plain data and text, no React; every string escaped (escapeText) here, because
 // HTTP lines, host names and file names come from captures.
 import { basename } from 'node:path';
 import type { Connection, Explanation, Journey, ModelHop, ReplyJourney, Sighting } from '../../explain/index.ts';

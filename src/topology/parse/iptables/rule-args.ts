@@ -13,6 +13,7 @@
 // has never heard of are still read (and tagged with their own name).
 // `!` negates the next option; the old `--opt ! value` form is accepted too.
 import type { Counters, RuleOption, RuleTarget } from '../../model.ts';
+import { numericOptionError } from './numeric-options.ts';
 import type { LineTokens } from './tokenize.ts';
 
 export interface RuleArgs {
@@ -222,7 +223,10 @@ export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedPa
     }
     const valuesStart = i;
     while (i < args.length && !isOptionArg(args[i]!, quoted[i]!) && !(args[i] === '!' && !quoted[i])) i++;
-    const option = shared.option(owner, arg.slice(2), negated, args, valuesStart, i);
+    const name = arg.slice(2);
+    const numberError = numericOptionError(owner, name, args, valuesStart, i);
+    if (numberError !== undefined) return { error: numberError };
+    const option = shared.option(owner, name, negated, args, valuesStart, i);
     if (target && longOptionsToTarget) targetOptions.push(option);
     else options.push(option);
   }

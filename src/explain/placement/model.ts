@@ -1,0 +1,62 @@
+// Where a capture was taken, and what says so. A capture is one place (node or pod,
+// interface) on a packet's way; the explainer can line captures up as hops only once
+// each has a place. The evidence is kept with the place so the output can say why.
+//
+// Strength, strongest first (docs/explain.md "Where a capture was taken"):
+//   --at  >  pcapng interface name / SLL2 ifindex  >  file name  >  the frames' MAC addresses
+
+/** One place a packet can be seen: an interface of a node's or a pod's namespace. */
+export interface Place {
+  /** Node or pod name. */
+  at: string;
+  interface: string;
+}
+
+/** What placed a capture (or one part of it). */
+export type PlacementKind =
+  | 'at' // --at FILE=NODE:IFACE on the command line
+  | 'file-name' // the file's name holds a node or pod name and one of its interfaces
+  | 'pcapng-interface' // the pcapng Interface Description Block's if_name / if_description
+  | 'sll2-ifindex' // Linux cooked v2's interface index, named by the node's `ip link`
+  | 'mac-addresses' // the frames' Ethernet addresses, against the dumps' interfaces
+  | 'timing'; // two ends of one wire told apart by which saw the packets first
+
+export interface PlacementEvidence {
+  by: PlacementKind;
+  /** One line for people: "SLL2 interface index 5 = flannel.1 in worker-1's ip link". */
+  text: string;
+}
+
+/** Why a capture has no place (it is still explained on its own). */
+export type UnplacedReason =
+  | 'empty' // no packets: only its name or --at can place it
+  | 'ambiguous' // the evidence fits several places equally
+  | 'no-evidence' // neither name, interface data nor frames say anything
+  | 'foreign'; // none of its addresses is in the dumps
+
+export interface Unplaced {
+  reason: UnplacedReason;
+  text: string;
+}
+
+/** The words for each kind, as `placed by: …` prints them. */
+export function placementLabel(kind: PlacementKind): string {
+  switch (kind) {
+    case 'at':
+      return '--at';
+    case 'file-name':
+      return 'file name';
+    case 'pcapng-interface':
+      return 'pcapng interface name';
+    case 'sll2-ifindex':
+      return 'SLL2 interface index';
+    case 'mac-addresses':
+      return 'MAC addresses';
+    case 'timing':
+      return 'packet times';
+    default: {
+      const unhandled: never = kind;
+      return unhandled;
+    }
+  }
+}

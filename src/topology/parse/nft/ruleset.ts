@@ -1,0 +1,205 @@
+// `nft list ruleset` (also `nft -a list ruleset`, `nft list table …`) into
+// nf_tables tables:
+//
+//   table ip kube-proxy {                                        a table
+//       comment "rules for kube-proxy"
+//       map service-ips {                                        a named set or map
+//           type ipv4_addr . inet_proto . inet_service : verdict
+//           elements = { 172.30.0.44 . tcp . 80 : goto service-…,   (may span lines)
+//                        … }
+//       }
+//       chain nat-prerouting {                                   a chain
+//           type nat hook prerouting priority dstnat; policy accept;   (base chains only)
+//           jump services                                        rules, one per line
+//       }
+//   }
+//
+// Knows nothing of Kubernetes. Recovers: a line it cannot read is a warning with
+// file and line, and the rest of the ruleset still counts; a rule with words it
+// does not know keeps the words it read and an `unknown` expression for the rest.
+import type { NftChain, NftFamily, NftRule, NftSet, NftTable, SourceRef, Warning } from '../../model.ts';
+import { Cursor, parseRuleTokens, readElements, Unreadable } from './expr.ts';
+import { parsePriority } from './priority.ts';
+import { braceBalance, tokenize } from './tokens.ts';
+
+export interface NftRulesetResult {
+  tables: NftTable[];
+  warnings: Warning[];
+}
+
+const FAMILIES = new Set<NftFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
+const HANDLE = /\s+# handle \d+$/;
+
+interface Line {
+  text: string;
+  line: number;
+}
+
+/** Joins a statement whose braces span lines (`elements = { a,\n b }`) into one logical line. */
+function logicalLines(text: string, firstLine: number): Line[] {
+  const out: Line[] = [];
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    let line = raw[i]!.replace(/\r$/, '').trim();
+    const start = firstLine + i;
+    if (line === '' || line.startsWith('#')) continue;
+    // A block opener (`chain x {`) balances +1 on purpose; only an element list or an anonymous set is joined.
+    if (/^elements\s*=/.test(line) || (!/\{$/.test(line) && braceBalance(line) > 0)) {
+      let depth = braceBalance(line);
+      while (depth > 0 && i + 1 < raw.length) {
+        const more = raw[++i]!.trim();
+        line += ` ${more}`;
+        depth += braceBalance(more);
+      }
+    }
+    out.push({ text: line, line: start });
+  }
+  return out;
+}
+
+export function parseNftRuleset(text: string, file: string, options: { firstLine?: number } = {}): NftRulesetResult {
+  const tables: NftTable[] = [];
+  const warnings: Warning[] = [];
+  const warn = (l: Line, message: string) => warnings.push({ file, line: l.line, message, text: l.text.slice(0, 200) });
+  let table: NftTable | undefined;
+  let chain: NftChain | undefined;
+  let set: NftSet | undefined;
+  /** Blocks podpath does not read (flowtable, ct helper, counter …): skipped to their closing brace. */
+  let skipDepth = 0;
+  const managed = /^# Warning: table (\S+) (\S+) is managed by iptables-nft/;
+  const managedTables = new Set<string>();
+  for (const l of text.split('\n')) {
+    const m = managed.exec(l.trim());
+    if (m) managedTables.add(`${m[1]} ${m[2]}`);
+  }
+
+  for (const l of logicalLines(text, options.firstLine ?? 1)) {
+    const source: SourceRef = { file, line: l.line };
+    if (skipDepth > 0) {
+      skipDepth += braceBalance(l.text);
+      continue;
+    }
+    if (l.text === '}') {
+      if (set) set = undefined;
+      else if (chain) chain = undefined;
+      else if (table) table = undefined;
+      else warn(l, 'a closing brace with no open table, chain or set');
+      continue;
+    }
+    if (!table) {
+      const m = /^table\s+(\S+)\s+(\S+)\s*\{$/.exec(l.text);
+      if (!m || !FAMILIES.has(m[1] as NftFamily)) {
+        warn(l, 'expected `table FAMILY NAME {` (family ip, ip6, inet, arp, bridge or netdev)');
+        continue;
+      }
+      table = { family: m[1] as NftFamily, name: m[2]!, chains: {}, sets: {}, source };
+      if (managedTables.has(`${m[1]} ${m[2]}`)) table.iptablesNft = true;
+      tables.push(table);
+      continue;
+    }
+    if (set) {
+      readSetLine(set, l, warn);
+      continue;
+    }
+    if (chain) {
+      readChainLine(table, chain, l, source, warn);
+      continue;
+    }
+    const block = /^(chain|set|map|flowtable|ct\s+\S+|counter|quota|limit|secmark|synproxy)\s+(\S+)\s*\{$/.exec(l.text);
+    if (block?.[1] === 'chain') {
+      chain = { name: block[2]!, rules: [], source };
+      table.chains[chain.name] = chain;
+    } else if (block?.[1] === 'set' || block?.[1] === 'map') {
+      set = { name: block[2]!, kind: block[1], keyType: [], flags: [], elements: [], source };
+      table.sets[set.name] = set;
+    } else if (block) {
+      skipDepth = 1; // a stateful object or flowtable: nothing the tracer reads
+    } else if (/^comment\s+"/.test(l.text)) {
+      table.comment = tokenize(l.text)[1]?.text ?? '';
+    } else if (/^flags\s/.test(l.text)) {
+      // `flags dormant` / `flags owner`: the table's own flags.
+    } else {
+      warn(l, `table ${table.family} ${table.name}: expected a chain, set or map`);
+    }
+  }
+  return { tables, warnings };
+}
+
+function readSetLine(set: NftSet, l: Line, warn: (l: Line, message: string) => void): void {
+  const m = /^(\S+)\s*(.*)$/.exec(l.text)!;
+  const [, key = '', rest = ''] = m;
+  switch (key) {
+    case 'type':
+    case 'typeof': {
+      const [keys = '', value] = rest.replace(/;$/, '').split(/\s+:\s+/);
+      set.keyType = keys.split(/\s+\.\s+/).map((k) => k.trim());
+      if (value !== undefined) set.valueType = value.trim();
+      return;
+    }
+    case 'flags':
+      set.flags = rest.split(/\s*,\s*/).filter(Boolean);
+      return;
+    case 'comment':
+      set.comment = tokenize(rest)[0]?.text ?? '';
+      return;
+    case 'elements': {
+      const tokens = tokenize(rest.replace(/^=\s*/, ''));
+      try {
+        set.elements = readElements(new Cursor(tokens));
+      } catch (error) {
+        if (!(error instanceof Unreadable)) throw error;
+        warn(l, `${set.kind} ${set.name}: the elements could not be read; the ${set.kind} is taken as empty`);
+      }
+      return;
+    }
+    case 'timeout':
+    case 'gc-interval':
+    case 'size':
+    case 'policy':
+    case 'auto-merge':
+    case 'counter':
+      return;
+    default:
+      warn(l, `${set.kind} ${set.name}: \`${key}\` is not read`);
+  }
+}
+
+function readChainLine(table: NftTable, chain: NftChain, l: Line, source: SourceRef, warn: (l: Line, message: string) => void): void {
+  const text = l.text.replace(HANDLE, '');
+  if (/^type\s/.test(text)) {
+    const m = /^type\s+(filter|nat|route)\s+hook\s+(\S+)(?:\s+device\s+"?([^"\s;]+)"?)?\s+priority\s+([^;]+);(?:\s*policy\s+(accept|drop);)?/.exec(text);
+    const priority = m ? parsePriority(m[4]!, table.family) : undefined;
+    if (!m || priority === undefined) {
+      warn(l, `chain ${chain.name}: expected \`type filter|nat|route hook HOOK priority P; policy accept|drop;\``);
+      return;
+    }
+    chain.base = { type: m[1] as 'filter' | 'nat' | 'route', hook: m[2]!, priority, policy: (m[5] ?? 'accept') as 'accept' | 'drop' };
+    if (m[3] !== undefined) chain.base.device = m[3];
+    return;
+  }
+  if (/^comment\s+"/.test(text) && chain.rules.length === 0 && tokenize(text).length === 2) {
+    chain.comment = tokenize(text)[1]!.text;
+    return;
+  }
+  if (/^policy\s/.test(text)) return;
+  const handle = /# handle (\d+)$/.exec(l.text);
+  const parsed = parseRuleTokens(tokenize(text));
+  const rule: NftRule = {
+    family: table.family,
+    table: table.name,
+    chain: chain.name,
+    index: chain.rules.length + 1,
+    text: withoutCounter(text),
+    exprs: parsed.exprs,
+    source,
+  };
+  if (parsed.comment !== undefined) rule.comment = parsed.comment;
+  if (handle) rule.handle = Number(handle[1]);
+  chain.rules.push(rule);
+  if (parsed.unknown !== undefined) warn(l, `${table.family} ${table.name} ${chain.name}: podpath does not read \`${parsed.unknown.slice(0, 80)}\`; the rule is taken not to match`);
+}
+
+/** The rule as `nft monitor trace` prints it: counters show their values in the list, not in the trace. */
+export function withoutCounter(text: string): string {
+  return text.replace(/\s*\bcounter packets \d+ bytes \d+/, ' counter').replace(/\s{2,}/g, ' ').trim();
+}
