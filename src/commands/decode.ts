@@ -2,6 +2,7 @@
 // frames included (8472 and 4789 without being told). The implementation lives in
 // src/decode and is imported only when the command runs.
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 
 function positiveInteger(name: string, max: number) {
@@ -37,6 +38,10 @@ export function register(program: Command): void {
     .option('--vxlan-port <n>', 'also decode this UDP port as VXLAN (repeatable)', collectPort)
     .option('--dumps <dir>', "also decode as VXLAN the dstport of every vxlan device in this bundle's ip -d link dumps")
     .action(async (capture: string, options: Record<string, unknown>) => {
+      // Reading a directory's descriptor fails with an EISDIR that names no file: say it here.
+      if (capture !== '-' && statSync(capture, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new UsageError(`${capture}: is a directory, expected a capture file (pcap or pcapng)`);
+      }
       const { runDecode } = await import('../decode/run.ts');
       const decodeOptions: import('../decode/run.ts').DecodeCommandOptions = {};
       if (typeof options['count'] === 'number') decodeOptions.count = options['count'];

@@ -1,6 +1,5 @@
 // Signs of trouble on real captures, each expected value from tshark or from the
 // lab's dumps (`ip -d link` says which VNI and port flannel.1 listens on).
-import { oracle } from '../helpers/oracle.ts';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +129,8 @@ describe('unanswered ARP', () => {
       const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f));
       const asked = new Set<string>();
       const answered = new Set<string>();
+      // tshark on each capture (a mergecap'd pcapng would carry this machine's OS name in
+      // its header, so its record could never match another machine's).
       const arp = files.flatMap((file) => tsharkFields(file, ['arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4'], ['-Y', 'arp']));
       for (const [opcode, sender, target] of arp) {
         if (sender === target) continue;

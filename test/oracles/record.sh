@@ -16,5 +16,7 @@ else
   find test/oracles -name '*.json' -delete
   mapfile -t tests < <(grep -rlE "helpers/oracle\.ts|tshark-oracle\.ts|from '\./tshark\.ts'" test --include='*.test.ts' --include='*.test.tsx' | sort)
 fi
-PODPATH_RECORD_ORACLES=1 npx vitest run "${tests[@]}"
+# Timing does not matter while recording, and a loaded machine must not cut a test short
+# before it has asked tshark everything.
+PODPATH_RECORD_ORACLES=1 npx vitest run --testTimeout=600000 "${tests[@]}"
 echo "recorded $(find test/oracles -name '*.json' | wc -l) capture records under test/oracles/"

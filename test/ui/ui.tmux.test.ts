@@ -114,6 +114,19 @@ function killServer(): void {
 }
 
 describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
+  it('Ctrl-C ends the UI with status 130, as an interrupted program does', async () => {
+    const command = [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(sample), '--from', quote(connection.from), '--to', quote(connection.to)].join(' ');
+    await startSession(command);
+    try {
+      const first = connection.sightings[0]!;
+      await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
+      tmux('send-keys', '-t', session, 'C-c');
+      expect(await exitState(10_000)).toBe('1 130');
+    } finally {
+      killServer();
+    }
+  });
+
   it('shows the first hop, moves with Down, shows the DNAT rule in the detail pane, and quits with q', async () => {
     const command = [
       TERMINAL_ENV,
