@@ -19,7 +19,9 @@ const checkout = existsSync(join(root, 'src', 'cli.ts'));
 let entry = join(root, 'dist', 'cli.js');
 if (checkout && (process.env.PODPATH_FROM_SOURCE || !compiledIsFresh(root))) {
   const { register } = await import('tsx/esm/api');
-  register();
+  // The repository's tsconfig, wherever podpath is run from: tsx otherwise looks in the
+  // current folder and, finding none there, compiles the UI's JSX the classic way (React undefined).
+  register({ tsconfig: join(root, 'tsconfig.json') });
   entry = join(root, 'src', 'cli.ts');
 }
 const { main } = await import(pathToFileURL(entry).href);

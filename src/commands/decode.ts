@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
+import { appendAll } from '../util/append.ts';
 
 function positiveInteger(name: string, max: number) {
   return (value: string): number => {
@@ -55,7 +56,7 @@ export function register(program: Command): void {
       const ports: number[] = Array.isArray(options['vxlanPort']) ? (options['vxlanPort'] as number[]) : [];
       if (typeof options['dumps'] === 'string') {
         const { vxlanPortsFromDumps } = await import('../decode/dump-ports.ts');
-        ports.push(...(await vxlanPortsFromDumps(options['dumps'])));
+        appendAll(ports, (await vxlanPortsFromDumps(options['dumps'])));
       }
       if (ports.length > 0) decodeOptions.vxlanPorts = ports;
       await runDecode(capture, decodeOptions);

@@ -1,6 +1,7 @@
 // `podpath trace <inputs...> --from X --to Y`: follows a connection's first packet hop by hop.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
+import { traceRequestOf } from './trace-request.ts';
 
 interface TraceOptions {
   from?: string;
@@ -8,8 +9,22 @@ interface TraceOptions {
   via?: string;
   endpoint?: string;
   sport?: string;
+  size?: string;
+  df?: boolean;
   node?: string;
   json?: boolean;
+  format?: string;
+}
+
+const FORMATS = ['text', 'json', 'svg', 'mermaid', 'dot'] as const;
+type Format = (typeof FORMATS)[number];
+
+function formatOf(options: TraceOptions): Format {
+  if (options.format === undefined) return options.json ? 'json' : 'text';
+  const format = FORMATS.find((f) => f === options.format);
+  if (format === undefined) throw new UsageError(`--format ${options.format}: expected one of ${FORMATS.join(', ')}`);
+  if (options.json && format !== 'json') throw new UsageError(`--json and --format ${format} ask for two outputs: choose one`);
+  return format;
 }
 
 export function register(program: Command): void {
@@ -22,28 +37,26 @@ export function register(program: Command): void {
     .option('--via <node>', 'for an outside client: the node whose underlay interface the packet arrives on')
     .option('--endpoint <ip:port>', 'follow only the path to this endpoint')
     .option('--sport <port>', 'the client\'s source port (default: left open)')
+    .option('--size <bytes>', 'the first packet\'s IP total length in bytes (IP header included: a 1472-byte UDP payload is --size 1500); UDP and ICMP only')
+    .option('--df', 'set DF on the sized packet (the default: Linux does path MTU discovery)')
+    .option('--no-df', 'clear DF: a packet larger than an MTU on the way is fragmented instead of refused')
     .option('--node <name>', 'node the loose dumps come from')
     .option('--json', 'print the trace as JSON (see docs/trace.md)')
+    .option('--format <format>', 'text (default), json, or a picture of the journey: svg, mermaid, dot (see docs/pictures.md)')
     .action(async (inputs: string[], options: TraceOptions) => {
-      if (!options.from) throw new UsageError('trace needs --from <pod|pod IP|node|outside IP with --via>');
-      if (!options.to) throw new UsageError('trace needs --to <namespace/service[:port]|IP:port>[/tcp|/udp]');
-      const request: import('../trace/query.ts').TraceRequest = { from: options.from, to: options.to };
-      if (options.via !== undefined) request.via = options.via;
-      if (options.endpoint !== undefined) {
-        if (!/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(options.endpoint)) throw new UsageError(`--endpoint ${options.endpoint}: expected IP:port`);
-        request.endpoint = options.endpoint;
-      }
-      if (options.sport !== undefined) {
-        const sport = Number(options.sport);
-        if (!Number.isInteger(sport) || sport < 1 || sport > 65535) throw new UsageError(`--sport ${options.sport}: expected a port between 1 and 65535`);
-        request.sport = sport;
-      }
+      const format = formatOf(options);
+      const request = traceRequestOf(options, 'trace');
       const { loadTopology } = await import('../topology/load.ts');
       const { traceQuery, exitStatusOf } = await import('../trace/trace.ts');
       const { renderTrace, renderTraceJson } = await import('../trace/render.ts');
       const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
       const result = traceQuery(topology, request);
-      process.stdout.write(options.json ? renderTraceJson(result) : renderTrace(result));
+      if (format === 'svg' || format === 'mermaid' || format === 'dot') {
+        const { pictureOfTrace, renderPicture } = await import('../picture/index.ts');
+        process.stdout.write(await renderPicture(pictureOfTrace(result, topology), format));
+      } else {
+        process.stdout.write(format === 'json' ? renderTraceJson(result) : renderTrace(result));
+      }
       process.exitCode = exitStatusOf(result);
     });
 }

@@ -8,6 +8,7 @@ import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
 import { str } from './layers/codec.ts';
 import { ethernet } from './layers/ethernet.ts';
+import { KIND_NAMES } from './layers/payload.ts';
 import { http } from './layers/http.ts';
 import { ipv4 } from './layers/ipv4.ts';
 import { ipv6 } from './layers/ipv6.ts';
@@ -39,10 +40,26 @@ export function dissect(d: Dissection, bytes: Uint8Array, view: DataView, start:
     end = d.ends[last] as number;
     kind = resolveNext(d, table, offset, end);
   }
+  if (kind !== Kind.NONE && kind !== Kind.PAYLOAD && d.count >= MAX_LAYERS - 1) {
+    // VXLAN in GRE fifty times over: the rest is left undecoded, and said so, not silently payload.
+    d.payloadName = depthLimitNote(kind);
+  }
   if (offset < end && d.count < MAX_LAYERS) {
     const i = d.push(Kind.PAYLOAD, offset, end - offset, end);
     d.notes[i] = d.payloadName;
   }
+}
+
+const depthNotes = new Map<number, string>();
+
+/** The payload's name when the layer limit stopped decoding (one constant string per kind). */
+function depthLimitNote(next: number): string {
+  let note = depthNotes.get(next);
+  if (note === undefined) {
+    note = `not decoded: ${KIND_NAMES[next] ?? 'another layer'} would be layer ${MAX_LAYERS}, past podpath's limit of ${MAX_LAYERS - 1} decoded layers`;
+    depthNotes.set(next, note);
+  }
+  return note;
 }
 
 /**

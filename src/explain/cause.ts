@@ -2,7 +2,7 @@
 // seen (the checks are in diagnose.ts, in the kernel's order), falling back on the tracer's
 // own reason for stopping.
 import type { ClusterNode } from '../topology/model.ts';
-import type { TracePath } from '../trace/model.ts';
+import type { Disposition, TracePath } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import { checkForward, checkNextHop, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
 import type { FiveTuple } from './facts.ts';
@@ -75,9 +75,12 @@ export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | unde
   );
 }
 
-const CAUSE_OF_DISPOSITION: Record<string, Cause['kind']> = {
+/** The cause a trace's ending names; a Record over every Disposition, so a new one must be mapped here. */
+const CAUSE_OF_DISPOSITION: Record<Disposition, Cause['kind']> = {
   'fdb-missing': 'fdb-missing',
-  'neighbour-missing': 'neighbour-missing',
+  'neighbour-unresolved': 'neighbour-missing',
+  'fragmentation-needed': 'packet-too-big',
+  'message-too-long': 'packet-too-big',
   'no-route': 'no-route',
   unreachable: 'no-route',
   blackhole: 'no-route',
@@ -85,13 +88,18 @@ const CAUSE_OF_DISPOSITION: Record<string, Cause['kind']> = {
   dropped: 'forward-drop',
   rejected: 'rejected',
   'no-endpoints': 'no-endpoints',
+  loop: 'unknown',
+  'insufficient-info': 'unknown',
+  unknown: 'unknown',
+  delivered: 'unknown',
+  'exits-cluster': 'unknown',
 };
 
 /** When podpath's own checks find nothing, the tracer's reason for stopping (with its dump line). */
 export function traceCause(path: TracePath, last: Sighting): Cause {
   const end = path.hops[path.hops.length - 1];
   const drop = end?.steps.find((s) => s.type === 'drop' || (s.type === 'netfilter' && (s.action === 'drop' || s.action === 'reject' || s.action === 'policy-drop')));
-  const cause: Cause = { kind: CAUSE_OF_DISPOSITION[path.disposition] ?? 'unknown', node: end?.at ?? last.at ?? '?', text: path.reason };
+  const cause: Cause = { kind: CAUSE_OF_DISPOSITION[path.disposition], node: end?.at ?? last.at ?? '?', text: path.reason };
   if (drop?.source) cause.source = drop.source;
   return cause;
 }

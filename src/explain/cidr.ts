@@ -1,3 +1,4 @@
+import { appendAll } from '../util/append.ts';
 // Prefix membership for IPv4 and IPv6 text addresses: the only address arithmetic
 // the explainer needs (which pod subnet, which route). BigInt keeps both families
 // in one code path.
@@ -40,7 +41,7 @@ function parseV6(ip: string): bigint | undefined {
   };
   const headWords: number[] = [];
   if (!push(head)) return undefined;
-  headWords.push(...words.splice(0));
+  appendAll(headWords, words.splice(0));
   if (!push(tail)) return undefined;
   const tailWords = words.splice(0);
   const missing = 8 - headWords.length - tailWords.length;

@@ -16,6 +16,21 @@ export interface ExplainCommandOptions {
   trace: boolean;
   /** 'FILE=NODE:IFACE' (or 'FILE=NODE' for a pcapng naming its interfaces) for captures whose names do not say where they were taken. */
   at?: string[];
+  /** text (default), json, or a picture of one connection's journey: svg, mermaid, dot. */
+  format?: string;
+  /** The connection whose journey a picture draws (default: the first with trouble). */
+  connection?: string;
+}
+
+const FORMATS = ['text', 'json', 'svg', 'mermaid', 'dot'] as const;
+type Format = (typeof FORMATS)[number];
+
+function formatOf(options: ExplainCommandOptions): Format {
+  if (options.format === undefined) return options.json ? 'json' : 'text';
+  const format = FORMATS.find((f) => f === options.format);
+  if (format === undefined) throw new UsageError(`--format ${options.format}: expected one of ${FORMATS.join(', ')}`);
+  if (options.json && format !== 'json') throw new UsageError(`--json and --format ${format} ask for two outputs: choose one`);
+  return format;
 }
 
 /** 'FILE=NODE:IFACE', or 'FILE=NODE' for a pcapng that names its interfaces itself. */
@@ -42,8 +57,11 @@ function parsePorts(values: string[] | undefined): number[] {
 }
 
 export async function runExplain(paths: string[], options: ExplainCommandOptions): Promise<number> {
+  const format = formatOf(options);
   const extraPorts = parsePorts(options.vxlanPort);
-  const captures = paths.filter(looksLikeCapture);
+  // `-` is a capture read from stdin (`tcpdump -w - | podpath explain - dumps/`), as for `podpath decode -`.
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('explain: stdin (-) can be given once');
+  const captures = paths.filter((p) => p === '-' || looksLikeCapture(p));
   const inputs = paths.filter((p) => !captures.includes(p));
   if (captures.length === 0) throw new UsageError('explain: no capture among the paths (pcap or pcapng files are recognised by their first bytes)');
   const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options.node) : emptyTopology();
@@ -56,7 +74,23 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
     if (trace) explainOptions.trace = trace;
   }
   const explanation = await explainFiles(captures, topology, explainOptions);
-  if (options.json) process.stdout.write(jsonDocument(explanation));
+  if (format === 'svg' || format === 'mermaid' || format === 'dot') {
+    const { chooseJourney, pictureOfJourney } = await import('../picture/from-journey.ts');
+    const { renderPicture } = await import('../picture/index.ts');
+    const journey = chooseJourney(explanation, options.connection);
+    if (journey === undefined) {
+      const known = explanation.journeys.map((j) => j.connection).join(', ');
+      throw new UsageError(
+        options.connection !== undefined
+          ? `--connection ${options.connection}: no such journey (the journeys are ${known || 'none'})`
+          : 'explain: no connection journey to draw (give the dumps beside the captures, and captures named or placed with --at)',
+      );
+    }
+    if (options.connection === undefined && explanation.journeys.length > 1) {
+      process.stderr.write(`podpath: drawing ${journey.connection} of ${explanation.journeys.length} journeys (--connection ID for another)\n`);
+    }
+    process.stdout.write(await renderPicture(pictureOfJourney(journey, explanation, topology), format));
+  } else if (format === 'json') process.stdout.write(jsonDocument(explanation));
   else process.stdout.write(renderText(explanation));
   return explanation.faultFound ? 1 : 0;
 }

@@ -10,6 +10,7 @@ import type { Topology } from '../topology/model.ts';
 import type { FlowWithPackets } from './flows.ts';
 import type { CaptureFlow, Connection, Endpoint, ServiceMatch } from './model.ts';
 import { type AddressBook, serviceName, servicesFor } from './names.ts';
+import { maxOf } from '../util/append.ts';
 
 export interface ConnectionWithFlows {
   connection: Connection;
@@ -144,7 +145,7 @@ function buildConnection(id: string, members: FlowWithPackets[], topology: Topol
     client,
     server,
     http: httpView.http,
-    packets: Math.max(...views.map((v) => v.packets)),
+    packets: maxOf(views.map((v) => v.packets), 0),
     summary: '',
     views,
   };

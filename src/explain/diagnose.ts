@@ -6,7 +6,7 @@
 // address). With `nolearning` and no FDB entry the driver drops the frame
 // (drivers/net/vxlan: vxlan_xmit → no fdb → drop), so tcpdump sees it on flannel.1
 // and never on eth0.
-import type { ClusterNode, NfRule, Route, Topology } from '../topology/model.ts';
+import type { ClusterNode, Neighbour, NfRule, Route, Topology } from '../topology/model.ts';
 import { inCidr, prefixLength } from './cidr.ts';
 import type { FiveTuple, OuterFacts } from './facts.ts';
 import type { Cause } from './model.ts';
@@ -64,9 +64,9 @@ export function checkRoute(topology: Topology, node: ClusterNode, dst: string): 
   const podRouteExpected = remote && (topology.cni.mode === 'vxlan' || topology.cni.mode === 'host-gw' || topology.cni.mode === 'bgp' || topology.cni.mode === 'ipip');
   const viaPeer = remote && route.via !== undefined && remote.node.addresses.includes(route.via);
   if (podRouteExpected && !isOverlayDevice(node, route.dev) && !viaPeer && prefixLength(route.dst) < prefixLength(remote.cidr)) {
-    const stuck = checkNextHop(node, dst);
+    const stuck = unresolvedNextHop(node, dst);
     const fate = stuck
-      ? `, whose next hop ${route.via ?? dst} is ${stuck.text.includes('INCOMPLETE') ? 'INCOMPLETE' : 'FAILED'} in \`ip neigh\` (the kernel gives up on ARP and answers ICMP host unreachable)`
+      ? `, whose next hop ${route.via ?? dst} is ${stuck.state.includes('INCOMPLETE') ? 'INCOMPLETE' : 'FAILED'} in \`ip neigh\` (the kernel gives up on ARP and answers ICMP host unreachable)`
       : ', so the packet leaves outside the overlay';
     return {
       kind: 'no-route',
@@ -239,12 +239,19 @@ export function checkForward(node: ClusterNode, tuple: FiveTuple, inInterface?: 
 }
 
 /** The route's next hop has no link-layer address: `ip neigh` shows it FAILED or INCOMPLETE (ARP never answered). */
-export function checkNextHop(node: ClusterNode, dst: string): Cause | undefined {
+function unresolvedNextHop(node: ClusterNode, dst: string): Neighbour | undefined {
   const route = lookupRoute(node, dst);
   if (!route?.dev) return undefined;
   const hop = route.via ?? dst;
   const entry = node.netns.neighbours.find((n) => n.ip === hop && n.dev === route.dev);
-  if (!entry || !entry.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE')) return undefined;
+  return entry && entry.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE') ? entry : undefined;
+}
+
+export function checkNextHop(node: ClusterNode, dst: string): Cause | undefined {
+  const route = lookupRoute(node, dst);
+  const entry = unresolvedNextHop(node, dst);
+  if (!route || !entry) return undefined;
+  const hop = route.via ?? dst;
   return {
     kind: 'neighbour-missing',
     node: node.name,

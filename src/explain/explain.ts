@@ -17,6 +17,8 @@ import type { AddressName, CaptureInfo, Explanation } from './model.ts';
 import { AddressBook } from './names.ts';
 import { findTroubles } from './trouble.ts';
 import { explainTunnels } from './tunnels.ts';
+import type { Warning } from '../util/warning.ts';
+import { appendAll } from '../util/append.ts';
 
 /** Addresses listed pods first, then what carries and routes them, then the rest. */
 const KIND_ORDER: AddressName['kind'][] = ['pod', 'service', 'node', 'vtep', 'gateway', 'pod-subnet', 'outside', 'unknown'];
@@ -89,10 +91,10 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
         foreign.add(index);
       }
       infos.push(info);
-      allPackets.push(...part.facts);
+      appendAll(allPackets, part.facts);
       const grouping = groupCapture(index, part.facts);
-      allFlows.push(...grouping.flows);
-      icmpErrors.push(...grouping.icmpErrors);
+      appendAll(allFlows, grouping.flows);
+      appendAll(icmpErrors, grouping.icmpErrors);
       for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
     }
   });
@@ -143,12 +145,9 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
       names.name(p.tuple.dst);
     }
   }
-  const warnings = [
-    ...topology.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`),
-    ...infos.flatMap((i) => i.errors.map((e) => `${i.file}: ${e}`)),
-  ];
+  const warnings: Warning[] = [...topology.warnings, ...infos.flatMap((i) => i.errors.map((e) => ({ file: i.file, line: 0, message: e })))];
   const faultFound =
-    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'disagrees' || j.reply !== undefined) ||
+    journeys.some((j) => j.verdict === 'lost' || j.verdict === 'rejected' || j.verdict === 'disagrees' || j.reply !== undefined) ||
     // Without dumps the overlay's MTU is a guess (1450): an oversize packet is then shown, not judged.
     troubles.some((t) => !foreign.has(t.capture) && FAULT_KINDS.has(t.kind) && (t.kind !== 'oversize' || topology.vteps.length > 0)) ||
     connections.some((c) => c.connection.tcp?.state === 'refused' && c.connection.views.some((v) => !foreign.has(v.capture)));

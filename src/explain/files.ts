@@ -43,7 +43,7 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData {
   async function* packets(): AsyncGenerator<DecodedPacket> {
     let count = 0;
     try {
-      for await (const raw of readCapture(file, { name: file, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) })) {
+      for await (const raw of readCapture(file, { name: file === '-' ? '<stdin>' : file, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) })) {
         count++;
         yield decodePacket(raw, options);
       }

@@ -7,6 +7,7 @@ import type { Explanation } from './model.ts';
 export { captureLocation, emptyTopology, explainCaptures, type CaptureData, type ExplainOptions } from './explain.ts';
 export { captureFile, looksLikeCapture, readCaptureFile } from './files.ts';
 export { renderText } from './render-text.ts';
+export { placeShort, placementLine } from './placement/text.ts';
 export type { TraceFunction, TraceRequest } from './journey.ts';
 export type * from './model.ts';
 

@@ -6,7 +6,7 @@
 // the packet stops being seen, the dumps of the node it was last seen on name
 // the likely cause (cause.ts, with the checks in diagnose.ts).
 import type { Topology } from '../topology/model.ts';
-import type { TraceResult } from '../trace/model.ts';
+import type { Disposition, TracePath, TraceResult } from '../trace/model.ts';
 import { diagnose, diagnoseReply, traceCause } from './cause.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
@@ -118,17 +118,63 @@ function replyJourney(cw: ConnectionWithFlows, ctx: JourneyContext, sightings: S
   if (next) reply.missingAt = { at: next.at, interface: next.interface };
   reply.text.push(`the server answered, but its SYN-ACK was last seen on ${last.at ?? '?'} ${last.interface ?? '?'}${next ? ` and never on ${next.at} ${next.interface}` : ''}: the client never got the answer`);
   const cause = diagnoseReply(ctx, last);
-  if (cause) {
-    reply.cause = cause;
-    reply.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);
-  }
+  if (cause) reply.cause = cause;
   return reply;
+}
+
+/** Does a trace ending say the packet is lost? (delivered, exits-cluster, insufficient-info and unknown do not.) */
+function stopsThePacket(disposition: Disposition): boolean {
+  switch (disposition) {
+    case 'delivered':
+    case 'exits-cluster':
+    case 'insufficient-info':
+    case 'unknown':
+      return false;
+    case 'rejected':
+    case 'dropped':
+    case 'no-route':
+    case 'blackhole':
+    case 'unreachable':
+    case 'prohibited':
+    case 'neighbour-unresolved':
+    case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
+    case 'no-endpoints':
+    case 'loop':
+      return true;
+    default: {
+      const unhandled: never = disposition;
+      return unhandled;
+    }
+  }
 }
 
 function tupleText(t: FiveTuple): string {
   const s = t.sport === undefined ? t.src : `${t.src}:${t.sport}`;
   const d = t.dport === undefined ? t.dst : `${t.dst}:${t.dport}`;
   return `${s} → ${d}`;
+}
+
+/**
+ * A SYN a REJECT rule answered did not disappear: the client got an ICMP error quoting it, or
+ * an RST, and the dumps' cause (or the trace's ending) is that rule. Then the verdict is
+ * `rejected`, not `lost`; an ICMP error without a REJECT rule (host unreachable after ARP
+ * gave up) stays a loss.
+ */
+function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath | undefined): void {
+  const byRule = journey.cause?.kind === 'rejected' || path?.disposition === 'rejected';
+  if (!byRule) return;
+  const icmp = cw.connection.views.flatMap((v) => v.icmpErrors.map((e) => ({ capture: v.capture, ...e })))[0];
+  const rst = cw.connection.tcp?.state === 'refused' ? cw.connection.views.find((v) => v.tcp?.resetBy === 'server') : undefined;
+  if (!icmp && !rst) return;
+  journey.verdict = 'rejected';
+  journey.text = journey.text.map((t) => t.replace(': the dumps foresee this loss', ': the dumps foresee this rejection'));
+  journey.refusal = icmp
+    ? { by: 'icmp', capture: icmp.capture, frame: icmp.frame, text: `an ICMP error quoting the ${journey.firstPacket} came back (${icmp.text})` }
+    : { by: 'rst', capture: rst!.capture, frame: rst!.lastFrame, text: `a TCP RST came back (frame ${rst!.lastFrame})` };
+  const sees = path?.clientSees ? `: the client gets ${path.clientSees}` : '';
+  journey.text.push(`rejected, not lost: ${journey.refusal.text}${sees}`);
 }
 
 export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext): Promise<Journey> {
@@ -177,7 +223,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   const lastSeen = (list: ModelHop[]): number => list.reduce((last, h, i) => (h.check === 'seen' ? i : last), -1);
   if (lastSeen(hops) < 0 && lastSeen(onPath) < 0) {
     // No capture was taken at a known place on this path (file names not `<at>__<iface>.pcap`).
-    journey.text.push('no capture is known to lie on the path the dumps give (captures are placed by their names: <node or pod>__<interface>.pcap)');
+    journey.text.push('no capture is known to lie on the path the dumps give (each capture says where it was placed and why, or why not; --at FILE=NODE:IFACE places one)');
     return journey;
   }
   const lastOnPath = lastSeen(onPath);
@@ -187,8 +233,8 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   const differing = hops.filter((h) => h.differences.length > 0);
   const lastSighting = sightings[sightings.length - 1]!;
   const reachedServer = !!ends.serverPod && sightings.some((s) => s.at === ends.serverPod);
-  // 'unknown' means the dumps ran out, not that the packet stops.
-  const modelStops = !!path && path.disposition !== 'delivered' && path.disposition !== 'unknown';
+  // A path that leaves the cluster, or whose dumps ran out, does not say the packet stops.
+  const modelStops = !!path && stopsThePacket(path.disposition);
   // A SYN-ACK (or any reply) proves the first packet arrived, whatever a capture missed.
   const answered = !!cw.connection.tcp?.synAck || (cw.connection.echo?.replies ?? 0) > 0;
 
@@ -233,10 +279,8 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   }
   if (journey.verdict === 'lost' || (journey.verdict === 'disagrees' && !gotThrough)) {
     const cause = diagnose(ctx, cw, lastSighting) ?? (modelStops ? traceCause(path, lastSighting) : undefined);
-    if (cause) {
-      journey.cause = cause;
-      journey.text.push(`likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`);
-    }
+    if (cause) journey.cause = cause;
   }
+  if (journey.verdict === 'lost') markRejected(journey, cw, path);
   return journey;
 }

@@ -1,6 +1,8 @@
 // The explanation of a set of captures in cluster terms: plain data, printed as it
 // is by `podpath explain --json` (documented in docs/explain.md) and read by the UI.
 import type { FiveTuple, OuterFacts } from './facts.ts';
+import type { Disposition } from '../trace/model.ts';
+import type { Warning } from '../util/warning.ts';
 import type { PlacementEvidence, Unplaced } from './placement/model.ts';
 
 export type { Place, PlacementEvidence, PlacementKind, Unplaced, UnplacedReason } from './placement/model.ts';
@@ -206,6 +208,8 @@ export interface ModelHop {
 export type CauseKind =
   | 'fdb-missing'
   | 'neighbour-missing'
+  /** Larger than an MTU on the path with DF set (the trace's fragmentation-needed / message-too-long). */
+  | 'packet-too-big'
   | 'no-route'
   | 'forward-drop'
   | 'rejected'
@@ -222,6 +226,13 @@ export interface Cause {
   source?: { file: string; line: number };
 }
 
+/**
+ * How a journey ends beside the model. `lost`: the packet disappeared; `rejected`: a REJECT
+ * rule answered it (ICMP error or TCP RST back to the client), the words the tracer's
+ * `clientSees` uses for the same ending.
+ */
+export type JourneyVerdict = 'agrees' | 'disagrees' | 'lost' | 'rejected' | 'no-model';
+
 /** A connection's first packet followed across the captures, set beside the model. */
 export interface Journey {
   connection: string;
@@ -229,9 +240,11 @@ export interface Journey {
   firstPacket: string;
   sightings: Sighting[];
   /** The model's hops, when a path could be modelled ('trace' from the tracer, 'dumps' from podpath's own reading). */
-  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: string; reason?: string };
-  verdict: 'agrees' | 'disagrees' | 'lost' | 'no-model';
-  /** For a lost packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
+  model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: Disposition; reason?: string };
+  verdict: JourneyVerdict;
+  /** For `rejected`: what came back to the client, and where it was captured. */
+  refusal?: { by: 'icmp' | 'rst'; capture: number; frame: number; text: string };
+  /** For a lost (or rejected) packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
   predicted?: boolean;
   /** The last place the packet was seen and the first captured place it should have reached but did not. */
   lostAfter?: { at?: string; interface?: string };
@@ -284,8 +297,8 @@ export interface Explanation {
   troubles: Trouble[];
   /** Packets that belong to no connection (ARP, …), counted by kind. */
   other: Record<string, number>;
-  /** Warnings from the dumps (topology) and the captures. */
-  warnings: string[];
+  /** Warnings from the dumps (topology) and the captures (formatted by util/warning.ts formatWarning). */
+  warnings: Warning[];
   /** True when a journey disagrees with the model or a sign of trouble was found. */
   faultFound: boolean;
 }

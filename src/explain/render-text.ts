@@ -2,7 +2,9 @@
 // addresses are ours, but HTTP request lines, host names and file names come from
 // captures and dumps and may carry terminal escapes.
 import { escapeLine } from '../util/escape-text.ts';
-import type { CaptureInfo, Explanation, Journey, ModelHop, Sighting } from './model.ts';
+import { formatWarning } from '../util/warning.ts';
+import { placementLine } from './placement/text.ts';
+import type { CaptureInfo, Cause, Explanation, Journey, ModelHop, Sighting } from './model.ts';
 
 /** Text output stays readable on big captures; --json always has everything. */
 const MAX_CONNECTIONS = 200;
@@ -27,6 +29,11 @@ function sightingLine(index: number, s: Sighting, hop: ModelHop | undefined, fro
   return `  ${String(index + 1).padStart(2)}. ${place.padEnd(28)} frame ${String(s.frame).padEnd(5)} ${tuple(s.packet)}${outer}${repeats}${check}`;
 }
 
+/** "likely cause: … (file:line)" */
+export function causeLine(cause: Cause): string {
+  return `likely cause: ${cause.text}${cause.source ? ` (${cause.source.file}:${cause.source.line})` : ''}`;
+}
+
 function journeyLines(j: Journey, captures: CaptureInfo[]): string[] {
   const lines: string[] = [`${j.connection}: the ${j.firstPacket}, ${j.verdict === 'no-model' ? 'seen at' : `${j.verdict}`}`];
   j.sightings.forEach((s, i) => {
@@ -39,10 +46,12 @@ function journeyLines(j: Journey, captures: CaptureInfo[]): string[] {
     if (j.model.disposition) lines.push(`      trace (${j.model.disposition}): ${j.model.reason ?? ''}`);
   }
   for (const t of j.text) lines.push(`      ${t}`);
+  if (j.cause) lines.push(`      ${causeLine(j.cause)}`);
   if (j.reply) {
     lines.push(`    the reply (${j.reply.firstPacket}), back towards the client:`);
     j.reply.sightings.forEach((s, i) => lines.push(sightingLine(i, s, undefined, captures[s.capture]?.fromAny === true)));
     for (const t of j.reply.text) lines.push(`      ${t}`);
+    if (j.reply.cause) lines.push(`      ${causeLine(j.reply.cause)}`);
   }
   return lines;
 }
@@ -53,8 +62,7 @@ export function renderText(e: Explanation): string {
   for (const c of e.captures) {
     const place = c.at ? ` (${where(c.at, c.interface)}${c.fromAny ? ', from -i any' : ''})` : '';
     out.push(`  ${c.file}${place}: ${c.packets} packet${c.packets === 1 ? '' : 's'}`);
-    if (c.at !== undefined && c.placedBy.length > 0) out.push(`    placed by: ${c.placedBy.map((p) => p.text).join('; ')}`);
-    if (c.unplaced) out.push(`    not placed: ${c.unplaced.text}`);
+    out.push(`    ${placementLine(c)}`);
     for (const err of c.errors) out.push(`    ${err}`);
   }
   out.push('', 'Addresses');
@@ -73,12 +81,12 @@ export function renderText(e: Explanation): string {
     for (const t of e.tunnels) out.push(`  ${t.text} (${t.packets} packet${t.packets === 1 ? '' : 's'})`);
   }
   // Lost and disagreeing journeys first, so a big capture's problems are not buried.
-  const rankOf = (j: Journey): number => (j.verdict === 'lost' || j.reply ? 0 : j.verdict === 'disagrees' ? 1 : 2);
+  const rankOf = (j: Journey): number => (j.verdict === 'lost' || j.verdict === 'rejected' || j.reply ? 0 : j.verdict === 'disagrees' ? 1 : 2);
   const journeys = e.journeys.filter((j) => j.sightings.length > 1 || j.model);
   const shown = journeys.length > MAX_JOURNEYS ? [...journeys].sort((a, b) => rankOf(a) - rankOf(b)).slice(0, MAX_JOURNEYS) : journeys;
   if (shown.length > 0) {
     out.push('', 'Journeys (first packet of each connection, hop by hop)');
-    for (const j of shown) out.push(...journeyLines(j, e.captures).map((l) => `  ${l}`));
+    for (const j of shown) for (const l of journeyLines(j, e.captures)) out.push(`  ${l}`);
     if (journeys.length > shown.length) out.push(`  … ${journeys.length - shown.length} more (--json lists them all)`);
   }
   if (e.troubles.length > 0) {
@@ -90,10 +98,10 @@ export function renderText(e: Explanation): string {
   if (other.length > 0) out.push('', `Other packets: ${other.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (e.warnings.length > 0) {
     out.push('', `Warnings (${e.warnings.length})`);
-    for (const w of e.warnings.slice(0, 20)) out.push(`  ${w}`);
+    for (const w of e.warnings.slice(0, 20)) out.push(`  ${formatWarning(w)}`);
     if (e.warnings.length > 20) out.push(`  … ${e.warnings.length - 20} more (--json lists them all)`);
   }
-  const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'disagrees' || j.reply);
+  const faults = e.journeys.filter((j) => j.verdict === 'lost' || j.verdict === 'rejected' || j.verdict === 'disagrees' || j.reply);
   out.push('', faults.length > 0 || e.faultFound ? 'Verdict: trouble found' : 'Verdict: no trouble found');
   for (const j of faults.slice(0, 10)) {
     if (j.reply && j.verdict === 'agrees') out.push(`  ${j.connection} reply lost${j.reply.cause ? `: ${j.reply.cause.text}` : ''}`);

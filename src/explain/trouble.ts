@@ -7,6 +7,7 @@ import type { ConnectionWithFlows } from './connections.ts';
 import type { PacketFacts } from './facts.ts';
 import type { CaptureInfo, Trouble } from './model.ts';
 import type { AddressBook } from './names.ts';
+import { appendAll } from '../util/append.ts';
 
 /** The MTU of a VXLAN device when the dumps do not say: 1500-byte underlay minus 50 bytes of headers. */
 export const DEFAULT_VXLAN_MTU = 1450;
@@ -113,7 +114,7 @@ export function findTroubles(
     if (match) trouble.connection = match.connection.id;
     troubles.push(trouble);
   }
-  troubles.push(...unansweredArp(packets, names));
+  appendAll(troubles, unansweredArp(packets, names));
   for (const p of packets) {
     const capture = captures[p.capture];
     if (p.ip?.fragment) {

@@ -4,8 +4,13 @@
 //   calico vxlan:    vxlan.calico (VNI 4096, port 4789), routes `dev vxlan.calico onlink`
 //   calico ipip:     tunl0 (ipip), routes `via <peer> dev tunl0 proto bird onlink`
 //   calico bgp:      cali* veths, routes `via <peer> dev eth0 proto bird`, no tunnel in use
-import { isTunnelDevice } from './build/devices.ts';
-import type { ClusterNode, CniDetection, Vtep } from './model.ts';
+// Partial dumps still tell (a pasted `ip route` alone is common): `dev cali*` /32 routes and the
+// block's `blackhole … proto bird` (BIRD runs: BGP) or `proto 80` (felix's own routes) say Calico;
+// any route `dev flannel.N` says flannel's VXLAN device; a local cni0 subnet with its same-sized
+// siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
+import { isOverlayName, isTunnelDevice } from './build/devices.ts';
+import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
+import { cidrContains, isIPv4Address, networkOf, prefixLengthOf } from './build/cidr.ts';
 
 function where(node: ClusterNode, source: { file: string; line: number } | undefined): string {
   return source ? `${node.name} ${source.file}:${source.line}` : node.name;
@@ -21,6 +26,9 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   const routesVia = (dev: RegExp) =>
     nodes.flatMap((n) => n.netns.routes.filter((r) => r.dev !== undefined && dev.test(r.dev) && r.via !== undefined).map((r) => ({ node: n, route: r })));
   const birdRoutes = nodes.flatMap((n) => n.netns.routes.filter((r) => r.proto === 'bird' && r.via !== undefined && r.type === 'unicast').map((r) => ({ node: n, route: r })));
+  // Calico's IPAM block on this node: BIRD (`proto bird`) or felix (`proto 80`) blackholes it.
+  const blockRoutes = nodes.flatMap((n) => n.netns.routes.filter((r) => r.type === 'blackhole' && (r.proto === 'bird' || r.proto === '80')).map((r) => ({ node: n, route: r })));
+  const caliRoutes = nodes.filter((n) => n.netns.routes.some((r) => r.dev !== undefined && /^cali[0-9a-f]{6,}/.test(r.dev)));
 
   for (const v of flannelVteps) evidence.push(`${v.node}: ${v.device} vxlan id ${v.vni} dstport ${v.port}${v.assumed ? ' (assumed: flannel defaults, no ip -d link)' : ''}`);
   for (const v of calicoVteps) evidence.push(`${v.node}: ${v.device} vxlan id ${v.vni} dstport ${v.port}${v.assumed ? " (assumed: Calico's defaults, no ip -d link)" : ''}`);
@@ -28,6 +36,8 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   for (const n of calicoChains) evidence.push(`${n.name}: cali-* iptables chains`);
 
   const flannelRoutes = routesVia(/^flannel\.\d+$/);
+  // Older flannel routed the whole network `dev flannel.1 proto kernel` (no via) and resolved peers by L3 miss.
+  const flannelDevRoutes = nodes.flatMap((n) => n.netns.routes.filter((r) => r.dev !== undefined && /^flannel\.\d+$/.test(r.dev)).map((r) => ({ node: n, route: r })));
   const calicoVxlanRoutes = routesVia(/^vxlan(-v6)?\.calico$/);
   const tunlRoutes = routesVia(/^tunl\d+$/);
   const first = (list: { node: ClusterNode; route: { dst: string; via?: string; dev?: string; source: { file: string; line: number } } }[]) => {
@@ -37,9 +47,10 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
 
   // Calico: the routes say which encapsulation is in use (a vxlan.calico or tunl0 may exist unused,
   // e.g. CrossSubnet mode between nodes of one subnet routes `proto bird` straight to the peer).
-  const calicoSeen = calicoVteps.length > 0 || caliIfaces.length > 0 || calicoChains.length > 0 || birdRoutes.length > 0;
+  const calicoSeen = calicoVteps.length > 0 || caliIfaces.length > 0 || calicoChains.length > 0 || birdRoutes.length > 0 || blockRoutes.length > 0 || caliRoutes.length > 0;
   const caliEvidence = () => {
     if (caliIfaces.length > 0) evidence.push(`cali* veths on ${caliIfaces.map((n) => n.name).join(', ')}`);
+    else if (caliRoutes.length > 0) evidence.push(`routes dev cali* on ${caliRoutes.map((n) => n.name).join(', ')}`);
   };
   if (calicoVxlanRoutes.length > 0) {
     evidence.push(`route ${first(calicoVxlanRoutes)}`);
@@ -51,8 +62,12 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
     caliEvidence();
     return { plugin: 'calico', mode: 'ipip', evidence };
   }
-  if (flannelVteps.length > 0 || flannelRoutes.length > 0) {
+  if (flannelVteps.length > 0 || flannelRoutes.length > 0 || flannelDevRoutes.length > 0) {
     if (flannelRoutes.length > 0) evidence.push(`route ${first(flannelRoutes)}`);
+    else if (flannelVteps.length === 0) {
+      const item = flannelDevRoutes[0]!;
+      evidence.push(`route ${item.route.dst} dev ${item.route.dev} (${where(item.node, item.route.source)}): flannel.N is flannel's VXLAN device (N is its VNI)`);
+    }
     return { plugin: 'flannel', mode: 'vxlan', evidence };
   }
   if (calicoSeen) {
@@ -64,6 +79,14 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
     }
     // A VXLAN device and no routes to tell: its presence is the best evidence left.
     if (calicoVteps.length > 0) return { plugin: 'calico', mode: 'vxlan', evidence };
+    // BIRD blackholes the node's block only when it runs, i.e. Calico routes by BGP; no tunnel route is in use.
+    const birdBlock = blockRoutes.find((b) => b.route.proto === 'bird');
+    if (birdBlock) {
+      evidence.push(`blackhole ${birdBlock.route.dst} proto bird (${where(birdBlock.node, birdBlock.route.source)}): BIRD programs this node's block, and no route goes via tunl0 or vxlan.calico`);
+      return { plugin: 'calico', mode: 'bgp', evidence };
+    }
+    const felixBlock = blockRoutes[0];
+    if (felixBlock) evidence.push(`blackhole ${felixBlock.route.dst} proto 80 (${where(felixBlock.node, felixBlock.route.source)}): felix's route for this node's block`);
     evidence.push('no routes to other nodes\' pods in the dumps to tell the mode');
     return { plugin: 'calico', mode: 'unknown', evidence };
   }
@@ -74,7 +97,8 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
       .filter((r) => r.via !== undefined && underlay.has(r.via) && r.dst !== 'default' && nodes.some((p) => p.name !== n.name && p.podCIDRs.includes(r.dst)))
       .map((r) => ({ node: n, route: r })),
   );
-  const bridges = nodes.filter((n) => n.netns.interfaces.some((i) => i.name === 'cni0') || n.netns.bridges.some((b) => b.name === 'cni0'));
+  const bridges = nodes.filter((n) => n.netns.interfaces.some((i) => i.name === 'cni0') || n.netns.bridges.some((b) => b.name === 'cni0') || n.netns.routes.some((r) => r.dev === 'cni0'));
+  if (hostGw.length === 0) hostGw.push(...siblingRoutes(nodes));
   if (bridges.length > 0 && hostGw.length > 0) {
     evidence.push(`cni0 on ${bridges.map((n) => n.name).join(', ')}, no flannel.N`);
     evidence.push(`route ${first(hostGw)} straight to the peer node`);
@@ -83,4 +107,29 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   if (flannelChains.length > 0) return { plugin: 'flannel', mode: 'unknown', evidence };
   if (bridges.length > 0) evidence.push(`cni0 on ${bridges.map((n) => n.name).join(', ')}, but no route to a peer's pod network`);
   return { plugin: 'unknown', mode: 'unknown', evidence };
+}
+
+/**
+ * host-gw seen from one node's routes alone: the node's cni0 subnet (10.244.3.0/24) and routes for
+ * same-sized subnets of the same /16 (10.244.0.0/24, 10.244.1.0/24) via a gateway on a connected
+ * underlay subnet, not through a CNI device: flanneld's host-gw routes to its peers.
+ */
+function siblingRoutes(nodes: ClusterNode[]): { node: ClusterNode; route: Route }[] {
+  const isV4Cidr = (text: string) => text.includes('/') && isIPv4Address(text.split('/')[0]!);
+  return nodes.flatMap((n) => {
+    const local = n.netns.routes.find((r) => r.dev === 'cni0' && r.type === 'unicast' && r.via === undefined && isV4Cidr(r.dst))?.dst;
+    if (local === undefined || prefixLengthOf(local) < 16) return [];
+    const slash16 = (cidr: string) => networkOf(cidr.split('/')[0]!, 16);
+    const connected = n.netns.routes
+      .filter((r) => r.type === 'unicast' && r.via === undefined && r.dev !== undefined && !isOverlayName(r.dev) && isV4Cidr(r.dst))
+      .map((r) => r.dst);
+    return n.netns.routes
+      .filter((r) => {
+        if (r.type !== 'unicast' || r.via === undefined || r.dev === undefined || isOverlayName(r.dev) || !isV4Cidr(r.dst)) return false;
+        if (r.dst === local || prefixLengthOf(r.dst) !== prefixLengthOf(local) || slash16(r.dst) !== slash16(local)) return false;
+        const via = r.via;
+        return connected.some((c) => cidrContains(c, via));
+      })
+      .map((route) => ({ node: n, route }));
+  });
 }

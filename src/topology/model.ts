@@ -9,13 +9,8 @@ export interface SourceRef {
   line: number;
 }
 
-export interface Warning {
-  file: string;
-  line: number;
-  message: string;
-  /** The offending text, when there is a line to show. */
-  text?: string;
-}
+export type { Warning } from '../util/warning.ts';
+import type { Warning } from '../util/warning.ts';
 
 export interface InterfaceAddress {
   family: 4 | 6;
@@ -88,6 +83,8 @@ export interface Route {
   proto?: string;
   scope?: string;
   metric?: number;
+  /** The route's `mtu` attribute (RTAX_MTU), which overrides the device's MTU for this destination. */
+  mtu?: number;
   onlink: boolean;
   linkdown?: boolean;
   /** Multipath routes: several next hops. */
@@ -192,12 +189,24 @@ export interface NfTable {
 
 export interface Netfilter {
   tables: Record<string, NfTable>;
-  /** ip sets' members where a dump gave them (`ipset list`); absent sets are unknown. */
-  ipsets?: Record<string, string[]>;
+  /** ip sets where a dump gave them (`ipset list` / `ipset save`); absent sets are unknown. */
+  ipsets?: Record<string, IpSet>;
   /** nf_tables tables from `nft list ruleset` (or `nft -j`), in the ruleset's order (the order they were created). */
   nft?: NftTable[];
   /** `ipvsadm -Ln` / `-Sn`: the IPVS virtual services, when dumped. */
   ipvs?: IpvsService[];
+}
+
+/** One ip set from `ipset list` or `ipset save`. */
+export interface IpSet {
+  name: string;
+  /** 'hash:ip', 'hash:net', 'hash:ip,port', 'bitmap:port', 'list:set' …: the method, then one word per dimension. */
+  type: string;
+  /** Members as ipset prints them ('10.96.0.10,udp:53', '10.0.0.0/8', '30080', another set's name), options dropped. */
+  members: string[];
+  /** Members added with `nomatch` (hash:net): excluded from a matching wider member. */
+  nomatch?: string[];
+  source: SourceRef;
 }
 
 // ---- nf_tables (nft list ruleset) ----
@@ -259,6 +268,8 @@ export interface NftSet {
   valueType?: string;
   flags: string[];
   elements: NftElement[];
+  /** Default element timeout in seconds (`timeout 3h`), for dynamic sets such as kube-proxy's affinity sets. */
+  timeoutSeconds?: number;
   comment?: string;
   source: SourceRef;
 }
@@ -440,11 +451,21 @@ export interface CniDetection {
   evidence: string[];
 }
 
+export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'unknown';
+
+export interface KubeProxyDetection {
+  mode: KubeProxyMode;
+  /** One line per node and sign ("worker-1: table ip kube-proxy (nft.txt:23) with map service-ips (4 elements), …"). */
+  evidence: string[];
+}
+
 export interface Topology {
   nodes: ClusterNode[];
   pods: Pod[];
   services: Service[];
   vteps: Vtep[];
   cni: CniDetection;
+  /** kube-proxy's mode as the nodes' rules show it. */
+  kubeProxy?: KubeProxyDetection;
   warnings: Warning[];
 }

@@ -20,6 +20,9 @@ export function renderSummary(topology: Topology): string {
   const out: string[] = [];
   out.push(`CNI: ${topology.cni.plugin} ${topology.cni.mode}`);
   for (const e of topology.cni.evidence) out.push(`  - ${s(e)}`);
+  const kubeProxy = topology.kubeProxy ?? { mode: 'unknown', evidence: [] };
+  out.push(`kube-proxy: ${kubeProxy.mode}${kubeProxy.mode === 'unknown' ? ' (no kube-proxy rules in the dumps)' : ' mode'}`);
+  for (const e of kubeProxy.evidence) out.push(`  - ${s(e)}`);
 
   out.push('', `Nodes (${topology.nodes.length}):`);
   for (const node of topology.nodes) {

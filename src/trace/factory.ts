@@ -3,7 +3,8 @@
 // on them: every path has hops, ends with exactly one deliver or drop step that
 // agrees with its disposition, and (unless the query kept only some endpoints)
 // the paths' probabilities add up to 1.
-import type { Hop, TracePath, TraceQuery, TraceResult } from './model.ts';
+import type { EndingStep, Hop, Step, TracePath, TraceQuery, TraceResult } from './model.ts';
+import type { Warning } from '../util/warning.ts';
 
 /** A trace that breaks the model's invariants: a bug in podpath, never a user error. */
 export class TraceInvariantError extends Error {
@@ -21,7 +22,7 @@ const PROBABILITY_TOLERANCE = 1e-6;
 export function createTrace(
   query: TraceQuery,
   paths: TracePath[],
-  warnings: string[] = [],
+  warnings: Warning[] = [],
   options: TraceOptions = {},
 ): TraceResult {
   if (paths.length === 0) throw new TraceInvariantError('a trace needs at least one path');
@@ -43,24 +44,43 @@ function validatePath(path: TracePath, name: string): void {
   if (path.hops.length === 0) throw new TraceInvariantError(`${name}: has no hops`);
   path.hops.forEach((hop, i) => validateHop(hop, `${name}, hop ${i + 1}`));
 
-  const endings = path.hops.flatMap((hop) => hop.steps).filter((s) => s.type === 'deliver' || s.type === 'drop');
+  const endings = path.hops.flatMap((hop) => hop.steps).filter(isEnding);
   if (endings.length !== 1) {
-    throw new TraceInvariantError(`${name}: has ${endings.length} deliver/drop steps; a path ends exactly once`);
+    throw new TraceInvariantError(`${name}: has ${endings.length} deliver/drop/exit-cluster steps; a path ends exactly once`);
   }
   const lastHop = path.hops[path.hops.length - 1]!;
   const last = lastHop.steps[lastHop.steps.length - 1];
-  if (!last || (last.type !== 'deliver' && last.type !== 'drop')) {
+  if (!last || !isEnding(last)) {
     throw new TraceInvariantError(
-      `${name}: ends with a '${last?.type ?? 'no'}' step; every path must end with a deliver or drop step`,
+      `${name}: ends with a '${last?.type ?? 'no'}' step; every path must end with a deliver, drop or exit-cluster step`,
     );
   }
-  if (last.type === 'deliver' && path.disposition !== 'delivered') {
-    throw new TraceInvariantError(`${name}: ends with a deliver step but its disposition is '${path.disposition}'`);
+  const said = dispositionOf(last);
+  if (said !== path.disposition) {
+    const article = last.type === 'exit-cluster' ? 'an' : 'a';
+    throw new TraceInvariantError(`${name}: ends with ${article} ${last.type} step saying '${said}' but its disposition is '${path.disposition}'`);
   }
-  if (last.type === 'drop' && last.disposition !== path.disposition) {
-    throw new TraceInvariantError(
-      `${name}: ends with a drop step saying '${last.disposition}' but its disposition is '${path.disposition}'`,
-    );
+  if (path.disposition === 'insufficient-info' && !(path.needs && path.needs.length > 0 && last.type === 'drop' && last.needs?.length)) {
+    throw new TraceInvariantError(`${name}: ends insufficient-info without naming the dumps that would settle it`);
+  }
+}
+
+function isEnding(step: Step): step is EndingStep {
+  return step.type === 'deliver' || step.type === 'drop' || step.type === 'exit-cluster';
+}
+
+function dispositionOf(step: EndingStep): TracePath['disposition'] {
+  switch (step.type) {
+    case 'deliver':
+      return 'delivered';
+    case 'exit-cluster':
+      return 'exits-cluster';
+    case 'drop':
+      return step.disposition;
+    default: {
+      const unhandled: never = step;
+      return unhandled;
+    }
   }
 }
 

@@ -9,6 +9,8 @@ export interface Conntrack {
   /** The first packet of a connection is NEW; NOTRACK/CT --notrack makes it UNTRACKED. */
   state: 'NEW' | 'UNTRACKED';
   dnat: boolean;
+  /** IPVS owns this connection's destination mapping (ip_vs_update_conntrack): nat PREROUTING/OUTPUT do not run for it again. */
+  ipvs?: boolean;
   snat: boolean;
   /** The original direction's destination before DNAT (for -m conntrack --ctorigdst). */
   origDst: string;
@@ -23,6 +25,8 @@ export interface Flow {
   mark: number;
   ct: Conntrack;
   ttl: number;
+  /** The whole datagram's IP total length (`--size`); `packet.length` is what travels now (a fragment's once cut). */
+  size?: number;
 }
 
 export function newConntrack(packet: { dst: string; dport?: number }): Conntrack {

@@ -10,12 +10,22 @@ import type { Cluster } from './cluster.ts';
 
 export interface IpsetMembers {
   members: string[];
+  /** The set's type when it was dumped ('hash:ip,port' …); inferred sets hold addresses or networks only. */
+  type?: string;
+  nomatch?: string[];
+  /** Other sets, for list:set members. */
+  lookup?: (name: string) => IpsetMembers | undefined;
   inferred?: string;
 }
 
 export function ipsetMembers(cluster: Cluster, ns: NetNamespace, name: string): IpsetMembers | undefined {
-  const dumped = ns.netfilter?.ipsets?.[name];
-  if (dumped) return { members: dumped };
+  const sets = ns.netfilter?.ipsets;
+  const dumped = sets && Object.hasOwn(sets, name) ? sets[name] : undefined;
+  if (dumped) {
+    const found: IpsetMembers = { members: dumped.members, type: dumped.type, lookup: (other) => ipsetMembers(cluster, ns, other) };
+    if (dumped.nomatch) found.nomatch = dumped.nomatch;
+    return found;
+  }
   if (name === 'cali40all-ipam-pools' || name === 'cali40masq-ipam-pools') {
     const blocks = calicoBlocks(cluster);
     if (blocks.length === 0) return undefined;

@@ -7,6 +7,8 @@
 import type { NfRule, RuleOption } from '../topology/model.ts';
 import type { Conntrack, Header } from './flow.ts';
 import { parseIpv4, parsePrefix, prefixContains } from './ipv4.ts';
+import type { IpsetMembers } from './ipsets.ts';
+import { matchDumpedSet } from './ipset-match.ts';
 
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
@@ -22,7 +24,7 @@ export interface MatchEnv {
   /** br_netfilter's bridge ports: where the frame entered the bridge, where it leaves, whether it is bridged. */
   physdev?: { in?: string; out?: string; bridged: boolean };
   /** An ip set's members: from `ipset list` when dumped, else inferred (with how) or undefined. */
-  ipset(name: string): { members: string[]; inferred?: string } | undefined;
+  ipset(name: string): IpsetMembers | undefined;
   /** Records an assumption the verdict depended on. */
   note(text: string): void;
 }
@@ -279,15 +281,22 @@ function addrtypeTest(name: string, text: string, option: RuleOption, all: RuleO
 }
 
 function setTest(text: string): Test {
-  const [setName = '', flags = 'src'] = text.split(/\s+/);
-  const direction = flags.split(',')[0];
+  const [setName = '', flagText = 'src'] = text.split(/\s+/);
+  const flags = flagText.split(',');
+  const direction = flags[0];
   return (env) => {
     const set = env.ipset(setName);
     if (!set) {
       env.note(`the members of ipset ${setName} are not in the dumps (\`ipset list\` would show them); assumed the address is not in it`);
       return false;
     }
-    if (set.inferred) env.note(`ipset ${setName} is not in the dumps; podpath took its members to be ${set.inferred}`);
+    if (set.type !== undefined) {
+      // A dumped set: every dimension compared as its type says.
+      const verdict = matchDumpedSet(set, flags, env.header);
+      if (verdict.unknown) env.note(`ipset ${setName}: ${verdict.unknown}; assumed the packet is not in it`);
+      return verdict.matches;
+    }
+    if (set.inferred) env.note(`ipset ${setName} is not in the dumps; podpath assumed its members are ${set.inferred}`);
     const address = parseIpv4(direction === 'dst' ? env.header.dst : env.header.src);
     if (address === undefined) return false;
     return set.members.some((member) => {

@@ -1,6 +1,7 @@
 // The trace model: a small, closed vocabulary (after Batfish's Trace/Hop/Step).
 // A trace answers "where does this packet go and why does it stop there".
 // Everything is plain data so `--json` prints it as it is.
+import type { Warning } from '../util/warning.ts';
 
 export type Protocol = 'tcp' | 'udp' | 'icmp' | 'sctp';
 
@@ -10,6 +11,15 @@ export interface Packet {
   sport?: number;
   dport?: number;
   proto: Protocol;
+  /**
+   * IP total length in bytes (header included), when the query gave one (`--size`). Once the
+   * datagram is fragmented: the length of its first fragment, the one that carries the ports.
+   */
+  length?: number;
+  /** The DF bit (`--df`/`--no-df`); with a size, the default is DF set, as Linux sets it (PMTU discovery). */
+  df?: boolean;
+  /** How many fragments the datagram travels in on this device (only once fragmented). */
+  fragments?: number;
 }
 
 /** The outer header while the packet travels encapsulated. */
@@ -52,15 +62,43 @@ export interface ExitInterfaceStep extends StepBase {
   interface: string;
 }
 
+/**
+ * What a matched netfilter rule (or a chain's end) did to the walk:
+ * - jump / goto: on to the user chain named by `target`
+ * - return: a RETURN rule popped back to the calling chain (or, in a built-in chain, to its policy)
+ * - end-of-chain: a user chain ran out of rules without a verdict; the walk returns to its caller
+ * - accept / drop / reject: the table's verdict for this hook
+ * - policy-accept / policy-drop: no rule of a built-in chain decided; its policy did
+ * - mark: MARK or CONNMARK changed the packet's or the connection's mark
+ * - untrack: NOTRACK (or CT --notrack) took the connection out of conntrack
+ * - log: a target that does not change where the packet goes (LOG, NFLOG, TCPMSS …)
+ * - continue: a rule without a target, or a target podpath does not model (assumed to continue)
+ */
+export type NetfilterAction =
+  | 'jump'
+  | 'goto'
+  | 'return'
+  | 'end-of-chain'
+  | 'accept'
+  | 'drop'
+  | 'reject'
+  | 'policy-accept'
+  | 'policy-drop'
+  | 'mark'
+  | 'untrack'
+  | 'log'
+  | 'continue';
+
 /** A netfilter rule or policy that decided something (a jump, an accept, a drop …). */
 export interface NetfilterStep extends StepBase {
   type: 'netfilter';
   table: string;
   chain: string;
-  /** The rule's line as the dump has it; for a policy: `:FORWARD DROP`. */
+  /** The rule's line as the dump has it; for a policy `:FORWARD DROP`; for an end-of-chain `(end of CHAIN)`. Prose for people: code reads `action` and `target`. */
   rule: string;
-  /** 'jump' | 'goto' | 'return' | 'accept' | 'drop' | 'reject' | 'mark' | 'policy-accept' | 'policy-drop' | 'continue' | 'log' */
-  action: string;
+  action: NetfilterAction;
+  /** The rule's `-j`/`-g` target ('KUBE-SVC-…', 'ACCEPT', 'MARK' …); a policy's verdict ('ACCEPT' or 'DROP'); absent for end-of-chain and target-less rules. */
+  target?: string;
   /** For statistic matches: the chance this rule is taken when reached. */
   probability?: number;
 }
@@ -75,6 +113,13 @@ export interface NatStep extends StepBase {
   diffs: FieldDiff[];
 }
 
+/**
+ * The routing decision: local (deliver to this namespace), forward (leave by a device),
+ * blackhole / unreachable / prohibit (a route or rule of that type ends the packet), none (no
+ * route contains the destination), unknown (the namespace's routes were not dumped).
+ */
+export type RouteResult = 'local' | 'forward' | 'blackhole' | 'unreachable' | 'prohibit' | 'none' | 'unknown';
+
 export interface RouteStep extends StepBase {
   type: 'route';
   /** Routing table used ('main', 'local', …). */
@@ -83,20 +128,30 @@ export interface RouteStep extends StepBase {
   chosen?: string;
   /** Other routes that matched but lost to a longer prefix or a lower metric. */
   losers: string[];
-  /** 'local' (deliver to this namespace), 'forward', 'blackhole', 'unreachable', 'prohibit', 'none' */
-  result: string;
+  result: RouteResult;
   outInterface?: string;
   nextHop?: string;
 }
+
+/**
+ * found: `ip neigh` has a usable entry; failed: its entry is FAILED or INCOMPLETE (ARP got no
+ * answer); proxy-arp: a host-side veth answers for an address nobody holds (Calico);
+ * assumed: no entry, but the dumps show who holds the address and would answer;
+ * missing: no entry in a dumped table and nobody in the dumps to answer (a fault);
+ * unknown: the table was not dumped and no dump says who holds the address (never a fault).
+ */
+export type NeighbourResult = 'found' | 'failed' | 'proxy-arp' | 'assumed' | 'missing' | 'unknown';
 
 export interface NeighbourStep extends StepBase {
   type: 'neighbour';
   ip: string;
   interface: string;
   mac?: string;
-  /** 'found' | 'proxy-arp' | 'missing' | 'assumed' */
-  result: string;
+  result: NeighbourResult;
 }
+
+/** local: the frame is for the bridge itself (up to the IP stack); forward: the FDB names the port; flood: no FDB entry. */
+export type BridgeResult = 'local' | 'forward' | 'flood';
 
 export interface BridgeStep extends StepBase {
   type: 'bridge';
@@ -104,8 +159,7 @@ export interface BridgeStep extends StepBase {
   mac: string;
   /** The port the frame leaves by, when known. */
   port?: string;
-  /** 'forward' | 'flood' | 'local' */
-  result: string;
+  result: BridgeResult;
 }
 
 export interface EncapsulateStep extends StepBase {
@@ -133,7 +187,16 @@ export interface DeliverStep extends StepBase {
 
 export interface DropStep extends StepBase {
   type: 'drop';
-  disposition: Disposition;
+  disposition: Exclude<Disposition, 'delivered' | 'exits-cluster'>;
+  /** For 'insufficient-info': the dumps that would settle what happens next. */
+  needs?: MissingDump[];
+}
+
+/** The packet leaves the cluster: routed out of a node towards a next hop that is no node or pod, for a destination outside every pod, node and service address. */
+export interface ExitClusterStep extends StepBase {
+  type: 'exit-cluster';
+  interface: string;
+  nextHop: string;
 }
 
 /** Something podpath had to assume or could not know. */
@@ -153,21 +216,54 @@ export type Step =
   | DecapsulateStep
   | DeliverStep
   | DropStep
+  | ExitClusterStep
   | NoteStep;
 
+/** The step types that end a path: exactly one, the last step of its last hop. */
+export type EndingStep = DeliverStep | DropStep | ExitClusterStep;
+
+/**
+ * How a path ends. delivered and exits-cluster are successes (the exit status is 0 when every
+ * path ends in one); insufficient-info means the dumps ran out before the packet's fate was
+ * known (the path names the dumps that would settle it); unknown is a case podpath does not
+ * model. Every other value is a loss the dumps explain.
+ */
 export type Disposition =
   | 'delivered'
+  | 'exits-cluster'
+  | 'insufficient-info'
   | 'rejected'
   | 'dropped'
   | 'no-route'
   | 'blackhole'
   | 'unreachable'
   | 'prohibited'
-  | 'neighbour-missing'
+  | 'neighbour-unresolved'
   | 'fdb-missing'
+  | 'fragmentation-needed'
+  | 'message-too-long'
   | 'no-endpoints'
   | 'loop'
   | 'unknown';
+
+/** A dump, as the command that prints it: what an insufficient-info ending asks for. */
+export type DumpCommand =
+  | 'ip addr'
+  | 'ip -d link'
+  | 'ip route'
+  | 'ip rule'
+  | 'ip neigh'
+  | 'bridge fdb show'
+  | 'iptables-save'
+  | 'ipset list'
+  | 'ipvsadm -Ln'
+  | 'kubectl get pods -o wide';
+
+/** One dump that would settle an insufficient-info ending: which command, on which node or pod (or the machine at an address). */
+export interface MissingDump {
+  at: string;
+  command: DumpCommand;
+}
 
 /** One device where tcpdump would see the packet. */
 export interface Hop {
@@ -190,7 +286,32 @@ export interface TracePath {
   reason: string;
   /** What the client would see: 'connected', 'icmp port unreachable', 'no answer', … (added by the tracer). */
   clientSees?: string;
+  /** The ICMP error the client receives for this path, when one is sent back (src/trace/icmp.ts). */
+  answer?: IcmpAnswer;
+  /** The error the client's socket reports (a connected socket gets ICMP errors as errno). */
+  socketError?: SocketError;
+  /** For 'insufficient-info': the dumps that would settle the path (the same as its drop step's). */
+  needs?: MissingDump[];
   hops: Hop[];
+}
+
+export type SocketError = 'EMSGSIZE' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'ECONNREFUSED' | 'ECONNRESET' | 'EACCES' | 'EINVAL' | 'EPERM';
+
+/** ICMP destination-unreachable codes podpath's paths can end in (RFC 792, RFC 1812). */
+export type IcmpUnreachable = 'net-unreachable' | 'host-unreachable' | 'port-unreachable' | 'fragmentation-needed' | 'admin-prohibited' | 'host-prohibited' | 'net-prohibited';
+
+export interface IcmpAnswer {
+  type: 3;
+  code: number;
+  kind: IcmpUnreachable;
+  /** The source address of the ICMP error as the client receives it. */
+  src: string;
+  /** The namespace (node or pod) that sends it. */
+  sentBy: string;
+  /** Next-hop MTU (fragmentation needed). */
+  mtu?: number;
+  /** Seconds before it is sent: the neighbour's 3 ARP probes, 1 s apart. */
+  afterSeconds?: number;
 }
 
 export interface TraceQuery {
@@ -202,6 +323,6 @@ export interface TraceQuery {
 export interface TraceResult {
   query: TraceQuery;
   paths: TracePath[];
-  /** Warnings from the inputs that this trace depended on. */
-  warnings: string[];
+  /** Warnings from the inputs that this trace depended on (and the trace's own, file 'trace'). */
+  warnings: Warning[];
 }

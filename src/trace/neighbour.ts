@@ -10,20 +10,21 @@
 // peer VTEP the topology inferred is assumed (and said so); without such a peer the
 // result is unknown, not missing: a missing entry is a fault only in a dumped table.
 import type { NetNamespace } from '../topology/model.ts';
-import type { NeighbourStep } from './model.ts';
+import type { MissingDump, NeighbourResult, NeighbourStep } from './model.ts';
+import { needsAt } from './needs.ts';
 import { bridgeOfPort, interfaceOf, isBridge, type Cluster } from './cluster.ts';
 import { cniAgent, inferredPeer, vxlanSettings, type InferredPeer } from './overlay.ts';
 
 export interface NeighbourResolution {
   mac?: string;
-  result: 'found' | 'proxy-arp' | 'assumed' | 'missing' | 'failed';
+  result: NeighbourResult;
   step: NeighbourStep;
   /** A VXLAN next hop assumed from the topology because `ip neigh` was not given. */
   peer?: InferredPeer;
   /** What the path rests on that no dump showed. */
   assumption?: string;
-  /** Set when the table was not dumped and nothing else says who the next hop is: why the trace cannot go on. */
-  unknown?: string;
+  /** Set when the table was not dumped and nothing else says who the next hop is: why the trace cannot go on, and the dumps that would settle it. */
+  insufficient?: { reason: string; needs: MissingDump[] };
 }
 
 const UNUSABLE = new Set(['FAILED', 'INCOMPLETE']);
@@ -61,6 +62,12 @@ export function resolveNeighbour(cluster: Cluster, ns: NetNamespace, iface: stri
     const resolution: NeighbourResolution = { result: answer.result, step };
     if (answer.mac) resolution.mac = answer.mac;
     return resolution;
+  }
+  // A missing entry is a fault only in a dumped table: without `ip neigh` nothing says ARP fails.
+  if (!ns.dumps.includes('neigh')) {
+    const unknown = `${ns.name}'s \`ip neigh\` was not given, and no dump shows who holds ${ip} on ${iface} to answer its ARP request; \`ip neigh show dev ${iface}\` on ${ns.name}, or the dumps of the pod or host at ${ip}, would settle it`;
+    const needs = [...needsAt(ns.name, ['ip neigh']), ...needsAt(`the pod or host at ${ip}`, ['ip addr'])];
+    return { result: 'unknown', insufficient: { reason: unknown, needs }, step: { ...base, result: 'unknown', explanation: unknown } };
   }
   return {
     result: 'missing',
@@ -133,7 +140,8 @@ function assumeVxlanNeighbour(cluster: Cluster, ns: NetNamespace, iface: string,
     const serves = cidr ? `no node in the dumps serves ${cidr}, the pod CIDR routed via ${ip}` : `no node in the dumps serves a pod CIDR routed via ${ip}`;
     const notGiven = ns.dumps.includes('fdb') ? '`ip neigh` was' : '`ip neigh` and `bridge fdb show` were';
     const unknown = `${ns.name}'s ${notGiven} not given, and no dump says which node's VTEP ${ip} on ${iface} is (${serves}); ${confirm} and \`bridge fdb show dev ${iface}\` on ${ns.name}, or the dumps of the node that serves ${cidr ?? 'that CIDR'}, would settle it`;
-    return { result: 'missing', unknown, step: { ...base, result: 'missing', explanation: unknown } };
+    const needs = [...needsAt(ns.name, ns.dumps.includes('fdb') ? ['ip neigh'] : ['ip neigh', 'bridge fdb show']), ...needsAt(`the node that serves ${cidr ?? `the pod CIDR routed via ${ip}`}`, ['ip addr', 'ip -d link'])];
+    return { result: 'unknown', insufficient: { reason: unknown, needs }, step: { ...base, result: 'unknown', explanation: unknown } };
   }
   const who = peer.node ? `${peer.node}'s VTEP` : `the VTEP at ${peer.dst}`;
   const macText = peer.mac ?? `the MAC of ${peer.node ?? 'the peer'}'s ${iface} (not in the dumps)`;

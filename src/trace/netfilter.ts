@@ -3,14 +3,18 @@
 // replace, RETURN (or falling off a user chain) pops, a built-in chain's end
 // applies its policy. Like the kernel's own trace (xtables-monitor --trace),
 // every rule that MATCHED becomes a step; rules passed over leave none.
-import type { NetNamespace, NfChain, NfRule, NfTable } from '../topology/model.ts';
-import type { NetfilterStep, NoteStep, Step } from './model.ts';
+import type { NetNamespace, NfChain, NfRule, NfTable, NftChain, NftTable } from '../topology/model.ts';
+import { walkNftChain } from './nftables.ts';
+import type { IpsetMembers } from './ipsets.ts';
+import type { NetfilterAction, NetfilterStep, NoteStep, Step } from './model.ts';
 import type { Flow, Header } from './flow.ts';
 import { headerOf, withHeader } from './flow.ts';
 import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
 import { candidateRules } from './chain-index.ts';
 import { applyNat } from './nat.ts';
 import { formatProbability } from './probability.ts';
+import { appendAll } from '../util/append.ts';
+import { type ChainLoop, describeChainLoop, findChainLoops } from '../topology/chain-loops.ts';
 
 export type { Hook } from './match.ts';
 
@@ -31,11 +35,15 @@ export interface HookInput {
   outIface?: string;
   choose(probability: number): boolean;
   addressType(address: string, limitToIface?: string): string;
-  ipset(name: string): { members: string[]; inferred?: string } | undefined;
+  ipset(name: string): IpsetMembers | undefined;
   physdev?: { in?: string; out?: string; bridged: boolean };
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
   masqueradeSource?(header: Header): { outIface: string; address?: string; iface?: string } | undefined;
   redirectAddress?: string;
+  /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
+  beforePriority?: number;
+  /** Run only the chains at or above this priority (the rest of LOCAL_OUT after IPVS took the packet at -99). */
+  fromPriority?: number;
 }
 
 export type HookVerdict =
@@ -51,20 +59,77 @@ export interface HookEvaluation {
 
 const ACCEPT: HookVerdict = { kind: 'accept' };
 
+/** iptables' tables' hook priorities (include/uapi/linux/netfilter_ipv4.h NF_IP_PRI_*). */
+const XT_PRIORITY: Readonly<Record<string, number>> = { raw: -300, mangle: -150, filter: 0, security: 50 };
+/**
+ * nf_nat runs every nat-type chain of a hook from its own hook at NF_IP_PRI_NAT_DST (-100) or
+ * NF_IP_PRI_NAT_SRC (100), ordered among themselves by their priority (nf_nat_register_fn), and
+ * stops at the first chain that sets up the connection's binding (nf_nat_inet_fn): so iptables'
+ * nat table and kube-proxy's `nat-prerouting` share one slot, and the first to DNAT wins.
+ */
+const NAT_PRIORITY: Readonly<Record<Hook, number | undefined>> = { PREROUTING: -100, OUTPUT: -100, INPUT: 100, POSTROUTING: 100, FORWARD: undefined };
+
+type HookEntry =
+  | { kind: 'xt'; table: NfTable; chain: NfChain; nat: boolean; priority: number; sub: number; order: number }
+  | { kind: 'nft'; table: NftTable; chain: NftChain; nat: boolean; priority: number; sub: number; order: number };
+
+/**
+ * Every chain that runs at this hook, in the kernel's order: iptables' tables at their fixed
+ * priorities and nf_tables base chains (families ip and inet) at theirs; equal priorities run
+ * newest first. An iptables-nft table listed by nft is read from iptables-save when that was
+ * dumped (its text keeps every match).
+ */
+export function hookEntries(ns: NetNamespace, hook: Hook): HookEntry[] {
+  const netfilter = ns.netfilter;
+  if (!netfilter) return [];
+  const nft = netfilter.nft ?? [];
+  const entries: HookEntry[] = [];
+  const natPriority = NAT_PRIORITY[hook];
+  for (const tableName of TABLES_BY_HOOK[hook]) {
+    const table = netfilter.tables[tableName];
+    const chain = table?.chains[hook];
+    if (!table || !chain) continue;
+    const listed = nft.findIndex((t) => t.family === 'ip' && t.name === tableName);
+    // iptables-save prints every built-in chain, but iptables-nft creates one in the kernel only
+    // when a rule needs it: a chain the nft listing lacks never runs (and leaves no trace line).
+    if (listed >= 0 && !Object.hasOwn(nft[listed]!.chains, hook)) continue;
+    const nat = tableName === 'nat';
+    const priority = nat ? natPriority ?? 0 : XT_PRIORITY[tableName] ?? 0;
+    entries.push({ kind: 'xt', table, chain, nat, priority, sub: priority, order: listed * 1000 });
+  }
+  const nftHook = hook.toLowerCase();
+  nft.forEach((table, position) => {
+    if (table.family !== 'ip' && table.family !== 'inet') return;
+    if (table.iptablesNft && Object.hasOwn(netfilter.tables, table.name)) return;
+    Object.values(table.chains).forEach((chain, index) => {
+      const base = chain.base;
+      if (!base || base.hook !== nftHook) return;
+      const nat = base.type === 'nat';
+      entries.push({ kind: 'nft', table, chain, nat, priority: nat ? natPriority ?? base.priority : base.priority, sub: base.priority, order: position * 1000 + index });
+    });
+  });
+  // Equal priorities: nf_hook_entries_grow inserts a new hook before the ones of the same
+  // priority, so the chain registered last runs first. nft lists tables in the order they were
+  // made; podpath takes a table's base chains as made with it (iptables-nft makes its built-in
+  // chains when their first rule comes, which the listing cannot show).
+  return entries.sort((a, b) => a.priority - b.priority || a.sub - b.sub || b.order - a.order);
+}
+
 export function evaluateHook(input: HookInput): HookEvaluation {
   let flow = input.flow;
   const steps: Step[] = [];
-  const tables = input.ns.netfilter?.tables;
-  if (!tables) return { flow, steps, verdict: ACCEPT };
-  for (const tableName of TABLES_BY_HOOK[input.hook]) {
-    const table = tables[tableName];
-    const chain = table?.chains[input.hook];
-    if (!table || !chain) continue;
+  let natBound = false;
+  for (const entry of hookEntries(input.ns, input.hook)) {
     // Conntrack sends only a connection's first packet (NEW) through nat; UNTRACKED ones skip it.
-    if (tableName === 'nat' && flow.ct.state !== 'NEW') continue;
-    const result = walkTable(table, chain, { ...input, flow });
+    if (entry.nat && (flow.ct.state !== 'NEW' || natBound)) continue;
+    if (entry.nat && flow.ct.ipvs && (input.hook === 'OUTPUT' || input.hook === 'PREROUTING')) continue;
+    if (input.beforePriority !== undefined && entry.priority >= input.beforePriority) continue;
+    if (input.fromPriority !== undefined && entry.priority < input.fromPriority) continue;
+    const before = flow.ct;
+    const result = entry.kind === 'xt' ? walkTable(entry.table, entry.chain, { ...input, flow }) : walkNftChain(entry.table, entry.chain, input, flow);
     flow = result.flow;
-    steps.push(...result.steps);
+    appendAll(steps, result.steps);
+    if (entry.nat && (flow.ct.dnat !== before.dnat || flow.ct.snat !== before.snat)) natBound = true;
     if (result.verdict.kind !== 'accept') return { flow, steps, verdict: result.verdict };
   }
   return { flow, steps, verdict: ACCEPT };
@@ -126,6 +191,10 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     const userChain = name !== undefined && !BUILTIN_TARGETS.has(name) ? table.chains[name] : undefined;
     if (!target || name === undefined) {
       steps.push(step(rule, 'continue', `${describe(rule)} matches; it has no target, so the walk continues`));
+    } else if (userChain && loopThrough(table, name)) {
+      // The kernel would have refused this table (ELOOP); walking it would never end.
+      steps.push(step(rule, 'continue', `${describe(rule)} jumps into ${describeChainLoop(table.name, loopThrough(table, name)!)}; podpath stops walking ${table.name} here and assumes ACCEPT`));
+      return { flow, steps, verdict: ACCEPT };
     } else if (userChain) {
       const endpoint = endpointPick(chain, rule, name);
       if (endpoint) pick = endpoint.sentence;
@@ -170,12 +239,13 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
       const nat = applyNat(natInput)!;
       flow = withHeader(flow, nat.header);
       flow = { ...flow, ct: { ...flow.ct, dnat: flow.ct.dnat || nat.kind === 'dnat', snat: flow.ct.snat || nat.kind === 'snat' } };
-      steps.push(nat.step, ...nat.notes);
+      steps.push(nat.step);
+      appendAll(steps, nat.notes);
       return { flow, steps, verdict: ACCEPT };
     } else if (name === 'NOTRACK' || (name === 'CT' && target.options.some((o) => o.option === 'notrack'))) {
       flow = { ...flow, ct: { ...flow.ct, state: 'UNTRACKED' } };
       env.ct = flow.ct;
-      steps.push(step(rule, 'continue', `${describe(rule)} exempts the connection from conntrack (UNTRACKED): no NAT applies to it`));
+      steps.push(step(rule, 'untrack', `${describe(rule)} exempts the connection from conntrack (UNTRACKED): no NAT applies to it`));
     } else if (PASSIVE_TARGETS.has(name) || name === 'CT') {
       steps.push(step(rule, 'log', `${describe(rule)} (${name}) does not change where the packet goes`));
     } else {
@@ -186,8 +256,23 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
   return { flow, steps, verdict: ACCEPT };
 }
 
-function step(rule: NfRule, action: string, explanation: string): NetfilterStep {
-  return { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+const loopsByTable = new WeakMap<NfTable, Map<string, ChainLoop>>();
+
+/** The jump loop that `chain` is part of in `table`, if any (found once per table). */
+function loopThrough(table: NfTable, chain: string): ChainLoop | undefined {
+  let loops = loopsByTable.get(table);
+  if (!loops) {
+    loops = new Map();
+    for (const loop of findChainLoops(table)) for (const name of loop.chains) if (!loops.has(name)) loops.set(name, loop);
+    loopsByTable.set(table, loops);
+  }
+  return loops.get(chain);
+}
+
+function step(rule: NfRule, action: NetfilterAction, explanation: string): NetfilterStep {
+  const s: NetfilterStep = { type: 'netfilter', table: rule.table, chain: rule.chain, rule: rule.text, action, explanation, source: rule.source };
+  if (rule.target) s.target = rule.target.name;
+  return s;
 }
 
 function policy(table: NfTable, chain: NfChain, flow: Flow, steps: Step[]): HookEvaluation {
@@ -197,7 +282,7 @@ function policy(table: NfTable, chain: NfChain, flow: Flow, steps: Step[]): Hook
   const explanation = dropped
     ? `no rule of ${table.name} ${chain.name} decided; its policy DROP drops the packet`
     : `no rule of ${table.name} ${chain.name} decided; its policy ACCEPT lets the packet through`;
-  steps.push({ type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept', explanation });
+  steps.push({ type: 'netfilter', table: table.name, chain: chain.name, rule, action: dropped ? 'policy-drop' : 'policy-accept', target: dropped ? 'DROP' : 'ACCEPT', explanation });
   return { flow, steps, verdict: dropped ? { kind: 'drop', rule, reason: `the ${table.name} ${chain.name} policy DROP drops the packet` } : ACCEPT };
 }
 
@@ -207,7 +292,7 @@ function implicitReturn(table: NfTable, chain: NfChain, caller: NfChain): Netfil
     table: table.name,
     chain: chain.name,
     rule: `(end of ${chain.name})`,
-    action: 'return',
+    action: 'end-of-chain',
     explanation: `${chain.name} ends without a verdict; the walk returns to ${caller.name}`,
   };
 }

@@ -18,13 +18,14 @@
 // trace says so. Likewise `ip -d link` (VNI, port: the CNI's defaults) and the peer's
 // VXLAN device when its dumps are missing.
 import type { FdbEntry, NetInterface, NetNamespace, Topology, VxlanInfo } from '../topology/model.ts';
-import type { DecapsulateStep, EncapsulateStep, NoteStep, OuterHeader } from './model.ts';
+import type { DecapsulateStep, EncapsulateStep, MissingDump, NoteStep, OuterHeader } from './model.ts';
+import { needsAt } from './needs.ts';
 
 export interface Encapsulation {
   outer?: OuterHeader;
   steps: (EncapsulateStep | NoteStep)[];
   /** Set when the frame cannot be sent: which entry is missing. */
-  failure?: { disposition: 'fdb-missing' | 'unknown'; reason: string };
+  failure?: { disposition: 'fdb-missing'; reason: string } | { disposition: 'insufficient-info'; reason: string; needs: MissingDump[] };
   /** What the outer header rests on that no dump showed (short phrases for the path's reason). */
   assumptions: string[];
 }
@@ -133,7 +134,11 @@ export function vxlanEncapsulate(input: VxlanInput): Encapsulation {
     } else if (fdbNotGiven) {
       return {
         steps, assumptions,
-        failure: { disposition: 'unknown', reason: `${ns.name}'s \`bridge fdb show\` was not given and no dump says which node's VTEP ${target} is; ${ns.name}'s \`bridge fdb show dev ${device.name}\` would settle it` },
+        failure: {
+          disposition: 'insufficient-info',
+          reason: `${ns.name}'s \`bridge fdb show\` was not given and no dump says which node's VTEP ${target} is; ${ns.name}'s \`bridge fdb show dev ${device.name}\` would settle it`,
+          needs: needsAt(ns.name, ['bridge fdb show']),
+        },
       };
     } else {
       const learning = vxlan.learning ? ' (the device learns, but only from frames it receives)' : '';
@@ -149,7 +154,7 @@ export function vxlanEncapsulate(input: VxlanInput): Encapsulation {
   const dst = remote!;
   const src = vxlan.local ?? sourceFor(dst);
   if (!src) {
-    return { steps, assumptions, failure: { disposition: 'unknown', reason: `${device.name} has no local address and ${ns.name} has no route to ${dst} to pick one` } };
+    return { steps, assumptions, failure: { disposition: 'insufficient-info', reason: `${device.name} has no local address and ${ns.name} has no route to ${dst} to pick one`, needs: needsAt(ns.name, ['ip -d link', 'ip route']) } };
   }
   const outer: OuterHeader = { src, dst, dport: vxlan.port, vni: vxlan.vni, encapsulation: 'vxlan' };
   const step: EncapsulateStep = {
@@ -187,7 +192,7 @@ export function ipipEncapsulate(
   const remote = configured && configured !== 'any' ? configured : nextHop;
   const local = device.ipip?.local;
   const src = local && local !== 'any' ? local : sourceFor(remote);
-  if (!src) return { steps: [], assumptions: [], failure: { disposition: 'unknown', reason: `${ns.name} has no route to ${remote} to pick an outer source address` } };
+  if (!src) return { steps: [], assumptions: [], failure: { disposition: 'insufficient-info', reason: `${ns.name} has no route to ${remote} to pick an outer source address`, needs: needsAt(ns.name, ['ip route', 'ip addr']) } };
   const outer: OuterHeader = { src, dst: remote, encapsulation: 'ipip' };
   return {
     outer,

@@ -4,6 +4,7 @@
 // and open the hop they lead to. Notes (assumptions) are said once per path.
 import type { Hop, Step } from './model.ts';
 import type { Flow } from './flow.ts';
+import { appendAll } from '../util/append.ts';
 
 export class HopRecorder {
   readonly hops: Hop[] = [];
@@ -18,7 +19,7 @@ export class HopRecorder {
     const type = direction === 'in' ? 'enter-interface' : 'exit-interface';
     const verb = direction === 'in' ? 'arrives on' : 'leaves by';
     const carried = flow.outer ? `, inside ${flow.outer.encapsulation === 'vxlan' ? `VXLAN ${flow.outer.vni}` : 'IP-in-IP'} ${flow.outer.src} → ${flow.outer.dst}` : '';
-    hop.steps.push(...this.pending, { type, interface: iface, explanation: `the packet ${verb} ${at}'s ${iface}${carried}` });
+    appendAll(hop.steps, this.pending).push({ type, interface: iface, explanation: `the packet ${verb} ${at}'s ${iface}${carried}` });
     this.pending = [];
     this.holding = false;
     this.hops.push(hop);
@@ -47,7 +48,7 @@ export class HopRecorder {
   /** Ends the path with its deliver or drop step, on the last hop (or on a source hop '-' if none). */
   finish(last: Step, source: string, flow: Flow): void {
     if (this.holding && this.hops.length > 0) {
-      this.hops[this.hops.length - 1]!.steps.push(...this.pending);
+      appendAll(this.hops[this.hops.length - 1]!.steps, this.pending);
       this.pending = [];
       this.holding = false;
     }

@@ -4,7 +4,10 @@
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import { jsonDocument } from '../util/json-output.ts';
+import { appendAll } from '../util/append.ts';
 import { formatProbability } from './probability.ts';
+import { formatNeeds } from './needs.ts';
+import { formatWarning } from '../util/warning.ts';
 
 const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
 
@@ -21,9 +24,8 @@ function outerLine(hop: Hop): string {
 
 function stepLines(step: Step): string[] {
   const lines = [`- ${step.explanation}`];
-  if (step.type === 'netfilter' || step.type === 'nat') {
-    if (!step.rule.startsWith('(')) lines.push(`    ${step.rule}`);
-  }
+  // A rule's own line is shown under its sentence; a policy's or a chain end's is only a label.
+  if ((step.type === 'netfilter' && step.action !== 'end-of-chain') || step.type === 'nat') lines.push(`    ${step.rule}`);
   if (step.type === 'nat') {
     for (const d of step.diffs) lines.push(`    ${d.field}: ${d.old ?? '(none)'} → ${d.new ?? '(unknown)'}`);
   }
@@ -39,13 +41,14 @@ function renderPath(path: TracePath, index: number, total: number): string[] {
     path.disposition.toUpperCase(),
   ].filter(Boolean).join(' · ');
   const lines = [title, `  ${path.reason}`];
+  if (path.needs) lines.push(`  would settle it: ${formatNeeds(path.needs)}`);
   if (path.clientSees) lines.push(`  the client sees: ${path.clientSees}`);
   path.hops.forEach((hop, i) => {
     lines.push(`  ${i + 1}. ${hop.at} ${hop.interface}   ${formatPacketLine(hop.packet)}${outerLine(hop)}`);
     for (const step of hop.steps) {
       if (step.type === 'enter-interface' || step.type === 'exit-interface') continue;
       // Falling off the end of a user chain decides nothing; --json keeps these steps, text leaves them out.
-      if (step.type === 'netfilter' && step.action === 'return' && step.rule.startsWith('(end of')) continue;
+      if (step.type === 'netfilter' && step.action === 'end-of-chain') continue;
       for (const line of stepLines(step)) lines.push(`       ${line}`);
     }
   });
@@ -55,9 +58,10 @@ function renderPath(path: TracePath, index: number, total: number): string[] {
 export function renderTrace(result: TraceResult): string {
   const lines = [`trace ${result.query.from} → ${result.query.to}`, `first packet: ${formatPacketLine(result.query.packet)}`];
   const delivered = result.paths.filter((p) => p.disposition === 'delivered').length;
-  lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered`, '');
-  result.paths.forEach((path, i) => lines.push(...renderPath(path, i, result.paths.length), ''));
-  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  const exits = result.paths.filter((p) => p.disposition === 'exits-cluster').length;
+  lines.push(`${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered${exits > 0 ? `, ${exits} leave${exits === 1 ? 's' : ''} the cluster` : ''}`, '');
+  result.paths.forEach((path, i) => appendAll(lines, renderPath(path, i, result.paths.length)).push(''));
+  for (const w of result.warnings) lines.push(`warning: ${formatWarning(w)}`);
   return lines.map(escapeLine).join('\n').trimEnd() + '\n';
 }
 

@@ -90,7 +90,11 @@ export function formatRoute(route: Route): string {
   if (route.src) parts.push('src', route.src);
   if (route.metric !== undefined) parts.push('metric', String(route.metric));
   if (route.onlink) parts.push('onlink');
-  for (const hop of route.nexthops ?? []) parts.push('nexthop', ...(hop.via ? ['via', hop.via] : []), ...(hop.dev ? ['dev', hop.dev] : []));
+  for (const hop of route.nexthops ?? []) {
+    parts.push('nexthop');
+    if (hop.via) parts.push('via', hop.via);
+    if (hop.dev) parts.push('dev', hop.dev);
+  }
   return parts.join(' ');
 }
 

@@ -1,13 +1,15 @@
 // podpath's tracer: from a Topology and a query to every path the first packet
 // can take, one per kube-proxy endpoint branch, each with its real probability.
 import type { NetNamespace, Topology } from '../topology/model.ts';
-import type { TracePath, TraceResult } from './model.ts';
+import type { Disposition, TracePath, TraceResult } from './model.ts';
+import type { Warning } from '../util/warning.ts';
 import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
 import { walk } from './hop.ts';
 import { lookupRoute, selectSourceOn } from './routing.ts';
+import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 
@@ -26,14 +28,21 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const cluster = new Cluster(topology);
   const destination = resolveDestination(topology, request.to);
   const { start, src, label } = resolveStart(cluster, request);
-  // Host-network traffic without a given address takes the source its route prefers (fib_result_prefsrc),
-  // else, as inet_select_addr does without a device, the first global address of the namespace.
-  const source = src || (start.kind === 'local' ? lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }).preferredSource ?? firstGlobalIpv4(start.ns) ?? '' : '');
+  // Host-network traffic without a given address takes the source the kernel would choose:
+  // the route's, the out device's, else (inet_select_addr) the first global address of the namespace.
+  let source = src;
+  let assumedSource: string | undefined;
+  if (!source && start.kind === 'local') {
+    const node = topology.nodes.find((n) => n.netns === start.ns);
+    const chosen = hostSource(start.ns, lookupRoute({ ns: start.ns, dst: destination.dst, mark: 0 }), node);
+    source = chosen?.address ?? firstGlobalIpv4(start.ns) ?? '';
+    assumedSource = chosen?.assumed;
+  }
   if (!source) {
     // A pod whose IP is empty in the dumps, a node with only sysctls: no packet can be built.
     throw new UsageError(`--from ${request.from}: no IPv4 address for it in the dumps (no inet line in its ip addr, no IP in kubectl get pods), so the first packet has no source; add its ip addr dump, or trace from its IP`);
   }
-  const packet = firstPacket(source, destination, request.sport);
+  const packet = firstPacket(source, destination, request.sport, request.size, request.df);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
   let paths: TracePath[] = results.map(({ result, probability }) => {
@@ -43,6 +52,9 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
       disposition: result.disposition,
       reason: result.reason,
       clientSees: result.clientSees,
+      ...(result.answer ? { answer: result.answer } : {}),
+      ...(result.socketError ? { socketError: result.socketError } : {}),
+      ...(result.needs ? { needs: result.needs } : {}),
       hops: result.hops,
     };
     return path;
@@ -63,10 +75,9 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   // of the namespaces it visited (a bundle's <node>/ or <node>/pods/<pod>/).
   const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
   const files = new Set(paths.flatMap((p) => p.hops.flatMap((h) => h.steps.flatMap((s) => (s.source ? [s.source.file] : [])))));
-  const warnings = topology.warnings
-    .filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)))
-    .map((w) => `${w.file}:${w.line}: ${w.message}`);
-  if (truncated) warnings.push(`more than ${results.length} branches: only the first ${results.length} are shown`);
+  const warnings: Warning[] = topology.warnings.filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)));
+  if (assumedSource) warnings.unshift({ file: 'trace', line: 0, message: `source address assumed: ${assumedSource}` });
+  if (truncated) warnings.push({ file: 'trace', line: 0, message: `more than ${results.length} branches: only the first ${results.length} are shown` });
 
   const query = {
     from: label,
@@ -81,7 +92,35 @@ function firstGlobalIpv4(ns: NetNamespace): string | undefined {
   return selectSourceOn(ns, lo)?.address;
 }
 
-/** 0 when every path is delivered, 1 otherwise (the CLI's exit status). */
+/** 0 when every path is delivered or leaves the cluster, 1 otherwise (the CLI's exit status). */
 export function exitStatusOf(result: TraceResult): number {
-  return result.paths.every((p) => p.disposition === 'delivered') ? 0 : 1;
+  return result.paths.every((p) => isSuccess(p.disposition)) ? 0 : 1;
+}
+
+/** delivered and exits-cluster are the packet getting where it was sent; everything else is not (or not known). */
+export function isSuccess(disposition: Disposition): boolean {
+  switch (disposition) {
+    case 'delivered':
+    case 'exits-cluster':
+      return true;
+    case 'insufficient-info':
+    case 'unknown':
+    case 'rejected':
+    case 'dropped':
+    case 'no-route':
+    case 'blackhole':
+    case 'unreachable':
+    case 'prohibited':
+    case 'neighbour-unresolved':
+    case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
+    case 'no-endpoints':
+    case 'loop':
+      return false;
+    default: {
+      const unhandled: never = disposition;
+      return unhandled;
+    }
+  }
 }

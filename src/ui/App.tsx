@@ -15,7 +15,7 @@ import { EndingLine, StatusLine } from './components/StatusLine.tsx';
 import { TopologyPane } from './components/TopologyPane.tsx';
 import { TracePane } from './components/TracePane.tsx';
 import { fit, s } from './format.ts';
-import { initialState, uiReducer, type PaneId, type UiAction } from './state.ts';
+import { initialState, uiReducer, type PaneId, type UiAction, type UiState } from './state.ts';
 import type { Theme } from './theme.ts';
 
 export interface AppProps {
@@ -28,6 +28,8 @@ export interface AppProps {
   startCapture?: (dispatch: (a: UiAction) => void) => () => void;
   /** Starts the capture explainer (explain-progress / explain-done actions); returns a function that stops it. */
   startExplain?: (dispatch: (a: UiAction) => void) => () => void;
+  /** Writes the HTML report of the trace (and the explanation when it is done); resolves to the file written. */
+  writeReport?: () => Promise<string>;
 }
 
 const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture', explain: 'Explain' };
@@ -35,6 +37,12 @@ const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', to
 const SPLIT_ALWAYS = 120;
 /** Below this width even the trace pane takes the whole width when focused. */
 const SPLIT_MIN = 72;
+
+/** Where the selected packet's capture was taken, once the explainer has placed it (the same words as Explain's). */
+function capturePlace(state: UiState): string | undefined {
+  const selected = state.capture?.rows[state.capture.selected];
+  return selected ? state.explain?.view?.places[selected.file] : undefined;
+}
 
 export function App(props: AppProps) {
   const { stdout } = useStdout();
@@ -61,6 +69,18 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (state.quit) exit();
   }, [state.quit, exit]);
+  const reportRequest = state.report?.status === 'writing' ? state.report.request : 0;
+  useEffect(() => {
+    if (reportRequest === 0) return;
+    if (!props.writeReport) {
+      dispatch({ type: 'report-error', error: 'no report writer' });
+      return;
+    }
+    props.writeReport().then(
+      (file) => dispatch({ type: 'report-written', file }),
+      (error: unknown) => dispatch({ type: 'report-error', error: error instanceof Error ? error.message : String(error) }),
+    );
+  }, [reportRequest]);
 
   const overlay = state.help || state.warnings || state.picker.open;
   const { columns, rows } = state;
@@ -130,7 +150,7 @@ export function App(props: AppProps) {
           ? 'Topology'
           : side === 'explain'
             ? `Explain · ${state.explain?.view ? `${state.explain.view.entries.filter((e) => e.id).length} connections` : 'running'}`
-            : 'Capture';
+            : fit(`Capture${capturePlace(state) ? ` · at ${capturePlace(state)}` : ''}`, sideSize.width);
     main = (
       <Box>
         {split && (
@@ -170,7 +190,7 @@ export function App(props: AppProps) {
       {header}
       {main}
       <EndingLine path={path} theme={props.theme} width={columns} />
-      <StatusLine warnings={props.warnings.length} capture={state.capture} explain={state.explain} search={state.search} theme={props.theme} width={columns} />
+      <StatusLine warnings={props.warnings.length} capture={state.capture} explain={state.explain} search={state.search} report={state.report} theme={props.theme} width={columns} />
     </Box>
   );
 }

@@ -14,6 +14,7 @@
 //   overlay  worker-1 flannel.1 ══ VNI 1 udp/8472 ══ worker-2 flannel.1
 import type { ClusterNode, NetInterface, Pod, Topology } from '../topology/model.ts';
 import { fit, s } from './format.ts';
+import { appendAll, maxOf } from '../util/append.ts';
 
 export interface Segment {
   text: string;
@@ -159,7 +160,7 @@ export function routedLines(topology: Topology): string[] {
 export function drawTopology(topology: Topology, width: number, here?: HopPlace): DiagramLine[] {
   const boxes = topology.nodes.map((n) => nodeBox(n, topology, here));
   const gap = 2;
-  const widest = Math.max(20, ...boxes.map((b) => Math.max(b.title.length + 6, ...b.lines.map((l) => l.text.length + 4))));
+  const widest = maxOf(boxes.map((b) => maxOf(b.lines.map((l) => l.text.length + 4), b.title.length + 6)), 20);
   // Side by side while each box keeps at least MIN_BOX columns (long lines are cut
   // with …); stacked otherwise. Two nodes side by side at 80 columns show the overlay
   // between them at a glance.
@@ -170,12 +171,12 @@ export function drawTopology(topology: Topology, width: number, here?: HopPlace)
   const out: DiagramLine[] = [];
   for (let i = 0; i < boxes.length; i += perRow) {
     const row = boxes.slice(i, i + perRow).map((b) => drawBox(b.title, b.lines, boxWidth));
-    const height = Math.max(...row.map((b) => b.length));
+    const height = maxOf(row.map((b) => b.length));
     for (let r = 0; r < height; r++) {
       const line: DiagramLine = [];
       row.forEach((box, col) => {
         if (col > 0) line.push({ text: ' '.repeat(gap), marked: false });
-        line.push(...(box[r] ?? [{ text: ' '.repeat(boxWidth), marked: false }]));
+        appendAll(line, (box[r] ?? [{ text: ' '.repeat(boxWidth), marked: false }]));
       });
       out.push(line);
     }

@@ -3,6 +3,8 @@
 // capture passes through escapeLine before it is returned.
 import type { FieldDiff, Hop, OuterHeader, Packet, Step, TracePath } from '../trace/model.ts';
 import { escapeLine } from '../util/escape-text.ts';
+import { formatNeeds } from '../trace/needs.ts';
+import { appendAll } from '../util/append.ts';
 
 export const s = escapeLine;
 
@@ -69,6 +71,7 @@ const stepLabels: Record<Step['type'], string> = {
   decapsulate: 'decap',
   deliver: 'deliver',
   drop: 'drop',
+  'exit-cluster': 'exit',
   note: 'note',
 };
 
@@ -86,8 +89,7 @@ export function stepSummary(step: Step): string {
     case 'netfilter': {
       const chance = step.probability === undefined ? '' : ` (p=${step.probability})`;
       // A jump says little without where it goes: name the target chain.
-      const target = /\s-[jg]\s+(\S+)/.exec(step.rule)?.[1];
-      const where = (step.action === 'jump' || step.action === 'goto') && target ? ` ${target}` : '';
+      const where = (step.action === 'jump' || step.action === 'goto') && step.target ? ` ${step.target}` : '';
       return s(`${step.table}/${step.chain} ${step.action}${where}${chance}`);
     }
     case 'nat':
@@ -105,9 +107,15 @@ export function stepSummary(step: Step): string {
     case 'deliver':
       return s(`to ${step.to}${step.port === undefined ? '' : ` port ${step.port}`}`);
     case 'drop':
-      return s(step.disposition);
+      return s(step.needs ? `${step.disposition}: needs ${formatNeeds(step.needs)}` : step.disposition);
+    case 'exit-cluster':
+      return s(`leaves the cluster by ${step.interface} towards ${step.nextHop}`);
     case 'note':
       return s(step.explanation);
+    default: {
+      const unhandled: never = step;
+      return unhandled;
+    }
   }
 }
 
@@ -126,7 +134,7 @@ export function hopSearchText(hop: Hop): string {
 export function stepSearchText(step: Step): string {
   const parts = [stepLabel(step), stepSummary(step), step.explanation];
   if (step.type === 'netfilter' || step.type === 'nat') parts.push(step.rule);
-  if (step.type === 'route') parts.push(...step.losers);
+  if (step.type === 'route') appendAll(parts, step.losers);
   return parts.join('\n').toLowerCase();
 }
 

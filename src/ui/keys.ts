@@ -105,6 +105,7 @@ export function keyToAction(state: UiState, input: string, key: KeyPress): UiAct
   if (state.help || state.warnings) return undefined;
   if (key.tab) return { type: key.shift ? 'focus-prev' : 'focus-next' };
   if (input === '/') return { type: 'search-start' };
+  if (input === 'r') return { type: 'write-report' };
   if (input === 'n') return { type: 'search-next' };
   // The explainer's view, from anywhere (it exists only with --capture).
   if (input === 'e' && state.panes.includes('explain')) return { type: 'focus', pane: 'explain' };

@@ -9,6 +9,18 @@ import { captureStarter } from './capture/start.ts';
 import { explainStarter } from './explain/start.ts';
 import type { UiAction } from './state.ts';
 import { makeTheme } from './theme.ts';
+import type { Explanation } from '../explain/model.ts';
+
+/** `r` in the UI: the report of what it shows, in the current folder under a name of its own. */
+async function writeUiReport(input: InteractiveInput, explanation: Explanation | undefined): Promise<string> {
+  const { writeFile } = await import('node:fs/promises');
+  const { renderReportFor } = await import('../report/write.ts');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const file = `podpath-report-${stamp}.html`;
+  const html = await renderReportFor(input.trace, input.topology, explanation, ['podpath', ...process.argv.slice(2)].join(' '));
+  await writeFile(file, html, { flag: 'wx' });
+  return file;
+}
 
 export interface InteractiveInput {
   trace: TraceResult;
@@ -42,8 +54,11 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
   const theme = makeTheme();
   let startCapture: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
   let startExplain: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
+  let explanation: Explanation | undefined;
   if (input.captures.length > 0) {
-    startExplain = explainStarter(input.captures, input.topology);
+    startExplain = explainStarter(input.captures, input.topology, (e) => {
+      explanation = e;
+    });
     // The decoder is loaded only when a capture is given.
     startCapture = captureStarter(input.captures, input.topology, input.trace, await import('../decode/index.ts'));
   }
@@ -52,7 +67,15 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
     let interrupted = false;
     const instance = render(
       <Interruptible onInterrupt={() => (interrupted = true)}>
-        <App trace={input.trace} topology={input.topology} warnings={input.warnings} theme={theme} {...(startCapture ? { startCapture } : {})} {...(startExplain ? { startExplain } : {})} />
+        <App
+          trace={input.trace}
+          topology={input.topology}
+          warnings={input.warnings}
+          theme={theme}
+          writeReport={() => writeUiReport(input, explanation)}
+          {...(startCapture ? { startCapture } : {})}
+          {...(startExplain ? { startExplain } : {})}
+        />
       </Interruptible>,
       { exitOnCtrlC: false },
     );

@@ -69,8 +69,18 @@ export interface UiState {
   capture?: CaptureState;
   /** Present when captures were given: the explainer's run and its answer. */
   explain?: ExplainState;
+  /** The HTML report `r` writes: asked for (the App writes it), then written or failed. */
+  report?: ReportState;
   /** Set by q; the App exits Ink when it sees it. */
   quit: boolean;
+}
+
+export interface ReportState {
+  status: 'writing' | 'written' | 'error';
+  /** Counts the requests, so the App writes each one once. */
+  request: number;
+  file?: string;
+  error?: string;
 }
 
 export type UiAction =
@@ -107,7 +117,10 @@ export type UiAction =
   | { type: 'select-connection'; delta: number }
   | { type: 'scroll-explain'; delta: number }
   | { type: 'show-connection-packets' }
-  | { type: 'resize'; columns: number; rows: number };
+  | { type: 'resize'; columns: number; rows: number }
+  | { type: 'write-report' }
+  | { type: 'report-written'; file: string }
+  | { type: 'report-error'; error: string };
 
 
 export function initialState(
@@ -176,6 +189,13 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     }
     case 'quit':
       return { ...state, quit: true };
+    case 'write-report':
+      if (state.report?.status === 'writing') return state;
+      return { ...state, report: { status: 'writing', request: (state.report?.request ?? 0) + 1 } };
+    case 'report-written':
+      return state.report ? { ...state, report: { ...state.report, status: 'written', file: action.file } } : state;
+    case 'report-error':
+      return state.report ? { ...state, report: { ...state.report, status: 'error', error: action.error } } : state;
     case 'select-hop': {
       const hop = moved(state.hop, action.delta, hopCount(state));
       return hop === state.hop ? state : { ...state, hop, step: 0 };

@@ -31,7 +31,29 @@ export function makeTheme(env: NodeJS.ProcessEnv = process.env): Theme {
 }
 
 export function dispositionRole(disposition: Disposition): Role {
-  if (disposition === 'delivered') return 'ok';
-  if (disposition === 'unknown') return 'warn';
-  return 'bad';
+  switch (disposition) {
+    case 'delivered':
+    case 'exits-cluster':
+      return 'ok';
+    case 'insufficient-info':
+    case 'unknown':
+      return 'warn';
+    case 'rejected':
+    case 'dropped':
+    case 'no-route':
+    case 'blackhole':
+    case 'unreachable':
+    case 'prohibited':
+    case 'neighbour-unresolved':
+    case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
+    case 'no-endpoints':
+    case 'loop':
+      return 'bad';
+    default: {
+      const unhandled: never = disposition;
+      return unhandled;
+    }
+  }
 }

@@ -2,10 +2,11 @@
 // skipped a line, facts that had to be assumed), plus the tracer's own, once each.
 import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
+import { formatWarning } from '../util/warning.ts';
 
 export function inputWarnings(topology: Topology, trace: TraceResult): string[] {
-  const lines = topology.warnings.map((w) => `${w.file}${w.line > 0 ? `:${w.line}` : ''}: ${w.message}${w.text ? ` (${w.text})` : ''}`);
-  const seen = new Set(topology.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`));
-  for (const w of trace.warnings) if (!seen.has(w)) lines.push(w);
+  const lines = topology.warnings.map(formatWarning);
+  const seen = new Set(lines);
+  for (const w of trace.warnings.map(formatWarning)) if (!seen.has(w)) lines.push(w);
   return lines;
 }

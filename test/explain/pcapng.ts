@@ -2,6 +2,7 @@
 // classic little-endian microsecond pcaps, for tests: one interface description block per input
 // with its if_name option, enhanced packet blocks merged in time order.
 import { readFileSync } from 'node:fs';
+import { appendAll } from '../../src/util/append.ts';
 
 interface Record {
   iface: number;
@@ -58,7 +59,7 @@ export function buildPcapng(inputs: { file: string; name: string }[]): Buffer {
     option.writeUInt16LE(2, 0); // if_name
     option.writeUInt16LE(nameValue.length, 2);
     blocks.push(block(1, Buffer.concat([head, option, pad4(nameValue), Buffer.alloc(4) /* opt_endofopt */])));
-    all.push(...records);
+    appendAll(all, records);
   });
   all.sort((a, b) => (a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : a.iface - b.iface));
   for (const r of all) {

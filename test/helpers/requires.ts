@@ -23,7 +23,8 @@ export type Requirement =
   | 'time'
   | 'brctl'
   | 'curl'
-  | 'python3';
+  | 'python3'
+  | 'graphviz';
 
 /** How to get each requirement on a Debian machine like CI's. */
 export const HOW_TO_GET: Record<Requirement, string> = {
@@ -44,6 +45,7 @@ export const HOW_TO_GET: Record<Requirement, string> = {
   brctl: 'apt-get install bridge-utils',
   curl: 'apt-get install curl',
   python3: 'apt-get install python3',
+  graphviz: 'apt-get install graphviz',
 };
 
 const onPath = (command: string, ...args: string[]): boolean => {
@@ -71,6 +73,7 @@ const probes: Record<Requirement, () => boolean> = {
   brctl: () => onPath('brctl', '--version'),
   curl: () => onPath('curl', '--version'),
   python3: () => onPath('python3', '--version'),
+  graphviz: () => onPath('dot', '-V'),
 };
 
 const known = new Map<Requirement, boolean>();

@@ -21,6 +21,10 @@ import { parseIpRoute } from '../../src/topology/parse/ip-route.ts';
 import { parseIpRule } from '../../src/topology/parse/ip-rule.ts';
 import { parseKubectlPods, parseKubectlServices } from '../../src/topology/parse/kubectl.ts';
 import { parseSysctl } from '../../src/topology/parse/sysctl.ts';
+import { parseNftRuleset } from '../../src/topology/parse/nft/ruleset.ts';
+import { parseNftJson } from '../../src/topology/parse/nft/json.ts';
+import { parseIpset } from '../../src/topology/parse/ipset.ts';
+import { parseIpvsadm } from '../../src/topology/parse/ipvsadm.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { seededRandom } from '../helpers/prng.ts';
 
@@ -68,6 +72,9 @@ function realDumps(): string[] {
   }
   const corpus = join(repoRoot, 'test', 'corpus', 'iproute');
   for (const f of readdirSync(corpus)) texts.push(readFileSync(join(corpus, f), 'utf8'));
+  for (const folder of ['nftables', 'ipvs']) {
+    for (const f of readdirSync(join(repoRoot, 'test', 'corpus', folder))) texts.push(readFileSync(join(repoRoot, 'test', 'corpus', folder, f), 'utf8'));
+  }
   texts.push(readFileSync(join(repoRoot, 'test', 'corpus', 'seed', '000-networking-section.txt'), 'utf8'));
   return texts;
 }
@@ -88,6 +95,10 @@ const PARSERS: [string, (text: string) => unknown][] = [
   ['kubectl pods', (t) => parseKubectlPods(t, src)],
   ['kubectl svc', (t) => parseKubectlServices(t, src)],
   ['sysctl', (t) => parseSysctl(t, { ...src, procPath: '/proc/sys/net/ipv4/ip_forward' })],
+  ['nft list ruleset', (t) => parseNftRuleset(t, 'fuzz.txt')],
+  ['nft -j list ruleset', (t) => parseNftJson(t, 'fuzz.txt')],
+  ['ipset list', (t) => parseIpset(t, 'fuzz.txt')],
+  ['ipvsadm -Ln', (t) => parseIpvsadm(t, 'fuzz.txt')],
   ['transcript', (t) => splitTranscript(t)],
   ['command', (t) => readCommand(t.split(/\s+/))],
   ['recognise', (t) => recogniseContent(t)],
@@ -130,7 +141,7 @@ describe('fuzz', () => {
 
   it('the read → build pipeline takes mutated dumps of every kind', () => {
     const next = rng(4242);
-    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'sysctl', 'kubectl-pods', 'kubectl-svc'];
+    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'nft', 'nft-json', 'ipset', 'ipvs', 'sysctl', 'kubectl-pods', 'kubectl-svc'];
     for (let i = 0; i < 60; i++) {
       const dumps: DumpText[] = [];
       for (let d = 0; d < 8; d++) {

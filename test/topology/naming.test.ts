@@ -43,9 +43,10 @@ describe('kubectl tables', () => {
     ]);
   });
 
-  it('a table without its header is refused line by line, with the reason', () => {
-    const r = parseKubectlPods('default pod1 1/1 Running 0 3d 10.0.0.1 w1\n', { file: 'p.txt' });
+  it('a table without its header is refused with one warning naming its first line and the reason', () => {
+    const r = parseKubectlPods('default pod1 1/1 Running 0 3d 10.0.0.1 w1\ndefault pod2 1/1 Running 0 3d 10.0.0.2 w1\n', { file: 'p.txt' });
     expect(r.records).toEqual([]);
+    expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toMatchObject({ file: 'p.txt', line: 1, message: expect.stringMatching(/expected a kubectl table header/) });
   });
 

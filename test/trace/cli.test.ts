@@ -31,6 +31,27 @@ describe('podpath trace (text)', () => {
   });
 });
 
+describe('podpath trace to an address outside the cluster', () => {
+  // 198.51.100.7 is TEST-NET-2 (RFC 5737): no pod, node or service of the seed holds it. worker-1's
+  // `ip route` sends it by "default via 10.74.107.154 dev eth0", and flanneld's FLANNEL-POSTRTG rule
+  // masquerades pod traffic leaving the pod network to eth0's 10.74.107.63.
+  it('exits 0 and says the packet leaves the cluster, by which device and next hop', async () => {
+    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '198.51.100.7:53/udp']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('1 path, 0 delivered, 1 leaves the cluster');
+    expect(run.stdout).toContain('EXITS-CLUSTER');
+    expect(run.stdout).toContain('worker-1 sends the packet out of eth0 to 10.74.107.154 towards 198.51.100.7, which is outside the cluster');
+    const json = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '198.51.100.7:53/udp', '--json']);
+    expect(json.status).toBe(0);
+    const [path] = (JSON.parse(json.stdout) as TraceResult).paths;
+    expect(path!.disposition).toBe('exits-cluster');
+    const last = path!.hops.at(-1)!;
+    expect(last).toMatchObject({ at: 'worker-1', interface: 'eth0', packet: { src: '10.74.107.63', dst: '198.51.100.7', dport: 53, proto: 'udp' } });
+    expect(last.steps.at(-1)).toMatchObject({ type: 'exit-cluster', interface: 'eth0', nextHop: '10.74.107.154' });
+  });
+});
+
 describe('podpath trace --json', () => {
   it('prints {query, paths[]} with the fields issue 5 lists', async () => {
     const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '10.96.0.10:80/tcp', '--sport', '50060', '--json']);

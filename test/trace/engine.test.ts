@@ -80,7 +80,8 @@ describe('Flannel VXLAN', () => {
 
   it('says which dumps are missing when the peer node was not given', () => {
     const [path] = traceQuery(flannelTopology({ withoutWorker2: true }), { from: 'pod1', to: '192.168.2.12:80' }).paths;
-    expect(path!.disposition).toBe('unknown');
+    expect(path!.disposition).toBe('insufficient-info');
+    expect(path!.needs).toEqual(['ip addr', 'ip -d link', 'ip route', 'ip neigh', 'bridge fdb show', 'iptables-save'].map((command) => ({ at: 'the node at 10.74.107.62', command })));
     expect(path!.reason).toContain('the dumps of the node at 10.74.107.62 (`ip addr`, `ip -d link`, `ip route`, `ip neigh`, `bridge fdb show`, `iptables-save`) would settle it');
   });
 
@@ -263,7 +264,8 @@ describe('kube-proxy IPVS mode', () => {
     const topology = flannelTopology();
     topology.nodes[0]!.netns.interfaces.push(iface(30, 'kube-ipvs0', { kind: 'dummy', addresses: [addr('10.96.0.77', 32)] }));
     const [path] = traceQuery(topology, { from: 'pod1', to: '10.96.0.77:80' }).paths;
-    expect(path!.disposition).toBe('unknown');
+    expect(path!.disposition).toBe('insufficient-info');
+    expect(path!.needs).toEqual([{ at: 'worker-1', command: 'ipvsadm -Ln' }]);
     expect(path!.reason).toContain('`ipvsadm -Ln` on worker-1');
   });
 });
@@ -271,7 +273,7 @@ describe('kube-proxy IPVS mode', () => {
 describe('an address nobody holds', () => {
   it('ends on the peer node when no pod on cni0 answers ARP: the packet never reaches cni0', () => {
     const [path] = traceQuery(flannelTopology(), { from: 'pod1', to: '192.168.2.99:80' }).paths;
-    expect(path!.disposition).toBe('neighbour-missing');
+    expect(path!.disposition).toBe('neighbour-unresolved');
     expect(hopsOf(path!).at(-1)).toBe('worker-2 flannel.1');
     expect(path!.clientSees).toBe('icmp host unreachable');
   });

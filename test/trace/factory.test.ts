@@ -37,16 +37,27 @@ describe('createTrace', () => {
 
   it('refuses a path that does not end with a deliver or drop step', () => {
     const path: TracePath = { ...delivered(), hops: [hop([{ type: 'note', explanation: 'x' }])] };
-    expect(() => createTrace(query, [path])).toThrow('path 1 (endpoint 192.168.2.12:80): has 0 deliver/drop steps; a path ends exactly once');
-    const twice: TracePath = { ...delivered(), hops: [hop([{ type: 'drop', disposition: 'delivered', explanation: 'x' }, { type: 'note', explanation: 'y' }])] };
-    expect(() => createTrace(query, [twice])).toThrow("ends with a 'note' step; every path must end with a deliver or drop step");
+    expect(() => createTrace(query, [path])).toThrow('path 1 (endpoint 192.168.2.12:80): has 0 deliver/drop/exit-cluster steps; a path ends exactly once');
+    const twice: TracePath = { ...delivered(), hops: [hop([{ type: 'deliver', to: 'pod2', explanation: 'x' }, { type: 'note', explanation: 'y' }])] };
+    expect(() => createTrace(query, [twice])).toThrow("ends with a 'note' step; every path must end with a deliver, drop or exit-cluster step");
   });
 
   it('refuses an ending that contradicts the disposition', () => {
     const dropped: TracePath = { ...delivered(), disposition: 'dropped' };
-    expect(() => createTrace(query, [dropped])).toThrow("ends with a deliver step but its disposition is 'dropped'");
+    expect(() => createTrace(query, [dropped])).toThrow("ends with a deliver step saying 'delivered' but its disposition is 'dropped'");
     const mismatch: TracePath = { ...delivered(), disposition: 'rejected', hops: [hop([{ type: 'drop', disposition: 'dropped', explanation: 'x' }])] };
     expect(() => createTrace(query, [mismatch])).toThrow("ends with a drop step saying 'dropped' but its disposition is 'rejected'");
+    const exits: TracePath = { ...delivered(), hops: [hop([{ type: 'exit-cluster', interface: 'eth0', nextHop: '10.0.0.1', explanation: 'x' }])] };
+    expect(() => createTrace(query, [exits])).toThrow("ends with an exit-cluster step saying 'exits-cluster' but its disposition is 'delivered'");
+    expect(createTrace(query, [{ ...exits, disposition: 'exits-cluster' }]).paths[0]!.disposition).toBe('exits-cluster');
+  });
+
+  it('refuses an insufficient-info ending that does not name the dumps that would settle it', () => {
+    const bare: TracePath = { ...delivered(), disposition: 'insufficient-info', hops: [hop([{ type: 'drop', disposition: 'insufficient-info', explanation: 'x' }])] };
+    expect(() => createTrace(query, [bare])).toThrow('path 1 (endpoint 192.168.2.12:80): ends insufficient-info without naming the dumps that would settle it');
+    const needs = [{ at: 'worker-2', command: 'ip route' as const }];
+    const named: TracePath = { ...bare, needs, hops: [hop([{ type: 'drop', disposition: 'insufficient-info', needs, explanation: 'x' }])] };
+    expect(createTrace(query, [named]).paths[0]!.needs).toEqual(needs);
   });
 
   it('refuses hops without a place, steps or addresses, and a path without a reason', () => {

@@ -65,7 +65,8 @@ describe.runIf(seed.length > 0)('the seed\'s Flannel section (worker-1 without i
     expect(said).toContain('`bridge fdb show dev flannel.1` on worker-1 would confirm it');
     expect(said).toContain('flannel.1 is VXLAN with VNI 1 and UDP port 8472');
     // worker-2 was given only as `ip r` (192.168.2.0/24 dev cni0): it stops there, naming worker-2's dumps.
-    expect(path.disposition).toBe('unknown');
+    expect(path.disposition).toBe('insufficient-info');
+    expect(path.needs?.map((n) => `${n.command} on ${n.at}`)).toEqual(['ip addr on worker-2', 'ip -d link on worker-2', 'ip neigh on worker-2', 'bridge fdb show on worker-2', 'iptables-save on worker-2']);
     expect(path.reason).toContain("worker-2's route sends the packet out of cni0, but worker-2's `ip addr` and `ip -d link` were not given");
     expect(path.reason).not.toContain('the machine at 192.168.2.0');
     expect(path.reason).toContain('this path rests on assumptions');
@@ -78,7 +79,8 @@ describe.runIf(seed.length > 0)('the seed\'s Flannel section (worker-1 without i
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/worker-1 eth0 +192\.168\.1\.7 → 192\.168\.2\.12:80 tcp {2}outer 10\.74\.107\.63 → 10\.74\.107\.62:8472 VXLAN vni 1 udp/);
     expect(run.stdout).toMatch(/worker-2 eth0 +192\.168\.1\.7 → 192\.168\.2\.12:80 tcp {2}outer 10\.74\.107\.63 → 10\.74\.107\.62:8472 VXLAN vni 1 udp/);
-    expect(run.stdout).toContain('UNKNOWN');
+    expect(run.stdout).toContain('INSUFFICIENT-INFO');
+    expect(run.stdout).toContain('would settle it: `ip addr`, `ip -d link`, `ip neigh`, `bridge fdb show` and `iptables-save` on worker-2');
     expect(run.stdout).not.toContain('NEIGHBOUR-MISSING');
   });
 });
@@ -87,9 +89,10 @@ describe.runIf(seed.length > 0)('the seed\'s Calico section', () => {
   // From "4.2.2 Calico" to the next section (4.2.2.1): worker-1's ip l and ip r, pod1's dumps, Frame 54.
   const calico = () => section('4.2.2 Calico', '4.2.2.1');
 
-  it('alone: no dump says which node serves 192.168.133.192/26, so it stops at vxlan.calico as unknown, not neighbour-missing', async () => {
+  it('alone: no dump says which node serves 192.168.133.192/26, so it stops at vxlan.calico for want of dumps, not neighbour-unresolved', async () => {
     const path = await traceJson(write('calico.txt', calico()), 'pod1', '192.168.133.200:80');
-    expect(path.disposition).toBe('unknown');
+    expect(path.disposition).toBe('insufficient-info');
+    expect(path.needs?.map((n) => `${n.command} on ${n.at}`)).toEqual(['ip neigh on worker-1', 'bridge fdb show on worker-1', 'ip addr on the node that serves 192.168.133.192/26', 'ip -d link on the node that serves 192.168.133.192/26']);
     // The neighbour lookup comes before the device: the packet is last seen entering worker-1.
     expect(at(path.hops).at(-1)).toBe('worker-1 cali6abd5b4bbeb');
     expect(path.hops.at(-1)!.steps.find((s) => s.type === 'route')).toMatchObject({ outInterface: 'vxlan.calico', nextHop: '192.168.133.192' });
@@ -167,11 +170,11 @@ describe('partial dumps (units)', () => {
     expect(path!.reason).not.toContain('rests on assumptions');
   });
 
-  it('a dumped neighbour table that lacks the VTEP\'s entry is still neighbour-missing', () => {
+  it('a dumped neighbour table that lacks the VTEP\'s entry is still neighbour-unresolved', () => {
     const t = withInferredRemote(flannelTopology());
     worker1(t).neighbours = [];
     const [path] = traceQuery(t, { from: 'pod1', to: '192.168.2.12:80' }).paths;
-    expect(path!.disposition).toBe('neighbour-missing');
+    expect(path!.disposition).toBe('neighbour-unresolved');
   });
 
   it('an FDB that was not dumped is assumed from the inferred peer, and the packet is delivered (the peer\'s dumps are complete)', () => {
@@ -184,12 +187,13 @@ describe('partial dumps (units)', () => {
     expect(path!.reason).toContain("worker-1's FDB entry for worker-2's VTEP → 10.74.107.62 (no `bridge fdb show`)");
   });
 
-  it('a neighbour table that was not dumped, with no peer the topology knows, ends unknown naming the dumps', () => {
+  it('a neighbour table that was not dumped, with no peer the topology knows, ends insufficient-info naming the dumps', () => {
     const t = flannelTopology();
     worker1(t).neighbours = [];
     worker1(t).dumps = worker1(t).dumps.filter((d) => d !== 'neigh');
     const [path] = traceQuery(t, { from: 'pod1', to: '192.168.2.12:80' }).paths;
-    expect(path!.disposition).toBe('unknown');
+    expect(path!.disposition).toBe('insufficient-info');
+    expect(path!.needs).toContainEqual({ at: 'worker-1', command: 'ip neigh' });
     expect(path!.reason).toContain("worker-1's `ip neigh` was not given");
     expect(path!.reason).toContain('`ip neigh show dev flannel.1`');
   });

@@ -11,6 +11,7 @@ import { flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows
 import { streamCaptures } from '../../src/ui/capture/stream.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { corpusDir } from '../helpers/shared.ts';
+import { appendAll } from '../../src/util/append.ts';
 
 const HTTP_PCAP = `${corpusDir}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
 
@@ -38,7 +39,7 @@ async function collect(files: string[], trace: TraceResult, limit?: number) {
     matches: flowMatcher(trace),
     ...(limit === undefined ? {} : { limit }),
     onBatch: (batch, t, m) => {
-      rows.push(...batch);
+      appendAll(rows, batch);
       total = t;
       marked = m;
     },

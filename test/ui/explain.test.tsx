@@ -38,8 +38,15 @@ interface Expected {
   nodes: { name: string; underlay: string }[];
   pods: { name: string; ip: string }[];
   vteps: { node: string; device: string; vni: number; port: number; local: string }[];
-  connections: { id: string; from: string; to: string; outcome: string; endpoint?: string; service?: string; sightings: Sighting[] }[];
+  connections: { id: string; from: string; to: string; outcome: string; endpoint?: string; service?: string; sightings: Sighting[]; netfilter: { rule: string | null; verdict: string }[] }[];
 }
+
+/** The kernel's own record (xtables-monitor) ends the first packet's way in a REJECT rule. */
+const rejectedByRule = (c: Expected['connections'][number]): boolean => {
+  const last = c.netfilter.at(-1);
+  // iptables' `-j REJECT`, or nft's `reject` statement (kube-proxy's reject-chain); the kernel's trace prints both as a drop.
+  return !!last && last.verdict === 'drop' && (/ -j REJECT\b/.test(last.rule ?? '') || /(?:^| )reject(?: with .*)?$/.test(last.rule ?? ''));
+};
 
 afterEach(() => cleanup());
 
@@ -241,7 +248,10 @@ describe('Explain view entries on every lab sample, every per-interface capture'
         expect(entry, `${c.id} listed`).toBeDefined();
         const text = entry!.detail.map((p) => p.text).join('\n');
         if (c.outcome === 'delivered') expect(entry!.verdict, c.id).toBe('agrees');
-        else {
+        else if (rejectedByRule(c)) {
+          expect(entry!.verdict, c.id).toBe('rejected');
+          expect(text).toContain(`was rejected after ${last.at} ${last.interface}`);
+        } else {
           expect(entry!.verdict, c.id).toBe('lost');
           expect(text).toContain(`stopped after ${last.at} ${last.interface}`);
           if (expected.fault) expect(text).toContain(`cause (${expected.fault.kind}, ${expected.fault.node})`);
@@ -354,7 +364,7 @@ describe('Explain view, the parts', () => {
     const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
     const para = (text: string) => ({ text });
     const entry = (id: string, text: string, packets: string[]) => ({ id, label: `${id} ${text}`, verdict: 'agrees' as const, detail: [para(text), para('b'), para('c')], packets, searchText: `${id} ${text}` });
-    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', ['0:2']), entry('c2', 'beta', ['0:3', '0:5'])] } });
+    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', ['0:2']), entry('c2', 'beta', ['0:3', '0:5'])], places: [] } });
     s = [key('e'), key('j'), key(' ')].reduce(uiReducer, s);
     expect(s.focus).toBe('explain');
     expect(s.explain).toMatchObject({ selected: 1, scroll: 2 });
@@ -368,4 +378,44 @@ describe('Explain view, the parts', () => {
     expect(s.capture!.selected).toBe(2);
     expect(uiReducer(s, key('m')).capture!.selected).toBe(4);
   });
+});
+
+// Captures named so their names say nothing (issue 14): the Explain pane lists where each
+// was placed and why, and the Capture pane's title says where the selected packet's capture
+// was taken. The expected places are where the lab wrote the originals.
+describe('the Explain and Capture panes show where each capture was placed', () => {
+  const name = 'seed-flannel';
+  const expected = readExpected(name);
+  const sources = ['worker-1__flannel.1.pcap', 'worker-2__eth0.pcap', 'worker-1__eth0.pcap'];
+  const tmp = mkdtempSync(join(tmpdir(), 'podpath-ui-place-'));
+  const files = sources.map((f, i) => {
+    const copy = join(tmp, `${String.fromCharCode(97 + i)}.pcap`);
+    writeFileSync(copy, readFileSync(join(sampleDir(name), 'captures', f)));
+    return copy;
+  });
+  const placeOf = (f: string): string => f.replace(/\.pcap$/, '').replace('__', ' ');
+
+  it('Explain: a captures entry with each file, its place and the evidence', async () => {
+    const topology = await loadTopology([sampleDir(name)]);
+    const explanation = await runExplainer({ files, topology, trace: (t, request) => traceQuery(t, request), onProgress: () => undefined });
+    const view = explainView(explanation, files);
+    const entry = view.entries.find((e) => e.label.startsWith('captures: '))!;
+    expect(entry.label).toBe(`captures: ${sources.length} of ${sources.length} placed`);
+    const text = entry.detail.map((p) => p.text).join('\n');
+    sources.forEach((f, i) => {
+      expect(text).toContain(`${basename(files[i]!)} → ${placeOf(f)}:`);
+      expect(view.places[i]).toMatch(new RegExp(`^${placeOf(f).replace(/\./g, '\\.')} \\(MAC addresses`));
+    });
+    expect(text).toContain('placed by: MAC addresses:');
+  });
+
+  it('Capture: the title names where the selected packet was captured', async () => {
+    const topology = await loadTopology([sampleDir(name)]);
+    const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
+    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    await press('e', (x) => x.includes('connections ·'), 15_000);
+    const f = await press(KEY.enter, (x) => x.includes('Capture · at '), 10_000);
+    fits80x24(f);
+    expect(f).toMatch(/Capture · at (worker-1 flannel\.1|worker-2 eth0|worker-1 eth0) \(MAC addresses/);
+  }, 30_000);
 });

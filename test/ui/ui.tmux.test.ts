@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { oracle } from '../helpers/oracle.ts';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
@@ -180,6 +180,45 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
       expect(await quit()).toBe('1 0');
     } finally {
       killServer();
+    }
+  }, 120_000);
+
+  it('r writes the HTML report of what the UI shows (the trace, and the explanation once done) into the current folder', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pu-report-'));
+    const capture = join(sample, 'captures', 'worker-2__eth0.pcap');
+    const command = [
+      `cd ${quote(folder)} &&`,
+      TERMINAL_ENV,
+      quote(process.execPath),
+      quote(join(repoRoot, 'bin', 'podpath.js')),
+      'ui',
+      quote(sample),
+      '--from',
+      quote(connection.from),
+      '--to',
+      quote(connection.to),
+      '--capture',
+      quote(capture),
+    ].join(' ');
+    await startSession(command);
+    try {
+      const first = connection.sightings[0]!;
+      await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
+      await waitFor('the explainer done', (t) => /e: (no trouble|trouble found)/.test(t), 30_000);
+      tmux('send-keys', '-t', session, 'r');
+      const written = await waitFor('the report written', (t) => /report: podpath-report-\d{8}-\d{6}\.html/.test(t), 30_000);
+      const name = /podpath-report-\d{8}-\d{6}\.html/.exec(written)![0];
+      expect(readdirSync(folder)).toEqual([name]);
+      const html = readFileSync(join(folder, name), 'utf8');
+      // Every device where the kernel saw the SYN is a hop of the report's path, in order.
+      const hops = [...html.matchAll(/<tr data-hop="\d+" data-at="([^"]+)" data-interface="([^"]+)">/g)].map((m) => `${m[1]} ${m[2]}`);
+      expect(hops).toEqual(connection.sightings.filter((s) => s.interface !== 'any').map((s) => `${s.at} ${s.interface}`));
+      expect(html).toContain(`data-disposition="${connection.outcome}"`);
+      expect(html).toContain('<h2>What the captures show</h2>');
+      expect(await quit()).toBe('1 0');
+    } finally {
+      killServer();
+      rmSync(folder, { recursive: true, force: true });
     }
   }, 120_000);
 

@@ -8,12 +8,13 @@
 //     at `-`, `_`, `.`, `@` and spaces and a run is compared with its separators removed
 //     (`worker-1` = `worker_1` = `Worker1`; `flannel.1` = `flannel_1`); case is ignored;
 //   - a node abbreviated to one word of letters and its number: the letters a prefix of the
-//     node name's (`w2`, `wk2` → worker-2) or the word `node` / `n` (`node1` → the node
+//     node name's (`w2`, `work2` → worker-2) or the word `node` / `n` (`node1` → the node
 //     numbered 1); only when one node fits;
 //   - an interface name alone when only one namespace has it (`veth6b3caf45.pcap`).
 // Two places that fit equally are said ("ambiguous"), never guessed.
 import { basename } from 'node:path';
 import type { Topology } from '../../topology/model.ts';
+import { maxOf } from '../../util/append.ts';
 
 export interface NameMatch {
   at?: string;
@@ -70,7 +71,7 @@ function spans(fileWords: string[], name: string): Span[] {
   return out;
 }
 
-/** `w2`, `wk2`, `node2`, `n2` for a node named `worker-2`: one word, letters then the node's number. */
+/** `w2`, `work2`, `node2`, `n2` for a node named `worker-2`: one word, letters then the node's number. */
 function abbreviationSpans(fileWords: string[], nodeName: string): Span[] {
   const number = /(\d+)$/.exec(nodeName)?.[1];
   if (number === undefined) return [];
@@ -125,7 +126,7 @@ export function placeByFileName(file: string, topology: Topology): NameMatch {
     if (owners.length === 1) candidates.push(owners[0]!);
   }
   if (candidates.length === 0) return {};
-  const best = Math.max(...candidates.map((c) => c.quality));
+  const best = maxOf(candidates.map((c) => c.quality));
   let top = candidates.filter((c) => c.quality === best);
   // A pod and its own node both fitting (`worker-1-pod1-eth0`): the pod is the more precise place.
   top = top.filter((c) => !(c.ns.kind === 'node' && top.some((p) => p.ns.kind === 'pod' && p.ns.node === c.ns.name && (c.interface === undefined || p.interface === c.interface))));

@@ -17,9 +17,17 @@ export interface Classification {
   reasons: string[];
 }
 
+// Loading ipip gives every namespace a fallback tunl0@NONE, down and unused: a pod has one too
+// (Calico IP-in-IP nodes load the module), so only an up or routed tunl0 says node.
+function isIdleFallbackTunnel(ns: NamespaceRecords, iface: NamespaceRecords['interfaces'][number]): boolean {
+  if (iface.name !== 'tunl0') return false;
+  const up = iface.flags?.includes('UP') === true || iface.state === 'UP' || iface.state === 'UNKNOWN';
+  return !up && !ns.routes.some((r) => r.dev === 'tunl0');
+}
+
 function nodeEvidence(ns: NamespaceRecords): string[] {
   const reasons: string[] = [];
-  const cni = ns.interfaces.filter((i) => /^(?:cni\d*|cbr0|docker\d*|flannel\.\d+|vxlan\.calico|tunl0|kube-ipvs0|cilium_\w+|weave)$/.test(i.name));
+  const cni = ns.interfaces.filter((i) => /^(?:cni\d*|cbr0|docker\d*|flannel\.\d+|vxlan\.calico|tunl0|kube-ipvs0|cilium_\w+|weave)$/.test(i.name) && !isIdleFallbackTunnel(ns, i));
   if (cni.length > 0) reasons.push(cni.slice(0, 3).map((i) => i.name).join(', '));
   const cali = ns.interfaces.filter((i) => /^cali[0-9a-f]{6,}/.test(i.name));
   if (cali.length > 0) reasons.push(`${cali.length} cali* interface(s)`);
@@ -39,7 +47,7 @@ function nodeEvidence(ns: NamespaceRecords): string[] {
 
 function podEvidence(ns: NamespaceRecords): string[] {
   const reasons: string[] = [];
-  const real = ns.interfaces.filter((i) => i.name !== 'lo');
+  const real = ns.interfaces.filter((i) => i.name !== 'lo' && !isIdleFallbackTunnel(ns, i));
   const veth = real.find((i) => i.peerIndex !== undefined && /^eth\d+$/.test(i.name));
   if (veth && real.length <= 2) reasons.push(`${veth.name}@if${veth.peerIndex} is its only interface`);
   const defaultRoute = ns.routes.find((r) => r.dst === 'default');

@@ -1,10 +1,11 @@
 // Which interfaces belong to the CNI (bridges, tunnels, pod-side veths) and
 // which one is the node's own link to the other nodes (the underlay). Names
 // follow the CNIs' own conventions (flannel's cni0/flannel.N, Calico's
-// cali*/tunl0/vxlan.calico, Docker's docker0, kube-proxy IPVS's kube-ipvs0).
+// cali*/tunl0/vxlan.calico, Docker's docker0, docker_gwbridge (swarm) and br-<id> (user networks),
+// LXC's lxcbr0, libvirt's virbr0, kube-proxy IPVS's kube-ipvs0): local bridges are never the underlay.
 import type { NetInterface } from '../model.ts';
 
-const OVERLAY_NAME = /^(?:cni\d*|cbr0|docker\d*|flannel[.\w]*|vxlan[.\w]*|cali[\w]*|tunl\d+|lo|kube-ipvs\d*|kube-bridge|weave|datapath|vethwe-[\w-]+|vxlan-\d+|cilium_[\w]+|lxc[\w]*|nodelocaldns|genev_sys_\d+|virbr\d+|br-[0-9a-f]{12})$/;
+const OVERLAY_NAME = /^(?:cni\d*|cbr0|docker(?:\d+|_gwbridge)?|flannel[.\w]*|vxlan[.\w]*|cali[\w]*|tunl\d+|lo|kube-ipvs\d*|kube-bridge|weave|datapath|vethwe-[\w-]+|vxlan-\d+|cilium_[\w]+|lxc[\w]*|nodelocaldns|genev_sys_\d+|virbr\d+|br-[0-9a-f]{12})$/;
 const NIC_NAME = /^(?:eth|ens|enp|eno|em|bond|wlan|wlp|ib)\w*$/;
 const OVERLAY_KINDS = new Set(['veth', 'vxlan', 'ipip', 'loopback', 'geneve', 'gre', 'bridge', 'tun', 'dummy', 'ifb', 'wireguard']);
 

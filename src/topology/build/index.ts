@@ -1,16 +1,19 @@
 // Records → Topology. Knows nothing of command formats: it takes the parsed
 // records per namespace and decides nodes and pods, underlay addresses, pod
 // CIDRs, VTEPs, services and the CNI.
+import { findHost } from '../names.ts';
 import type { Bridge, ClusterNode, NetNamespace, Topology, Warning } from '../model.ts';
 import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
 import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
 import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
+import { detectKubeProxy } from '../kube-proxy/mode.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
 import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
 import { buildServices } from './services.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
 function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Warning[]): NetNamespace {
@@ -27,7 +30,7 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
   };
   for (const dump of ns.iptables) {
     const parsed = parseIptablesSave(dump.text, dump.file, { firstLine: dump.firstLine });
-    warnings.push(...parsed.warnings);
+    appendAll(warnings, parsed.warnings);
     netns.netfilter ??= { tables: {} };
     for (const [name, table] of Object.entries(parsed.tables)) {
       // Several partial dumps (`iptables-save -t nat`, `-t filter`) add up.
@@ -38,6 +41,14 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     netns.netfilter ??= { tables: {} };
     for (const table of ns.nft) if (isIptablesNftTable(table)) table.iptablesNft = true;
     netns.netfilter.nft = ns.nft;
+  }
+  if (ns.ipsets.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipsets = Object.fromEntries(ns.ipsets.map((s) => [s.name, s]));
+  }
+  if (ns.ipvs.length > 0) {
+    netns.netfilter ??= { tables: {} };
+    netns.netfilter.ipvs = ns.ipvs;
   }
   if (ns.sysctls.size > 0) {
     netns.sysctls = Object.fromEntries([...ns.sysctls].sort(([a], [b]) => a.localeCompare(b)));
@@ -90,11 +101,31 @@ function bridgesOf(ns: NamespaceRecords): Bridge[] {
   return bridges;
 }
 
+/**
+ * kubectl's node names and the dumps' (prompts, folders) may spell one host differently
+ * (`k8s-Node1`, or `ip-10-0-1-5` for `ip-10-0-1-5.ec2.internal`): they are made the dumps'
+ * spelling here, once, so everything after compares names exactly.
+ */
+function canonicalHostNames(gathered: GatheredRecords): void {
+  const names = gathered.namespaces.map((ns) => ns.name);
+  for (const pod of gathered.kubePods) {
+    if (pod.node === undefined) continue;
+    const name = findHost(names, pod.node);
+    if (name !== undefined) pod.node = name;
+  }
+  for (const ns of gathered.namespaces) {
+    if (ns.podNode === undefined) continue;
+    const name = findHost(names, ns.podNode);
+    if (name !== undefined) ns.podNode = name;
+  }
+}
+
 export function buildTopology(gathered: GatheredRecords): Topology {
   const warnings = gathered.warnings;
+  canonicalHostNames(gathered);
   const classes = new Map<string, Classification>();
   for (const ns of gathered.namespaces) classes.set(ns.name, classify(ns, gathered.kubePods));
-  warnings.push(...guessWarnings(gathered.namespaces, classes));
+  appendAll(warnings, guessWarnings(gathered.namespaces, classes));
 
   const nodes: ClusterNode[] = [];
   const podSources: PodSource[] = [];
@@ -119,5 +150,5 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, warnings };
+  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), warnings };
 }

@@ -2,6 +2,7 @@
 // merged across nodes: every node programs the same services, so one entry
 // per namespace/name/port, with `seenOn` listing the nodes. Endpoint IPs are
 // then named with the pods and nodes the model knows.
+import { appendAll } from '../../util/append.ts';
 import type { ClusterNode, Pod, Service, Warning } from '../model.ts';
 import { type ServiceCandidate, servicesFromNetfilter } from '../kube-proxy/services.ts';
 import type { KubeService } from '../parse/kubectl.ts';
@@ -37,7 +38,7 @@ export function buildServices(nodes: ClusterNode[], pods: Pod[], kubeServices: K
     // iptables mode's chains and nftables mode's table fill the same Service model.
     const result = servicesFromNetfilter(netfilter.tables, node.name, candidates);
     const nft = servicesFromNft(netfilter.nft ?? [], node.name);
-    warnings.push(...result.warnings, ...nft.warnings);
+    appendAll(appendAll(warnings, result.warnings), nft.warnings);
     for (const service of [...result.services, ...nft.services]) {
       const key = serviceKey(service);
       const existing = merged.get(key);

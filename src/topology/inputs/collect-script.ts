@@ -1,7 +1,7 @@
 // The collector `podpath collect` prints: a bash script the user runs as root
 // on each node. It writes that node's bundle folder, in the layout
 // inputs/read.ts reads (`<out>/<node>/<dump>` and `<out>/<node>/pods/<pod>/<dump>`):
-// the node's ip/bridge/brctl/iptables-save dumps, and per pod namespace the
+// the node's ip/bridge/brctl/iptables-save/nft/ipset/ipvsadm dumps, and per pod namespace the
 // same ip dumps, entered with `ip netns exec` (named netns, as containerd and
 // CNI plugins create them) or `nsenter -t PID -n` (Docker-run pods).
 
@@ -39,6 +39,10 @@ node_dumps "$DIR"
 run "$DIR/bridge-fdb.txt" bridge fdb show
 command -v brctl >/dev/null && run "$DIR/brctl-show.txt" brctl show
 command -v iptables-save >/dev/null && run "$DIR/iptables-save.txt" iptables-save
+# kube-proxy's nftables mode (table ip kube-proxy) and IPVS mode (virtual services, ip sets); absent tools leave no file.
+command -v nft >/dev/null && run "$DIR/nft-ruleset.txt" nft list ruleset
+command -v ipset >/dev/null && run "$DIR/ipset-list.txt" ipset list
+command -v ipvsadm >/dev/null && run "$DIR/ipvsadm-ln.txt" ipvsadm -Ln
 # The kernel switches that decide forwarding: ip_forward, per-device forwarding/proxy_arp/rp_filter, bridge-nf-call-iptables.
 sysctls() { sysctl -a 2>/dev/null | grep -E '^net\\.(ipv4\\.(ip_forward|conf\\.[^.]+\\.(forwarding|proxy_arp|rp_filter))|bridge\\.bridge-nf-call-iptables) '; }
 run "$DIR/sysctl.txt" sysctls

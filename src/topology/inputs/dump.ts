@@ -67,6 +67,10 @@ export function modelDumpName(kind: DumpKind): string {
     case 'nft':
     case 'nft-json':
       return 'nft';
+    case 'ipset':
+      return 'ipset';
+    case 'ipvs':
+      return 'ipvs';
     case 'neigh-json':
       return 'neigh';
     case 'fdb-json':

@@ -2,7 +2,10 @@
 // (node or pod). Dumps of the same command for the same namespace are merged
 // when filtered (`ip addr show cni0`) and compared when complete: two complete
 // dumps that disagree give a warning and the first one is kept.
-import type { Bridge, FdbEntry, Neighbour, NetInterface, NftTable, Route, RoutingRule, Warning } from '../model.ts';
+import { hostKey } from '../names.ts';
+import type { Bridge, FdbEntry, IpSet, IpvsService, Neighbour, NetInterface, NftTable, Route, RoutingRule, Warning } from '../model.ts';
+import { parseIpset } from '../parse/ipset.ts';
+import { parseIpvsadm } from '../parse/ipvsadm.ts';
 import { parseNftJson } from '../parse/nft/json.ts';
 import { parseNftRuleset } from '../parse/nft/ruleset.ts';
 import { parseBrctlShow } from '../parse/brctl.ts';
@@ -16,6 +19,7 @@ import { parseIpRule } from '../parse/ip-rule.ts';
 import { type KubePod, type KubeService, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface IptablesText {
   text: string;
@@ -39,6 +43,8 @@ export interface NamespaceRecords {
   iptables: IptablesText[];
   /** nf_tables tables from `nft list ruleset` / `nft -j list ruleset`. */
   nft: NftTable[];
+  ipsets: IpSet[];
+  ipvs: IpvsService[];
   sysctls: Map<string, string>;
   dumps: Set<string>;
   files: Set<string>;
@@ -60,6 +66,8 @@ interface Parsed {
   bridges?: Bridge[];
   iptables?: IptablesText;
   nft?: NftTable[];
+  ipsets?: IpSet[];
+  ipvs?: IpvsService[];
   sysctls?: SysctlSetting[];
 }
 
@@ -67,7 +75,7 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
   const source = { file: dump.file, firstLine: dump.firstLine };
   const dev = dump.defaultDev !== undefined ? { defaultDev: dump.defaultDev } : {};
   const take = <T>(r: { records: T[]; warnings: Warning[] }): T[] => {
-    warnings.push(...r.warnings);
+    appendAll(warnings, r.warnings);
     return r.records;
   };
   switch (dump.kind) {
@@ -100,6 +108,10 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       return { nft: tablesOf(parseNftRuleset(dump.text, dump.file, { firstLine: dump.firstLine }), warnings) };
     case 'nft-json':
       return { nft: tablesOf(parseNftJson(dump.text, dump.file, { firstLine: dump.firstLine }), warnings) };
+    case 'ipset':
+      return { ipsets: take(parseIpset(dump.text, dump.file, { firstLine: dump.firstLine })) };
+    case 'ipvs':
+      return { ipvs: take(parseIpvsadm(dump.text, dump.file, { firstLine: dump.firstLine })) };
     case 'sysctl':
       return { sysctls: take(parseSysctl(dump.text, dump.procPath !== undefined ? { ...source, procPath: dump.procPath } : source)) };
     default:
@@ -108,7 +120,7 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
 }
 
 function tablesOf(result: { tables: NftTable[]; warnings: Warning[] }, warnings: Warning[]): NftTable[] {
-  warnings.push(...result.warnings);
+  appendAll(warnings, result.warnings);
   return result.tables;
 }
 
@@ -155,24 +167,24 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
       const r = parseKubectlPods(dump.text, { file: dump.file, firstLine: dump.firstLine });
-      result.kubePods.push(...r.records);
-      warnings.push(...r.warnings);
+      appendAll(result.kubePods, r.records);
+      appendAll(warnings, r.warnings);
       continue;
     }
     if (dump.kind === 'kubectl-svc') {
       const r = parseKubectlServices(dump.text, { file: dump.file, firstLine: dump.firstLine });
-      result.kubeServices.push(...r.records);
-      warnings.push(...r.warnings);
+      appendAll(result.kubeServices, r.records);
+      appendAll(warnings, r.warnings);
       continue;
     }
     if (dump.host === undefined) continue;
     const parseWarnings: Warning[] = [];
     const parsed = parseDump(dump, parseWarnings);
-    warnings.push(...parseWarnings);
+    appendAll(warnings, parseWarnings);
     const count =
       (parsed.interfaces?.length ?? 0) + (parsed.routes?.length ?? 0) + (parsed.rules?.length ?? 0) + (parsed.neighbours?.length ?? 0) +
       (parsed.fdb?.length ?? 0) + (parsed.bridges?.length ?? 0) + (parsed.iptables ? 1 : 0) + (parsed.sysctls?.length ?? 0) +
-      (parsed.nft?.length ?? 0);
+      (parsed.nft?.length ?? 0) + (parsed.ipsets?.length ?? 0) + (parsed.ipvs?.length ?? 0);
     if (count === 0) {
       // An empty neighbour table or fdb is a real answer; other dumps must hold something.
       if (!['neigh', 'neigh-json', 'fdb', 'fdb-json', 'rule', 'brctl'].includes(dump.kind) || parseWarnings.length > 0) {
@@ -183,7 +195,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     }
     let kindName = modelDumpName(dump.kind);
     if (dump.kind === 'addr-json' && !(parsed.interfaces ?? []).some((i) => i.addresses.length > 0) && !dump.text.includes('"addr_info"')) kindName = 'link';
-    const key = `${dump.host}\u0000${kindName}`;
+    const key = `${hostKey(dump.host)}\u0000${kindName}`;
     if (!dump.partial) {
       const sig = signature(kindName, parsed);
       const earlier = complete.get(key);
@@ -199,13 +211,14 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
         }
       } else complete.set(key, { signature: sig, file: dump.file, line: dump.firstLine });
     }
-    let ns = byName.get(dump.host);
+    // One host however its dumps spell it (`HostGW-Node` and `hostgw-node`): the first spelling names it.
+    let ns = byName.get(hostKey(dump.host));
     if (!ns) {
       ns = {
-        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [], nft: [], sysctls: new Map(),
+        name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [], nft: [], ipsets: [], ipvs: [], sysctls: new Map(),
         dumps: new Set(), files: new Set(),
       };
-      byName.set(dump.host, ns);
+      byName.set(hostKey(dump.host), ns);
       result.namespaces.push(ns);
     }
     if (dump.hostKind) ns.hostKind ??= dump.hostKind;
@@ -271,6 +284,8 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
   if (parsed.iptables) ns.iptables.push(parsed.iptables);
   // Two listings of one table (`nft list table ip nat`, then the whole ruleset): the first is kept.
   for (const table of parsed.nft ?? []) if (!ns.nft.some((t) => t.family === table.family && t.name === table.name)) ns.nft.push(table);
+  for (const set of parsed.ipsets ?? []) if (!ns.ipsets.some((s) => s.name === set.name)) ns.ipsets.push(set);
+  for (const svc of parsed.ipvs ?? []) if (!ns.ipvs.some((s) => s.protocol === svc.protocol && s.address === svc.address && s.port === svc.port)) ns.ipvs.push(svc);
   // Later readings win: a transcript that runs `sysctl -w` then reads it back ends with the new value.
   for (const setting of parsed.sysctls ?? []) ns.sysctls.set(setting.key, setting.value);
 }

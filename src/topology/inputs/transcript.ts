@@ -11,6 +11,7 @@
 // but only the explicit `user@host` / `[user@host]` / `(host)` shapes followed
 // by a command we know, to keep prose like "(see above) $5" from splitting.
 import { KNOWN_COMMANDS } from './command.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface PromptHit {
   /** Host or pod name the prompt shows, if any. */
@@ -38,7 +39,9 @@ export interface TranscriptSection {
 const NAME = String.raw`[A-Za-z0-9][\w.-]*`;
 // user@host[(addr)]:path then `#`/`$` or, when a known command follows, nothing.
 const USER_AT_HOST = new RegExp(String.raw`(?:^|(?<=\s))[\w.-]+@(${NAME})(?:\([^)\s]*\))?:[^\s#$>]*\s*(?:[#$]>?\s*|(?=\s*\S))`, 'g');
-const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\]]*\]\s*[#$]>?\s*`, 'g');
+// The text between `[user@host` and `]` stops at the next `[` and is bounded: with `[^\]]*` a
+// line of many `[a@b ` and no `]` was scanned to its end from every `[` (300 KB took 21 s).
+const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0,256}\]\s*[#$]>?\s*`, 'g');
 const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 const LINE_BARE = /^[#$]>?\s*/;
@@ -119,7 +122,7 @@ export function splitTranscript(text: string, firstLine = 1): TranscriptSection[
   lines.forEach((l, i) => {
     const found = promptsInLine(l, firstLine + i);
     if (found.length === 0 && hits.length > 0 && bareCommand(l)) found.push({ line: firstLine + i, start: 0, commandStart: 0, bare: true });
-    hits.push(...found);
+    appendAll(hits, found);
   });
   const sections: TranscriptSection[] = [];
   hits.forEach((hit, n) => {

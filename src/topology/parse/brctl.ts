@@ -8,10 +8,11 @@
 // Extra ports come on continuation lines. A bridge starts at a name followed by
 // a bridge id (`PPPP.MMMMMMMMMMMM`), so the flattened form reads the same.
 import type { Bridge, Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, tokenize } from './tokens.ts';
+import { type DumpSource, type ParseResult, onLine, tokenize } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
 
 const BRIDGE_ID = /^[0-9a-f]{4}\.[0-9a-f]{12}$/i;
+const PORT = /^[\w.@:-]{1,15}$/;
 const HEADER = ['bridge', 'name', 'bridge', 'id', 'STP', 'enabled', 'interfaces'];
 
 export interface BrctlBridge extends Bridge {
@@ -25,6 +26,7 @@ export function parseBrctlShow(text: string, source: DumpSource): ParseResult<Br
   const records: BrctlBridge[] = [];
   let bridge: BrctlBridge | undefined;
   let sawHeader = false;
+  let orphanLine = false;
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -34,22 +36,27 @@ export function parseBrctlShow(text: string, source: DumpSource): ParseResult<Br
       i += HEADER.length - 1;
       continue;
     }
-    const next = tokens[i + 1]?.text ?? '';
+    const next = onLine(tokens, i) ?? '';
     if (BRIDGE_ID.test(next)) {
       unknown.flush();
+      orphanLine = false;
       bridge = { name: token.text, id: next, ports: [], source: { file: source.file, line: token.line } };
       records.push(bridge);
       i++;
-      const stp = tokens[i + 1]?.text;
+      const stp = onLine(tokens, i);
       if (stp === 'yes' || stp === 'no') {
         bridge.stp = stp === 'yes';
         i++;
       }
       continue;
     }
-    // A port on a new line must be indented; an unindented line ends the table.
-    if (token.lineStart && !token.indented) bridge = undefined;
-    if (bridge && /^[\w.@:-]{1,15}$/.test(token.text)) bridge.ports.push(token.text);
+    // A port on a line of its own is indented and alone there; any other line is one
+    // warning and adds no port to the bridge above (a bridge row may still start on it).
+    if (token.lineStart) {
+      const alone = onLine(tokens, i) === undefined;
+      orphanLine = !(token.indented && alone);
+    }
+    if (!orphanLine && bridge && PORT.test(token.text)) bridge.ports.push(token.text);
     else unknown.add(token);
   }
   unknown.flush();

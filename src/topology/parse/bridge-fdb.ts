@@ -8,7 +8,7 @@
 // `bridge fdb show dev flannel.1` leaves `dev` out: pass it in `defaultDev`.
 // An entry starts at a MAC address.
 import type { FdbEntry, Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, isMac, tokenize, toInt } from './tokens.ts';
+import { type DumpSource, type ParseResult, isMac, isPlaceholderAddress, lineText, placeholderWarning, tokenize, toInt, onLine } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
 
 const VALUE_KEYS = new Set(['port', 'vni', 'src_vni', 'via', 'nhid', 'used', 'updated', 'ageing', 'br']);
@@ -20,18 +20,24 @@ export function parseBridgeFdb(text: string, source: DumpSource & { defaultDev?:
   const unknown = new UnknownTokens(source.file, 'a bridge fdb entry', warnings);
   const records: FdbEntry[] = [];
   let entry: FdbEntry | undefined;
+  let orphanLine = false;
+  const dropped = new Set<FdbEntry>();
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const word = token.text;
-    const value = tokens[i + 1]?.text;
+    const value = onLine(tokens, i);
     if (isMac(word)) {
       unknown.flush();
+      orphanLine = false;
       entry = { mac: word.toLowerCase(), dev: source.defaultDev ?? '', self: false, permanent: false, source: { file: source.file, line: token.line } };
       records.push(entry);
       continue;
     }
-    if (!entry) {
+    // One entry per line: a line that starts none is one warning and changes none
+    // (a entry may still start later on it, in a flattened paste).
+    if (token.lineStart) orphanLine = true;
+    if (orphanLine || !entry) {
       unknown.add(token);
       continue;
     }
@@ -40,6 +46,10 @@ export function parseBridgeFdb(text: string, source: DumpSource & { defaultDev?:
       i++;
     } else if (word === 'dst' && value !== undefined) {
       entry.dst = value;
+      if (isPlaceholderAddress(value) && !dropped.has(entry)) {
+        dropped.add(entry);
+        warnings.push(placeholderWarning(source.file, token.line, value, 'fdb entry', lineText(text, token.line, source.firstLine ?? 1)));
+      }
       i++;
     } else if (word === 'vlan' && value !== undefined) {
       const vlan = toInt(value);
@@ -64,5 +74,5 @@ export function parseBridgeFdb(text: string, source: DumpSource & { defaultDev?:
   for (const record of records) {
     if (record.dev === '') warnings.push({ file: source.file, line: record.source.line, message: `fdb entry ${record.mac} has no device` });
   }
-  return { records: records.filter((r) => r.dev !== ''), warnings };
+  return { records: records.filter((r) => r.dev !== '' && !dropped.has(r)), warnings };
 }

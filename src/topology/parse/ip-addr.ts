@@ -10,7 +10,7 @@
 // Parsed token by token (see tokens.ts), so a block flattened onto one line
 // reads the same. A block starts at `N: name[@peer]:` followed by `<flags>` or `mtu`.
 import type { InterfaceAddress, NetInterface, Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, type Token, isIP, tokenize, toInt } from './tokens.ts';
+import { type DumpSource, type ParseResult, type Token, isIP, isPlaceholderAddress, lineText, placeholderWarning, tokenize, toInt, onLine } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
 
 /** Header keywords that take one value. */
@@ -48,8 +48,8 @@ interface HeaderMatch {
 /** `3:` `eth0@if11:` then `<…>` or `mtu` (a glued `eth0@if16:mtu` was split before). */
 function headerAt(tokens: Token[], i: number): HeaderMatch | undefined {
   const index = /^(\d{1,10}):$/.exec(tokens[i]?.text ?? '');
-  const name = /^([^\s:@<]+)(?:@([^\s:]+))?:$/.exec(tokens[i + 1]?.text ?? '');
-  const next = tokens[i + 2]?.text ?? '';
+  const name = /^([^\s:@<]+)(?:@([^\s:]+))?:$/.exec(onLine(tokens, i) ?? '');
+  const next = onLine(tokens, i, 2) ?? '';
   if (!index || !name || name[1] === undefined || !(next.startsWith('<') || next === 'mtu')) return undefined;
   const match: HeaderMatch = { index: Number(index[1]), name: name[1] };
   if (name[2] !== undefined) match.peer = name[2];
@@ -72,13 +72,26 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
   let stats = false;
 
   let i = 0;
-  const next = (): string | undefined => tokens[++i]?.text;
+  const next = (): string | undefined => {
+    const value = onLine(tokens, i);
+    if (value !== undefined) i++;
+    return value;
+  };
+
+  /**
+   * After an address that could not be read (a placeholder, a typo), the rest of its
+   * line belongs to it: 'warn' reports those tokens, 'quiet' drops them (already warned).
+   * It ends where a new section starts, so a flattened paste goes on after it.
+   * 'line': a line that starts no section of a block, reported up to the next header.
+   */
+  let poisoned: 'warn' | 'quiet' | 'line' | undefined;
 
   while (i < tokens.length) {
     const token = tokens[i]!;
     const header = headerAt(tokens, i);
     if (header) {
       unknown.flush();
+      poisoned = undefined;
       current = { index: header.index, name: header.name, flags: [], addresses: [], source: { file: source.file, line: token.line } };
       if (header.peer !== undefined) {
         const peerIndex = /^if(\d+)$/.exec(header.peer);
@@ -97,8 +110,32 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
       continue;
     }
     const word = token.text;
+    if (token.lineStart) {
+      // Each line of a block starts a known section; any other line is one warning and
+      // changes nothing (gluing it onto the address or kind line above did).
+      poisoned = undefined;
+      const role = lineRole(word, stats);
+      if (role === undefined) {
+        // Until the line ends or (flattened) an interface header starts on it.
+        stats = false;
+        address = undefined;
+        kind = undefined;
+        poisoned = 'line';
+      }
+      if (role !== 'stats-row') stats = false;
+      if (role !== 'lifetime') address = undefined;
+      kind = undefined;
+    }
+    if (poisoned !== undefined) {
+      if (poisoned === 'line' || !(word === 'inet' || word === 'inet6' || word.startsWith('link/'))) {
+        if (poisoned !== 'quiet') unknown.add(token);
+        i++;
+        continue;
+      }
+      poisoned = undefined;
+    }
     // `ip -s link` counters: `RX:  bytes packets errors …` then a row of numbers.
-    if (word === 'RX:' || word === 'TX:' || ((word === 'RX' || word === 'TX') && tokens[i + 1]?.text === 'errors:')) {
+    if (word === 'RX:' || word === 'TX:' || ((word === 'RX' || word === 'TX') && onLine(tokens, i) === 'errors:')) {
       stats = true;
       i++;
       continue;
@@ -110,23 +147,45 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
       }
       stats = false;
     }
-    if (word.startsWith('<') && word.endsWith('>')) {
-      current.flags = word.slice(1, -1).split(',').filter((f) => f.length > 0);
-    } else if (word === 'inet' || word === 'inet6') {
-      address = readAddress(word, tokens[i + 1]?.text);
+    if (word === 'inet' || word === 'inet6') {
+      const value = onLine(tokens, i);
+      address = readAddress(word, value);
+      kind = undefined;
       if (address) {
         current.addresses.push(address);
-        i++;
-      } else unknown.add(token);
-      kind = undefined;
-    } else if (address && readAddressOption(address, word, tokens[i + 1]?.text, current.name)) {
-      if (['brd', 'peer', 'scope', 'label', 'valid_lft', 'preferred_lft', 'proto', 'metric'].includes(word)) i++;
+        i += 2;
+        continue;
+      }
+      if (value !== undefined && isPlaceholderAddress(value)) {
+        warnings.push(placeholderWarning(source.file, token.line, value, `address of ${current.name}`, lineText(text, token.line, source.firstLine ?? 1)));
+        poisoned = 'quiet';
+      } else {
+        unknown.add(token);
+        poisoned = 'warn';
+      }
+      i++;
+      continue;
+    }
+    if (word === 'valid_lft' || word === 'preferred_lft') {
+      // Lifetimes carry nothing the model uses, whichever address (kept or dropped) they follow.
+      next();
+      i++;
+      continue;
+    }
+    if (word.startsWith('<') && word.endsWith('>')) {
+      current.flags = word.slice(1, -1).split(',').filter((f) => f.length > 0);
+    } else if (address && readAddressOption(address, word, onLine(tokens, i), current.name)) {
+      if (['brd', 'peer', 'scope', 'label', 'valid_lft', 'preferred_lft', 'proto', 'metric'].includes(word)) next();
     } else if (word.startsWith('link/')) {
       const linkType = word.slice(5);
       if (linkType === 'loopback') current.kind ??= 'loopback';
       else if (linkType === 'ipip') current.kind ??= 'ipip';
-      const mac = tokens[i + 1]?.text;
-      if (mac && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(mac)) {
+      const mac = onLine(tokens, i);
+      if ((linkType === 'ether' || linkType === 'loopback') && !(mac && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(mac))) {
+        // `link/ether` is always followed by its MAC: without one, the line is not ip's.
+        unknown.add(token);
+        poisoned = 'warn';
+      } else if (mac && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(mac)) {
         if (linkType === 'ether' || linkType === 'loopback') current.mac = mac.toLowerCase();
         i++;
       } else if (mac && isIP(mac)) i++;
@@ -147,19 +206,19 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
       if (state) current.state = state;
     } else if (word === 'promiscuity') {
       detail = true;
-      i++;
+      next();
     } else if (HEADER_KEYS.has(word) && kind === undefined) {
-      i++;
+      next();
     } else if (LONE_WORDS.has(word) && kind === undefined) {
       // header words such as NO-CARRIER carry nothing the model needs
-    } else if (KINDS.has(word) && (detail || isKindLine(token, tokens[i + 1]))) {
+    } else if (KINDS.has(word) && (detail || isKindLine(token, onLine(tokens, i)))) {
       kind = word;
       if (word !== 'bridge_slave' && word !== 'bond_slave' && word !== 'openvswitch_slave') current.kind = word;
       if (word === 'vxlan') current.vxlan = { vni: 0, port: 8472, learning: true };
       if (word === 'ipip') current.ipip = {};
       detail = true;
-    } else if (kind !== undefined && readKindOption(current, kind, word, tokens[i + 1]?.text)) {
-      i++;
+    } else if (kind !== undefined && readKindOption(current, kind, word, onLine(tokens, i))) {
+      next();
     } else if (detail || kind !== undefined) {
       // `ip -d` prints dozens of per-kind tunables (ageing, udpcsum, gso_max_size …) the model does not use.
     } else {
@@ -176,14 +235,27 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
   return { records, warnings };
 }
 
+/** Words that start a line of an interface's block (besides its `N: name:` header). */
+const LINE_STARTS = new Set(['valid_lft', 'preferred_lft', 'inet', 'inet6', 'altname', 'promiscuity', 'addrgenmode', 'alias', 'permaddr', 'parentbus', 'parentdev', 'vf', 'RX:', 'TX:', 'RX', 'TX']);
+
+type LineRole = 'lifetime' | 'stats-row' | 'section';
+
+/** What a line of an interface block starting with `word` is, or undefined when no line of ip addr/link starts so. */
+function lineRole(word: string, stats: boolean): LineRole | undefined {
+  if (word === 'valid_lft' || word === 'preferred_lft') return 'lifetime';
+  if (stats && /^\d+$/.test(word)) return 'stats-row';
+  if (LINE_STARTS.has(word) || word.startsWith('link/') || word.startsWith('prog/') || KINDS.has(word)) return 'section';
+  return undefined;
+}
+
 function hasVni(record: NetInterface): boolean {
   return (record.vxlan?.vni ?? 0) > 0;
 }
 
 /** A kind word counts at the start of a line, or (flattened) before its typical first option. */
-function isKindLine(token: Token, following: Token | undefined): boolean {
+function isKindLine(token: Token, following: string | undefined): boolean {
   if (token.lineStart) return true;
-  const next = following?.text ?? '';
+  const next = following ?? '';
   return (token.text === 'vxlan' && next === 'id') || (token.text === 'ipip' && /^(remote|local|any|external)$/.test(next));
 }
 

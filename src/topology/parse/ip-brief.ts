@@ -7,7 +7,7 @@
 // No ifindex is printed, so the pod↔node veth match can only use the peer's
 // index (`@ifN`); index is recorded as 0 (unknown).
 import type { NetInterface, Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, isIP } from './tokens.ts';
+import { type DumpSource, type ParseResult, isIP, isPlaceholderAddress, placeholderWarning } from './tokens.ts';
 
 const STATES = new Set(['UP', 'DOWN', 'UNKNOWN', 'LOWERLAYERDOWN', 'DORMANT', 'NOTPRESENT', 'TESTING']);
 
@@ -32,6 +32,8 @@ export function parseIpBrief(text: string, source: DumpSource): ParseResult<NetI
       if (address && isIP(address) && length !== undefined && /^\d+$/.test(length)) {
         const family = address.includes(':') ? 6 : 4;
         iface.addresses.push({ family, address, prefixLength: Number(length), scope: address.startsWith('fe80:') ? 'link' : address.startsWith('127.') ? 'host' : 'global' });
+      } else if (isPlaceholderAddress(word)) {
+        warnings.push(placeholderWarning(source.file, line, word, `address of ${iface.name}`, raw.slice(0, 200)));
       } else if (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(word)) iface.mac = word.toLowerCase();
       else if (word.startsWith('<') && word.endsWith('>')) iface.flags = word.slice(1, -1).split(',');
     }

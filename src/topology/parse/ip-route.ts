@@ -12,7 +12,7 @@
 // `key value` pairs or lone flags. Flattened dumps are split where a new
 // destination appears where a key was expected.
 import type { NextHop, Route, RouteType, Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, familyOf, isPrefix, toCidr, tokenize, toInt } from './tokens.ts';
+import { type DumpSource, type ParseResult, familyOf, isPlaceholderAddress, isPrefix, placeholderWarning, toCidr, tokenize, toInt, onLine } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
 
 const TYPES = new Set<RouteType>(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'multicast', 'anycast']);
@@ -31,30 +31,47 @@ const FLAG_WORDS = new Set([
   'notify', 'cache', 'unresolved',
 ]);
 
-export function parseIpRoute(text: string, source: DumpSource): ParseResult<Route> {
-  const tokens = tokenize(text, source.firstLine ?? 1);
+/** Indented lines that continue the route above them (multipath next hops, route cache lines). */
+const CONTINUATIONS = new Set(['nexthop', 'cache']);
+
+export function parseIpRoute(text: string, source: DumpSource & { family?: 4 | 6 }): ParseResult<Route> {
+  const firstLine = source.firstLine ?? 1;
+  const tokens = tokenize(text, firstLine);
+  const lines = text.split('\n');
+  const shown = (line: number): string => (lines[line - firstLine] ?? '').slice(0, 200);
   const warnings: Warning[] = [];
   const unknown = new UnknownTokens(source.file, 'a route', warnings);
   const records: Route[] = [];
+  /** Routes with a placeholder address: read to their end so nothing spills onto a neighbour, then dropped. */
+  const dropped = new Set<Route>();
   let route: Route | undefined;
   let hop: NextHop | undefined;
+  let orphanLine = false;
 
   const startsRoute = (i: number): number => {
     // Returns how many tokens the route's start takes (type + destination), or 0.
+    // A placeholder starts a (dropped) route only where a route could start: not inside a line of prose.
     const word = tokens[i]?.text ?? '';
-    if (word === 'default' || isPrefix(word)) return 1;
-    const dst = tokens[i + 1]?.text ?? '';
-    if (TYPES.has(word as RouteType) && (dst === 'default' || isPrefix(dst))) return 2;
+    const placeholders = tokens[i]!.lineStart || !(orphanLine || (route !== undefined && dropped.has(route)));
+    if (word === 'default' || isPrefix(word) || (placeholders && isPlaceholderAddress(word))) return 1;
+    const dst = onLine(tokens, i) ?? '';
+    if (TYPES.has(word as RouteType) && (dst === 'default' || isPrefix(dst) || (placeholders && isPlaceholderAddress(dst)))) return 2;
     return 0;
+  };
+  const drop = (r: Route, value: string, line: number): void => {
+    if (dropped.has(r)) return;
+    dropped.add(r);
+    warnings.push(placeholderWarning(source.file, line, value, 'route', shown(line)));
   };
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const word = token.text;
-    const value = tokens[i + 1]?.text;
+    const value = onLine(tokens, i);
     const start = startsRoute(i);
     if (start > 0) {
       unknown.flush();
+      orphanLine = false;
       const type = start === 2 ? (word as RouteType) : 'unicast';
       const dstWord = start === 2 ? value! : word;
       const dst = dstWord === 'default' ? 'default' : toCidr(dstWord);
@@ -62,16 +79,22 @@ export function parseIpRoute(text: string, source: DumpSource): ParseResult<Rout
         table: type === 'local' || type === 'broadcast' ? 'local' : 'main',
         type,
         dst,
-        family: dst === 'default' ? 4 : familyOf(dst),
+        family: dst === 'default' ? (source.family ?? 4) : familyOf(dst),
         onlink: false,
         source: { file: source.file, line: token.line },
       };
       records.push(route);
+      if (isPlaceholderAddress(dstWord)) drop(route, dstWord, token.line);
       hop = undefined;
       i += start - 1;
       continue;
     }
-    if (!route) {
+    // A line must start a route, or (indented) continue the one above with a next hop.
+    // Anything else is one warning and touches no route (gluing it onto the route
+    // above gave that route another route's dev and src); a route may still start
+    // later on the line (a comment before a flattened paste's routes).
+    if (token.lineStart) orphanLine = !(token.indented && route !== undefined && CONTINUATIONS.has(word));
+    if (orphanLine || !route) {
       unknown.add(token);
       continue;
     }
@@ -91,15 +114,23 @@ export function parseIpRoute(text: string, source: DumpSource): ParseResult<Rout
       i++;
       let val = value;
       // `via inet6 fe80::1` names the family before the gateway.
-      if (word === 'via' && (val === 'inet' || val === 'inet6') && tokens[i + 1]) val = tokens[++i]!.text;
-      if (word === 'lock' || (word === 'mtu' && val === 'lock')) {
-        if (word === 'mtu') i++;
+      if (word === 'via' && (val === 'inet' || val === 'inet6') && onLine(tokens, i) !== undefined) val = tokens[++i]!.text;
+      if (word === 'mtu' && val === 'lock') {
+        // `mtu lock 1400`: the route's MTU, locked (PMTU discovery never lowers it).
+        const locked = onLine(tokens, i);
+        if (locked !== undefined && toInt(locked) !== undefined) {
+          i++;
+          applyKey(route, hop, 'mtu', locked);
+        }
         continue;
       }
+      if (word === 'lock') continue;
+      if ((word === 'via' || word === 'src' || word === 'from') && isPlaceholderAddress(val)) drop(route, val, tokens[i]!.line);
       applyKey(route, hop, word, val);
       continue;
     }
-    unknown.add(token);
+    // A dropped route's other words were reported with it.
+    if (!dropped.has(route)) unknown.add(token);
   }
   unknown.flush();
   for (const r of records) {
@@ -107,10 +138,10 @@ export function parseIpRoute(text: string, source: DumpSource): ParseResult<Rout
   }
   // The kernel never prints a unicast route without a device, gateway or next hops:
   // such a "route" is an address in pasted prose.
-  const real = records.filter((r) => r.type !== 'unicast' || r.dev !== undefined || r.via !== undefined || r.nexthops !== undefined);
+  const real = records.filter((r) => !dropped.has(r) && (r.type !== 'unicast' || r.dev !== undefined || r.via !== undefined || r.nexthops !== undefined));
   const kept = new Set(real);
   for (const r of records) {
-    if (!kept.has(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.dst} has no dev, via or nexthop: not read as a route` });
+    if (!kept.has(r) && !dropped.has(r)) warnings.push({ file: source.file, line: r.source.line, message: `${r.dst} has no dev, via or nexthop: not read as a route`, text: shown(r.source.line) });
   }
   return { records: real, warnings };
 }
@@ -147,6 +178,12 @@ function applyKey(route: Route, hop: NextHop | undefined, key: string, value: st
     case 'metric': {
       const metric = toInt(value);
       if (metric !== undefined) route.metric = metric;
+      break;
+    }
+    case 'mtu': {
+      // ip_forward and ip_append_data use this instead of the device's MTU (RTAX_MTU).
+      const mtu = toInt(value);
+      if (mtu !== undefined) route.mtu = mtu;
       break;
     }
   }

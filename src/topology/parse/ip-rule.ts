@@ -7,7 +7,7 @@
 //
 // A rule starts at `PRIORITY:`; flattened dumps split there too.
 import type { RoutingRule, Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, tokenize, toInt } from './tokens.ts';
+import { type DumpSource, type ParseResult, isPlaceholderAddress, lineText, placeholderWarning, tokenize, toInt, onLine } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
 
 const ACTIONS = new Set(['blackhole', 'unreachable', 'prohibit', 'nop']);
@@ -19,19 +19,25 @@ export function parseIpRule(text: string, source: DumpSource): ParseResult<Routi
   const unknown = new UnknownTokens(source.file, 'a routing rule', warnings);
   const records: RoutingRule[] = [];
   let rule: RoutingRule | undefined;
+  let orphanLine = false;
+  const dropped = new Set<RoutingRule>();
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const word = token.text;
-    const value = tokens[i + 1]?.text;
+    const value = onLine(tokens, i);
     const priority = /^(\d{1,10}):$/.exec(word);
     if (priority) {
       unknown.flush();
+      orphanLine = false;
       rule = { priority: Number(priority[1]), table: 'main', source: { file: source.file, line: token.line } };
       records.push(rule);
       continue;
     }
-    if (!rule) {
+    // One rule per line: a line that starts none is one warning and changes none
+    // (a rule may still start later on it, in a flattened paste).
+    if (token.lineStart) orphanLine = true;
+    if (orphanLine || !rule) {
       unknown.add(token);
       continue;
     }
@@ -42,6 +48,10 @@ export function parseIpRule(text: string, source: DumpSource): ParseResult<Routi
       i++;
     } else if ((word === 'from' || word === 'to' || word === 'fwmark' || word === 'iif' || word === 'oif') && value !== undefined) {
       if (!(word === 'from' || word === 'to') || value !== 'all') rule[word] = value;
+      if ((word === 'from' || word === 'to') && isPlaceholderAddress(value) && !dropped.has(rule)) {
+        dropped.add(rule);
+        warnings.push(placeholderWarning(source.file, token.line, value, 'routing rule', lineText(text, token.line, source.firstLine ?? 1)));
+      }
       i++;
     } else if ((word === 'lookup' || word === 'table') && value !== undefined) {
       rule.table = value;
@@ -57,5 +67,5 @@ export function parseIpRule(text: string, source: DumpSource): ParseResult<Routi
     } else unknown.add(token);
   }
   unknown.flush();
-  return { records, warnings };
+  return { records: records.filter((r) => !dropped.has(r)), warnings };
 }

@@ -14,6 +14,7 @@
 // `*table` line; pass `fragmentTable` to read such rules into a table anyway.
 // Identical options and option-less targets are one shared object across the
 // dump's rules (see SharedParts): the result is read-only data.
+import { describeChainLoop, findChainLoops } from '../chain-loops.ts';
 import type { Counters, NfChain, NfRule, NfTable, RuleOption, RuleTarget, SourceRef, Warning } from '../model.ts';
 import { parseRuleArgs, SharedParts } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine } from './iptables/tokenize.ts';
@@ -297,6 +298,9 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   // Arrays grown by push keep spare slots (17 at least); 40k small chains add up to megabytes.
   // (A list, not for-in: enumerating a 40k-key dictionary costs more than the copies.)
   for (const chain of allChains) if (chain.rules.length > 0) chain.rules = chain.rules.slice();
+  for (const t of Object.values(tables)) {
+    for (const loop of findChainLoops(t)) warn(loop.rules[0]!.source.line, describeChainLoop(t.name, loop), loop.rules[0]!.text);
+  }
   if (warningsLeftOut > 0) {
     warnings.push({ file, line: lastContentLine, message: `${warningsLeftOut} more warnings not listed` });
   }

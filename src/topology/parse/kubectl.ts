@@ -8,7 +8,9 @@
 //   NAMESPACE   NAME   TYPE        CLUSTER-IP    EXTERNAL-IP   PORT(S)        AGE
 //   default     web    NodePort    10.96.0.10    <none>        80:30080/TCP   3d
 import type { Warning } from '../model.ts';
-import { type DumpSource, type ParseResult, isIP } from './tokens.ts';
+import { type DumpSource, type ParseResult, isIP, isPlaceholderAddress, placeholderWarning } from './tokens.ts';
+
+const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
 export interface KubePod {
   namespace?: string;
@@ -39,37 +41,72 @@ function cells(line: string): string[] {
   return line.trim().split(/\s+/).filter((c) => c.length > 0);
 }
 
-function readTable(text: string, source: DumpSource, required: string[]): { header: string[]; rows: { cells: string[]; line: number }[]; warnings: Warning[] } {
+type Row = { cells: string[]; line: number; raw: string };
+
+function readTable(text: string, source: DumpSource, required: string[], what: string): { header: string[]; rows: Row[]; warnings: Warning[] } {
   const first = source.firstLine ?? 1;
   const lines = text.split('\n');
   const warnings: Warning[] = [];
   let header: string[] | undefined;
-  const rows: { cells: string[]; line: number }[] = [];
+  let before: { line: number; text: string } | undefined;
+  const rows: Row[] = [];
   lines.forEach((raw, n) => {
-    const line = raw.replace(/NOMINATED NODE/g, 'NOMINATED_NODE').replace(/READINESS GATES/g, 'READINESS_GATES');
+    // RESTARTS reads `2 (5d ago)` since kubectl 1.22: one cell, not three.
+    const line = raw.replace(/NOMINATED NODE/g, 'NOMINATED_NODE').replace(/READINESS GATES/g, 'READINESS_GATES').replace(/ \(\w+ ago\)/g, '');
     if (line.trim() === '') return;
     const c = cells(line);
     if (!header) {
       if (required.every((r) => c.includes(r))) header = c;
-      else warnings.push({ file: source.file, line: first + n, message: `expected a kubectl table header with ${required.join(', ')}`, text: raw.slice(0, 200) });
+      else before ??= { line: first + n, text: raw.slice(0, 200) };
       return;
     }
+    if (required.every((r) => c.includes(r))) return; // the header again (several pastes together)
     if (c.length < header.length - 2) {
       warnings.push({ file: source.file, line: first + n, message: `row has ${c.length} columns, header has ${header.length}; skipped`, text: raw.slice(0, 200) });
       return;
     }
-    rows.push({ cells: c, line: first + n });
+    rows.push({ cells: c, line: first + n, raw: raw.slice(0, 200) });
   });
+  if (before) {
+    // One line for the table, naming what it looks like when it is a form podpath does not read.
+    const message = header ? `not part of the ${what} table, skipped` : missingHeader(before.text, what, required);
+    warnings.unshift({ file: source.file, line: before.line, message, text: before.text });
+  }
   return { header: header ?? [], rows, warnings };
 }
 
+/** Why a kubectl table could not be read, in words a user can act on. */
+function missingHeader(firstLine: string, what: string, required: string[]): string {
+  const c = cells(firstLine);
+  if (c[0] === 'NAME' || (c[0] === 'NAMESPACE' && c[1] === 'NAME')) {
+    const missing = required.filter((r) => !c.includes(r));
+    const wide = missing.includes('IP') ? ' (run it with `-o wide`)' : '';
+    return `${what} table without ${missing.join(', ')} column(s): not read${wide}`;
+  }
+  if (/^(apiVersion|kind|items):/.test(firstLine.trim()) || firstLine.trim().startsWith('{')) return `${what} as YAML/JSON: not read; paste the \`-o wide\` table`;
+  return `expected a kubectl table header with ${required.join(', ')} (${what}); the table is not read`;
+}
+
+/** A redacted address in an address column drops the row: a guessed IP would name the wrong pod. */
+function placeholderIn(row: Row, value: string | undefined, source: DumpSource, what: string, warnings: Warning[]): boolean {
+  if (value === undefined || !isPlaceholderAddress(value)) return false;
+  warnings.push(placeholderWarning(source.file, row.line, value, what, row.raw));
+  return true;
+}
+
 export function parseKubectlPods(text: string, source: DumpSource): ParseResult<KubePod> {
-  const { header, rows, warnings } = readTable(text, source, ['NAME', 'STATUS', 'IP']);
+  const { header, rows, warnings } = readTable(text, source, ['NAME', 'STATUS', 'IP'], 'kubectl get pods');
   const col = (name: string) => header.indexOf(name);
   const records: KubePod[] = [];
   for (const row of rows) {
     const name = row.cells[col('NAME')];
     if (!name) continue;
+    const ready = col('READY') >= 0 ? row.cells[col('READY')] : undefined;
+    if (ready !== undefined && !/^\d+\/\d+$/.test(ready)) {
+      warnings.push({ file: source.file, line: row.line, message: `not a kubectl get pods row (READY is "${ready}", expected like 1/1), skipped`, text: row.raw });
+      continue;
+    }
+    if (placeholderIn(row, row.cells[col('IP')], source, `pod ${name}`, warnings)) continue;
     const pod: KubePod = { name, source: { file: source.file, line: row.line } };
     const ns = col('NAMESPACE') >= 0 ? row.cells[col('NAMESPACE')] : undefined;
     if (ns) pod.namespace = ns;
@@ -83,17 +120,22 @@ export function parseKubectlPods(text: string, source: DumpSource): ParseResult<
 }
 
 export function parseKubectlServices(text: string, source: DumpSource): ParseResult<KubeService> {
-  const { header, rows, warnings } = readTable(text, source, ['NAME', 'TYPE', 'CLUSTER-IP', 'PORT(S)']);
+  const { header, rows, warnings } = readTable(text, source, ['NAME', 'TYPE', 'CLUSTER-IP', 'PORT(S)'], 'kubectl get svc');
   const col = (name: string) => header.indexOf(name);
   const records: KubeService[] = [];
   for (const row of rows) {
     const name = row.cells[col('NAME')];
     if (!name) continue;
+    const type = row.cells[col('TYPE')] ?? '';
+    if (!SERVICE_TYPES.has(type)) {
+      warnings.push({ file: source.file, line: row.line, message: `not a kubectl get svc row (TYPE is "${type}"), skipped`, text: row.raw });
+      continue;
+    }
+    if (placeholderIn(row, row.cells[col('CLUSTER-IP')], source, `service ${name}`, warnings)) continue;
     const svc: KubeService = { name, externalIPs: [], ports: [], source: { file: source.file, line: row.line } };
     const ns = col('NAMESPACE') >= 0 ? row.cells[col('NAMESPACE')] : undefined;
     if (ns) svc.namespace = ns;
-    const type = row.cells[col('TYPE')];
-    if (type) svc.type = type;
+    svc.type = type;
     const clusterIP = row.cells[col('CLUSTER-IP')];
     if (clusterIP && isIP(clusterIP)) svc.clusterIP = clusterIP;
     const external = row.cells[col('EXTERNAL-IP')] ?? '';

@@ -39,9 +39,24 @@ export function tokenize(text: string, firstLine = 1): Token[] {
   return tokens;
 }
 
+/**
+ * The text of the token `k` places after `tokens[i]` when it is on the same line.
+ * A key's value is never on the next line: taking it from there let a key at the
+ * end of one line eat the first word of the next record.
+ */
+export function onLine(tokens: readonly Token[], i: number, k = 1): string | undefined {
+  const here = tokens[i];
+  const there = tokens[i + k];
+  return here !== undefined && there !== undefined && there.line === here.line ? there.text : undefined;
+}
+
 /** The text of one source line, for warnings. */
+let splitCache: { text: string; lines: string[] } | undefined;
+
 export function lineText(text: string, line: number, firstLine = 1): string {
-  const value = text.split('\n')[line - firstLine] ?? '';
+  // Parsers ask for many lines of one text: split it once (a dump of 100k bad lines stays linear).
+  if (splitCache?.text !== text) splitCache = { text, lines: text.split('\n') };
+  const value = splitCache.lines[line - firstLine] ?? '';
   return value.length > 200 ? `${value.slice(0, 200)}…` : value;
 }
 
@@ -97,4 +112,30 @@ export function isMac(text: string): boolean {
 export function toInt(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;
   return Number(text);
+}
+
+// Redacted or placeholder addresses people paste instead of real ones:
+// `10.xx.xx.10`, `x.x.x.x`, `10.0.0.X`, `192.168.*.*`, `a.b.c.d`, `<node-ip>`,
+// `***`, `2001:db8:xxxx::1`. None is an address; guessing one would send a
+// trace somewhere the cluster never sent it.
+const REDACTED_OCTET = /^(?:\d{1,3}|[xX*]{1,3}|[a-zA-Z]|n{1,3}|y{1,3}|z{1,3})$/;
+const ANGLE = /^<[^<>\s]{1,40}>$/;
+/** `<none>` and friends are kubectl's words for "no value", not placeholders; `<UP,…>` are link flags. */
+const ANGLE_WORDS = /^<(?:none|nil|pending|unknown|invalid|unset)>$/i;
+
+/** A token that stands where an address (or prefix) should, but was redacted or left as a placeholder. */
+export function isPlaceholderAddress(text: string): boolean {
+  if (/^\*{2,}$/.test(text)) return true;
+  const bare = text.replace(/\/(?:\d{1,3}|[xX*]{1,3})$/, '');
+  if (ANGLE.test(bare)) return !ANGLE_WORDS.test(bare) && !/^<[A-Z0-9_,-]*>$/.test(bare);
+  const octets = bare.split('.');
+  if (octets.length === 4 && octets.every((o) => REDACTED_OCTET.test(o)) && octets.some((o) => !/^\d+$/.test(o))) return true;
+  // IPv6 with x-groups (`2001:db8:xxxx::1`, `fe80::xxxx:xxxx`).
+  if (bare.includes(':') && /^[0-9a-fA-FxX*:]+$/.test(bare) && /[xX*]/.test(bare) && bare.split(':').length >= 3) return true;
+  return false;
+}
+
+/** The warning for a record dropped because an address in it is a placeholder. */
+export function placeholderWarning(file: string, line: number, value: string, what: string, text?: string): Warning {
+  return warning(file, line, `${value} is a placeholder or redacted address, not an address: ${what} dropped, not guessed`, text);
 }

@@ -18,6 +18,18 @@ export class UnknownTokens {
     this.pending.push(token);
   }
 
+  /**
+   * The rest of the line `tokens[i]` is on becomes one warning; returns the index of
+   * the line's last token, for the caller's loop to continue after it. For lines
+   * that start no record: they are reported and never attached to the record above.
+   */
+  skipLine(tokens: readonly Token[], i: number): number {
+    const line = tokens[i]?.line;
+    let k = i;
+    while (k < tokens.length && tokens[k]!.line === line) this.add(tokens[k++]!);
+    return k - 1;
+  }
+
   flush(): void {
     const first = this.pending[0];
     if (!first) return;

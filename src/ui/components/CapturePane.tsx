@@ -10,6 +10,8 @@ import { Rows, row, type Row } from './Line.tsx';
 
 export interface CapturePaneProps {
   capture: CaptureState;
+  /** Per file: where the explainer placed it (ExplainView.places), once it has run. */
+  places?: string[];
   focused: boolean;
   width: number;
   height: number;
@@ -85,8 +87,11 @@ export function CapturePane(props: CapturePaneProps) {
   const selected = capture.rows[capture.selected];
   const list = packetListRows(capture, listHeight, props.width, props.focused);
   while (list.length < listHeight) list.push([]);
+  // The selected packet's capture and where it was taken (the explainer's placement, the same words as Explain's).
+  const place = selected ? props.places?.[selected.file] : undefined;
   const detailTitle: Row = [
     { text: capture.view === 'layers' ? 'layers' : 'bytes', bold: true },
+    ...(place ? [{ text: fit(` · at ${place}`, Math.max(0, props.width - 8)), role: 'accent' as const }] : []),
     { text: `  (Enter: layers/hex, ←/→ layer, m: next ${capture.chosen ? '◆' : '●'})`, role: 'dim' },
   ];
   const detail = !selected

@@ -6,6 +6,7 @@ import type { FieldDiff, Hop, Packet, Step } from '../../trace/model.ts';
 import { changedFields, outerText, packetAfter, s, stepLabel, stepSummary, wrap } from '../format.ts';
 import type { Theme } from '../theme.ts';
 import { Rows, row, type Row, type Seg } from './Line.tsx';
+import { appendAll } from '../../util/append.ts';
 
 export interface DetailPaneProps {
   hop: Hop | undefined;
@@ -52,11 +53,11 @@ function detailRows(step: Step, width: number): Row[] {
   const rows: Row[] = [];
   switch (step.type) {
     case 'netfilter':
-      rows.push(...text(`${step.table} ${step.chain}`, { role: 'dim' }), ...text(s(step.rule), { role: 'accent' }));
-      if (step.probability !== undefined) rows.push(...text(`taken with probability ${step.probability} when reached`));
+      appendAll(appendAll(rows, text(`${step.table} ${step.chain}`, { role: 'dim' })), text(s(step.rule), { role: 'accent' }));
+      if (step.probability !== undefined) appendAll(rows, text(`taken with probability ${step.probability} when reached`));
       break;
     case 'nat':
-      rows.push(...text(`${step.table} ${step.chain}`, { role: 'dim' }), ...text(s(step.rule), { role: 'accent' }));
+      appendAll(appendAll(rows, text(`${step.table} ${step.chain}`, { role: 'dim' })), text(s(step.rule), { role: 'accent' }));
       for (const d of step.diffs) {
         rows.push([
           { text: indent },
@@ -68,27 +69,27 @@ function detailRows(step: Step, width: number): Row[] {
       }
       break;
     case 'route':
-      rows.push(...text(`✓ ${s(step.chosen ?? 'no matching route')}  (table ${s(step.table)})`, { role: 'ok' }));
-      for (const loser of step.losers) rows.push(...text(`✗ ${s(loser)}  (lost)`, { role: 'dim' }));
+      appendAll(rows, text(`✓ ${s(step.chosen ?? 'no matching route')}  (table ${s(step.table)})`, { role: 'ok' }));
+      for (const loser of step.losers) appendAll(rows, text(`✗ ${s(loser)}  (lost)`, { role: 'dim' }));
       if (step.outInterface || step.nextHop) {
-        rows.push(...text(`→ ${step.nextHop ? `via ${s(step.nextHop)} ` : ''}${step.outInterface ? `dev ${s(step.outInterface)}` : ''}`));
+        appendAll(rows, text(`→ ${step.nextHop ? `via ${s(step.nextHop)} ` : ''}${step.outInterface ? `dev ${s(step.outInterface)}` : ''}`));
       }
       break;
     case 'neighbour':
-      rows.push(...text(`neighbour ${s(step.ip)} dev ${s(step.interface)} lladdr ${s(step.mac ?? '?')}: ${s(step.result)}`));
+      appendAll(rows, text(`neighbour ${s(step.ip)} dev ${s(step.interface)} lladdr ${s(step.mac ?? '?')}: ${s(step.result)}`));
       break;
     case 'bridge':
-      rows.push(...text(`fdb ${s(step.mac)} on ${s(step.bridge)}${step.port ? ` → port ${s(step.port)}` : ''}: ${s(step.result)}`));
+      appendAll(rows, text(`fdb ${s(step.mac)} on ${s(step.bridge)}${step.port ? ` → port ${s(step.port)}` : ''}: ${s(step.result)}`));
       break;
     case 'encapsulate':
     case 'decapsulate':
-      rows.push(...text(`outer ${outerText(step.outer)}`, { role: 'encap' }));
+      appendAll(rows, text(`outer ${outerText(step.outer)}`, { role: 'encap' }));
       break;
     default:
       break;
   }
-  if (step.type !== 'note') rows.push(...text(s(step.explanation)));
-  if (step.source) rows.push(...text(`${s(step.source.file)}:${step.source.line}`, { role: 'dim' }));
+  if (step.type !== 'note') appendAll(rows, text(s(step.explanation)));
+  if (step.source) appendAll(rows, text(`${s(step.source.file)}:${step.source.line}`, { role: 'dim' }));
   return rows;
 }
 
@@ -97,7 +98,7 @@ const stepRole = (step: Step): Seg['role'] => {
   if (step.type === 'nat') return 'changed';
   if (step.type === 'encapsulate' || step.type === 'decapsulate') return 'encap';
   if (step.type === 'deliver') return 'ok';
-  if (step.type === 'netfilter' && /drop|reject/.test(step.action)) return 'bad';
+  if (step.type === 'netfilter' && (step.action === 'drop' || step.action === 'reject' || step.action === 'policy-drop')) return 'bad';
   return undefined;
 };
 
@@ -114,7 +115,7 @@ export function stepRows(hop: Hop, stepIndex: number, expanded: boolean, width: 
       { text: stepLabel(step).padEnd(8), bold: true, inverse: selected && focused, ...(role ? { role } : {}) },
       { text: ` ${stepSummary(step)}` },
     ]);
-    if (selected || expanded) rows.push(...detailRows(step, width));
+    if (selected || expanded) appendAll(rows, detailRows(step, width));
     if (selected) selEnd = rows.length;
   });
   return { rows, selStart, selEnd };

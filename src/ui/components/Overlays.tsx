@@ -15,6 +15,7 @@ export const HELP: [string, string][] = [
   ['e', 'Explain the captures (--capture); Enter there marks a connection ◆'],
   ['/  n', 'search the focused pane / next match'],
   ['w', 'warnings from the inputs'],
+  ['r', 'write an HTML report of this trace (and explanation) to the current folder'],
   ['?', 'this help'],
   ['Esc', 'close help, picker, search'],
   ['q', 'quit'],

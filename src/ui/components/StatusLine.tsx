@@ -3,7 +3,7 @@
 import { Box, Text } from 'ink';
 import type { TracePath } from '../../trace/model.ts';
 import { fit, probabilityText, s } from '../format.ts';
-import type { CaptureState, ExplainState, SearchState } from '../state.ts';
+import type { CaptureState, ExplainState, ReportState, SearchState } from '../state.ts';
 import { dispositionRole, type Role, type Theme } from '../theme.ts';
 import { Line } from './Line.tsx';
 
@@ -31,6 +31,7 @@ export interface StatusLineProps {
   capture: CaptureState | undefined;
   explain?: ExplainState | undefined;
   search: SearchState;
+  report?: ReportState | undefined;
   theme: Theme;
   width: number;
 }
@@ -48,6 +49,11 @@ export function StatusLine(props: StatusLineProps) {
   }
   const warn = props.warnings > 0;
   const parts: { text: string; role: Role }[] = [{ text: `⚠ ${props.warnings} warning${props.warnings === 1 ? '' : 's'}`, ...(warn ? { role: 'warn' as const } : { role: 'dim' as const }) }];
+  // Right after the warnings: the file name is what the user needs to see, before it is cut.
+  const r = props.report;
+  if (r?.status === 'writing') parts.push({ text: ' · writing the report…', role: 'warn' as const });
+  else if (r?.status === 'written') parts.push({ text: ` · report: ${s(r.file ?? '')}`, role: 'ok' as const });
+  else if (r?.status === 'error') parts.push({ text: ` · report not written: ${s(r.error ?? '')}`, role: 'bad' as const });
   const c = props.capture;
   if (c) {
     const progress = c.done ? '' : ' reading…';

@@ -3,8 +3,14 @@
 // through the reducer's one door, and the returned function stops it (on quit).
 import type { Topology } from '../../topology/model.ts';
 import type { UiAction } from '../state.ts';
+import type { Explanation } from '../../explain/model.ts';
 
-export function explainStarter(captures: string[], topology: Topology): (dispatch: (a: UiAction) => void) => () => void {
+export function explainStarter(
+  captures: string[],
+  topology: Topology,
+  /** Told the explanation itself, for the report the UI writes (`r`). */
+  onExplanation?: (explanation: Explanation) => void,
+): (dispatch: (a: UiAction) => void) => () => void {
   return (dispatch) => {
     const abort = new AbortController();
     void (async () => {
@@ -20,7 +26,9 @@ export function explainStarter(captures: string[], topology: Topology): (dispatc
           onProgress: (text) => dispatch({ type: 'explain-progress', text }),
           signal: abort.signal,
         });
-        if (!abort.signal.aborted) dispatch({ type: 'explain-done', view: explainView(explanation, captures) });
+        if (abort.signal.aborted) return;
+        onExplanation?.(explanation);
+        dispatch({ type: 'explain-done', view: explainView(explanation, captures) });
       } catch (error) {
         if (!abort.signal.aborted) dispatch({ type: 'explain-error', error: error instanceof Error ? error.message : String(error) });
       }

@@ -6,8 +6,11 @@
 // HTTP lines, host names and file names come from captures.
 import { basename } from 'node:path';
 import type { Connection, Explanation, Journey, ModelHop, ReplyJourney, Sighting } from '../../explain/index.ts';
+import { placementLine, placeShort } from '../../explain/placement/text.ts';
 import { s } from '../format.ts';
+import { formatWarning } from '../../util/warning.ts';
 import type { Role } from '../theme.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** One paragraph of the detail; the pane wraps it to its width. */
 export interface Para {
@@ -37,6 +40,8 @@ export interface ExplainView {
   summary: string;
   faultFound: boolean;
   entries: ExplainEntry[];
+  /** Per file given (the Capture pane's file index): where the explainer placed it, in a few words. */
+  places: string[];
 }
 
 export const packetKey = (file: number, frame: number): string => `${file}:${frame}`;
@@ -54,10 +59,23 @@ export function verdictTag(v: EntryVerdict): string {
 }
 
 export function verdictRole(v: EntryVerdict): Role | undefined {
-  if (v === 'agrees') return 'ok';
-  if (v === 'lost' || v === 'disagrees' || v === 'reply-lost') return 'bad';
-  if (v === 'no-model') return 'dim';
-  return undefined;
+  switch (v) {
+    case 'agrees':
+      return 'ok';
+    case 'lost':
+    case 'rejected':
+    case 'disagrees':
+    case 'reply-lost':
+      return 'bad';
+    case 'no-model':
+      return 'dim';
+    case 'none':
+      return undefined;
+    default: {
+      const unhandled: never = v;
+      return unhandled;
+    }
+  }
 }
 
 function entryVerdict(j: Journey | undefined): EntryVerdict {
@@ -78,6 +96,13 @@ function lostParas(what: string, j: { lostAfter?: { at?: string; interface?: str
   const out: Para[] = [];
   const never = j.missingAt ? `, never on ${place(j.missingAt)}` : '';
   out.push({ text: `${what} stopped after ${place(j.lostAfter)}${never}`, role: 'bad', bold: true, indent: 2 });
+  if (j.cause) out.push(causePara(j.cause));
+  return out;
+}
+
+/** A rejected packet stopped where a REJECT rule answered it: the last place seen, the answer, the rule. */
+function rejectedParas(what: string, j: Journey): Para[] {
+  const out: Para[] = [{ text: `${what} was rejected after ${place(j.lostAfter)}: ${s(j.refusal?.text ?? '')}`, role: 'bad', bold: true, indent: 2 }];
   if (j.cause) out.push(causePara(j.cause));
   return out;
 }
@@ -121,9 +146,10 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
     const tag = verdictTag(verdict);
     const role = verdictRole(verdict);
     detail.push({ text: `verdict: ${tag} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
-    if (j.verdict === 'lost') detail.push(...lostParas(`the ${s(j.firstPacket)}`, j));
+    if (j.verdict === 'lost') appendAll(detail, lostParas(`the ${s(j.firstPacket)}`, j));
+    else if (j.verdict === 'rejected') appendAll(detail, rejectedParas(`the ${s(j.firstPacket)}`, j));
     else if (j.cause) detail.push(causePara(j.cause));
-    if (j.reply) detail.push(...replyParas(j.reply));
+    if (j.reply) appendAll(detail, replyParas(j.reply));
   }
   for (const t of e.tunnels.filter((x) => x.carries.includes(c.id))) detail.push({ text: `tunnel: ${s(t.text)}`, role: 'encap', indent: 2 });
   for (const h of c.http) {
@@ -141,8 +167,8 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
     // Sightings the model has no hop for are still where the packet was.
     const onModel = (x: Sighting): boolean => j.model?.hops.some((h) => h.check === 'seen' && h.at === x.at && h.interface === x.interface) ?? false;
     for (const x of j.sightings.filter((y) => !onModel(y))) detail.push({ text: `• ${place(x).padEnd(24)} frame ${x.frame} of ${captureFile(x.capture)} ${sightingText(x)}`, indent: 4 });
-    // The journey's own findings, minus the cause already given above.
-    for (const t of j.text) if (!(j.cause && t.startsWith('likely cause'))) detail.push({ text: s(t), role: 'dim', indent: 2 });
+    // The journey's own findings (its cause is given above, from j.cause).
+    for (const t of j.text) detail.push({ text: s(t), role: 'dim', indent: 2 });
   }
   const troubles = e.troubles.filter((t) => t.connection === c.id);
   if (troubles.length > 0) detail.push({ text: `signs of trouble (${troubles.length})`, bold: true, role: 'warn' });
@@ -159,6 +185,19 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
   return { id: c.id, label: text, verdict, detail, packets: [...new Set(packets)], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
 }
 
+/** Where each capture was taken and what placed it there, as `podpath explain` prints it. */
+function capturesEntry(e: Explanation): ExplainEntry {
+  const detail: Para[] = [];
+  for (const c of e.captures) {
+    const where = c.at !== undefined && !c.unplaced ? ` → ${place(c)}${c.fromAny ? ' (from -i any)' : ''}` : '';
+    detail.push({ text: `${s(basename(c.file))}${where}: ${c.packets} packet${c.packets === 1 ? '' : 's'}`, bold: true });
+    detail.push({ text: s(placementLine(c)), ...(c.unplaced ? { role: 'warn' as const } : { role: 'dim' as const }), indent: 2 });
+  }
+  const placed = e.captures.filter((c) => c.at !== undefined && !c.unplaced).length;
+  const text = `captures: ${placed} of ${e.captures.length} placed`;
+  return { id: '', label: text, verdict: 'none', detail, packets: [], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
+}
+
 /** What belongs to no one connection: every tunnel, other signs of trouble, the packets that are no connection. */
 function otherEntry(e: Explanation): ExplainEntry | undefined {
   const loose = e.troubles.filter((t) => t.connection === undefined);
@@ -172,14 +211,14 @@ function otherEntry(e: Explanation): ExplainEntry | undefined {
   for (const t of loose) detail.push({ text: `⚠ ${file(t.capture)} frame ${t.frame}: ${s(t.text)}`, role: 'warn', indent: 2 });
   if (other.length > 0) detail.push({ text: `other packets: ${other.map(([k, n]) => `${n} ${s(k)}`).join(', ')}`, role: 'dim' });
   if (e.warnings.length > 0) detail.push({ text: `warnings (${e.warnings.length})`, bold: true });
-  for (const w of e.warnings.slice(0, 50)) detail.push({ text: s(w), role: 'warn', indent: 2 });
+  for (const w of e.warnings.slice(0, 50)) detail.push({ text: s(formatWarning(w)), role: 'warn', indent: 2 });
   const others = other.reduce((n, [, count]) => n + count, 0);
   const text = `everything else: ${e.tunnels.length} tunnel${e.tunnels.length === 1 ? '' : 's'}, ${loose.length} other sign${loose.length === 1 ? '' : 's'} of trouble, ${others} other packet${others === 1 ? '' : 's'}`;
   return { id: '', label: text, verdict: 'none', detail, packets: [], searchText: [text, ...detail.map((p) => p.text)].join('\n').toLowerCase() };
 }
 
 /** Connections in trouble first (lost, reply lost, disagrees), so a big capture's problem is on the first screen. */
-const rank: Record<EntryVerdict, number> = { lost: 0, 'reply-lost': 0, disagrees: 1, agrees: 2, 'no-model': 2, none: 3 };
+const rank: Record<EntryVerdict, number> = { lost: 0, rejected: 0, 'reply-lost': 0, disagrees: 1, agrees: 2, 'no-model': 2, none: 3 };
 
 export function explainView(e: Explanation, files: string[]): ExplainView {
   const fileIndex = (file: string): number => files.indexOf(file);
@@ -188,14 +227,18 @@ export function explainView(e: Explanation, files: string[]): ExplainView {
   entries.sort((a, b) => rank[a.verdict] - rank[b.verdict]);
   const other = otherEntry(e);
   if (other) entries.push(other);
+  entries.push(capturesEntry(e));
   const lost = e.journeys.filter((j) => j.verdict === 'lost' || j.reply).length;
+  const rejected = e.journeys.filter((j) => j.verdict === 'rejected').length;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const summary = [
     plural(e.connections.length, 'connection'),
     plural(e.tunnels.length, 'tunnel'),
     plural(e.troubles.length, 'sign') + ' of trouble',
     ...(lost > 0 ? [`${lost} lost`] : []),
+    ...(rejected > 0 ? [`${rejected} rejected`] : []),
     e.faultFound ? 'trouble found' : 'no trouble found',
   ].join(' · ');
-  return { summary, faultFound: e.faultFound, entries };
+  const places = files.map((file) => s(placeShort(e.captures.filter((c) => c.file === file))));
+  return { summary, faultFound: e.faultFound, entries, places };
 }

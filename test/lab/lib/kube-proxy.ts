@@ -43,7 +43,24 @@ export function kubeProxyRules(lab: Lab): string {
   }
 }
 
+/** Runs the nftables-mode generator for one node and returns its `nft -f` input. */
+export function kubeProxyNftRules(lab: Lab, nodeIP: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'podpath-lab-kpn-'));
+  try {
+    const specFile = join(dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(kubeProxySpec(lab), null, 2));
+    return run(['node', join(repoRoot, 'bin/run-ts.js'), join(repoRoot, 'test/lab/kube-proxy-nft-rules.ts'), specFile, nodeIP], { cwd: repoRoot }).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function applyKubeProxy(lab: Lab): void {
+  if (lab.spec.kubeProxyMode === 'nftables') {
+    // kube-proxy's nftables mode: one `nft -f` transaction per node (its NodePort address is the node's own).
+    for (const node of lab.spec.nodes) lab.exec(node.name, ['nft', '-f', '-'], { input: kubeProxyNftRules(lab, node.underlay) });
+    return;
+  }
   const rules = kubeProxyRules(lab);
   for (const node of lab.spec.nodes) lab.restore(node.name, rules);
 }

@@ -3,13 +3,13 @@
 // after each prompt is the dump file's content, byte for byte.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_DUMPS, POD_DUMPS } from './record.ts';
+import { NFT_DUMP, NODE_DUMPS, POD_DUMPS } from './record.ts';
 import type { ScenarioSpec } from './spec.ts';
 
 export function transcript(spec: ScenarioSpec, dir: string): string {
   const out: string[] = [];
   for (const node of spec.nodes) {
-    for (const dump of NODE_DUMPS) {
+    for (const dump of spec.kubeProxyMode === 'nftables' ? [...NODE_DUMPS, NFT_DUMP] : NODE_DUMPS) {
       out.push(`root@${node.name}:~# ${dump.command.join(' ')}\n`);
       out.push(readFileSync(join(dir, node.name, dump.file), 'utf8'));
     }

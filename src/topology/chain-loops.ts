@@ -1,0 +1,57 @@
+// Jump loops between user chains. The kernel refuses a table whose jumps or gotos
+// can come back to a chain already being walked: translate_table()'s
+// mark_source_chains() fails with ELOOP and iptables-restore prints "Too many
+// levels of links". So a dumped table with a loop was never loaded as written
+// (a hand-edited or mangled dump); podpath names the loop with its rule lines and
+// the tracer stops where a walk would enter it, instead of walking 200,000 rules.
+import type { NfRule, NfTable } from './model.ts';
+
+export interface ChainLoop {
+  /** The chains around the loop, the first repeated at the end: A → B → A. */
+  chains: string[];
+  /** The jump or goto rule leaving each chain of the loop, in order. */
+  rules: NfRule[];
+}
+
+/** Each loop of user-chain jumps in `table` (one per strongly connected group found), iteratively: no recursion on deep chains. */
+export function findChainLoops(table: NfTable): ChainLoop[] {
+  const loops: ChainLoop[] = [];
+  const state = new Map<string, 'active' | 'done'>();
+  const jumpsOf = (name: string): NfRule[] =>
+    (table.chains[name]?.rules ?? []).filter((r) => r.target !== undefined && table.chains[r.target.name] !== undefined && !table.chains[r.target.name]!.builtin);
+  for (const start of Object.keys(table.chains)) {
+    if (state.has(start)) continue;
+    // The walk's path: a chain and the index of its next jump to follow.
+    const path: { chain: string; jumps: NfRule[]; next: number }[] = [{ chain: start, jumps: jumpsOf(start), next: 0 }];
+    state.set(start, 'active');
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      if (top.next >= top.jumps.length) {
+        state.set(top.chain, 'done');
+        path.pop();
+        continue;
+      }
+      const rule = top.jumps[top.next++]!;
+      const target = rule.target!.name;
+      const seen = state.get(target);
+      if (seen === 'active') {
+        const from = path.findIndex((p) => p.chain === target);
+        const members = path.slice(from);
+        loops.push({
+          chains: [...members.map((m) => m.chain), target],
+          rules: members.map((m) => m.jumps[m.next - 1]!),
+        });
+      } else if (seen === undefined) {
+        state.set(target, 'active');
+        path.push({ chain: target, jumps: jumpsOf(target), next: 0 });
+      }
+    }
+  }
+  return loops;
+}
+
+/** "chain loop A → B → A (file:12, file:20)": the warning text. */
+export function describeChainLoop(table: string, loop: ChainLoop): string {
+  const lines = loop.rules.map((r) => `${r.source.file}:${r.source.line}`).join(', ');
+  return `chain loop in table ${table}: ${loop.chains.join(' → ')} (rules at ${lines}); the kernel refuses such a table (iptables-restore: "Too many levels of links"), so these rules were never loaded as dumped`;
+}

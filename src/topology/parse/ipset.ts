@@ -1,0 +1,95 @@
+// `ipset list` (and `ipset -L`, `ipset list NAME`) and `ipset save` into sets:
+//
+//   Name: KUBE-CLUSTER-IP                      create KUBE-CLUSTER-IP hash:ip,port family inet …
+//   Type: hash:ip,port                         add KUBE-CLUSTER-IP 10.96.0.10,udp:53
+//   Revision: 5 / Header: … / References: 2
+//   Number of entries: 9
+//   Members:
+//   10.96.0.10,udp:53
+//   10.96.0.1,tcp:443 timeout 300              (per-member options: timeout, packets, bytes,
+//                                                comment "…", skbmark, nomatch)
+//
+// Knows nothing of Kubernetes or Calico. A line it cannot read is a warning with
+// its line; the other sets still count.
+import type { IpSet, Warning } from '../model.ts';
+
+export interface IpsetResult {
+  records: IpSet[];
+  warnings: Warning[];
+}
+
+const HEADER_KEYS = new Set(['Type', 'Revision', 'Header', 'Size in memory', 'References', 'Number of entries', 'Initval']);
+
+/** "10.0.0.1,tcp:80 timeout 30 comment "x" nomatch" → the member and whether it is a nomatch entry. */
+function member(text: string): { value: string; nomatch: boolean } | undefined {
+  const value = text.trim().split(/\s+/)[0];
+  if (value === undefined || value === '') return undefined;
+  return { value, nomatch: /\snomatch\b/.test(text) };
+}
+
+function add(set: IpSet, text: string): boolean {
+  const m = member(text);
+  if (!m) return false;
+  if (m.nomatch) (set.nomatch ??= []).push(m.value);
+  else set.members.push(m.value);
+  return true;
+}
+
+export function parseIpset(text: string, file: string, options: { firstLine?: number } = {}): IpsetResult {
+  const first = options.firstLine ?? 1;
+  const records: IpSet[] = [];
+  const warnings: Warning[] = [];
+  const byName = new Map<string, IpSet>();
+  let current: IpSet | undefined;
+  let inMembers = false;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    const at = first + i;
+    const warn = (message: string) => warnings.push({ file, line: at, message, text: line.slice(0, 200) });
+    if (line.trim() === '') {
+      inMembers = false;
+      return;
+    }
+    // ipset save
+    const create = /^create\s+(\S+)\s+(\S+)/.exec(line);
+    if (create) {
+      current = { name: create[1]!, type: create[2]!, members: [], source: { file, line: at } };
+      byName.set(current.name, current);
+      records.push(current);
+      inMembers = false;
+      return;
+    }
+    const addLine = /^add\s+(\S+)\s+(.+)$/.exec(line);
+    if (addLine) {
+      const set = byName.get(addLine[1]!);
+      if (!set) warn(`add to set ${addLine[1]}, which no create line before it made`);
+      else if (!add(set, addLine[2]!)) warn('expected a member after the set name');
+      return;
+    }
+    // ipset list
+    const name = /^Name:\s+(\S+)\s*$/.exec(line);
+    if (name) {
+      current = { name: name[1]!, type: '', members: [], source: { file, line: at } };
+      byName.set(current.name, current);
+      records.push(current);
+      inMembers = false;
+      return;
+    }
+    if (current && inMembers) {
+      if (!add(current, line)) warn(`set ${current.name}: expected a member`);
+      return;
+    }
+    const header = /^([A-Za-z ]+):\s*(.*)$/.exec(line);
+    if (current && header) {
+      if (header[1] === 'Members') inMembers = true;
+      else if (header[1] === 'Type') current.type = header[2]!.trim();
+      else if (!HEADER_KEYS.has(header[1]!)) warn(`set ${current.name}: \`${header[1]}:\` is not read`);
+      return;
+    }
+    warn(current ? `set ${current.name}: a line podpath does not read` : 'expected `Name: SET` (ipset list) or `create SET TYPE` (ipset save)');
+  });
+  for (const set of records) {
+    if (set.type === '') warnings.push({ file, line: set.source.line, message: `set ${set.name} has no Type: line; its members cannot be matched` });
+  }
+  return { records, warnings };
+}

@@ -1,0 +1,106 @@
+// CNI detection from partial evidence, the way dumps are pasted into threads: one node's
+// `ip route` and nothing else. Real dumps from test/wild/ (SOURCES.md names each thread) and
+// small made-up counter-examples of the same shapes that must not be taken for a CNI.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadTopology } from '../../src/topology/load.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'podpath-cni-partial-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const dump = (name: string, text: string) => {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+};
+const wild = (name: string) => join('test', 'wild', name);
+
+describe('CNI from one node\'s routes', () => {
+  it('flannel host-gw: cni0\'s subnet and its same-sized siblings via gateways on eth0\'s subnet (zhangguanzhang\'s blog)', async () => {
+    const t = await loadTopology([wild('zhangguanzhang-zh-flannel-route-comments.txt')], { node: 'node' });
+    expect(t.cni).toMatchObject({ plugin: 'flannel', mode: 'host-gw' });
+    expect(t.cni.evidence.join('\n')).toContain('10.187.0.0/24 via 172.16.0.250 dev eth0');
+  });
+
+  it('not host-gw: a static route to another network via the LAN gateway', async () => {
+    const t = await loadTopology([dump('static.txt', `default via 192.168.1.1 dev eth0 proto static
+10.244.1.0/24 dev cni0 proto kernel scope link src 10.244.1.1
+172.30.0.0/24 via 192.168.1.254 dev eth0
+192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.20
+`)], { node: 'n1' });
+    expect(t.cni.plugin).toBe('unknown');
+  });
+
+  it('flannel vxlan: an old flannel\'s `10.244.0.0/16 dev flannel.1 proto kernel` with no via (flannel #545)', async () => {
+    const t = await loadTopology([wild('flannel-545-node0-route-oldformat.txt')]);
+    expect(t.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
+    expect(t.cni.evidence[0]).toMatch(/10\.244\.0\.0\/16 dev flannel\.1/);
+  });
+
+  it('calico bgp: `blackhole … proto bird` and cali* routes in the old double-spaced format, no tunnel route (calicoctl #772)', async () => {
+    const t = await loadTopology([wild('calicoctl-772-machine1-docker-gwbridge.txt')], { node: 'Machine1' });
+    expect(t.cni).toMatchObject({ plugin: 'calico', mode: 'bgp' });
+    expect(t.cni.evidence.join('\n')).toContain('blackhole 192.168.0.0/26 proto bird');
+  });
+
+  it('calico ipip wins over the block when routes go via tunl0 (calico #8953)', async () => {
+    const t = await loadTopology([wild('calico-8953-ipip-ip-route.txt')], { node: 'host' });
+    expect(t.cni).toMatchObject({ plugin: 'calico', mode: 'ipip' });
+  });
+
+  it('felix\'s `blackhole … proto 80` alone says Calico, not which mode', async () => {
+    const t = await loadTopology([dump('felix.txt', `default via 10.0.0.1 dev eth0 proto static
+10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.11
+blackhole 192.168.10.0/26 proto 80
+192.168.10.2 dev cali12d4a061371 scope link
+`)], { node: 'n1' });
+    expect(t.cni).toMatchObject({ plugin: 'calico', mode: 'unknown' });
+    expect(t.cni.evidence.join('\n')).toContain('blackhole 192.168.10.0/26 proto 80');
+  });
+});
+
+describe('node addresses', () => {
+  it('docker0, docker_gwbridge and lxcbr0 are local bridges, never the underlay (calicoctl #772)', async () => {
+    const t = await loadTopology([wild('calicoctl-772-machine1-docker-gwbridge.txt')], { node: 'Machine1' });
+    expect(t.nodes[0]!.addresses).toEqual(['172.31.27.45']);
+  });
+
+  it('a docker_gwbridge address in `ip addr` is not the node\'s either', async () => {
+    const t = await loadTopology([dump('swarm.txt', `2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP group default qlen 1000
+    link/ether 02:11:22:33:44:55 brd ff:ff:ff:ff:ff:ff
+    inet 10.1.2.3/24 brd 10.1.2.255 scope global eth0
+       valid_lft forever preferred_lft forever
+5: docker_gwbridge: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default
+    link/ether 02:42:aa:bb:cc:dd brd ff:ff:ff:ff:ff:ff
+    inet 172.18.0.1/16 brd 172.18.255.255 scope global docker_gwbridge
+       valid_lft forever preferred_lft forever
+`)], { node: 'n1' });
+    expect(t.nodes[0]!.addresses).toEqual(['10.1.2.3']);
+  });
+});
+
+describe('pod or node', () => {
+  it('a pod session with the kernel\'s idle tunl0@NONE is a pod (calico #4961)', async () => {
+    const t = await loadTopology([wild('calico-4961-pod-10-2-and-lasdgx10.txt')]);
+    expect(t.nodes.map((n) => n.name)).toEqual(['lasdgx10']);
+    expect(t.pods.find((p) => p.name === 'pod-10-2')).toMatchObject({ ip: '192.168.107.6' });
+  });
+
+  it('an up tunl0 with routes through it is still node evidence', async () => {
+    const t = await loadTopology([dump('tunl.txt', `root@n1:~# ip a
+3: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1440 qdisc noqueue state UNKNOWN group default qlen 1000
+    link/ipip 0.0.0.0 brd 0.0.0.0
+    inet 192.168.20.1/32 scope global tunl0
+       valid_lft forever preferred_lft forever
+4: eth0@if22: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default
+    link/ether 3a:d8:af:82:65:23 brd ff:ff:ff:ff:ff:ff link-netnsid 0
+    inet 10.0.0.11/24 scope global eth0
+       valid_lft forever preferred_lft forever
+root@n1:~# ip r
+default via 10.0.0.1 dev eth0
+192.168.30.0/26 via 10.0.0.12 dev tunl0 proto bird onlink
+`)]);
+    expect(t.nodes.map((n) => n.name)).toEqual(['n1']);
+  });
+});

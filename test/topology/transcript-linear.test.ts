@@ -1,0 +1,60 @@
+// The transcript splitter runs on every dump (hasPrompts), so its time must grow linearly with
+// the input (issue 11, item 3): BRACKETED's `[^\]]*` scanned a line of `[a@b ` to its end from
+// every `[` — 300 KB took 21 s, 600 KB 67 s. The bound is relative: twice the input may take
+// about twice the time (at most 3×, where quadratic is 4×), measured as the fastest of a few runs.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hasPrompts, splitTranscript } from '../../src/topology/inputs/transcript.ts';
+import { runPodpath } from '../helpers/run.ts';
+
+/** Shapes that make a prompt regex backtrack: an opening without its close, many near-prompts. */
+const SHAPES: Record<string, string> = {
+  'open brackets without a close': '[x@y ',
+  'brackets on their own lines': '[\n',
+  'user@host without a sigil': 'u@h:/ ',
+  'parenthesised hosts': '(h) / ',
+  'prompts with commands': 'root@w1:~# ip a ',
+};
+
+function fastest(run: () => void, times = 5): number {
+  let best = Infinity;
+  for (let i = 0; i < times; i++) {
+    const started = process.hrtime.bigint();
+    run();
+    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return best;
+}
+
+describe('transcript splitting is linear in the input', () => {
+  it.each(Object.entries(SHAPES))('%s: 600 KB takes at most 3× the time of 300 KB', (_, unit) => {
+    const text = (bytes: number) => unit.repeat(Math.ceil(bytes / unit.length));
+    const small = text(300_000);
+    const large = text(600_000);
+    const work = (t: string) => () => {
+      hasPrompts(t);
+      splitTranscript(t);
+    };
+    fastest(work(small), 1); // warm the regular expressions up
+    const a = fastest(work(small));
+    const b = fastest(work(large));
+    // Below a quarter second a garbage collection dominates; both are fast then (the quadratic
+    // regex took 21 s on 300 KB).
+    expect(b, `300 KB: ${a.toFixed(1)} ms, 600 KB: ${b.toFixed(1)} ms`).toBeLessThan(Math.max(3 * a, 250));
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'podpath-linear-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('through the CLI: a 600 KB line of unclosed [user@host prompts is read in seconds', async () => {
+    const file = join(dir, 'brackets.txt');
+    writeFileSync(file, `${'[x@y '.repeat(120_000)}\n`);
+    const started = Date.now();
+    const r = await runPodpath(['topology', file, '--node', 'n1'], { timeoutMs: 25_000 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.status).toBe(1); // nothing usable in it: one line saying so
+    expect(r.stderr).toMatch(/brackets\.txt.*not recognised/);
+  });
+});
