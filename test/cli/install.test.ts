@@ -9,7 +9,7 @@
 // bin linked into PREFIX/bin) and its dependencies come from `npm ci --omit=dev --offline`
 // with the repository's lockfile: the same versions, from the cache, no network.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('the packed podpath, installed', () => {
   it('podpath --help lists the commands and the exit statuses', () => {
     const run = podpath(['--help'], work);
     expect(run.status).toBe(0);
-    for (const command of readdirSync(join(repoRoot, 'src', 'commands')).map((f) => f.replace(/\.ts$/, ''))) expect(run.stdout).toContain(`  ${command}`);
+    for (const command of ['collect', 'decode', 'explain', 'topology', 'trace', 'ui']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.stdout).toMatch(/Exit status:\n {2}0 [^]*\n {2}1 [^]*\n {2}2 [^]*\n {2}70 [^]*\n {2}130 /);
   });
 
