@@ -3,7 +3,7 @@
 // core), then either prints the text trace (stdout or stdin not a terminal) or
 // imports the Ink UI, so React is loaded only when a person will see it.
 import type { Command } from 'commander';
-import { UsageError } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import type { TraceRequest } from '../trace/query.ts';
 import { addTraceOptions, traceRequestOf, type TraceRequestOptions } from './trace-request.ts';
@@ -63,7 +63,8 @@ export function register(program: Command): void {
       say.say('opening the UI…');
       const { inputWarnings } = await import('../ui/warnings.ts');
       const { startInteractiveUI } = await import('../ui/run.tsx').finally(() => say.done());
-      await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
+      const ended = await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
+      if (ended === 'interrupted') process.exitCode = EXIT.interrupted;
     });
 }
 
