@@ -42,20 +42,30 @@ export function toneOf(disposition: Disposition): EndingTone {
 
 const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
+/** The hook a chain is attached to: iptables' built-in chains by name, nf_tables base chains from the dumped ruleset. */
+function hookOf(topology: Topology, at: string, table: string, chain: string): string | undefined {
+  if (BUILTIN_CHAINS.has(chain)) return chain;
+  const netns = topology.nodes.find((n) => n.name === at)?.netns ?? topology.pods.find((p) => p.name === at)?.netns;
+  const base = netns?.netfilter?.nft?.find((t) => t.name === table)?.chains[chain]?.base;
+  return base ? base.hook.toUpperCase() : undefined;
+}
+
 /**
  * 'DNAT at nat PREROUTING (KUBE-SEP-…): dst 10.96.0.10 → 192.168.2.12': the hook is the
- * built-in chain the hop's netfilter walk last entered in that table before the NAT rule
- * (an nf_tables base chain, such as kube-proxy's `nat-prerouting`, counts as one).
+ * one whose chain the hop's netfilter walk last entered in that table before the NAT rule
+ * (a built-in iptables chain, or an nf_tables base chain such as kube-proxy's nat-prerouting).
  */
-function natLabels(hop: Hop, baseChains: ReadonlySet<string>): string[] {
+function natLabels(hop: Hop, topology: Topology): string[] {
   const labels: string[] = [];
-  let hook: string | undefined;
+  let hook: { table: string; name: string; chain: string } | undefined;
   for (const step of hop.steps) {
-    const base = (step.type === 'netfilter' || step.type === 'nat') && (BUILTIN_CHAINS.has(step.chain) || baseChains.has(`${hop.at} ${step.table} ${step.chain}`));
-    if (base && (step.type === 'netfilter' || step.type === 'nat')) hook = `${step.table} ${step.chain}`;
+    if (step.type === 'netfilter' || step.type === 'nat') {
+      const name = hookOf(topology, hop.at, step.table, step.chain);
+      if (name !== undefined) hook = { table: step.table, name, chain: step.chain };
+    }
     if (step.type !== 'nat') continue;
     const changes = step.diffs.map((d) => `${d.field} ${d.old ?? '?'} → ${d.new ?? '?'}`).join(', ');
-    const where = hook === undefined || hook === `${step.table} ${step.chain}` ? `${step.table} ${step.chain}` : `${hook} (${step.chain})`;
+    const where = hook === undefined ? `${step.table} ${step.chain}` : hook.chain === step.chain ? `${step.table} ${hook.name}` : `${hook.table} ${hook.name} (${step.chain})`;
     labels.push(`${step.action.toUpperCase()} at ${where}: ${changes}`);
   }
   return labels;
@@ -72,18 +82,8 @@ function endingTitle(path: TracePath, last: Hop | undefined): string {
   return path.disposition === 'delivered' ? `DELIVERED${where}` : `${path.disposition.toUpperCase()}${where}`;
 }
 
-/** `node table chain` of every nf_tables base chain in the topology. */
-function nftBaseChains(topology: Topology): Set<string> {
-  const chains = new Set<string>();
-  for (const node of topology.nodes) {
-    for (const table of node.netns.netfilter?.nft ?? []) for (const chain of Object.values(table.chains)) if (chain.base) chains.add(`${node.name} ${table.name} ${chain.name}`);
-  }
-  return chains;
-}
-
 export function pictureOfTrace(result: TraceResult, topology: Topology): Picture {
   const scene = new PictureScene(topology);
-  const baseChains = nftBaseChains(topology);
   const several = result.paths.length > 1;
   const arrows = new Map<string, PictureArrow>();
 
@@ -95,7 +95,7 @@ export function pictureOfTrace(result: TraceResult, topology: Topology): Picture
       const to = ids[i + 1]!;
       const next = path.hops[i + 1]!;
       const packet = arrowPacket(next);
-      const nat = natLabels(path.hops[i]!, baseChains);
+      const nat = natLabels(path.hops[i]!, topology);
       const key = [from, to, ...packet, ...nat].join('|');
       const number = several ? `${p + 1}.${i + 1}` : `${i + 1}`;
       const existing = arrows.get(key);
@@ -108,7 +108,7 @@ export function pictureOfTrace(result: TraceResult, topology: Topology): Picture
     }
     const last = path.hops.at(-1);
     const lastId = ids.at(-1) ?? scene.device(result.query.from, '?', 'on-path');
-    const natAtEnd = last ? natLabels(last, baseChains) : [];
+    const natAtEnd = last ? natLabels(last, topology) : [];
     scene.ending({
       device: lastId,
       tone: toneOf(path.disposition),
