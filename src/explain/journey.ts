@@ -136,8 +136,10 @@ function stopsThePacket(disposition: Disposition): boolean {
     case 'blackhole':
     case 'unreachable':
     case 'prohibited':
-    case 'neighbour-missing':
+    case 'neighbour-unresolved':
     case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
     case 'no-endpoints':
     case 'loop':
       return true;
@@ -221,7 +223,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   const lastSeen = (list: ModelHop[]): number => list.reduce((last, h, i) => (h.check === 'seen' ? i : last), -1);
   if (lastSeen(hops) < 0 && lastSeen(onPath) < 0) {
     // No capture was taken at a known place on this path (file names not `<at>__<iface>.pcap`).
-    journey.text.push('no capture is known to lie on the path the dumps give (captures are placed by their names: <node or pod>__<interface>.pcap)');
+    journey.text.push('no capture is known to lie on the path the dumps give (each capture says where it was placed and why, or why not; --at FILE=NODE:IFACE places one)');
     return journey;
   }
   const lastOnPath = lastSeen(onPath);

@@ -22,7 +22,7 @@ export class NoTopologyError extends PodpathError {
 
 export async function loadTopology(inputs: string[], options: LoadOptions = {}): Promise<Topology> {
   if (inputs.length === 0) throw new NoTopologyError('no inputs given: name a bundle directory, dump files or a transcript');
-  const read = readInputs(inputs, options.node !== undefined ? { node: options.node } : {});
+  const read = await readInputs(inputs, options.node !== undefined ? { node: options.node } : {});
   const gathered = gatherRecords(read.dumps, read.warnings);
   if (gathered.namespaces.length === 0) {
     // The last problem is the one that ended the reading (earlier ones are often side notes).

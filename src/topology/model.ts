@@ -88,6 +88,8 @@ export interface Route {
   proto?: string;
   scope?: string;
   metric?: number;
+  /** The route's `mtu` attribute (RTAX_MTU), which overrides the device's MTU for this destination. */
+  mtu?: number;
   onlink: boolean;
   linkdown?: boolean;
   /** Multipath routes: several next hops. */
@@ -271,6 +273,8 @@ export interface NftSet {
   valueType?: string;
   flags: string[];
   elements: NftElement[];
+  /** Default element timeout in seconds (`timeout 3h`), for dynamic sets such as kube-proxy's affinity sets. */
+  timeoutSeconds?: number;
   comment?: string;
   source: SourceRef;
 }

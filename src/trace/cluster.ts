@@ -4,6 +4,7 @@
 // and flagged so the trace says it assumed it).
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Route, Topology } from '../topology/model.ts';
 import { formatIpv4, inPrefix, parsePrefix } from './ipv4.ts';
+import { findHost } from '../topology/names.ts';
 
 export interface Place {
   ns: NetNamespace;
@@ -17,8 +18,10 @@ export class Cluster {
 
   constructor(readonly topology: Topology) {}
 
+  /** A node by the name the dumps give it, or another spelling of it (`--from K8S-Node1`). */
   node(name: string): ClusterNode | undefined {
-    return this.topology.nodes.find((n) => n.name === name);
+    const found = findHost(this.topology.nodes.map((n) => n.name), name);
+    return found === undefined ? undefined : this.topology.nodes.find((n) => n.name === found);
   }
 
   pod(name: string): Pod | undefined {
@@ -49,24 +52,20 @@ export class Cluster {
 
   private standIn(pod: Pod): NetNamespace {
     const eth = this.podInterface(pod);
-    const node = this.node(pod.node);
-    const host = node?.netns.interfaces.find((i) => i.name === pod.hostInterface);
-    const bridge = host?.master ? node?.netns.interfaces.find((i) => i.name === host.master) : undefined;
-    const gatewayAddress = bridge?.addresses.find((a) => a.family === 4 && inPrefix(pod.ip, `${a.address}/${a.prefixLength}`));
     const source = { file: `(assumed: ${pod.name}'s own dumps were not given)`, line: 0 };
     const iface: NetInterface = { index: 3, name: eth, flags: ['UP'], addresses: [], source };
     if (pod.mac) iface.mac = pod.mac;
     let routes: Route[];
     let how: string;
-    if (gatewayAddress) {
+    const gateway = this.bridgeGateway(pod);
+    if (gateway) {
       // Bridge CNIs (Flannel's cni0): the pod is in the bridge's subnet, its gateway the bridge's address.
-      const subnet = `${gatewayAddress.address}/${gatewayAddress.prefixLength}`;
-      iface.addresses.push({ family: 4, address: pod.ip, prefixLength: gatewayAddress.prefixLength, scope: 'global' });
+      iface.addresses.push({ family: 4, address: pod.ip, prefixLength: gateway.prefixLength, scope: 'global' });
       routes = [
-        { table: 'main', type: 'unicast', dst: 'default', family: 4, via: gatewayAddress.address, dev: eth, onlink: false, source },
-        { table: 'main', type: 'unicast', dst: networkOf(subnet), family: 4, dev: eth, scope: 'link', src: pod.ip, onlink: false, source },
+        { table: 'main', type: 'unicast', dst: 'default', family: 4, via: gateway.address, dev: eth, onlink: false, source },
+        { table: 'main', type: 'unicast', dst: networkOf(`${gateway.address}/${gateway.prefixLength}`), family: 4, dev: eth, scope: 'link', src: pod.ip, onlink: false, source },
       ];
-      how = `default via ${gatewayAddress.address} dev ${eth}, the bridge ${bridge?.name}'s address`;
+      how = `default via ${gateway.address} dev ${eth}, ${gateway.why}`;
     } else {
       // Routed CNIs (Calico): a /32 and a default route via 169.254.1.1, answered by proxy ARP on the host side.
       iface.addresses.push({ family: 4, address: pod.ip, prefixLength: 32, scope: 'global' });
@@ -74,11 +73,45 @@ export class Cluster {
         { table: 'main', type: 'unicast', dst: 'default', family: 4, via: '169.254.1.1', dev: eth, onlink: false, source },
         { table: 'main', type: 'unicast', dst: '169.254.1.1/32', family: 4, dev: eth, scope: 'link', onlink: false, source },
       ];
-      how = `default via 169.254.1.1 dev ${eth}, as Calico sets pods up`;
+      const plugin = this.topology.cni.plugin;
+      how = `default via 169.254.1.1 dev ${eth}, as Calico sets pods up${plugin === 'calico' ? '' : ` (the dumps do not say which CNI this is${plugin === 'unknown' ? '' : ` beyond ${plugin}`})`}`;
     }
     const ns: NetNamespace = { name: pod.name, kind: 'pod', interfaces: [iface], routes, rules: [], neighbours: [], fdb: [], bridges: [], dumps: ['route', 'addr'] };
     this.assumed.set(ns, `${pod.name}'s own dumps were not given; podpath assumed its ${eth} holds ${pod.ip} with ${how}`);
     return ns;
+  }
+
+  /**
+   * A bridge CNI's gateway for a pod without dumps: the bridge its veth is a port of, else a
+   * bridge of its node whose subnet holds the pod's IP (from `ip addr`, else the src of the
+   * bridge's connected route), else, on Flannel, the first address of the node's pod CIDR
+   * (flanneld's FLANNEL_SUBNET=10.244.1.1/24 is what cni0 gets).
+   */
+  private bridgeGateway(pod: Pod): { address: string; prefixLength: number; why: string } | undefined {
+    const node = this.node(pod.node);
+    if (!node) return undefined;
+    const holds = (a: { family: number; address: string; prefixLength: number }) => a.family === 4 && inPrefix(pod.ip, `${a.address}/${a.prefixLength}`);
+    const host = node.netns.interfaces.find((i) => i.name === pod.hostInterface);
+    const ports = host?.master ? node.netns.interfaces.filter((i) => i.name === host.master) : [];
+    const bridges = [...ports, ...node.netns.interfaces.filter((i) => i.kind === 'bridge' || /^(?:cni\d*|cbr0)$/.test(i.name))];
+    for (const bridge of bridges) {
+      const address = bridge.addresses.find(holds);
+      if (address) return { address: address.address, prefixLength: address.prefixLength, why: `the bridge ${bridge.name}'s address` };
+    }
+    // Without `ip addr`, the bridge's connected route names its address: `… dev cni0 proto kernel scope link src 10.244.1.1`.
+    for (const route of node.netns.routes) {
+      if (!route.dev || !/^(?:cni\d*|cbr0)$/.test(route.dev) || !route.src || route.via !== undefined || !inPrefix(pod.ip, route.dst)) continue;
+      const prefix = parsePrefix(route.dst);
+      if (prefix) return { address: route.src, prefixLength: prefix.length, why: `${route.dev}'s address (the src of ${node.name}'s route ${route.dst} dev ${route.dev})` };
+    }
+    if (this.topology.cni.plugin !== 'flannel') return undefined;
+    for (const cidr of node.podCIDRs) {
+      const prefix = parsePrefix(cidr);
+      if (!prefix || !inPrefix(pod.ip, cidr) || prefix.length > 30) continue;
+      const address = formatIpv4(prefix.network + 1);
+      return { address, prefixLength: prefix.length, why: `the first address of ${node.name}'s pod CIDR ${cidr}, which flannel gives cni0 (${node.name}'s cni0 address is not in the dumps)` };
+    }
+    return undefined;
   }
 
   /** The other end of a veth pair. */

@@ -32,7 +32,7 @@ export interface IpvsPick {
 const WEIGHTED = new Set(['rr', 'wrr']);
 
 /** Draws a real server (each with weight / total weight) through `choose` and builds the DNAT step. */
-export function ipvsPick(service: IpvsService, header: Header, choose: (p: number) => boolean): IpvsPick | undefined {
+export function ipvsPick(service: IpvsService, header: Header, choose: (p: number) => boolean, at: 'LOCAL_IN' | 'LOCAL_OUT' = 'LOCAL_IN'): IpvsPick | undefined {
   const servers = service.realServers.filter((s) => s.weight > 0);
   const total = servers.reduce((sum, s) => sum + s.weight, 0);
   if (servers.length === 0 || total === 0) return undefined;
@@ -62,14 +62,16 @@ export function ipvsPick(service: IpvsService, header: Header, choose: (p: numbe
   const step: NatStep = {
     type: 'nat',
     table: 'ipvs',
-    chain: 'LOCAL_IN',
+    chain: at,
     rule: `${name} -> ${server.address}:${server.port} ${server.forward === 'masq' ? 'Masq' : server.forward} weight ${server.weight}`,
     action: 'dnat',
     diffs,
     explanation:
       `IPVS (virtual service ${name}) picks real server ${index + 1} of ${servers.length} with probability ${formatProbability(share)} ` +
-      `(weight ${server.weight} of ${total}) and rewrites the destination to ${server.address}:${server.port}. IPVS does this at the LOCAL_IN hook, ` +
-      'after iptables INPUT, not in nat PREROUTING; the packet then leaves through LOCAL_OUT and POSTROUTING',
+      `(weight ${server.weight} of ${total}) and rewrites the destination to ${server.address}:${server.port}. ` +
+      (at === 'LOCAL_IN'
+        ? 'IPVS does this at the LOCAL_IN hook, after iptables INPUT, not in nat PREROUTING; the packet then leaves through LOCAL_OUT and POSTROUTING'
+        : 'IPVS does this at the LOCAL_OUT hook for a connection this host makes, after nat OUTPUT (not in it) and before filter OUTPUT'),
     source: server.source,
   };
   return { server, share, step, notes, header: next };

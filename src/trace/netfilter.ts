@@ -42,6 +42,8 @@ export interface HookInput {
   redirectAddress?: string;
   /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
   beforePriority?: number;
+  /** Run only the chains at or above this priority (the rest of LOCAL_OUT after IPVS took the packet at -99). */
+  fromPriority?: number;
 }
 
 export type HookVerdict =
@@ -122,6 +124,7 @@ export function evaluateHook(input: HookInput): HookEvaluation {
     if (entry.nat && (flow.ct.state !== 'NEW' || natBound)) continue;
     if (entry.nat && flow.ct.ipvs && (input.hook === 'OUTPUT' || input.hook === 'PREROUTING')) continue;
     if (input.beforePriority !== undefined && entry.priority >= input.beforePriority) continue;
+    if (input.fromPriority !== undefined && entry.priority < input.fromPriority) continue;
     const before = flow.ct;
     const result = entry.kind === 'xt' ? walkTable(entry.table, entry.chain, { ...input, flow }) : walkNftChain(entry.table, entry.chain, input, flow);
     flow = result.flow;

@@ -6,7 +6,7 @@
 // copy is where the lab wrote the original (`captures/<at>__<iface>.pcap`); the journeys and
 // faults must be the ones the same captures give placed with --at.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -291,4 +291,119 @@ describeNeeding(['tshark'], 'a pcapng without interface names', () => {
     expect(e.captures[0]).toMatchObject({ at: 'worker-2', interface: 'eth0' });
     expect(e.captures[0]!.placedBy).toEqual([{ by: 'file-name', text: 'file name: worker-2 eth0 (worker-2 abbreviated)' }]);
   });
+});
+
+// A REJECT rule with `--reject-with tcp-reset`, recorded from the kernel: in two namespaces of
+// its own, a client with pod1's address and MAC behind a router with cni0's, whose FORWARD
+// chain rejects 10.96.0.30:80 with a TCP RST; tcpdump on the client's eth0 records the SYN and
+// the RST the kernel sends back. Beside seed-flannel's dumps with the same rule made
+// tcp-reset (the kube-proxy rule there says icmp-port-unreachable), the connection is
+// `rejected`, not `lost`: a RST came back, and the dumps' cause is the REJECT rule.
+describeNeeding(['root', 'netns', 'iptables', 'tcpdump', 'tshark'], 'a SYN answered by a REJECT rule\'s RST', () => {
+  it('is rejected (refusal by rst, the rule as cause), not lost', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'podpath-rst-'));
+    const pod = `q14-rst-pod-${process.pid}`;
+    const node = `q14-rst-node-${process.pid}`;
+    const sh = (ns: string, ...cmd: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...cmd], { encoding: 'utf8', timeout: 20_000 });
+    // Alone, a pod's capture fits its eth0, its host veth and the bridge equally: its name says which.
+    const capture = join(tmp, 'pod1-eth0.pcap');
+    try {
+      execFileSync('ip', ['netns', 'add', pod]);
+      execFileSync('ip', ['netns', 'add', node]);
+      for (const ns of [pod, node]) sh(ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+      sh(node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+      sh(pod, 'ip', 'link', 'add', 'eth0', 'address', '6a:97:3e:20:55:e6', 'type', 'veth', 'peer', 'name', 'cni0', 'address', 'e2:b0:c7:1e:8e:7a', 'netns', node);
+      sh(pod, 'ip', 'addr', 'add', '192.168.1.7/24', 'dev', 'eth0');
+      sh(pod, 'ip', 'link', 'set', 'eth0', 'up');
+      sh(pod, 'ip', 'route', 'add', 'default', 'via', '192.168.1.1');
+      sh(node, 'ip', 'addr', 'add', '192.168.1.1/24', 'dev', 'cni0');
+      sh(node, 'ip', 'link', 'set', 'cni0', 'up');
+      // The underlay only needs to exist for the route lookup: a veth whose peer stays in the namespace.
+      sh(node, 'ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'q14-up');
+      sh(node, 'ip', 'link', 'set', 'q14-up', 'up');
+      sh(node, 'ip', 'addr', 'add', '10.74.107.63/24', 'dev', 'eth0');
+      sh(node, 'ip', 'link', 'set', 'eth0', 'up');
+      sh(node, 'ip', 'route', 'add', 'default', 'via', '10.74.107.154');
+      sh(node, 'iptables', '-A', 'FORWARD', '-d', '10.96.0.30/32', '-p', 'tcp', '--dport', '80', '-j', 'REJECT', '--reject-with', 'tcp-reset');
+      const { spawn } = await import('node:child_process');
+      const tcpdump = spawn('ip', ['netns', 'exec', pod, 'tcpdump', '-U', '-n', '-i', 'eth0', '-w', capture], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await new Promise<void>((resolve) => tcpdump.stderr.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+      const client = 'import socket\ns=socket.socket()\ns.bind(("192.168.1.7",50066))\ntry:\n  s.connect(("10.96.0.30",80))\nexcept ConnectionRefusedError:\n  print("refused")\n';
+      expect(sh(pod, 'python3', '-c', client).trim()).toBe('refused');
+      // tcpdump -U writes each packet as it gets it, but on a loaded machine it gets them late.
+      await new Promise((r) => setTimeout(r, 1500));
+      tcpdump.kill('SIGINT');
+      await new Promise((r) => tcpdump.on('close', r));
+    } finally {
+      for (const ns of [pod, node]) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    }
+    const { tsharkFields } = await import('./tshark.ts');
+    expect(tsharkFields(capture, ['ip.src'], ['-Y', 'tcp.flags.reset==1'])).toEqual([['10.96.0.30']]);
+    // seed-flannel's dumps, its one REJECT rule for 10.96.0.30 made tcp-reset like the recorded router's.
+    const dumps = join(tmp, 'dumps');
+    mkdirSync(dumps);
+    for (const n of ['worker-1', 'worker-2']) execFileSync('cp', ['-r', join(samplesDir, 'seed-flannel', n), join(dumps, n)]);
+    const rules = join(dumps, 'worker-1', 'iptables-save.txt');
+    const text = readFileSync(rules, 'utf8');
+    expect(text).toContain('-d 10.96.0.30/32 -p tcp');
+    writeFileSync(rules, text.replace(/(-d 10\.96\.0\.30\/32 .*-j REJECT) --reject-with icmp-port-unreachable/, '$1 --reject-with tcp-reset'));
+    const e = JSON.parse((await runPodpath(['explain', '--json', capture, dumps])).stdout) as Explanation;
+    expect(e.captures[0]).toMatchObject({ at: 'pod1', interface: 'eth0' });
+    const conn = e.connections.find((c) => c.client.port === 50066)!;
+    expect(conn.tcp?.state).toBe('refused');
+    const journey = e.journeys.find((j) => j.connection === conn.id)!;
+    expect(journey.verdict).toBe('rejected');
+    expect(journey.refusal?.by).toBe('rst');
+    expect(journey.cause?.kind).toBe('rejected');
+    expect(journey.cause?.text).toContain('--reject-with tcp-reset');
+    expect(e.faultFound).toBe(true);
+  }, 60_000);
+});
+
+// Linux cooked v1 (libpcap < 1.10) has no interface index: the node comes from the sender
+// MACs. Made from each lab scenario's SLL2 `-i any` capture by rewriting every 20-byte SLL2
+// header as the 16-byte v1 header with the same packet type, ARPHRD, address and protocol
+// (https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html, …SLL2.html); tshark reads the
+// result as Linux cooked v1 with every frame kept.
+function sll2ToSll1(file: string, out: string): void {
+  const buf = readFileSync(file);
+  if (buf.readUInt32LE(0) !== 0xa1b2c3d4 || buf.readUInt32LE(20) !== 276) throw new Error(`${file}: not a little-endian SLL2 pcap`);
+  const parts: Buffer[] = [Buffer.from(buf.subarray(0, 24))];
+  parts[0]!.writeUInt32LE(113, 20);
+  for (let off = 24; off + 16 <= buf.length; ) {
+    const caplen = buf.readUInt32LE(off + 8);
+    const head = Buffer.from(buf.subarray(off, off + 16));
+    const sll2 = buf.subarray(off + 16, off + 36);
+    const v1 = Buffer.alloc(16);
+    v1.writeUInt16BE(sll2[10]!, 0); // packet type
+    v1.writeUInt16BE(sll2.readUInt16BE(8), 2); // ARPHRD
+    v1.writeUInt16BE(sll2[11]!, 4); // address length
+    sll2.copy(v1, 6, 12, 20); // address
+    v1.writeUInt16BE(sll2.readUInt16BE(0), 14); // protocol
+    head.writeUInt32LE(caplen - 4, 8);
+    head.writeUInt32LE(buf.readUInt32LE(off + 12) - 4, 12);
+    parts.push(head, v1, buf.subarray(off + 36, off + 16 + caplen));
+    off += 16 + caplen;
+  }
+  writeFileSync(out, Buffer.concat(parts));
+}
+
+describeNeeding(['tshark'], 'a cooked v1 capture placed by its sender MACs', () => {
+  for (const scenario of scenarios) {
+    const any = labCaptures(scenario).find((c) => c.interface === 'any');
+    if (!any) continue;
+    it(`${scenario}: ${any.at}'s -i any capture as cooked v1, named capture.pcap`, async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'podpath-sll1-')), 'capture.pcap');
+      sll2ToSll1(any.source, file);
+      const { tsharkFields } = await import('./tshark.ts');
+      const original = tsharkFields(any.source, ['frame.number']).length;
+      expect(tsharkFields(file, ['sll.pkttype']).filter((r) => r[0] !== '').length).toBe(original);
+      const { explainFiles } = await import('../../src/explain/index.ts');
+      const { loadTopology } = await import('../../src/topology/load.ts');
+      const e = await explainFiles([file], await loadTopology([join(samplesDir, scenario)]));
+      expect(e.captures).toHaveLength(1);
+      expect(e.captures[0]).toMatchObject({ at: any.at, interface: 'any', packets: original });
+      expect(e.captures[0]!.placedBy[0]!.text).toContain(`were sent by ${any.at}'s interfaces or its pods'`);
+    });
+  }
 });

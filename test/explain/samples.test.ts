@@ -96,7 +96,8 @@ function recordedCause(e: Expected, c: ExpectedConnection): { node: string; kind
   const last = c.netfilter[c.netfilter.length - 1];
   const dropped = last && (last.verdict === 'drop' || (last.verdict === 'policy' && last.policy === 'drop'));
   if (last && dropped) {
-    const rejects = last.rule !== null && / -j REJECT\b/.test(last.rule);
+    // iptables prints `-A … -j REJECT …`; nft's trace prints the rule's own statement, `reject …`.
+    const rejects = last.rule !== null && (/ -j REJECT\b/.test(last.rule) || /^reject\b/.test(last.rule));
     return { node: last.node, kind: rejects ? 'rejected' : 'forward-drop', mentions: last.rule ? [last.rule] : ['policy is DROP'] };
   }
   const lastSeen = c.sightings[c.sightings.length - 1]!;

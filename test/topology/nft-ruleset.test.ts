@@ -154,6 +154,22 @@ describe('kube-proxy nftables mode → services', () => {
     expect(byName['ns2/svc2:p80']).toMatchObject({ nodePorts: [3001], endpoints: [], noEndpointsReject: false });
   });
 
+  it('reads ClientIP session affinity from the affinity set\'s timeout (nft prints 10800s as 3h), in both forms', () => {
+    const affinityText = readFileSync(join(corpus, 'nftables/kube-proxy-affinity_nft-list-ruleset.txt'), 'utf8');
+    const affinityJson = readFileSync(join(corpus, 'nftables/kube-proxy-affinity_nft-j-list-ruleset.json'), 'utf8');
+    for (const tables of [parseNftRuleset(affinityText, 'a.txt').tables, parseNftJson(affinityJson, 'a.json').tables]) {
+      const set = tables[0]!.sets['affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80']!;
+      expect(set.timeoutSeconds).toBe(3 * 3600);
+      // The text says `flags dynamic,timeout`; nft 1.0.6's JSON lists only "timeout".
+      expect(set.flags).toContain('timeout');
+      expect(set.elements.map((e) => e.key)).toEqual([['10.0.0.2']]);
+      expect(tables[0]!.chains['endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80']!.rules[1]!.text).toBe('update @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 { ip saddr }');
+    }
+    const { services } = servicesFromNft(parseNftRuleset(affinityText, 'a.txt').tables, 'node');
+    // A fragment without the service-ips map: the chain names the service, its masquerade rule the cluster IP.
+    expect(services[0]).toMatchObject({ namespace: 'ns5', name: 'svc5', portName: 'p80', clusterIP: '172.30.0.45', sessionAffinitySeconds: 10800, endpoints: [{ ip: '10.180.0.3', port: 80, probability: 1 }] });
+  });
+
   it('podpath topology lists them from a bundle holding the nft listing', async () => {
     const run = await runPodpath(['topology', '--node', 'node-a', join(corpus, 'nftables/kube-proxy-overall_nft-list-ruleset.txt'), '--json']);
     expect(run.stderr).toBe('');

@@ -171,4 +171,24 @@ describe('podpath trace through kube-proxy IPVS mode', () => {
     const remote = result.paths.find((p) => p.endpoint === '10.244.2.4:80')!;
     expect(remote.hops.at(-1)).toMatchObject({ at: 'k8s-guide-worker', interface: 'eth0', packet: { src: '10.244.1.9', dst: '10.244.2.4', dport: 80 } });
   });
+
+  it('a connection the node itself makes is taken at LOCAL_OUT, marked by KUBE-MARK-MASQ and masqueraded by KUBE-POSTROUTING', async () => {
+    const run = await runPodpath(['trace', dir, '--from', 'k8s-guide-worker', '--to', '10.96.119.228:80', '--json']);
+    const result = JSON.parse(run.stdout) as TraceResult;
+    expect(result.paths.map((p) => [p.endpoint, p.probability])).toEqual([['10.244.1.6:80', 0.5], ['10.244.2.4:80', 0.5]]);
+    const remote = result.paths.find((p) => p.endpoint === '10.244.2.4:80')!;
+    const steps = remote.hops.flatMap((h) => h.steps);
+    const kinds = steps.filter((s) => s.type === 'nat' || (s.type === 'netfilter' && s.action === 'jump')).map((s) => (s.type === 'nat' || s.type === 'netfilter' ? `${s.table} ${s.chain} ${s.type === 'nat' ? s.action : s.rule}` : ''));
+    // The node's source 192.168.224.4 is outside 10.244.0.0/16: kubeadm#1461's rule marks it; IPVS picks; KUBE-POSTROUTING masquerades.
+    expect(kinds).toEqual([
+      'nat OUTPUT -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      'nat KUBE-SERVICES -A KUBE-SERVICES ! -s 10.244.0.0/16 -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst -j KUBE-MARK-MASQ',
+      'nat KUBE-SERVICES -A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT',
+      'ipvs LOCAL_OUT dnat',
+      'nat POSTROUTING -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+      'nat KUBE-POSTROUTING masquerade',
+    ]);
+    expect(steps.find((s) => s.type === 'nat' && s.table === 'ipvs')!.explanation).toContain('at the LOCAL_OUT hook');
+    expect(remote.hops.at(-1)).toMatchObject({ interface: 'eth0', packet: { src: '192.168.224.4', dst: '10.244.2.4', dport: 80 } });
+  });
 });

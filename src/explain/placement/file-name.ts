@@ -8,7 +8,7 @@
 //     at `-`, `_`, `.`, `@` and spaces and a run is compared with its separators removed
 //     (`worker-1` = `worker_1` = `Worker1`; `flannel.1` = `flannel_1`); case is ignored;
 //   - a node abbreviated to one word of letters and its number: the letters a prefix of the
-//     node name's (`w2`, `wk2` → worker-2) or the word `node` / `n` (`node1` → the node
+//     node name's (`w2`, `work2` → worker-2) or the word `node` / `n` (`node1` → the node
 //     numbered 1); only when one node fits;
 //   - an interface name alone when only one namespace has it (`veth6b3caf45.pcap`).
 // Two places that fit equally are said ("ambiguous"), never guessed.
@@ -71,7 +71,7 @@ function spans(fileWords: string[], name: string): Span[] {
   return out;
 }
 
-/** `w2`, `wk2`, `node2`, `n2` for a node named `worker-2`: one word, letters then the node's number. */
+/** `w2`, `work2`, `node2`, `n2` for a node named `worker-2`: one word, letters then the node's number. */
 function abbreviationSpans(fileWords: string[], nodeName: string): Span[] {
   const number = /(\d+)$/.exec(nodeName)?.[1];
   if (number === undefined) return [];

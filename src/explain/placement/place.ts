@@ -74,6 +74,25 @@ function nodeForIfindexes(facts: PacketFacts[], topology: Topology, at: string |
   return { node: scored[0]!.node, text: `its interface indexes are in ${fits.map((n) => n.name).join(' and ')}'s ip link; ${scored[0]!.sent} of its ${outgoing} outgoing packets carry the MAC of ${scored[0]!.node}'s interface with that index` };
 }
 
+/** Cooked v1: which node's machine (its interfaces, its pods') sent the packets, by their sender MACs. */
+function senderNode(facts: PacketFacts[], map: L2Map): { node: string; text: string } | undefined {
+  const counts = new Map<string, number>();
+  let known = 0;
+  for (const p of facts) {
+    const nodes = new Set(map.ownersOf(p.link!.src!).map((i) => map.places[i]!.node));
+    if (nodes.size === 0) continue;
+    known++;
+    for (const node of nodes) counts.set(node, (counts.get(node) ?? 0) + 1);
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1]);
+  const [first, second] = ranked;
+  if (!first || (second && second[1] === first[1])) return undefined;
+  return {
+    node: first[0],
+    text: `a cooked v1 capture (no interface index): ${first[1]} of its ${known} packets from known MACs were sent by ${first[0]}'s interfaces or its pods'${second ? `, ${second[1]} by ${second[0]}'s` : ''}`,
+  };
+}
+
 export function placeCaptures(captures: CaptureToPlace[], topology: Topology): PlacedPart[][] {
   const map = new L2Map(topology);
   const ties: Tie[] = [];
@@ -143,6 +162,15 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
       iface ??= 'any';
       if (at === undefined) {
         return [{ interface: 'any', facts, placedBy: evidence, unplaced: { reason: 'ambiguous', text: `its interface indexes fit no single node's ip link; say which with --at FILE=NODE` } }];
+      }
+    }
+
+    // Linux cooked v1 (`tcpdump -i any`, libpcap < 1.10): no interface index, only each
+    // packet's sender MAC. The node is the one whose own (or its pods') interfaces sent most.
+    if (at === undefined && (iface === undefined || iface === 'any') && facts.length > 0 && facts.every((p) => p.link?.src !== undefined && p.link.dst === undefined && p.ifindex === undefined)) {
+      const byNode = senderNode(facts, map);
+      if (byNode) {
+        return [{ at: byNode.node, interface: 'any', facts, placedBy: [...evidence, { by: 'mac-addresses', text: `MAC addresses: ${byNode.text}` }] }];
       }
     }
 

@@ -1,6 +1,7 @@
 // Records → Topology. Knows nothing of command formats: it takes the parsed
 // records per namespace and decides nodes and pods, underlay addresses, pod
 // CIDRs, VTEPs, services and the CNI.
+import { findHost } from '../names.ts';
 import type { Bridge, ClusterNode, NetNamespace, Topology, Warning } from '../model.ts';
 import type { GatheredRecords, NamespaceRecords } from '../inputs/records.ts';
 import { BUILTIN_CHAINS, parseIptablesSave } from '../parse/iptables-save.ts';
@@ -103,8 +104,28 @@ function bridgesOf(ns: NamespaceRecords): Bridge[] {
   return bridges;
 }
 
+/**
+ * kubectl's node names and the dumps' (prompts, folders) may spell one host differently
+ * (`k8s-Node1`, or `ip-10-0-1-5` for `ip-10-0-1-5.ec2.internal`): they are made the dumps'
+ * spelling here, once, so everything after compares names exactly.
+ */
+function canonicalHostNames(gathered: GatheredRecords): void {
+  const names = gathered.namespaces.map((ns) => ns.name);
+  for (const pod of gathered.kubePods) {
+    if (pod.node === undefined) continue;
+    const name = findHost(names, pod.node);
+    if (name !== undefined) pod.node = name;
+  }
+  for (const ns of gathered.namespaces) {
+    if (ns.podNode === undefined) continue;
+    const name = findHost(names, ns.podNode);
+    if (name !== undefined) ns.podNode = name;
+  }
+}
+
 export function buildTopology(gathered: GatheredRecords): Topology {
   const warnings = gathered.warnings;
+  canonicalHostNames(gathered);
   const classes = new Map<string, Classification>();
   for (const ns of gathered.namespaces) classes.set(ns.name, classify(ns, gathered.kubePods));
   appendAll(warnings, guessWarnings(gathered.namespaces, classes));

@@ -1,8 +1,10 @@
 // Turns what the user gave (bundle directories, loose files, pasted
 // transcripts) into DumpTexts: one command's output each, with the namespace
 // it belongs to when the input says so. Nothing is parsed here.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { PodpathError } from '../../errors.ts';
+import { readBoundedInput } from '../../util/bounded-read.ts';
 import type { Warning } from '../model.ts';
 import { readCommand } from './command.ts';
 import type { DumpText } from './dump.ts';
@@ -18,8 +20,6 @@ export interface ReadInputsResult {
 export interface ReadOptions {
   node?: string;
 }
-
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A file that is not text: NUL bytes or mostly control/invalid bytes in its first 8 KiB. */
 export function isBinary(buffer: Buffer): boolean {
@@ -39,32 +39,59 @@ function displayPath(path: string): string {
   return rel.startsWith('..') || rel === '' ? path : rel;
 }
 
-export function readInputs(inputs: string[], options: ReadOptions): ReadInputsResult {
+export async function readInputs(inputs: string[], options: ReadOptions): Promise<ReadInputsResult> {
   const result: ReadInputsResult = { dumps: [], warnings: [] };
   for (const input of inputs) {
     if (input === '-') {
       // A transcript pasted into the terminal: `podpath topology -`, then paste, then Ctrl-D.
-      const text = textOf(readFileSync(0), '<stdin>', result);
+      const text = await readText('-', '<stdin>', result);
       if (text !== undefined) readFileText(text, '<stdin>', undefined, undefined, options, result);
       continue;
     }
     const stat = statSync(input);
-    if (stat.isDirectory()) readBundle(input, options, result);
-    else readLooseFile(input, options, result);
+    if (stat.isDirectory()) await readBundle(input, options, result);
+    else await readLooseFile(input, options, result);
   }
   return result;
 }
 
+/** A file's bytes through the one bounded reader; a binary file stops after its first chunk. */
+async function readBytes(path: string, file: string): Promise<Buffer> {
+  return (await readBoundedInput(path, { name: file, stopAfterFirst: isBinary })).bytes;
+}
+
 /** Reads a file as text, or notes why not. */
-function readText(path: string, result: ReadInputsResult, quietEmpty = false): string | undefined {
+async function readText(path: string, file: string, result: ReadInputsResult, quietEmpty = false): Promise<string | undefined> {
+  return textOf(await readBytes(path, file), file, result, quietEmpty);
+}
+
+/**
+ * readText for one file of a bundle: a file that cannot be read (permission denied, gone since
+ * the listing) is a warning and the rest of the bundle is still read. An input past the size
+ * cap still ends the run: it is unusable as given, whichever file it is.
+ */
+async function readBundleText(path: string, result: ReadInputsResult, quietEmpty = false): Promise<string | undefined> {
   const file = displayPath(path);
-  const size = statSync(path).size;
-  if (size > MAX_FILE_BYTES) {
-    result.warnings.push({ file, line: 0, message: `file is ${size} bytes, larger than podpath reads (${MAX_FILE_BYTES}); skipped` });
+  try {
+    return await readText(path, file, result, quietEmpty);
+  } catch (error) {
+    if (error instanceof PodpathError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    result.warnings.push({ file, line: 0, message: `${CANNOT_READ} (${UNREADABLE[code] ?? code}); skipped, the rest of the bundle is read` });
     return undefined;
   }
-  return textOf(readFileSync(path), file, result, quietEmpty);
 }
+
+const CANNOT_READ = 'cannot be read';
+
+const UNREADABLE: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'no such file any more',
+  EIO: 'input/output error',
+  EISDIR: 'is a directory',
+};
 
 /** A dump's bytes as text: empty, binary and cut-off files are noted. */
 function textOf(buffer: Buffer, file: string, result: ReadInputsResult, quietEmpty = false): string | undefined {
@@ -86,8 +113,8 @@ function textOf(buffer: Buffer, file: string, result: ReadInputsResult, quietEmp
   return text;
 }
 
-function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): void {
-  const text = readText(path, result);
+async function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): Promise<void> {
+  const text = await readText(path, displayPath(path), result);
   if (text === undefined) return;
   readFileText(text, displayPath(path), undefined, undefined, options, result);
 }
@@ -179,14 +206,14 @@ export function readTranscript(text: string, file: string, host: string | undefi
  * skipped. Top-level files only count as kubectl naming tables. A directory
  * with dumps directly inside is one node's folder.
  */
-function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult): void {
+async function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult): Promise<void> {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   let nodes = 0;
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const sub = join(dir, entry.name);
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
-    readNodeFolder(sub, entry.name, options, scratch);
+    await readNodeFolder(sub, entry.name, options, scratch);
     if (scratch.dumps.some((d) => d.hostKind !== 'pod')) {
       appendAll(result.dumps, scratch.dumps);
       appendAll(result.warnings, scratch.warnings);
@@ -197,16 +224,22 @@ function readBundle(dir: string, options: ReadOptions, result: ReadInputsResult)
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const path = join(dir, entry.name);
-    const buffer = readFileSync(path);
-    if (buffer.length === 0 || isBinary(buffer)) continue;
-    const text = buffer.toString('utf8');
-    const kind = recogniseContent(text);
-    if (kind === 'kubectl-pods' || kind === 'kubectl-svc') result.dumps.push({ kind, text, file: displayPath(path), firstLine: 1, partial: false });
+    // Notes on other top-level files (a README, an archive) are not the bundle's business;
+    // one that cannot be read might be a kubectl table, so that is said.
+    const scratch: ReadInputsResult = { dumps: [], warnings: [] };
+    const text = await readBundleText(path, scratch, true);
+    const kind = text === undefined ? undefined : recogniseContent(text);
+    if (text !== undefined && (kind === 'kubectl-pods' || kind === 'kubectl-svc')) {
+      result.dumps.push({ kind, text, file: displayPath(path), firstLine: 1, partial: false });
+      appendAll(result.warnings, scratch.warnings);
+    } else {
+      appendAll(result.warnings, scratch.warnings.filter((w) => w.message.startsWith(CANNOT_READ)));
+    }
   }
   if (nodes === 0) {
     // Maybe the folder is one node's own dumps.
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
-    readNodeFolder(dir, options.node ?? basename(dir), options, scratch);
+    await readNodeFolder(dir, options.node ?? basename(dir), options, scratch);
     if (scratch.dumps.length > 0) {
       appendAll(result.dumps, scratch.dumps);
       appendAll(result.warnings, scratch.warnings);
@@ -225,21 +258,21 @@ function isDir(path: string): boolean {
 }
 
 /** A node's folder: its own dump files and `pods/<pod>/` folders. */
-function readNodeFolder(dir: string, node: string, options: ReadOptions, result: ReadInputsResult): void {
-  readNodeDir(dir, node, 'node', options, result);
+async function readNodeFolder(dir: string, node: string, options: ReadOptions, result: ReadInputsResult): Promise<void> {
+  await readNodeDir(dir, node, 'node', options, result);
   const podsDir = join(dir, 'pods');
   if (!isDir(podsDir)) return;
   for (const pod of readdirSync(podsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (pod.isDirectory()) readNodeDir(join(podsDir, pod.name), pod.name, 'pod', options, result, node);
+    if (pod.isDirectory()) await readNodeDir(join(podsDir, pod.name), pod.name, 'pod', options, result, node);
   }
 }
 
 /** Files directly in one node's (or pod's) folder, each recognised by content. */
-function readNodeDir(dir: string, name: string, kind: 'node' | 'pod', options: ReadOptions, result: ReadInputsResult, parentNode?: string): void {
+async function readNodeDir(dir: string, name: string, kind: 'node' | 'pod', options: ReadOptions, result: ReadInputsResult, parentNode?: string): Promise<void> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isFile() || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    const text = readText(path, result, true);
+    const text = await readBundleText(path, result, true);
     if (text === undefined) continue;
     const before = result.dumps.length;
     readFileText(text, displayPath(path), name, kind, options, result);

@@ -2,6 +2,7 @@
 // (node or pod). Dumps of the same command for the same namespace are merged
 // when filtered (`ip addr show cni0`) and compared when complete: two complete
 // dumps that disagree give a warning and the first one is kept.
+import { hostKey } from '../names.ts';
 import type { Bridge, FdbEntry, IpSet, IpvsService, Neighbour, NetInterface, NftTable, Route, RoutingRule, Warning } from '../model.ts';
 import { parseIpset } from '../parse/ipset.ts';
 import { parseIpvsadm } from '../parse/ipvsadm.ts';
@@ -194,7 +195,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     }
     let kindName = modelDumpName(dump.kind);
     if (dump.kind === 'addr-json' && !(parsed.interfaces ?? []).some((i) => i.addresses.length > 0) && !dump.text.includes('"addr_info"')) kindName = 'link';
-    const key = `${dump.host}\u0000${kindName}`;
+    const key = `${hostKey(dump.host)}\u0000${kindName}`;
     if (!dump.partial) {
       const sig = signature(kindName, parsed);
       const earlier = complete.get(key);
@@ -210,13 +211,14 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
         }
       } else complete.set(key, { signature: sig, file: dump.file, line: dump.firstLine });
     }
-    let ns = byName.get(dump.host);
+    // One host however its dumps spell it (`HostGW-Node` and `hostgw-node`): the first spelling names it.
+    let ns = byName.get(hostKey(dump.host));
     if (!ns) {
       ns = {
         name: dump.host, hostEvidence: [], interfaces: [], routes: [], rules: [], neighbours: [], fdb: [], bridges: [], iptables: [], nft: [], ipsets: [], ipvs: [], sysctls: new Map(),
         dumps: new Set(), files: new Set(),
       };
-      byName.set(dump.host, ns);
+      byName.set(hostKey(dump.host), ns);
       result.namespaces.push(ns);
     }
     if (dump.hostKind) ns.hostKind ??= dump.hostKind;

@@ -119,7 +119,12 @@ export function servicesFromNft(tables: readonly NftTable[], nodeName: string): 
       }
     }
 
+    // A fragment without the maps (`nft list chain …`, a cut listing): every service chain is a service port.
+    if (gathered.size === 0) for (const name of Object.keys(table.chains)) if (/^(service|local)-/.test(name)) gather(name);
+
     for (const entry of gathered.values()) {
+      // Without its service-ips element the cluster IP is still in the chain's masquerade rule (`ip daddr CIP … jump mark-for-masquerade`).
+      entry.clusterIP ??= entry.svcChain ? masqueradeDestination(entry.svcChain) : undefined;
       const service: Service = {
         namespace: entry.namespace,
         name: entry.name,
@@ -134,6 +139,8 @@ export function servicesFromNft(tables: readonly NftTable[], nodeName: string): 
       if (entry.portName !== '') service.portName = entry.portName;
       if (entry.clusterIP !== undefined) service.clusterIP = entry.clusterIP;
       if (entry.svcChain) service.svcChain = entry.svcChain.name;
+      const affinity = entry.svcChain ? affinitySeconds(table, entry.svcChain) : undefined;
+      if (affinity !== undefined) service.sessionAffinitySeconds = affinity;
       services.push(service);
     }
   }
@@ -177,4 +184,30 @@ function endpointAddress(chain: NftChain | undefined, name: string): { ip: strin
   }
   const m = /__([0-9.]+|[0-9a-f:]+)\/(\d{1,5})$/.exec(name);
   return m ? { ip: m[1]!, port: Number(m[2]) } : undefined;
+}
+
+/**
+ * ClientIP session affinity: `ip saddr @affinity-… goto endpoint-…` before the numgen rule, each
+ * affinity set made with `flags dynamic,timeout; timeout <sessionAffinity timeout>`.
+ */
+function affinitySeconds(table: NftTable, chain: NftChain): number | undefined {
+  for (const rule of chain.rules) {
+    for (const expr of rule.exprs) {
+      if (expr.kind !== 'match' || expr.right.kind !== 'set' || !expr.right.name.startsWith('affinity-')) continue;
+      const set = Object.hasOwn(table.sets, expr.right.name) ? table.sets[expr.right.name] : undefined;
+      if (set?.timeoutSeconds !== undefined) return set.timeoutSeconds;
+    }
+  }
+  return undefined;
+}
+
+function masqueradeDestination(chain: NftChain): string | undefined {
+  for (const rule of chain.rules) {
+    const jump = rule.exprs.find((e) => e.kind === 'verdict' && e.verdict.kind === 'jump' && e.verdict.target === 'mark-for-masquerade');
+    if (!jump) continue;
+    for (const e of rule.exprs) {
+      if (e.kind === 'match' && e.op === '==' && e.left.kind === 'payload' && e.left.field === 'daddr' && e.right.kind === 'values' && e.right.values.length === 1) return e.right.values[0]![0];
+    }
+  }
+  return undefined;
 }

@@ -240,17 +240,19 @@ function readLimit(cursor: Cursor): NftExpr {
 
 /** `update @affinity-… { ip saddr }`: session affinity records the client; the first packet is unchanged. */
 function readSetUpdate(cursor: Cursor): NftExpr {
-  cursor.next();
+  const op = expectWord(cursor);
   const set = expectWord(cursor);
   if (!set.startsWith('@') || cursor.word() !== '{') fail();
+  const words: string[] = [];
   let depth = 0;
   do {
     const t = cursor.next();
     if (!t) fail();
     if (!t.quoted && t.text === '{') depth++;
     if (!t.quoted && t.text === '}') depth--;
+    words.push(t.text);
   } while (depth > 0);
-  return { kind: 'passive', what: `update ${set}` };
+  return { kind: 'passive', what: `${op} ${set} ${words.join(' ')}` };
 }
 
 function readMatchOrMangle(cursor: Cursor): NftExpr {

@@ -4,7 +4,7 @@
 // here, object by object: what it does not know becomes a warning naming the
 // object's position in the `nftables` array, and the rest still counts.
 import type { NftChain, NftElement, NftExpr, NftFamily, NftOperand, NftRight, NftRule, NftSet, NftTable, NftVerdict, Warning } from '../../model.ts';
-import { formatRule } from './format.ts';
+import { formatOperand, formatRule } from './format.ts';
 import { appendAll } from '../../../util/append.ts';
 
 type Json = unknown;
@@ -131,6 +131,7 @@ function readSet(kind: 'set' | 'map', body: Record<string, Json>, source: NftTab
     elements: elements(body['elem']), source,
   };
   if (typeof body['map'] === 'string') set.valueType = body['map'];
+  if (typeof body['timeout'] === 'number') set.timeoutSeconds = body['timeout'];
   if (typeof body['comment'] === 'string') set.comment = body['comment'];
   return set;
 }
@@ -216,8 +217,12 @@ function expr(v: Json): NftExpr | undefined {
     case 'log':
     case 'limit':
       return { kind: 'passive', what: kind };
-    case 'set':
-      return { kind: 'passive', what: `update @${isObject(body) ? String(body['set']).replace(/^@/, '') : ''}` };
+    case 'set': {
+      // `update @affinity-… { ip saddr }`: session affinity records the client; the first packet is unchanged.
+      if (!isObject(body)) return fail('set statement without a body');
+      const key = body['elem'] === undefined ? '' : ` { ${formatOperand(operand(body['elem']))} }`;
+      return { kind: 'passive', what: `${String(body['op'] ?? 'update')} @${String(body['set']).replace(/^@/, '')}${key}` };
+    }
     case 'xt':
       if (isObject(body) && body['type'] === 'match' && body['name'] === 'comment') return { kind: 'passive', what: 'xt match "comment"' };
       // iptables-nft's untranslated match or target (`xt match "comment"`, `xt target "MASQUERADE"`).

@@ -152,7 +152,12 @@ function readSetLine(set: NftSet, l: Line, warn: (l: Line, message: string) => v
       }
       return;
     }
-    case 'timeout':
+    case 'timeout': {
+      const seconds = parseDuration(rest.replace(/;$/, '').trim());
+      if (seconds === undefined) warn(l, `${set.kind} ${set.name}: timeout \`${rest}\` is not a duration`);
+      else set.timeoutSeconds = seconds;
+      return;
+    }
     case 'gc-interval':
     case 'size':
     case 'policy':
@@ -202,4 +207,12 @@ function readChainLine(table: NftTable, chain: NftChain, l: Line, source: Source
 /** The rule as `nft monitor trace` prints it: counters show their values in the list, not in the trace. */
 export function withoutCounter(text: string): string {
   return text.replace(/\s*\bcounter packets \d+ bytes \d+/, ' counter').replace(/\s{2,}/g, ' ').trim();
+}
+
+/** nft's durations: `10800s`, `3h`, `1d2h3m4s`, `500ms` (rounded down to seconds). */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
+  if (!m || text === '') return undefined;
+  const [, d = '0', h = '0', min = '0', sec = '0'] = m;
+  return Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(sec);
 }
