@@ -2,6 +2,7 @@
 // frames included (8472 and 4789 without being told). The implementation lives in
 // src/decode and is imported only when the command runs.
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { appendAll } from '../util/append.ts';
 
@@ -50,6 +51,10 @@ export function register(program: Command): void {
       if (positional !== undefined && readFile !== undefined && positional !== readFile) throw new UsageError(`decode reads one capture: -r ${readFile} and ${positional} were both given`);
       const capture = readFile ?? positional;
       if (capture === undefined) throw new UsageError('decode needs a capture: podpath decode FILE (or -r FILE, or - for stdin)');
+      // Reading a directory's descriptor fails with an EISDIR that names no file: say it here.
+      if (capture !== '-' && statSync(capture, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new UsageError(`${capture}: is a directory, expected a capture file (pcap or pcapng)`);
+      }
       const { runDecode } = await import('../decode/run.ts');
       const decodeOptions: import('../decode/run.ts').DecodeCommandOptions = {};
       if (typeof options['count'] === 'number') decodeOptions.count = options['count'];

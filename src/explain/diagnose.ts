@@ -10,6 +10,10 @@ import type { ClusterNode, Neighbour, NfRule, Route, Topology } from '../topolog
 import { inCidr, prefixLength } from './cidr.ts';
 import type { FiveTuple, OuterFacts } from './facts.ts';
 import type { Cause } from './model.ts';
+import { evaluateHook } from '../trace/netfilter.ts';
+import { newConntrack } from '../trace/flow.ts';
+import { addressType } from '../trace/routing.ts';
+import type { Packet } from '../trace/model.ts';
 
 export function routeText(r: Route): string {
   const parts = [r.type !== 'unicast' ? `${r.type} ${r.dst}` : r.dst];
@@ -228,6 +232,10 @@ export function checkForward(node: ClusterNode, tuple: FiveTuple, inInterface?: 
       source: result.rule.source,
     };
   }
+  if (result.verdict !== 'drop') {
+    const nft = nftForward(node, tuple, inInterface, route?.dev, state);
+    if (nft) return nft;
+  }
   if (result.verdict === 'return' && forward.policy === 'DROP') {
     return {
       kind: 'forward-drop',
@@ -236,6 +244,38 @@ export function checkForward(node: ClusterNode, tuple: FiveTuple, inInterface?: 
     };
   }
   return undefined;
+}
+
+/**
+ * nf_tables base chains at the forward hook (kube-proxy's nftables mode: `filter-forward` →
+ * `service-endpoints-check` → `@no-endpoint-services` → `reject-chain`), asked of the tracer's
+ * own evaluator: a new connection's first packet, the nft tables only (iptables' FORWARD was
+ * walked above).
+ */
+function nftForward(node: ClusterNode, tuple: FiveTuple, inInterface: string | undefined, outInterface: string | undefined, state: 'NEW' | 'ESTABLISHED'): Cause | undefined {
+  const nft = node.netns.netfilter?.nft ?? [];
+  if (state !== 'NEW' || !nft.some((t) => Object.values(t.chains).some((c) => c.base?.hook === 'forward'))) return undefined;
+  if (tuple.proto === 'other') return undefined;
+  const packet: Packet = { src: tuple.src, dst: tuple.dst, proto: tuple.proto };
+  if (tuple.sport !== undefined) packet.sport = tuple.sport;
+  if (tuple.dport !== undefined) packet.dport = tuple.dport;
+  const ns = { ...node.netns, netfilter: { tables: {}, nft } };
+  const input: Parameters<typeof evaluateHook>[0] = {
+    ns, hook: 'FORWARD', flow: { packet, mark: 0, ct: newConntrack(packet), ttl: 64 },
+    choose: () => false, addressType: (address, limit) => addressType(node.netns, address, limit), ipset: () => undefined,
+  };
+  if (inInterface) input.inIface = inInterface;
+  if (outInterface) input.outIface = outInterface;
+  const { verdict, steps } = evaluateHook(input);
+  if (verdict.kind === 'accept') return undefined;
+  const last = [...steps].reverse().find((s) => s.type === 'netfilter');
+  const cause: Cause = {
+    kind: verdict.kind === 'reject' ? 'rejected' : 'forward-drop',
+    node: node.name,
+    text: `${node.name}'s nftables forward hook ${verdict.kind === 'reject' ? 'rejects' : 'drops'} ${tuple.src} → ${tuple.dst}${last && last.type === 'netfilter' ? ` in ${last.table} ${last.chain}: \`${last.rule}\`` : ''}`,
+  };
+  if (last?.source) cause.source = last.source;
+  return cause;
 }
 
 /** The route's next hop has no link-layer address: `ip neigh` shows it FAILED or INCOMPLETE (ARP never answered). */

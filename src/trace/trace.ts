@@ -26,7 +26,7 @@ export function prepareTopology(topology: Topology): number {
 
 export function traceQuery(topology: Topology, request: TraceRequest): TraceResult {
   const cluster = new Cluster(topology);
-  const destination = resolveDestination(topology, request.to);
+  const destination = resolveDestination(topology, request.to, request.namespace);
   const { start, src, label } = resolveStart(cluster, request);
   // Host-network traffic without a given address takes the source the kernel would choose:
   // the route's, the out device's, else (inet_select_addr) the first global address of the namespace.

@@ -2,7 +2,7 @@
 // included. Every expected value comes from the lab's records: expected.json (the
 // kernel's sightings of each first packet, extracted by tshark, and its
 // xtables-monitor trace) and the dump files themselves, never from podpath.
-import { execFileSync } from 'node:child_process';
+import { oracle } from '../helpers/oracle.ts';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -467,7 +467,7 @@ describe.runIf(scenarios.includes('seed-flannel'))('a reply lost on the way back
         ? tsharkFields(join(src, name), ['frame.number'], ['-d', 'udp.port==8472,vxlan', '-Y', `tcp.flags.syn==1 && tcp.flags.ack==1 && tcp.dstport==${sport}`]).map((r) => r[0]!)
         : [];
       if (dropped.includes(name)) expect(frames, name).toHaveLength(1);
-      execFileSync('editcap', [join(src, name), join(tmp, name), ...frames]);
+      oracle('editcap', [join(src, name), join(tmp, name), ...frames], { writes: join(tmp, name) });
     }
     const { explainFiles } = await import('../../src/explain/index.ts');
     const { loadTopology } = await import('../../src/topology/load.ts');
@@ -496,7 +496,7 @@ describe.runIf(scenarios.includes('seed-flannel'))('clock skew between nodes', (
     const onWorker2 = new Set(['worker-2', ...e.pods.filter((p) => p.node === 'worker-2').map((p) => p.name)]);
     for (const name of readdirSync(src).filter((f) => f.endsWith('.pcap'))) {
       const shift = onWorker2.has(name.split('__')[0]!) ? ['-t', '-0.01'] : [];
-      execFileSync('editcap', [...shift, join(src, name), join(tmp, name)]);
+      oracle('editcap', [...shift, join(src, name), join(tmp, name)], { writes: join(tmp, name) });
     }
     const { explainFiles } = await import('../../src/explain/index.ts');
     const { loadTopology } = await import('../../src/topology/load.ts');
