@@ -104,3 +104,13 @@ default via 10.0.0.1 dev eth0
     expect(t.nodes.map((n) => n.name)).toEqual(['n1']);
   });
 });
+
+describe('IPv6', () => {
+  it('calico vxlan from `vxlan-v6.calico … onlink` and `blackhole … dev lo proto 80` (calico #6619\'s node routes alone)', async () => {
+    const lines = (await import('node:fs')).readFileSync(wild('calico-6619-pod-addr-node-route6.txt'), 'utf8').split('\n').slice(9, 22);
+    const t = await loadTopology([dump('6619-routes.txt', `${lines.join('\n')}\n`)], { node: 'node' });
+    expect(t.nodes[0]!.netns.routes).toHaveLength(13);
+    expect(t.cni).toMatchObject({ plugin: 'calico', mode: 'vxlan' });
+    expect(t.cni.evidence.join('\n')).toContain('dev vxlan-v6.calico');
+  });
+});
