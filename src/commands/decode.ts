@@ -5,12 +5,18 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { appendAll } from '../util/append.ts';
 
-function positiveInteger(name: string, max: number) {
+function positiveInteger(name: string, max: number, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 0 || n > max) throw new UsageError(`${name} wants a whole number from 0 to ${max}, got "${value}"`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} wants a whole number from ${min} to ${max}, got "${value}"`);
     return n;
   };
+}
+
+/** -c 0 means nothing to show: refused, as tshark refuses it ("the specified packet count is zero"). */
+function packetCount(value: string): number {
+  if (/^0+$/.test(value)) throw new UsageError('-c 0: the packet count is zero (give 1 or more, or leave -c out for every packet)');
+  return positiveInteger('-c', Number.MAX_SAFE_INTEGER, 1)(value);
 }
 
 function collectPort(value: string, previous: number[] = []): number[] {
@@ -26,8 +32,10 @@ export function register(program: Command): void {
   program
     .command('decode')
     .description('decode a pcap/pcapng capture layer by layer, tunnels (VXLAN 4789/8472, Geneve, GRE, IP-in-IP) included')
-    .argument('<capture>', 'capture file (pcap or pcapng), or - for stdin')
-    .option('-c, --count <n>', 'stop after N packets (after filtering)', positiveInteger('-c', Number.MAX_SAFE_INTEGER))
+    .argument('[capture]', 'capture file (pcap or pcapng), or - for stdin (or give it with -r, as tshark)')
+    .option('-r, --read-file <file>', 'the capture to read (the same as the positional, for tshark habits)')
+    .option('-Y, --display-filter <filter>', 'only packets that match a display filter in Wireshark\'s syntax: ip.addr==10.244.1.7 && tcp.flags.syn==1, vxlan.vni==1, !arp (see docs/decode.md)')
+    .option('-c, --count <n>', 'stop after N packets (after filtering)', packetCount)
     .option('-V, --verbose', 'layered detail for every packet, outer and inner')
     .option('-x, --hex', 'add the bytes of each packet in hex and ASCII')
     .option('--json', 'one JSON object per packet per line: {frame, time, caplen, len, layers: [...]}')
@@ -37,7 +45,11 @@ export function register(program: Command): void {
     .option('--port <n>', 'only packets with this UDP or TCP port (outer or inner)', positiveInteger('--port', 65535))
     .option('--vxlan-port <n>', 'also decode this UDP port as VXLAN (repeatable)', collectPort)
     .option('--dumps <dir>', "also decode as VXLAN the dstport of every vxlan device in this bundle's ip -d link dumps")
-    .action(async (capture: string, options: Record<string, unknown>) => {
+    .action(async (positional: string | undefined, options: Record<string, unknown>) => {
+      const readFile = typeof options['readFile'] === 'string' ? options['readFile'] : undefined;
+      if (positional !== undefined && readFile !== undefined && positional !== readFile) throw new UsageError(`decode reads one capture: -r ${readFile} and ${positional} were both given`);
+      const capture = readFile ?? positional;
+      if (capture === undefined) throw new UsageError('decode needs a capture: podpath decode FILE (or -r FILE, or - for stdin)');
       const { runDecode } = await import('../decode/run.ts');
       const decodeOptions: import('../decode/run.ts').DecodeCommandOptions = {};
       if (typeof options['count'] === 'number') decodeOptions.count = options['count'];
@@ -48,6 +60,7 @@ export function register(program: Command): void {
       if (typeof options['vni'] === 'number') decodeOptions.vni = options['vni'];
       if (typeof options['host'] === 'string') decodeOptions.host = options['host'];
       if (typeof options['port'] === 'number') decodeOptions.port = options['port'];
+      if (typeof options['displayFilter'] === 'string') decodeOptions.displayFilter = options['displayFilter'];
       const ports: number[] = Array.isArray(options['vxlanPort']) ? (options['vxlanPort'] as number[]) : [];
       if (typeof options['dumps'] === 'string') {
         const { vxlanPortsFromDumps } = await import('../decode/dump-ports.ts');

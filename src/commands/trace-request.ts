@@ -1,4 +1,5 @@
-// The trace question as the command line asks it (--from, --to, --via, --endpoint, --sport),
+// The trace question as the command line asks it (--from, --to, --via, --endpoint, --sport,
+// --size, --df/--no-df),
 // read once for every command that traces: trace, report.
 import { UsageError } from '../errors.ts';
 import type { TraceRequest } from '../trace/query.ts';
@@ -9,6 +10,9 @@ export interface TraceRequestOptions {
   via?: string;
   endpoint?: string;
   sport?: string;
+  size?: string;
+  /** commander's --df/--no-df pair: true by default, false with --no-df. */
+  df?: boolean;
 }
 
 export function traceRequestOf(options: TraceRequestOptions, command: string): TraceRequest {
@@ -25,5 +29,11 @@ export function traceRequestOf(options: TraceRequestOptions, command: string): T
     if (!/^\d+$/.test(options.sport) || sport < 1 || sport > 65535) throw new UsageError(`--sport ${options.sport}: expected a port between 1 and 65535`);
     request.sport = sport;
   }
+  if (options.size !== undefined) {
+    if (!/^\d+$/.test(options.size)) throw new UsageError(`--size ${options.size}: expected the IP total length in bytes`);
+    request.size = Number(options.size);
+  }
+  // commander sets df to true unless --no-df is given: only a given size (or --no-df) makes it a choice.
+  if (options.df === false || (options.df === true && options.size !== undefined)) request.df = options.df;
   return request;
 }

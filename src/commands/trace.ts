@@ -9,6 +9,8 @@ interface TraceOptions {
   via?: string;
   endpoint?: string;
   sport?: string;
+  size?: string;
+  df?: boolean;
   node?: string;
   json?: boolean;
   format?: string;
@@ -35,6 +37,9 @@ export function register(program: Command): void {
     .option('--via <node>', 'for an outside client: the node whose underlay interface the packet arrives on')
     .option('--endpoint <ip:port>', 'follow only the path to this endpoint')
     .option('--sport <port>', 'the client\'s source port (default: left open)')
+    .option('--size <bytes>', 'the first packet\'s IP total length in bytes (IP header included: a 1472-byte UDP payload is --size 1500); UDP and ICMP only')
+    .option('--df', 'set DF on the sized packet (the default: Linux does path MTU discovery)')
+    .option('--no-df', 'clear DF: a packet larger than an MTU on the way is fragmented instead of refused')
     .option('--node <name>', 'node the loose dumps come from')
     .option('--json', 'print the trace as JSON (see docs/trace.md)')
     .option('--format <format>', 'text (default), json, or a picture of the journey: svg, mermaid, dot (see docs/pictures.md)')

@@ -14,6 +14,7 @@ import { CaptureStats } from './output/stats.ts';
 import { summarize } from './output/summary-line.ts';
 import { BatchedWriter } from './output/writer.ts';
 import type { CapturedPacket, Layer } from './types.ts';
+import { compileDisplayFilter, type PacketPredicate } from './filter/compile.ts';
 
 export interface DecodeCommandOptions {
   count?: number;
@@ -25,11 +26,14 @@ export interface DecodeCommandOptions {
   host?: string;
   port?: number;
   vxlanPorts?: number[];
+  /** `-Y`: a display filter in Wireshark's syntax (src/decode/filter). */
+  displayFilter?: string;
 }
 
 const FLUSH_BYTES = 1 << 16;
 
-function matches(layers: readonly Layer[], options: DecodeCommandOptions): boolean {
+function matches(layers: readonly Layer[], options: DecodeCommandOptions, packet: CapturedPacket, displayFilter: PacketPredicate | undefined): boolean {
+  if (displayFilter && !displayFilter(layers, packet)) return false;
   if (options.vni !== undefined && !layers.some((l) => (l.type === 'vxlan' || l.type === 'geneve') && l.vni === options.vni)) return false;
   if (options.host !== undefined) {
     const host = options.host;
@@ -48,7 +52,8 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
   const table = portTable({ vxlanPorts: options.vxlanPorts ?? [] });
   const d = new Dissection();
   const stats = options.summary ? new CaptureStats() : null;
-  const filtered = options.vni !== undefined || options.host !== undefined || options.port !== undefined;
+  const displayFilter = options.displayFilter !== undefined ? compileDisplayFilter(options.displayFilter) : undefined;
+  const filtered = options.vni !== undefined || options.host !== undefined || options.port !== undefined || displayFilter !== undefined;
   const limit = options.count ?? Infinity;
   const file = source === '-' ? '<stdin>' : source;
   let shown = 0;
@@ -64,6 +69,11 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       checkLinkType(packet, file, warnedLinkTypes);
     }
     dissectPacket(d, packet, table);
+    // Times are relative to the capture's first packet, shown or not (as tshark prints them under -Y).
+    if (firstSec < 0) {
+      firstSec = packet.timeSec;
+      firstNsec = packet.timeNsec;
+    }
     if (stats && !filtered) {
       stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
       return ++shown < limit;
@@ -74,14 +84,10 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       return ++shown < limit;
     }
     const layers = layersOf(d);
-    if (filtered && !matches(layers, options)) return true;
+    if (filtered && !matches(layers, options, packet, displayFilter)) return true;
     if (stats) {
       stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
       return ++shown < limit;
-    }
-    if (firstSec < 0) {
-      firstSec = packet.timeSec;
-      firstNsec = packet.timeNsec;
     }
     const decoded = decodedPacket(packet, layers);
     if (options.json) {

@@ -78,7 +78,9 @@ export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | unde
 /** The cause a trace's ending names; a Record over every Disposition, so a new one must be mapped here. */
 const CAUSE_OF_DISPOSITION: Record<Disposition, Cause['kind']> = {
   'fdb-missing': 'fdb-missing',
-  'neighbour-missing': 'neighbour-missing',
+  'neighbour-unresolved': 'neighbour-missing',
+  'fragmentation-needed': 'packet-too-big',
+  'message-too-long': 'packet-too-big',
   'no-route': 'no-route',
   unreachable: 'no-route',
   blackhole: 'no-route',

@@ -136,8 +136,10 @@ function stopsThePacket(disposition: Disposition): boolean {
     case 'blackhole':
     case 'unreachable':
     case 'prohibited':
-    case 'neighbour-missing':
+    case 'neighbour-unresolved':
     case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
     case 'no-endpoints':
     case 'loop':
       return true;

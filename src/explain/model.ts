@@ -208,6 +208,8 @@ export interface ModelHop {
 export type CauseKind =
   | 'fdb-missing'
   | 'neighbour-missing'
+  /** Larger than an MTU on the path with DF set (the trace's fragmentation-needed / message-too-long). */
+  | 'packet-too-big'
   | 'no-route'
   | 'forward-drop'
   | 'rejected'

@@ -25,12 +25,12 @@ function ep(names: AddressBook, ip: string): Endpoint {
   return { ip, name: names.short(ip) };
 }
 
-/** `connectionOf(capture, frame)` names the connection a packet belongs to. */
+/** `connectionOf(packet)` names the connection a packet belongs to. */
 export function explainTunnels(
   packets: PacketFacts[],
   topology: Topology,
   names: AddressBook,
-  connectionOf: (capture: number, frame: number) => string | undefined,
+  connectionOf: (packet: PacketFacts) => string | undefined,
   connectionText: (id: string) => string,
 ): { tunnels: Tunnel[]; troubles: Trouble[] } {
   const byKey = new Map<string, { tunnel: Tunnel; first: PacketFacts }>();
@@ -60,7 +60,7 @@ export function explainTunnels(
     const t = entry.tunnel;
     t.packets++;
     if (!t.captures.includes(p.capture)) t.captures.push(p.capture);
-    const id = connectionOf(p.capture, p.frame);
+    const id = connectionOf(p);
     if (id && !t.carries.includes(id)) t.carries.push(id);
   }
   const troubles: Trouble[] = [];

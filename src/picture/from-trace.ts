@@ -17,6 +17,9 @@ export function toneOf(disposition: Disposition): EndingTone {
       return 'success';
     case 'rejected':
     case 'no-endpoints':
+    // Too big for the path: the client is told at once (ICMP fragmentation needed, EMSGSIZE).
+    case 'fragmentation-needed':
+    case 'message-too-long':
       return 'refused';
     case 'insufficient-info':
     case 'unknown':
@@ -26,7 +29,7 @@ export function toneOf(disposition: Disposition): EndingTone {
     case 'blackhole':
     case 'unreachable':
     case 'prohibited':
-    case 'neighbour-missing':
+    case 'neighbour-unresolved':
     case 'fdb-missing':
     case 'loop':
       return 'failure';

@@ -10,6 +10,7 @@
 // siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
 import { isOverlayName, isTunnelDevice } from './build/devices.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
+import { appendAll } from '../util/append.ts';
 import { cidrContains, isIPv4Address, networkOf, prefixLengthOf } from './build/cidr.ts';
 
 function where(node: ClusterNode, source: { file: string; line: number } | undefined): string {
@@ -98,7 +99,7 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
       .map((r) => ({ node: n, route: r })),
   );
   const bridges = nodes.filter((n) => n.netns.interfaces.some((i) => i.name === 'cni0') || n.netns.bridges.some((b) => b.name === 'cni0') || n.netns.routes.some((r) => r.dev === 'cni0'));
-  if (hostGw.length === 0) hostGw.push(...siblingRoutes(nodes));
+  if (hostGw.length === 0) appendAll(hostGw, siblingRoutes(nodes));
   if (bridges.length > 0 && hostGw.length > 0) {
     evidence.push(`cni0 on ${bridges.map((n) => n.name).join(', ')}, no flannel.N`);
     evidence.push(`route ${first(hostGw)} straight to the peer node`);

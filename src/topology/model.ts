@@ -83,6 +83,8 @@ export interface Route {
   proto?: string;
   scope?: string;
   metric?: number;
+  /** The route's `mtu` attribute (RTAX_MTU), which overrides the device's MTU for this destination. */
+  mtu?: number;
   onlink: boolean;
   linkdown?: boolean;
   /** Multipath routes: several next hops. */

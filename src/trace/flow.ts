@@ -25,6 +25,8 @@ export interface Flow {
   mark: number;
   ct: Conntrack;
   ttl: number;
+  /** The whole datagram's IP total length (`--size`); `packet.length` is what travels now (a fragment's once cut). */
+  size?: number;
 }
 
 export function newConntrack(packet: { dst: string; dport?: number }): Conntrack {

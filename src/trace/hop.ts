@@ -10,7 +10,7 @@
 // Each stage is a short method calling the pure evaluators (netfilter, routing,
 // neighbour, bridge, overlay) and returning the next stage.
 import type { NetNamespace } from '../topology/model.ts';
-import type { Disposition, DropStep, Hop, MissingDump, Packet, Step } from './model.ts';
+import type { Disposition, DropStep, Hop, IcmpAnswer, MissingDump, Packet, SocketError, Step } from './model.ts';
 import { NODE_DUMPS, needsAt, notDumped } from './needs.ts';
 import { HopRecorder } from './record.ts';
 import type { Chooser } from './chooser.ts';
@@ -23,6 +23,8 @@ import { resolveNeighbour } from './neighbour.ts';
 import { bridgeDecide } from './bridge.ts';
 import { findReceiver, ipipEncapsulate, vxlanEncapsulate, vxlanSettings, type Encapsulation } from './overlay.ts';
 import { ipsetMembers } from './ipsets.ts';
+import { checkSize, egressMtu, fragmented, VXLAN_IPV4_OVERHEAD, type MtuLimit } from './mtu.ts';
+import { CONNECTED, DELIVERED, errnoOfIcmp, icmpAnswer, icmpWords, socketErrorWords } from './verdict.ts';
 import { ipvsPick, ipvsServiceFor } from './ipvs.ts';
 import { appendAll } from '../util/append.ts';
 
@@ -35,18 +37,29 @@ export interface WalkResult {
   disposition: Disposition;
   reason: string;
   clientSees: string;
+  answer?: IcmpAnswer;
+  socketError?: SocketError;
   endpoint?: string;
   needs?: MissingDump[];
+}
+
+/** How a path ends, besides its disposition and reason: what the client gets back. */
+interface Ending {
+  clientSees: string;
+  answer?: IcmpAnswer;
+  socketError?: SocketError;
 }
 
 type Stage =
   | { kind: 'local-out'; ns: NetNamespace }
   | { kind: 'arrive'; ns: NetNamespace; iface: string }
   | { kind: 'ip-in'; ns: NetNamespace; iface: string; preroutingDone?: boolean }
-  | { kind: 'transmit'; ns: NetNamespace; iface: string | undefined; nextHop: string; forwarded: boolean }
+  | { kind: 'transmit'; ns: NetNamespace; iface: string | undefined; nextHop: string; forwarded: boolean; limit?: MtuLimit }
   | { kind: 'end' };
 
 const MAX_STAGES = 200;
+/** NUD_CONNECTED: the neighbour states in which the kernel uses an entry's cached header without resolving. */
+const CONNECTED_STATES = new Set(['REACHABLE', 'PERMANENT', 'NOARP']);
 /** ip_vs_local_request4's hook priority (NF_IP_PRI_NAT_DST + 1). */
 const IPVS_LOCAL_OUT = -99;
 const NAT_NOTE = 'only the first packet of a connection crosses the nat table: conntrack remembers this rewrite and applies it to every later packet (and the reverse to replies)';
@@ -59,7 +72,7 @@ export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Ch
     else if (stage.kind === 'local-out') stage = walker.localOut(stage.ns);
     else if (stage.kind === 'arrive') stage = walker.arrive(stage.ns, stage.iface);
     else if (stage.kind === 'ip-in') stage = walker.ipIn(stage.ns, stage.iface, stage.preroutingDone ?? false);
-    else stage = walker.transmit(stage.ns, stage.iface, stage.nextHop, stage.forwarded);
+    else stage = walker.transmit(stage.ns, stage.iface, stage.nextHop, stage.forwarded, stage.limit);
   }
   return walker.result();
 }
@@ -80,13 +93,15 @@ class Walker {
   private endpoint: string | undefined;
   /** Facts the path rests on that no dump showed (partial dumps), named in its reason. */
   private readonly assumptions: string[] = [];
+  /** The first DNAT on the path: an ICMP error coming back through that node is rewritten by its conntrack. */
+  private dnat: { node: string; dst: string } | undefined;
 
   constructor(private readonly cluster: Cluster, private readonly chooser: Chooser, packet: Packet) {
-    this.flow = { packet, mark: 0, ct: newConntrack(packet), ttl: 64 };
+    this.flow = { packet, mark: 0, ct: newConntrack(packet), ttl: 64, ...(packet.length === undefined ? {} : { size: packet.length }) };
   }
 
   result(): WalkResult {
-    const ending = this.ending ?? { disposition: 'unknown' as const, reason: 'the trace stopped without an ending', clientSees: 'unknown' };
+    const ending: Omit<WalkResult, 'hops'> = this.ending ?? { disposition: 'unknown' as const, reason: 'the trace stopped without an ending', clientSees: 'unknown' };
     const result: WalkResult = { hops: this.recorder.hops, ...ending };
     if (this.assumptions.length > 0) result.reason = `${ending.reason} (this path rests on assumptions, as those dumps were not given: ${this.assumptions.join('; ')})`;
     if (this.endpoint) result.endpoint = this.endpoint;
@@ -100,6 +115,12 @@ class Walker {
     let route = this.route(ns);
     if (route.result !== 'forward' && route.result !== 'local') return this.routeFailure(route, false);
     if (!this.flow.packet.src && route.preferredSource) this.flow = { ...this.flow, packet: { ...this.flow.packet, src: route.preferredSource } };
+    const limit = route.result === 'forward' && route.outIface ? egressMtu(ns, route.outIface, route.route) : undefined;
+    if (limit && !this.flow.outer) {
+      const tooBig = this.localSizeCheck(ns, route.outIface!, limit);
+      if (tooBig) return tooBig;
+    }
+    if (limit && this.flow.outer) this.outerSizeNote(route.outIface!, limit);
     const before = headerOf(this.flow).dst;
     // A locally made connection to an IPVS virtual service: ip_vs_local_request4 takes it at LOCAL_OUT
     // priority NF_IP_PRI_NAT_DST + 1 (-99), after nat OUTPUT, before filter OUTPUT.
@@ -124,7 +145,7 @@ class Walker {
       this.hop(ns, 'lo', 'out');
       return this.deliverLocally(ns, 'lo');
     }
-    return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: false };
+    return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: false, ...(limit ? { limit } : {}) };
   }
 
   arrive(ns: NetNamespace, iface: string): Stage {
@@ -173,15 +194,48 @@ class Walker {
     return { kind: 'ip-in', ns, iface: bridge, preroutingDone: true };
   }
 
+  /**
+   * br_nf_pre_routing_finish_bridge: the frame needs the endpoint's MAC from the host's neighbour
+   * entry. When that entry is REACHABLE or PERMANENT (NUD_CONNECTED, its header cached), the bridge
+   * forwards the frame to the endpoint's port at once (the port sees it first; cni0's copy comes
+   * after, and only because a capture on cni0 makes it promiscuous). Otherwise the frame goes out
+   * through the bridge device (neigh_resolve_output → br_dev_xmit): cni0 sees it first, then the
+   * port. With no answer to ARP it waits in the neighbour queue and never reaches cni0.
+   */
   private bridgedDnat(ns: NetNamespace, bridge: string, route: RouteDecision): Stage {
-    this.hop(ns, bridge, 'out');
-    const neighbour = resolveNeighbour(this.cluster, ns, bridge, route.nextHop!);
-    this.add([neighbour.step]);
-    if (!neighbour.mac) return this.neighbourFailure(ns, bridge, route.nextHop!, true);
-    const fallback = this.cluster.podOnBridge(ns, bridge, route.nextHop!)?.hostInterface;
+    const nextHop = route.nextHop!;
+    const neighbour = resolveNeighbour(this.cluster, ns, bridge, nextHop);
+    if (!neighbour.mac) {
+      this.add([neighbour.step]);
+      return this.neighbourFailure(ns, bridge, nextHop, true);
+    }
+    const entry = ns.neighbours.find((n) => n.ip === nextHop && n.dev === bridge && n.mac);
+    const state = entry?.state.join(' ') || 'not in the dumps';
+    const fast = entry !== undefined && entry.state.some((s) => CONNECTED_STATES.has(s));
+    const fallback = this.cluster.podOnBridge(ns, bridge, nextHop)?.hostInterface;
     const decision = bridgeDecide(ns, bridge, neighbour.mac, fallback);
+    if (!fast) {
+      this.hop(ns, bridge, 'out');
+      this.add([neighbour.step]);
+      this.note(`${ns.name}'s neighbour entry for ${nextHop} on ${bridge} is ${state}, not REACHABLE or PERMANENT: br_netfilter sends the frame through the bridge device (neigh_resolve_output), so ${bridge} sees it before the port`);
+      this.add([decision.step]);
+      return this.bridgeForward(ns, bridge, decision.port);
+    }
+    this.add([neighbour.step]);
+    this.note(`${ns.name}'s neighbour entry for ${nextHop} on ${bridge} is ${state}: br_netfilter's fast path hands the frame straight to the port (br_handle_frame_finish), so the port sees it before ${bridge}; had the entry been learned from this very packet (${ns.name} ARPing for ${nextHop} as it passed), the frame would have gone through ${bridge} first`);
     this.add([decision.step]);
-    return this.bridgeForward(ns, bridge, decision.port);
+    this.physOut = decision.port;
+    const forward = this.hook(ns, 'FORWARD', bridge, bridge, undefined);
+    const post = forward ?? this.hook(ns, 'POSTROUTING', bridge, bridge, undefined);
+    this.physOut = undefined;
+    if (forward ?? post) return (forward ?? post)!;
+    if (!decision.port) return this.leaveBridge(ns, decision.port);
+    this.hop(ns, decision.port, 'out');
+    const peer = this.cluster.linkPeer(ns, decision.port);
+    this.hop(ns, bridge, 'in');
+    this.note(`a copy of the frame reaches ${bridge} after the port only because a capture there puts ${bridge} in promiscuous mode (br_handle_frame_finish passes it up); ${ns.name} routes that copy back into FORWARD, where conntrack finds it INVALID and drops it; without a capture there is no copy`);
+    if (!peer) return this.end('unknown', `no pod in the dumps sits behind ${ns.name}'s ${decision.port}; that pod's dumps (or kubectl get pods -o wide) would settle it`, 'unknown');
+    return { kind: 'arrive', ns: peer.ns, iface: peer.iface };
   }
 
   /** br_netfilter: a frame bridged from port to port crosses FORWARD and POSTROUTING (devices: the bridge). */
@@ -234,14 +288,19 @@ class Walker {
     }
     this.flow = { ...this.flow, ttl: this.flow.ttl - 1 };
     if (this.flow.ttl <= 0) return this.end('loop', `the TTL ran out on ${ns.name}: a routing loop`, 'icmp time exceeded');
+    // ip_forward checks the size against the egress MTU before the FORWARD hook runs.
+    const limit = route.outIface ? egressMtu(ns, route.outIface, route.route) : undefined;
+    const tooBig = limit ? this.forwardSizeCheck(ns, iface, route.outIface!, limit) : undefined;
+    if (tooBig) return tooBig;
     const forward = this.hook(ns, 'FORWARD', iface, route.outIface, route.nextHop);
     if (forward) return forward;
     const post = this.hook(ns, 'POSTROUTING', iface, route.outIface, route.nextHop);
     if (post) return post;
-    return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: true };
+    return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: true, ...(limit ? { limit } : {}) };
   }
 
-  transmit(ns: NetNamespace, iface: string | undefined, nextHop: string, forwarded: boolean): Stage {
+  transmit(ns: NetNamespace, iface: string | undefined, nextHop: string, forwarded: boolean, limit?: MtuLimit): Stage {
+    if (iface !== undefined && limit && !this.flow.outer) this.fragmentForEgress(iface, limit);
     if (iface === undefined) {
       return this.insufficient(`${ns.name}'s route to ${headerOf(this.flow).dst} names no device, and the gateway ${nextHop} is not on any connected route in the dumps`, needsAt(ns.name, ['ip route', 'ip addr']));
     }
@@ -380,7 +439,7 @@ class Walker {
     const step: Step = { type: 'deliver', to: pod?.name ?? ns.name, explanation: `delivered to ${where}${port}` };
     if (packet.dport !== undefined) step.port = packet.dport;
     this.add([step]);
-    this.ending = { disposition: 'delivered', reason: `delivered to ${where}${port}${iface === 'lo' ? ' through lo' : ''}`, clientSees: 'connected' };
+    this.ending = { disposition: 'delivered', reason: `delivered to ${where}${port}${iface === 'lo' ? ' through lo' : ''}`, clientSees: packet.proto === 'tcp' ? CONNECTED : DELIVERED };
     return { kind: 'end' };
   }
 
@@ -435,14 +494,75 @@ class Walker {
 
   private neighbourFailure(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
     // The packet waits in the neighbour queue. After 3 unanswered ARP probes, 1 s apart, the kernel
-    // drops it and (ipv4_link_failure) sends the client ICMP host unreachable; once the entry is
-    // FAILED, later packets get that answer at once. A client that gives up within 3 s sees nothing.
-    return this.end(
-      'neighbour-missing',
-      `${ns.name} cannot resolve the next hop ${nextHop} on ${iface}: ARP gets no answer (\`ip neigh\`), so the packet is never sent${forwarded ? `; after about 3 s of ARP probes (at once when the entry is already FAILED) ${ns.name} answers the client with icmp host unreachable` : ''}`,
-      forwarded ? 'icmp host unreachable' : 'no route to host (EHOSTUNREACH)',
-    );
+    // drops it and (ipv4_link_failure) sends the client ICMP host unreachable. A client that gives
+    // up within 3 s sees nothing.
+    const reason = `${ns.name} cannot resolve the next hop ${nextHop} on ${iface}: ARP gets no answer (\`ip neigh\`), so the packet waits in the neighbour queue and is never sent`;
+    if (!forwarded) return this.end('neighbour-unresolved', `${reason}; after about 3 s of ARP probes the client's connect() fails`, socketErrorWords('EHOSTUNREACH'), { socketError: 'EHOSTUNREACH' });
+    return this.icmpEnd('neighbour-unresolved', reason, ns, 'host-unreachable', { afterSeconds: 3 });
   }
+
+  /**
+   * Ends the path with an ICMP error sent back to the client by `ns`. Its source is the address
+   * `ip route get <client>` picks on `ns` (for a pod's packet on its own node: cni0's 192.168.1.1;
+   * on the far node: flannel.1's 192.168.2.0), unless the packet was DNATed on the way: conntrack
+   * on the node that made the DNAT rewrites the error (nf_nat_icmp_reply_translation), so the
+   * client gets it from the address it connected to, the service VIP (recorded in the lab's
+   * arp-unanswered scenario, also when the DNAT node itself sends the error).
+   */
+  private icmpEnd(disposition: DropStep['disposition'], reason: string, ns: NetNamespace, kind: IcmpAnswer['kind'], extra: { mtu?: number; afterSeconds?: number } = {}): Stage {
+    const client = headerOf(this.flow).src;
+    const back = lookupRoute({ ns, dst: client, mark: 0 });
+    const own = back.preferredSource ?? (back.outIface ? selectSource(ns, back.outIface, client) : undefined) ?? '?';
+    const reversed = this.dnat;
+    const answer = icmpAnswer(kind, reversed ? reversed.dst : own, ns.name, extra);
+    const delay = extra.afterSeconds ? `after about ${extra.afterSeconds} s of ARP probes, ` : '';
+    const via = reversed ? `; conntrack on ${reversed.node} reverses its DNAT in the error, so the client gets it from ${reversed.dst}` : '';
+    const socketError = errnoOfIcmp(kind);
+    return this.end(disposition, `${reason}; ${delay}${ns.name} answers the client with ${icmpWords(answer)} from ${own}${via} (its socket reports ${socketError})`, icmpWords(answer), { answer, socketError });
+  }
+
+  // ---- packet size (src/trace/mtu.ts) ----
+
+  /** ip_append_data: a DF datagram above the route's MTU fails at send(); nothing leaves. */
+  private localSizeCheck(ns: NetNamespace, iface: string, limit: MtuLimit): Stage | undefined {
+    const check = checkSize(this.flow.packet, this.flow.size, limit);
+    if (check.kind === 'unsized' || check.kind === 'fits') return undefined;
+    if (limit.assumed) this.assumptions.push(`${ns.name}'s ${iface} MTU (${limit.mtu} assumed)`);
+    if (check.kind === 'too-big') {
+      return this.end('message-too-long', `the ${this.flow.packet.length}-byte datagram with DF is larger than ${limit.said}: ${ns.name}'s kernel refuses it at send() (ip_append_data) and nothing is sent`, socketErrorWords('EMSGSIZE'), { socketError: 'EMSGSIZE' });
+    }
+    this.note(`the ${this.flow.packet.length}-byte datagram without DF is larger than ${limit.said}: ${ns.name} sends it in ${check.count} fragments (the first ${check.first} bytes)`);
+    return undefined;
+  }
+
+  /** ip_forward's MTU check, which comes before the FORWARD hook. */
+  private forwardSizeCheck(ns: NetNamespace, inIface: string, outIface: string, limit: MtuLimit): Stage | undefined {
+    const check = checkSize(this.flow.packet, this.flow.size, limit);
+    if (check.kind !== 'too-big') return undefined;
+    if (limit.assumed) this.assumptions.push(`${ns.name}'s ${outIface} MTU (${limit.mtu} assumed)`);
+    const reason = `the ${this.flow.packet.length}-byte packet with DF is larger than ${limit.said}, so ${ns.name}'s ip_forward drops it before the FORWARD hook (it came in on ${inIface})`;
+    return this.icmpEnd('fragmentation-needed', reason, ns, 'fragmentation-needed', { mtu: limit.mtu });
+  }
+
+  /** ip_fragment on the way out: a datagram without DF larger than the egress MTU leaves in fragments. */
+  private fragmentForEgress(iface: string, limit: MtuLimit): void {
+    const check = checkSize(this.flow.packet, this.flow.size, limit);
+    if (check.kind !== 'fragment') return;
+    this.flow = { ...this.flow, packet: fragmented(this.flow.packet, check) };
+    this.note(`the ${this.flow.size}-byte datagram has no DF and is larger than ${limit.said}: it leaves ${iface} in ${check.count} fragments of at most ${check.first} bytes (ip_fragment; a node's conntrack reassembles them and cuts them again no larger)`);
+  }
+
+  /** The outer packet of a tunnel: VXLAN adds 50 bytes on an IPv4 underlay. */
+  private outerSizeNote(iface: string, limit: MtuLimit): void {
+    const inner = this.flow.packet.length;
+    if (inner === undefined || this.flow.outer?.encapsulation !== 'vxlan') return;
+    const outer = inner + VXLAN_IPV4_OVERHEAD;
+    this.note(outer <= limit.mtu
+      ? `the VXLAN packet is ${outer} bytes (the inner ${inner} + 50 of outer IPv4, UDP, VXLAN and inner Ethernet headers): it fits ${limit.said}`
+      : `the VXLAN packet is ${outer} bytes (the inner ${inner} + 50), larger than ${limit.said}: the underlay fragments it (VXLAN sets no DF on the outer header unless \`df set\`), and every node on the way reassembles`);
+  }
+
+
 
   private sourceTowards(ns: NetNamespace, remote: string): string | undefined {
     const decision = lookupRoute({ ns, dst: remote, mark: this.flow.mark });
@@ -480,6 +600,7 @@ class Walker {
     if (!hadDnat && this.flow.ct.dnat && !this.endpoint) {
       const p = headerOf(this.flow);
       this.endpoint = p.dport === undefined ? p.dst : `${p.dst}:${p.dport}`;
+      if (!this.flow.outer) this.dnat = { node: ns.name, dst: this.flow.ct.origDst };
     }
     return this.verdictStage(result.verdict, ns, hook);
   }
@@ -516,9 +637,9 @@ class Walker {
     this.recorder.note(text);
   }
 
-  end(disposition: DropStep['disposition'], reason: string, clientSees: string): Stage {
+  end(disposition: DropStep['disposition'], reason: string, clientSees: string, more: Omit<Ending, 'clientSees'> = {}): Stage {
     this.recorder.finish({ type: 'drop', disposition, explanation: reason }, this.namespace?.name ?? 'source', this.flow);
-    this.ending = { disposition, reason, clientSees };
+    this.ending = { disposition, reason, clientSees, ...more };
     return { kind: 'end' };
   }
 

@@ -11,6 +11,15 @@ export interface Packet {
   sport?: number;
   dport?: number;
   proto: Protocol;
+  /**
+   * IP total length in bytes (header included), when the query gave one (`--size`). Once the
+   * datagram is fragmented: the length of its first fragment, the one that carries the ports.
+   */
+  length?: number;
+  /** The DF bit (`--df`/`--no-df`); with a size, the default is DF set, as Linux sets it (PMTU discovery). */
+  df?: boolean;
+  /** How many fragments the datagram travels in on this device (only once fragmented). */
+  fragments?: number;
 }
 
 /** The outer header while the packet travels encapsulated. */
@@ -229,8 +238,10 @@ export type Disposition =
   | 'blackhole'
   | 'unreachable'
   | 'prohibited'
-  | 'neighbour-missing'
+  | 'neighbour-unresolved'
   | 'fdb-missing'
+  | 'fragmentation-needed'
+  | 'message-too-long'
   | 'no-endpoints'
   | 'loop'
   | 'unknown';
@@ -275,9 +286,32 @@ export interface TracePath {
   reason: string;
   /** What the client would see: 'connected', 'icmp port unreachable', 'no answer', … (added by the tracer). */
   clientSees?: string;
+  /** The ICMP error the client receives for this path, when one is sent back (src/trace/icmp.ts). */
+  answer?: IcmpAnswer;
+  /** The error the client's socket reports (a connected socket gets ICMP errors as errno). */
+  socketError?: SocketError;
   /** For 'insufficient-info': the dumps that would settle the path (the same as its drop step's). */
   needs?: MissingDump[];
   hops: Hop[];
+}
+
+export type SocketError = 'EMSGSIZE' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'ECONNREFUSED' | 'ECONNRESET' | 'EACCES' | 'EINVAL' | 'EPERM';
+
+/** ICMP destination-unreachable codes podpath's paths can end in (RFC 792, RFC 1812). */
+export type IcmpUnreachable = 'net-unreachable' | 'host-unreachable' | 'port-unreachable' | 'fragmentation-needed' | 'admin-prohibited' | 'host-prohibited' | 'net-prohibited';
+
+export interface IcmpAnswer {
+  type: 3;
+  code: number;
+  kind: IcmpUnreachable;
+  /** The source address of the ICMP error as the client receives it. */
+  src: string;
+  /** The namespace (node or pod) that sends it. */
+  sentBy: string;
+  /** Next-hop MTU (fragmentation needed). */
+  mtu?: number;
+  /** Seconds before it is sent: the neighbour's 3 ARP probes, 1 s apart. */
+  afterSeconds?: number;
 }
 
 export interface TraceQuery {

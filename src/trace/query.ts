@@ -15,7 +15,15 @@ export interface TraceRequest {
   via?: string;
   sport?: number;
   endpoint?: string;
+  /** IP total length of the first packet in bytes (header included); UDP and ICMP only. */
+  size?: number;
+  /** DF on the first packet; with a size the default is set (Linux does PMTU discovery). */
+  df?: boolean;
 }
+
+/** The smallest IPv4 datagram with a UDP header, and the largest IP total length. */
+const MIN_SIZE = 28;
+const MAX_SIZE = 65535;
 
 export interface Destination {
   dst: string;
@@ -102,12 +110,20 @@ function arrivalInterface(ns: NetNamespace, client: string): string {
   return ns.interfaces.find((i) => i.name !== 'lo' && (i.kind === undefined || i.kind === 'ether') && i.addresses.length > 0)?.name ?? 'eth0';
 }
 
-export function firstPacket(src: string, dest: Destination, sport: number | undefined): Packet {
+export function firstPacket(src: string, dest: Destination, sport: number | undefined, size?: number, df?: boolean): Packet {
+  if (size !== undefined) {
+    if (dest.proto === 'tcp' || dest.proto === 'sctp') {
+      throw new UsageError(`--size ${size}: the first packet of a ${dest.proto} connection is its handshake (a 60-byte SYN), whose size is not chosen; give /udp (or /icmp) to trace a datagram of a given size`);
+    }
+    if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_SIZE) throw new UsageError(`--size ${size}: expected the IP total length in bytes, between ${MIN_SIZE} and ${MAX_SIZE}`);
+  }
+  if (df !== undefined && size === undefined) throw new UsageError(`--${df ? '' : 'no-'}df: give the packet's size with --size BYTES`);
   return {
     src,
     dst: dest.dst,
     ...(sport !== undefined ? { sport } : {}),
     ...(dest.dport !== undefined ? { dport: dest.dport } : {}),
     proto: dest.proto,
+    ...(size !== undefined ? { length: size, df: df ?? true } : {}),
   };
 }

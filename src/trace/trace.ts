@@ -42,7 +42,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     // A pod whose IP is empty in the dumps, a node with only sysctls: no packet can be built.
     throw new UsageError(`--from ${request.from}: no IPv4 address for it in the dumps (no inet line in its ip addr, no IP in kubectl get pods), so the first packet has no source; add its ip addr dump, or trace from its IP`);
   }
-  const packet = firstPacket(source, destination, request.sport);
+  const packet = firstPacket(source, destination, request.sport, request.size, request.df);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
   let paths: TracePath[] = results.map(({ result, probability }) => {
@@ -52,6 +52,8 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
       disposition: result.disposition,
       reason: result.reason,
       clientSees: result.clientSees,
+      ...(result.answer ? { answer: result.answer } : {}),
+      ...(result.socketError ? { socketError: result.socketError } : {}),
       ...(result.needs ? { needs: result.needs } : {}),
       hops: result.hops,
     };
@@ -109,8 +111,10 @@ export function isSuccess(disposition: Disposition): boolean {
     case 'blackhole':
     case 'unreachable':
     case 'prohibited':
-    case 'neighbour-missing':
+    case 'neighbour-unresolved':
     case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
     case 'no-endpoints':
     case 'loop':
       return false;

@@ -44,8 +44,10 @@ export function dispositionRole(disposition: Disposition): Role {
     case 'blackhole':
     case 'unreachable':
     case 'prohibited':
-    case 'neighbour-missing':
+    case 'neighbour-unresolved':
     case 'fdb-missing':
+    case 'fragmentation-needed':
+    case 'message-too-long':
     case 'no-endpoints':
     case 'loop':
       return 'bad';

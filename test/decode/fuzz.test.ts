@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { CaptureError } from '../../src/errors.ts';
 import { dissectPacket, layersOf, packetJson } from '../../src/decode/dissect.ts';
@@ -17,11 +18,10 @@ import { decodePacket, timeText } from '../../src/decode/index.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { corpusDir } from '../helpers/shared.ts';
-import { seededRandom } from '../helpers/prng.ts';
+import { draws, randomFrom } from '../fuzz/draws.ts';
+import { options } from '../fuzz/settings.ts';
 
 const corpus = `${corpusDir}`;
-/** PODPATH_FUZZ_ROUNDS raises it for a longer local run. */
-const FUZZ_ROUNDS = Number(process.env['PODPATH_FUZZ_ROUNDS'] ?? 12);
 
 function allCaptures(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -32,8 +32,6 @@ function allCaptures(dir: string): string[] {
 }
 
 const seeds = [...allCaptures(corpus), ...allCaptures(join(repoRoot, 'test/decode/captures'))].filter((f) => statSync(f).size < 120_000).sort();
-
-const random = seededRandom;
 
 function mutate(bytes: Buffer, rand: () => number): Buffer {
   const out = Buffer.from(bytes);
@@ -72,27 +70,19 @@ async function decodeEverything(bytes: Buffer): Promise<number> {
 }
 
 describe('fuzz: mutated real captures', () => {
-  it(`${seeds.length} seed captures × ${FUZZ_ROUNDS} mutations: only CaptureError, no crash, no hang`, async () => {
-    const rand = random(20261123);
-    let runs = 0;
-    let errors = 0;
-    for (const seed of seeds) {
-      const original = readFileSync(seed);
-      for (let i = 0; i < FUZZ_ROUNDS; i++) {
-        const mutated = mutate(original, rand);
-        runs++;
-        try {
-          await decodeEverything(mutated);
-        } catch (error) {
-          if (!(error instanceof CaptureError)) throw new Error(`${seed} mutation ${i}: ${String((error as Error).stack ?? error)}`);
-          expect(error.message).toMatch(/^fuzz: byte \d+: /);
-          errors++;
-        }
+  prop.prop([fc.constantFrom(...seeds), draws], options('decode-mutations'))(
+    'a seed capture, mutated: only CaptureError (naming its byte), no crash, no hang',
+    async (seed, values) => {
+      const mutated = mutate(readFileSync(seed), randomFrom(values));
+      try {
+        await decodeEverything(mutated);
+      } catch (error) {
+        if (!(error instanceof CaptureError)) throw error;
+        expect(error.message).toMatch(/^fuzz: byte \d+: /);
       }
-    }
-    expect(runs).toBe(seeds.length * FUZZ_ROUNDS);
-    expect(errors).toBeGreaterThan(0);
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe('hand-written JSON matches the Layer objects', () => {

@@ -2,6 +2,7 @@
 // and ifindexes come from the user's dumps (shared/seed/000-networking-section.txt) where
 // the user showed them; the rest are made up in the same style and marked "invented".
 import type { ConnectionSpec, Fault, NodeSpec, PodSpec, ScenarioSpec, ServiceSpec } from './lib/spec.ts';
+import { UDP_PROBE_PORT } from './lib/record.ts';
 
 const GATEWAY = '10.74.107.154';
 
@@ -118,6 +119,77 @@ function calicoScenario(name: string, tag: string, mode: 'vxlan' | 'bgp', descri
   };
 }
 
+// ---------------------------------------------------------------- beyond the happy path (issue 15)
+const UDP = UDP_PROBE_PORT;
+const withUdp = (pods: PodSpec[], names: string[]): PodSpec[] => pods.map((p) => (names.includes(p.name) ? { ...p, servesUdp: UDP } : p));
+
+/** Flannel vxlan with the user's names, for the scenarios below; they differ in pods, services, preparations and connections. */
+function flannelBase(name: string, tag: string, description: string): Omit<ScenarioSpec, 'pods' | 'services' | 'connections'> {
+  return {
+    name, tag, cni: { plugin: 'flannel', mode: 'vxlan' }, clusterCIDR: '192.168.0.0/16', gateway: GATEWAY,
+    nodes: flannelNodes, anyCaptureNode: 'worker-2', description,
+  };
+}
+
+const mtuOverlay: ScenarioSpec = {
+  ...flannelBase('mtu-overlay', 'mo',
+    'Flannel vxlan where pod1\'s veth pair has MTU 1500 while cni0 and flannel.1 have 1450 (the seed\'s "mtu 1450" lines): ' +
+      'UDP datagrams (udp-probe.py, sizes are IP total lengths) with and without DF. A 1500-byte DF datagram is refused by ip_forward\'s MTU check on worker-1 ' +
+      '(before the FORWARD hook) with ICMP fragmentation needed (mtu 1450) from cni0\'s 192.168.1.1, and the client\'s socket reports EMSGSIZE; without DF worker-1 fragments it. ' +
+      'worker-1 has a route with an mtu attribute (192.168.2.13/32 … mtu 1400) that lowers the limit for web-b; worker-1\'s own 1500-byte DF datagram fails at send() with EMSGSIZE, and without DF it leaves flannel.1 in two fragments.'),
+  pods: withUdp(flannelPods, ['pod2', 'web-b']).map((p) => (p.name === 'pod1' ? { ...p, mtu: 1500 } : p)),
+  services: services('192.168.2.12', ['192.168.1.5', '192.168.2.12', '192.168.2.13'], 30080),
+  prepare: [{ kind: 'route', node: 'worker-1', route: ['192.168.2.13/32', 'via', '192.168.2.0', 'dev', 'flannel.1', 'onlink', 'mtu', '1400'] }],
+  connections: [
+    { id: 'pod1-udp-1500-df', from: 'pod1', to: `192.168.2.12:${UDP}`, proto: 'udp', size: 1500, df: true, sport: 50200 },
+    { id: 'pod1-udp-1450-df', from: 'pod1', to: `192.168.2.12:${UDP}`, proto: 'udp', size: 1450, df: true, sport: 50202 },
+    { id: 'pod1-udp-1500-to-web-b', from: 'pod1', to: `192.168.2.13:${UDP}`, proto: 'udp', size: 1500, df: false, sport: 50204 },
+    { id: 'pod1-udp-1450-df-to-web-b', from: 'pod1', to: `192.168.2.13:${UDP}`, proto: 'udp', size: 1450, df: true, sport: 50206 },
+    { id: 'worker-1-udp-1500-df', from: 'worker-1', to: `192.168.2.12:${UDP}`, proto: 'udp', size: 1500, df: true, sport: 50208 },
+    { id: 'worker-1-udp-1500', from: 'worker-1', to: `192.168.2.12:${UDP}`, proto: 'udp', size: 1500, df: false, sport: 50210 },
+  ],
+};
+
+const arpUnanswered: ScenarioSpec = {
+  ...flannelBase('arp-unanswered', 'au',
+    'Flannel vxlan with stale endpoints nobody holds: 192.168.1.9 on worker-1\'s cni0 and 192.168.2.99 on worker-2\'s; both bridges\' ports are all known pods. ' +
+      'The kernel ARPs, gets no answer, keeps the packet queued (it never appears on the egress device) and after its 3 probes (1 s apart) drops it with ICMP host unreachable ' +
+      'from the address it would answer the client from; where worker-1 DNATed the packet, its conntrack rewrites that answer to come from the service VIP.'),
+  pods: withUdp(flannelPods, []),
+  services: [
+    { namespace: 'default', name: 'stale-remote', portName: 'http', clusterIP: '10.96.0.41', port: 80, protocol: 'tcp', endpoints: [{ ip: '192.168.2.99', port: 80 }] },
+    { namespace: 'default', name: 'stale-local', portName: 'http', clusterIP: '10.96.0.40', port: 80, protocol: 'tcp', endpoints: [{ ip: '192.168.1.9', port: 80 }] },
+  ],
+  connections: [
+    { id: 'pod1-to-stale-remote', from: 'pod1', to: '10.96.0.41:80', service: 'default/stale-remote:http', sport: 50220 },
+    { id: 'pod1-to-stale-local', from: 'pod1', to: '10.96.0.40:80', service: 'default/stale-local:http', sport: 50222 },
+    { id: 'pod1-to-absent-remote-pod', from: 'pod1', to: '192.168.2.99:80', sport: 50224 },
+  ],
+  // Long enough for the kernel's ARP give-up (3 × 1 s) and its answer to reach the client.
+  clientTimeoutSeconds: 4,
+};
+
+const WEB_C: PodSpec = { name: 'web-c', node: 'worker-1', ip: '192.168.1.6', mac: '3e:5a:c4:19:72:0b', hostInterface: 'veth7d21a9e3', hostMac: 'c2:0e:58:f1:3a:64', hostIfindex: 10, serves: 80 }; // invented
+const bridgeOrder: ScenarioSpec = {
+  ...flannelBase('bridge-order', 'bo',
+    'Flannel vxlan, two ClusterIPs whose one endpoint sits on the client\'s own bridge (routed back out of cni0, br_netfilter\'s bridged DNAT). ' +
+      'worker-1\'s neighbour entry for web-a (192.168.1.5) is REACHABLE (a datagram from worker-1 just before), so br_netfilter takes its fast path: the frame goes to web-a\'s port first; ' +
+      'the entry for web-c (192.168.1.6) is STALE (written so), so the frame leaves through the bridge device cni0 first (neigh_resolve_output), then the port.'),
+  pods: [...flannelPods, WEB_C],
+  services: [
+    { namespace: 'default', name: 'local-a', portName: 'http', clusterIP: '10.96.0.50', port: 80, protocol: 'tcp', endpoints: [{ ip: '192.168.1.5', port: 80 }] },
+    { namespace: 'default', name: 'local-c', portName: 'http', clusterIP: '10.96.0.51', port: 80, protocol: 'tcp', endpoints: [{ ip: '192.168.1.6', port: 80 }] },
+  ],
+  prepare: [
+    { kind: 'contact', node: 'worker-1', to: '192.168.1.5' },
+    { kind: 'neigh', node: 'worker-1', ip: '192.168.1.6', dev: 'cni0', mac: WEB_C.mac, state: 'stale' },
+  ],
+  connections: [
+    { id: 'pod1-to-local-a-reachable', from: 'pod1', to: '10.96.0.50:80', service: 'default/local-a:http', sport: 50240 },
+    { id: 'pod1-to-local-c-stale', from: 'pod1', to: '10.96.0.51:80', service: 'default/local-c:http', sport: 50242 },
+  ],
+};
+
 export const SCENARIOS: ScenarioSpec[] = [
   flannelScenario('seed-flannel', 'sf', 'vxlan',
     'Flannel vxlan, the user\'s cluster: pod1 on worker-1 reaches pod2 (192.168.2.12:80) on worker-2 directly and through services; the SYN crosses cni0, flannel.1 and eth0 as VXLAN (VNI 1, UDP 8472).'),
@@ -143,6 +215,9 @@ export const SCENARIOS: ScenarioSpec[] = [
       '`numgen random mod N vmap` over endpoint chains, reject-chain for the service without endpoints) beside flanneld\'s iptables-nft ' +
       'rules in `table ip nat` / `table ip filter`; the kernel runs both at each hook by priority, as `nft monitor trace` records.',
     undefined, undefined, 'nftables'),
+  mtuOverlay,
+  arpUnanswered,
+  bridgeOrder,
 ];
 
 export function scenarioByName(name: string): ScenarioSpec {

@@ -3,6 +3,7 @@
 // podpath's own errors, and in bounded time.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { PodpathError } from '../../src/errors.ts';
 import { buildTopology } from '../../src/topology/build/index.ts';
@@ -26,9 +27,9 @@ import { parseNftJson } from '../../src/topology/parse/nft/json.ts';
 import { parseIpset } from '../../src/topology/parse/ipset.ts';
 import { parseIpvsadm } from '../../src/topology/parse/ipvsadm.ts';
 import { repoRoot } from '../helpers/run.ts';
-import { seededRandom } from '../helpers/prng.ts';
+import { draws, randomFrom } from '../fuzz/draws.ts';
+import { options } from '../fuzz/settings.ts';
 
-const rng = seededRandom;
 
 const ALPHABET = ' \t\n:/@<>.,-0123456789abcdefABCDEF{}[]"#$()|\u0000\u001b\u00e9\u4e2d';
 const WORDS = ['ip', 'dev', 'via', 'inet', 'inet6', 'link/ether', 'mtu', 'master', 'vxlan', 'id', 'dstport', 'nexthop', 'lladdr', 'dst', 'self', 'permanent', 'default', '10.0.0.1', '10.0.0.0/24', '1:', 'eth0@if3:', '<UP>', 'bridge', 'name', '8000.0242def0744f', '(pod1)', '#', '$', 'root@n1:~#', 'table', 'blackhole', 'proto', 'onlink', 'fe80::1/64', 'ff:ff:ff:ff:ff:ff'];
@@ -116,17 +117,11 @@ function survives(fn: () => unknown) {
 
 describe('fuzz', () => {
   const corpus = realDumps();
-  const ITERATIONS = 150;
-
   for (const [name, parse] of PARSERS) {
-    it(`${name}: random and mutated input never throws and stays fast`, () => {
-      const next = rng(name.length * 7919);
-      let slowest = 0;
-      for (let i = 0; i < ITERATIONS; i++) {
-        const input = next() < 0.3 ? randomText(next, Math.floor(next() * 2000)) : mutate(next, corpus[Math.floor(next() * corpus.length)]!);
-        slowest = Math.max(slowest, survives(() => parse(input)));
-      }
-      expect(slowest).toBeLessThan(2000);
+    prop.prop([draws], options(`parser ${name}`))(`${name}: random and mutated input never throws and stays fast`, (values) => {
+      const next = randomFrom(values);
+      const input = next() < 0.3 ? randomText(next, Math.floor(next() * 2000)) : mutate(next, corpus[Math.floor(next() * corpus.length)]!);
+      expect(survives(() => parse(input))).toBeLessThan(2000);
     });
   }
 
@@ -139,10 +134,10 @@ describe('fuzz', () => {
     }
   });
 
-  it('the read → build pipeline takes mutated dumps of every kind', () => {
-    const next = rng(4242);
+  prop.prop([draws], options('pipeline'))('the read → build pipeline takes mutated dumps of every kind', (values) => {
+    const next = randomFrom(values);
     const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'nft', 'nft-json', 'ipset', 'ipvs', 'sysctl', 'kubectl-pods', 'kubectl-svc'];
-    for (let i = 0; i < 60; i++) {
+    {
       const dumps: DumpText[] = [];
       for (let d = 0; d < 8; d++) {
         dumps.push({

@@ -14,6 +14,7 @@ import type { DumpKind } from '../../src/topology/inputs/dump.ts';
 import { recogniseContent } from '../../src/topology/inputs/recognise.ts';
 import { splitTranscript } from '../../src/topology/inputs/transcript.ts';
 import type { Warning } from '../../src/topology/model.ts';
+import { isPlaceholderAddress } from '../../src/topology/parse/tokens.ts';
 import { parseBrctlShow } from '../../src/topology/parse/brctl.ts';
 import { parseBridgeFdb } from '../../src/topology/parse/bridge-fdb.ts';
 import { parseIpAddr } from '../../src/topology/parse/ip-addr.ts';
@@ -127,6 +128,9 @@ describe('a line that is not understood is one warning and changes no other reco
     const lines = dump.text.split('\n');
     fc.assert(
       fc.property(fc.integer({ min: 0, max: lines.length }), fc.oneof(garbageLine, fc.constantFrom(...(BROKEN[dump.kind] ?? ['note: nothing to see here']))), (index, inserted) => {
+        // A redacted route (`10.xx.xx.0/25 …`, or a placeholder opening a line) is still a route: put before
+        // an indented next-hop or cache line, it rightly takes that line.
+        fc.pre(!(isPlaceholderAddress(inserted.trim().split(' ')[0] ?? '') && /^\s+\S/.test(lines[index] ?? '')));
         const at = index + 1; // the inserted line's number
         const text = [...lines.slice(0, index), inserted, ...lines.slice(index)].join('\n');
         const after = parse(text);

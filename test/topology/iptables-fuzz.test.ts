@@ -5,13 +5,15 @@
 // seed and input that reproduce it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { PodpathError } from '../../src/errors.ts';
 import { parseIptablesSave, type IptablesSaveResult } from '../../src/topology/parse/iptables-save.ts';
 import { servicesFromNetfilter } from '../../src/topology/kube-proxy/services.ts';
 import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
 import { corpusDir } from '../helpers/shared.ts';
-import { seededRandom } from '../helpers/prng.ts';
+import { draws, randomFrom } from '../fuzz/draws.ts';
+import { options } from '../fuzz/settings.ts';
 
 const corpus = `${corpusDir}/iptables`;
 const corpusTexts = readdirSync(corpus)
@@ -19,8 +21,6 @@ const corpusTexts = readdirSync(corpus)
   .map((file) => ({ file, text: readFileSync(join(corpus, file), 'latin1') }));
 const generated = kubeProxyRestoreInput({ ...syntheticSpec(6, 3), services: syntheticSpec(6, 3).services.map((s, i) => (i === 2 ? { ...s, endpoints: [] } : i === 3 ? { ...s, sessionAffinitySeconds: 60 } : s)) });
 const seeds = [...corpusTexts, { file: 'generated.txt', text: generated }];
-
-const prng = seededRandom;
 
 const ALPHABET = ['-A ', '-I ', '-N ', ':', '*nat\n', '*filter\n', 'COMMIT\n', '"', '\\', '!', ' ', '\n', '\r', '\t', '[1:2] ', '[', ']', '-m ', '-j ', '-g ', '--', 'KUBE-SVC-', 'KUBE-SEP-', '/', '0', 'x', '\u0000', '\u001b[2J', 'é', '\uffff'];
 
@@ -111,21 +111,15 @@ function check(text: string, label: string): IptablesSaveResult {
 }
 
 describe('iptables-save parser under random and mutated input', () => {
-  it('survives random byte strings', () => {
-    const random = prng(1);
-    for (let round = 0; round < 300; round++) {
-      const length = Math.floor(random() * 400);
-      let text = '';
-      for (let i = 0; i < length; i++) text += random() < 0.3 ? ALPHABET[Math.floor(random() * ALPHABET.length)] : String.fromCharCode(Math.floor(random() * 256));
-      check(text, `random round ${round}`);
-    }
-  });
+  prop.prop([fc.array(fc.oneof(fc.constantFrom(...ALPHABET), fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c))), { maxLength: 400 })], options('iptables random'))(
+    'survives random byte strings',
+    (parts) => {
+      check(parts.join(''), 'random');
+    },
+  );
 
-  it('survives mutated real dumps and generator output', () => {
-    for (const [k, seed] of seeds.entries()) {
-      const random = prng(1000 + k);
-      for (let round = 0; round < 30; round++) check(mutate(seed.text, random), `${seed.file} mutation ${round} (seed ${1000 + k})`);
-    }
+  prop.prop([fc.constantFrom(...seeds), draws], options('iptables mutations'))('survives mutated real dumps and generator output', (seed, values) => {
+    check(mutate(seed.text, randomFrom(values)), `${seed.file} mutated`);
   });
 
   it('survives every truncation point of a kube-proxy dump', () => {

@@ -273,7 +273,7 @@ describe('kube-proxy IPVS mode', () => {
 describe('an address nobody holds', () => {
   it('ends on the peer node when no pod on cni0 answers ARP: the packet never reaches cni0', () => {
     const [path] = traceQuery(flannelTopology(), { from: 'pod1', to: '192.168.2.99:80' }).paths;
-    expect(path!.disposition).toBe('neighbour-missing');
+    expect(path!.disposition).toBe('neighbour-unresolved');
     expect(hopsOf(path!).at(-1)).toBe('worker-2 flannel.1');
     expect(path!.clientSees).toBe('icmp host unreachable');
   });

@@ -88,6 +88,6 @@ describe('podpath trace --from a node', () => {
     cpSync('samples/seed-flannel/worker-1/ip-route.txt', join(dir, 'ip-route.txt'));
     writeFileSync(join(dir, 'ip-neigh.txt'), '192.168.1.5 dev cni0 FAILED\n');
     const run = await trace([join(work, 'failed'), '--from', 'worker-1', '--to', '192.168.1.5:80']);
-    expect(run.result!.paths[0]!.disposition).toBe('neighbour-missing');
+    expect(run.result!.paths[0]!.disposition).toBe('neighbour-unresolved');
   });
 });

@@ -18,7 +18,18 @@ interface Sighting {
   sport: number;
   dport: number;
   proto: string;
+  /** IP total length (the first fragment's once fragmented) and the fragment count (only when fragmented). */
+  length?: number;
+  fragments?: number;
   outer?: { src: string; dst: string; sport?: number; dport: number; vni?: number };
+}
+
+/** The ICMP error the client received, as the lab read it from the client's capture. */
+interface KernelAnswer {
+  src: string;
+  type: number;
+  code: number;
+  mtu?: number;
 }
 
 interface KernelRule {
@@ -36,9 +47,18 @@ interface Connection {
   from: string;
   via?: string;
   to: string;
-  outcome: 'delivered' | 'rejected' | 'timeout' | string;
+  outcome: 'delivered' | 'rejected' | 'timeout' | 'not-sent' | string;
   endpoint?: string;
   clientSaw: string;
+  proto?: 'tcp' | 'udp';
+  /** UDP probes: IP total length and DF as sent. */
+  size?: number;
+  df?: boolean;
+  clientError?: string;
+  answer?: KernelAnswer;
+  client?: { command?: string };
+  /** ARP requests nodes sent while the first packet was on its way (the lab's `resolved`). */
+  resolved?: { at: string; interface: string; ip: string }[];
   sightings: Sighting[];
   netfilter: KernelRule[];
 }
@@ -80,6 +100,8 @@ function hopsAsSightings(path: TracePath) {
   const seen = new Set<string>();
   const out = [];
   for (const hop of path.hops) {
+    // A packet that never left its source has one hop at interface '-': no device saw it.
+    if (hop.interface === '-') continue;
     const key = `${hop.at}/${hop.interface}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -89,41 +111,52 @@ function hopsAsSightings(path: TracePath) {
 }
 
 /**
- * A DNATed frame that br_netfilter bridges back out of cni0 to another port is seen twice on the
- * node at once: on the port it leaves by, and on cni0, where tcpdump's promiscuous mode makes
- * br_handle_frame_finish pass a copy up (see kernelRules). The two taps run in different
- * contexts, so their timestamps come in either order (seed-flannel recorded cni0 first,
- * kube-proxy-nftables once each way); such an adjacent pair is compared as a pair.
+ * br_netfilter's bridged DNAT takes its fast path (port first, the bridge's copy after) when the
+ * host's neighbour entry for the endpoint is REACHABLE, which is what podpath reads in `ip neigh`.
+ * But the dump is taken after the traffic: when the kernel's record shows the host ARPing for the
+ * endpoint on the bridge while this very packet passed (`resolved`), the entry did not exist yet
+ * and the frame went through the bridge device first, as podpath's step says it would then. The
+ * two hops are compared in that order; everything else is compared as it is.
  */
-function bridgeCopyOrder(hops: Record<string, unknown>[]): Record<string, unknown>[] {
-  const out = [...hops];
-  const same = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-    a['at'] === b['at'] && a['src'] === b['src'] && a['dst'] === b['dst'] && a['sport'] === b['sport'] && a['dport'] === b['dport'] && a['outer'] === undefined && b['outer'] === undefined;
-  for (let i = 0; i + 1 < out.length; i++) {
-    const a = out[i]!;
-    const b = out[i + 1]!;
-    if (same(a, b) && b['interface'] === 'cni0' && a['interface'] !== 'cni0' && i > 0 && out[i - 1]!['dst'] !== a['dst']) {
-      out[i] = b;
-      out[i + 1] = a;
-    }
+function asLearnedDuringPacket(path: TracePath, connection: Connection): TracePath['hops'] {
+  const hops = hopsAsSightings(path);
+  // The request floods from the bridge to its ports too: the first one, on the bridge, is the one that counts.
+  const swapped = new Set<string>();
+  for (const r of connection.resolved ?? []) {
+    if (swapped.has(r.ip)) continue;
+    const port = hops.findIndex((h, i) => h.at === r.at && hops[i + 1]?.at === r.at && hops[i + 1]?.interface === r.interface && h.packet.dst === r.ip);
+    if (port < 0) continue;
+    const bridgeHop = hops[port + 1]!;
+    const saysSo = path.hops.some((h) => h.at === r.at && h.steps.some((s) => s.type === 'note' && s.explanation.includes(`learned from this very packet (${r.at} ARPing for ${r.ip}`)));
+    if (!saysSo) continue;
+    hops.splice(port, 2, bridgeHop, hops[port]!);
+    swapped.add(r.ip);
   }
-  return out;
+  return hops;
 }
 
-function kernelHop(s: Sighting) {
+function kernelHop(s: Sighting, sized: boolean) {
   const hop: Record<string, unknown> = { at: s.at, interface: s.interface, src: s.src, dst: s.dst, sport: s.sport, dport: s.dport, proto: s.proto };
+  if (sized) {
+    hop['length'] = s.length;
+    if (s.fragments !== undefined) hop['fragments'] = s.fragments;
+  }
   // The outer UDP source port is the kernel's hash of the inner flow (vxlan_src_port): not compared.
   if (s.outer) hop['outer'] = { src: s.outer.src, dst: s.outer.dst, dport: s.outer.dport, vni: s.outer.vni };
   return hop;
 }
 
-function podpathHop(hop: TracePath['hops'][number], kernelSport: number) {
+function podpathHop(hop: TracePath['hops'][number], kernelSport: number, sized: boolean) {
   const out: Record<string, unknown> = {
     at: hop.at, interface: hop.interface, src: hop.packet.src, dst: hop.packet.dst,
     // After MASQUERADE --random-fully the port is random: podpath leaves it out rather than guess.
     sport: hop.packet.sport ?? kernelSport,
     dport: hop.packet.dport, proto: hop.packet.proto,
   };
+  if (sized) {
+    out['length'] = hop.packet.length;
+    if (hop.packet.fragments !== undefined) out['fragments'] = hop.packet.fragments;
+  }
   if (hop.outer) out['outer'] = { src: hop.outer.src, dst: hop.outer.dst, dport: hop.outer.dport, vni: hop.outer.vni };
   return out;
 }
@@ -175,28 +208,46 @@ function podpathRules(path: TracePath): Omit<KernelRule, 'in' | 'out'>[] {
   return rules;
 }
 
-/** The client's timeout from the lab's curl command (`--max-time N`). */
-function clientTimeout(connection: Connection & { client?: { command?: string } }): number {
-  const m = /--max-time\s+(\d+(?:\.\d+)?)/.exec(connection.client?.command ?? '');
+/** The client's timeout from the lab's client command (curl's `--max-time N`, udp-probe.py's last argument). */
+function clientTimeout(connection: Connection): number {
+  const command = connection.client?.command ?? '';
+  const m = /--max-time\s+(\d+(?:\.\d+)?)/.exec(command) ?? /udp-probe\.py(?:\s+\S+){5}\s+(\d+(?:\.\d+)?)$/.exec(command);
   return m ? Number(m[1]) : Infinity;
 }
 
 /**
  * What the client saw, from podpath's path. An unanswered ARP for the next hop ends in ICMP host
  * unreachable only after the kernel's 3 probes, 1 s apart (neigh's ucast_probes/retrans_time), so a
- * client that gives up sooner saw no answer: podpath's 'icmp host unreachable' then means 'no answer'.
+ * client that gives up sooner saw no answer: podpath's answer says how long it takes.
  */
 function clientSawFromPath(path: TracePath, connection: Connection): string | undefined {
-  if (path.disposition === 'neighbour-missing' && path.clientSees === 'icmp host unreachable' && clientTimeout(connection) < 3) return 'no answer';
+  if (path.answer?.afterSeconds !== undefined && clientTimeout(connection) < path.answer.afterSeconds) return 'no answer';
   return path.clientSees;
 }
 
+/**
+ * The lab's word for a UDP datagram that arrived is 'answered': the echo server's reply is its
+ * evidence. Whether an application answers is beyond the dumps; podpath says 'delivered'.
+ */
+const kernelClientSaw = (connection: Connection): string => (connection.clientSaw === 'answered' ? 'delivered' : connection.clientSaw);
+
 const OUTCOME: Record<string, (p: TracePath, saw: string | undefined) => boolean> = {
   delivered: (p) => p.disposition === 'delivered',
-  // Refused at once: a REJECT rule, or an ICMP error from a node (no route, failed neighbour).
+  // Refused at once: a REJECT rule, or an ICMP error from a node (no route, failed neighbour, MTU).
   rejected: (p, saw) => p.disposition !== 'delivered' && saw !== 'no answer',
   timeout: (p, saw) => p.disposition !== 'delivered' && saw === 'no answer',
+  // The client's own kernel refused to send: nothing reached any device.
+  'not-sent': (p) => p.disposition !== 'delivered' && p.hops.every((h) => h.interface === '-'),
 };
+
+/** The client's fixed source port: from its first sighting, or its command line when nothing was sent. */
+function clientSport(connection: Connection): number {
+  const first = connection.sightings[0]?.sport;
+  if (first !== undefined) return first;
+  const m = /--local-port\s+(\d+)/.exec(connection.client?.command ?? '') ?? /udp-probe\.py\s+\S+\s+\d+\s+(\d+)/.exec(connection.client?.command ?? '');
+  if (!m) throw new Error(`${connection.id}: no sighting and no source port in the client's command`);
+  return Number(m[1]);
+}
 
 // Each case spawns the CLI (mostly loading dumps): run them side by side.
 describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the kernel on every recorded connection', () => {
@@ -205,21 +256,30 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
     describe(scenario, () => {
       for (const connection of expected.connections) {
         it(`${connection.id}: ${connection.from} → ${connection.to} (${connection.outcome})`, async ({ expect }) => {
-          const sport = connection.sightings[0]!.sport;
+          const sport = clientSport(connection);
           const args = ['trace', join('samples', scenario), '--from', connection.from, '--to', connection.to, '--sport', String(sport), '--json'];
           if (connection.via) args.push('--via', connection.via);
+          const sized = connection.size !== undefined;
+          if (sized) args.push('--size', String(connection.size), connection.df === false ? '--no-df' : '--df');
           const run = await runPodpath(args);
           expect(run.stderr).toBe('');
           expect(run.status).toBe(connection.outcome === 'delivered' ? 0 : 1);
           const result = JSON.parse(run.stdout) as TraceResult;
           const path = chosenPath(result, connection, expect);
 
-          const hops = hopsAsSightings(path);
-          expect(bridgeCopyOrder(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport)))).toEqual(bridgeCopyOrder(connection.sightings.map(kernelHop)));
+          const hops = asLearnedDuringPacket(path, connection);
+          expect(hops.map((h, i) => podpathHop(h, connection.sightings[i]?.sport ?? sport, sized))).toEqual(connection.sightings.map((s) => kernelHop(s, sized)));
           expect(podpathRules(path)).toEqual(kernelRules(connection));
           const saw = clientSawFromPath(path, connection);
           expect(OUTCOME[connection.outcome]?.(path, saw), `${connection.outcome} vs podpath's ${path.disposition}: ${path.reason}`).toBe(true);
-          expect(saw).toBe(connection.clientSaw);
+          expect(saw).toBe(kernelClientSaw(connection));
+          // The ICMP error the client got (its source after conntrack, type, code, next-hop MTU) and the errno its socket reported.
+          if (connection.answer) {
+            const { src, type, code, mtu } = connection.answer;
+            expect(path.answer && { src: path.answer.src, type: path.answer.type, code: path.answer.code, ...(path.answer.mtu === undefined ? {} : { mtu: path.answer.mtu }) })
+              .toEqual({ src, type, code, ...(mtu === undefined ? {} : { mtu }) });
+          }
+          if (connection.clientError) expect(path.socketError).toBe(connection.clientError);
           if (connection.endpoint) expect(path.endpoint ?? `${path.hops.at(-1)!.packet.dst}:${path.hops.at(-1)!.packet.dport}`).toBe(connection.endpoint);
         });
       }
@@ -229,7 +289,8 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
       it.runIf(existsSync(join(samples, scenario, 'netfilter-trace.txt')))('the kernel trace selects TCP SYNs only', ({ expect }) => {
         const text = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n');
         const lines = text.filter((l) => l.includes('-j TRACE'));
-        for (const line of lines) expect(line).toMatch(/-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TRACE$/);
+        // UDP probes are traced by their destination port (5005), never VXLAN's 8472 or 4789.
+        for (const line of lines) expect(line).toMatch(/(-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN|-p udp -m udp --dport 5005) -j TRACE$/);
         // `nft monitor trace` (nftables-mode samples) names the TRACE rule only when its cache has it
         // ("unknown rule handle 2" once the lab removed it), but prints every traced packet: all SYNs.
         const nftPackets = text.filter((l) => /^trace id \S+ \S+ \S+ \S+ packet: /.test(l));
@@ -242,7 +303,8 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
       const first = expected.connections[0];
       it.runIf(first !== undefined && existsSync(join(samples, scenario, 'transcript.txt')))('transcript.txt gives the same trace as the bundle', async ({ expect }) => {
         const c = first!;
-        const args = ['--from', c.from, '--to', c.to, '--sport', String(c.sightings[0]!.sport), '--json', ...(c.via ? ['--via', c.via] : [])];
+        const args = ['--from', c.from, '--to', c.to, '--sport', String(clientSport(c)), '--json', ...(c.via ? ['--via', c.via] : [])];
+        if (c.size !== undefined) args.push('--size', String(c.size), c.df === false ? '--no-df' : '--df');
         const fromBundle = await runPodpath(['trace', join('samples', scenario), ...args]);
         const fromTranscript = await runPodpath(['trace', join('samples', scenario, 'transcript.txt'), ...args]);
         expect(fromTranscript.status).toBe(fromBundle.status);

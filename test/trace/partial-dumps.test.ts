@@ -89,7 +89,7 @@ describe.runIf(seed.length > 0)('the seed\'s Calico section', () => {
   // From "4.2.2 Calico" to the next section (4.2.2.1): worker-1's ip l and ip r, pod1's dumps, Frame 54.
   const calico = () => section('4.2.2 Calico', '4.2.2.1');
 
-  it('alone: no dump says which node serves 192.168.133.192/26, so it stops at vxlan.calico for want of dumps, not neighbour-missing', async () => {
+  it('alone: no dump says which node serves 192.168.133.192/26, so it stops at vxlan.calico for want of dumps, not neighbour-unresolved', async () => {
     const path = await traceJson(write('calico.txt', calico()), 'pod1', '192.168.133.200:80');
     expect(path.disposition).toBe('insufficient-info');
     expect(path.needs?.map((n) => `${n.command} on ${n.at}`)).toEqual(['ip neigh on worker-1', 'bridge fdb show on worker-1', 'ip addr on the node that serves 192.168.133.192/26', 'ip -d link on the node that serves 192.168.133.192/26']);
@@ -170,11 +170,11 @@ describe('partial dumps (units)', () => {
     expect(path!.reason).not.toContain('rests on assumptions');
   });
 
-  it('a dumped neighbour table that lacks the VTEP\'s entry is still neighbour-missing', () => {
+  it('a dumped neighbour table that lacks the VTEP\'s entry is still neighbour-unresolved', () => {
     const t = withInferredRemote(flannelTopology());
     worker1(t).neighbours = [];
     const [path] = traceQuery(t, { from: 'pod1', to: '192.168.2.12:80' }).paths;
-    expect(path!.disposition).toBe('neighbour-missing');
+    expect(path!.disposition).toBe('neighbour-unresolved');
   });
 
   it('an FDB that was not dumped is assumed from the inferred peer, and the packet is delivered (the peer\'s dumps are complete)', () => {

@@ -10,13 +10,12 @@ import { traceQuery } from '../../src/trace/trace.ts';
 import { UsageError } from '../../src/errors.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { repoRoot } from '../helpers/run.ts';
-import { seededRandom } from '../helpers/prng.ts';
+import { fc } from '@fast-check/vitest';
+import { draws, randomFrom } from '../fuzz/draws.ts';
+import { options } from '../fuzz/settings.ts';
 
 const samples = join(repoRoot, 'samples');
 const scenarios = existsSync(samples) ? readdirSync(samples).filter((s) => existsSync(join(samples, s, 'expected.json'))).sort() : [];
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-const random = seededRandom;
 
 function mutate(topology: Topology, rnd: () => number): Topology {
   const t = structuredClone(topology);
@@ -48,10 +47,10 @@ describe.runIf(scenarios.length > 0)('tracing partly known clusters', () => {
   for (const scenario of scenarios) {
     it(`${scenario}: 25 random mutations, every pod to every service and pod`, async () => {
       const topology = await loadTopology([join(samples, scenario)]);
-      const rnd = random(scenario.length * 7919);
       let traced = 0;
-      for (let round = 0; round < 25; round++) {
-        const t = mutate(topology, rnd);
+      // 25 mutations per scenario (each traces every pod to every target), drawn by fast-check.
+      await fc.assert(fc.asyncProperty(draws, async (values) => {
+        const t = mutate(topology, randomFrom(values));
         const targets = [...t.services.filter((s) => s.clusterIP).map((s) => `${s.clusterIP}:${s.port}`), ...t.pods.map((p) => `${p.ip}:80`)];
         for (const pod of t.pods) {
           for (const to of targets) {
@@ -60,11 +59,11 @@ describe.runIf(scenarios.length > 0)('tracing partly known clusters', () => {
               expect(result.paths.length).toBeGreaterThan(0);
               traced++;
             } catch (error) {
-              if (!(error instanceof UsageError)) throw new Error(`${scenario} round ${round}: ${pod.name} → ${to}: ${String(error)}`, { cause: error });
+              if (!(error instanceof UsageError)) throw new Error(`${scenario}: ${pod.name} → ${to}: ${String(error)}`, { cause: error });
             }
           }
         }
-      }
+      }), { ...options(`robustness ${scenario}`), numRuns: 25 });
       expect(traced).toBeGreaterThan(0);
     });
   }

@@ -29,7 +29,11 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
     dumps: [...ns.dumps].sort(),
   };
   for (const dump of ns.iptables) {
-    const parsed = parseIptablesSave(dump.text, dump.file, { firstLine: dump.firstLine });
+    const parsed = parseIptablesSave(dump.text, dump.file, {
+      firstLine: dump.firstLine,
+      ...(dump.table !== undefined ? { tableFromCommand: dump.table } : {}),
+      ...(dump.tableAssumed ? { guessTables: true } : {}),
+    });
     appendAll(warnings, parsed.warnings);
     netns.netfilter ??= { tables: {} };
     for (const [name, table] of Object.entries(parsed.tables)) {

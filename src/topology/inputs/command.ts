@@ -17,6 +17,9 @@ export interface CommandInfo {
   hostKind?: 'node' | 'pod';
   /** `cat /proc/sys/…`: the setting's path. */
   procPath?: string;
+  family?: 4 | 6;
+  /** `iptables -t nat -S`: the table (the output names none). */
+  table?: string;
   /** `nsenter …`: ran in some other namespace the command line does not name. */
   enteredUnknown?: boolean;
   /** The command's words, for messages. */
@@ -158,6 +161,8 @@ function readInner(words: string[]): Inner {
     return withPipe(words, n, { kind: 'ipvs', partial: false });
   }
   if (tool === 'kubectl' || tool === 'k' || tool === 'kctl') return readKubectl(words);
+  if (tool === 'route' || tool === 'netstat') return readRouteTable(words);
+  if (/^ip6?tables(-legacy|-nft)?$/.test(tool)) return readIptables(words);
   if (tool === 'sysctl') {
     // `sysctl -a | grep …`, `sysctl net.ipv4.ip_forward`, `sysctl -w k=v` all print `key = value`.
     let n = 1;
@@ -191,6 +196,52 @@ function readNft(words: string[]): Inner {
   return { length: Math.min(words.length, n + 2), skip: `\`nft list ${words[n + 1] ?? ''}\` output is not read`, partial: false };
 }
 
+/** `route -n`, `route -6 -n`, `netstat -rn`, `netstat -nr6`: the kernel's routing table as net-tools prints it. */
+function readRouteTable(words: string[]): Inner {
+  const tool = words[0]!;
+  let n = 1;
+  let routes = tool === 'route';
+  let family: 4 | 6 = 4;
+  while ((words[n] ?? '').startsWith('-') || (words[n - 1] === '-A' && words[n] !== undefined)) {
+    const opt = words[n]!;
+    if (tool === 'netstat' && /^-[a-zA-Z46]*r/.test(opt)) routes = true;
+    if (opt === '--route') routes = true;
+    if (/^-[a-zA-Z]*6/.test(opt) || opt === 'inet6') family = 6;
+    n++;
+  }
+  if (!routes) return { length: words.length, partial: false, skip: `\`${words.slice(0, n).join(' ')}\` output is not a dump podpath reads` };
+  if (tool === 'route' && words[n] !== undefined && /^(add|del|flush)$/.test(words[n]!)) return { length: words.length, partial: false, skip: '`route add/del` changes the table, it prints none' };
+  // The table lacks src, proto and scope: merged with `ip route`, never weighed against it.
+  return withPipe(words, n, { kind: 'route-table', partial: true, family });
+}
+
+/** `iptables [-t T] -S [CHAIN]` is iptables-save's rule syntax without the table lines; `-L` is a listing that cannot be replayed. */
+function readIptables(words: string[]): Inner {
+  let n = 1;
+  let table = 'filter';
+  let action: 'S' | 'L' | undefined;
+  let chain = false;
+  while (n < words.length && words[n] !== '|') {
+    const w = words[n]!;
+    if (w === '-t' || w === '--table') {
+      table = words[n + 1] ?? table;
+      n += 2;
+      continue;
+    }
+    if (/^--?(list-rules|S)$/.test(w) || /^-[a-zA-Z]*S[a-zA-Z]*$/.test(w)) action = 'S';
+    else if (/^--?(list|L)$/.test(w) || /^-[a-zA-Z]*L[a-zA-Z]*$/.test(w)) action = 'L';
+    else if (!w.startsWith('-') && action !== undefined && !chain && /^[\w-]+$/.test(w)) chain = true;
+    else if (!w.startsWith('-')) break;
+    n++;
+  }
+  if (action === 'L') {
+    return { length: n + pipeLength(words, n), partial: false, skip: '-L output cannot be replayed: paste `iptables-save` or `iptables -S`' };
+  }
+  if (action !== 'S') return { length: words.length, partial: false, skip: `\`${words.slice(0, n).join(' ')}\` output is not a dump podpath reads` };
+  if (words[0]!.startsWith('ip6')) return { length: n, skip: 'IPv6 rules (ip6tables -S) are not modelled', partial: false };
+  return withPipe(words, n, { kind: 'iptables', partial: true, table });
+}
+
 function looksLikeBrctlOutput(word: string): boolean {
   return word === 'bridge' || looksLikeOutput(word);
 }
@@ -204,15 +255,20 @@ function readIp(words: string[]): Inner {
   let n = 1;
   let json = false;
   let brief = false;
+  let family: 4 | 6 | undefined;
   while ((words[n] ?? '').startsWith('-')) {
     const opt = words[n]!;
     if (opt === '-j' || opt === '-json' || opt === '--json') json = true;
     else if (/^-(br|brief)$/.test(opt)) brief = true;
-    else if (/^-[46sjdp]+$/.test(opt)) {
+    else if (/^-[46sjdpc]+$/.test(opt)) {
       if (opt.includes('j')) json = true;
-    }
+      if (opt.includes('6')) family = 6;
+      else if (opt.includes('4')) family = 4;
+    } else if ((opt === '-f' || opt === '-family') && /^inet6?$/.test(words[n + 1] ?? '')) family = words[n + 1] === 'inet6' ? 6 : 4;
     n += IP_OPTIONS_WITH_VALUE.has(opt) ? 2 : 1;
   }
+  // One family of a table is a filtered dump: merged with the full one, never weighed against it.
+  const byFamily = family !== undefined ? { family, partial: true } : {};
   if (words[n] === 'netconf') {
     let m = n + 1;
     if (words[m] === 'show') m++;
@@ -249,7 +305,7 @@ function readIp(words: string[]): Inner {
   }
   if (brief) {
     // Brief output lacks ifindexes and MACs: merge it into the full dumps, never weigh it against them.
-    if (object === 'addr' || object === 'link') return withPipe(words, n, { kind: 'addr-brief', partial: true });
+    if (object === 'addr' || object === 'link') return withPipe(words, n, { kind: 'addr-brief', partial: true, ...(family !== undefined ? { family } : {}) });
     return { length: n + pipeLength(words, n), skip: `\`ip -br ${object}\` output is not read`, partial };
   }
   let kind: DumpKind;
@@ -258,7 +314,7 @@ function readIp(words: string[]): Inner {
   else kind = object;
   if (json && object === 'neigh') kind = 'neigh-json';
   if (json && object === 'rule') return { length: n, skip: '`ip -j rule` output is not read', partial };
-  const info: Omit<Inner, 'length'> = { kind, partial };
+  const info: Omit<Inner, 'length'> = { kind, partial, ...byFamily };
   if (defaultDev !== undefined) info.defaultDev = defaultDev;
   return withPipe(words, n, info);
 }
@@ -291,7 +347,10 @@ function readKubectl(words: string[]): Inner {
   const what = words[2] ?? '';
   let n = 3;
   while (n < words.length && (words[n]!.startsWith('-') || ['wide', 'kube-system', 'default'].includes(words[n]!) || words[n - 1] === '-n' || words[n - 1] === '-o' || words[n - 1] === '-l')) n++;
+  const output = words.slice(3, n).map((w, k, all) => (w === '-o' || w === '--output' ? all[k + 1] : /^(?:-o|--output=)(\S+)$/.exec(w)?.[1])).find((o) => o !== undefined);
+  if (output !== undefined && output !== 'wide') return { length: n, skip: `\`kubectl get ${what} -o ${output}\` output is not read: paste the \`-o wide\` table`, partial: false };
   if (['pods', 'pod', 'po'].includes(what)) return { length: n, kind: 'kubectl-pods', partial: false };
   if (['svc', 'services', 'service'].includes(what)) return { length: n, kind: 'kubectl-svc', partial: false };
+  if (['nodes', 'node', 'no'].includes(what)) return { length: n, kind: 'kubectl-nodes', partial: false };
   return { length: n, skip: `\`kubectl get ${what}\` output is not read`, partial: false };
 }

@@ -9,6 +9,8 @@ export type DumpKind =
   | 'addr-brief'
   | 'route'
   | 'route-json'
+  /** `route -n` / `netstat -rn` tables. */
+  | 'route-table'
   | 'rule'
   | 'neigh'
   | 'neigh-json'
@@ -22,7 +24,8 @@ export type DumpKind =
   | 'ipvs'
   | 'sysctl'
   | 'kubectl-pods'
-  | 'kubectl-svc';
+  | 'kubectl-svc'
+  | 'kubectl-nodes';
 
 /** How we learnt which namespace a dump belongs to. */
 export type HostEvidence = 'bundle-node' | 'bundle-pod' | 'prompt' | 'exec' | 'option';
@@ -48,6 +51,12 @@ export interface DumpText {
   defaultDev?: string;
   /** `cat /proc/sys/…`: the setting's path (its output is the bare value). */
   procPath?: string;
+  /** `ip -6 …` / `ip -4 …`: the family the command asked for (an `ip -6 route` `default` is IPv6). */
+  family?: 4 | 6;
+  /** `iptables -t nat -S`: the table its rules belong to (the output names none). */
+  table?: string;
+  /** The table was not given anywhere and was assumed (say so when reading). */
+  tableAssumed?: boolean;
 }
 
 /** The `dumps` names the model uses (NetNamespace.dumps). */
@@ -61,6 +70,7 @@ export function modelDumpName(kind: DumpKind): string {
       return 'link';
     case 'route':
     case 'route-json':
+    case 'route-table':
       return 'route';
     case 'iptables':
       return 'iptables';

@@ -7,8 +7,8 @@ import { PodpathError } from '../../errors.ts';
 import { readBoundedInput } from '../../util/bounded-read.ts';
 import type { Warning } from '../model.ts';
 import { readCommand } from './command.ts';
-import type { DumpText } from './dump.ts';
-import { recogniseContent } from './recognise.ts';
+import type { DumpKind, DumpText } from './dump.ts';
+import { recogniseContent, recogniseUnread } from './recognise.ts';
 import { hasPrompts, splitTranscript } from './transcript.ts';
 import { appendAll } from '../../util/append.ts';
 
@@ -138,20 +138,33 @@ export function withoutCommonIndent(text: string): string {
 }
 
 async function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): Promise<void> {
+  const before = result.warnings.length;
   const text = await readText(path, displayPath(path), result);
   if (text === undefined) return;
-  readFileText(text, displayPath(path), undefined, undefined, options, result);
+  const file = displayPath(path);
+  if (!readFileText(text, file, undefined, undefined, options, result)) {
+    // A file podpath does not read is not "truncated": the warning that names its format says enough.
+    const kept = result.warnings.filter((w, i) => i < before || !(w.file === file && w.message.startsWith('file ends mid-line')));
+    result.warnings.length = 0;
+    for (const w of kept) result.warnings.push(w);
+  }
 }
 
 /** One file's text: a transcript if it holds prompts, else one dump recognised by content. */
 function readFileText(text: string, file: string, host: string | undefined, hostKind: 'node' | 'pod' | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
   if (hasPrompts(text)) return readTranscript(text, file, host, options, result);
   const kind = recogniseContent(text);
+  const unread = kind === undefined ? recogniseUnread(text) : undefined;
+  if (unread !== undefined) {
+    result.warnings.push({ file, line: 1, message: `looks like ${unread}`, text: text.split('\n', 1)[0]!.slice(0, 120) });
+    return false;
+  }
   if (!kind) {
     result.warnings.push({
       file,
       line: 1,
-      message: 'not recognised: expected the output of ip addr/link/route/rule/neigh, bridge fdb, brctl show, iptables-save, kubectl get pods/svc, or a transcript with prompts',
+      message:
+        'not recognised: expected the output of ip addr/link/route/rule/neigh (also -6, -br), route -n, netstat -rn, bridge fdb, brctl show, iptables-save, iptables -S, nft list ruleset, ipset list, ipvsadm -Ln, kubectl get pods/svc/nodes, or a transcript with prompts',
       text: text.split('\n', 1)[0]!.slice(0, 120),
     });
     return false;
@@ -163,13 +176,19 @@ function readFileText(text: string, file: string, host: string | undefined, host
     dump.hostEvidence = host !== undefined ? (hostKind === 'pod' ? 'bundle-pod' : 'bundle-node') : 'option';
   }
   if (hostKind) dump.hostKind = hostKind;
-  if (owner === undefined && kind !== 'kubectl-pods' && kind !== 'kubectl-svc') {
+  if (owner === undefined && !CLUSTER_TABLES.has(kind)) {
     result.warnings.push({ file, line: 1, message: `${kind} dump with no node name: pass --node NAME (or paste it with its prompt, like root@worker-1:~# ip addr)` });
     return false;
   }
   result.dumps.push(dump);
   return true;
 }
+
+/** kubectl's cluster-wide tables: whichever machine ran kubectl does not matter. */
+const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes']);
+
+/** Tools whose other outputs are near misses worth a warning (`ip route get`, `iptables -L`, `route add`). */
+const NEAR_MISS_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'route', 'netstat']);
 
 export function readTranscript(text: string, file: string, host: string | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
   const sections = splitTranscript(text);
@@ -181,18 +200,22 @@ export function readTranscript(text: string, file: string, host: string | undefi
     const output = `${words.slice(command.length).join(' ')}\n${section.following}`;
     let kind = command.kind;
     // A dump tool's other output (`ip route get`, `ip netconf`) is a near miss: say so and skip it.
-    if (!kind && command.skip && command.text.split(' ').some((w) => w === 'ip' || w === 'bridge' || w === 'brctl')) {
+    if (!kind && command.skip && command.text.split(' ').some((w) => NEAR_MISS_TOOLS.has(w))) {
       result.warnings.push({ file, line: section.line, message: `skipped: ${command.skip}`, text: command.text.slice(0, 120) });
       continue;
     }
     // Other commands (`cat ip-addr.txt`, `ssh node ip a`) may still print a dump: the content decides.
     kind ??= recogniseContent(output);
-    if (!kind) continue;
+    if (!kind) {
+      const unread = recogniseUnread(output);
+      if (unread !== undefined) result.warnings.push({ file, line: section.line, message: `skipped: looks like ${unread}`, text: command.text.slice(0, 120) });
+      continue;
+    }
     // `nsenter … ip a` from a node's prompt shows another namespace: give it a name of its own;
     // the veth match (or its routes) then tells pod from node.
     const entered = command.enteredUnknown ? `nsenter-line-${section.line}` : undefined;
     const owner = entered ?? command.host ?? section.host ?? host ?? options.node;
-    if (kind === 'kubectl-pods' || kind === 'kubectl-svc') {
+    if (CLUSTER_TABLES.has(kind)) {
       // Cluster-wide tables: whichever machine ran kubectl does not matter.
       result.dumps.push({ kind, text: output, file, firstLine: section.line, partial: false, command: command.text });
       found = true;
@@ -208,6 +231,8 @@ export function readTranscript(text: string, file: string, host: string | undefi
     if (command.hostKind) dump.hostKind = command.hostKind;
     if (command.defaultDev !== undefined) dump.defaultDev = command.defaultDev;
     if (command.procPath !== undefined) dump.procPath = command.procPath;
+    if (command.family !== undefined) dump.family = command.family;
+    if (command.table !== undefined) dump.table = command.table;
     result.dumps.push(dump);
     found = true;
   }
@@ -253,7 +278,7 @@ async function readBundle(dir: string, options: ReadOptions, result: ReadInputsR
     const scratch: ReadInputsResult = { dumps: [], warnings: [] };
     const text = await readBundleText(path, scratch, true);
     const kind = text === undefined ? undefined : recogniseContent(text);
-    if (text !== undefined && (kind === 'kubectl-pods' || kind === 'kubectl-svc')) {
+    if (text !== undefined && kind !== undefined && CLUSTER_TABLES.has(kind)) {
       result.dumps.push({ kind, text, file: displayPath(path), firstLine: 1, partial: false });
       appendAll(result.warnings, scratch.warnings);
     } else {

@@ -18,7 +18,14 @@ const IPSET_SAVE = /^create\s+\S+\s+(?:hash|bitmap|list):\S+/m;
 /** `ipvsadm -Ln` header, or `ipvsadm -Sn` lines (-A -t ADDR:PORT -s SCHED). */
 const IPVSADM_LIST = /^IP Virtual Server version \d/m;
 const IPVSADM_SAVE = /^-A\s+-[tuf]\s+\S+:\d+(?:\s+-s\s+\S+)?/m;
-const KUBECTL_PODS = /^(?:NAMESPACE\s+)?NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\b/m;
+const KUBECTL_PODS = /^(?:NAMESPACE\s+)?NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE(?:\s+IP\b|\s*$)/m;
+const KUBECTL_NODES = /^NAME\s+STATUS\s+(?:ROLES\s+)?AGE\s+VERSION\b/m;
+/** `route -n` / `netstat -rn`: the title, or the header when the title was not pasted. */
+const ROUTE_TABLE = /^(?:Kernel IP(?:v6)? routing table\s*$|Destination\s+(?:Gateway|Next Hop)\s+(?:Genmask\s+)?Flags?\b)/m;
+/** `iptables -S` / grep of iptables-save: rules without `*table` lines (`[0:0]` counters with -c). */
+const IPTABLES_RULES = /^\s*(?:\[\d+:\d+\]\s+)?-[APNI]\s+[\w-]+(?:\s|$)/;
+/** `ip -br addr` / `ip -br link`: name, state, then addresses or a MAC. */
+const IP_BRIEF = /^\S+\s+(?:UP|DOWN|UNKNOWN|LOWERLAYERDOWN|DORMANT|NOTPRESENT)(?:\s|$)/;
 const KUBECTL_SVC = /^(?:NAMESPACE\s+)?NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)/m;
 
 export function recogniseContent(text: string): DumpKind | undefined {
@@ -29,6 +36,11 @@ export function recogniseContent(text: string): DumpKind | undefined {
   if (NFT_TABLE.test(head) && !IPTABLES.test(head)) return 'nft';
   if (IPSET_LIST.test(head) || IPSET_SAVE.test(head)) return 'ipset';
   if (IPVSADM_LIST.test(head) || (IPVSADM_SAVE.test(head) && /^-a\s+-[tuf]\s+\S+\s+-r\s+/m.test(head))) return 'ipvs';
+  const firstLine = head.split('\n').find((l) => l.trim() !== '') ?? '';
+  if (IPTABLES_RULES.test(firstLine)) return 'iptables';
+  if (ROUTE_TABLE.test(head)) return 'route-table';
+  if (KUBECTL_NODES.test(head)) return 'kubectl-nodes';
+  if (IP_BRIEF.test(firstLine) && !/^NAME\s/.test(firstLine)) return 'addr-brief';
   if (BRCTL_HEADER.test(head)) return 'brctl';
   if (KUBECTL_PODS.test(head)) return 'kubectl-pods';
   if (KUBECTL_SVC.test(head)) return 'kubectl-svc';
@@ -50,4 +62,27 @@ function recogniseJson(text: string): DumpKind | undefined {
   if (/"dst"\s*:/.test(first) && /"state"\s*:\s*\[/.test(first) && !/"gateway"|"protocol"|"flags"/.test(first)) return 'neigh-json';
   if (/"dst"\s*:/.test(first) && /"(?:dev|gateway|type|nexthops|protocol)"\s*:/.test(first) && !/"lladdr"/.test(first)) return 'route-json';
   return undefined;
+}
+
+/**
+ * Formats people paste that podpath does not read, by name and with the command
+ * to run instead, so the user is not told the file is truncated or lacks a header.
+ */
+const UNREAD: [RegExp, string][] = [
+  [/^Chain \S+ \((?:policy \S+|\d+ references)/m, '`iptables -L` listing: -L output cannot be replayed: paste `iptables-save` or `iptables -S`'],
+  [/^\s*(?:num\s+)?(?:pkts\s+bytes\s+)?target\s+prot\s+opt\s+(?:in\s+out\s+)?source\s+destination/m, '`iptables -L` listing: -L output cannot be replayed: paste `iptables-save` or `iptables -S`'],
+  [/^(?:tcp|udp|icmp|sctp)\s+\d+\s+(?:\d+\s+)?(?:[A-Z_]+\s+)?src=\S+\s+dst=/m, '`conntrack -L` output: not read'],
+  [/^Proto\s+Recv-Q\s+Send-Q/m, '`netstat` socket listing: not read (for routes paste `netstat -rn` or `ip route`)'],
+  [/^(?:Netid\s+)?State\s+Recv-Q\s+Send-Q/m, '`ss` socket listing: not read'],
+  [/^Address\s+HWtype\s+HWaddress/m, '`arp -n` output: not read; paste `ip neigh`'],
+  [/^(?:NAMESPACE\s+)?NAME\s+ENDPOINTS\b/m, '`kubectl get endpoints` table: not read; paste `kubectl get svc -A` and the node\'s `iptables-save`'],
+  [/^(?:apiVersion|kind):\s+\S+/m, 'Kubernetes YAML: not read; paste `kubectl get pods -A -o wide` / `kubectl get svc -A`'],
+  [/^\d\d:\d\d:\d\d\.\d+ (?:IP6?|ARP) /m, 'tcpdump text output: not read; give the capture file (`tcpdump -w FILE`)'],
+  [/^PING \S+ \(/m, '`ping` output: not read'],
+  [/^traceroute to /m, '`traceroute` output: not read'],
+];
+
+export function recogniseUnread(text: string): string | undefined {
+  const head = text.slice(0, 20_000);
+  return UNREAD.find(([pattern]) => pattern.test(head))?.[1];
 }

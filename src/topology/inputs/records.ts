@@ -16,7 +16,8 @@ import { parseBridgeJsonFdb, parseIpJsonAddr, parseIpJsonNeigh, parseIpJsonRoute
 import { parseIpNeigh } from '../parse/ip-neigh.ts';
 import { parseIpRoute } from '../parse/ip-route.ts';
 import { parseIpRule } from '../parse/ip-rule.ts';
-import { type KubePod, type KubeService, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
+import { parseRouteTable } from '../parse/route-table.ts';
+import { type KubeNode, type KubePod, type KubeService, parseKubectlNodes, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 import { appendAll } from '../../util/append.ts';
@@ -25,6 +26,10 @@ export interface IptablesText {
   text: string;
   file: string;
   firstLine: number;
+  /** Rules outside any `*table` section (`iptables -S`, grep output) go into this table. */
+  table?: string;
+  /** …which nothing named: the reader says it was assumed. */
+  tableAssumed?: boolean;
 }
 
 export interface NamespaceRecords {
@@ -54,6 +59,8 @@ export interface GatheredRecords {
   namespaces: NamespaceRecords[];
   kubePods: KubePod[];
   kubeServices: KubeService[];
+  /** `kubectl get nodes [-o wide]`: node names as the cluster spells them, with their INTERNAL-IP. */
+  kubeNodes: KubeNode[];
   warnings: Warning[];
 }
 
@@ -87,7 +94,9 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
     case 'addr-brief':
       return { interfaces: take(parseIpBrief(dump.text, source)) };
     case 'route':
-      return { routes: take(parseIpRoute(dump.text, source)) };
+      return { routes: take(parseIpRoute(dump.text, dump.family !== undefined ? { ...source, family: dump.family } : source)) };
+    case 'route-table':
+      return { routes: take(parseRouteTable(dump.text, source)) };
     case 'route-json':
       return { routes: take(parseIpJsonRoute(dump.text, source)) };
     case 'rule':
@@ -102,8 +111,13 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       return { fdb: take(parseBridgeJsonFdb(dump.text, { ...source, ...dev })) };
     case 'brctl':
       return { bridges: take(parseBrctlShow(dump.text, source)).map(({ source: _s, ...bridge }) => bridge) };
-    case 'iptables':
-      return { iptables: { text: dump.text, file: dump.file, firstLine: dump.firstLine } };
+    case 'iptables': {
+      const iptables: IptablesText = { text: dump.text, file: dump.file, firstLine: dump.firstLine };
+      if (dump.table !== undefined) iptables.table = dump.table;
+      // `iptables -S` from a file, or a grep of iptables-save: no `*table` line says where rules go.
+      if (dump.tableAssumed || (dump.table === undefined && !/^\*[A-Za-z]/m.test(dump.text))) iptables.tableAssumed = true;
+      return { iptables };
+    }
     case 'nft':
       return { nft: tablesOf(parseNftRuleset(dump.text, dump.file, { firstLine: dump.firstLine }), warnings) };
     case 'nft-json':
@@ -162,12 +176,18 @@ function firstDifference(a: Set<string>, b: Set<string>): string | undefined {
 export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredRecords {
   const byName = new Map<string, NamespaceRecords>();
   const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
-  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], warnings };
+  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], warnings };
 
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
       const r = parseKubectlPods(dump.text, { file: dump.file, firstLine: dump.firstLine });
       appendAll(result.kubePods, r.records);
+      appendAll(warnings, r.warnings);
+      continue;
+    }
+    if (dump.kind === 'kubectl-nodes') {
+      const r = parseKubectlNodes(dump.text, { file: dump.file, firstLine: dump.firstLine });
+      appendAll(result.kubeNodes, r.records);
       appendAll(warnings, r.warnings);
       continue;
     }
@@ -251,7 +271,10 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
       continue;
     }
     // `ip addr` gives addresses, `ip -d link` gives the kind and VXLAN details: keep both.
-    if (same.addresses.length === 0) same.addresses = iface.addresses;
+    // `ip -6 addr` next to `ip addr`, `ip -br` next to either: every address once.
+    for (const address of iface.addresses) {
+      if (!same.addresses.some((a) => a.address === address.address && a.prefixLength === address.prefixLength)) same.addresses.push(address);
+    }
     if (iface.kind !== undefined && (same.kind === undefined || same.kind === 'ether')) same.kind = iface.kind;
     if (iface.vxlan && !same.vxlan) same.vxlan = iface.vxlan;
     if (iface.ipip && !same.ipip) same.ipip = iface.ipip;

@@ -101,7 +101,7 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
 const BARE_TOOLS = new Set([
   'ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save',
   'kubectl', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'ss', 'tcpdump', 'ipset', 'conntrack', 'sysctl', 'ping',
-  'curl', 'calicoctl', 'gobgp', 'xtables-monitor', 'nft', 'ipvsadm',
+  'curl', 'calicoctl', 'gobgp', 'xtables-monitor', 'nft', 'ipvsadm', 'route', 'netstat',
 ]);
 
 function bareCommand(line: string): boolean {
@@ -119,9 +119,11 @@ function bareCommand(line: string): boolean {
 export function splitTranscript(text: string, firstLine = 1): TranscriptSection[] {
   const lines = text.split('\n');
   const hits: PromptHit[] = [];
+  const opening = firstContentLine(lines);
   lines.forEach((l, i) => {
     const found = promptsInLine(l, firstLine + i);
-    if (found.length === 0 && hits.length > 0 && bareCommand(l)) found.push({ line: firstLine + i, start: 0, commandStart: 0, bare: true });
+    // A bare command counts after a prompt, or as the file's first line (dumps pasted under their commands, no prompts at all).
+    if (found.length === 0 && (hits.length > 0 || i === opening) && bareCommand(l)) found.push({ line: firstLine + i, start: 0, commandStart: 0, bare: true });
     appendAll(hits, found);
   });
   const sections: TranscriptSection[] = [];
@@ -146,7 +148,13 @@ export function splitTranscript(text: string, firstLine = 1): TranscriptSection[
   return sections;
 }
 
+function firstContentLine(lines: string[]): number {
+  return lines.findIndex((l) => l.trim() !== '');
+}
+
 export function hasPrompts(text: string): boolean {
   const lines = text.split('\n', 5000);
+  const opening = firstContentLine(lines);
+  if (opening >= 0 && bareCommand(lines[opening]!)) return true;
   return lines.some((l, i) => promptsInLine(l, i + 1).length > 0);
 }

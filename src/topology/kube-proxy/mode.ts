@@ -7,6 +7,7 @@
 // A node can carry leftovers of an earlier mode (kube-proxy cleans up at start, not
 // always fully); all of them are listed, and the mode is the one most nodes show.
 import type { ClusterNode, KubeProxyDetection, KubeProxyMode } from '../model.ts';
+import { appendAll } from '../../util/append.ts';
 
 function nodeModes(node: ClusterNode): { mode: KubeProxyMode; evidence: string }[] {
   const found: { mode: KubeProxyMode; evidence: string }[] = [];
@@ -36,7 +37,7 @@ export function detectKubeProxy(nodes: readonly ClusterNode[]): KubeProxyDetecti
   const votes = new Map<KubeProxyMode, number>();
   for (const node of nodes) {
     const found = nodeModes(node);
-    evidence.push(...found.map((f) => f.evidence));
+    appendAll(evidence, found.map((f) => f.evidence));
     for (const mode of new Set(found.map((f) => f.mode))) votes.set(mode, (votes.get(mode) ?? 0) + 1);
   }
   let mode: KubeProxyMode = 'unknown';

@@ -115,10 +115,16 @@ export function parseIpRoute(text: string, source: DumpSource & { family?: 4 | 6
       let val = value;
       // `via inet6 fe80::1` names the family before the gateway.
       if (word === 'via' && (val === 'inet' || val === 'inet6') && onLine(tokens, i) !== undefined) val = tokens[++i]!.text;
-      if (word === 'lock' || (word === 'mtu' && val === 'lock')) {
-        if (word === 'mtu') i++;
+      if (word === 'mtu' && val === 'lock') {
+        // `mtu lock 1400`: the route's MTU, locked (PMTU discovery never lowers it).
+        const locked = onLine(tokens, i);
+        if (locked !== undefined && toInt(locked) !== undefined) {
+          i++;
+          applyKey(route, hop, 'mtu', locked);
+        }
         continue;
       }
+      if (word === 'lock') continue;
       if ((word === 'via' || word === 'src' || word === 'from') && isPlaceholderAddress(val)) drop(route, val, tokens[i]!.line);
       applyKey(route, hop, word, val);
       continue;
@@ -172,6 +178,12 @@ function applyKey(route: Route, hop: NextHop | undefined, key: string, value: st
     case 'metric': {
       const metric = toInt(value);
       if (metric !== undefined) route.metric = metric;
+      break;
+    }
+    case 'mtu': {
+      // ip_forward and ip_append_data use this instead of the device's MTU (RTAX_MTU).
+      const mtu = toInt(value);
+      if (mtu !== undefined) route.mtu = mtu;
       break;
     }
   }

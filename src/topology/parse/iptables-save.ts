@@ -24,6 +24,17 @@ export interface IptablesSaveOptions {
   firstLine?: number;
   /** Read rules found outside any `*table` section (grep output, fragments) into this table. */
   fragmentTable?: string;
+  /**
+   * `iptables -t nat -S` in a transcript: the command named the table the rules
+   * belong to, so they go there without a warning.
+   */
+  tableFromCommand?: string;
+  /**
+   * A loose file of `-A` lines (iptables -S, grep output) that names no table:
+   * each rule goes where its chain and target say (nat for DNAT, SNAT, MASQUERADE
+   * and kube-proxy's service chains, filter otherwise), with one warning.
+   */
+  guessTables?: boolean;
   /** Stop listing warnings after this many (one more says how many were left out). Default 1000. */
   maxWarnings?: number;
 }
@@ -58,6 +69,49 @@ const COUNTERS = /^\[(\d+):(\d+)\]$/;
 function parseCounters(text: string): Counters | undefined {
   const match = COUNTERS.exec(text);
   return match ? { packets: Number(match[1]), bytes: Number(match[2]) } : undefined;
+}
+
+/** Targets that exist only in the nat table, and chains only kube-proxy's nat rules use. */
+const NAT_TARGETS = /\s-j\s+(?:DNAT|SNAT|MASQUERADE|REDIRECT|NETMAP|KUBE-(?:SVC|SEP|FW|XLB|EXT|SVL)-\S+|KUBE-MARK-MASQ|KUBE-NODEPORTS|KUBE-POSTROUTING)\b/;
+const NAT_CHAINS = /^(?:PREROUTING|POSTROUTING|KUBE-(?:SVC|SEP|FW|XLB|EXT|SVL)-.*|KUBE-MARK-MASQ|KUBE-NODEPORTS|KUBE-POSTROUTING|CNI-HOSTPORT-.*|CNI-DN-.*|cali-nat-.*|FLANNEL-POSTRTG)$/;
+
+const BUILTIN_ANYWHERE = new Set(['INPUT', 'OUTPUT', 'FORWARD']);
+const RULE_JUMP = /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s+(\S+)\s.*?\s-[jg]\s+(\S+)/;
+
+/**
+ * Chains that are nat's in a dump without `*table` lines: named like kube-proxy's
+ * nat chains, holding a nat-only target (iptables-extensions: DNAT, SNAT,
+ * MASQUERADE, REDIRECT), or jumped to from one of those. INPUT/OUTPUT/FORWARD
+ * exist in filter too, so they are never taken as a whole.
+ */
+function natChainsOf(text: string): Set<string> {
+  const jumps: [string, string][] = [];
+  const nat = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = RULE_JUMP.exec(line);
+    if (!m) continue;
+    jumps.push([m[1]!, m[2]!]);
+    if (NAT_CHAINS.test(m[1]!) || NAT_TARGETS.test(line)) nat.add(m[1]!);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [chain, target] of jumps) {
+      if (nat.has(chain) && !nat.has(target) && !BUILTIN_ANYWHERE.has(target) && /^[A-Z][\w-]*$/.test(target) && !/^(?:ACCEPT|RETURN|DROP|REJECT|LOG|MARK|CONNMARK)$/.test(target)) {
+        nat.add(target);
+        changed = true;
+      }
+    }
+  }
+  for (const chain of BUILTIN_ANYWHERE) nat.delete(chain);
+  return nat;
+}
+
+/** The table a rule without a `*table` line most likely came from. */
+function guessTable(chain: string | undefined, line: string, natChains: Set<string>): string {
+  if (/\s-j\s+(?:REJECT|DROP)\b/.test(line)) return 'filter'; // nat refuses DROP and REJECT
+  const target = /\s-[jg]\s+(\S+)/.exec(line)?.[1];
+  const nat = NAT_TARGETS.test(line) || (chain !== undefined && (NAT_CHAINS.test(chain) || natChains.has(chain))) || (target !== undefined && natChains.has(target));
+  return nat ? 'nat' : 'filter';
 }
 
 /** Why a line that is not iptables-save is there, in words a user can act on. */
@@ -142,8 +196,18 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   };
 
   /** The table a rule or chain line goes into, or undefined (warned) when there is none. */
-  const tableFor = (lineNo: number, lineText: string, what: string): NfTable | undefined => {
+  let natChains: Set<string> | undefined;
+  const tableFor = (lineNo: number, lineText: string, what: string, chainName?: string): NfTable | undefined => {
     if (table) return table;
+    if (options.tableFromCommand !== undefined) return getTable(options.tableFromCommand);
+    if (options.guessTables) {
+      const name = guessTable(chainName, lineText, (natChains ??= natChainsOf(text)));
+      if (!fragmentWarned) {
+        warn(lineNo, `no *table line: the table of each rule is assumed from its chain and target (${name} here); paste \`iptables-save\` or \`iptables -t TABLE -S\` to know it`, lineText);
+        fragmentWarned = true;
+      }
+      return getTable(name);
+    }
     if (options.fragmentTable !== undefined) {
       if (!fragmentWarned) {
         warn(lineNo, `${what} outside a *table section; read into table ${options.fragmentTable} as asked (fragment or grep output)`, lineText);
@@ -156,7 +220,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   };
 
   const handleChainDeclaration = (line: string, lineNo: number): void => {
-    const into = tableFor(lineNo, line, 'chain declaration');
+    const into = tableFor(lineNo, line, 'chain declaration', /^:(\S+)/.exec(line)?.[1]);
     if (!into) return;
     const tokens = tokenizeLine(line, 1);
     if ('error' in tokens || tokens.args.length < 2 || tokens.args.length > 3 || tokens.args[0] === '') {
@@ -188,7 +252,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     const isAppend = command === '-A' || command === '--append';
     const isInsert = command === '-I' || command === '--insert';
     if (command === '-N' || command === '--new-chain' || command === '-P' || command === '--policy') {
-      const into = tableFor(lineNo, line, 'chain command');
+      const into = tableFor(lineNo, line, 'chain command', chainName);
       if (!into) return;
       const policy = tokens.args[2];
       if (chainName === undefined || ((command === '-P' || command === '--policy') && policy === undefined)) {
@@ -211,7 +275,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       warn(lineNo, `${command} needs a chain name`, line);
       return;
     }
-    const into = tableFor(lineNo, line, 'rule');
+    const into = tableFor(lineNo, line, 'rule', chainName);
     if (!into) return;
     let argsFrom = 2;
     let position: number | undefined;

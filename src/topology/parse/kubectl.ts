@@ -151,3 +151,47 @@ export function parseKubectlServices(text: string, source: DumpSource): ParseRes
   }
   return { records, warnings };
 }
+
+export interface KubeNode {
+  name: string;
+  status?: string;
+  roles?: string;
+  /** INTERNAL-IP (`-o wide`): the address the node is known by inside the cluster. */
+  internalIP?: string;
+  externalIP?: string;
+  source: { file: string; line: number };
+}
+
+/**
+ * `kubectl get nodes [-o wide]`:
+ *
+ *   NAME       STATUS   ROLES           AGE   VERSION   INTERNAL-IP    EXTERNAL-IP   OS-IMAGE             KERNEL-VERSION …
+ *   worker-1   Ready    <none>          3d    v1.29.0   10.74.107.63   <none>        Ubuntu 22.04.3 LTS   5.15.0-91 …
+ *
+ * OS-IMAGE has spaces, so only the columns before it are read by position.
+ */
+export function parseKubectlNodes(text: string, source: DumpSource): ParseResult<KubeNode> {
+  const { header, rows, warnings } = readTable(text, source, ['NAME', 'STATUS', 'VERSION'], 'kubectl get nodes');
+  const col = (name: string) => header.indexOf(name);
+  const records: KubeNode[] = [];
+  for (const row of rows) {
+    const name = row.cells[col('NAME')];
+    if (!name) continue;
+    const status = row.cells[col('STATUS')] ?? '';
+    if (!/^(?:Ready|NotReady|Unknown|SchedulingDisabled)(?:,\S+)?$/.test(status)) {
+      warnings.push({ file: source.file, line: row.line, message: `not a kubectl get nodes row (STATUS is "${status}"), skipped`, text: row.raw });
+      continue;
+    }
+    const node: KubeNode = { name, status, source: { file: source.file, line: row.line } };
+    const roles = row.cells[col('ROLES')];
+    if (roles !== undefined) node.roles = roles;
+    for (const [column, key] of [['INTERNAL-IP', 'internalIP'], ['EXTERNAL-IP', 'externalIP']] as const) {
+      const value = col(column) >= 0 ? row.cells[col(column)] : undefined;
+      if (value === undefined || value === '<none>') continue;
+      if (isIP(value)) node[key] = value;
+      else warnings.push(isPlaceholderAddress(value) ? placeholderWarning(source.file, row.line, value, `${column} of node ${name}`, row.raw) : { file: source.file, line: row.line, message: `${column} "${value}" of node ${name} is not an address; left out`, text: row.raw });
+    }
+    records.push(node);
+  }
+  return { records, warnings };
+}

@@ -9,7 +9,7 @@ import { VXLAN, type ConnectionSpec, type ScenarioSpec } from './spec.ts';
 import { readFrames, type Frame } from './tshark.ts';
 import { parseNetfilterTrace, type TraceBlock, type TraceEntry } from './xtables-trace.ts';
 import { iptablesLineFor, parseNftTrace } from './nft-trace.ts';
-import { DEFAULT_CLIENT_TIMEOUT_SECONDS, TRACE_MATCH } from './record.ts';
+import { DEFAULT_CLIENT_TIMEOUT_SECONDS, TRACE_MATCH, UDP_PROBE_PORT } from './record.ts';
 
 export interface Sighting {
   at: string;
@@ -18,8 +18,13 @@ export interface Sighting {
   dst: string;
   sport: number;
   dport: number;
-  proto: 'tcp';
+  proto: 'tcp' | 'udp';
   ttl: number;
+  /** IP total length of the (inner) packet on this interface: of the first fragment when fragmented. */
+  length: number;
+  df: boolean;
+  /** How many fragments of the packet this capture holds (only when it was fragmented). */
+  fragments?: number;
   outer?: { src: string; dst: string; sport: number; dport: number; vni: number };
   capture: string;
   frame: number;
@@ -38,23 +43,61 @@ export interface ExpectedConnection {
   from: string;
   to: string;
   service?: string;
-  outcome: 'delivered' | 'rejected' | 'timeout';
+  proto: 'tcp' | 'udp';
+  /** UDP probes: the datagram's IP total length and DF as sent. */
+  size?: number;
+  df?: boolean;
+  /** 'not-sent': the client's own kernel refused to send (nothing on the wire). */
+  outcome: 'delivered' | 'rejected' | 'timeout' | 'not-sent';
   endpoint?: string;
   clientSaw: string;
+  /** UDP probes: the errno the client's socket reported (udp-probe.py's output), if any. */
+  clientError?: string;
+  /** The ICMP error the client received, and everywhere it was seen on its way back. */
+  answer?: IcmpAnswer;
   client: { command: string; exit: number; output: string };
   sightings: Sighting[];
+  /**
+   * ARP requests a node sent while the first packet was on its way (between its first and last
+   * sighting): the node had no usable neighbour entry for that address when the packet came, so an
+   * entry the later `ip neigh` dump shows as REACHABLE was learned from this very packet.
+   */
+  resolved?: Resolution[];
   netfilter: NetfilterStep[];
 }
 
-interface CaptureFrames {
+export interface Resolution {
+  at: string;
+  interface: string;
+  ip: string;
+}
+
+export interface IcmpAnswer {
+  src: string;
+  dst: string;
+  type: number;
+  code: number;
+  /** Next-hop MTU of a fragmentation-needed error. */
+  mtu?: number;
+  /** The quoted header's destination as the client received it (conntrack reverses a DNAT in it). */
+  quotedDst: string;
+  sightings: { at: string; interface: string; src: string; dst: string; quotedDst: string; capture: string; frame: number; time: string }[];
+}
+
+export interface CaptureFrames {
   capture: CaptureFile;
   frames: Frame[];
 }
 
 const ICMP_UNREACHABLE: Record<number, string> = {
   0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable',
-  9: 'net prohibited', 10: 'host prohibited', 13: 'admin prohibited',
+  4: 'fragmentation needed', 9: 'net prohibited', 10: 'host prohibited', 13: 'admin prohibited',
 };
+
+function icmpText(icmp: { type: number; code: number; mtu?: number }): string {
+  const text = `icmp ${ICMP_UNREACHABLE[icmp.code] ?? `unreachable code ${icmp.code}`}`;
+  return icmp.code === 4 && icmp.mtu !== undefined ? `${text} (mtu ${icmp.mtu})` : text;
+}
 
 /** `captureDir` holds the nanosecond captures that were read to order the sightings. */
 export function buildExpected(
@@ -95,9 +138,13 @@ export function buildExpected(
   };
 }
 
-function firstSyn(frames: Frame[], sport: number): Frame | undefined {
-  return frames.find((f) => f.icmp === undefined && f.tcp?.syn === true && !f.tcp.ack && f.tcp.sport === sport);
+/** The client's first packet: a SYN without ACK (TCP) or a datagram's first fragment (UDP), from its fixed source port. */
+function isFirstPacketOf(connection: ConnectionSpec): (f: Frame) => boolean {
+  if (connection.proto === 'udp') return (f) => f.icmp === undefined && f.udp?.sport === connection.sport && f.fragment !== 'later';
+  return (f) => f.icmp === undefined && f.tcp?.syn === true && !f.tcp.ack && f.tcp.sport === connection.sport;
 }
+
+const byTime = <T extends { time: bigint }>(a: T, b: T): number => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);
 
 function connectionRecord(
   spec: ScenarioSpec,
@@ -107,42 +154,77 @@ function connectionRecord(
   trace: TraceBlock[],
   hasRaw: Map<string, boolean>,
 ): ExpectedConnection {
-  // The client's first SYN: the earliest SYN from its fixed source port in the client's own namespace.
+  const proto = connection.proto ?? 'tcp';
+  const isFirst = isFirstPacketOf(connection);
+  // The client's first packet: the earliest one from its fixed source port in the client's own namespace.
   const own = read
     .filter((r) => r.capture.at === connection.from)
     .flatMap((r) => {
-      const syn = firstSyn(r.frames, connection.sport);
-      return syn ? [{ r, syn }] : [];
+      const first = r.frames.find(isFirst);
+      return first ? [{ r, first, time: first.time }] : [];
     })
-    .sort((a, b) => (a.syn.time < b.syn.time ? -1 : a.syn.time > b.syn.time ? 1 : 0));
+    .sort(byTime);
   const origin = own[0];
-  if (origin === undefined) throw new Error(`${spec.name}/${connection.id}: the client's SYN is in no capture of ${connection.from}`);
-  const isn = origin.syn.tcp?.seq ?? -1;
-  const ipId = origin.syn.ipId.at(-1) ?? -1;
+  const output = (client.stdout + client.stderr).trim();
+  const clientError = proto === 'udp' ? /^(?:send|recv): (E[A-Z]+) \(([^)]*)\)/m.exec(output) ?? undefined : undefined;
+  const base = {
+    id: connection.id,
+    from: connection.from,
+    to: `${connection.to}/${proto}`,
+    ...(connection.service === undefined ? {} : { service: connection.service }),
+    proto,
+    ...(proto === 'udp' ? { size: connection.size ?? 100, df: connection.df !== false } : {}),
+  };
+  if (origin === undefined) {
+    // Nothing on the wire: the client's own kernel refused the packet (udp-probe.py prints the errno).
+    if (clientError?.[1] === undefined) {
+      throw new Error(`${spec.name}/${connection.id}: the client's first packet is in no capture of ${connection.from}, and the client reports no socket error (${output})`);
+    }
+    return {
+      ...base,
+      outcome: 'not-sent',
+      clientSaw: `${(clientError[2] ?? '').toLowerCase()} (${clientError[1]})`,
+      clientError: clientError[1],
+      client: { command: client.command.join(' '), exit: client.exit, output },
+      sightings: [],
+      netfilter: [],
+    };
+  }
+  const isn = origin.first.tcp?.seq ?? -1;
+  const ipId = origin.first.ipId.at(-1) ?? -1;
 
-  // The same packet everywhere: same initial sequence number and IP ID (NAT changes
-  // neither), SYN without ACK, not an ICMP error quoting it. A retransmitted SYN has a new
-  // IP ID, so only the first transmission is followed.
-  const isTheSyn = (f: Frame): boolean =>
-    f.icmp === undefined && f.tcp?.syn === true && !f.tcp.ack && f.tcp.seq === isn && f.ipId.at(-1) === ipId;
+  // The same packet everywhere: same IP ID (NAT changes neither it nor a TCP initial sequence
+  // number), not an ICMP error quoting it; for TCP a SYN without ACK with the same ISN. A
+  // retransmission has a new IP ID, so only the first transmission is followed. Fragments
+  // share the IP ID: the one carrying the UDP header is the sighting, the others are counted.
+  const isThePacket = (f: Frame): boolean =>
+    proto === 'udp'
+      ? f.icmp === undefined && f.ipId.at(-1) === ipId && f.udp !== undefined && f.fragment !== 'later'
+      : f.icmp === undefined && f.tcp?.syn === true && !f.tcp.ack && f.tcp.seq === isn && f.ipId.at(-1) === ipId;
   const seen: { sighting: Sighting; time: bigint }[] = [];
   for (const { capture, frames } of read) {
-    const frame = frames.find(isTheSyn);
-    if (frame?.tcp === undefined) continue;
+    const frame = frames.find(isThePacket);
+    const ports = proto === 'udp' ? frame?.udp : frame?.tcp;
+    if (frame === undefined || ports === undefined) continue;
     const inner = frame.ipSrc.length - 1;
     const sighting: Sighting = {
       at: capture.at,
       interface: capture.interface,
       src: frame.ipSrc[inner] ?? '',
       dst: frame.ipDst[inner] ?? '',
-      sport: frame.tcp.sport,
-      dport: frame.tcp.dport,
-      proto: 'tcp',
+      sport: ports.sport,
+      dport: ports.dport,
+      proto,
       ttl: frame.ttl.at(-1) ?? -1,
+      length: frame.ipLength.at(-1) ?? -1,
+      df: frame.df,
       capture: capture.file,
       frame: frame.number,
       time: frame.timeText,
     };
+    if (frame.fragment !== undefined) {
+      sighting.fragments = frames.filter((f) => f.icmp === undefined && f.ipId.at(-1) === ipId && f.fragment !== undefined && f.ipSrc.at(-1) === sighting.src).length;
+    }
     if (frame.vni !== undefined && frame.ipSrc.length > 1) {
       sighting.outer = {
         src: frame.ipSrc[0] ?? '',
@@ -157,43 +239,100 @@ function connectionRecord(
   // Kernel order = capture time order: all namespaces share one clock, and the captures
   // are taken with nanosecond timestamps because consecutive hops of one packet (veth TX
   // in the pod, RX on the host side) are often less than a microsecond apart.
-  seen.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  // Equal timestamps happen: a received skb keeps the one stamp it got on the bridge port, and
+  // the bridge device's taps see that same skb (br_pass_frame_up re-enters netif_receive_skb).
+  // The port's taps ran first (br_handle_frame is the port's rx_handler), so a bridge goes after.
+  const bridges = new Set(['cni0', 'docker0']);
+  seen.sort((a, b) => byTime(a, b) || (a.sighting.at === b.sighting.at ? Number(bridges.has(a.sighting.interface)) - Number(bridges.has(b.sighting.interface)) : 0));
   const sightings = seen.map((s) => s.sighting);
 
   const windowNanos = BigInt((spec.clientTimeoutSeconds ?? DEFAULT_CLIENT_TIMEOUT_SECONDS) * 1e9);
-  const { outcome, clientSaw } = answer(origin.r.frames, origin.syn, isn, ipId, connection.sport, windowNanos);
+  const { outcome, clientSaw, icmp } = answer(origin.r.frames, origin.first, proto, isn, ipId, connection.sport, windowNanos);
   const last = sightings.at(-1);
   const record: ExpectedConnection = {
-    id: connection.id,
-    from: connection.from,
-    to: `${connection.to}/tcp`,
-    ...(connection.service === undefined ? {} : { service: connection.service }),
+    ...base,
     outcome,
     ...(outcome === 'delivered' && last !== undefined ? { endpoint: `${last.dst}:${last.dport}` } : {}),
     clientSaw,
-    client: { command: client.command.join(' '), exit: client.exit, output: (client.stdout + client.stderr).trim() },
+    ...(clientError?.[1] === undefined ? {} : { clientError: clientError[1] }),
+    ...(icmp === undefined ? {} : { answer: icmpAnswer(icmp, ipId, read) }),
+    client: { command: client.command.join(' '), exit: client.exit, output },
     sightings,
-    netfilter: netfilterSteps(spec, trace, ipId, sightings, hasRaw),
+    ...resolutionsDuring(spec, read, seen[0]?.time, seen.at(-1)?.time),
+    netfilter: netfilterSteps(spec, trace, ipId, proto, sightings, hasRaw),
   };
   return record;
 }
 
+/** The lab's pod CIDRs are /24 or /26 blocks; the first three octets tell whose a gateway address is. */
+function inPrefix24(cidr: string, ip: string): boolean {
+  return cidr.split('.').slice(0, 3).join('.') === ip.split('.').slice(0, 3).join('.') && cidr.split('/')[1] === '24';
+}
+
+/** ARP requests sent by nodes (not pods) between two times, one per (node, interface, address). */
+export function resolutionsDuring(spec: ScenarioSpec, read: CaptureFrames[], from: bigint | undefined, to: bigint | undefined): { resolved?: Resolution[] } {
+  if (from === undefined || to === undefined) return {};
+  const resolved: Resolution[] = [];
+  for (const { capture, frames } of read) {
+    if (!spec.nodes.some((n) => n.name === capture.at)) continue;
+    // A capture also holds the requests other machines send to it: only this node's own count.
+    const foreign = (sender: string): boolean =>
+      spec.pods.some((p) => p.ip === sender) || spec.nodes.some((n) => n.name !== capture.at && (n.underlay === sender || inPrefix24(n.podCIDR, sender)));
+    for (const f of frames) {
+      if (f.arpRequest === undefined || f.time < from || f.time > to || foreign(f.arpRequest.sender)) continue;
+      if (!resolved.some((r) => r.at === capture.at && r.interface === capture.interface && r.ip === f.arpRequest!.target)) {
+        resolved.push({ at: capture.at, interface: capture.interface, ip: f.arpRequest.target });
+      }
+    }
+  }
+  return resolved.length > 0 ? { resolved } : {};
+}
+
+/** The ICMP error's own IP header is the one before the quoted header (after VXLAN's outer one, if any). */
+const icmpHeader = (f: Frame) => ({ src: f.ipSrc.at(-2) ?? '', dst: f.ipDst.at(-2) ?? '', id: f.ipId.at(-2) ?? -1, quotedDst: f.ipDst.at(-1) ?? '' });
+
+/** The ICMP error the client got, followed back through every capture by its IP ID and the quoted packet's. */
+function icmpAnswer(received: Frame, ipId: number, read: CaptureFrames[]): IcmpAnswer {
+  const icmp = received.icmp!;
+  const own = icmpHeader(received);
+  const seen: { sighting: IcmpAnswer['sightings'][number]; time: bigint }[] = [];
+  for (const { capture, frames } of read) {
+    const frame = frames.find((f) => f.icmp?.type === icmp.type && f.icmp.code === icmp.code && f.ipId.at(-1) === ipId && icmpHeader(f).id === own.id);
+    if (frame === undefined) continue;
+    const h = icmpHeader(frame);
+    seen.push({ sighting: { at: capture.at, interface: capture.interface, src: h.src, dst: h.dst, quotedDst: h.quotedDst, capture: capture.file, frame: frame.number, time: frame.timeText }, time: frame.time });
+  }
+  seen.sort(byTime);
+  return {
+    src: own.src, dst: own.dst, type: icmp.type, code: icmp.code,
+    ...(icmp.mtu === undefined ? {} : { mtu: icmp.mtu }),
+    quotedDst: own.quotedDst,
+    sightings: seen.map((s) => s.sighting),
+  };
+}
+
 /**
- * What came back to the client after its SYN, read from the client's own capture; only
- * within the client's timeout (an ICMP error arriving after curl gave up was not seen by it).
+ * What came back to the client after its first packet, read from the client's own capture; only
+ * within the client's timeout (an ICMP error arriving after the client gave up was not seen by it).
  */
 function answer(
-  frames: Frame[], syn: Frame, isn: number, ipId: number, sport: number, windowNanos: bigint,
-): { outcome: ExpectedConnection['outcome']; clientSaw: string } {
+  frames: Frame[], first: Frame, proto: 'tcp' | 'udp', isn: number, ipId: number, sport: number, windowNanos: bigint,
+): { outcome: ExpectedConnection['outcome']; clientSaw: string; icmp?: Frame } {
   const expectedAck = (isn + 1) % 2 ** 32;
   for (const f of frames) {
-    if (f.time < syn.time || f.time > syn.time + windowNanos) continue;
+    if (f.time < first.time || f.time > first.time + windowNanos) continue;
     if (f.icmp !== undefined) {
       // tshark gives no tcp.seq_raw for the header quoted in an ICMP error; the quoted
-      // IP ID and source port identify the SYN as well.
-      if (f.icmp.type === 3 && f.ipId.at(-1) === ipId && f.tcp?.sport === sport) {
-        return { outcome: 'rejected', clientSaw: `icmp ${ICMP_UNREACHABLE[f.icmp.code] ?? `unreachable code ${f.icmp.code}`}` };
+      // IP ID and source port identify the packet as well.
+      const quotedSport = proto === 'udp' ? f.udp?.sport : f.tcp?.sport;
+      if (f.icmp.type === 3 && f.ipId.at(-1) === ipId && quotedSport === sport) {
+        return { outcome: 'rejected', clientSaw: icmpText(f.icmp), icmp: f };
       }
+      continue;
+    }
+    if (proto === 'udp') {
+      // udp-echo.py sends the datagram back: the server's answer is the evidence it arrived.
+      if (f.udp?.dport === sport && f.fragment !== 'later' && f.ipSrc.at(-1) !== first.ipSrc.at(-1)) return { outcome: 'delivered', clientSaw: 'answered' };
       continue;
     }
     if (f.tcp === undefined || f.tcp.dport !== sport || f.tcp.ackNumber !== expectedAck) continue;
@@ -204,7 +343,8 @@ function answer(
 }
 
 function isLabTraceRule(entry: TraceEntry): boolean {
-  return entry.table === 'raw' && entry.rule !== null && entry.rule.includes('-j TRACE') && entry.rule.includes(TRACE_MATCH[3] ?? 'SYN');
+  if (entry.table !== 'raw' || entry.rule === null || !entry.rule.includes('-j TRACE')) return false;
+  return entry.rule.includes(TRACE_MATCH[3] ?? 'SYN') || entry.rule.includes(`--dport ${UDP_PROBE_PORT} -j TRACE`);
 }
 
 /**
@@ -212,7 +352,7 @@ function isLabTraceRule(entry: TraceEntry): boolean {
  * Left out: the lab's own TRACE rule, and raw-table policy lines on nodes whose recorded
  * iptables-save has no raw table (the table exists only because the lab added TRACE).
  */
-function netfilterSteps(spec: ScenarioSpec, trace: TraceBlock[], ipId: number, sightings: Sighting[], hasRaw: Map<string, boolean>): NetfilterStep[] {
+function netfilterSteps(spec: ScenarioSpec, trace: TraceBlock[], ipId: number, proto: 'tcp' | 'udp', sightings: Sighting[], hasRaw: Map<string, boolean>): NetfilterStep[] {
   const nodeOf = (at: string): string => spec.pods.find((p) => p.name === at)?.node ?? at;
   const order: string[] = [];
   for (const s of sightings) if (!order.includes(nodeOf(s.at))) order.push(nodeOf(s.at));
@@ -222,7 +362,9 @@ function netfilterSteps(spec: ScenarioSpec, trace: TraceBlock[], ipId: number, s
   for (const node of order) {
     for (const block of trace) {
       const p = block.packet;
-      if (block.node !== node || p.ipId !== ipId || !p.flags.includes('SYN') || p.sport === undefined || !ports.has(p.sport)) continue;
+      // xtables-monitor prints TCP flags but no protocol word: a UDP datagram is a packet without them.
+      const firstPacket = proto === 'udp' ? !p.flags.some((f) => f !== 'DF') && p.proto !== 'ICMP' : p.flags.includes('SYN');
+      if (block.node !== node || p.ipId !== ipId || !firstPacket || p.sport === undefined || !ports.has(p.sport)) continue;
       for (const entry of block.entries) {
         if (isLabTraceRule(entry)) continue;
         if (entry.table === 'raw' && hasRaw.get(node) !== true) continue;

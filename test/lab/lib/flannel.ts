@@ -55,8 +55,10 @@ function addBridgeAndPods(lab: Lab, node: NodeSpec): void {
   for (const pod of lab.podsOn(node.name)) {
     const hostSide = ['link', 'add', pod.hostInterface, 'index', String(pod.hostIfindex)];
     if (pod.hostMac !== undefined) hostSide.push('address', pod.hostMac);
-    lab.ip(node.name, ...hostSide, 'mtu', MTU, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', lab.ns(pod.name),
-      'index', '3', 'address', pod.mac, 'mtu', MTU);
+    // cni0 keeps the MTU it was created with (set by hand, the bridge no longer follows its ports).
+    const mtu = String(pod.mtu ?? MTU);
+    lab.ip(node.name, ...hostSide, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', lab.ns(pod.name),
+      'index', '3', 'address', pod.mac, 'mtu', mtu);
     lab.ip(node.name, 'link', 'set', pod.hostInterface, 'master', 'cni0');
     lab.ip(node.name, 'link', 'set', pod.hostInterface, 'up');
     lab.ip(pod.name, 'addr', 'add', `${pod.ip}/${prefixLength}`, 'dev', 'eth0');

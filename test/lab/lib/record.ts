@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { Background, dumpInNs, run, sleep } from './exec.ts';
 import { buildScenario } from './build.ts';
 import { Lab } from './lab.ts';
-import type { ConnectionSpec, ScenarioSpec } from './spec.ts';
+import type { ConnectionSpec, Preparation, ScenarioSpec } from './spec.ts';
+import { fileURLToPath } from 'node:url';
+
+const UDP_PROBE = fileURLToPath(new URL('./udp-probe.py', import.meta.url));
+const UDP_ECHO = fileURLToPath(new URL('./udp-echo.py', import.meta.url));
 
 export interface DumpCommand {
   file: string;
@@ -63,10 +67,17 @@ export interface Recording {
 
 /** The raw-table rule that makes the kernel trace a connection's SYN (and only SYNs). */
 export const TRACE_MATCH = ['-p', 'tcp', '--tcp-flags', 'FIN,SYN,RST,ACK', 'SYN', '-j', 'TRACE'];
+/**
+ * The UDP probes' destination port, and the rule that traces their datagrams: by destination
+ * port, so the outer VXLAN packets (8472, 4789) are never traced.
+ */
+export const UDP_PROBE_PORT = 5005;
+export const TRACE_MATCH_UDP = ['-p', 'udp', '--dport', String(UDP_PROBE_PORT), '-j', 'TRACE'];
+const TRACE_MATCHES = [TRACE_MATCH, TRACE_MATCH_UDP];
 const TRACE_CHAINS = ['PREROUTING', 'OUTPUT'];
 export const DEFAULT_CLIENT_TIMEOUT_SECONDS = 2;
-/** curl: 7 could not connect (ICMP, RST), 28 timed out, 52/56 reply trouble. */
-const CURL_ANSWERS = [7, 28, 52, 56];
+/** curl: 7 could not connect (ICMP, RST), 28 timed out, 52/56 reply trouble; udp-probe.py: 3 socket error, 28 timed out. */
+const CURL_ANSWERS = [3, 7, 28, 52, 56];
 
 export function placeDir(dir: string, lab: Lab, at: string): string {
   return lab.isNode(at) ? join(dir, at) : join(dir, lab.spec.pods.find((p) => p.name === at)?.node ?? '?', 'pods', at);
@@ -81,6 +92,7 @@ export async function recordScenario(spec: ScenarioSpec, dir: string, prefix: st
   try {
     buildScenario(lab);
     await startServers(lab, webRoot);
+    await prepare(lab, spec.prepare ?? []);
     // iptables-save (and nft's listing) first: the TRACE rules must never appear in the recorded ruleset.
     for (const node of spec.nodes) writeDumps(lab, dir, node.name, rulesetDumps(spec));
 
@@ -130,6 +142,16 @@ async function startServers(lab: Lab, webRoot: string): Promise<void> {
     writeFileSync(join(root, 'index.html'), `${pod.name}\n`);
     lab.startTool(pod.name, 'http.server', ['python3', '-m', 'http.server', String(pod.serves), '--bind', '0.0.0.0'], root);
   }
+  for (const pod of lab.spec.pods) {
+    if (pod.servesUdp !== undefined) lab.startTool(pod.name, 'udp-echo', ['python3', UDP_ECHO, String(pod.servesUdp)]);
+  }
+  for (const pod of lab.spec.pods.filter((p) => p.servesUdp !== undefined)) {
+    const deadline = Date.now() + 10_000;
+    while (!lab.exec(pod.name, ['ss', '-Hlun']).stdout.includes(`:${pod.servesUdp} `)) {
+      if (Date.now() > deadline) throw new Error(`${pod.name}: udp echo did not listen on ${pod.servesUdp}`);
+      await sleep(50);
+    }
+  }
   for (const pod of servers) {
     const deadline = Date.now() + 10_000;
     while (!lab.exec(pod.name, ['ss', '-Hltn']).stdout.includes(`:${pod.serves} `)) {
@@ -137,6 +159,26 @@ async function startServers(lab: Lab, webRoot: string): Promise<void> {
       await sleep(50);
     }
   }
+}
+
+/** The scenario's preparations, in order (routes, warmed or staled neighbour entries). */
+async function prepare(lab: Lab, steps: Preparation[]): Promise<void> {
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'route':
+        lab.ip(step.node, 'route', 'add', ...step.route);
+        break;
+      case 'contact':
+        // One datagram to the discard port (there is no ping in the lab): the node resolves the
+        // neighbour and fills its header cache; the answer (ICMP port unreachable) does not matter.
+        lab.exec(step.node, ['python3', UDP_PROBE, step.to, '9', '50299', '100', 'df', '1'], { okStatuses: [3, 28] });
+        break;
+      case 'neigh':
+        lab.ip(step.node, 'neigh', 'replace', step.ip, 'lladdr', step.mac, 'dev', step.dev, 'nud', step.state);
+        break;
+    }
+  }
+  await sleep(50);
 }
 
 function interfacesOf(lab: Lab, at: string): string[] {
@@ -175,7 +217,7 @@ async function startTraces(lab: Lab): Promise<{ node: string; tool: Background }
       : lab.startTool(node.name, 'xtables-monitor', ['xtables-monitor', '--trace']),
   }));
   for (const node of lab.spec.nodes) {
-    for (const chain of TRACE_CHAINS) lab.exec(node.name, ['iptables', '-t', 'raw', '-I', chain, '1', ...TRACE_MATCH]);
+    for (const chain of TRACE_CHAINS) for (const match of TRACE_MATCHES) lab.exec(node.name, ['iptables', '-t', 'raw', '-I', chain, '1', ...match]);
   }
   // xtables-monitor prints nothing when it is ready; give it time to join the netlink group.
   await sleep(800);
@@ -185,12 +227,16 @@ async function startTraces(lab: Lab): Promise<{ node: string; tool: Background }
 
 function removeTraceRules(lab: Lab): void {
   for (const node of lab.spec.nodes) {
-    for (const chain of TRACE_CHAINS) lab.exec(node.name, ['iptables', '-t', 'raw', '-D', chain, ...TRACE_MATCH]);
+    for (const chain of TRACE_CHAINS) for (const match of TRACE_MATCHES) lab.exec(node.name, ['iptables', '-t', 'raw', '-D', chain, ...match]);
   }
 }
 
 export function clientCommand(spec: ScenarioSpec, connection: ConnectionSpec): string[] {
   const timeout = String(spec.clientTimeoutSeconds ?? DEFAULT_CLIENT_TIMEOUT_SECONDS);
+  if (connection.proto === 'udp') {
+    const [host = '', port = ''] = connection.to.split(':');
+    return ['python3', UDP_PROBE, host, port, String(connection.sport), String(connection.size ?? 100), connection.df === false ? 'no-df' : 'df', timeout];
+  }
   return ['curl', '-sS', '--max-time', timeout, '--local-port', String(connection.sport), `http://${connection.to}/`];
 }
 

@@ -30,6 +30,10 @@ export interface PodSpec {
   hostIfindex: number;
   /** TCP port a server listens on inside the pod. */
   serves?: number;
+  /** UDP port an echo server listens on inside the pod (test/lab/lib/udp-echo.py). */
+  servesUdp?: number;
+  /** MTU of the pod's veth pair, both ends (default: the CNI's 1450); 1500 is the misconfigured pod of the MTU scenario. */
+  mtu?: number;
 }
 
 export interface EndpointSpec {
@@ -58,7 +62,22 @@ export interface ConnectionSpec {
   service?: string;
   /** Fixed client source port so the first SYN can be found in every capture. */
   sport: number;
+  /** 'tcp' (curl, the default) or 'udp' (test/lab/lib/udp-probe.py: one datagram, then wait for the echo). */
+  proto?: 'tcp' | 'udp';
+  /** UDP only: the datagram's IP total length in bytes (payload = size − 28). */
+  size?: number;
+  /** UDP only: set DF (IP_PMTUDISC_DO) or not (IP_PMTUDISC_DONT, the kernel may fragment). */
+  df?: boolean;
 }
+
+/** Something done to the lab after it is built and its servers run, before the captures start. */
+export type Preparation =
+  /** An extra route (`ip route add …` on a node), e.g. one with an `mtu` attribute. */
+  | { kind: 'route'; node: string; route: string[] }
+  /** A datagram from a node, so its neighbour entry for the address is REACHABLE (and its header cache filled). */
+  | { kind: 'contact'; node: string; to: string }
+  /** A neighbour entry written in a given state (`ip neigh replace … nud STATE`). */
+  | { kind: 'neigh'; node: string; ip: string; dev: string; mac: string; state: 'stale' | 'permanent' | 'reachable' };
 
 export interface Fault {
   kind: 'fdb-missing' | 'forward-drop' | 'no-route';
@@ -78,6 +97,7 @@ export interface ScenarioSpec {
   services: ServiceSpec[];
   connections: ConnectionSpec[];
   fault?: Fault;
+  prepare?: Preparation[];
   /** curl --max-time (default 2 s); also the window in which a reply counts as seen by the client. */
   clientTimeoutSeconds?: number;
   /** kube-proxy's mode: iptables (the default) or nftables (its rules in `table ip kube-proxy`, loaded with `nft -f`). */

@@ -7,6 +7,8 @@ const FIELDS = [
   'frame.number', 'frame.time_epoch', 'ip.src', 'ip.dst', 'ip.id', 'ip.ttl',
   'tcp.srcport', 'tcp.dstport', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.flags.reset', 'tcp.seq_raw', 'tcp.ack_raw',
   'udp.srcport', 'udp.dstport', 'vxlan.vni', 'icmp.type', 'icmp.code',
+  'ip.len', 'ip.flags.df', 'ip.flags.mf', 'ip.frag_offset', 'icmp.mtu',
+  'arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4',
 ] as const;
 
 export interface TcpFields {
@@ -33,7 +35,17 @@ export interface Frame {
   udpSport: number[];
   udpDport: number[];
   vni?: number;
-  icmp?: { type: number; code: number };
+  icmp?: { type: number; code: number; /** next-hop MTU of a fragmentation-needed error */ mtu?: number };
+  /** IP total length per header, outermost first (an ICMP error's quoted header last). */
+  ipLength: number[];
+  /** DF of the innermost IP header. */
+  df: boolean;
+  /** The innermost IP header is a fragment (MF set or a non-zero offset); 'first' carries the UDP/TCP header. */
+  fragment?: 'first' | 'later';
+  /** The innermost UDP header that is not VXLAN's outer one (the quoted one in an ICMP error). */
+  udp?: { sport: number; dport: number };
+  /** An ARP request (opcode 1): who asks for which address. */
+  arpRequest?: { sender: string; target: string };
 }
 
 const list = (text: string | undefined): string[] => (text === undefined || text === '' ? [] : text.split(','));
@@ -51,7 +63,8 @@ function epochNanos(text: string): bigint {
 /** Every frame of a capture; `vxlanPorts` are decoded as VXLAN (8472 is not by default). */
 export function readFrames(file: string, vxlanPorts: number[] = [8472, 4789]): Frame[] {
   const decodeAs = vxlanPorts.flatMap((port) => ['-d', `udp.port==${port},vxlan`]);
-  const args = ['tshark', '-r', file, '-n', ...decodeAs, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  // No reassembly: each fragment is its own frame, so a fragmented datagram is counted as the kernel sent it.
+  const args = ['tshark', '-r', file, '-n', '-o', 'ip.defragment:FALSE', ...decodeAs, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const field of FIELDS) args.push('-e', field);
   const out = run(args).stdout;
   const frames: Frame[] = [];
@@ -74,7 +87,17 @@ export function readFrames(file: string, vxlanPorts: number[] = [8472, 4789]): F
       ttl: numbers(get('ip.ttl')),
       udpSport: numbers(get('udp.srcport')),
       udpDport: numbers(get('udp.dstport')),
+      ipLength: numbers(get('ip.len')),
+      df: flag(get('ip.flags.df')),
     };
+    const mf = flag(get('ip.flags.mf'));
+    const offset = numbers(get('ip.frag_offset')).at(-1) ?? 0;
+    if (mf || offset > 0) frame.fragment = offset > 0 ? 'later' : 'first';
+    // VXLAN's outer UDP header comes first; an inner UDP header is a second one.
+    const udpS = frame.udpSport;
+    const udpD = frame.udpDport;
+    const innerUdp = vni === undefined ? udpS.length >= 1 : udpS.length >= 2;
+    if (innerUdp) frame.udp = { sport: udpS.at(-1) ?? -1, dport: udpD.at(-1) ?? -1 };
     if (tcpSport !== undefined && tcpDport !== undefined) {
       frame.tcp = {
         sport: tcpSport,
@@ -87,7 +110,12 @@ export function readFrames(file: string, vxlanPorts: number[] = [8472, 4789]): F
       };
     }
     if (vni !== undefined) frame.vni = vni;
-    if (icmpType !== undefined) frame.icmp = { type: icmpType, code: numbers(get('icmp.code'))[0] ?? -1 };
+    if (get('arp.opcode') === '1') frame.arpRequest = { sender: get('arp.src.proto_ipv4') ?? '', target: get('arp.dst.proto_ipv4') ?? '' };
+    if (icmpType !== undefined) {
+      frame.icmp = { type: icmpType, code: numbers(get('icmp.code'))[0] ?? -1 };
+      const mtu = numbers(get('icmp.mtu'))[0];
+      if (mtu !== undefined) frame.icmp.mtu = mtu;
+    }
     frames.push(frame);
   }
   return frames;

@@ -19,6 +19,8 @@ export interface TracePacket {
   ipId: number;
   sport?: number;
   dport?: number;
+  /** PROTO= of the PACKET line (TCP, UDP, ICMP). */
+  proto?: string;
   flags: string[];
 }
 
@@ -57,6 +59,8 @@ function parsePacket(line: string): TracePacket {
   };
   const inDev = VALUE(rest, 'IN');
   const outDev = VALUE(rest, 'OUT');
+  const proto = VALUE(rest, 'PROTO');
+  if (proto !== undefined) packet.proto = proto;
   const sport = VALUE(rest, 'SPORT');
   const dport = VALUE(rest, 'DPORT');
   if (inDev !== undefined) packet.in = inDev;
