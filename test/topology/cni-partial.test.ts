@@ -80,6 +80,14 @@ describe('node addresses', () => {
   });
 });
 
+describe('pod CIDR', () => {
+  it('cni0\'s address wins over a `dev cni0` route for another subnet, and the disagreement is a warning on that route (python88\'s page mixes two nodes)', async () => {
+    const t = await loadTopology([wild('python88-zh-flannel-collapsed-whitespace.txt')], { node: 'master' });
+    expect(t.nodes[0]!.podCIDRs).toEqual(['10.244.0.0/24']); // "inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0"
+    expect(t.warnings.find((w) => w.line === 26)?.message).toMatch(/sends 10\.244\.2\.0\/24 to cni0, but cni0 holds 10\.244\.0\.0\/24/);
+  });
+});
+
 describe('pod or node', () => {
   it('a pod session with the kernel\'s idle tunl0@NONE is a pod (calico #4961)', async () => {
     const t = await loadTopology([wild('calico-4961-pod-10-2-and-lasdgx10.txt')]);
