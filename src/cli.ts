@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PodpathError, UsageError } from './errors.ts';
+import { EXIT, PodpathError } from './errors.ts';
 import { escapeLine } from './util/escape-text.ts';
 
 export interface CommandModule {
@@ -43,13 +43,40 @@ export function buildProgram(): Command {
     .exitOverride();
 }
 
+const EXIT_HELP = `
+Exit status:
+  0    ok: every path delivers, no trouble found
+  1    a traced path does not deliver, or the explainer found trouble
+  2    bad usage, or an input that cannot be used (missing, a directory, not a dump or
+       capture, a capture damaged partway)
+  70   internal error: a bug in podpath, please report it (PODPATH_DEBUG=1 shows the stack)
+  130  interrupted (Ctrl-C), the terminal UI included
+Output into a pipe that closes early (| head) ends quietly with the status so far.
+`;
+
+/**
+ * A reader that goes away (`podpath topology --json | head -1`) ends the run quietly; Ctrl-C
+ * (SIGINT, outside the UI's raw mode) ends it with 130 as shells expect.
+ */
+function installProcessHandlers(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? EXIT.ok);
+    throw error;
+  });
+  process.stderr.on('error', () => undefined);
+  process.once('SIGINT', () => process.exit(EXIT.interrupted));
+}
+
 /** Runs podpath with process-style argv and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  installProcessHandlers();
+  const program = buildProgram().addHelpText('after', EXIT_HELP);
   try {
+    // Lets the tests prove the internal-error path through the real command.
+    if (process.env['PODPATH_CRASH_FOR_TEST'] === '1') throw new Error('crash requested by PODPATH_CRASH_FOR_TEST');
     await loadCommands(program);
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     return reportError(error);
   }
@@ -68,29 +95,31 @@ const FILE_ERRORS: Record<string, string> = {
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version or its own message.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-    if (error.code === 'commander.help') return 0;
-    return 2;
-  }
-  if (error instanceof UsageError) {
-    process.stderr.write(`podpath: ${escapeLine(error.message)}\n`);
-    return 2;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+    if (error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
   }
   if (error instanceof PodpathError) {
+    // UsageError, and inputs that could not be used (DumpParseError, CaptureError, …).
     process.stderr.write(`podpath: ${escapeLine(error.message)}\n`);
-    return 1;
+    return EXIT.usage;
   }
   const nodeError = error as NodeJS.ErrnoException;
-  if (nodeError && typeof nodeError.code === 'string' && typeof nodeError.path === 'string') {
-    // ENOENT, EACCES, EISDIR …: a user mistake, not a bug.
-    const what = FILE_ERRORS[nodeError.code] ?? nodeError.message;
-    process.stderr.write(`podpath: ${escapeLine(nodeError.path)}: ${escapeLine(what)}\n`);
-    return 1;
+  if (nodeError && typeof nodeError.code === 'string' && FILE_ERRORS[nodeError.code] !== undefined) {
+    // ENOENT, EACCES, EISDIR …: a user mistake, not a bug. A read on a directory's descriptor
+    // carries no path; the commands name the file first where they can.
+    const where = typeof nodeError.path === 'string' ? `${escapeLine(nodeError.path)}: ` : '';
+    process.stderr.write(`podpath: ${where}${FILE_ERRORS[nodeError.code]}\n`);
+    return EXIT.usage;
   }
-  if (nodeError && nodeError.code === 'EPIPE') return 0;
-  // A bug in podpath. Users get one line; developers set PODPATH_DEBUG for the stack.
-  if (process.env['PODPATH_DEBUG']) throw error;
+  if (nodeError && nodeError.code === 'EPIPE') return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  // A bug in podpath: one line for users, the stack only when asked for.
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`podpath: internal error: ${escapeLine(message)} (PODPATH_DEBUG=1 shows the stack)\n`);
-  return 70;
+  process.stderr.write(`podpath: internal error: ${escapeLine(message)}\n`);
+  process.stderr.write(
+    process.env['PODPATH_DEBUG'] === '1' && error instanceof Error && error.stack
+      ? `${error.stack}\n`
+      : 'podpath: this is a bug in podpath, please report it with the command that caused it (PODPATH_DEBUG=1 shows the stack)\n',
+  );
+  return EXIT.internal;
 }

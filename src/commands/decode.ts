@@ -2,6 +2,7 @@
 // frames included (8472 and 4789 without being told). The implementation lives in
 // src/decode and is imported only when the command runs.
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { appendAll } from '../util/append.ts';
 
@@ -33,6 +34,17 @@ export function register(program: Command): void {
     .command('decode')
     .description('decode a pcap/pcapng capture layer by layer, tunnels (VXLAN 4789/8472, Geneve, GRE, IP-in-IP) included')
     .argument('[capture]', 'capture file (pcap or pcapng), or - for stdin (or give it with -r, as tshark)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  podpath decode w2-eth0.pcap -c 20
+  podpath decode -r capture.pcapng -Y 'ip.addr == 10.244.1.7 && tcp.flags.syn == 1'
+  podpath decode capture.pcap -Y 'vxlan.vni == 1 && !arp' -V
+  tcpdump -i any -w - | podpath decode -
+
+Display filters (-Y) use Wireshark's syntax for the fields in docs/decode.md.`,
+    )
     .option('-r, --read-file <file>', 'the capture to read (the same as the positional, for tshark habits)')
     .option('-Y, --display-filter <filter>', 'only packets that match a display filter in Wireshark\'s syntax: ip.addr==10.244.1.7 && tcp.flags.syn==1, vxlan.vni==1, !arp (see docs/decode.md)')
     .option('-c, --count <n>', 'stop after N packets (after filtering)', packetCount)
@@ -50,6 +62,10 @@ export function register(program: Command): void {
       if (positional !== undefined && readFile !== undefined && positional !== readFile) throw new UsageError(`decode reads one capture: -r ${readFile} and ${positional} were both given`);
       const capture = readFile ?? positional;
       if (capture === undefined) throw new UsageError('decode needs a capture: podpath decode FILE (or -r FILE, or - for stdin)');
+      // Reading a directory's descriptor fails with an EISDIR that names no file: say it here.
+      if (capture !== '-' && statSync(capture, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new UsageError(`${capture}: is a directory, expected a capture file (pcap or pcapng)`);
+      }
       const { runDecode } = await import('../decode/run.ts');
       const decodeOptions: import('../decode/run.ts').DecodeCommandOptions = {};
       if (typeof options['count'] === 'number') decodeOptions.count = options['count'];

@@ -2,27 +2,21 @@
 // with captures, the explanation) as one self-contained HTML file to attach to a ticket.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { traceRequestOf, type TraceRequestOptions } from './trace-request.ts';
+import { addTraceOptions, traceRequestOf, type TraceRequestOptions } from './trace-request.ts';
 
 interface ReportOptions extends TraceRequestOptions {
   capture?: string[];
-  node?: string;
   output?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description('write one self-contained HTML report (diagram, verdicts, hop list with every rule and its dump line, topology, warnings, and the explanation of any captures): it opens offline and runs no script')
-    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for `podpath topology`)')
-    .option('--from <source>', 'pod name, pod IP, node name, or an outside IPv4 address with --via')
-    .option('--to <destination>', 'service (namespace/name[:port]) or IP:port, optionally with /tcp or /udp')
-    .option('--via <node>', 'for an outside client: the node whose underlay interface the packet arrives on')
-    .option('--endpoint <ip:port>', 'follow only the path to this endpoint')
-    .option('--sport <port>', 'the client\'s source port')
-    .option('--node <name>', 'node the loose dumps come from')
+    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for `podpath topology`)');
+  addTraceOptions(command)
     .option('--capture <file>', 'a capture to explain beside the trace (repeatable)', collect)
     .option('-o, --output <file>', 'where to write the HTML (default: standard output when it is not a terminal)')
     .addHelpText('after', '\nExit status: 0 when every path is delivered and the captures show no trouble, 1 otherwise, 2 for bad usage.')

@@ -1,17 +1,9 @@
 // `podpath trace <inputs...> --from X --to Y`: follows a connection's first packet hop by hop.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { traceRequestOf } from './trace-request.ts';
+import { addTraceOptions, traceRequestOf, type TraceRequestOptions } from './trace-request.ts';
 
-interface TraceOptions {
-  from?: string;
-  to?: string;
-  via?: string;
-  endpoint?: string;
-  sport?: string;
-  size?: string;
-  df?: boolean;
-  node?: string;
+interface TraceOptions extends TraceRequestOptions {
   json?: boolean;
   format?: string;
 }
@@ -28,19 +20,24 @@ function formatOf(options: TraceOptions): Format {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('trace')
     .description('follow the first packet of a connection from a pod (or node, or outside client) to a service or IP:port, device by device, through netfilter, routing, bridges and the overlay (exit 0 when every path is delivered, 1 otherwise)')
     .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for `podpath topology`)')
-    .option('--from <source>', 'pod name, pod IP, node name, or an outside IPv4 address with --via')
-    .option('--to <destination>', 'service (namespace/name[:port]) or IP:port, optionally with /tcp or /udp')
-    .option('--via <node>', 'for an outside client: the node whose underlay interface the packet arrives on')
-    .option('--endpoint <ip:port>', 'follow only the path to this endpoint')
-    .option('--sport <port>', 'the client\'s source port (default: left open)')
-    .option('--size <bytes>', 'the first packet\'s IP total length in bytes (IP header included: a 1472-byte UDP payload is --size 1500); UDP and ICMP only')
-    .option('--df', 'set DF on the sized packet (the default: Linux does path MTU discovery)')
-    .option('--no-df', 'clear DF: a packet larger than an MTU on the way is fragmented instead of refused')
-    .option('--node <name>', 'node the loose dumps come from')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  podpath trace samples/seed-flannel --from pod1 --to default/web
+  podpath trace bundle/ --from default/client --to svc/api:https -n prod
+  podpath trace bundle/ --from pod1 --to web.default.svc.cluster.local:80 --format svg > journey.svg
+  podpath trace bundle/ --from worker-1 --to pod2:8080          (host network to a pod)
+  podpath trace bundle/ --from 203.0.113.9 --via worker-2 --to 10.74.107.62:30080   (a NodePort from outside)
+  podpath trace bundle/ --from pod1 --to 10.96.0.53:53/udp --size 1500 --df
+
+Exit status: 0 every path delivered (or leaves the cluster), 1 a path does not, 2 bad usage or unusable input.`,
+    );
+  addTraceOptions(command)
     .option('--json', 'print the trace as JSON (see docs/trace.md)')
     .option('--format <format>', 'text (default), json, or a picture of the journey: svg, mermaid, dot (see docs/pictures.md)')
     .action(async (inputs: string[], options: TraceOptions) => {

@@ -3,16 +3,12 @@
 // core), then either prints the text trace (stdout or stdin not a terminal) or
 // imports the Ink UI, so React is loaded only when a person will see it.
 import type { Command } from 'commander';
-import { UsageError } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { escapeLine } from '../util/escape-text.ts';
+import type { TraceRequest } from '../trace/query.ts';
+import { addTraceOptions, traceRequestOf, type TraceRequestOptions } from './trace-request.ts';
 
-interface UiOptions {
-  from?: string;
-  to?: string;
-  endpoint?: string;
-  sport?: string;
-  via?: string;
-  node?: string;
+interface UiOptions extends TraceRequestOptions {
   capture?: string[];
 }
 
@@ -26,25 +22,14 @@ function progress(enabled: boolean): { say(text: string): void; done(): void } {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('ui')
     .description('explore a trace hop by hop, the cluster diagram and captures in the terminal (prints the text trace when not on a terminal)')
-    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for podpath topology)')
-    .requiredOption('--from <pod|ip|node>', 'where the packet starts: pod name or IP, or node name')
-    .requiredOption('--to <service|ip:port>', 'service (namespace/name[:port]) or IP:port[/tcp|/udp]')
-    .option('--endpoint <ip:port>', 'follow only the path to this service endpoint')
-    .option('--sport <port>', 'source port of the first packet')
-    .option('--via <node>', 'node where traffic from an outside address arrives')
-    .option('--node <name>', 'node the loose dumps come from')
+    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for podpath topology)');
+  addTraceOptions(command)
     .option('--capture <file...>', 'pcap/pcapng captures to show beside the trace and explain (key e)')
     .action(async (inputs: string[], options: UiOptions) => {
-      const sport = options.sport === undefined ? undefined : Number(options.sport);
-      if (sport !== undefined && !(Number.isInteger(sport) && sport > 0 && sport < 65536)) {
-        throw new UsageError(`--sport ${options.sport}: expected a port number 1-65535`);
-      }
-      if (options.endpoint !== undefined && !/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(options.endpoint)) {
-        throw new UsageError(`--endpoint ${options.endpoint}: expected IP:port`);
-      }
+      const request = traceRequestOf(options, 'ui');
       // A capture that cannot be opened is a mistake in the command line: say so before
       // the screen changes, rather than inside the capture pane.
       for (const file of options.capture ?? []) {
@@ -57,7 +42,7 @@ export function register(program: Command): void {
       const say = progress(interactive && Boolean(process.stderr.isTTY));
 
       // On an error the progress line is cleared first, so the message stands alone.
-      const { topology, trace } = await loadAndTrace(inputs, options, sport, say).finally(() => say.done());
+      const { topology, trace } = await loadAndTrace(inputs, options, request, say).finally(() => say.done());
 
       if (!interactive) {
         // Not a terminal (a pipe, a file, CI): the same text `podpath trace` prints.
@@ -78,22 +63,17 @@ export function register(program: Command): void {
       say.say('opening the UI…');
       const { inputWarnings } = await import('../ui/warnings.ts');
       const { startInteractiveUI } = await import('../ui/run.tsx').finally(() => say.done());
-      await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
+      const ended = await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
+      if (ended === 'interrupted') process.exitCode = EXIT.interrupted;
     });
 }
 
-async function loadAndTrace(inputs: string[], options: UiOptions, sport: number | undefined, say: { say(text: string): void }) {
+async function loadAndTrace(inputs: string[], options: UiOptions, request: TraceRequest, say: { say(text: string): void }) {
   say.say(`reading ${inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`}…`);
   const { loadTopology } = await import('../topology/load.ts');
   const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
   say.say(`tracing ${options.from} → ${options.to}…`);
   const { traceQuery } = await import('../trace/trace.ts');
-  const trace = traceQuery(topology, {
-    from: options.from ?? '',
-    to: options.to ?? '',
-    ...(options.via !== undefined ? { via: options.via } : {}),
-    ...(sport !== undefined ? { sport } : {}),
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-  });
+  const trace = traceQuery(topology, request);
   return { topology, trace };
 }

@@ -10,6 +10,11 @@ import type { ClusterNode, Neighbour, NfRule, Route, Topology } from '../topolog
 import { inCidr, prefixLength } from './cidr.ts';
 import type { FiveTuple, OuterFacts } from './facts.ts';
 import type { Cause } from './model.ts';
+import { isVxlanDevice } from '../topology/roles.ts';
+import { evaluateHook } from '../trace/netfilter.ts';
+import { newConntrack } from '../trace/flow.ts';
+import { addressType } from '../trace/routing.ts';
+import type { Packet } from '../trace/model.ts';
 
 export function routeText(r: Route): string {
   const parts = [r.type !== 'unicast' ? `${r.type} ${r.dst}` : r.dst];
@@ -33,11 +38,6 @@ export function lookupRoute(node: ClusterNode, dst: string): Route | undefined {
   return best;
 }
 
-function isOverlayDevice(node: ClusterNode, dev: string | undefined): boolean {
-  if (!dev) return false;
-  const intf = node.netns.interfaces.find((i) => i.name === dev);
-  return !!intf && (intf.kind === 'vxlan' || !!intf.vxlan);
-}
 
 /** The node whose pod subnet holds `ip`. */
 function podSubnetOwner(topology: Topology, ip: string): { node: ClusterNode; cidr: string } | undefined {
@@ -63,7 +63,7 @@ export function checkRoute(topology: Topology, node: ClusterNode, dst: string): 
   // A pod on another node reached only by a default or underlay route: the CNI's route is missing.
   const podRouteExpected = remote && (topology.cni.mode === 'vxlan' || topology.cni.mode === 'host-gw' || topology.cni.mode === 'bgp' || topology.cni.mode === 'ipip');
   const viaPeer = remote && route.via !== undefined && remote.node.addresses.includes(route.via);
-  if (podRouteExpected && !isOverlayDevice(node, route.dev) && !viaPeer && prefixLength(route.dst) < prefixLength(remote.cidr)) {
+  if (podRouteExpected && !isVxlanDevice(node.netns, route.dev) && !viaPeer && prefixLength(route.dst) < prefixLength(remote.cidr)) {
     const stuck = unresolvedNextHop(node, dst);
     const fate = stuck
       ? `, whose next hop ${route.via ?? dst} is ${stuck.state.includes('INCOMPLETE') ? 'INCOMPLETE' : 'FAILED'} in \`ip neigh\` (the kernel gives up on ARP and answers ICMP host unreachable)`
@@ -80,7 +80,7 @@ export function checkRoute(topology: Topology, node: ClusterNode, dst: string): 
 
 export function checkOverlay(topology: Topology, node: ClusterNode, dst: string): Cause | undefined {
   const route = lookupRoute(node, dst);
-  if (!route || !isOverlayDevice(node, route.dev)) return undefined;
+  if (!route || !isVxlanDevice(node.netns, route.dev)) return undefined;
   const dev = route.dev!;
   const gateway = route.via ?? dst;
   const neighbour = node.netns.neighbours.find((n) => n.ip === gateway && n.dev === dev && n.mac && !n.state.includes('FAILED'));
@@ -228,6 +228,10 @@ export function checkForward(node: ClusterNode, tuple: FiveTuple, inInterface?: 
       source: result.rule.source,
     };
   }
+  if (result.verdict !== 'drop') {
+    const nft = nftForward(node, tuple, inInterface, route?.dev, state);
+    if (nft) return nft;
+  }
   if (result.verdict === 'return' && forward.policy === 'DROP') {
     return {
       kind: 'forward-drop',
@@ -236,6 +240,38 @@ export function checkForward(node: ClusterNode, tuple: FiveTuple, inInterface?: 
     };
   }
   return undefined;
+}
+
+/**
+ * nf_tables base chains at the forward hook (kube-proxy's nftables mode: `filter-forward` →
+ * `service-endpoints-check` → `@no-endpoint-services` → `reject-chain`), asked of the tracer's
+ * own evaluator: a new connection's first packet, the nft tables only (iptables' FORWARD was
+ * walked above).
+ */
+function nftForward(node: ClusterNode, tuple: FiveTuple, inInterface: string | undefined, outInterface: string | undefined, state: 'NEW' | 'ESTABLISHED'): Cause | undefined {
+  const nft = node.netns.netfilter?.nft ?? [];
+  if (state !== 'NEW' || !nft.some((t) => Object.values(t.chains).some((c) => c.base?.hook === 'forward'))) return undefined;
+  if (tuple.proto === 'other') return undefined;
+  const packet: Packet = { src: tuple.src, dst: tuple.dst, proto: tuple.proto };
+  if (tuple.sport !== undefined) packet.sport = tuple.sport;
+  if (tuple.dport !== undefined) packet.dport = tuple.dport;
+  const ns = { ...node.netns, netfilter: { tables: {}, nft } };
+  const input: Parameters<typeof evaluateHook>[0] = {
+    ns, hook: 'FORWARD', flow: { packet, mark: 0, ct: newConntrack(packet), ttl: 64 },
+    choose: () => false, addressType: (address, limit) => addressType(node.netns, address, limit), ipset: () => undefined,
+  };
+  if (inInterface) input.inIface = inInterface;
+  if (outInterface) input.outIface = outInterface;
+  const { verdict, steps } = evaluateHook(input);
+  if (verdict.kind === 'accept') return undefined;
+  const last = [...steps].reverse().find((s) => s.type === 'netfilter');
+  const cause: Cause = {
+    kind: verdict.kind === 'reject' ? 'rejected' : 'forward-drop',
+    node: node.name,
+    text: `${node.name}'s nftables forward hook ${verdict.kind === 'reject' ? 'rejects' : 'drops'} ${tuple.src} → ${tuple.dst}${last && last.type === 'netfilter' ? ` in ${last.table} ${last.chain}: \`${last.rule}\`` : ''}`,
+  };
+  if (last?.source) cause.source = last.source;
+  return cause;
 }
 
 /** The route's next hop has no link-layer address: `ip neigh` shows it FAILED or INCOMPLETE (ARP never answered). */

@@ -4,7 +4,6 @@
 //   packets ─ facts.ts ─► flows.ts (per capture) ─► connections.ts (across captures, NAT)
 //                                                   ├► tunnels.ts, trouble.ts
 //                                                   └► journey.ts (+ tracer) ─► diagnose.ts
-import { basename } from 'node:path';
 import type { DecodedPacket } from '../decode/types.ts';
 import type { Topology } from '../topology/model.ts';
 import { mergeConnections } from './connections.ts';
@@ -28,7 +27,7 @@ const FAULT_KINDS = new Set(['syn-unanswered', 'icmp-unreachable', 'icmp-error',
 
 export interface CaptureData {
   file: string;
-  /** Where it was taken; defaults to what the file name says (`<at>__<iface>.pcap`). */
+  /** Where it was taken (--at): wins over what the capture, its name and its frames say (placement/). */
   at?: string;
   interface?: string;
   /** Read once, in order; an async iterable lets a file stream through without holding its packets. */
@@ -45,13 +44,6 @@ export interface ExplainOptions {
 /** An empty topology: explaining captures without any dumps names nothing but still groups and checks. */
 export function emptyTopology(): Topology {
   return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
-}
-
-/** `<at>__<iface>.pcap` (the lab's naming, and what `podpath collect` writes): where the capture was taken. */
-export function captureLocation(file: string): { at?: string; interface?: string } {
-  const name = basename(file).replace(/\.(pcapng|pcap|cap)$/i, '');
-  const match = /^(.+?)__(.+)$/.exec(name);
-  return match ? { at: match[1]!, interface: match[2]! } : {};
 }
 
 export async function explainCaptures(captures: CaptureData[], topology: Topology = emptyTopology(), options: ExplainOptions = {}): Promise<Explanation> {

@@ -42,18 +42,30 @@ export function toneOf(disposition: Disposition): EndingTone {
 
 const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
+/** The hook a chain is attached to: iptables' built-in chains by name, nf_tables base chains from the dumped ruleset. */
+function hookOf(topology: Topology, at: string, table: string, chain: string): string | undefined {
+  if (BUILTIN_CHAINS.has(chain)) return chain;
+  const netns = topology.nodes.find((n) => n.name === at)?.netns ?? topology.pods.find((p) => p.name === at)?.netns;
+  const base = netns?.netfilter?.nft?.find((t) => t.name === table)?.chains[chain]?.base;
+  return base ? base.hook.toUpperCase() : undefined;
+}
+
 /**
  * 'DNAT at nat PREROUTING (KUBE-SEP-…): dst 10.96.0.10 → 192.168.2.12': the hook is the
- * built-in chain the hop's netfilter walk last entered in that table before the NAT rule.
+ * one whose chain the hop's netfilter walk last entered in that table before the NAT rule
+ * (a built-in iptables chain, or an nf_tables base chain such as kube-proxy's nat-prerouting).
  */
-function natLabels(hop: Hop): string[] {
+function natLabels(hop: Hop, topology: Topology): string[] {
   const labels: string[] = [];
-  let hook: string | undefined;
+  let hook: { table: string; name: string; chain: string } | undefined;
   for (const step of hop.steps) {
-    if ((step.type === 'netfilter' || step.type === 'nat') && BUILTIN_CHAINS.has(step.chain)) hook = `${step.table} ${step.chain}`;
+    if (step.type === 'netfilter' || step.type === 'nat') {
+      const name = hookOf(topology, hop.at, step.table, step.chain);
+      if (name !== undefined) hook = { table: step.table, name, chain: step.chain };
+    }
     if (step.type !== 'nat') continue;
     const changes = step.diffs.map((d) => `${d.field} ${d.old ?? '?'} → ${d.new ?? '?'}`).join(', ');
-    const where = BUILTIN_CHAINS.has(step.chain) || hook === undefined ? `${step.table} ${step.chain}` : `${hook} (${step.chain})`;
+    const where = hook === undefined ? `${step.table} ${step.chain}` : hook.chain === step.chain ? `${step.table} ${hook.name}` : `${hook.table} ${hook.name} (${step.chain})`;
     labels.push(`${step.action.toUpperCase()} at ${where}: ${changes}`);
   }
   return labels;
@@ -83,7 +95,7 @@ export function pictureOfTrace(result: TraceResult, topology: Topology): Picture
       const to = ids[i + 1]!;
       const next = path.hops[i + 1]!;
       const packet = arrowPacket(next);
-      const nat = natLabels(path.hops[i]!);
+      const nat = natLabels(path.hops[i]!, topology);
       const key = [from, to, ...packet, ...nat].join('|');
       const number = several ? `${p + 1}.${i + 1}` : `${i + 1}`;
       const existing = arrows.get(key);
@@ -96,7 +108,7 @@ export function pictureOfTrace(result: TraceResult, topology: Topology): Picture
     }
     const last = path.hops.at(-1);
     const lastId = ids.at(-1) ?? scene.device(result.query.from, '?', 'on-path');
-    const natAtEnd = last ? natLabels(last) : [];
+    const natAtEnd = last ? natLabels(last, topology) : [];
     scene.ending({
       device: lastId,
       tone: toneOf(path.disposition),

@@ -1,6 +1,7 @@
 // Turns `--from`, `--to`, `--via`, `--sport` into a start place and a first
-// packet. A service is named `namespace/name[:port]` (port name or number) or
-// by its bare name when that is unique; anything else is `IP:port[/proto]`.
+// packet. Pods, services and nodes are named as kubectl names them (names.ts:
+// `default/web:http`, `svc/web`, `web.default.svc.cluster.local:80`, `pod/pod2:80`,
+// `-n NAMESPACE`); anything else is `IP:port[/proto]`.
 import type { NetNamespace, Service, Topology } from '../topology/model.ts';
 import { lookupRoute } from './routing.ts';
 import type { Packet, Protocol } from './model.ts';
@@ -8,6 +9,7 @@ import { UsageError } from '../errors.ts';
 import { isIpv4 } from './ipv4.ts';
 import type { Cluster } from './cluster.ts';
 import type { Start } from './hop.ts';
+import { didYouMean, parseObjectRef, podRefName, podsNamed, serviceRefName, servicesNamed, type ObjectRef } from './names.ts';
 
 export interface TraceRequest {
   from: string;
@@ -19,6 +21,8 @@ export interface TraceRequest {
   size?: number;
   /** DF on the first packet; with a size the default is set (Linux does PMTU discovery). */
   df?: boolean;
+  /** `-n`: the namespace of pod and service names that do not say one. */
+  namespace?: string;
 }
 
 /** The smallest IPv4 datagram with a UDP header, and the largest IP total length. */
@@ -33,7 +37,7 @@ export interface Destination {
   label: string;
 }
 
-export function resolveDestination(topology: Topology, to: string): Destination {
+export function resolveDestination(topology: Topology, to: string, namespace?: string): Destination {
   let text = to.trim();
   let proto: Protocol | undefined;
   const slash = /\/(tcp|udp|sctp|icmp)$/i.exec(text);
@@ -57,7 +61,10 @@ export function resolveDestination(topology: Topology, to: string): Destination 
   if (text.includes(':') && /^[0-9a-f:]+$/i.test(text.split(']')[0]!.replace('[', ''))) {
     throw new UsageError(`--to ${to}: podpath traces IPv4 only`);
   }
-  const service = findService(topology, text, proto, to);
+  const ref = parseObjectRef(text, namespace);
+  const pod = ref.kind === 'service' ? undefined : podDestination(topology, ref, proto, to);
+  if (pod) return pod;
+  const service = findService(topology, ref, proto, to);
   if (!service.clusterIP || service.clusterIP === 'None') throw new UsageError(`--to ${to}: service ${serviceName(service)} has no cluster IP in the dumps; give IP:port`);
   return { dst: service.clusterIP, dport: service.port, proto: service.protocol === 'sctp' ? 'sctp' : service.protocol, service, label: to };
 }
@@ -66,20 +73,36 @@ export function serviceName(s: Service): string {
   return `${s.namespace}/${s.name}${s.portName ? `:${s.portName}` : ''}`;
 }
 
-function findService(topology: Topology, text: string, proto: Protocol | undefined, original: string): Service {
-  const [qualified = '', port] = text.split(':');
-  const [namespace, name] = qualified.includes('/') ? qualified.split('/') : [undefined, qualified];
-  const candidates = topology.services.filter(
-    (s) =>
-      s.name === name &&
-      (namespace === undefined || s.namespace === namespace) &&
-      (port === undefined || s.portName === port || String(s.port) === port) &&
-      (!proto || s.protocol === proto),
-  );
+/** A pod as the destination (`pod2:80`, `pod/pod2:80`): its address and the port given. */
+function podDestination(topology: Topology, ref: ObjectRef, proto: Protocol | undefined, original: string): Destination | undefined {
+  const pods = podsNamed(topology, ref);
+  // A service of the same name wins unless the text says pod/.
+  if (pods.length === 0 || (ref.kind !== 'pod' && servicesNamed(topology, ref).length > 0)) return undefined;
+  if (pods.length > 1) throw new UsageError(`--to ${original}: ambiguous, it could be ${pods.map(podRefName).join(' or ')} (give namespace/name or -n)`);
+  const pod = pods[0]!;
+  const port = ref.port === undefined ? undefined : Number(ref.port);
+  if (ref.port !== undefined && (!/^\d+$/.test(ref.port) || port! < 1 || port! > 65535)) throw new UsageError(`--to ${original}: a pod's port is a number from 1 to 65535`);
+  const dest: Destination = { dst: pod.ip, proto: proto ?? 'tcp', label: `${podRefName(pod)} (${pod.ip})` };
+  if (port !== undefined) dest.dport = port;
+  else if (dest.proto !== 'icmp') throw new UsageError(`--to ${original}: give the port on the pod (${podRefName(pod)}:PORT)`);
+  return dest;
+}
+
+function findService(topology: Topology, ref: ObjectRef, proto: Protocol | undefined, original: string): Service {
+  const named = servicesNamed(topology, ref);
+  const candidates = named.filter((s) => (ref.port === undefined || s.portName === ref.port || String(s.port) === ref.port) && (!proto || s.protocol === proto));
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {
-    const known = topology.services.slice(0, 8).map(serviceName).join(', ');
-    throw new UsageError(`--to ${original}: no such service in the dumps (expected IP:port or namespace/name[:port]${known ? `; services: ${known}` : ''})`);
+    if (named.length > 0) {
+      throw new UsageError(`--to ${original}: ${serviceRefName(named[0]!)} has no port ${ref.port ?? ''}${proto ? `/${proto}` : ''} (its ports: ${named.map((s) => `${s.portName ?? s.port} ${s.port}/${s.protocol}`).join(', ')})`);
+    }
+    const typed = ref.namespace !== undefined ? `${ref.namespace}/${ref.name}` : ref.name;
+    const known = [...new Set([...topology.services.map(serviceRefName), ...topology.pods.filter((p) => !p.unnamed).map(podRefName)])];
+    const suggestion = didYouMean(typed, ref.namespace !== undefined ? known : known.map((k) => k.split('/').pop()!));
+    const listed = topology.services.slice(0, 8).map(serviceName).join(', ');
+    throw new UsageError(
+      `--to ${original}: no such service or pod in the dumps${suggestion}${suggestion ? '' : ` (expected IP:port, namespace/name[:port], svc/NAME, NAME.NAMESPACE.svc or a pod with its port${listed ? `; services: ${listed}` : ''})`}`,
+    );
   }
   throw new UsageError(`--to ${original}: ambiguous, it could be ${candidates.map(serviceName).join(' or ')}`);
 }
@@ -94,13 +117,18 @@ export function resolveStart(cluster: Cluster, request: TraceRequest): { start: 
     const iface = arrivalInterface(node.netns, from);
     return { start: { kind: 'arrive', ns: node.netns, iface }, src: from, label: `${from} (outside, arriving on ${node.name} ${iface})` };
   }
-  const pod = cluster.pod(from) ?? topology.pods.find((p) => p.ip === from);
+  const ref = isIpv4(from) ? { name: from } : parseObjectRef(from, request.namespace);
+  const pods = ref.kind === 'node' ? [] : isIpv4(from) ? topology.pods.filter((p) => p.ip === from).slice(0, 1) : podsNamed(topology, ref);
+  if (pods.length > 1) throw new UsageError(`--from ${from}: ambiguous, it could be ${pods.map(podRefName).join(' or ')} (give namespace/name or -n)`);
+  const pod = pods[0];
   if (pod) return { start: { kind: 'local', ns: cluster.podNamespace(pod) }, src: pod.ip, label: `${pod.name} (${pod.ip})` };
-  const node = cluster.node(from) ?? topology.nodes.find((n) => n.addresses.includes(from));
+  const node = cluster.node(ref.name) ?? topology.nodes.find((n) => n.addresses.includes(from));
   if (node) return { start: { kind: 'local', ns: node.netns }, src: isIpv4(from) ? from : '', label: `${node.name} (host network)` };
   if (isIpv4(from)) throw new UsageError(`--from ${from}: not a pod or node address in the dumps; for a client outside the cluster add --via NODE`);
-  const names = [...topology.pods.map((p) => p.name), ...topology.nodes.map((n) => n.name)].slice(0, 12).join(', ');
-  throw new UsageError(`--from ${from}: no pod or node of that name in the dumps${names ? ` (known: ${names})` : ''}`);
+  const known = [...topology.pods.filter((p) => !p.unnamed).map((p) => (ref.namespace !== undefined ? podRefName(p) : p.name)), ...topology.nodes.map((n) => n.name)];
+  const suggestion = didYouMean(ref.namespace !== undefined ? `${ref.namespace}/${ref.name}` : ref.name, known);
+  const names = known.slice(0, 12).join(', ');
+  throw new UsageError(`--from ${from}: no pod or node of that name in the dumps${suggestion || (names ? ` (known: ${names})` : '')}`);
 }
 
 /** The interface an outside client's packet arrives on: the one the node would answer it by. */

@@ -24,9 +24,9 @@ describe('podpath command', () => {
 });
 
 describe('file errors', () => {
-  it('names a missing input in one line, in words, with status 1', async () => {
+  it('names a missing input in one line, in words, with status 2', async () => {
     const result = await runPodpath(['topology', '/nonexistent/podpath-input']);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toBe('podpath: /nonexistent/podpath-input: no such file or directory\n');
   });
 });

@@ -1,11 +1,11 @@
 // podpath decode end to end: the summary line, -V sections, --json, filters,
 // --summary, --dumps and terminal safety. Expected values come from tshark (run here,
 // or its output recorded in the corpus's CHECKS.txt) and the corpus's SOURCES.md.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { oracle } from '../helpers/oracle.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 import { corpusDir } from '../helpers/shared.ts';
 
@@ -14,7 +14,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'podpath-decode-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function tshark(args: string[]): string {
-  return execFileSync('tshark', ['-n', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return oracle('tshark', ['-n', ...args]);
 }
 
 function lines(text: string): string[] {

@@ -1,7 +1,7 @@
 // pcapng blocks too short for their own fixed fields (issue 11, item 5): an EPB or PB under
 // 32 bytes read its caplen from the next block or past the buffer (a RangeError on stdin, stale
 // bytes from a file); an SPB or custom block of 12 bytes gave caplen −4. Each is now one line
-// with the block's offset, the packets before it still shown, exit 1.
+// with the block's offset, the packets before it still shown, exit 2 (an input that could not be used to the end).
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +40,7 @@ describe.concurrent('pcapng blocks shorter than their fixed fields', () => {
     it(`${c.name}, at the end of a file, from stdin, in -V, --json, --summary and explain`, async () => {
       for (const args of [[path], ['-', '-V'], [path, '--json'], ['-', '--summary']]) {
         const r = await runPodpath(['decode', ...args], { input: bytes });
-        expect(r.status, `decode ${args.join(' ')}`).toBe(1);
+        expect(r.status, `decode ${args.join(' ')}`).toBe(2);
         expect(r.stderr).toMatch(message);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(r.stdout).not.toMatch(/caplen -|-4 bytes|RangeError/);

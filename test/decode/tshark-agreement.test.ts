@@ -3,12 +3,12 @@
 // per file with all fields (see tshark-oracle.ts). Where tshark is wrong (BIG TCP),
 // the difference is asserted as documented, and the part tshark cannot decode is
 // checked by cutting the outer headers off with editcap and asking tshark again.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket, readCapture, type Layer } from '../../src/decode/index.ts';
+import { oracle } from '../helpers/oracle.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { FIELDS, normaliseTshark, podpathRow, podpathRows, tsharkRows, tsharkRowsMany, type Row } from './tshark-oracle.ts';
 import { corpusDir } from '../helpers/shared.ts';
@@ -74,29 +74,12 @@ async function decodedLayers(file: string, vxlanPorts: number[]): Promise<Layer[
 }
 
 describe('podpath decode agrees with tshark on real captures', () => {
-  // tshark's start-up dominates on small files, and the lab writes many: the classic pcap
-  // files are concatenated with mergecap -a (it keeps each file's link type and timestamp
-  // resolution) and read by one tshark run; pcapng files (custom blocks, simple packet
-  // blocks that mergecap would rewrite) and files needing other options get their own run.
-  let oracle = new Map<string, Row[]>();
+  // One tshark run per file, a few at a time; each file's output is recorded beside the others
+  // in test/oracles/ and replayed where tshark is not installed.
+  let tsharkByFile = new Map<string, Row[]>();
   beforeAll(async () => {
     const checked = files.filter((f) => !BIG_TCP.has(f.split('/').pop() as string));
-    const mergeable = checked.filter((f) => f.endsWith('.pcap') && vxlanPortsFor(f).length === 1);
-    const alone = checked.filter((f) => !mergeable.includes(f));
-    oracle = await tsharkRowsMany(alone.map((file) => ({ file, vxlanPorts: vxlanPortsFor(file) })));
-    const merged = join(scratch, 'merged.pcapng');
-    execFileSync('mergecap', ['-a', '-F', 'pcapng', '-w', merged, ...mergeable], { stdio: 'ignore' });
-    const rows = (await tsharkRowsMany([{ file: merged, vxlanPorts: [8472] }])).get(merged) ?? [];
-    let at = 0;
-    for (const file of mergeable) {
-      let count = 0;
-      for await (const _packet of readCapture(file)) count++;
-      const slice = rows.slice(at, at + count).map((row, i) => ({ ...row, 'frame.number': String(i + 1) }));
-      oracle.set(file, slice);
-      at += count;
-    }
-    // Every merged frame belongs to exactly one file: the per-file counts add up to tshark's.
-    expect(at).toBe(rows.length);
+    tsharkByFile = await tsharkRowsMany(checked.map((file) => ({ file, vxlanPorts: vxlanPortsFor(file) })));
   }, 300_000);
 
   it('finds the corpus captures', () => {
@@ -109,8 +92,8 @@ describe('podpath decode agrees with tshark on real captures', () => {
     if (BIG_TCP.has(base)) continue;
     it(`${name}: every packet, every field`, async () => {
       const ports = vxlanPortsFor(file);
-      const expected = (oracle.get(file) ?? []).map(normaliseTshark);
-      expect(oracle.has(file), `tshark read ${name}`).toBe(true);
+      const expected = (tsharkByFile.get(file) ?? []).map(normaliseTshark);
+      expect(tsharkByFile.has(file), `tshark read ${name}`).toBe(true);
       const actual = await podpathRows(file, ports);
       compareRows(expected, actual, name);
     });
@@ -136,7 +119,7 @@ describe('podpath decode agrees with tshark on real captures', () => {
       const innerEthernet = (layers as Layer[])[tunnel + 1];
       expect(innerEthernet?.type).toBe('ethernet');
       const cut = join(scratch, base);
-      execFileSync('editcap', ['-C', String(innerEthernet?.offset), path, cut], { stdio: 'ignore' });
+      oracle('editcap', ['-C', String(innerEthernet?.offset), path, cut], { writes: cut });
       const [inner] = tsharkRows(cut, []).map(normaliseTshark);
       const innerLayers = (layers as Layer[]).slice(tunnel + 1).map((l) => ({ ...l }));
       const innerRow = podpathRow(1, innerLayers, 0);

@@ -1,8 +1,7 @@
-// Runs tshark once per capture with every field the agreement test compares, and
-// turns podpath's layers into the same per-packet field lists. tshark is the oracle:
-// expected values come from it, never from podpath.
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+// Runs tshark once per capture with every field the agreement test compares (or replays its
+// committed record, test/helpers/oracle.ts), and turns podpath's layers into the same
+// per-packet field lists. tshark is the oracle: expected values come from it, never from podpath.
+import { oracle, oracleAsync } from '../helpers/oracle.ts';
 import { decodePacket, readCapture, type Layer } from '../../src/decode/index.ts';
 
 export const FIELDS = [
@@ -71,11 +70,8 @@ function tsharkArgs(file: string, vxlanPorts: number[]): string[] {
 }
 
 export function tsharkRows(file: string, vxlanPorts: number[]): Row[] {
-  const out = execFileSync('tshark', tsharkArgs(file, vxlanPorts), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
-  return parseRows(out);
+  return parseRows(oracle('tshark', tsharkArgs(file, vxlanPorts)));
 }
-
-const execFileAsync = promisify(execFile);
 
 /** tshark over many files, a few at a time (its start-up dominates on small captures). */
 export async function tsharkRowsMany(jobs: { file: string; vxlanPorts: number[] }[], parallel = 4): Promise<Map<string, Row[]>> {
@@ -84,8 +80,7 @@ export async function tsharkRowsMany(jobs: { file: string; vxlanPorts: number[] 
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const job = jobs[next++] as { file: string; vxlanPorts: number[] };
-      const { stdout } = await execFileAsync('tshark', tsharkArgs(job.file, job.vxlanPorts), { encoding: 'utf8', maxBuffer: 64 << 20 });
-      results.set(job.file, parseRows(stdout));
+      results.set(job.file, parseRows(await oracleAsync('tshark', tsharkArgs(job.file, job.vxlanPorts))));
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));

@@ -81,11 +81,11 @@ describe('podpath explain (CLI)', () => {
     expect(json.captures[0]!.errors.join(' ')).toMatch(/byte \d+/);
   });
 
-  it('a capture that is not a capture at all (a pcap magic then garbage) fails with one line and status 1', async () => {
+  it('a capture that is not a capture at all (a pcap magic then garbage) fails with one line and status 2 (unusable input)', async () => {
     const bad = join(tmp, 'bad.pcap');
     writeFileSync(bad, Buffer.concat([Buffer.from('d4c3b2a1', 'hex'), Buffer.from('garbage garbage garbage')]));
     const result = await runPodpath(['explain', bad]);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('bad.pcap');
   });

@@ -74,8 +74,8 @@ describe('flows match tshark tcp.stream on corpus captures', () => {
 
   it('suricata AWS mirror: the 4 SSH connections tshark lists in -z conv,tcp, with their packet counts', async () => {
     const file = `${CORPUS}/vxlan/suricata_vxlan-aws-traffic-mirror.pcap`;
-    const { execFileSync } = await import('node:child_process');
-    const conv = execFileSync('tshark', ['-r', file, '-q', '-z', 'conv,tcp'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const { oracle } = await import('../helpers/oracle.ts');
+    const conv = oracle('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
     // "18.196.145.224:37180 <-> 172.31.0.238:22   10 2953 bytes   13 3117 bytes   23 6070 bytes ..."
     const expected = [...conv.matchAll(/^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+\d+\s+\S+\s+\S+\s+\d+\s+\S+\s+\S+\s+(\d+)\s/gm)].map((m) => ({
       ends: [`${m[1]}:${m[2]}`, `${m[3]}:${m[4]}`].sort().join(' '),

@@ -1,6 +1,5 @@
 // Signs of trouble on real captures, each expected value from tshark or from the
 // lab's dumps (`ip -d link` says which VNI and port flannel.1 listens on).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,10 +129,10 @@ describe('unanswered ARP', () => {
       const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, f));
       const asked = new Set<string>();
       const answered = new Set<string>();
-      // One tshark run over all captures merged (pcapng: the `-i any` capture has another link type).
-      const merged = join(mkdtempSync(join(tmpdir(), 'podpath-arp-')), 'all.pcapng');
-      execFileSync('mergecap', ['-F', 'pcapng', '-w', merged, ...files]);
-      for (const [opcode, sender, target] of tsharkFields(merged, ['arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4'], ['-Y', 'arp'])) {
+      // tshark on each capture (a mergecap'd pcapng would carry this machine's OS name in
+      // its header, so its record could never match another machine's).
+      const arp = files.flatMap((file) => tsharkFields(file, ['arp.opcode', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4'], ['-Y', 'arp']));
+      for (const [opcode, sender, target] of arp) {
         if (sender === target) continue;
         if (opcode === '1') asked.add(target!);
         if (opcode === '2') answered.add(sender!);

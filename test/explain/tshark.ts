@@ -1,16 +1,13 @@
-// tshark as the oracle for the explainer's tests: runs it on a capture and returns
-// per-frame fields. For tunnelled frames tshark prints a field once per layer,
-// comma-separated, outer first: `innermost` takes the last one.
-import { execFileSync } from 'node:child_process';
+// tshark as the oracle for the explainer's tests: runs it on a capture (or replays its
+// committed record, test/helpers/oracle.ts) and returns per-frame fields. For tunnelled
+// frames tshark prints a field once per layer, comma-separated, outer first: `innermost`
+// takes the last one.
+import { oracle } from '../helpers/oracle.ts';
 import { readCapture, decodePacket } from '../../src/decode/index.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
 
 export function tsharkFields(file: string, fields: string[], extra: string[] = []): string[][] {
-  const out = execFileSync('tshark', ['-r', file, '-n', ...extra, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const out = oracle('tshark', ['-r', file, '-n', ...extra, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])]);
   return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
 

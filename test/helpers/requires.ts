@@ -10,6 +10,8 @@ export type Requirement =
   | 'root'
   | 'netns'
   | 'tshark'
+  | 'editcap'
+  | 'mergecap'
   | 'tcpdump'
   | 'ipset'
   | 'tmux'
@@ -18,13 +20,21 @@ export type Requirement =
   | 'conntrack'
   | 'chromium'
   | 'rsvg-convert'
-  | 'graphviz';
+  | 'time'
+  | 'brctl'
+  | 'curl'
+  | 'python3'
+  | 'graphviz'
+  | 'zsh'
+  | 'fish';
 
 /** How to get each requirement on a Debian machine like CI's. */
 export const HOW_TO_GET: Record<Requirement, string> = {
   root: 'sudo npm test',
   netns: 'sudo npm test (ip netns needs root and iproute2)',
   tshark: 'apt-get install tshark',
+  editcap: 'apt-get install tshark (editcap comes with it)',
+  mergecap: 'apt-get install tshark (mergecap comes with it)',
   tcpdump: 'apt-get install tcpdump',
   ipset: 'apt-get install ipset',
   tmux: 'apt-get install tmux',
@@ -33,7 +43,13 @@ export const HOW_TO_GET: Record<Requirement, string> = {
   conntrack: 'apt-get install conntrack',
   chromium: 'apt-get install chromium',
   'rsvg-convert': 'apt-get install librsvg2-bin',
+  time: 'apt-get install time (GNU /usr/bin/time)',
+  brctl: 'apt-get install bridge-utils',
+  curl: 'apt-get install curl',
+  python3: 'apt-get install python3',
   graphviz: 'apt-get install graphviz',
+  zsh: 'apt-get install zsh',
+  fish: 'apt-get install fish',
 };
 
 const onPath = (command: string, ...args: string[]): boolean => {
@@ -47,6 +63,8 @@ const probes: Record<Requirement, () => boolean> = {
   root: isRoot,
   netns: () => isRoot() && spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0,
   tshark: () => onPath('tshark', '--version'),
+  editcap: () => onPath('editcap', '--version'),
+  mergecap: () => onPath('mergecap', '--version'),
   tcpdump: () => onPath('tcpdump', '--version'),
   ipset: () => onPath('ipset', 'version'),
   tmux: () => onPath('tmux', '-V'),
@@ -55,7 +73,13 @@ const probes: Record<Requirement, () => boolean> = {
   conntrack: () => onPath('conntrack', '--version'),
   chromium: () => onPath('chromium', '--version'),
   'rsvg-convert': () => onPath('rsvg-convert', '--version'),
+  time: () => onPath('/usr/bin/time', '-f', '', 'true'),
+  brctl: () => onPath('brctl', '--version'),
+  curl: () => onPath('curl', '--version'),
+  python3: () => onPath('python3', '--version'),
   graphviz: () => onPath('dot', '-V'),
+  zsh: () => onPath('zsh', '--version'),
+  fish: () => onPath('fish', '--version'),
 };
 
 const known = new Map<Requirement, boolean>();

@@ -2,7 +2,7 @@
 // missing, how many groups and tests it skipped, and the command that brings it. A skip is
 // never silent. Groups are found by the name describeNeeding() gives them.
 import type { Reporter, TestModule } from 'vitest/node';
-import { GROUP_PREFIX, HOW_TO_GET, missingOf, type Requirement } from './requires.ts';
+import { GROUP_PREFIX, HOW_TO_GET, have, missingOf, type Requirement } from './requires.ts';
 
 export default class SkipReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -19,11 +19,16 @@ export default class SkipReporter implements Reporter {
         skipped.set(key, entry);
       }
     }
-    if (skipped.size === 0) return;
     const lines = [...skipped].map(([key, { groups, tests }]) => {
       const how = [...new Set(key.split(', ').map((r) => HOW_TO_GET[r as Requirement]))].join('; ');
       return `skipped: ${groups} group${groups === 1 ? '' : 's'} (${tests} test${tests === 1 ? '' : 's'}) needing ${key}, missing here: ${how}`;
     });
+    // test/helpers/oracle.ts replays tshark's committed output where tshark is absent: the
+    // comparisons ran, but whether the records are still what tshark prints was not checked.
+    if (!have('tshark')) {
+      lines.push(`replayed: tshark is not installed: podpath was compared with tshark's recorded output (test/oracles/), not checked live: ${HOW_TO_GET.tshark}`);
+    }
+    if (lines.length === 0) return;
     process.stdout.write(`\n${lines.join('\n')}\n`);
   }
 }

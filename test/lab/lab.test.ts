@@ -1,16 +1,18 @@
 // Rebuilds the seed-flannel lab from scratch (in a temp dir, never over samples/) and checks
 // the kernel still does what the committed samples/seed-flannel/expected.json says: where
 // each connection's first SYN is seen and with which addresses, which endpoint answered or
-// how it failed, and the netfilter chains the kernel walked. Needs root and `ip netns`
-// (CI runs as root); without them the test fails on purpose instead of passing quietly.
+// how it failed, and the netfilter chains the kernel walked. Needs root, `ip netns` and the
+// lab's tools: a gated group (test/helpers/requires.ts), skipped out loud without them and
+// failing under CI, which has them all.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listNamespaces } from './lib/lab.ts';
 import { recordScenario } from './lib/record.ts';
 import { recordToDirectory, type ExpectedFile } from './record.ts';
 import { scenarioByName } from './scenarios.ts';
+import { describeNeeding, type Requirement } from '../helpers/requires.ts';
 import { repoRoot } from '../helpers/run.ts';
 import type { ScenarioSpec } from './lib/spec.ts';
 
@@ -22,12 +24,8 @@ type Sighting = Connection['sightings'][number];
 /** The lab's namespaces (all of them start with "pl"), whichever run made them. */
 const labNamespaces = (): string[] => listNamespaces().filter((ns) => ns.startsWith('pl'));
 
-function requireRootAndNetns(): void {
-  if (process.getuid?.() !== 0) {
-    throw new Error('test/lab needs root to build network namespaces (CI runs as root): run `sudo npx vitest run test/lab`');
-  }
-  listNamespaces(); // throws with ip's own message when `ip netns` is unusable
-}
+/** What building and recording a scenario runs (test/lab/lib): namespaces, captures, rules, clients. */
+const LAB: Requirement[] = ['root', 'netns', 'tcpdump', 'tshark', 'editcap', 'iptables', 'ipset', 'curl', 'python3'];
 
 /**
  * The parts of a sighting that are the same on every run. Left out on purpose:
@@ -59,12 +57,11 @@ const byId = (expected: ExpectedFile, id: string): Connection => {
   return found;
 };
 
-describe('lab: seed-flannel rebuilt afresh agrees with the committed sample', () => {
+describeNeeding(LAB, 'lab: seed-flannel rebuilt afresh agrees with the committed sample', () => {
   let dir = '';
   let fresh: ExpectedFile | undefined;
 
   beforeAll(async () => {
-    requireRootAndNetns();
     dir = mkdtempSync(join(tmpdir(), 'podpath-lab-test-'));
     try {
       fresh = (await recordToDirectory(scenarioByName('seed-flannel'), join(dir, 'seed-flannel'), PREFIX)).expected;
@@ -118,9 +115,8 @@ describe('lab: seed-flannel rebuilt afresh agrees with the committed sample', ()
   });
 });
 
-describe('lab: teardown', () => {
+describeNeeding(LAB, 'lab: teardown', () => {
   it('leaves no namespace behind when a build fails half way', async () => {
-    requireRootAndNetns();
     const good = scenarioByName('seed-flannel');
     // A pod address the kernel refuses: `ip addr add` fails after nodes and links exist.
     const broken: ScenarioSpec = {

@@ -53,7 +53,7 @@ describe('trace --format svg on every lab connection', () => {
       }
       const first = c.sightings[0]!;
       const rewritten = c.sightings.find((s) => s.dst !== first.dst);
-      if (rewritten) expect(labels.some((l) => /DNAT at nat (PREROUTING|OUTPUT)/.test(l) && l.includes(`→ ${rewritten.dst}`))).toBe(true);
+      if (rewritten) expect(labels.some((l) => /DNAT at \S+ (PREROUTING|OUTPUT)\b/.test(l) && l.includes(`→ ${rewritten.dst}`))).toBe(true);
       const tones = all.filter((e) => typeof e['@_data-tone'] === 'string').map((e) => e['@_data-tone']);
       expect(tones.length).toBeGreaterThan(0);
       if (c.outcome === 'delivered') expect(tones).toContain('success');
@@ -77,8 +77,8 @@ describe('trace --format mermaid and dot on every lab connection', () => {
       }
       const rewritten = c.sightings.find((s) => s.dst !== c.sightings[0]!.dst);
       if (rewritten) {
-        expect(mermaid).toMatch(new RegExp(`DNAT at nat [A-Z]+[^"]*→ ${rewritten.dst.replace(/\./g, '\\.')}`));
-        expect(dot).toMatch(new RegExp(`DNAT at nat [A-Z]+[^"]*→ ${rewritten.dst.replace(/\./g, '\\.')}`));
+        expect(mermaid).toMatch(new RegExp(`DNAT at \\S+ (PREROUTING|OUTPUT)[^"]*→ ${rewritten.dst.replace(/\./g, '\\.')}`));
+        expect(dot).toMatch(new RegExp(`DNAT at \\S+ (PREROUTING|OUTPUT)[^"]*→ ${rewritten.dst.replace(/\./g, '\\.')}`));
       }
     });
   }

@@ -1,5 +1,5 @@
 // Bad inputs through the real CLI: one clear line naming the file (and line)
-// and what was expected, exit 1 only when nothing usable was read, never a stack.
+// and what was expected, exit 2 only when nothing usable was read, never a stack.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ const ADDR = '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue 
 
 async function fails(args: string[], pattern: RegExp) {
   const r = await runPodpath(['topology', ...args]);
-  expect(r.status).toBe(1);
+  expect(r.status).toBe(2);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -82,7 +82,7 @@ describe.concurrent('bad input', () => {
 
   it('a path that does not exist', async () => {
     const r = await runPodpath(['topology', join(dir, 'missing')]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/missing: no such file or directory/);
   });

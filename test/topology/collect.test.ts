@@ -9,58 +9,61 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../src/topology/model.ts';
 import { runPodpath } from '../helpers/run.ts';
 import { CONFIG, type Fixture, createFixture } from './netns-fixture.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 
 let fx: Fixture;
 let work: string;
 
-beforeAll(() => {
-  fx = createFixture('col');
-  work = mkdtempSync(join(tmpdir(), 'podpath-collect-'));
-});
-afterAll(() => {
-  fx?.destroy();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+describeNeeding(['netns', 'brctl'], 'podpath collect in a real namespace', () => {
+  beforeAll(() => {
+    fx = createFixture('col');
+    work = mkdtempSync(join(tmpdir(), 'podpath-collect-'));
+  });
+  afterAll(() => {
+    fx?.destroy();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
 
-describe('podpath collect', () => {
-  it('prints a bash script that writes a bundle podpath topology reads back', async () => {
-    const printed = await runPodpath(['collect', '--out', join(work, 'bundle')]);
-    expect(printed.status).toBe(0);
-    expect(printed.stdout.startsWith('#!/usr/bin/env bash')).toBe(true);
-    const script = join(work, 'collect.sh');
-    writeFileSync(script, printed.stdout);
-    execFileSync('ip', ['netns', 'exec', fx.node, 'bash', script], {
-      env: { ...process.env, PODPATH_NODE: 'worker-1', PODPATH_NETNS: fx.pod },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const nodeDir = join(work, 'bundle', 'worker-1');
-    expect(readdirSync(nodeDir).sort()).toEqual(
-      expect.arrayContaining(['bridge-fdb.txt', 'brctl-show.txt', 'ip-addr.txt', 'ip-d-link.txt', 'ip-j-addr.json', 'ip-neigh.txt', 'ip-route.txt', 'ip-rule.txt']),
-    );
-    expect(existsSync(join(nodeDir, 'pods', fx.pod, 'ip-addr.txt'))).toBe(true);
+  describe('podpath collect', () => {
+    it('prints a bash script that writes a bundle podpath topology reads back', async () => {
+      const printed = await runPodpath(['collect', '--out', join(work, 'bundle')]);
+      expect(printed.status).toBe(0);
+      expect(printed.stdout.startsWith('#!/usr/bin/env bash')).toBe(true);
+      const script = join(work, 'collect.sh');
+      writeFileSync(script, printed.stdout);
+      execFileSync('ip', ['netns', 'exec', fx.node, 'bash', script], {
+        env: { ...process.env, PODPATH_NODE: 'worker-1', PODPATH_NETNS: fx.pod },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const nodeDir = join(work, 'bundle', 'worker-1');
+      expect(readdirSync(nodeDir).sort()).toEqual(
+        expect.arrayContaining(['bridge-fdb.txt', 'brctl-show.txt', 'ip-addr.txt', 'ip-d-link.txt', 'ip-j-addr.json', 'ip-neigh.txt', 'ip-route.txt', 'ip-rule.txt']),
+      );
+      expect(existsSync(join(nodeDir, 'pods', fx.pod, 'ip-addr.txt'))).toBe(true);
 
-    const result = await runPodpath(['topology', '--json', join(work, 'bundle')]);
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    const topology = JSON.parse(result.stdout) as Topology;
-    expect(topology.nodes.map((n) => [n.name, n.addresses])).toEqual([['worker-1', [CONFIG.underlay.address]]]);
-    expect(topology.nodes[0]?.podCIDRs).toEqual(['192.168.1.0/24']);
-    expect(topology.pods.filter((p) => !p.unnamed).map((p) => ({ name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostInterface }))).toEqual([
-      { name: fx.pod, node: 'worker-1', ip: CONFIG.pod.address, hostInterface: CONFIG.veth.host },
-    ]);
-    expect(topology.vteps).toEqual([
-      expect.objectContaining({ node: 'worker-1', device: CONFIG.vxlan.name, vni: CONFIG.vxlan.vni, port: CONFIG.vxlan.port, local: CONFIG.underlay.address, underlayDevice: CONFIG.underlay.name }),
-    ]);
-    expect(topology.vteps[0]?.remotes).toEqual([expect.objectContaining({ mac: CONFIG.peer.mac, dst: CONFIG.peer.underlay, innerIP: CONFIG.peer.vtepAddress })]);
-    expect(topology.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
-    // Forwarding switches as /proc/sys has them in that namespace.
-    const procValue = (path: string) => fx.inNode(['cat', `/proc/sys/net/ipv4/${path}`]).trim();
-    expect(topology.nodes[0]?.netns.sysctls).toMatchObject({
-      'net.ipv4.ip_forward': procValue('ip_forward'),
-      [`net.ipv4.conf.${CONFIG.bridge.name}.forwarding`]: procValue(`conf/${CONFIG.bridge.name}/forwarding`),
-      [`net.ipv4.conf.${CONFIG.vxlan.name}.rp_filter`]: procValue(`conf/${CONFIG.vxlan.name}/rp_filter`),
+      const result = await runPodpath(['topology', '--json', join(work, 'bundle')]);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const topology = JSON.parse(result.stdout) as Topology;
+      expect(topology.nodes.map((n) => [n.name, n.addresses])).toEqual([['worker-1', [CONFIG.underlay.address]]]);
+      expect(topology.nodes[0]?.podCIDRs).toEqual(['192.168.1.0/24']);
+      expect(topology.pods.filter((p) => !p.unnamed).map((p) => ({ name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostInterface }))).toEqual([
+        { name: fx.pod, node: 'worker-1', ip: CONFIG.pod.address, hostInterface: CONFIG.veth.host },
+      ]);
+      expect(topology.vteps).toEqual([
+        expect.objectContaining({ node: 'worker-1', device: CONFIG.vxlan.name, vni: CONFIG.vxlan.vni, port: CONFIG.vxlan.port, local: CONFIG.underlay.address, underlayDevice: CONFIG.underlay.name }),
+      ]);
+      expect(topology.vteps[0]?.remotes).toEqual([expect.objectContaining({ mac: CONFIG.peer.mac, dst: CONFIG.peer.underlay, innerIP: CONFIG.peer.vtepAddress })]);
+      expect(topology.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
+      // Forwarding switches as /proc/sys has them in that namespace.
+      const procValue = (path: string) => fx.inNode(['cat', `/proc/sys/net/ipv4/${path}`]).trim();
+      expect(topology.nodes[0]?.netns.sysctls).toMatchObject({
+        'net.ipv4.ip_forward': procValue('ip_forward'),
+        [`net.ipv4.conf.${CONFIG.bridge.name}.forwarding`]: procValue(`conf/${CONFIG.bridge.name}/forwarding`),
+        [`net.ipv4.conf.${CONFIG.vxlan.name}.rp_filter`]: procValue(`conf/${CONFIG.vxlan.name}/rp_filter`),
+      });
+      // Bridge ports, from brctl show and from `master cni0` in ip link alike.
+      expect(topology.nodes[0]?.netns.bridges.find((b) => b.name === CONFIG.bridge.name)?.ports.sort()).toEqual([CONFIG.secondPort, CONFIG.veth.host].sort());
     });
-    // Bridge ports, from brctl show and from `master cni0` in ip link alike.
-    expect(topology.nodes[0]?.netns.bridges.find((b) => b.name === CONFIG.bridge.name)?.ports.sort()).toEqual([CONFIG.secondPort, CONFIG.veth.host].sort());
   });
 });

@@ -142,7 +142,7 @@ describe('corpus transcripts through the CLI', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
       if (r.status === 0) expect(r.stdout).toMatch(/^CNI: /);
       else {
-        expect(r.status).toBe(1);
+        expect(r.status).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
       }
     });

@@ -122,7 +122,7 @@ describe('iptables -L is refused by name, with the command to run instead', () =
 
   it.each(['iptables-L-n-v.txt', 'iptables-t-nat-L-n-v.txt'])('as a loose file (%s): the error names the format, not a truncation', async (name) => {
     const result = await runPodpath(['topology', fixture(name), '--node', 'n1']);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2); // nothing usable: an input that cannot be used
     expect(result.stderr).toContain(REFUSAL);
     expect(result.stderr).not.toMatch(/truncated|not recognised/);
   });

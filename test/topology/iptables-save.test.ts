@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NfRule, NfTable } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 import { corpusDir } from '../helpers/shared.ts';
 
 const corpus = `${corpusDir}/iptables`;
@@ -56,7 +57,7 @@ COMMIT
 COMMIT
 `;
 
-describe('parseIptablesSave on real iptables-save -c output', () => {
+describeNeeding(['netns', 'iptables', 'ipset'], 'parseIptablesSave on real iptables-save -c output', () => {
   const namespace = `pk-ipt-${process.pid}`;
   let saved = '';
   beforeAll(() => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service, Topology } from '../../src/topology/model.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 import { runPodpath } from '../helpers/run.ts';
 import { kubeProxyRestoreInput, type KubeProxySpec } from '../lab/kube-proxy-rules.ts';
 
@@ -29,20 +30,20 @@ const dir = mkdtempSync(join(tmpdir(), 'pk-cli-'));
 const file = join(dir, 'iptables-save.txt');
 let saved = '';
 
-beforeAll(() => {
-  execFileSync('ip', ['netns', 'add', namespace]);
-  execFileSync('ip', ['netns', 'exec', namespace, 'iptables-restore'], { input: kubeProxyRestoreInput(spec) });
-  saved = execFileSync('ip', ['netns', 'exec', namespace, 'iptables-save', '-c'], { encoding: 'utf8' });
-  writeFileSync(file, saved);
-});
-afterAll(() => {
-  spawnSync('ip', ['netns', 'del', namespace]);
-  rmSync(dir, { recursive: true, force: true });
-});
-
 const byName = (services: Service[], name: string): Service | undefined => services.find((s) => s.name === name);
 
-describe('podpath topology on a kube-proxy iptables-save', () => {
+describeNeeding(['netns', 'iptables'], 'podpath topology on a kube-proxy iptables-save', () => {
+  beforeAll(() => {
+    execFileSync('ip', ['netns', 'add', namespace]);
+    execFileSync('ip', ['netns', 'exec', namespace, 'iptables-restore'], { input: kubeProxyRestoreInput(spec) });
+    saved = execFileSync('ip', ['netns', 'exec', namespace, 'iptables-save', '-c'], { encoding: 'utf8' });
+    writeFileSync(file, saved);
+  });
+  afterAll(() => {
+    spawnSync('ip', ['netns', 'del', namespace]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('prints the services of the spec with their endpoints and real shares', async () => {
     const result = await runPodpath(['topology', '--node', 'worker-1', file, '--json']);
     expect(result.stderr).toBe('');

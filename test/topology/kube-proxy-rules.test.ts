@@ -6,6 +6,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeNeeding } from '../helpers/requires.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { checkSpec, kubeProxyRestoreInput, syntheticSpec, SpecError, type KubeProxySpec } from '../lab/kube-proxy-rules.ts';
 
@@ -47,6 +48,37 @@ afterAll(() => {
 });
 
 describe('kube-proxy rules generator', () => {
+  it('drops per-endpoint comments in large cluster mode, like kube-proxy above 1000 endpoints', () => {
+    const big = syntheticSpec(501, 2); // 1002 endpoints
+    const text = kubeProxyRestoreInput(big);
+    expect(text).not.toContain(' -> 10.244.');
+    expect(text).toContain('"ns0/svc-0:http cluster IP"');
+    const small = kubeProxyRestoreInput(syntheticSpec(500, 2)); // exactly 1000: comments kept
+    expect(small).toContain('"ns0/svc-0:http -> 10.244.0.2:8080"');
+  });
+
+  it('runs as a script: SPEC.json in, restore input out; a bad spec is one line on stderr', () => {
+    const file = join(scratch, 'spec.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const ok = spawnSync(process.execPath, ['bin/run-ts.js', 'test/lab/kube-proxy-rules.ts', file], { cwd: repoRoot, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe(kubeProxyRestoreInput(spec));
+
+    const bad = join(scratch, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ clusterCIDR: '192.168.0.0/16', services: [{ ...spec.services[0], clusterIP: '10.96.0' }] }));
+    const fail = spawnSync(process.execPath, ['bin/run-ts.js', 'test/lab/kube-proxy-rules.ts', bad], { cwd: repoRoot, encoding: 'utf8' });
+    expect(fail.status).toBe(1);
+    expect(fail.stderr.trim()).toBe(`${bad}: services[0].clusterIP: expected an IPv4 address`);
+  });
+
+  it('rejects specs that kube-proxy could not have been given', () => {
+    expect(() => checkSpec({ clusterCIDR: '10.0.0.0/33', services: [] })).toThrow(SpecError);
+    expect(() => checkSpec({ clusterCIDR: '10.0.0.0/8', services: [{ ...spec.services[0], protocol: 'icmp' }] })).toThrow(/protocol/);
+    expect(() => checkSpec({ clusterCIDR: '10.0.0.0/8', services: [spec.services[0], spec.services[0]] })).toThrow(/twice/);
+  });
+});
+
+describeNeeding(['netns', 'iptables'], 'kube-proxy rules through the kernel (iptables-restore in a namespace)', () => {
   const rules = kubeProxyRestoreInput(spec);
 
   it('is accepted by iptables-restore --test', () => {
@@ -78,39 +110,10 @@ describe('kube-proxy rules generator', () => {
     expect(saved).not.toContain('default/empty:http cluster IP');
   });
 
-  it('drops per-endpoint comments in large cluster mode, like kube-proxy above 1000 endpoints', () => {
-    const big = syntheticSpec(501, 2); // 1002 endpoints
-    const text = kubeProxyRestoreInput(big);
-    expect(text).not.toContain(' -> 10.244.');
-    expect(text).toContain('"ns0/svc-0:http cluster IP"');
-    const small = kubeProxyRestoreInput(syntheticSpec(500, 2)); // exactly 1000: comments kept
-    expect(small).toContain('"ns0/svc-0:http -> 10.244.0.2:8080"');
-  });
-
   it('generates a benchmark-sized cluster that iptables-restore accepts', () => {
     const text = kubeProxyRestoreInput(syntheticSpec(300, 3));
     const result = inNamespace(['iptables-restore', '--test'], text);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-  });
-
-  it('runs as a script: SPEC.json in, restore input out; a bad spec is one line on stderr', () => {
-    const file = join(scratch, 'spec.json');
-    writeFileSync(file, JSON.stringify(spec));
-    const ok = spawnSync(process.execPath, ['bin/run-ts.js', 'test/lab/kube-proxy-rules.ts', file], { cwd: repoRoot, encoding: 'utf8' });
-    expect(ok.status).toBe(0);
-    expect(ok.stdout).toBe(kubeProxyRestoreInput(spec));
-
-    const bad = join(scratch, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ clusterCIDR: '192.168.0.0/16', services: [{ ...spec.services[0], clusterIP: '10.96.0' }] }));
-    const fail = spawnSync(process.execPath, ['bin/run-ts.js', 'test/lab/kube-proxy-rules.ts', bad], { cwd: repoRoot, encoding: 'utf8' });
-    expect(fail.status).toBe(1);
-    expect(fail.stderr.trim()).toBe(`${bad}: services[0].clusterIP: expected an IPv4 address`);
-  });
-
-  it('rejects specs that kube-proxy could not have been given', () => {
-    expect(() => checkSpec({ clusterCIDR: '10.0.0.0/33', services: [] })).toThrow(SpecError);
-    expect(() => checkSpec({ clusterCIDR: '10.0.0.0/8', services: [{ ...spec.services[0], protocol: 'icmp' }] })).toThrow(/protocol/);
-    expect(() => checkSpec({ clusterCIDR: '10.0.0.0/8', services: [spec.services[0], spec.services[0]] })).toThrow(/twice/);
   });
 });

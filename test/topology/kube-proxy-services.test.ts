@@ -10,6 +10,7 @@ import type { Service } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { servicesFromNetfilter } from '../../src/topology/kube-proxy/services.ts';
 import { kubeProxyRestoreInput, syntheticSpec, type KubeProxySpec, type ServiceSpec } from '../lab/kube-proxy-rules.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 import { corpusDir } from '../helpers/shared.ts';
 
 const corpus = `${corpusDir}/iptables`;
@@ -56,7 +57,7 @@ function expectMatchesSpec(services: Service[], truth: ServiceSpec[]): void {
   }
 }
 
-describe('services from the generator, through the real kernel and iptables-save', () => {
+describeNeeding(['netns', 'iptables'], 'services from the generator, through the real kernel and iptables-save', () => {
   const namespace = `pk-svc-${process.pid}`;
   let saved = '';
   beforeAll(() => {

@@ -83,7 +83,7 @@ describe('podpath trace: bad usage (exit 2, one line)', () => {
     [['--from', 'nosuchpod', '--to', '10.96.0.10:80'], 'podpath: --from nosuchpod: no pod or node of that name in the dumps (known: pod1, web-a, pod2, web-b, worker-1, worker-2)\n'],
     [['--from', '8.8.8.8', '--to', '10.96.0.10:80'], 'podpath: --from 8.8.8.8: not a pod or node address in the dumps; for a client outside the cluster add --via NODE\n'],
     [['--from', '8.8.8.8', '--via', 'worker-9', '--to', '10.96.0.10:80'], 'podpath: --via worker-9: no such node in the dumps (nodes: worker-1, worker-2)\n'],
-    [['--from', 'pod1', '--to', 'default/nosuch'], 'podpath: --to default/nosuch: no such service in the dumps (expected IP:port or namespace/name[:port]; services: default/empty:http, default/spread:http, default/web:http)\n'],
+    [['--from', 'pod1', '--to', 'default/nosuch'], 'podpath: --to default/nosuch: no such service or pod in the dumps (expected IP:port, namespace/name[:port], svc/NAME, NAME.NAMESPACE.svc or a pod with its port; services: default/empty:http, default/spread:http, default/web:http)\n'],
     [['--from', 'pod1', '--to', '10.96.0.10:99999'], 'podpath: --to 10.96.0.10:99999: port 99999 is not between 1 and 65535\n'],
     [['--from', 'pod1', '--to', '10.96.0.10:80', '--sport', 'x'], 'podpath: --sport x: expected a port between 1 and 65535\n'],
     [['--from', 'pod1', '--to', '10.96.0.10:80', '--endpoint', 'pod2'], 'podpath: --endpoint pod2: expected IP:port\n'],

@@ -2,7 +2,7 @@
 // made by the real decoder from a real capture, checked against tshark. Streaming is
 // checked on a large capture built in the test from one real record repeated.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { oracle } from '../helpers/oracle.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +16,7 @@ import { appendAll } from '../../src/util/append.ts';
 const HTTP_PCAP = `${corpusDir}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
 
 function tshark(file: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const out = oracle('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])]);
   return out.trimEnd().split('\n').map((l) => l.split('|'));
 }
 
@@ -99,7 +96,7 @@ describe('capture pane data', () => {
 
   it('shows the bytes as tshark -x does', async () => {
     const { rows } = await collect([HTTP_PCAP], traceOf('1.1.1.1', '2.2.2.2', 1));
-    const tsharkHex = execFileSync('tshark', ['-r', HTTP_PCAP, '-c', '1', '-x'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const tsharkHex = oracle('tshark', ['-r', HTTP_PCAP, '-c', '1', '-x'])
       .split('\n')
       .filter((l) => /^[0-9a-f]{4}  /.test(l))
       .map((l) => l.slice(6, 6 + 48).trim());

@@ -3,7 +3,7 @@
 // (ink-testing-library). Expected text comes from the lab's expected.json, the
 // node dumps and tshark, never from podpath's own output.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { oracle } from '../helpers/oracle.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -55,10 +55,7 @@ const readExpected = (name: string): Expected => JSON.parse(readFileSync(join(sa
 
 /** Packets of a capture that tshark's `tcp.port == port` keeps. */
 function tsharkFrames(file: string, port: number): number[] {
-  const out = execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', '-Y', `tcp.port==${port}`, '-T', 'fields', '-e', 'frame.number'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }).trim();
+  const out = oracle('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', '-Y', `tcp.port==${port}`, '-T', 'fields', '-e', 'frame.number']).trim();
   return out === '' ? [] : out.split('\n').map(Number);
 }
 

@@ -2,7 +2,7 @@
 // (ink-testing-library, 100 columns). Expected text comes from the lab's
 // expected.json and from tshark, not from podpath.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { oracle } from '../helpers/oracle.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, render } from 'ink-testing-library';
@@ -105,10 +105,7 @@ describe('podpath ui on samples/seed-flannel', () => {
     const file = join(sample, 'captures', 'worker-2__eth0.pcap');
     const sport = connection.sightings[0]!.sport;
     const tsharkCount = (filter?: string) =>
-      execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      })
+      oracle('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'])
         .trim()
         .split('\n').length;
     const startCapture = captureStarter([file], topology, trace, { readCapture, decodePacket });

@@ -4,11 +4,13 @@
 // (recorded from the kernel by the lab), never from podpath's own output.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { oracle } from '../helpers/oracle.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
 import { squeeze } from './helpers.ts';
+import { describeNeeding } from '../helpers/requires.ts';
 
 interface Sighting {
   at: string;
@@ -111,7 +113,20 @@ function killServer(): void {
   }
 }
 
-describe('podpath ui in a real terminal (tmux 80×24)', () => {
+describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
+  it('Ctrl-C ends the UI with status 130, as an interrupted program does', async () => {
+    const command = [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(sample), '--from', quote(connection.from), '--to', quote(connection.to)].join(' ');
+    await startSession(command);
+    try {
+      const first = connection.sightings[0]!;
+      await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
+      tmux('send-keys', '-t', session, 'C-c');
+      expect(await exitState(10_000)).toBe('1 130');
+    } finally {
+      killServer();
+    }
+  });
+
   it('shows the first hop, moves with Down, shows the DNAT rule in the detail pane, and quits with q', async () => {
     const command = [
       TERMINAL_ENV,
@@ -211,7 +226,7 @@ describe('podpath ui in a real terminal (tmux 80×24)', () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
     const capture = /--capture (\S+)/.exec(pkg.scripts.start)?.[1];
     expect(capture).toBeDefined();
-    const packets = execFileSync('tshark', ['-r', join(repoRoot, capture!), '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const packets = oracle('tshark', ['-r', join(repoRoot, capture!), '-T', 'fields', '-e', 'frame.number'])
       .trim()
       .split('\n').length;
     await startSession(`${TERMINAL_ENV} npm start --silent`);

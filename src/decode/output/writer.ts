@@ -49,7 +49,11 @@ export class BatchedWriter {
       });
       if (!accepted && this.waiting === null) {
         this.waiting = new Promise<void>((resolve) => {
+          // Whichever comes first removes both listeners: one left behind per wait adds up
+          // to a MaxListenersExceededWarning on a long run into a slow pipe.
           const done = (): void => {
+            this.stream.removeListener('drain', done);
+            this.stream.removeListener('close', done);
             this.waiting = null;
             resolve();
           };
@@ -69,6 +73,12 @@ export class BatchedWriter {
       return;
     }
     this.rotate(0);
-    if (this.waiting !== null) await Promise.race([this.waiting, once(this.stream, 'error').catch(() => undefined)]);
+    if (this.waiting === null) return;
+    const stop = new AbortController();
+    try {
+      await Promise.race([this.waiting, once(this.stream as NodeJS.EventEmitter, 'error', { signal: stop.signal }).catch(() => undefined)]);
+    } finally {
+      stop.abort(); // takes the 'error' listener off again
+    }
   }
 }

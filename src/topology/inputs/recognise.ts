@@ -16,7 +16,7 @@ const NFT_TABLE = /^table\s+(?:ip|ip6|inet|arp|bridge|netdev)\s+\S+\s*\{\s*$/m;
 const IPSET_LIST = /^Name:\s+\S+\s*\n(?:Type|Revision):/m;
 const IPSET_SAVE = /^create\s+\S+\s+(?:hash|bitmap|list):\S+/m;
 /** `ipvsadm -Ln` header, or `ipvsadm -Sn` lines (-A -t ADDR:PORT -s SCHED). */
-const IPVSADM_LIST = /^IP Virtual Server version \d/m;
+const IPVSADM_LIST = /^(?:IP Virtual Server version \d|Prot LocalAddress:Port\s+Scheduler Flags)/m;
 const IPVSADM_SAVE = /^-A\s+-[tuf]\s+\S+:\d+(?:\s+-s\s+\S+)?/m;
 const KUBECTL_PODS = /^(?:NAMESPACE\s+)?NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE(?:\s+IP\b|\s*$)/m;
 const KUBECTL_NODES = /^NAME\s+STATUS\s+(?:ROLES\s+)?AGE\s+VERSION\b/m;
