@@ -34,6 +34,17 @@ export function register(program: Command): void {
     .command('decode')
     .description('decode a pcap/pcapng capture layer by layer, tunnels (VXLAN 4789/8472, Geneve, GRE, IP-in-IP) included')
     .argument('[capture]', 'capture file (pcap or pcapng), or - for stdin (or give it with -r, as tshark)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  podpath decode w2-eth0.pcap -c 20
+  podpath decode -r capture.pcapng -Y 'ip.addr == 10.244.1.7 && tcp.flags.syn == 1'
+  podpath decode capture.pcap -Y 'vxlan.vni == 1 && !arp' -V
+  tcpdump -i any -w - | podpath decode -
+
+Display filters (-Y) use Wireshark's syntax for the fields in docs/decode.md.`,
+    )
     .option('-r, --read-file <file>', 'the capture to read (the same as the positional, for tshark habits)')
     .option('-Y, --display-filter <filter>', 'only packets that match a display filter in Wireshark\'s syntax: ip.addr==10.244.1.7 && tcp.flags.syn==1, vxlan.vni==1, !arp (see docs/decode.md)')
     .option('-c, --count <n>', 'stop after N packets (after filtering)', packetCount)

@@ -23,7 +23,20 @@ export function register(program: Command): void {
   const command = program
     .command('trace')
     .description('follow the first packet of a connection from a pod (or node, or outside client) to a service or IP:port, device by device, through netfilter, routing, bridges and the overlay (exit 0 when every path is delivered, 1 otherwise)')
-    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for `podpath topology`)');
+    .argument('<inputs...>', 'bundle directory, dump files, or a transcript (as for `podpath topology`)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  podpath trace samples/seed-flannel --from pod1 --to default/web
+  podpath trace bundle/ --from default/client --to svc/api:https -n prod
+  podpath trace bundle/ --from pod1 --to web.default.svc.cluster.local:80 --format svg > journey.svg
+  podpath trace bundle/ --from worker-1 --to pod2:8080          (host network to a pod)
+  podpath trace bundle/ --from 203.0.113.9 --via worker-2 --to 10.74.107.62:30080   (a NodePort from outside)
+  podpath trace bundle/ --from pod1 --to 10.96.0.53:53/udp --size 1500 --df
+
+Exit status: 0 every path delivered (or leaves the cluster), 1 a path does not, 2 bad usage or unusable input.`,
+    );
   addTraceOptions(command)
     .option('--json', 'print the trace as JSON (see docs/trace.md)')
     .option('--format <format>', 'text (default), json, or a picture of the journey: svg, mermaid, dot (see docs/pictures.md)')

@@ -24,7 +24,9 @@ export type Requirement =
   | 'brctl'
   | 'curl'
   | 'python3'
-  | 'graphviz';
+  | 'graphviz'
+  | 'zsh'
+  | 'fish';
 
 /** How to get each requirement on a Debian machine like CI's. */
 export const HOW_TO_GET: Record<Requirement, string> = {
@@ -46,6 +48,8 @@ export const HOW_TO_GET: Record<Requirement, string> = {
   curl: 'apt-get install curl',
   python3: 'apt-get install python3',
   graphviz: 'apt-get install graphviz',
+  zsh: 'apt-get install zsh',
+  fish: 'apt-get install fish',
 };
 
 const onPath = (command: string, ...args: string[]): boolean => {
@@ -74,6 +78,8 @@ const probes: Record<Requirement, () => boolean> = {
   curl: () => onPath('curl', '--version'),
   python3: () => onPath('python3', '--version'),
   graphviz: () => onPath('dot', '-V'),
+  zsh: () => onPath('zsh', '--version'),
+  fish: () => onPath('fish', '--version'),
 };
 
 const known = new Map<Requirement, boolean>();
