@@ -15,17 +15,19 @@ function linkScoped(ip: string): boolean {
 
 export function foreignCapture(facts: PacketFacts[], topology: Topology): Unplaced | undefined {
   if (topology.nodes.length === 0 || facts.length === 0) return undefined;
-  const addresses = new Set<string>();
-  for (const p of facts) {
-    for (const ip of [p.tuple?.src, p.tuple?.dst, p.outer?.src, p.outer?.dst, p.arp?.senderIp, p.arp?.targetIp]) if (ip !== undefined && !linkScoped(ip)) addresses.add(ip);
-  }
-  if (addresses.size === 0) return undefined;
   // A book of its own: asking must not add these addresses to the explanation's list.
   const book = new AddressBook(topology);
-  const ours = [...addresses].filter((ip) => {
+  const seen = new Set<string>();
+  const ours = (ip: string | undefined): boolean => {
+    if (ip === undefined || seen.has(ip) || linkScoped(ip)) return false;
+    seen.add(ip);
     const kind = book.name(ip).kind;
     return kind !== 'outside' && kind !== 'unknown';
-  });
-  if (ours.length > 0) return undefined;
-  return { reason: 'foreign', text: `this capture does not look like these dumps: none of its ${addresses.size} address${addresses.size === 1 ? '' : 'es'} is in them` };
+  };
+  // The first address the dumps know settles it: most captures are the dumps' own.
+  for (const p of facts) {
+    if (ours(p.tuple?.src) || ours(p.tuple?.dst) || ours(p.outer?.src) || ours(p.outer?.dst) || ours(p.arp?.senderIp) || ours(p.arp?.targetIp)) return undefined;
+  }
+  if (seen.size === 0) return undefined;
+  return { reason: 'foreign', text: `this capture does not look like these dumps: none of its ${seen.size} address${seen.size === 1 ? '' : 'es'} is in them` };
 }

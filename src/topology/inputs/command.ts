@@ -28,6 +28,7 @@ export interface CommandInfo {
 
 /** Commands whose prompt we trust mid-line in a flattened paste. */
 export const KNOWN_COMMANDS = new Set([
+  'exit', 'logout', 'podman',
   'ip', 'bridge', 'brctl', 'iptables-save', 'ip6tables-save', 'iptables-legacy-save', 'iptables-nft-save', 'iptables',
   'ip6tables', 'kubectl', 'k', 'kctl', 'docker', 'crictl', 'nerdctl', 'nsenter', 'sudo', 'cat', 'ps', 'ss', 'tcpdump', 'ipset',
   'conntrack', 'sysctl', 'route', 'netstat', 'arp', 'ping', 'curl', 'ethtool', 'grep', 'ls', 'make', 'gobgp',

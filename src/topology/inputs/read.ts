@@ -9,6 +9,7 @@ import type { Warning } from '../model.ts';
 import { readCommand } from './command.ts';
 import type { DumpKind, DumpText } from './dump.ts';
 import { recogniseContent, recogniseUnread } from './recognise.ts';
+import { endsShell, nsenterTarget, readShellEntry } from './shell.ts';
 import { hasPrompts, splitTranscript } from './transcript.ts';
 import { appendAll } from '../../util/append.ts';
 
@@ -104,13 +105,37 @@ function textOf(buffer: Buffer, file: string, result: ReadInputsResult, quietEmp
     result.warnings.push({ file, line: 0, message: 'binary file (not a text dump), skipped' });
     return undefined;
   }
-  const text = buffer.toString('utf8').replace(/\r\n/g, '\n');
+  const text = withoutCommonIndent(buffer.toString('utf8').replace(/\r\n/g, '\n'));
   // Every command ends its output with a newline; a file that does not was cut off.
   if (!text.endsWith('\n')) {
     const lines = text.split('\n');
     result.warnings.push({ file, line: lines.length, message: 'file ends mid-line (truncated?); its last line may be incomplete', text: (lines[lines.length - 1] ?? '').slice(0, 120) });
   }
   return text;
+}
+
+/**
+ * A paste indented as a whole (a markdown code block in a list: every line starts with four or six
+ * blanks) loses the shared indent; no dump format indents every one of its lines, so the indent
+ * inside (ip addr's detail lines, ECMP `nexthop` lines, brctl's port lines) is kept as it was.
+ */
+export function withoutCommonIndent(text: string): string {
+  const lines = text.split('\n');
+  let common: string | undefined;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const indent = /^[ \t]*/.exec(line)![0];
+    if (common === undefined || !indent.startsWith(common)) {
+      let k = 0;
+      const base = common ?? indent;
+      while (k < base.length && k < indent.length && base[k] === indent[k]) k++;
+      common = base.slice(0, k);
+    }
+    if (common === '') return text;
+  }
+  if (!common) return text;
+  const width = common.length;
+  return lines.map((line) => (line.trim() === '' ? line : line.slice(width))).join('\n');
 }
 
 async function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): Promise<void> {
@@ -160,6 +185,13 @@ function readFileText(text: string, file: string, host: string | undefined, host
   return true;
 }
 
+interface EnteredShell {
+  name: string;
+  hostKind?: 'node' | 'pod';
+  /** The host the first prompt inside the shell showed ('' for none). */
+  prompt?: string;
+}
+
 /** kubectl's cluster-wide tables: whichever machine ran kubectl does not matter. */
 const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes']);
 
@@ -170,8 +202,32 @@ export function readTranscript(text: string, file: string, host: string | undefi
   const sections = splitTranscript(text);
   let found = false;
   const hostless: number[] = [];
+  /** Shells a switch started (`nsenter -t PID -n`, `kubectl exec -it POD -- sh` …), innermost last. */
+  const entered: EnteredShell[] = [];
   for (const section of sections) {
     const words = section.commandLine.trim().split(/\s+/).filter((w) => w.length > 0);
+    const inside = entered[entered.length - 1];
+    if (inside) {
+      if (endsShell(words)) {
+        entered.pop();
+        continue;
+      }
+      // The first prompt inside is the shell's own; when a later prompt differs from it, the shell was left.
+      if (!section.bare) {
+        if (inside.prompt === undefined) inside.prompt = section.host ?? '';
+        else if ((section.host ?? '') !== inside.prompt) entered.length = 0;
+      }
+    }
+    const shell = readShellEntry(words);
+    if (shell) {
+      const name = shell.name ?? `nsenter-line-${section.line}`;
+      if (shell.name === undefined) {
+        result.warnings.push({ file, line: section.line, message: `\`${shell.text.slice(0, 80)}\` enters a namespace it does not name: what follows up to \`exit\` is read as ${name}`, text: shell.text.slice(0, 120) });
+      }
+      entered.push(shell.hostKind ? { name, hostKind: shell.hostKind } : { name });
+      continue;
+    }
+    const within = entered[entered.length - 1];
     const command = readCommand(words);
     const output = `${words.slice(command.length).join(' ')}\n${section.following}`;
     let kind = command.kind;
@@ -189,8 +245,9 @@ export function readTranscript(text: string, file: string, host: string | undefi
     }
     // `nsenter … ip a` from a node's prompt shows another namespace: give it a name of its own;
     // the veth match (or its routes) then tells pod from node.
-    const entered = command.enteredUnknown ? `nsenter-line-${section.line}` : undefined;
-    const owner = entered ?? command.host ?? section.host ?? host ?? options.node;
+    const nsenter = command.enteredUnknown ? (nsenterTarget(words.slice(words.indexOf('nsenter'))).name ?? `nsenter-line-${section.line}`) : undefined;
+    // A wrapper on the command itself names its namespace; else the shell a switch started; else the prompt.
+    const owner = nsenter ?? command.host ?? within?.name ?? section.host ?? host ?? options.node;
     if (CLUSTER_TABLES.has(kind)) {
       // Cluster-wide tables: whichever machine ran kubectl does not matter.
       result.dumps.push({ kind, text: output, file, firstLine: section.line, partial: false, command: command.text });
@@ -203,8 +260,10 @@ export function readTranscript(text: string, file: string, host: string | undefi
     }
     const dump: DumpText = { kind, text: output, file, firstLine: section.line, partial: command.partial, command: command.text };
     dump.host = owner;
-    dump.hostEvidence = command.host !== undefined || entered !== undefined ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
-    if (command.hostKind) dump.hostKind = command.hostKind;
+    const byExec = command.host !== undefined || nsenter !== undefined || within !== undefined;
+    dump.hostEvidence = byExec ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
+    const hostKind = command.hostKind ?? (nsenter === undefined && command.host === undefined ? within?.hostKind : undefined);
+    if (hostKind) dump.hostKind = hostKind;
     if (command.defaultDev !== undefined) dump.defaultDev = command.defaultDev;
     if (command.procPath !== undefined) dump.procPath = command.procPath;
     if (command.family !== undefined) dump.family = command.family;

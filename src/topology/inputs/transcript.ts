@@ -45,6 +45,8 @@ const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0
 const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 const LINE_BARE = /^[#$]>?\s*/;
+/** busybox and alpine shells in pods: `/ # ip a`, `~ $ ip r`, `/app # ip r` (no host). */
+const LINE_PATH = /^[/~][^\s#$]{0,200}\s?[#$]\s+/;
 
 /** Shell names that look like hosts in a prompt (`bash-5.0#`) but are not. */
 const SHELL = /^(?:bash|sh|ash|zsh|dash)(?:-[\d.]+)?$/;
@@ -85,6 +87,9 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
       hits.push(hit);
     } else if (bare && knownCommand(text.slice(bare[0].length))) {
       hits.push({ line, start: 0, commandStart: bare[0].length });
+    } else {
+      const path = LINE_PATH.exec(text);
+      if (path && knownCommand(text.slice(path[0].length))) hits.push({ line, start: 0, commandStart: path[0].length });
     }
   }
   hits.sort((a, b) => a.start - b.start);
