@@ -1,6 +1,6 @@
 // podpath's tracer: from a Topology and a query to every path the first packet
 // can take, one per kube-proxy endpoint branch, each with its real probability.
-import type { NetNamespace, Topology } from '../topology/model.ts';
+import type { NetNamespace, Service, Topology } from '../topology/model.ts';
 import type { Disposition, TracePath, TraceResult } from './model.ts';
 import type { Warning } from '../util/warning.ts';
 import { UsageError } from '../errors.ts';
@@ -59,6 +59,8 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     };
     return path;
   });
+  const service = destination.service;
+  if (service && service.endpoints.length === 0) paths = paths.map((p) => withNoEndpointsLesson(p, service, destination.dst));
   let partial = truncated;
   if (request.endpoint !== undefined) {
     const wanted = request.endpoint;
@@ -85,6 +87,20 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     packet,
   };
   return createTrace(query, paths, warnings, { partial });
+}
+
+/**
+ * A service without endpoints is the lesson of any path to it that kube-proxy's REJECT did not
+ * end: with nothing to DNAT to, the packet for the cluster IP is routed as an ordinary address
+ * (Calico's FORWARD ACCEPT comes before kube-proxy's filter rules, for one). The path's reason
+ * says so first, naming the rule that let it through, then how it ended.
+ */
+function withNoEndpointsLesson(path: TracePath, service: Service, vip: string): TracePath {
+  if (path.disposition === 'no-endpoints' || path.disposition === 'rejected') return path;
+  const accepted = path.hops.flatMap((h) => h.steps).find((s) => s.type === 'netfilter' && s.table === 'filter' && s.action === 'accept');
+  const through = accepted && accepted.type === 'netfilter' ? ` (${accepted.table} ${accepted.chain} accepted the packet first: ${accepted.rule})` : '';
+  const lesson = `${serviceName(service)} has no endpoints and kube-proxy's REJECT for it was not reached${through}, so nothing rewrote ${vip} and the packet was routed as an ordinary address`;
+  return { ...path, reason: `${lesson}; then ${path.reason}` };
 }
 
 function firstGlobalIpv4(ns: NetNamespace): string | undefined {

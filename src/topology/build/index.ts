@@ -14,6 +14,7 @@ import { buildPods, type PodSource } from './pods.ts';
 import { buildServices } from './services.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
 import { appendAll } from '../../util/append.ts';
+import { classifyInterface } from '../roles.ts';
 
 /** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
 function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Warning[]): NetNamespace {
@@ -66,6 +67,8 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
   for (const iface of netns.interfaces) {
     if (iface.kind === undefined && iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) iface.kind = 'veth';
   }
+  // Every interface's role, decided here once (roles.ts); everyone else asks roleOf.
+  for (const iface of netns.interfaces) iface.role = classifyInterface(iface, kind);
   return netns;
 }
 

@@ -1,13 +1,13 @@
 // A node's underlay addresses and the pod CIDRs it serves, from its own dumps.
 import type { NetNamespace, Route } from '../model.ts';
-import { isOverlayDevice, isOverlayName, isTunnelDevice } from './devices.ts';
+import { interfaceRole, isClusterDeviceRole, roleOf } from '../roles.ts';
 import { networkOf } from './cidr.ts';
 
 /** Global addresses on devices that are not the CNI's; else the `src` of the node's own connected routes. */
 export function underlayAddresses(netns: NetNamespace): string[] {
   const addresses: string[] = [];
   for (const iface of netns.interfaces) {
-    if (isOverlayDevice(iface)) continue;
+    if (interfaceRole(iface, netns.kind) !== 'underlay') continue;
     for (const a of iface.addresses) {
       if (a.scope === 'link' || a.scope === 'host' || a.address.startsWith('fe80:') || a.address.startsWith('127.')) continue;
       if (!addresses.includes(a.address)) addresses.push(a.address);
@@ -17,7 +17,7 @@ export function underlayAddresses(netns: NetNamespace): string[] {
   // Without `ip addr`: `10.74.107.0/24 dev eth0 proto kernel scope link src 10.74.107.62`.
   for (const route of netns.routes) {
     if (route.src === undefined || route.dev === undefined || route.proto !== 'kernel') continue;
-    if (isOverlayName(route.dev)) continue;
+    if (isClusterDeviceRole(roleOf(netns, route.dev))) continue;
     if (!addresses.includes(route.src)) addresses.push(route.src);
   }
   // Or the VTEP's own `local` address.
@@ -50,13 +50,4 @@ export function ownPodCIDRs(netns: NetNamespace): string[] {
     for (const a of bridge?.addresses ?? []) if (a.family === 4) add(networkOf(a.address, a.prefixLength));
   }
   return cidrs;
-}
-
-/** Routes that send a pod network to another node: through a tunnel device, or via a peer (host-gw, BGP). */
-export function peerPodRoutes(netns: NetNamespace, ownCIDRs: string[]): Route[] {
-  return netns.routes.filter(
-    (r) =>
-      r.table === 'main' && r.type === 'unicast' && r.dst !== 'default' && !ownCIDRs.includes(r.dst) && r.via !== undefined &&
-      ((r.dev !== undefined && isTunnelDevice(r.dev)) || r.proto === 'bird' || r.onlink),
-  );
 }
