@@ -6,10 +6,11 @@ import type { Disposition, TracePath } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import { checkForward, checkNextHop, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
 import type { FiveTuple } from './facts.ts';
-import type { JourneyContext } from './journey.ts';
+import type { JourneyContext } from './journey-context.ts';
 import type { Cause, Sighting } from './model.ts';
 import { serviceName, servicesFor } from './names.ts';
 import { nodeNamed, nodeOfLocation } from './path.ts';
+import { isVxlanDevice } from '../topology/roles.ts';
 
 /** The likely cause on the node where the packet was last seen, checked in the kernel's order. */
 export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sighting): Cause | undefined {
@@ -19,8 +20,7 @@ export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sig
   const packet = last.packet;
   const lastIsPod = !nodeNamed(topology, last.at ?? '');
   const intf = node.netns.interfaces.find((i) => i.name === last.interface);
-  const isOverlayDevice = (name: string | undefined): boolean => !!node.netns.interfaces.find((i) => i.name === name && (i.kind === 'vxlan' || !!i.vxlan));
-  const lastIsOverlay = isOverlayDevice(intf?.name);
+  const lastIsOverlay = isVxlanDevice(node.netns, intf?.name);
   const lastIsUnderlay = !!intf && intf.addresses.some((a) => node.addresses.includes(a.address));
   // Arrived on the underlay of the receiving node, never decapsulated.
   if (lastIsUnderlay && last.outer && node.addresses.includes(last.outer.dst)) {
@@ -28,7 +28,7 @@ export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sig
     if (receiver) return receiver;
   }
   const route = lookupRoute(node, packet.dst);
-  const routeIsOverlay = isOverlayDevice(route?.dev);
+  const routeIsOverlay = isVxlanDevice(node.netns, route?.dev);
   let cause: Cause | undefined;
   if (lastIsOverlay && routeIsOverlay) {
     // Seen on the sender's VXLAN device: routing and FORWARD let it through; the driver's lookups did not.
@@ -67,7 +67,7 @@ export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | unde
   if (!node || !nodeNamed(topology, last.at ?? '')) return undefined;
   const packet = last.packet;
   const route = lookupRoute(node, packet.dst);
-  const overlay = !!route?.dev && node.netns.interfaces.some((i) => i.name === route.dev && (i.kind === 'vxlan' || !!i.vxlan));
+  const overlay = isVxlanDevice(node.netns, route?.dev);
   return (
     checkRoute(topology, node, packet.dst) ??
     checkForward(node, packet, last.interface, 'ESTABLISHED') ??

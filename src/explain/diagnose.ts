@@ -10,6 +10,7 @@ import type { ClusterNode, Neighbour, NfRule, Route, Topology } from '../topolog
 import { inCidr, prefixLength } from './cidr.ts';
 import type { FiveTuple, OuterFacts } from './facts.ts';
 import type { Cause } from './model.ts';
+import { isVxlanDevice } from '../topology/roles.ts';
 import { evaluateHook } from '../trace/netfilter.ts';
 import { newConntrack } from '../trace/flow.ts';
 import { addressType } from '../trace/routing.ts';
@@ -37,11 +38,6 @@ export function lookupRoute(node: ClusterNode, dst: string): Route | undefined {
   return best;
 }
 
-function isOverlayDevice(node: ClusterNode, dev: string | undefined): boolean {
-  if (!dev) return false;
-  const intf = node.netns.interfaces.find((i) => i.name === dev);
-  return !!intf && (intf.kind === 'vxlan' || !!intf.vxlan);
-}
 
 /** The node whose pod subnet holds `ip`. */
 function podSubnetOwner(topology: Topology, ip: string): { node: ClusterNode; cidr: string } | undefined {
@@ -67,7 +63,7 @@ export function checkRoute(topology: Topology, node: ClusterNode, dst: string): 
   // A pod on another node reached only by a default or underlay route: the CNI's route is missing.
   const podRouteExpected = remote && (topology.cni.mode === 'vxlan' || topology.cni.mode === 'host-gw' || topology.cni.mode === 'bgp' || topology.cni.mode === 'ipip');
   const viaPeer = remote && route.via !== undefined && remote.node.addresses.includes(route.via);
-  if (podRouteExpected && !isOverlayDevice(node, route.dev) && !viaPeer && prefixLength(route.dst) < prefixLength(remote.cidr)) {
+  if (podRouteExpected && !isVxlanDevice(node.netns, route.dev) && !viaPeer && prefixLength(route.dst) < prefixLength(remote.cidr)) {
     const stuck = unresolvedNextHop(node, dst);
     const fate = stuck
       ? `, whose next hop ${route.via ?? dst} is ${stuck.state.includes('INCOMPLETE') ? 'INCOMPLETE' : 'FAILED'} in \`ip neigh\` (the kernel gives up on ARP and answers ICMP host unreachable)`
@@ -84,7 +80,7 @@ export function checkRoute(topology: Topology, node: ClusterNode, dst: string): 
 
 export function checkOverlay(topology: Topology, node: ClusterNode, dst: string): Cause | undefined {
   const route = lookupRoute(node, dst);
-  if (!route || !isOverlayDevice(node, route.dev)) return undefined;
+  if (!route || !isVxlanDevice(node.netns, route.dev)) return undefined;
   const dev = route.dev!;
   const gateway = route.via ?? dst;
   const neighbour = node.netns.neighbours.find((n) => n.ip === gateway && n.dev === dev && n.mac && !n.state.includes('FAILED'));

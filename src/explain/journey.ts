@@ -14,25 +14,8 @@ import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './m
 import type { AddressBook } from './names.ts';
 import { choosePath, endsOf, modelFromDumps, modelFromTrace, nodeOfLocation, sortSightings } from './path.ts';
 
-export interface TraceRequest {
-  /** Pod name, node name or address of the client. */
-  from: string;
-  /** 'ip:port/proto' the client asked for. */
-  to: string;
-  /** The client's source port as captured, so the modelled packet is the captured one. */
-  sport?: number;
-}
-
-export type TraceFunction = (topology: Topology, request: TraceRequest) => TraceResult | undefined | Promise<TraceResult | undefined>;
-
-export interface JourneyContext {
-  topology: Topology;
-  names: AddressBook;
-  captures: CaptureInfo[];
-  trace?: TraceFunction;
-  /** Traces already run, by client and destination. */
-  traceCache?: Map<string, Promise<TraceResult | undefined>>;
-}
+export type { JourneyContext, TraceFunction, TraceRequest } from './journey-context.ts';
+import type { JourneyContext, TraceRequest } from './journey-context.ts';
 
 function isPureSyn(p: PacketFacts): boolean {
   return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;
@@ -177,6 +160,13 @@ function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath
   journey.text.push(`rejected, not lost: ${journey.refusal.text}${sees}`);
 }
 
+/** A TCP connection whose SYN got no SYN-ACK, or any first packet quoted by an ICMP error: nothing got through. */
+function neverAnswered(cw: ConnectionWithFlows): boolean {
+  const tcp = cw.connection.tcp;
+  if (tcp) return !tcp.synAck;
+  return cw.connection.views.some((v) => v.icmpErrors.length > 0) && (cw.connection.echo?.replies ?? 0) === 0;
+}
+
 export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext): Promise<Journey> {
   const { topology, names } = ctx;
   const { sightings, firstPacket } = sightingsOf(cw, ctx.captures);
@@ -250,6 +240,12 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   } else if (skipped.length > 0 || differing.length > 0 || (modelStops && (reachedServer || answered)) || (answered && missingAfter)) {
     journey.verdict = 'disagrees';
     if (answered && missingAfter) journey.text.push(`never captured on ${missingAfter.at} ${missingAfter.interface}, yet the server answered: that capture may have started late or missed it`);
+  } else if (neverAnswered(cw)) {
+    // Seen everywhere the model says, yet nothing but an error (or nothing at all) came back: the
+    // first packet did not get through, whatever the model says. Never call that agreeing.
+    journey.verdict = 'lost';
+    journey.lostAfter = { ...(lastSighting.at ? { at: lastSighting.at } : {}), ...(lastSighting.interface ? { interface: lastSighting.interface } : {}) };
+    journey.text.push(`the ${firstPacket} was never answered${path?.clientSees ? ` (the trace says the client gets: ${path.clientSees})` : ''}`);
   } else {
     journey.verdict = 'agrees';
   }

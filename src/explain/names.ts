@@ -5,6 +5,7 @@
 import type { Service, Topology } from '../topology/model.ts';
 import { inCidr } from './cidr.ts';
 import type { AddressName } from './model.ts';
+import { interfaceRole, isTunnelRole } from '../topology/roles.ts';
 
 /** Calico's fixed pod gateway: a link-local address nobody holds, answered by proxy ARP on the cali* veth. */
 export const CALICO_GATEWAY = '169.254.1.1';
@@ -84,10 +85,11 @@ export class AddressBook {
     for (const n of topo.nodes) {
       for (const intf of n.netns.interfaces) {
         if (!intf.addresses.some((a) => a.address === ip)) continue;
-        if (intf.kind === 'vxlan' || intf.kind === 'ipip' || intf.vxlan) {
+        const role = interfaceRole(intf);
+        if (isTunnelRole(role)) {
           return { ip, kind: 'vtep', name: `${intf.name}@${n.name}`, node: n.name, description: `${n.name}'s ${intf.name} address (the overlay's next hop for ${n.name}'s pods)` };
         }
-        if (intf.kind === 'bridge') {
+        if (role === 'bridge' || role === 'docker-bridge') {
           return { ip, kind: 'gateway', name: `${intf.name}@${n.name}`, node: n.name, description: `${n.name}'s ${intf.name} bridge address: the default gateway of its pods` };
         }
         return { ip, kind: 'node', name: n.name, node: n.name, description: `node ${n.name} (${intf.name})` };

@@ -6,9 +6,10 @@ import type { ClusterNode, Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import { lookupRoute } from './diagnose.ts';
-import type { JourneyContext } from './journey.ts';
+import type { JourneyContext } from './journey-context.ts';
 import type { ModelHop, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
+import { isTunnelDevice, roleOfName } from '../topology/roles.ts';
 
 export interface PathEnds {
   clientPod?: string;
@@ -56,8 +57,8 @@ function rank(topology: Topology, ends: PathEnds, at: string, iface: string): nu
   // devices' `dev` or named like a NIC.
   const isUnderlay = intf
     ? intf.addresses.some((a) => node.addresses.includes(a.address))
-    : topology.vteps.length > 0 && (node.netns.interfaces.some((i) => i.vxlan?.device === iface) || /^(eth|ens|enp|eno|em|bond)\d/.test(iface));
-  const isOverlay = !!intf && (intf.kind === 'vxlan' || !!intf.vxlan || intf.kind === 'ipip');
+    : topology.vteps.length > 0 && (node.netns.interfaces.some((i) => i.vxlan?.device === iface) || roleOfName(iface) === 'underlay');
+  const isOverlay = !!intf && isTunnelDevice(node.netns, iface);
   if (onClientNode && bridgeOf(clientPod) === iface) return 12;
   if (onServerNode && bridgeOf(serverPod) === iface) return sameNode ? 13 : 97;
   if (sameNode) return undefined; // no overlay or underlay between two pods of one node
@@ -83,7 +84,7 @@ export function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: Ad
   const clientNode = nodeNamed(topology, ends.clientNode);
   const towards = cw.connection.service?.via === 'node-port' ? cw.connection.server.ip : serverIp;
   const route = clientNode ? lookupRoute(clientNode, towards) : undefined;
-  const routedIntoOverlay = !!route?.dev && !!clientNode?.netns.interfaces.some((i) => i.name === route.dev && (i.kind === 'vxlan' || !!i.vxlan || i.kind === 'ipip'));
+  const routedIntoOverlay = !!clientNode && !!route?.dev && !!clientNode.netns.interfaces.some((i) => i.name === route.dev) && isTunnelDevice(clientNode.netns, route.dev);
   const intended =
     (topology.cni.mode === 'vxlan' || topology.cni.mode === 'ipip') &&
     cw.connection.service?.via !== 'node-port' &&

@@ -8,6 +8,7 @@ import type { PacketFacts } from './facts.ts';
 import type { CaptureInfo, Trouble } from './model.ts';
 import type { AddressBook } from './names.ts';
 import { appendAll } from '../util/append.ts';
+import { roleOf, roleOfName } from '../topology/roles.ts';
 
 /** The MTU of a VXLAN device when the dumps do not say: 1500-byte underlay minus 50 bytes of headers. */
 export const DEFAULT_VXLAN_MTU = 1450;
@@ -45,10 +46,12 @@ function vxlanMtu(topology: Topology, device: string | undefined): number {
   return DEFAULT_VXLAN_MTU;
 }
 
-function isVxlanDevice(topology: Topology, name: string | undefined): boolean {
+/** The capture was taken on a VXLAN device: its node's interface role, or (node unknown) a VTEP's device or what the name implies. */
+function capturedOnVxlan(topology: Topology, at: string | undefined, name: string | undefined): boolean {
   if (!name) return false;
-  if (topology.vteps.some((v) => v.device === name)) return true;
-  return name.startsWith('flannel.') || name === 'vxlan.calico';
+  const node = topology.nodes.find((n) => n.name === at);
+  if (node) return roleOf(node.netns, name) === 'vxlan';
+  return topology.vteps.some((v) => v.device === name) || roleOfName(name) === 'vxlan';
 }
 
 /** The connection whose packet an ICMP error quotes (matched on the quoted addresses and ports). */
@@ -121,9 +124,9 @@ export function findTroubles(
       troubles.push({ kind: 'fragment', capture: p.capture, frame: p.frame, text: `IP fragment ${p.ip.src} → ${p.ip.dst} (offset ${p.ip.fragmentOffset}, ${p.ip.moreFragments ? 'more follow' : 'last'})` });
     }
     if (!p.ip || p.ip.gso) continue; // GSO/GRO super-packets are cut to size later by the stack
-    const onOverlay = p.outer?.encapsulation === 'vxlan' || isVxlanDevice(topology, capture?.interface);
-    if (!onOverlay) continue;
-    const mtu = vxlanMtu(topology, isVxlanDevice(topology, capture?.interface) ? capture?.interface : undefined);
+    const onVxlanDevice = capturedOnVxlan(topology, capture?.at, capture?.interface);
+    if (p.outer?.encapsulation !== 'vxlan' && !onVxlanDevice) continue;
+    const mtu = vxlanMtu(topology, onVxlanDevice ? capture?.interface : undefined);
     if (p.ip.length > mtu) {
       troubles.push({
         kind: 'oversize',

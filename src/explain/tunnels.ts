@@ -7,6 +7,7 @@ import type { Topology, Vtep } from '../topology/model.ts';
 import type { PacketFacts } from './facts.ts';
 import type { Endpoint, Trouble, Tunnel } from './model.ts';
 import type { AddressBook } from './names.ts';
+import { interfaceRole } from '../topology/roles.ts';
 
 const WELL_KNOWN: Record<number, string> = {
   8472: "the Linux kernel's default VXLAN port, the one Flannel's flannel.1 uses",
@@ -87,7 +88,7 @@ function label(e: Endpoint): string {
 
 function describe(t: Tunnel, topology: Topology, haveDumps: boolean, troubles: Trouble[], first: PacketFacts): void {
   if (t.encapsulation === 'ipip') {
-    const tunl = topology.nodes.flatMap((n) => n.netns.interfaces.filter((i) => i.kind === 'ipip').map((i) => `${i.name}@${n.name}`));
+    const tunl = topology.nodes.flatMap((n) => n.netns.interfaces.filter((i) => interfaceRole(i) === 'ipip').map((i) => `${i.name}@${n.name}`));
     t.meaning = tunl.length > 0 ? `Calico's IP-in-IP overlay (${tunl.join(', ')})` : 'IP-in-IP (IP protocol 4), as Calico tunl0 sends it';
     return;
   }

@@ -2,6 +2,7 @@
 // inside its node's), one device per (machine, interface), endings, and the node's other
 // overlay devices drawn idle so the picture shows where the packet did not go as well.
 import type { NetInterface, NetNamespace, Topology } from '../topology/model.ts';
+import { interfaceRole, roleOfName } from '../topology/roles.ts';
 import type { OuterHeader, Packet } from '../trace/model.ts';
 import type { DeviceRole, DeviceState, Picture, PictureArrow, PictureDevice, PictureEnding, PictureGroup } from './model.ts';
 
@@ -15,19 +16,30 @@ export function formatOuter(o: Pick<OuterHeader, 'src' | 'dst' | 'sport' | 'dpor
   return `outer ${hostPort(o.src, o.sport)} → ${hostPort(o.dst, o.dport)} ${kind}`;
 }
 
+/** The picture's device role, from the interface's role in the topology (topology/roles.ts). */
 function roleOf(iface: NetInterface | undefined, name: string, inPod: boolean): DeviceRole {
-  const kind = iface?.kind;
   if (inPod) return 'pod-nic';
-  if (kind === 'bridge') return 'bridge';
-  if (kind === 'vxlan') return 'vxlan';
-  if (kind === 'ipip') return 'ipip';
-  if (kind === 'veth' || iface?.peerIndex !== undefined) return 'veth';
-  // Without `ip -d link` the kind is unknown: the CNIs' own device names say it.
-  if (/^(flannel\.\d+|vxlan\.calico|vxlan-v6\.calico)$/.test(name)) return 'vxlan';
-  if (name === 'tunl0') return 'ipip';
-  if (/^(cni0|cbr0|docker0)$/.test(name)) return 'bridge';
-  if (/^(veth|cali)/.test(name)) return 'veth';
-  return 'other';
+  const role = iface ? interfaceRole(iface) : roleOfName(name);
+  switch (role) {
+    case 'bridge':
+    case 'docker-bridge':
+      return 'bridge';
+    case 'vxlan':
+      return 'vxlan';
+    case 'ipip':
+      return 'ipip';
+    case 'pod-veth':
+      return 'veth';
+    case 'underlay':
+    case 'loopback':
+    case 'other':
+    case undefined:
+      return 'other';
+    default: {
+      const unhandled: never = role;
+      return unhandled;
+    }
+  }
 }
 
 export class PictureScene {

@@ -8,7 +8,7 @@
 // block's `blackhole … proto bird` (BIRD runs: BGP) or `proto 80` (felix's own routes) say Calico;
 // any route `dev flannel.N` says flannel's VXLAN device; a local cni0 subnet with its same-sized
 // siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
-import { isOverlayName, isTunnelDevice } from './build/devices.ts';
+import { isClusterDeviceRole, isTunnelRole, roleOf } from './roles.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
 import { appendAll } from '../util/append.ts';
 import { cidrContains, isIPv4Address, networkOf, prefixLengthOf } from './build/cidr.ts';
@@ -73,7 +73,7 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   }
   if (calicoSeen) {
     caliEvidence();
-    const birdDirect = birdRoutes.filter((b) => b.route.dev === undefined || !isTunnelDevice(b.route.dev));
+    const birdDirect = birdRoutes.filter((b) => b.route.dev === undefined || !isTunnelRole(roleOf(b.node.netns, b.route.dev)));
     if (birdDirect.length > 0) {
       evidence.push(`route ${first(birdDirect)} proto bird, straight to the peer (no tunnel)`);
       return { plugin: 'calico', mode: 'bgp', evidence };
@@ -122,11 +122,11 @@ function siblingRoutes(nodes: ClusterNode[]): { node: ClusterNode; route: Route 
     if (local === undefined || prefixLengthOf(local) < 16) return [];
     const slash16 = (cidr: string) => networkOf(cidr.split('/')[0]!, 16);
     const connected = n.netns.routes
-      .filter((r) => r.type === 'unicast' && r.via === undefined && r.dev !== undefined && !isOverlayName(r.dev) && isV4Cidr(r.dst))
+      .filter((r) => r.type === 'unicast' && r.via === undefined && r.dev !== undefined && !isClusterDeviceRole(roleOf(n.netns, r.dev)) && isV4Cidr(r.dst))
       .map((r) => r.dst);
     return n.netns.routes
       .filter((r) => {
-        if (r.type !== 'unicast' || r.via === undefined || r.dev === undefined || isOverlayName(r.dev) || !isV4Cidr(r.dst)) return false;
+        if (r.type !== 'unicast' || r.via === undefined || r.dev === undefined || isClusterDeviceRole(roleOf(n.netns, r.dev)) || !isV4Cidr(r.dst)) return false;
         if (r.dst === local || prefixLengthOf(r.dst) !== prefixLengthOf(local) || slash16(r.dst) !== slash16(local)) return false;
         const via = r.via;
         return connected.some((c) => cidrContains(c, via));

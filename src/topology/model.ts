@@ -36,6 +36,9 @@ export interface IpipInfo {
   remote?: string;
 }
 
+/** What an interface is to pod networking: decided once in the build, asked through topology/roles.ts. */
+export type InterfaceRole = 'underlay' | 'bridge' | 'pod-veth' | 'vxlan' | 'ipip' | 'loopback' | 'docker-bridge' | 'other';
+
 export interface NetInterface {
   /** ifindex inside its own network namespace. */
   index: number;
@@ -56,6 +59,8 @@ export interface NetInterface {
   addresses: InterfaceAddress[];
   vxlan?: VxlanInfo;
   ipip?: IpipInfo;
+  /** Set by the build (topology/roles.ts): read it through roleOf. */
+  role?: InterfaceRole;
   /** Kernel sysctl-like facts when known (e.g. proxy_arp on Calico's cali*). */
   proxyArp?: boolean;
   source?: SourceRef;

@@ -12,6 +12,7 @@
 import type { NetNamespace } from '../topology/model.ts';
 import type { Disposition, DropStep, Hop, IcmpAnswer, MissingDump, Packet, SocketError, Step } from './model.ts';
 import { NODE_DUMPS, needsAt, notDumped } from './needs.ts';
+import { interfaceRole } from '../topology/roles.ts';
 import { HopRecorder } from './record.ts';
 import type { Chooser } from './chooser.ts';
 import type { Cluster } from './cluster.ts';
@@ -341,7 +342,7 @@ class Walker {
       if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
       return this.encapsulated(ns, encapsulation.outer);
     }
-    if (device.kind === 'ipip' || device.ipip) {
+    if (interfaceRole(device, ns.kind) === 'ipip') {
       this.hop(ns, iface, 'out');
       const encapsulation = ipipEncapsulate(ns, device, nextHop, (remote) => this.sourceTowards(ns, remote));
       this.add(encapsulation.steps);

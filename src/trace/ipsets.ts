@@ -7,6 +7,7 @@
 // Anything else stays unknown and the match says it assumed.
 import type { NetNamespace } from '../topology/model.ts';
 import type { Cluster } from './cluster.ts';
+import { isTunnelDevice } from '../topology/roles.ts';
 
 export interface IpsetMembers {
   members: string[];
@@ -44,7 +45,8 @@ function calicoBlocks(cluster: Cluster): string[] {
   for (const node of cluster.topology.nodes) {
     for (const route of node.netns.routes) {
       if (route.family !== 4 || route.dst === 'default') continue;
-      const calicoDevice = route.dev === 'vxlan.calico' || route.dev === 'tunl0';
+      // Calico routes other nodes' blocks through its tunnel devices (vxlan.calico, tunl0).
+      const calicoDevice = isTunnelDevice(node.netns, route.dev);
       const calicoBlackhole = route.type === 'blackhole' && (route.proto === 'bird' || route.proto === '80');
       if (calicoDevice || calicoBlackhole) blocks.add(route.dst);
     }

@@ -12,6 +12,7 @@
 import type { NetNamespace } from '../topology/model.ts';
 import type { MissingDump, NeighbourResult, NeighbourStep } from './model.ts';
 import { needsAt } from './needs.ts';
+import { interfaceRole } from '../topology/roles.ts';
 import { bridgeOfPort, interfaceOf, isBridge, type Cluster } from './cluster.ts';
 import { cniAgent, inferredPeer, vxlanSettings, type InferredPeer } from './overlay.ts';
 
@@ -47,7 +48,7 @@ export function resolveNeighbour(cluster: Cluster, ns: NetNamespace, iface: stri
     };
   }
   const device = interfaceOf(ns, iface);
-  const isVxlan = device !== undefined && (device.kind === 'vxlan' || vxlanSettings(cluster.topology, ns, device) !== undefined);
+  const isVxlan = device !== undefined && (interfaceRole(device, ns.kind) === 'vxlan' || vxlanSettings(cluster.topology, ns, device) !== undefined);
   if (isVxlan && !ns.dumps.includes('neigh')) return assumeVxlanNeighbour(cluster, ns, iface, ip);
   if (isVxlan) {
     return {

@@ -12,7 +12,14 @@ import { formatWarning } from '../util/warning.ts';
 const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
 
 export function formatPacketLine(packet: Packet): string {
-  return `${addr(packet.src, packet.sport)} → ${addr(packet.dst, packet.dport)} ${packet.proto}`;
+  return `${addr(packet.src, packet.sport)} → ${addr(packet.dst, packet.dport)} ${packet.proto}${sizeText(packet)}`;
+}
+
+/** ' 1500 bytes DF', ' 1444 bytes (1 of 2 fragments)': only for a sized packet (`--size`). */
+function sizeText(packet: Packet): string {
+  if (packet.length === undefined) return '';
+  const fragments = packet.fragments !== undefined ? ` (first of ${packet.fragments} fragments)` : '';
+  return ` ${packet.length} bytes${packet.df ? ' DF' : ''}${fragments}`;
 }
 
 function outerLine(hop: Hop): string {

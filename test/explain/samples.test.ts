@@ -11,6 +11,7 @@ import type { Explanation, Journey } from '../../src/explain/model.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 import { innermost, tsharkFields } from './tshark.ts';
 import { corpusDir } from '../helpers/shared.ts';
+import { EXPLAIN_GAPS, EXPLAIN_WITHOUT_TRACE_GAPS } from '../helpers/sample-gaps.ts';
 
 interface ExpectedSighting {
   at: string;
@@ -43,6 +44,7 @@ interface ExpectedConnection {
   outcome: string;
   endpoint?: string;
   clientSaw: string;
+  answer?: { type: number; code: number; mtu?: number };
   sightings: ExpectedSighting[];
   netfilter: ExpectedNetfilter[];
 }
@@ -104,6 +106,13 @@ function recordedCause(e: Expected, c: ExpectedConnection): { node: string; kind
   const node = e.nodes.find((n) => n.name === lastSeen.at) ?? e.nodes.find((n) => e.pods.some((p) => p.name === lastSeen.at && p.node === n.name));
   if (!node) return undefined;
   const service = e.services.find((s) => `${s.namespace}/${s.name}${s.portName ? `:${s.portName}` : ''}` === c.service);
+  // The client got ICMP fragmentation needed (tshark's icmp.mtu): the packet was too big for the path there.
+  if (c.answer?.type === 3 && c.answer.code === 4) return { node: node.name, kind: 'packet-too-big', mentions: [`MTU ${c.answer.mtu}`] };
+  // The destination (or the service's endpoint) is FAILED or INCOMPLETE in that node's `ip neigh`: ARP got no answer.
+  const neigh = read(e.scenario, node.name, 'ip-neigh.txt');
+  const unresolved = [lastSeen.dst, ...(service?.endpoints.map((ep) => ep.ip) ?? [])]
+    .find((ip) => new RegExp(`^${ip.replace(/\./g, '\\.')} dev \\S+ (FAILED|INCOMPLETE)`, 'm').test(neigh));
+  if (unresolved) return { node: node.name, kind: 'neighbour-missing', mentions: [unresolved] };
   if (service && service.endpoints.length === 0) {
     // Nothing DNATs the cluster IP: the packet follows the node's route for it. If `ip neigh` shows that route's
     // gateway FAILED, that is where it waits and dies.
@@ -128,10 +137,23 @@ function recordedCause(e: Expected, c: ExpectedConnection): { node: string; kind
   return undefined;
 }
 
+/**
+ * Connections whose first packet reached some device. A datagram the client's own kernel refused
+ * (EMSGSIZE at send(), the lab's outcome 'not-sent') is in no capture, so there is nothing for the
+ * explainer to line up; the tracer's agreement test covers those.
+ */
+function onTheWire(e: Expected): Expected {
+  return { ...e, connections: e.connections.filter((c) => c.outcome !== 'not-sent') };
+}
+
 describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () => {
   for (const scenario of scenarios) {
+    if (EXPLAIN_GAPS[scenario]) {
+      it.todo(`${scenario}: ${EXPLAIN_GAPS[scenario]}`);
+      continue;
+    }
     describe(scenario, () => {
-      const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
+      const expected = onTheWire(JSON.parse(read(scenario, 'expected.json')) as Expected);
       let result: Promise<{ json: Explanation; status: number }> | undefined;
       const explained = (): Promise<{ json: Explanation; status: number }> => (result ??= explainScenario(scenario));
 
@@ -288,10 +310,14 @@ describe("the user's seed captures, alone", () => {
 // in process (no CLI spawn) to stay fast.
 describe.runIf(scenarios.length > 0)('without the tracer, beside the dumps alone', () => {
   for (const scenario of scenarios) {
+    if (EXPLAIN_WITHOUT_TRACE_GAPS[scenario]) {
+      it.todo(`${scenario}: ${EXPLAIN_WITHOUT_TRACE_GAPS[scenario]}`);
+      continue;
+    }
     it(`${scenario}: delivered connections agree, lost ones stop at the recorded hop with the recorded cause`, async () => {
       const { explainFiles } = await import('../../src/explain/index.ts');
       const { loadTopology } = await import('../../src/topology/load.ts');
-      const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
+      const expected = onTheWire(JSON.parse(read(scenario, 'expected.json')) as Expected);
       const dir = join(samplesDir, scenario);
       const captures = readdirSync(join(dir, 'captures')).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, 'captures', f));
       const json = await explainFiles(captures, await loadTopology([dir]));
@@ -316,6 +342,10 @@ describe.runIf(scenarios.length > 0)('without the tracer, beside the dumps alone
 // `tcpdump -i any` sees a forwarded SYN once per interface it crosses: copies, not retransmissions.
 describe.runIf(scenarios.length > 0)('tcpdump -i any captures', () => {
   for (const scenario of scenarios) {
+    if (EXPLAIN_GAPS[scenario]) {
+      it.todo(`${scenario}: ${EXPLAIN_GAPS[scenario]}`);
+      continue;
+    }
     const dir = join(samplesDir, scenario, 'captures');
     const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;
     const anyCaptures = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('__any.pcap')) : [];

@@ -20,7 +20,9 @@ export default class SkipReporter implements Reporter {
       }
     }
     const lines = [...skipped].map(([key, { groups, tests }]) => {
-      const how = [...new Set(key.split(', ').map((r) => HOW_TO_GET[r as Requirement]))].join('; ');
+      const hows = [...new Set(key.split(', ').map((r) => HOW_TO_GET[r as Requirement]))];
+      // "sudo npm test" says nothing "sudo npm test (ip netns needs root …)" does not.
+      const how = hows.filter((h) => !hows.some((other) => other !== h && other.startsWith(h))).join('; ');
       return `skipped: ${groups} group${groups === 1 ? '' : 's'} (${tests} test${tests === 1 ? '' : 's'}) needing ${key}, missing here: ${how}`;
     });
     // test/helpers/oracle.ts replays tshark's committed output where tshark is absent: the

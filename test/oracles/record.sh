@@ -14,7 +14,7 @@ if [ $# -gt 0 ]; then
   tests=("$@")
 else
   find test/oracles -name '*.json' -delete
-  mapfile -t tests < <(grep -rlE "helpers/oracle\.ts|tshark-oracle\.ts|from '\./tshark\.ts'" test --include='*.test.ts' --include='*.test.tsx' | sort)
+  mapfile -t tests < <(grep -rlE "helpers/oracle\.ts|tshark-oracle\.ts|'\./tshark\.ts'" test --include='*.test.ts' --include='*.test.tsx' | sort)
 fi
 # Timing does not matter while recording, and a loaded machine must not cut a test short
 # before it has asked tshark everything.

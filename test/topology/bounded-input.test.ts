@@ -24,14 +24,14 @@ function runShell(script: string, env: NodeJS.ProcessEnv = {}): { status: number
 describe('inputs without a size: devices and pipes', () => {
   it('topology /dev/zero: one chunk tells it is binary; memory stays small', () => {
     const r = runShell('$PODPATH topology /dev/zero --node n1');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // unusable input
     expect(r.stderr.trim()).toBe('podpath: nothing usable in /dev/zero: /dev/zero: binary file (not a text dump), skipped');
     expect(r.rssKb).toBeLessThan(200_000);
   });
 
   it('topology - < /dev/zero', () => {
     const r = runShell('$PODPATH topology - --node n1 < /dev/zero');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/<stdin>: binary file/);
     expect(r.rssKb).toBeLessThan(200_000);
   });
@@ -47,7 +47,7 @@ describe('inputs without a size: devices and pipes', () => {
   it('a device path given to explain is read the same bounded way', () => {
     const capture = join(repoRoot, 'samples/seed-flannel/captures/pod1__eth0.pcap');
     const r = runShell(`$PODPATH explain /dev/zero ${capture}`);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/\/dev\/zero: binary file/);
     expect(r.rssKb).toBeLessThan(200_000);
   });

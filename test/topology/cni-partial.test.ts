@@ -80,6 +80,14 @@ describe('node addresses', () => {
   });
 });
 
+describe('pod CIDR', () => {
+  it('cni0\'s address wins over a `dev cni0` route for another subnet, and the disagreement is a warning on that route (python88\'s page mixes two nodes)', async () => {
+    const t = await loadTopology([wild('python88-zh-flannel-collapsed-whitespace.txt')], { node: 'master' });
+    expect(t.nodes[0]!.podCIDRs).toEqual(['10.244.0.0/24']); // "inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0"
+    expect(t.warnings.find((w) => w.line === 26)?.message).toMatch(/sends 10\.244\.2\.0\/24 to cni0, but cni0 holds 10\.244\.0\.0\/24/);
+  });
+});
+
 describe('pod or node', () => {
   it('a pod session with the kernel\'s idle tunl0@NONE is a pod (calico #4961)', async () => {
     const t = await loadTopology([wild('calico-4961-pod-10-2-and-lasdgx10.txt')]);
@@ -102,5 +110,15 @@ default via 10.0.0.1 dev eth0
 192.168.30.0/26 via 10.0.0.12 dev tunl0 proto bird onlink
 `)]);
     expect(t.nodes.map((n) => n.name)).toEqual(['n1']);
+  });
+});
+
+describe('IPv6', () => {
+  it('calico vxlan from `vxlan-v6.calico … onlink` and `blackhole … dev lo proto 80` (calico #6619\'s node routes alone)', async () => {
+    const lines = (await import('node:fs')).readFileSync(wild('calico-6619-pod-addr-node-route6.txt'), 'utf8').split('\n').slice(9, 22);
+    const t = await loadTopology([dump('6619-routes.txt', `${lines.join('\n')}\n`)], { node: 'node' });
+    expect(t.nodes[0]!.netns.routes).toHaveLength(13);
+    expect(t.cni).toMatchObject({ plugin: 'calico', mode: 'vxlan' });
+    expect(t.cni.evidence.join('\n')).toContain('dev vxlan-v6.calico');
   });
 });

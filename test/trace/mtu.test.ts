@@ -1,6 +1,7 @@
 // Packet size against the MTU. Expected values from the kernel's rules (ip_fragment cuts the
 // payload in multiples of 8 bytes under the MTU minus the 20-byte header; RFC 791) and from what
 // the lab's mtu-overlay recording saw (1444-byte first fragments on a 1450 MTU, 1396 on 1400).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkSize, fragmentsFor } from '../../src/trace/mtu.ts';
 import { parseIpRoute } from '../../src/topology/parse/ip-route.ts';
@@ -43,5 +44,27 @@ describe('podpath trace --size / --df', () => {
     const df = await runPodpath(['trace', 'samples/seed-flannel', '--from', 'pod1', '--to', '192.168.2.12:53/udp', '--no-df']);
     expect(df.status).toBe(2);
     expect(df.stderr).toContain('--no-df: give the packet\'s size with --size BYTES');
+  });
+});
+
+// The lab's mtu-overlay record: the ICMP answer's source and next-hop MTU come from tshark on the
+// client's own capture (expected.json `answer`), never from podpath.
+describe('podpath ui / trace with --size on the mtu-overlay sample', () => {
+  const expected = JSON.parse(readFileSync('samples/mtu-overlay/expected.json', 'utf8')) as { connections: { id: string; answer?: { src: string; mtu?: number } }[] };
+  const refused = expected.connections.find((c) => c.id === 'pod1-udp-1500-df')!;
+
+  it('ui off a terminal prints the sized first packet, the ending and the ICMP answer the client gets', async () => {
+    const run = await runPodpath(['ui', 'samples/mtu-overlay', '--from', 'pod1', '--to', '192.168.2.12:5005/udp', '--size', '1500', '--df']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('first packet: 192.168.1.7 → 192.168.2.12:5005 udp 1500 bytes DF');
+    expect(run.stdout).toContain('FRAGMENTATION-NEEDED');
+    expect(run.stdout).toContain(`the client sees: icmp fragmentation needed (mtu ${refused.answer!.mtu})`);
+    expect(run.stdout).toContain(`from ${refused.answer!.src}`);
+  });
+
+  it('--no-df: the same datagram leaves flannel.1 in fragments and is delivered (exit 0)', async () => {
+    const run = await runPodpath(['trace', 'samples/mtu-overlay', '--from', 'pod1', '--to', '192.168.2.12:5005/udp', '--size', '1500', '--no-df']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('worker-1 flannel.1   192.168.1.7 → 192.168.2.12:5005 udp 1444 bytes (first of 2 fragments)');
   });
 });

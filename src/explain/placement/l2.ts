@@ -12,6 +12,7 @@
 // 00:00:00:00:00:00 entry), so a VTEP's own multicast stays on its node.
 import type { Topology } from '../../topology/model.ts';
 import type { Place } from './model.ts';
+import { interfaceRole } from '../../topology/roles.ts';
 
 type Role = 'bridge' | 'port' | 'vxlan' | 'wire';
 
@@ -63,7 +64,7 @@ export class L2Map {
       const bridges = new Set(node.netns.bridges.map((b) => b.name));
       for (const iface of node.netns.interfaces) {
         if (iface.kind === 'loopback' || iface.name === 'lo') continue;
-        const role: Role = iface.kind === 'bridge' || bridges.has(iface.name) ? 'bridge' : iface.master ? 'port' : iface.vxlan || iface.kind === 'vxlan' ? 'vxlan' : 'wire';
+        const role: Role = iface.kind === 'bridge' || bridges.has(iface.name) ? 'bridge' : iface.master ? 'port' : interfaceRole(iface) === 'vxlan' ? 'vxlan' : 'wire';
         const i = add({ place: { at: node.name, interface: iface.name }, node: node.name, role, ...(iface.mac ? { mac: iface.mac } : {}) });
         if (iface.vxlan) vxlans.push({ i, vni: iface.vxlan.vni });
         if (iface.addresses.some((a) => node.addresses.includes(a.address))) underlay.push(i);

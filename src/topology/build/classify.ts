@@ -8,7 +8,7 @@
 import type { Warning } from '../model.ts';
 import type { KubePod } from '../parse/kubectl.ts';
 import type { NamespaceRecords } from '../inputs/records.ts';
-import { isTunnelDevice } from './devices.ts';
+import { isTunnelRole, roleOfName } from '../roles.ts';
 
 export interface Classification {
   kind: 'node' | 'pod';
@@ -35,7 +35,7 @@ function nodeEvidence(ns: NamespaceRecords): string[] {
   if (ports.length > 0 && cni.length === 0) reasons.push(`${ports.length} bridge port(s)`);
   if (ns.bridges.length > 0) reasons.push('brctl show lists bridges');
   if (ns.iptables.length > 0) reasons.push('an iptables-save');
-  const viaCni = ns.routes.filter((r) => r.dev !== undefined && (isTunnelDevice(r.dev) || /^(?:cni0|cali)/.test(r.dev)));
+  const viaCni = ns.routes.filter((r) => r.dev !== undefined && (isTunnelRole(roleOfName(r.dev)) || /^(?:cni0|cali)/.test(r.dev)));
   if (viaCni.length > 0) reasons.push(`routes via ${[...new Set(viaCni.map((r) => r.dev))].slice(0, 2).join(', ')}`);
   if (ns.routes.some((r) => r.proto === 'bird')) reasons.push('proto bird routes');
   if (ns.fdb.some((f) => f.dst !== undefined)) reasons.push('VXLAN fdb entries');

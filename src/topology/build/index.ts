@@ -9,11 +9,12 @@ import type { NftTable } from '../model.ts';
 import { detectCni } from '../cni.ts';
 import { detectKubeProxy } from '../kube-proxy/mode.ts';
 import { type Classification, classify, guessWarnings } from './classify.ts';
-import { ownPodCIDRs, underlayAddresses } from './nodes.ts';
+import { bridgeRouteConflicts, ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
 import { buildServices } from './services.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
 import { appendAll } from '../../util/append.ts';
+import { classifyInterface } from '../roles.ts';
 
 /** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
 function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Warning[]): NetNamespace {
@@ -66,6 +67,8 @@ function toNetNamespace(ns: NamespaceRecords, kind: 'node' | 'pod', warnings: Wa
   for (const iface of netns.interfaces) {
     if (iface.kind === undefined && iface.peerIndex !== undefined && (iface.linkNetnsId !== undefined || iface.linkNetns !== undefined)) iface.kind = 'veth';
   }
+  // Every interface's role, decided here once (roles.ts); everyone else asks roleOf.
+  for (const iface of netns.interfaces) iface.role = classifyInterface(iface, kind);
   return netns;
 }
 
@@ -138,6 +141,13 @@ export function buildTopology(gathered: GatheredRecords): Topology {
     const netns = toNetNamespace(ns, kind, warnings);
     if (kind === 'node') {
       nodes.push({ name: ns.name, addresses: underlayAddresses(netns), podCIDRs: ownPodCIDRs(netns), netns });
+      for (const route of bridgeRouteConflicts(netns)) {
+        warnings.push({
+          file: route.source.file,
+          line: route.source.line,
+          message: `${ns.name}: the route sends ${route.dst} to ${route.dev}, but ${route.dev} holds ${ownPodCIDRs(netns).join(', ')} in ip addr (the kernel would route its own subnet there): the dumps disagree, from two nodes or two moments?; the pod CIDR is taken from ${route.dev}'s address`,
+        });
+      }
     } else {
       const source: PodSource = { name: ns.name, netns, file: [...ns.files][0] ?? '' };
       if (ns.podNode !== undefined) source.podNode = ns.podNode;

@@ -1,13 +1,13 @@
 // A node's underlay addresses and the pod CIDRs it serves, from its own dumps.
 import type { NetNamespace, Route } from '../model.ts';
-import { isOverlayDevice, isOverlayName, isTunnelDevice } from './devices.ts';
+import { interfaceRole, isClusterDeviceRole, roleOf } from '../roles.ts';
 import { networkOf } from './cidr.ts';
 
 /** Global addresses on devices that are not the CNI's; else the `src` of the node's own connected routes. */
 export function underlayAddresses(netns: NetNamespace): string[] {
   const addresses: string[] = [];
   for (const iface of netns.interfaces) {
-    if (isOverlayDevice(iface)) continue;
+    if (interfaceRole(iface, netns.kind) !== 'underlay') continue;
     for (const a of iface.addresses) {
       if (a.scope === 'link' || a.scope === 'host' || a.address.startsWith('fe80:') || a.address.startsWith('127.')) continue;
       if (!addresses.includes(a.address)) addresses.push(a.address);
@@ -17,7 +17,7 @@ export function underlayAddresses(netns: NetNamespace): string[] {
   // Without `ip addr`: `10.74.107.0/24 dev eth0 proto kernel scope link src 10.74.107.62`.
   for (const route of netns.routes) {
     if (route.src === undefined || route.dev === undefined || route.proto !== 'kernel') continue;
-    if (isOverlayName(route.dev)) continue;
+    if (isClusterDeviceRole(roleOf(netns, route.dev))) continue;
     if (!addresses.includes(route.src)) addresses.push(route.src);
   }
   // Or the VTEP's own `local` address.
@@ -33,30 +33,38 @@ export function underlayAddresses(netns: NetNamespace): string[] {
 /** Route protocols Calico installs with: BIRD (`proto bird`, number 12) and felix (`proto 80`). */
 const CALICO_PROTOS = new Set(['bird', '12', '80']);
 
-/** The pod networks this node serves: its bridge's connected subnet (flannel) or its Calico blocks (blackhole routes). */
+/**
+ * The pod networks this node serves: its bridge's subnet (flannel) or its Calico blocks (blackhole
+ * routes). The bridge's address, when `ip addr` shows it, settles the bridge's subnet: the kernel
+ * gives it a connected route, so a `dev cni0` route for another subnet is from another node or
+ * moment (see bridgeRouteConflicts); without `ip addr`, the `dev cni0` routes say it.
+ */
 export function ownPodCIDRs(netns: NetNamespace): string[] {
   const cidrs: string[] = [];
   const add = (c: string | undefined) => {
     if (c && !cidrs.includes(c)) cidrs.push(c);
   };
+  const fromAddress = bridgeSubnets(netns);
+  for (const c of fromAddress) add(c);
   for (const route of netns.routes) {
     if (route.table !== 'main') continue;
-    if (route.dev !== undefined && /^(?:cni\d*|cbr0)$/.test(route.dev) && route.dst !== 'default') add(route.dst);
+    if (fromAddress.length === 0 && route.dev !== undefined && BRIDGE.test(route.dev) && route.dst !== 'default') add(route.dst);
     // Calico reserves its own blocks with a blackhole route (proto bird, or 80 on older felix).
     if (route.type === 'blackhole' && route.dst !== 'default' && CALICO_PROTOS.has(route.proto ?? '')) add(route.dst);
-  }
-  if (cidrs.length === 0) {
-    const bridge = netns.interfaces.find((i) => /^(?:cni\d*|cbr0)$/.test(i.name));
-    for (const a of bridge?.addresses ?? []) if (a.family === 4) add(networkOf(a.address, a.prefixLength));
   }
   return cidrs;
 }
 
-/** Routes that send a pod network to another node: through a tunnel device, or via a peer (host-gw, BGP). */
-export function peerPodRoutes(netns: NetNamespace, ownCIDRs: string[]): Route[] {
-  return netns.routes.filter(
-    (r) =>
-      r.table === 'main' && r.type === 'unicast' && r.dst !== 'default' && !ownCIDRs.includes(r.dst) && r.via !== undefined &&
-      ((r.dev !== undefined && isTunnelDevice(r.dev)) || r.proto === 'bird' || r.onlink),
-  );
+const BRIDGE = /^(?:cni\d*|cbr0)$/;
+
+function bridgeSubnets(netns: NetNamespace): string[] {
+  const bridge = netns.interfaces.find((i) => BRIDGE.test(i.name));
+  return (bridge?.addresses ?? []).filter((a) => a.family === 4).map((a) => networkOf(a.address, a.prefixLength)).filter((c): c is string => c !== undefined);
+}
+
+/** `dev cni0` routes (no gateway) for a subnet the bridge's own addresses do not hold: the dumps disagree. */
+export function bridgeRouteConflicts(netns: NetNamespace): Route[] {
+  const subnets = bridgeSubnets(netns);
+  if (subnets.length === 0) return [];
+  return netns.routes.filter((r) => r.table === 'main' && r.type === 'unicast' && r.via === undefined && r.dev !== undefined && BRIDGE.test(r.dev) && r.dst !== 'default' && !subnets.includes(r.dst));
 }

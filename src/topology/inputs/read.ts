@@ -105,13 +105,37 @@ function textOf(buffer: Buffer, file: string, result: ReadInputsResult, quietEmp
     result.warnings.push({ file, line: 0, message: 'binary file (not a text dump), skipped' });
     return undefined;
   }
-  const text = buffer.toString('utf8').replace(/\r\n/g, '\n');
+  const text = withoutCommonIndent(buffer.toString('utf8').replace(/\r\n/g, '\n'));
   // Every command ends its output with a newline; a file that does not was cut off.
   if (!text.endsWith('\n')) {
     const lines = text.split('\n');
     result.warnings.push({ file, line: lines.length, message: 'file ends mid-line (truncated?); its last line may be incomplete', text: (lines[lines.length - 1] ?? '').slice(0, 120) });
   }
   return text;
+}
+
+/**
+ * A paste indented as a whole (a markdown code block in a list: every line starts with four or six
+ * blanks) loses the shared indent; no dump format indents every one of its lines, so the indent
+ * inside (ip addr's detail lines, ECMP `nexthop` lines, brctl's port lines) is kept as it was.
+ */
+export function withoutCommonIndent(text: string): string {
+  const lines = text.split('\n');
+  let common: string | undefined;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const indent = /^[ \t]*/.exec(line)![0];
+    if (common === undefined || !indent.startsWith(common)) {
+      let k = 0;
+      const base = common ?? indent;
+      while (k < base.length && k < indent.length && base[k] === indent[k]) k++;
+      common = base.slice(0, k);
+    }
+    if (common === '') return text;
+  }
+  if (!common) return text;
+  const width = common.length;
+  return lines.map((line) => (line.trim() === '' ? line : line.slice(width))).join('\n');
 }
 
 async function readLooseFile(path: string, options: ReadOptions, result: ReadInputsResult): Promise<void> {

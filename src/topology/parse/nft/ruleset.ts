@@ -126,8 +126,9 @@ export function parseNftRuleset(text: string, file: string, options: { firstLine
 }
 
 function readSetLine(set: NftSet, l: Line, warn: (l: Line, message: string) => void): void {
-  const m = /^(\S+)\s*(.*)$/.exec(l.text)!;
-  const [, key = '', rest = ''] = m;
+  // [\s\S], not `.`: a stray \r or U+2028 inside the line must not make the match (and the line) vanish.
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(l.text);
+  const [, key = '', rest = ''] = m ?? [];
   switch (key) {
     case 'type':
     case 'typeof': {
