@@ -80,6 +80,7 @@ describe('the filter language', () => {
     ['ip.src > 10.0.0.1', /ip\.src cannot be compared with >/],
     ['tcp == 1', /tcp is a protocol/],
     ['', /an empty filter/],
+    ['tcp.port in {80 443}', /expected "," or "}" in the set/],
   ])('refuses %j with one clear line', (filter, message) => {
     expect(() => compileDisplayFilter(filter)).toThrow(UsageError);
     expect(() => compileDisplayFilter(filter)).toThrow(message);

@@ -1,6 +1,6 @@
 // A display filter in a useful subset of Wireshark's syntax (wireshark-filter(4)), parsed
 // into a small expression tree: `ip.addr == 10.244.1.7 && tcp.flags.syn == 1`,
-// `vxlan.vni == 1 || geneve`, `!(tcp.port in {80 443})`. Precedence as Wireshark's: `not`
+// `vxlan.vni == 1 || geneve`, `!(tcp.port in {80, 443})`. Precedence as Wireshark's: `not`
 // binds tightest, then `and`, then `or`; comparisons take a field and a literal.
 import { UsageError } from '../../errors.ts';
 
@@ -146,17 +146,16 @@ class Parser {
       const open = this.peek();
       if (open?.kind !== 'punct' || open.text !== '{') this.fail('expected "{" after in');
       this.index++;
-      const values: string[] = [];
-      while (this.peek() && !(this.peek()!.kind === 'punct' && this.peek()!.text === '}')) {
-        if (this.peek()!.kind === 'punct' && this.peek()!.text === ',') {
-          this.index++;
-          continue;
-        }
+      // Elements separated by commas, as Wireshark 4 requires ({80, 443}; {80 443} is refused there too).
+      const values: string[] = [this.value()];
+      while (this.peek()?.kind === 'punct' && this.peek()!.text === ',') {
+        this.index++;
         values.push(this.value());
       }
+      const close = this.peek();
+      if (close && !(close.kind === 'punct' && close.text === '}')) this.fail('expected "," or "}" in the set');
       if (!this.peek()) this.fail('expected "}"');
       this.index++;
-      if (values.length === 0) this.fail('an empty set');
       return { kind: 'in', field: field.text, values };
     }
     return { kind: 'exists', field: field.text };

@@ -8,6 +8,7 @@ import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { EthernetLayer } from '../types.ts';
 import { base, baseJson, baseJsonAt, hex4, type LayerCodec } from './codec.ts';
 import { macText } from './text.ts';
+import { ETHERTYPE_NAMES, named } from './names.ts';
 
 export const ethernet: LayerCodec<EthernetLayer> = {
   kind: Kind.ETHERNET,
@@ -39,7 +40,7 @@ export const ethernet: LayerCodec<EthernetLayer> = {
   detail(layer: EthernetLayer) {
     return {
       title: `Ethernet II, Src: ${layer.src}, Dst: ${layer.dst}`,
-      lines: [`Destination: ${layer.dst}`, `Source: ${layer.src}`, `Type: ${layer.ethertype <= 1500 ? `Length ${layer.ethertype}` : hex4(layer.ethertype)}`],
+      lines: [`Destination: ${layer.dst}`, `Source: ${layer.src}`, `Type: ${layer.ethertype <= 1500 ? `Length ${layer.ethertype}` : named(ETHERTYPE_NAMES, layer.ethertype, hex4(layer.ethertype))}`],
     };
   },
 };

@@ -20,6 +20,7 @@ import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv4Layer } from '../types.ts';
 import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
 import { hexString, ipv4Text } from './text.ts';
+import { IP_PROTOCOL_NAMES, named } from './names.ts';
 
 export const ipv4: LayerCodec<Ipv4Layer> = {
   kind: Kind.IPV4,
@@ -98,7 +99,7 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
       `Flags: ${layer.dontFragment ? "Don't fragment" : ''}${layer.moreFragments ? ' More fragments' : ''}`.trimEnd(),
       `Fragment Offset: ${layer.fragmentOffset}`,
       `Time to Live: ${layer.ttl}`,
-      `Protocol: ${layer.proto}`,
+      `Protocol: ${named(IP_PROTOCOL_NAMES, layer.proto)}`,
       `Source Address: ${layer.src}`,
       `Destination Address: ${layer.dst}`,
     ];

@@ -18,6 +18,7 @@ import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv6Layer } from '../types.ts';
 import { base, baseJson, type LayerCodec } from './codec.ts';
 import { ipv6Text } from './text.ts';
+import { IP_PROTOCOL_NAMES, named } from './names.ts';
 
 function isExtension(next: number): boolean {
   return next === 0 || next === 43 || next === 60 || next === 135 || next === 51 || next === 44;
@@ -98,7 +99,7 @@ export const ipv6: LayerCodec<Ipv6Layer> = {
       `Traffic Class: 0x${layer.trafficClass.toString(16).padStart(2, '0')}`,
       `Flow Label: 0x${layer.flowLabel.toString(16).padStart(5, '0')}`,
       `Payload Length: ${layer.payloadLength}${layer.payloadLength === 0 ? ' (0: BIG TCP/jumbo, length taken from the capture)' : ''}`,
-      `Next Header: ${layer.nextHeader}`,
+      `Next Header: ${named(IP_PROTOCOL_NAMES, layer.nextHeader)}`,
       `Hop Limit: ${layer.ttl}`,
       `Source Address: ${layer.src}`,
       `Destination Address: ${layer.dst}`,

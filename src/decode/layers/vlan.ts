@@ -6,6 +6,7 @@
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { VlanLayer } from '../types.ts';
 import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
+import { ETHERTYPE_NAMES, named } from './names.ts';
 
 export const vlan: LayerCodec<VlanLayer> = {
   kind: Kind.VLAN,
@@ -33,7 +34,7 @@ export const vlan: LayerCodec<VlanLayer> = {
   detail(layer: VlanLayer) {
     return {
       title: `802.1Q Virtual LAN, PRI: ${layer.priority}, DEI: ${layer.dei ? 1 : 0}, ID: ${layer.id}`,
-      lines: [`ID: ${layer.id}`, `Type: ${hex4(layer.ethertype)}`],
+      lines: [`ID: ${layer.id}`, `Type: ${named(ETHERTYPE_NAMES, layer.ethertype, hex4(layer.ethertype))}`],
     };
   },
 };

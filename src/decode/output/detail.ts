@@ -5,6 +5,7 @@
 import { CODECS } from '../registry.ts';
 import { Kind } from '../dissection.ts';
 import { hexByte } from '../layers/text.ts';
+import { LINK_TYPE_NAMES, named } from '../layers/names.ts';
 import type { DecodedPacket, Layer } from '../types.ts';
 
 const KIND_BY_TYPE = new Map<string, number>(
@@ -20,7 +21,7 @@ export function detailLines(packet: DecodedPacket): string[] {
   const lines: string[] = [
     `Frame ${packet.frame}: ${packet.len} bytes on wire (${packet.len * 8} bits), ${packet.caplen} bytes captured (${packet.caplen * 8} bits)${packet.interfaceName !== undefined ? ` on interface ${packet.interfaceName}, id ${packet.interfaceId ?? 0}` : packet.interfaceId !== undefined ? ` on interface ${packet.interfaceId}` : ''}`,
     `    Epoch Time: ${packet.time} seconds`,
-    `    Link type: ${packet.linkType}`,
+    `    Link type: ${named(LINK_TYPE_NAMES, packet.linkType)}`,
   ];
   let depth = 0;
   for (const layer of packet.layers) {

@@ -5,6 +5,7 @@
 import type { DecodedPacket, Layer } from '../../decode/types.ts';
 import type { TraceResult } from '../../trace/model.ts';
 import { escapeLine } from '../../util/escape-text.ts';
+import { IP_PROTOCOL_NAMES } from '../../decode/layers/names.ts';
 
 export interface LayerLine {
   /** Tunnel depth: 0 outer, 1 inside the first tunnel, … */
@@ -34,7 +35,7 @@ export interface CaptureRow {
 
 export const HEX_LIMIT = 2048;
 
-const protoNames: Record<number, string> = { 1: 'ICMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 58: 'ICMPv6', 132: 'SCTP' };
+const protoNames = IP_PROTOCOL_NAMES;
 const hex = (n: number, width = 4): string => `0x${n.toString(16).padStart(width, '0')}`;
 
 function describe(layer: Layer): { title: string; fields: string[] } {
