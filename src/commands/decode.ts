@@ -79,7 +79,7 @@ Display filters (-Y) use Wireshark's syntax for the fields in docs/decode.md.`,
       if (typeof options['displayFilter'] === 'string') decodeOptions.displayFilter = options['displayFilter'];
       const ports: number[] = Array.isArray(options['vxlanPort']) ? (options['vxlanPort'] as number[]) : [];
       if (typeof options['dumps'] === 'string') {
-        const { vxlanPortsFromDumps } = await import('../decode/dump-ports.ts');
+        const { vxlanPortsFromDumps } = await import('../topology/vxlan-ports.ts');
         appendAll(ports, (await vxlanPortsFromDumps(options['dumps'])));
       }
       if (ports.length > 0) decodeOptions.vxlanPorts = ports;

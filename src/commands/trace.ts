@@ -6,6 +6,13 @@ import { addTraceOptions, traceRequestOf, type TraceRequestOptions } from './tra
 interface TraceOptions extends TraceRequestOptions {
   json?: boolean;
   format?: string;
+  verbose?: boolean;
+}
+
+/** The width brief text wraps to: the terminal's, else $COLUMNS, else 100. */
+function textWidth(): number {
+  const columns = process.stdout.isTTY ? process.stdout.columns : Number(process.env['COLUMNS']);
+  return Number.isInteger(columns) && columns > 0 ? columns : 100;
 }
 
 const FORMATS = ['text', 'json', 'svg', 'mermaid', 'dot'] as const;
@@ -38,6 +45,8 @@ Examples:
 Exit status: 0 every path delivered (or leaves the cluster), 1 a path does not, 2 bad usage or unusable input.`,
     );
   addTraceOptions(command)
+    .option('-v, --verbose', 'every step of every hop in a sentence, with its rule, route or neighbour line (the default text is one line per hop and the steps that decided)')
+    .option('--explain', 'the same as -v: the path explained step by step')
     .option('--json', 'print the trace as JSON (see docs/trace.md)')
     .option('--format <format>', 'text (default), json, or a picture of the journey: svg, mermaid, dot (see docs/pictures.md)')
     .action(async (inputs: string[], options: TraceOptions) => {
@@ -46,13 +55,15 @@ Exit status: 0 every path delivered (or leaves the cluster), 1 a path does not, 
       const { loadTopology } = await import('../topology/load.ts');
       const { traceQuery, exitStatusOf } = await import('../trace/trace.ts');
       const { renderTrace, renderTraceJson } = await import('../trace/render.ts');
+      const { renderBriefTrace } = await import('../trace/render-brief.ts');
       const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
       const result = traceQuery(topology, request);
       if (format === 'svg' || format === 'mermaid' || format === 'dot') {
         const { pictureOfTrace, renderPicture } = await import('../picture/index.ts');
         process.stdout.write(await renderPicture(pictureOfTrace(result, topology), format));
       } else {
-        process.stdout.write(format === 'json' ? renderTraceJson(result) : renderTrace(result));
+        const verbose = options.verbose === true || (options as { explain?: boolean }).explain === true;
+        process.stdout.write(format === 'json' ? renderTraceJson(result) : verbose ? renderTrace(result) : renderBriefTrace(result, textWidth()));
       }
       process.exitCode = exitStatusOf(result);
     });

@@ -6,7 +6,7 @@ import type { Disposition, TracePath } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import { checkForward, checkNextHop, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
 import type { FiveTuple } from './facts.ts';
-import type { JourneyContext } from './journey.ts';
+import type { JourneyContext } from './journey-context.ts';
 import type { Cause, Sighting } from './model.ts';
 import { serviceName, servicesFor } from './names.ts';
 import { nodeNamed, nodeOfLocation } from './path.ts';

@@ -14,25 +14,8 @@ import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './m
 import type { AddressBook } from './names.ts';
 import { choosePath, endsOf, modelFromDumps, modelFromTrace, nodeOfLocation, sortSightings } from './path.ts';
 
-export interface TraceRequest {
-  /** Pod name, node name or address of the client. */
-  from: string;
-  /** 'ip:port/proto' the client asked for. */
-  to: string;
-  /** The client's source port as captured, so the modelled packet is the captured one. */
-  sport?: number;
-}
-
-export type TraceFunction = (topology: Topology, request: TraceRequest) => TraceResult | undefined | Promise<TraceResult | undefined>;
-
-export interface JourneyContext {
-  topology: Topology;
-  names: AddressBook;
-  captures: CaptureInfo[];
-  trace?: TraceFunction;
-  /** Traces already run, by client and destination. */
-  traceCache?: Map<string, Promise<TraceResult | undefined>>;
-}
+export type { JourneyContext, TraceFunction, TraceRequest } from './journey-context.ts';
+import type { JourneyContext, TraceRequest } from './journey-context.ts';
 
 function isPureSyn(p: PacketFacts): boolean {
   return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;

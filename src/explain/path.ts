@@ -6,7 +6,7 @@ import type { ClusterNode, Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import { lookupRoute } from './diagnose.ts';
-import type { JourneyContext } from './journey.ts';
+import type { JourneyContext } from './journey-context.ts';
 import type { ModelHop, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
 import { isTunnelDevice, roleOfName } from '../topology/roles.ts';

@@ -27,35 +27,9 @@ export const TABLES_BY_HOOK: Record<Hook, readonly string[]> = {
   POSTROUTING: ['mangle', 'nat'],
 };
 
-export interface HookInput {
-  ns: NetNamespace;
-  hook: Hook;
-  flow: Flow;
-  inIface?: string;
-  outIface?: string;
-  choose(probability: number): boolean;
-  addressType(address: string, limitToIface?: string): string;
-  ipset(name: string): IpsetMembers | undefined;
-  physdev?: { in?: string; out?: string; bridged: boolean };
-  /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
-  masqueradeSource?(header: Header): { outIface: string; address?: string; iface?: string } | undefined;
-  redirectAddress?: string;
-  /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
-  beforePriority?: number;
-  /** Run only the chains at or above this priority (the rest of LOCAL_OUT after IPVS took the packet at -99). */
-  fromPriority?: number;
-}
+export type { HookEvaluation, HookInput, HookVerdict } from './hook-types.ts';
+import type { HookEvaluation, HookInput, HookVerdict } from './hook-types.ts';
 
-export type HookVerdict =
-  | { kind: 'accept' }
-  | { kind: 'drop'; rule: string; reason: string }
-  | { kind: 'reject'; rule: string; reason: string; clientSees: string };
-
-export interface HookEvaluation {
-  flow: Flow;
-  steps: Step[];
-  verdict: HookVerdict;
-}
 
 const ACCEPT: HookVerdict = { kind: 'accept' };
 

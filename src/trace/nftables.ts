@@ -13,7 +13,7 @@ import type { FieldDiff, NatStep, NetfilterAction, NetfilterStep, NoteStep, Step
 import { formatEndpoint, headerOf, withHeader, type Flow, type Header } from './flow.ts';
 import { compare, lookupElement, readOperand, type NftEnv } from './nft-match.ts';
 import { formatProbability } from './probability.ts';
-import type { HookInput, HookVerdict } from './netfilter.ts';
+import type { HookInput, HookVerdict } from './hook-types.ts';
 import { appendAll } from '../util/append.ts';
 
 export interface NftChainEvaluation {

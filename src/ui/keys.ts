@@ -4,31 +4,14 @@
 // passive effects, so a key typed right after Tab (tmux send-keys, a paste, a fast
 // typist) used to reach the pane that had just lost focus, or no pane at all.
 // Routing every key through the reducer keeps keys in order whatever the timing.
-import type { PaneId, UiAction, UiState } from './state.ts';
+import type { PaneId, UiAction, UiState } from './state-model.ts';
 
 /** A page of rows for PageUp/PageDown, and "to the end" for G/End. */
 export const PAGE = 10;
 export const FAR = Number.MAX_SAFE_INTEGER;
 
-/** The parts of Ink's Key that podpath uses. */
-export interface KeyPress {
-  upArrow?: boolean;
-  downArrow?: boolean;
-  leftArrow?: boolean;
-  rightArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  return?: boolean;
-  escape?: boolean;
-  tab?: boolean;
-  shift?: boolean;
-  ctrl?: boolean;
-  meta?: boolean;
-  backspace?: boolean;
-  delete?: boolean;
-}
+export type { KeyPress } from './state-model.ts';
+import type { KeyPress } from './state-model.ts';
 
 type Keymap = (input: string, key: KeyPress, state: UiState) => UiAction | undefined;
 

@@ -28,6 +28,8 @@ describe('prompt shapes', () => {
     ['root@worker-2(10.74.107.62):/ $ ip r', 'worker-2', 'ip r'],
     ['root@worker-2(10.74.107.62):/ ip r', 'worker-2', 'ip r'],
     ['kevin-test1:/$ kctl get svc', 'kevin-test1', 'kctl get svc'],
+    // Gentoo's default PS1 (\\h \\W \\$), as flannel#134 pasted it.
+    ['kube-master kubernetes # netstat -rn', 'kube-master', 'netstat -rn'],
   ])('%s → host %s, command %s', (line, host, command) => {
     expect(first(`${line}\noutput`)).toEqual([{ host, command, line: 1 }]);
   });
@@ -36,6 +38,9 @@ describe('prompt shapes', () => {
     expect(first('$ ip a\nx')).toEqual([{ host: undefined, command: 'ip a', line: 1 }]);
     expect(first('# ip route\nx')).toEqual([{ host: undefined, command: 'ip route', line: 1 }]);
     expect(first('bash-5.0# ip route\nx')).toEqual([{ host: undefined, command: 'ip route', line: 1 }]);
+    // busybox in a pod: `/ # ip a`, `/app $ exit`.
+    expect(first('/ # ip a\nx')).toEqual([{ host: undefined, command: 'ip a', line: 1 }]);
+    expect(first('/app $ exit\n')).toEqual([{ host: undefined, command: 'exit', line: 1 }]);
   });
 
   it('comments and prose are not prompts', () => {

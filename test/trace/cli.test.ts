@@ -10,7 +10,7 @@ const flannel = join(repoRoot, 'samples', 'seed-flannel');
 
 describe('podpath trace (text)', () => {
   it('numbers the hops, shows addresses before and after the rewrite, and explains the pick', async () => {
-    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', 'default/spread:http', '--sport', '50062']);
+    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', 'default/spread:http', '--sport', '50062', '-v']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('3 paths, 3 delivered');
@@ -23,7 +23,7 @@ describe('podpath trace (text)', () => {
   });
 
   it('exits 1 when a path is not delivered and names the rule', async () => {
-    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '10.96.0.30:80']);
+    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '10.96.0.30:80', '-v']);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('REJECTED');
     expect(run.stdout).toContain('the client sees: icmp port unreachable');
@@ -36,7 +36,7 @@ describe('podpath trace to an address outside the cluster', () => {
   // `ip route` sends it by "default via 10.74.107.154 dev eth0", and flanneld's FLANNEL-POSTRTG rule
   // masquerades pod traffic leaving the pod network to eth0's 10.74.107.63.
   it('exits 0 and says the packet leaves the cluster, by which device and next hop', async () => {
-    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '198.51.100.7:53/udp']);
+    const run = await runPodpath(['trace', flannel, '--from', 'pod1', '--to', '198.51.100.7:53/udp', '-v']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('1 path, 0 delivered, 1 leaves the cluster');
@@ -108,7 +108,7 @@ describe('podpath trace: text from the dumps is escaped', () => {
     rmSync(join(dir, 'transcript.txt'), { force: true });
     const file = join(dir, 'worker-1', 'iptables-save.txt');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"default/web:http cluster IP"', '"default/web:http \u001b[31mcluster IP\u009b"'));
-    const text = await runPodpath(['trace', dir, '--from', 'pod1', '--to', '10.96.0.10:80']);
+    const text = await runPodpath(['trace', dir, '--from', 'pod1', '--to', '10.96.0.10:80', '-v']);
     expect(text.stdout).toContain('default/web:http \\e[31mcluster IP\\x9b');
     expect(text.stdout).not.toMatch(/[\u001b\u009b]/);
     const json = await runPodpath(['trace', dir, '--from', 'pod1', '--to', '10.96.0.10:80', '--json']);

@@ -26,7 +26,7 @@ describe.concurrent('trace on dead-end dumps', () => {
   it('a via route without dev whose gateway is only reachable through itself', async () => {
     const addr = write('loop/ip-addr.txt', ADDR);
     const route = write('loop/ip-route.txt', 'default via 10.0.0.1 dev eth0\n10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.5\n10.9.0.0/16 via 10.9.0.1\n');
-    const r = await runPodpath(['trace', addr, route, '--node', 'n1', '--from', 'n1', '--to', '10.9.0.5:80']);
+    const r = await runPodpath(['trace', addr, route, '--node', 'n1', '--from', 'n1', '--to', '10.9.0.5:80', '-v']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('first packet: 10.0.0.5 → 10.9.0.5:80 tcp');

@@ -75,7 +75,7 @@ describe.runIf(seed.length > 0)('the seed\'s Flannel section (worker-1 without i
   });
 
   it('prints the outer header and the assumptions in the text output', async () => {
-    const run = await runPodpath(['trace', file(), '--from', 'pod1', '--to', '192.168.2.12:80']);
+    const run = await runPodpath(['trace', file(), '--from', 'pod1', '--to', '192.168.2.12:80', '-v']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/worker-1 eth0 +192\.168\.1\.7 → 192\.168\.2\.12:80 tcp {2}outer 10\.74\.107\.63 → 10\.74\.107\.62:8472 VXLAN vni 1 udp/);
     expect(run.stdout).toMatch(/worker-2 eth0 +192\.168\.1\.7 → 192\.168\.2\.12:80 tcp {2}outer 10\.74\.107\.63 → 10\.74\.107\.62:8472 VXLAN vni 1 udp/);

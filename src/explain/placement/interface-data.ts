@@ -6,7 +6,7 @@ import type { PacketFacts } from '../facts.ts';
 import { fitFrames, fitText } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacementEvidence } from './model.ts';
-import type { PlacedPart } from './place.ts';
+import type { PlacedPart } from './model.ts';
 
 function groupBy<K>(facts: PacketFacts[], key: (p: PacketFacts) => K): Map<K, PacketFacts[]> {
   const out = new Map<K, PacketFacts[]>();

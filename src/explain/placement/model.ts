@@ -5,6 +5,8 @@
 // Strength, strongest first (docs/explain.md "Where a capture was taken"):
 //   --at  >  pcapng interface name / SLL2 ifindex  >  file name  >  the frames' MAC addresses
 
+import type { PacketFacts } from '../facts.ts';
+
 /** One place a packet can be seen: an interface of a node's or a pod's namespace. */
 export interface Place {
   /** Node or pod name. */
@@ -59,4 +61,15 @@ export function placementLabel(kind: PlacementKind): string {
       return unhandled;
     }
   }
+}
+
+/** One capture (or one interface of it) with where it was placed and the evidence. */
+export interface PlacedPart {
+  at?: string;
+  interface?: string;
+  /** A part of a `tcpdump -i any` capture split by the SLL2 ifindex. */
+  fromAny?: true;
+  facts: PacketFacts[];
+  placedBy: PlacementEvidence[];
+  unplaced?: Unplaced;
 }

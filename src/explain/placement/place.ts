@@ -22,15 +22,8 @@ export interface CaptureToPlace {
   facts: PacketFacts[];
 }
 
-export interface PlacedPart {
-  at?: string;
-  interface?: string;
-  /** A part of a `tcpdump -i any` capture split by the SLL2 ifindex. */
-  fromAny?: true;
-  facts: PacketFacts[];
-  placedBy: PlacementEvidence[];
-  unplaced?: Unplaced;
-}
+export type { PlacedPart } from './model.ts';
+import type { PlacedPart } from './model.ts';
 
 export function placeCaptures(captures: CaptureToPlace[], topology: Topology): PlacedPart[][] {
   const map = new L2Map(topology);

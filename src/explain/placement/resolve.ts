@@ -9,7 +9,7 @@
 import type { PacketFacts } from '../facts.ts';
 import { type FrameFit, fitText } from './frames.ts';
 import type { L2Map } from './l2.ts';
-import type { PlacedPart } from './place.ts';
+import type { PlacedPart } from './model.ts';
 
 export interface Tie {
   capture: number;

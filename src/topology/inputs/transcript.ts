@@ -45,6 +45,8 @@ const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0
 const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 const LINE_BARE = /^[#$]>?\s*/;
+/** Gentoo's default PS1 `\\h \\W \\$`: `kube-master kubernetes # netstat -rn`. */
+const LINE_HOST_DIR = new RegExp(String.raw`^(${NAME}) (?:~|[\w.~/-]{1,100}) [#$] `);
 /** busybox and alpine shells in pods: `/ # ip a`, `~ $ ip r`, `/app # ip r` (no host). */
 const LINE_PATH = /^[/~][^\s#$]{0,200}\s?[#$]\s+/;
 
@@ -89,7 +91,9 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
       hits.push({ line, start: 0, commandStart: bare[0].length });
     } else {
       const path = LINE_PATH.exec(text);
+      const hostDir = LINE_HOST_DIR.exec(text);
       if (path && knownCommand(text.slice(path[0].length))) hits.push({ line, start: 0, commandStart: path[0].length });
+      else if (hostDir && knownCommand(text.slice(hostDir[0].length)) && !SHELL.test(hostDir[1]!)) hits.push({ line, start: 0, commandStart: hostDir[0].length, host: hostDir[1]! });
     }
   }
   hits.sort((a, b) => a.start - b.start);

@@ -1,7 +1,7 @@
-// VXLAN ports from a bundle: the `dstport` of every vxlan device that `ip -d link`
+// VXLAN ports from a bundle (for `decode --dumps`; here, not in decode/, so decode never imports topology): the `dstport` of every vxlan device that `ip -d link`
 // shows on the nodes (and pods), read through the topology loader. A cluster that
 // runs VXLAN on an unusual port then decodes without --vxlan-port.
-import { loadTopology } from '../topology/load.ts';
+import { loadTopology } from './load.ts';
 
 export async function vxlanPortsFromDumps(dir: string): Promise<number[]> {
   const topology = await loadTopology([dir]);
