@@ -25,8 +25,11 @@ export interface LabConnection {
   from: string;
   to: string;
   via?: string;
-  outcome: 'delivered' | 'rejected' | 'timeout';
+  outcome: 'delivered' | 'rejected' | 'timeout' | 'not-sent';
   endpoint?: string;
+  /** The datagram's IP total length and DF, for the lab's sized UDP probes. */
+  size?: number;
+  df?: boolean;
   sightings: KernelSighting[];
 }
 
@@ -45,7 +48,10 @@ export function labConnections(): LabConnection[] {
 
 /** The trace arguments that ask podpath about this connection (the client's own source port). */
 export function traceArgs(c: LabConnection): string[] {
-  const args = [join('samples', c.scenario), '--from', c.from, '--to', c.to, '--sport', String(c.sightings[0]!.sport)];
+  const args = [join('samples', c.scenario), '--from', c.from, '--to', c.to];
+  // A packet the kernel never sent (EMSGSIZE) has no sighting, and so no source port to give.
+  if (c.sightings[0]) args.push('--sport', String(c.sightings[0].sport));
+  if (c.size !== undefined) args.push('--size', String(c.size), c.df === false ? '--no-df' : '--df');
   if (c.via) args.push('--via', c.via);
   // A service: draw the branch the kernel took (its probability stays the real one).
   const asked = c.to.replace(/\/(tcp|udp)$/, '');
@@ -60,7 +66,11 @@ export async function pictureFor(c: LabConnection): Promise<Picture> {
   const args = traceArgs(c);
   if (!topologies.has(c.scenario)) topologies.set(c.scenario, loadTopology([args[0]!], {}));
   const topology = await topologies.get(c.scenario)!;
-  const request: TraceRequest = { from: c.from, to: c.to, sport: c.sightings[0]!.sport };
+  const request: TraceRequest = { from: c.from, to: c.to, ...(c.sightings[0] ? { sport: c.sightings[0].sport } : {}) };
+  if (c.size !== undefined) {
+    request.size = c.size;
+    request.df = c.df !== false;
+  }
   if (c.via) request.via = c.via;
   const i = args.indexOf('--endpoint');
   if (i >= 0) request.endpoint = args[i + 1]!;
