@@ -16,6 +16,7 @@ import { choosePath, endsOf, modelFromDumps, modelFromTrace, nodeOfLocation, sor
 
 export type { JourneyContext, TraceFunction, TraceRequest } from './journey-context.ts';
 import type { JourneyContext, TraceRequest } from './journey-context.ts';
+import { outcomeOf } from '../trace/outcome.ts';
 
 function isPureSyn(p: PacketFacts): boolean {
   return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;
@@ -107,30 +108,8 @@ function replyJourney(cw: ConnectionWithFlows, ctx: JourneyContext, sightings: S
 
 /** Does a trace ending say the packet is lost? (delivered, exits-cluster, insufficient-info and unknown do not.) */
 function stopsThePacket(disposition: Disposition): boolean {
-  switch (disposition) {
-    case 'delivered':
-    case 'exits-cluster':
-    case 'insufficient-info':
-    case 'unknown':
-      return false;
-    case 'rejected':
-    case 'dropped':
-    case 'no-route':
-    case 'blackhole':
-    case 'unreachable':
-    case 'prohibited':
-    case 'neighbour-unresolved':
-    case 'fdb-missing':
-    case 'fragmentation-needed':
-    case 'message-too-long':
-    case 'no-endpoints':
-    case 'loop':
-      return true;
-    default: {
-      const unhandled: never = disposition;
-      return unhandled;
-    }
-  }
+  const outcome = outcomeOf(disposition);
+  return outcome === 'refused' || outcome === 'failure';
 }
 
 function tupleText(t: FiveTuple): string {

@@ -8,36 +8,11 @@ import type { Topology } from '../topology/model.ts';
 import { formatProbability } from '../trace/probability.ts';
 import type { Branch, EndingTone, Picture, PictureArrow } from './model.ts';
 import { PictureScene, formatOuter, formatPacket } from './scene.ts';
+import { outcomeOf } from '../trace/outcome.ts';
 
 /** The colour an ending is drawn in: delivered and exits-cluster are successes. */
 export function toneOf(disposition: Disposition): EndingTone {
-  switch (disposition) {
-    case 'delivered':
-    case 'exits-cluster':
-      return 'success';
-    case 'rejected':
-    case 'no-endpoints':
-    // Too big for the path: the client is told at once (ICMP fragmentation needed, EMSGSIZE).
-    case 'fragmentation-needed':
-    case 'message-too-long':
-      return 'refused';
-    case 'insufficient-info':
-    case 'unknown':
-      return 'unknown';
-    case 'dropped':
-    case 'no-route':
-    case 'blackhole':
-    case 'unreachable':
-    case 'prohibited':
-    case 'neighbour-unresolved':
-    case 'fdb-missing':
-    case 'loop':
-      return 'failure';
-    default: {
-      const unhandled: never = disposition;
-      return unhandled;
-    }
-  }
+  return outcomeOf(disposition);
 }
 
 const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);

@@ -3,6 +3,7 @@
 // happen and the ending where it happens. Built from a trace (src/picture/from-trace.ts) or
 // from the explainer's journeys (from-journey.ts); drawn as SVG, Mermaid or Graphviz dot by
 // the writers beside this file. Plain data, no drawing concerns.
+import type { Outcome } from '../trace/outcome.ts';
 
 /** A machine or a pod: a box that holds devices (a pod's box sits inside its node's). */
 export interface PictureGroup {
@@ -30,8 +31,8 @@ export interface PictureDevice {
   state: DeviceState;
 }
 
-/** How an ending ends, for its colour: delivered or connected, refused, lost, unknown. */
-export type EndingTone = 'success' | 'refused' | 'failure' | 'unknown';
+/** How an ending ends, for its colour: the trace's own outcome (src/trace/outcome.ts). */
+export type EndingTone = Outcome;
 
 export interface PictureEnding {
   id: string;

@@ -12,6 +12,7 @@ import { lookupRoute, selectSourceOn } from './routing.ts';
 import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
+import { outcomeOf } from './outcome.ts';
 
 export type { TraceRequest } from './query.ts';
 
@@ -115,28 +116,5 @@ export function exitStatusOf(result: TraceResult): number {
 
 /** delivered and exits-cluster are the packet getting where it was sent; everything else is not (or not known). */
 export function isSuccess(disposition: Disposition): boolean {
-  switch (disposition) {
-    case 'delivered':
-    case 'exits-cluster':
-      return true;
-    case 'insufficient-info':
-    case 'unknown':
-    case 'rejected':
-    case 'dropped':
-    case 'no-route':
-    case 'blackhole':
-    case 'unreachable':
-    case 'prohibited':
-    case 'neighbour-unresolved':
-    case 'fdb-missing':
-    case 'fragmentation-needed':
-    case 'message-too-long':
-    case 'no-endpoints':
-    case 'loop':
-      return false;
-    default: {
-      const unhandled: never = disposition;
-      return unhandled;
-    }
-  }
+  return outcomeOf(disposition) === 'success';
 }

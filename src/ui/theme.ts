@@ -3,6 +3,7 @@
 // they ask the theme, which answers undefined when colour is off. Selection and
 // highlights then fall back to inverse/bold/underline, which NO_COLOR allows.
 import type { Disposition } from '../trace/model.ts';
+import { outcomeOf, type Outcome } from '../trace/outcome.ts';
 
 export interface Theme {
   color: boolean;
@@ -30,30 +31,8 @@ export function makeTheme(env: NodeJS.ProcessEnv = process.env): Theme {
   return { color, c: (role) => (color ? palette[role] : undefined) };
 }
 
+/** The colour of an ending: green when it got there, yellow when the dumps do not say, red otherwise. */
 export function dispositionRole(disposition: Disposition): Role {
-  switch (disposition) {
-    case 'delivered':
-    case 'exits-cluster':
-      return 'ok';
-    case 'insufficient-info':
-    case 'unknown':
-      return 'warn';
-    case 'rejected':
-    case 'dropped':
-    case 'no-route':
-    case 'blackhole':
-    case 'unreachable':
-    case 'prohibited':
-    case 'neighbour-unresolved':
-    case 'fdb-missing':
-    case 'fragmentation-needed':
-    case 'message-too-long':
-    case 'no-endpoints':
-    case 'loop':
-      return 'bad';
-    default: {
-      const unhandled: never = disposition;
-      return unhandled;
-    }
-  }
+  const role: Record<Outcome, Role> = { success: 'ok', unknown: 'warn', refused: 'bad', failure: 'bad' };
+  return role[outcomeOf(disposition)];
 }
