@@ -63,7 +63,7 @@ describe('podpath ui / trace with --size on the mtu-overlay sample', () => {
   });
 
   it('--no-df: the same datagram leaves flannel.1 in fragments and is delivered (exit 0)', async () => {
-    const run = await runPodpath(['trace', 'samples/mtu-overlay', '--from', 'pod1', '--to', '192.168.2.12:5005/udp', '--size', '1500', '--no-df']);
+    const run = await runPodpath(['trace', 'samples/mtu-overlay', '--from', 'pod1', '--to', '192.168.2.12:5005/udp', '--size', '1500', '--no-df', '-v']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('worker-1 flannel.1   192.168.1.7 → 192.168.2.12:5005 udp 1444 bytes (first of 2 fragments)');
   });
