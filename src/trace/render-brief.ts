@@ -8,6 +8,7 @@ import { escapeLine } from '../util/escape-text.ts';
 import { formatNeeds } from './needs.ts';
 import { formatWarning } from '../util/warning.ts';
 import { formatPacketLine } from './render.ts';
+import { appendAll } from '../util/append.ts';
 
 const percent = (p: number): string => `${Number((p * 100).toFixed(1))}%`;
 const addr = (host: string, port: number | undefined) => (port === undefined ? host : `${host}:${port}`);
@@ -86,7 +87,7 @@ function pathLines(path: TracePath, index: number, total: number): string[] {
     path.clientSees ? `the client sees: ${path.clientSees}` : undefined,
   ].filter(Boolean).join(' · ');
   const lines = [title];
-  path.hops.forEach((hop, i) => lines.push(...hopLines(hop, i, path.hops[i - 1])));
+  path.hops.forEach((hop, i) => appendAll(lines, hopLines(hop, i, path.hops[i - 1])));
   lines.push(`  ${path.reason}`);
   if (path.needs) lines.push(`  would settle it: ${formatNeeds(path.needs)}`);
   return lines;
@@ -100,7 +101,7 @@ export function renderBriefTrace(result: TraceResult, width: number): string {
     `first packet ${formatPacketLine(result.query.packet)} · ${result.paths.length} path${result.paths.length === 1 ? '' : 's'}, ${delivered} delivered${exits > 0 ? `, ${exits} leave${exits === 1 ? 's' : ''} the cluster` : ''}`,
     '',
   ];
-  result.paths.forEach((path, i) => lines.push(...pathLines(path, i, result.paths.length), ''));
+  result.paths.forEach((path, i) => appendAll(lines, pathLines(path, i, result.paths.length)).push(''));
   for (const w of result.warnings) lines.push(`warning: ${formatWarning(w)}`);
   lines.push(`(every step of every hop: podpath trace … -v)`);
   const wrapped = lines.map(escapeLine).flatMap((line) => {
