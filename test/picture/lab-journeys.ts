@@ -4,20 +4,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
+import type { Sighting } from '../lab/lib/expected.ts';
 import { loadTopology } from '../../src/topology/load.ts';
 import { traceQuery } from '../../src/trace/trace.ts';
 import type { TraceRequest } from '../../src/trace/query.ts';
 import { pictureOfTrace } from '../../src/picture/from-trace.ts';
 import type { Picture } from '../../src/picture/model.ts';
 
-export interface KernelSighting {
-  at: string;
-  interface: string;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-}
+/** Where the kernel saw a connection's first packet: the lab's own record type. */
+export type KernelSighting = Pick<Sighting, 'at' | 'interface' | 'src' | 'dst' | 'sport' | 'dport'>;
 
 export interface LabConnection {
   scenario: string;
