@@ -82,7 +82,9 @@ const UNREAD: [RegExp, string][] = [
   [/^(?:Netid\s+)?State\s+Recv-Q\s+Send-Q/m, '`ss` socket listing: not read'],
   [/^Address\s+HWtype\s+HWaddress/m, '`arp -n` output: not read; paste `ip neigh`'],
   [/^(?:NAMESPACE\s+)?NAME\s+ENDPOINTS\b/m, '`kubectl get endpoints` table: not read; paste `kubectl get svc -A` and the node\'s `iptables-save`'],
-  [/^(?:apiVersion|kind):\s+\S+/m, 'Kubernetes YAML: not read; paste `kubectl get pods -A -o wide` / `kubectl get svc -A`'],
+  // A PDF or chat window flattens YAML onto one line: its nesting is gone, so it cannot be read back.
+  [/\bkind:\s+NetworkPolicy\s+metadata:/, 'a NetworkPolicy flattened onto one line (its indentation is lost): not read; paste it as YAML or `kubectl get networkpolicy -A -o yaml`'],
+  [/^(?:apiVersion|kind):\s+\S+/m, 'Kubernetes YAML other than NetworkPolicy: not read; paste `kubectl get pods -A -o wide --show-labels` / `kubectl get svc -A`'],
   [/^\d\d:\d\d:\d\d\.\d+ (?:IP6?|ARP) /m, 'tcpdump text output: not read; give the capture file (`tcpdump -w FILE`)'],
   [/^PING \S+ \(/m, '`ping` output: not read'],
   [/^traceroute to /m, '`traceroute` output: not read'],

@@ -39,8 +39,12 @@ export function parseNetworkPolicies(text: string, source: DumpSource): ParseRes
   const warnings: Warning[] = [];
   const warn = (line: number, message: string) => warnings.push({ file: source.file, line, message });
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    for (const error of doc.errors) warn(counter.linePos(error.pos[0]).line + first - 1, `YAML: ${error.message.split('\n')[0]}`);
-    if (doc.errors.length > 0) continue;
+    // One warning per broken document: its later errors follow from the first.
+    const error = doc.errors[0];
+    if (error !== undefined) {
+      warn(counter.linePos(error.pos[0]).line + first - 1, `YAML: ${error.message.split('\n')[0]}; this document is not read`);
+      continue;
+    }
     const root = doc.contents;
     if (root === null) continue;
     if (!isMap(root)) {
