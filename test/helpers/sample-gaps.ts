@@ -20,9 +20,6 @@ export const EXPLAIN_WITHOUT_TRACE_GAPS: Record<string, string> = {
 
 /** test/explain/placement.test.ts: placement by frames alone. */
 export const PLACEMENT_GAPS: Record<string, string> = {
-  'mtu-overlay': SPARSE_CAPTURES,
-  'arp-unanswered': SPARSE_CAPTURES,
-  'bridge-order': SPARSE_CAPTURES,
 };
 
 /** test/ui/every-sample.test.tsx. */
