@@ -86,8 +86,8 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   // A policy verdict read the policy files: their warnings (a rule left out) bear on it.
   if (paths.some((p) => p.policy)) for (const policy of topology.networkPolicies) files.add(policy.source.file);
   const warnings: Warning[] = topology.warnings.filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)));
-  if (assumedSource) warnings.unshift({ file: 'trace', line: 0, message: `source address assumed: ${assumedSource}` });
-  if (truncated) warnings.push({ file: 'trace', line: 0, message: `more than ${results.length} branches: only the first ${results.length} are shown` });
+  if (assumedSource) warnings.unshift({ file: 'trace', message: `source address assumed: ${assumedSource}` });
+  if (truncated) warnings.push({ file: 'trace', message: `more than ${results.length} branches: only the first ${results.length} are shown` });
 
   const query = {
     from: label,
