@@ -11,7 +11,7 @@ import { CaptureError } from '../../src/errors.ts';
 import { dissectPacket, layersOf, packetJson } from '../../src/decode/dissect.ts';
 import { Dissection } from '../../src/decode/dissection.ts';
 import { detailLines, hexLines } from '../../src/decode/output/detail.ts';
-import { summarize } from '../../src/decode/output/summary-line.ts';
+import { summaryText } from '../../src/decode/output/summary-line.ts';
 import { readCapture, scanCapture } from '../../src/decode/read/stream.ts';
 import { portTable } from '../../src/decode/registry.ts';
 import { decodePacket, timeText } from '../../src/decode/index.ts';
@@ -60,7 +60,7 @@ async function decodeEverything(bytes: Buffer): Promise<number> {
     dissectPacket(d, packet, table);
     const layers = layersOf(d);
     JSON.parse(packetJson(packet, d));
-    summarize(layers);
+    summaryText(d);
     const decoded: DecodedPacket = { frame: packet.frame, time: timeText(packet.timeSec, packet.timeNsec), caplen: packet.caplen, len: packet.len, linkType: packet.linkType, layers };
     detailLines(decoded);
     hexLines(packet.data.subarray(0, 64));
