@@ -8,6 +8,7 @@ import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
 import { str, type LayerCodec } from './layers/codec.ts';
 import { encoded, StringSink, type ByteSink } from './output/sink.ts';
+import { SCHEMA_VERSION } from '../util/json-output.ts';
 import { ethernet } from './layers/ethernet.ts';
 import { KIND_NAMES } from './layers/payload.ts';
 import { http } from './layers/http.ts';
@@ -91,7 +92,7 @@ export function layersOf(d: Dissection): Layer[] {
   return layers;
 }
 
-const FRAME = encoded('{"frame":');
+const FRAME = encoded(`{"schemaVersion":${SCHEMA_VERSION},"frame":`);
 const TIME = encoded(',"time":"');
 const CAPLEN = encoded('","caplen":');
 const LEN = encoded(',"len":');
