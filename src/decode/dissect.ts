@@ -7,6 +7,7 @@ import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
 import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
 import { str } from './layers/codec.ts';
+import { SCHEMA_VERSION } from '../util/json-output.ts';
 import { ethernet } from './layers/ethernet.ts';
 import { KIND_NAMES } from './layers/payload.ts';
 import { http } from './layers/http.ts';
@@ -92,7 +93,7 @@ export function layersOf(d: Dissection): Layer[] {
 
 /** The packet as one JSON line, written by hand from the dissection (see LayerCodec.json). */
 export function packetJson(packet: CapturedPacket, d: Dissection): string {
-  let out = `{"frame":${packet.frame},"time":"${timeText(packet.timeSec, packet.timeNsec)}","caplen":${packet.caplen},"len":${packet.len},"linkType":${packet.linkType}`;
+  let out = `{"schemaVersion":${SCHEMA_VERSION},"frame":${packet.frame},"time":"${timeText(packet.timeSec, packet.timeNsec)}","caplen":${packet.caplen},"len":${packet.len},"linkType":${packet.linkType}`;
   if (packet.interfaceId !== undefined) out += `,"interfaceId":${packet.interfaceId}`;
   if (packet.interfaceName !== undefined) out += `,"interfaceName":${str(packet.interfaceName)}`;
   if (packet.interfaceDescription !== undefined) out += `,"interfaceDescription":${str(packet.interfaceDescription)}`;

@@ -3,7 +3,7 @@
 // (--json) or whole-capture counts (--summary). Filters: -c, --vni, --host, --port.
 import { CaptureError, UsageError } from '../errors.ts';
 import { escapeLine, escapeText } from '../util/escape-text.ts';
-import { jsonText } from '../util/json-output.ts';
+import { jsonText, versioned } from '../util/json-output.ts';
 import { decodedPacket, dissectPacket, layersOf, packetJson } from './dissect.ts';
 import { Dissection } from './dissection.ts';
 import { scanCapture } from './read/stream.ts';
@@ -114,7 +114,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
     failure = error;
   }
   if (stats && !writer.closed) {
-    if (options.json) writer.line(jsonText(stats.toJSON(), 0));
+    if (options.json) writer.line(jsonText(versioned(stats.toJSON()), 0));
     else for (const line of stats.lines()) writer.line(escapeText(line, { keepLineBreaks: true }));
   }
   await writer.flush();

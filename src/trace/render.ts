@@ -3,7 +3,7 @@
 // came from a dump goes through escapeLine (rule text, names, comments).
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
 import { escapeLine } from '../util/escape-text.ts';
-import { jsonDocument } from '../util/json-output.ts';
+import { jsonDocument, versioned } from '../util/json-output.ts';
 import { appendAll } from '../util/append.ts';
 import { formatProbability } from './probability.ts';
 import { formatNeeds } from './needs.ts';
@@ -74,5 +74,5 @@ export function renderTrace(result: TraceResult): string {
 
 /** The trace as JSON, through the one JSON writer every --json uses. */
 export function renderTraceJson(result: TraceResult): string {
-  return jsonDocument(result);
+  return jsonDocument(versioned(result));
 }

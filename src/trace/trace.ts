@@ -79,8 +79,8 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
   const files = new Set(paths.flatMap((p) => p.hops.flatMap((h) => h.steps.flatMap((s) => (s.source ? [s.source.file] : [])))));
   const warnings: Warning[] = topology.warnings.filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)));
-  if (assumedSource) warnings.unshift({ file: 'trace', line: 0, message: `source address assumed: ${assumedSource}` });
-  if (truncated) warnings.push({ file: 'trace', line: 0, message: `more than ${results.length} branches: only the first ${results.length} are shown` });
+  if (assumedSource) warnings.unshift({ file: 'trace', message: `source address assumed: ${assumedSource}` });
+  if (truncated) warnings.push({ file: 'trace', message: `more than ${results.length} branches: only the first ${results.length} are shown` });
 
   const query = {
     from: label,

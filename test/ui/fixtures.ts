@@ -106,7 +106,7 @@ export const droppedPath: TracePath = {
 export const fixtureTrace: TraceResult = {
   query: { from: 'pod1', to: '10.96.0.20:80', packet: pod1Hop.packet },
   paths: [deliveredPath, droppedPath],
-  warnings: [{ file: 'fixture', line: 0, message: 'one warning' }],
+  warnings: [{ file: 'fixture', message: 'one warning' }],
 };
 
 const iface = (index: number, name: string, extra: Record<string, unknown> = {}) => ({ index, name, flags: [], addresses: [], ...extra });

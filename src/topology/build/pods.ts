@@ -7,6 +7,7 @@
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Warning } from '../model.ts';
 import type { KubePod } from '../parse/kubectl.ts';
 import { cidrContains } from './cidr.ts';
+import { warningAt } from '../../util/warning.ts';
 
 export interface PodSource {
   name: string;
@@ -92,7 +93,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
         node = peers[0]!.node;
         pod.hostInterface = peers[0]!.iface.name;
       } else if (peers.length > 1) {
-        warnings.push({ file: iface.source?.file ?? '', line: iface.source?.line ?? 0, message: `${source.name}: ${iface.name}@if${iface.peerIndex} matches interfaces on ${peers.map((p) => `${p.node.name}/${p.iface.name}`).join(', ')}; cannot tell which` });
+        warnings.push(warningAt(iface.source, source.file, `${source.name}: ${iface.name}@if${iface.peerIndex} matches interfaces on ${peers.map((p) => `${p.node.name}/${p.iface.name}`).join(', ')}; cannot tell which`));
       }
     }
     if (!node && source.podNode !== undefined) node = nodes.find((n) => n.name === source.podNode);
@@ -106,9 +107,10 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
       }
     } else {
       pod.node = source.podNode ?? kube?.node ?? '';
-      warnings.push({ file: iface?.source?.file ?? source.file, line: iface?.source?.line ?? 0, message: `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)` });
+      warnings.push(warningAt(iface?.source, source.file, `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)`));
     }
-    if (!pod.ip) warnings.push({ file: source.file, line: 0, message: `${source.name}: no IPv4 address in its dumps` });
+    // The line is the pod interface's own ip addr entry (the one with no inet under it), when there is one.
+    if (!pod.ip) warnings.push(warningAt(iface?.source, source.file, `${source.name}: no IPv4 address in its dumps`));
     pods.push(pod);
   }
   // Pods only kubectl knows (also those on nodes we have no dump of: the tracer can still name their IPs).

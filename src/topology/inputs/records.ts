@@ -21,6 +21,7 @@ import { type KubeNode, type KubePod, type KubeService, parseKubectlNodes, parse
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 import { appendAll } from '../../util/append.ts';
+import { warningAt } from '../../util/warning.ts';
 
 export interface IptablesText {
   text: string;
@@ -263,11 +264,7 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
     // `ip -br` prints no ifindex (0 here): take the real one from the other dump.
     if (same.index === 0) same.index = iface.index;
     if (same.index !== iface.index && iface.index !== 0) {
-      warnings.push({
-        file: iface.source?.file ?? '',
-        line: iface.source?.line ?? 0,
-        message: `${ns.name}: interface ${iface.name} has index ${iface.index} here but ${same.index} in ${same.source?.file ?? '?'}:${same.source?.line ?? 0}; kept the first`,
-      });
+      warnings.push(warningAt(iface.source, '', `${ns.name}: interface ${iface.name} has index ${iface.index} here but ${same.index} in ${same.source?.file ?? '?'}:${same.source?.line ?? 0}; kept the first`));
       continue;
     }
     // `ip addr` gives addresses, `ip -d link` gives the kind and VXLAN details: keep both.
