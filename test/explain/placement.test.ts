@@ -6,7 +6,7 @@
 // copy is where the lab wrote the original (`captures/<at>__<iface>.pcap`); the journeys and
 // faults must be the ones the same captures give placed with --at.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,8 @@ function liveFields(file: string, fields: string[], extra: string[] = []): strin
 }
 type Fields = typeof liveFields;
 import { PLACEMENT_GAPS } from '../helpers/sample-gaps.ts';
-const scenarios = existsSync(samplesDir) ? readdirSync(samplesDir).filter((d) => existsSync(join(samplesDir, d, 'expected.json'))).sort() : [];
+import { labScenarios } from '../helpers/samples.ts';
+const scenarios = labScenarios();
 
 interface LabCapture {
   /** The lab's file, `captures/<at>__<iface>.pcap`. */
@@ -88,7 +89,7 @@ function nameForms(c: LabCapture, i: number, nodes: string[]): string {
   return forms[i % forms.length]!;
 }
 
-describe.runIf(scenarios.length > 0)('captures placed by their evidence, on every lab scenario', () => {
+describe('captures placed by their evidence, on every lab scenario', () => {
   for (const scenario of scenarios) {
     if (PLACEMENT_GAPS[scenario]) {
       it.todo(`${scenario}: ${PLACEMENT_GAPS[scenario]}`);
@@ -209,7 +210,7 @@ describe.runIf(scenarios.length > 0)('captures placed by their evidence, on ever
 // Linux cooked v2 header's interface index of every packet names the interface, from the
 // node's own `ip -d link` dump (`<index>: <name>:` or `<name>@…`), and only that node's
 // dump has all of them.
-describe.runIf(scenarios.length > 0)('a cooked v2 capture placed by its interface indexes', () => {
+describe('a cooked v2 capture placed by its interface indexes', () => {
   for (const scenario of scenarios) {
     if (PLACEMENT_GAPS[scenario]) {
       it.todo(`${scenario}: ${PLACEMENT_GAPS[scenario]}`);
@@ -254,7 +255,7 @@ describe.runIf(scenarios.length > 0)('a cooked v2 capture placed by its interfac
   }
 });
 
-describe.runIf(scenarios.includes('seed-flannel'))('what a name cannot settle is said', () => {
+describe('what a name cannot settle is said', () => {
   const captures = labCaptures('seed-flannel');
   const docker0 = captures.find((c) => c.at === 'worker-1' && c.interface === 'docker0' && c.empty)!;
 
@@ -331,7 +332,7 @@ describe.runIf(scenarios.includes('bridge-order'))('what the frames cannot settl
 });
 
 // `tcpdump -w - | podpath explain - dumps/`: a capture read from stdin, like `podpath decode -`.
-describe.runIf(scenarios.includes('seed-flannel'))('explain - (stdin)', () => {
+describe('explain - (stdin)', () => {
   it('reads the capture from stdin and places it by its frames, or by --at -=NODE:IFACE', async () => {
     const source = labCaptures('seed-flannel').find((c) => c.at === 'worker-1' && c.interface === 'flannel.1')!;
     const input = readFileSync(source.source);
