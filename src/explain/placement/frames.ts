@@ -3,7 +3,7 @@
 // place that fits most frames is where the capture was taken. Two ends of one wire (a
 // pod's eth0 and its host veth, two nodes' NICs, two VTEPs) see the same frames: such
 // ties are left to packet times across captures (resolve.ts), or said.
-import type { PacketFacts } from '../facts.ts';
+import type { LinkCount } from './evidence.ts';
 import type { L2Map } from './l2.ts';
 import type { Place } from './model.ts';
 
@@ -20,22 +20,22 @@ export interface FrameFit {
   ownMac: Map<number, { src: number; dst: number }>;
 }
 
-/** Scores every place (restricted to `allowed` when given) against the capture's frames. */
-export function fitFrames(facts: PacketFacts[], map: L2Map, allowed?: (p: Place) => boolean): FrameFit | undefined {
+/** Scores every place (restricted to `allowed` when given) against the capture's frames (counted by their links, evidence.ts). */
+export function fitFrames(links: LinkCount[], map: L2Map, allowed?: (p: Place) => boolean): FrameFit | undefined {
   const counts = new Map<number, number>();
   const ownMac = new Map<number, { src: number; dst: number }>();
   let known = 0;
-  for (const p of facts) {
-    const { src, dst } = p.link ?? {};
+  for (const { link, count } of links) {
+    const { src, dst } = link ?? {};
     if (src === undefined || dst === undefined) continue;
     const seen = map.sightings(src, dst);
     if (!seen) continue;
-    known++;
-    for (const index of seen.keys()) counts.set(index, (counts.get(index) ?? 0) + 1);
+    known += count;
+    for (const index of seen.keys()) counts.set(index, (counts.get(index) ?? 0) + count);
     for (const [mac, role] of [[src, 'src'], [dst, 'dst']] as const) {
       for (const owner of map.ownersOf(mac)) {
         const own = ownMac.get(owner) ?? { src: 0, dst: 0 };
-        own[role]++;
+        own[role] += count;
         ownMac.set(owner, own);
       }
     }

@@ -6,7 +6,7 @@
 // gives the assignment; the one most shared frames agree on wins. Places already held by a
 // capture placed otherwise are taken out of the ties first (a bridge's capture, seeing
 // every pod's frames, is placed on its own and leaves the pod's eth0 and veth to tie).
-import type { PacketFacts } from '../facts.ts';
+import type { TimedFrame } from './evidence.ts';
 import { type FrameFit, fitText } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacedPart } from './model.ts';
@@ -15,26 +15,8 @@ export interface Tie {
   capture: number;
   part: PlacedPart;
   fit: FrameFit;
-}
-
-/** Frames are the same frame at two places when these agree (NAT and br_netfilter's DNAT keep them). */
-function frameKey(p: PacketFacts): string | undefined {
-  if (!p.link?.src || !p.link.dst) return undefined;
-  const body = p.ip ? `${p.ip.src}|${p.ip.id ?? ''}|${p.tcp?.seq ?? ''}|${p.icmp?.seq ?? ''}` : p.arp ? `arp|${p.arp.opcode}|${p.arp.senderIp}|${p.arp.targetIp}` : undefined;
-  return body === undefined ? undefined : `${p.link.src}|${p.link.dst}|${p.len}|${body}`;
-}
-
-/** Each frame key's sightings in one capture (a repeated MLD report has one key and several times). */
-function sightingsByKey(facts: PacketFacts[]): Map<string, PacketFacts[]> {
-  const out = new Map<string, PacketFacts[]>();
-  for (const p of facts) {
-    const key = frameKey(p);
-    if (key === undefined) continue;
-    const list = out.get(key);
-    if (list) list.push(p);
-    else out.set(key, [p]);
-  }
-  return out;
+  /** The capture's frames with their times, by frame key (evidence.ts). */
+  timed: Map<string, TimedFrame[]>;
 }
 
 /**
@@ -44,8 +26,8 @@ function sightingsByKey(facts: PacketFacts[]): Map<string, PacketFacts[]> {
  */
 const SAME_FRAME_SECONDS = 0.05;
 
-function nearest(list: PacketFacts[], time: number): PacketFacts | undefined {
-  let best: PacketFacts | undefined;
+function nearest(list: TimedFrame[], time: number): TimedFrame | undefined {
+  let best: TimedFrame | undefined;
   for (const p of list) if (!best || Math.abs(p.time - time) < Math.abs(best.time - time)) best = p;
   return best && Math.abs(best.time - time) <= SAME_FRAME_SECONDS ? best : undefined;
 }
@@ -77,7 +59,7 @@ const MAX_GROUP = 6;
  */
 function byTimes(group: Tie[], places: number[], map: L2Map): { order: number[]; votes: number; against: number } | undefined {
   if (group.length > MAX_GROUP) return undefined;
-  const times = group.map((t) => sightingsByKey(t.part.facts));
+  const times = group.map((t) => t.timed);
   // Pairs (earlier capture, later capture, the frame's distances) from frames two captures share.
   const pairs: { early: number; late: number; distance: Map<number, number> }[] = [];
   for (let a = 0; a < group.length; a++) {
@@ -88,7 +70,7 @@ function byTimes(group: Tie[], places: number[], map: L2Map): { order: number[];
         for (const first of list) {
           const other = nearest(others, first.time);
           if (!other || other.time === first.time) continue; // the same microsecond says nothing
-          const distance = map.sightings(first.link!.src!, first.link!.dst!);
+          const distance = map.sightings(first.src, first.dst);
           if (!distance) continue;
           pairs.push(first.time < other.time ? { early: a, late: b, distance } : { early: b, late: a, distance });
         }
