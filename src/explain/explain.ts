@@ -34,10 +34,15 @@ export interface CaptureData {
   /** Where it was taken (--at): wins over what the capture, its name and its frames say (placement/). */
   at?: string;
   interface?: string;
-  /** Read once, in order; an async iterable lets a file stream through without holding its packets. */
-  packets: Iterable<DecodedPacket> | AsyncIterable<DecodedPacket>;
+  /** Read once, in order; an async iterable or a scan lets a file stream through without holding its packets. */
+  packets: Iterable<DecodedPacket> | AsyncIterable<DecodedPacket> | PacketScan;
   /** Errors met while reading (the packets before the damage are still explained); read after the packets. */
   errors?: string[];
+}
+
+/** A capture read by calling `each` for every packet in order (files.ts captureFile: the reader's fast path). */
+export interface PacketScan {
+  scan(each: (packet: DecodedPacket) => void): Promise<void>;
 }
 
 export interface ExplainOptions {
@@ -144,7 +149,9 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   const idbName = idbNamer(topology);
   for (const capture of captures) {
     const reading = new CaptureReading(topology, idbName);
-    for await (const packet of capture.packets) reading.add(packetFacts(packet, -1));
+    const { packets } = capture;
+    if ('scan' in packets) await packets.scan((packet) => reading.add(packetFacts(packet, -1)));
+    else for await (const packet of packets) reading.add(packetFacts(packet, -1));
     readings.push(reading);
     const given = capture.at !== undefined ? { at: capture.at, ...(capture.interface !== undefined ? { interface: capture.interface } : {}) } : undefined;
     read.push({ file: capture.file, frames: reading.frames, ...(given ? { given } : {}) });
