@@ -1,7 +1,7 @@
 // What `podpath explain` does once commander has parsed it: split the paths into
 // captures and dump inputs, build the topology, read the captures, explain, print.
 import { UsageError } from '../errors.ts';
-import { jsonDocument } from '../util/json-output.ts';
+import { jsonDocument, versioned } from '../util/json-output.ts';
 import type { Topology } from '../topology/model.ts';
 import { emptyTopology, type ExplainOptions } from './explain.ts';
 import { looksLikeCapture } from './files.ts';
@@ -90,7 +90,7 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
       process.stderr.write(`podpath: drawing ${journey.connection} of ${explanation.journeys.length} journeys (--connection ID for another)\n`);
     }
     process.stdout.write(await renderPicture(pictureOfJourney(journey, explanation, topology), format));
-  } else if (format === 'json') process.stdout.write(jsonDocument(explanation));
+  } else if (format === 'json') process.stdout.write(jsonDocument(versioned(explanation)));
   else process.stdout.write(renderText(explanation));
   return explanation.faultFound ? 1 : 0;
 }

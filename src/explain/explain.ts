@@ -52,7 +52,7 @@ export interface ExplainOptions {
 
 /** An empty topology: explaining captures without any dumps names nothing but still groups and checks. */
 export function emptyTopology(): Topology {
-  return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
+  return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, networkPolicies: [], warnings: [] };
 }
 
 /**
@@ -241,7 +241,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
       names.name(p.tuple.dst);
     }
   }
-  const warnings: Warning[] = [...topology.warnings, ...infos.flatMap((i) => i.errors.map((e) => ({ file: i.file, line: 0, message: e })))];
+  const warnings: Warning[] = [...topology.warnings, ...infos.flatMap((i) => i.errors.map((e) => ({ file: i.file, message: e })))];
   const faultFound =
     journeys.some((j) => j.verdict === 'lost' || j.verdict === 'rejected' || j.verdict === 'disagrees' || j.reply !== undefined) ||
     // Without dumps the overlay's MTU is a guess (1450): an oversize packet is then shown, not judged.

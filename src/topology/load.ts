@@ -27,7 +27,7 @@ export async function loadTopology(inputs: string[], options: LoadOptions = {}):
   if (gathered.namespaces.length === 0) {
     // The last problem is the one that ended the reading (earlier ones are often side notes).
     const last = read.warnings[read.warnings.length - 1];
-    const why = last ? `${last.file}${last.line > 0 ? `:${last.line}` : ''}: ${last.message}` : 'no node dumps found';
+    const why = last ? `${last.file}${last.line !== undefined ? `:${last.line}` : ''}: ${last.message}` : 'no node dumps found';
     const more = read.warnings.length > 1 ? ` (and ${read.warnings.length - 1} more problem${read.warnings.length > 2 ? 's' : ''})` : '';
     throw new NoTopologyError(`nothing usable in ${inputs.join(', ')}: ${why}${more}`);
   }

@@ -4,8 +4,8 @@
 // spreads them, the CNI with its evidence, and what could not be read.
 // Every string from a dump goes through escapeLine.
 import { escapeLine } from '../util/escape-text.ts';
-import { jsonDocument } from '../util/json-output.ts';
-import { cidrContains, prefixLengthOf } from './build/cidr.ts';
+import { jsonDocument, versioned } from '../util/json-output.ts';
+import { cidrContains, prefixLengthOf } from '../util/address.ts';
 import type { Topology } from './model.ts';
 
 const MAX_WARNINGS_SHOWN = 5;
@@ -78,7 +78,7 @@ export function renderSummary(topology: Topology): string {
 
   out.push('', `Warnings: ${topology.warnings.length}`);
   for (const w of topology.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
-    out.push(`  ${s(w.file)}${w.line > 0 ? `:${w.line}` : ''}: ${s(w.message)}${w.text !== undefined ? `: ${s(w.text)}` : ''}`);
+    out.push(`  ${s(w.file)}${w.line !== undefined ? `:${w.line}` : ''}: ${s(w.message)}${w.text !== undefined ? `: ${s(w.text)}` : ''}`);
   }
   if (topology.warnings.length > MAX_WARNINGS_SHOWN) out.push(`  … ${topology.warnings.length - MAX_WARNINGS_SHOWN} more (--json lists them all)`);
   return `${out.join('\n')}\n`;
@@ -134,5 +134,5 @@ function missingFdb(topology: Topology, vtep: Topology['vteps'][number]): string
 
 /** The Topology for `--json`: pods' and nodes' namespaces included, as the model has them. */
 export function renderJson(topology: Topology): string {
-  return jsonDocument(topology);
+  return jsonDocument(versioned(topology));
 }

@@ -7,12 +7,13 @@ import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
-import { walk } from './hop.ts';
+import { walk, type WalkResult } from './hop.ts';
 import { lookupRoute, selectSourceOn } from './routing.ts';
 import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 import { outcomeOf } from './outcome.ts';
+import { judgePolicies } from './policy.ts';
 
 export type { TraceRequest } from './query.ts';
 
@@ -46,22 +47,13 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const packet = firstPacket(source, destination, request.sport, request.size, request.df);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
-  let paths: TracePath[] = results.map(({ result, probability }) => {
-    const path: TracePath = {
-      ...(result.endpoint ? { endpoint: result.endpoint } : {}),
-      probability,
-      disposition: result.disposition,
-      reason: result.reason,
-      clientSees: result.clientSees,
-      ...(result.answer ? { answer: result.answer } : {}),
-      ...(result.socketError ? { socketError: result.socketError } : {}),
-      ...(result.needs ? { needs: result.needs } : {}),
-      hops: result.hops,
-    };
-    return path;
-  });
+  let paths: TracePath[] = results.map(({ result, probability }) => toTracePath(result, probability));
   const service = destination.service;
   if (service && service.endpoints.length === 0) paths = paths.map((p) => withNoEndpointsLesson(p, service, destination.dst));
+  paths = paths.map((p) => {
+    const policy = judgePolicies(topology, p);
+    return policy ? { ...p, policy } : p;
+  });
   let partial = truncated;
   if (request.endpoint !== undefined) {
     const wanted = request.endpoint;
@@ -78,9 +70,11 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   // of the namespaces it visited (a bundle's <node>/ or <node>/pods/<pod>/).
   const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
   const files = new Set(paths.flatMap((p) => p.hops.flatMap((h) => h.steps.flatMap((s) => (s.source ? [s.source.file] : [])))));
+  // A policy verdict read the policy files: their warnings (a rule left out) bear on it.
+  if (paths.some((p) => p.policy)) for (const policy of topology.networkPolicies) files.add(policy.source.file);
   const warnings: Warning[] = topology.warnings.filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)));
-  if (assumedSource) warnings.unshift({ file: 'trace', line: 0, message: `source address assumed: ${assumedSource}` });
-  if (truncated) warnings.push({ file: 'trace', line: 0, message: `more than ${results.length} branches: only the first ${results.length} are shown` });
+  if (assumedSource) warnings.unshift({ file: 'trace', message: `source address assumed: ${assumedSource}` });
+  if (truncated) warnings.push({ file: 'trace', message: `more than ${results.length} branches: only the first ${results.length} are shown` });
 
   const query = {
     from: label,
@@ -88,6 +82,21 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     packet,
   };
   return createTrace(query, paths, warnings, { partial });
+}
+
+/** One walk's result as a path of the trace. */
+export function toTracePath(result: WalkResult, probability: number): TracePath {
+  return {
+    ...(result.endpoint ? { endpoint: result.endpoint } : {}),
+    probability,
+    disposition: result.disposition,
+    reason: result.reason,
+    clientSees: result.clientSees,
+    ...(result.answer ? { answer: result.answer } : {}),
+    ...(result.socketError ? { socketError: result.socketError } : {}),
+    ...(result.needs ? { needs: result.needs } : {}),
+    hops: result.hops,
+  };
 }
 
 /**

@@ -14,6 +14,18 @@ export function jsonText(value: unknown, indent = 2): string {
   return json.replace(UNESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * The version of every command's JSON (docs/json.md), the first field of each document and
+ * of each decode line. Raised when a field changes meaning or goes away; new fields do not
+ * raise it, so readers ignore fields they do not know.
+ */
+export const SCHEMA_VERSION = 1;
+
+/** `value` with schemaVersion as its first field: what each command's --json prints. */
+export function versioned<T extends object>(value: T): { schemaVersion: number } & T {
+  return { schemaVersion: SCHEMA_VERSION, ...value };
+}
+
 /** jsonText with a final newline: what a command writes to stdout. */
 export function jsonDocument(value: unknown, indent = 2): string {
   return `${jsonText(value, indent)}\n`;

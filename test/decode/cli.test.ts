@@ -115,7 +115,7 @@ describe('podpath decode --json', () => {
     expect(packets).toHaveLength(12);
     const fields = tshark(['-r', path, '-c', '1', '-T', 'fields', '-E', 'occurrence=a', '-o', 'tcp.relative_sequence_numbers:FALSE', '-e', 'frame.time_epoch', '-e', 'eth.src', '-e', 'ip.src', '-e', 'ip.ttl', '-e', 'udp.dstport', '-e', 'vxlan.vni', '-e', 'tcp.seq', '-e', 'tcp.ack']).trim().split('\t');
     const first = packets[0] as (typeof packets)[number];
-    expect(Object.keys(first)).toEqual(['frame', 'time', 'caplen', 'len', 'linkType', 'layers']);
+    expect(Object.keys(first)).toEqual(['schemaVersion', 'frame', 'time', 'caplen', 'len', 'linkType', 'layers']);
     expect(first.time).toBe(fields[0]);
     expect(first.layers.map((l) => l['type'])).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'tcp']);
     const [eth, ip, udp, vxlan, , innerIp, tcp] = first.layers as Record<string, unknown>[];

@@ -5,7 +5,6 @@
 // reading of the same captures.
 
 const UDP_JOURNEYS = 'the explainer follows TCP connections; UDP datagrams, their fragments and the ICMP fragmentation-needed answer are not journeys of its own yet';
-const SPARSE_CAPTURES = 'some of its pods\' captures hold only ARP or a few frames of another connection, too little to place them by their frames';
 
 /** test/explain/samples.test.ts, with the tracer (and its -i any check). */
 export const EXPLAIN_GAPS: Record<string, string> = {
@@ -15,15 +14,10 @@ export const EXPLAIN_GAPS: Record<string, string> = {
 /** test/explain/samples.test.ts, without the tracer (the explainer's own checks of the dumps). */
 export const EXPLAIN_WITHOUT_TRACE_GAPS: Record<string, string> = {
   'mtu-overlay': UDP_JOURNEYS,
-  'arp-unanswered': 'without the tracer the explainer\'s own checks do not follow a bridged DNAT into the host\'s neighbour table (its FAILED entry for 192.168.1.9)',
 };
 
-/** test/explain/placement.test.ts: placement by frames alone. */
-export const PLACEMENT_GAPS: Record<string, string> = {
-  'mtu-overlay': SPARSE_CAPTURES,
-  'arp-unanswered': SPARSE_CAPTURES,
-  'bridge-order': SPARSE_CAPTURES,
-};
+/** test/explain/placement.test.ts: placement by frames alone (none left: every scenario is placed). */
+export const PLACEMENT_GAPS: Record<string, string> = {};
 
 /** test/ui/every-sample.test.tsx. */
 export const UI_GAPS: Record<string, string> = {

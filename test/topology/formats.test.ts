@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseBrctlShow } from '../../src/topology/parse/brctl.ts';
 import { parseKubectlNodes, parseKubectlPods } from '../../src/topology/parse/kubectl.ts';
 import { parseRouteTable } from '../../src/topology/parse/route-table.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
@@ -60,6 +61,29 @@ describe('route -n and netstat -rn read into the routes `ip route` prints for th
       expect(records.filter((r) => r.table === 'local').map((r) => r.dst).sort()).toEqual(sh(`awk '$3 ~ /n/ && $3 !~ /!/ && $1 ~ /\\/128$/ || $1 == "ff00::/8" {print $1}' ${name}`).sort());
       expect(records.every((r) => r.family === 6)).toBe(true);
     }
+  });
+
+  it("netstat -6 -rn's bare dotted quads are the IPv4-mapped prefixes `ip -6 route` prints as ::ffff:a.b.c.d", () => {
+    const { records, warnings } = parseRouteTable(readFileSync(fixture('netstat-6-rn-v4mapped.txt'), 'utf8'), { file: 'netstat-6-rn-v4mapped.txt' });
+    expect(warnings).toEqual([]);
+    const main = records.filter((r) => r.table === 'main' && !(r.dst === 'default' && r.type === 'unreachable'));
+    expect(asLines(main)).toEqual(sh(`${IP_ROUTE_AWK} ip-6-route-v4mapped.txt`).sort());
+  });
+
+  it('a table wrapped in markdown emphasis (`_Kernel IP routing table` … `cni0_`) is read without the markers, with a warning on the closing line', () => {
+    const text = [
+      '_Kernel IP routing table',
+      'Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface',
+      '10.180.11.0     0.0.0.0         255.255.255.0   U         0 0          0 ens160',
+      '10.244.2.0      0.0.0.0         255.255.255.0   U         0 0          0 cni0_',
+    ].join('\n');
+    const { records, warnings } = parseRouteTable(text, { file: 'r' });
+    expect(records.map((r) => r.dev)).toEqual(['ens160', 'cni0']);
+    expect(warnings.map((w) => [w.line, w.message])).toEqual([[4, expect.stringMatching(/markdown emphasis/)]]);
+    // Without the opening marker a trailing `_` is the device's own name.
+    const plain = parseRouteTable(text.replace(/^_/, ''), { file: 'r' });
+    expect(plain.records.map((r) => r.dev)).toEqual(['ens160', 'cni0_']);
+    expect(plain.warnings).toEqual([]);
   });
 
   it('a row with names (route without -n), a placeholder or a bad mask is one warning and no route', () => {
@@ -183,3 +207,23 @@ describe('kubectl tables people paste', () => {
 });
 
 afterAll(() => undefined);
+
+describe('brctl show from a page that collapsed its blanks', () => {
+  // brctl prints tabs between the header's columns and indents continuation ports with tabs;
+  // a web page that collapsed every run of blanks leaves single spaces and no indent.
+  const tabbed = 'bridge name\tbridge id\t\tSTP enabled\tinterfaces\ncni0\t\t8000.e2ee89678398\tno\t\tveth28b04daf\n\t\t\t\t\t\t\tvethe6d4a6b8\n';
+  const collapsed = tabbed.replace(/[ \t]+/g, ' ').replace(/^ /gm, '');
+
+  it('a lone name under a bridge is its port, with a warning on that line', () => {
+    const { records, warnings } = parseBrctlShow(collapsed, { file: 'b' });
+    expect(records.map((b) => b.ports)).toEqual([['veth28b04daf', 'vethe6d4a6b8']]);
+    expect(warnings.map((w) => w.line)).toEqual([3]);
+  });
+
+  it('with brctl\'s own tabs an unindented lone word is a stray line, not a port', () => {
+    const stray = tabbed.replace('\t\t\t\t\t\t\tvethe6d4a6b8', 'vethe6d4a6b8');
+    const { records, warnings } = parseBrctlShow(stray, { file: 'b' });
+    expect(records.map((b) => b.ports)).toEqual([['veth28b04daf']]);
+    expect(warnings.map((w) => w.line)).toEqual([3]);
+  });
+});

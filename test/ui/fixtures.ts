@@ -106,7 +106,7 @@ export const droppedPath: TracePath = {
 export const fixtureTrace: TraceResult = {
   query: { from: 'pod1', to: '10.96.0.20:80', packet: pod1Hop.packet },
   paths: [deliveredPath, droppedPath],
-  warnings: [{ file: 'fixture', line: 0, message: 'one warning' }],
+  warnings: [{ file: 'fixture', message: 'one warning' }],
 };
 
 const iface = (index: number, name: string, extra: Record<string, unknown> = {}) => ({ index, name, flags: [], addresses: [], ...extra });
@@ -166,5 +166,6 @@ export const fixtureTopology: Topology = {
     { node: 'worker-2', device: 'flannel.1', vni: 1, port: 8472, local: '10.74.107.62', remotes: [{ mac: '7e:4f:1b:41:c7:7a', dst: '10.74.107.63', node: 'worker-1' }] },
   ],
   cni: { plugin: 'flannel', mode: 'vxlan', evidence: [] },
+  networkPolicies: [],
   warnings: [{ file: 'fixture', line: 1, message: 'fixture warning' }],
 };

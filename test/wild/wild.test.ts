@@ -1,8 +1,8 @@
 // Real dumps from public threads (test/wild/*.txt, sources in SOURCES.md), read through the real
 // CLI and compared with a reading established without podpath: every expected value in
-// <name>.expected.json carries the awk/grep one-liner (`how`) that computes it from the dump, or
-// the thread's own words. The one-liners are re-run here first, so a hand-edited value cannot
-// drift from its dump. A check marked `gap` asserts the right value with `it.fails`: the reading
+// <name>.expected.json carries the awk/grep one-liner (`how`) that computes it from the dump; where
+// the thread said it too (the CNI mode), its words sit beside it in `thread`. Every one-liner is
+// re-run here first, so a hand-edited value cannot drift from its dump. A check marked `gap` asserts the right value with `it.fails`: the reading
 // needs work owned elsewhere, and the test turns red the day it is right (then drop the mark).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,10 @@ import { repoRoot, runPodpath, type RunResult } from '../helpers/run.ts';
 
 interface Check {
   what: string;
+  /** A bash one-liner over the dump (`$F`) that prints the value. */
   how: string;
+  /** The thread's own words for the same fact, when it says it (documentation, never compared). */
+  thread?: string;
   value: string | number | string[];
   node?: string;
   pod?: string;
@@ -48,7 +51,7 @@ interface Netns {
 }
 interface Topology {
   nodes: { name: string; addresses: string[]; podCIDRs: string[]; netns: Netns }[];
-  pods: { name: string; ip?: string; node?: string; netns?: Netns }[];
+  pods: { name: string; ip?: string; node?: string; unnamed?: boolean; netns?: Netns }[];
   services: {
     namespace: string;
     name: string;
@@ -131,7 +134,10 @@ function reading(c: Check, t: Topology): string | number | string[] {
     case 'podAddresses':
       return addressLines(findPod(t, c.pod));
     case 'kubectlPods':
-      return t.pods.filter((p) => p.node !== undefined).map((p) => `${p.name} ${p.ip ?? '-'} ${p.node ?? '-'}`);
+      // the pods kubectl's table names; pods seen only in a node's tables are `unnamed` (below)
+      return t.pods.filter((p) => p.node !== undefined && p.unnamed !== true).map((p) => `${p.name} ${p.ip ?? '-'} ${p.node ?? '-'}`);
+    case 'unnamedPods':
+      return sorted(t.pods.filter((p) => p.unnamed === true).map((p) => `${p.ip ?? '-'} ${p.node ?? '-'}`));
     case 'services':
       if (c.kind === 'count') return t.services.length;
       return sorted(t.services.map((s) => `${s.namespace}/${s.name}:${s.portName ?? ''} ${s.clusterIP}:${s.port}/${s.protocol}`));
@@ -160,12 +166,20 @@ function reading(c: Check, t: Topology): string | number | string[] {
   }
 }
 
-/** Runs the check's one-liner on the dump, shaped like the recorded value. */
+/**
+ * Runs the check's one-liner on the dump, shaped like the recorded value. A one-liner that fails
+ * (a grep finding nothing before `&& echo`) prints nothing, so it can never agree by default.
+ */
 function recompute(c: Check, file: string): string | number | string[] {
-  if (typeof c.value === 'string') return c.value; // taken from the thread's words, not computed
-  const out = execFileSync('bash', ['-c', c.how], { env: { ...process.env, F: file, LC_ALL: 'C' }, encoding: 'utf8' });
+  let out: string;
+  try {
+    out = execFileSync('bash', ['-c', c.how], { env: { ...process.env, F: file, LC_ALL: 'C' }, encoding: 'utf8' });
+  } catch (error) {
+    out = (error as { stdout?: string }).stdout ?? '';
+  }
   const lines = out.split('\n').filter((l) => l.trim() !== '');
-  if (typeof c.value === 'number') return Number(lines[0]);
+  if (typeof c.value === 'number') return lines.length === 1 ? Number(lines[0]) : Number.NaN;
+  if (typeof c.value === 'string') return lines.join('\n');
   return lines;
 }
 
@@ -195,6 +209,8 @@ for (const e of cases) {
 
     for (const c of e.checks) {
       it(`its ${c.what} one-liner still gives the recorded value`, () => {
+        // A `how` that is prose ("thread: …") is not a one-liner: bash fails on it and prints nothing.
+        expect(c.how).not.toMatch(/^(?:thread|page)\b/);
         expect(recompute(c, file)).toEqual(c.value);
       });
 
@@ -216,6 +232,15 @@ for (const e of cases) {
             p.hops.flatMap((h) => h.steps.filter((s) => s.type === 'neighbour' && (s.result === 'missing' || s.result === 'failed'))),
           );
           expect(claims).toEqual([]);
+        });
+        continue;
+      }
+
+      if (c.what === 'refusal') {
+        test(`pod dumps only: one line naming ${String(c.value)}, exit 2, not 70${gap ? ` (known gap: ${gap})` : ''}`, () => {
+          expect(topo.status, topo.stderr).toBe(2);
+          expect(topo.stderr.trim().split('\n')).toHaveLength(1);
+          expect(topo.stderr).toContain(`only pod dumps (${(c.value as string[]).join(', ')})`);
         });
         continue;
       }

@@ -5,12 +5,17 @@
 // count per distinct combination, in the order first seen, says all they ask. Only
 // breaking ties by packet times (resolve.ts) needs single frames with their times; it
 // keeps the first MAX_TIMED of them (far more than any tie needs to be settled).
-import type { LinkFacts, PacketFacts } from '../facts.ts';
+import type { LinkFacts, OuterFacts, PacketFacts } from '../facts.ts';
 
-/** One distinct combination of what placement reads from a frame, and how many frames had it. */
-export interface LinkCount {
+/** What decides where a frame is seen (l2.ts frameSightings): its link addresses and its tunnel's outer header. */
+export interface FrameWay {
   /** The outermost link addresses (Ethernet source/destination, a cooked capture's sender and direction). */
   link?: LinkFacts;
+  outer?: OuterFacts;
+}
+
+/** One distinct combination of what placement reads from a frame, and how many frames had it. */
+export interface LinkCount extends FrameWay {
   ifindex?: number;
   interfaceName?: string;
   interfaceDescription?: string;
@@ -18,10 +23,8 @@ export interface LinkCount {
 }
 
 /** One frame as tie-breaking by time needs it. */
-export interface TimedFrame {
+export interface TimedFrame extends FrameWay {
   time: number;
-  src: string;
-  dst: string;
 }
 
 /** Frames kept with their times for resolve.ts; beyond them, the capture is counted only. */
@@ -29,10 +32,15 @@ export const MAX_TIMED = 50_000;
 
 /** Frames are the same frame at two places when these agree (NAT and br_netfilter's DNAT keep them). */
 export function frameKey(p: PacketFacts): string | undefined {
-  if (!p.link?.src || !p.link.dst) return undefined;
   const body = p.ip ? `${p.ip.src}|${p.ip.id ?? ''}|${p.tcp?.seq ?? ''}|${p.icmp?.seq ?? ''}` : p.arp ? `arp|${p.arp.opcode}|${p.arp.senderIp}|${p.arp.targetIp}` : undefined;
-  return body === undefined ? undefined : `${p.link.src}|${p.link.dst}|${p.len}|${body}`;
+  return body === undefined ? undefined : `${wayKey(p)}|${p.len}|${body}`;
 }
+
+/** The frame's way as one string (l2.ts frameSightings reads the MACs and the outer addresses). */
+export const wayKey = (p: FrameWay): string => `${p.link?.src ?? ''}>${p.link?.dst ?? ''}|${p.outer ? `${p.outer.src}>${p.outer.dst}` : ''}`;
+
+const sameOuter = (a: OuterFacts | undefined, b: OuterFacts | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.src === b.src && a.dst === b.dst && a.encapsulation === b.encapsulation && a.dport === b.dport);
 
 export class FrameEvidence {
   packets = 0;
@@ -53,7 +61,7 @@ export class FrameEvidence {
     if (!list) byDst.set(link?.dst, (list = []));
     let entry: LinkCount | undefined;
     for (const l of list) {
-      if (l.link?.outgoing === link?.outgoing && l.ifindex === p.ifindex && l.interfaceName === p.interfaceName && l.interfaceDescription === p.interfaceDescription && (l.link === undefined) === (link === undefined)) {
+      if (l.link?.outgoing === link?.outgoing && l.ifindex === p.ifindex && l.interfaceName === p.interfaceName && l.interfaceDescription === p.interfaceDescription && (l.link === undefined) === (link === undefined) && sameOuter(l.outer, p.outer)) {
         entry = l;
         break;
       }
@@ -61,6 +69,7 @@ export class FrameEvidence {
     if (!entry) {
       entry = { count: 0 };
       if (link) entry.link = link;
+      if (p.outer) entry.outer = p.outer;
       if (p.ifindex !== undefined) entry.ifindex = p.ifindex;
       if (p.interfaceName !== undefined) entry.interfaceName = p.interfaceName;
       if (p.interfaceDescription !== undefined) entry.interfaceDescription = p.interfaceDescription;
@@ -72,7 +81,9 @@ export class FrameEvidence {
       const key = frameKey(p);
       if (key === undefined) return;
       this.timedCount++;
-      const frame = { time: p.time, src: p.link!.src!, dst: p.link!.dst! };
+      const frame: TimedFrame = { time: p.time };
+      if (p.link) frame.link = p.link;
+      if (p.outer) frame.outer = p.outer;
       const list = this.timed.get(key);
       if (list) list.push(frame);
       else this.timed.set(key, [frame]);

@@ -91,5 +91,5 @@ export function guessWarnings(namespaces: NamespaceRecords[], classes: Map<strin
     list.push(`${ns.name} is a ${c.kind} (${c.reasons.join('; ')})`);
     byFile.set(file, list);
   }
-  return [...byFile].map(([file, list]) => ({ file, line: 0, message: `guessed from the dumps: ${list.join('; ')}` }));
+  return [...byFile].map(([file, list]) => ({ file, message: `guessed from the dumps: ${list.join('; ')}` }));
 }

@@ -156,7 +156,7 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   }
   for (const node of nodes) {
     if (node.addresses.length === 0) {
-      warnings.push({ file: [...(gathered.namespaces.find((n) => n.name === node.name)?.files ?? [])][0] ?? '', line: 0, message: `${node.name}: no underlay address found (no ip addr on its own interfaces, no kernel route with src)` });
+      warnings.push({ file: [...(gathered.namespaces.find((n) => n.name === node.name)?.files ?? [])][0] ?? '', message: `${node.name}: no underlay address found (no ip addr on its own interfaces, no kernel route with src)` });
     }
   }
   const pods = buildPods(podSources, nodes, gathered.kubePods, warnings);
@@ -164,5 +164,5 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), warnings };
+  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), networkPolicies: gathered.networkPolicies, warnings };
 }

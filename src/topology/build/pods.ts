@@ -6,7 +6,8 @@
 // 11 on the node (the kernel prints the peer's ifindex after `@if`).
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Warning } from '../model.ts';
 import type { KubePod } from '../parse/kubectl.ts';
-import { cidrContains } from './cidr.ts';
+import { cidrContains } from '../../util/address.ts';
+import { warningAt } from '../../util/warning.ts';
 
 export interface PodSource {
   name: string;
@@ -76,6 +77,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     const kube = kubeByName.get(source.name) ?? (ip !== undefined ? kubeByIP.get(ip) : undefined);
     const pod: Pod = { name: kube?.name ?? source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
     if (kube?.namespace !== undefined) pod.namespace = kube.namespace;
+    if (kube?.labels !== undefined) pod.labels = kube.labels;
     if (iface) {
       pod.podInterface = iface.name;
       if (iface.mac !== undefined) pod.mac = iface.mac;
@@ -92,7 +94,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
         node = peers[0]!.node;
         pod.hostInterface = peers[0]!.iface.name;
       } else if (peers.length > 1) {
-        warnings.push({ file: iface.source?.file ?? '', line: iface.source?.line ?? 0, message: `${source.name}: ${iface.name}@if${iface.peerIndex} matches interfaces on ${peers.map((p) => `${p.node.name}/${p.iface.name}`).join(', ')}; cannot tell which` });
+        warnings.push(warningAt(iface.source, source.file, `${source.name}: ${iface.name}@if${iface.peerIndex} matches interfaces on ${peers.map((p) => `${p.node.name}/${p.iface.name}`).join(', ')}; cannot tell which`));
       }
     }
     if (!node && source.podNode !== undefined) node = nodes.find((n) => n.name === source.podNode);
@@ -106,9 +108,10 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
       }
     } else {
       pod.node = source.podNode ?? kube?.node ?? '';
-      warnings.push({ file: iface?.source?.file ?? source.file, line: iface?.source?.line ?? 0, message: `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)` });
+      warnings.push(warningAt(iface?.source, source.file, `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)`));
     }
-    if (!pod.ip) warnings.push({ file: source.file, line: 0, message: `${source.name}: no IPv4 address in its dumps` });
+    // The line is the pod interface's own ip addr entry (the one with no inet under it), when there is one.
+    if (!pod.ip) warnings.push(warningAt(iface?.source, source.file, `${source.name}: no IPv4 address in its dumps`));
     pods.push(pod);
   }
   // Pods only kubectl knows (also those on nodes we have no dump of: the tracer can still name their IPs).
@@ -120,6 +123,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     const node = nodes.find((n) => n.name === kube.node);
     const pod: Pod = { name: kube.name, node: kube.node ?? '', ip: kube.ip };
     if (kube.namespace !== undefined) pod.namespace = kube.namespace;
+    if (kube.labels !== undefined) pod.labels = kube.labels;
     if (node) {
       const host = hostInterfaceByIP(node, kube.ip);
       if (host !== undefined) pod.hostInterface = host;

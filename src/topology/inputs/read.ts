@@ -79,7 +79,7 @@ async function readBundleText(path: string, result: ReadInputsResult, quietEmpty
     if (error instanceof PodpathError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code !== 'string') throw error;
-    result.warnings.push({ file, line: 0, message: `${CANNOT_READ} (${UNREADABLE[code] ?? code}); skipped, the rest of the bundle is read` });
+    result.warnings.push({ file, message: `${CANNOT_READ} (${UNREADABLE[code] ?? code}); skipped, the rest of the bundle is read` });
     return undefined;
   }
 }
@@ -98,11 +98,11 @@ const UNREADABLE: Record<string, string> = {
 function textOf(buffer: Buffer, file: string, result: ReadInputsResult, quietEmpty = false): string | undefined {
   if (buffer.length <= 4096 && buffer.toString('utf8').trim() === '') {
     // In a bundle an empty file is an empty table (no neighbours yet); named on its own it is a mistake.
-    if (!quietEmpty) result.warnings.push({ file, line: 0, message: 'empty file, nothing to read' });
+    if (!quietEmpty) result.warnings.push({ file, message: 'empty file, nothing to read' });
     return undefined;
   }
   if (isBinary(buffer)) {
-    result.warnings.push({ file, line: 0, message: 'binary file (not a text dump), skipped' });
+    result.warnings.push({ file, message: 'binary file (not a text dump), skipped' });
     return undefined;
   }
   const text = withoutCommonIndent(buffer.toString('utf8').replace(/\r\n/g, '\n'));
@@ -193,7 +193,7 @@ interface EnteredShell {
 }
 
 /** kubectl's cluster-wide tables: whichever machine ran kubectl does not matter. */
-const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes']);
+const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes', 'kubectl-networkpolicy']);
 
 /** Tools whose other outputs are near misses worth a warning (`ip route get`, `iptables -L`, `route add`). */
 const NEAR_MISS_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'route', 'netstat']);
@@ -328,7 +328,7 @@ async function readBundle(dir: string, options: ReadOptions, result: ReadInputsR
       appendAll(result.dumps, scratch.dumps);
       appendAll(result.warnings, scratch.warnings);
     } else {
-      result.warnings.push({ file: displayPath(dir), line: 0, message: 'no node dumps found: expected <dir>/<node>/<dump files> (ip addr, ip route, …) or dump files directly inside' });
+      result.warnings.push({ file: displayPath(dir), message: 'no node dumps found: expected <dir>/<node>/<dump files> (ip addr, ip route, …) or dump files directly inside' });
     }
   }
 }

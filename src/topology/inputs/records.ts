@@ -19,8 +19,11 @@ import { parseIpRule } from '../parse/ip-rule.ts';
 import { parseRouteTable } from '../parse/route-table.ts';
 import { type KubeNode, type KubePod, type KubeService, parseKubectlNodes, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
+import { parseNetworkPolicies } from '../policy/parse.ts';
+import type { NetworkPolicy } from '../policy/model.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 import { appendAll } from '../../util/append.ts';
+import { warningAt } from '../../util/warning.ts';
 
 export interface IptablesText {
   text: string;
@@ -61,6 +64,8 @@ export interface GatheredRecords {
   kubeServices: KubeService[];
   /** `kubectl get nodes [-o wide]`: node names as the cluster spells them, with their INTERNAL-IP. */
   kubeNodes: KubeNode[];
+  /** `kubectl get networkpolicy -A -o yaml|json` and policy files. */
+  networkPolicies: NetworkPolicy[];
   warnings: Warning[];
 }
 
@@ -176,7 +181,7 @@ function firstDifference(a: Set<string>, b: Set<string>): string | undefined {
 export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredRecords {
   const byName = new Map<string, NamespaceRecords>();
   const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
-  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], warnings };
+  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], warnings };
 
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
@@ -188,6 +193,17 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     if (dump.kind === 'kubectl-nodes') {
       const r = parseKubectlNodes(dump.text, { file: dump.file, firstLine: dump.firstLine });
       appendAll(result.kubeNodes, r.records);
+      appendAll(warnings, r.warnings);
+      continue;
+    }
+    if (dump.kind === 'kubectl-networkpolicy') {
+      const r = parseNetworkPolicies(dump.text, { file: dump.file, firstLine: dump.firstLine });
+      // The same policy twice (a List and the file it was applied from): the first one counts.
+      for (const policy of r.records) {
+        const earlier = result.networkPolicies.find((p) => p.namespace === policy.namespace && p.name === policy.name);
+        if (earlier) warnings.push({ file: dump.file, line: policy.source.line, message: `NetworkPolicy ${policy.namespace}/${policy.name} again (first at ${earlier.source.file}:${earlier.source.line}); kept the first` });
+        else result.networkPolicies.push(policy);
+      }
       appendAll(warnings, r.warnings);
       continue;
     }
@@ -263,11 +279,7 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
     // `ip -br` prints no ifindex (0 here): take the real one from the other dump.
     if (same.index === 0) same.index = iface.index;
     if (same.index !== iface.index && iface.index !== 0) {
-      warnings.push({
-        file: iface.source?.file ?? '',
-        line: iface.source?.line ?? 0,
-        message: `${ns.name}: interface ${iface.name} has index ${iface.index} here but ${same.index} in ${same.source?.file ?? '?'}:${same.source?.line ?? 0}; kept the first`,
-      });
+      warnings.push(warningAt(iface.source, '', `${ns.name}: interface ${iface.name} has index ${iface.index} here but ${same.index} in ${same.source?.file ?? '?'}:${same.source?.line ?? 0}; kept the first`));
       continue;
     }
     // `ip addr` gives addresses, `ip -d link` gives the kind and VXLAN details: keep both.

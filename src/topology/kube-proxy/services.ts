@@ -144,41 +144,54 @@ export function servicesFromNetfilter(
   candidates: readonly ServiceCandidate[] = [],
 ): ServicesResult {
   const warnings: Warning[] = [];
-  const gathered = new Map<string, Gathered>();
   const nat = tables['nat'];
-  const filter = tables['filter'];
+  const gathered = new Map<string, Gathered>();
+  gatherEntryJumps(nat, gathered);
+  gatherNoEndpointRejects(tables['filter'], gathered);
+  if (gathered.size === 0) gatherFragmentChains(nat, gathered);
 
-  const gather = (hash: string, rule: NfRule): Gathered => {
-    let entry = gathered.get(hash);
-    if (!entry) {
-      entry = { hash, nodePorts: [], externalIPs: [], loadBalancerIPs: [], noEndpointsReject: false, firstSeen: rule };
-      gathered.set(hash, entry);
-    }
-    return entry;
-  };
-  const name = (entry: Gathered, servicePortName: string, rule: NfRule): void => {
-    if (entry.servicePortName === undefined) {
-      entry.servicePortName = servicePortName;
-      entry.namedAt = rule;
-    }
-  };
-  const addUnique = <T>(list: T[], value: T | undefined): void => {
-    if (value !== undefined && !list.includes(value)) list.push(value);
-  };
+  const byHash = candidatesByHash(candidates);
+  const services: Service[] = [];
+  for (const entry of gathered.values()) services.push(toService(entry, nat, nodeName, byHash, warnings));
+  services.sort(compareServices);
+  return { services, warnings };
+}
 
-  // 1. Entry points: nat KUBE-SERVICES and KUBE-NODEPORTS jumps to a hashed chain.
+function gather(gathered: Map<string, Gathered>, hash: string, rule: NfRule): Gathered {
+  let entry = gathered.get(hash);
+  if (!entry) {
+    entry = { hash, nodePorts: [], externalIPs: [], loadBalancerIPs: [], noEndpointsReject: false, firstSeen: rule };
+    gathered.set(hash, entry);
+  }
+  return entry;
+}
+
+/** The first name found wins; `namedAt` remembers the rule for warnings and the hash check. */
+function nameEntry(entry: Gathered, servicePortName: string, rule: NfRule): void {
+  if (entry.servicePortName === undefined) {
+    entry.servicePortName = servicePortName;
+    entry.namedAt = rule;
+  }
+}
+
+function addUnique<T>(list: T[], value: T | undefined): void {
+  if (value !== undefined && !list.includes(value)) list.push(value);
+}
+
+/** Step 1. Entry points: nat KUBE-SERVICES and KUBE-NODEPORTS jumps to a hashed chain. */
+function gatherEntryJumps(nat: NfTable | undefined, gathered: Map<string, Gathered>): void {
   for (const chainName of ['KUBE-SERVICES', 'KUBE-NODEPORTS']) {
     for (const rule of nat?.chains[chainName]?.rules ?? []) {
       const target = rule.target ? hashedChain(rule.target.name) : undefined;
       if (!target) continue;
-      const entry = gather(target[1], rule);
+      const entry = gather(gathered, target[1], rule);
       entry.protocol ??= protocolOf(rule);
       const port = toPort(optionValue(rule, 'dport'));
       let role = '';
       for (const text of comments(rule)) {
         const parsed = serviceComment(text);
         if (parsed) {
-          name(entry, parsed.name, rule);
+          nameEntry(entry, parsed.name, rule);
           role = parsed.role;
         }
       }
@@ -198,16 +211,18 @@ export function servicesFromNetfilter(
       }
     }
   }
+}
 
-  // 2. Services without endpoints exist only as filter REJECTs; name them by their comment's hash.
+/** Step 2. Services without endpoints exist only as filter REJECTs; name them by their comment's hash. */
+function gatherNoEndpointRejects(filter: NfTable | undefined, gathered: Map<string, Gathered>): void {
   for (const chainName of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
     for (const rule of filter?.chains[chainName]?.rules ?? []) {
       if (rule.target?.name !== 'REJECT') continue;
       const parsed = comments(rule).map(serviceComment).find((c) => c?.role === 'has no endpoints');
       const protocol = protocolOf(rule);
       if (!parsed || !protocol) continue;
-      const entry = gather(portProtoHash(parsed.name, protocol), rule);
-      name(entry, parsed.name, rule);
+      const entry = gather(gathered, portProtoHash(parsed.name, protocol), rule);
+      nameEntry(entry, parsed.name, rule);
       entry.protocol ??= protocol;
       entry.noEndpointsReject = true;
       const port = toPort(optionValue(rule, 'dport'));
@@ -223,111 +238,121 @@ export function servicesFromNetfilter(
       }
     }
   }
+}
 
-  // 3. A fragment without KUBE-SERVICES jumps (grep'd KUBE-SVC lines): every hashed chain with
-  // rules is a service port. In a dump that has the jumps, a hashed chain nothing jumps to is
-  // stale (kube-proxy in large clusters deletes old chains only now and then), not a service;
-  // skipping the walk also spares going through all 40k chains of a big dump.
-  if (gathered.size === 0) {
-    for (const chainName in nat?.chains) {
-      const match = hashedChain(chainName);
-      const first = match ? nat.chains[chainName]!.rules[0] : undefined;
-      if (match && first) gather(match[1], first);
-    }
+/**
+ * Step 3, only when steps 1 and 2 found nothing. A fragment without KUBE-SERVICES jumps (grep'd
+ * KUBE-SVC lines): every hashed chain with rules is a service port. In a dump that has the jumps, a
+ * hashed chain nothing jumps to is stale (kube-proxy in large clusters deletes old chains only now
+ * and then), not a service; skipping the walk also spares going through all 40k chains of a big dump.
+ */
+function gatherFragmentChains(nat: NfTable | undefined, gathered: Map<string, Gathered>): void {
+  for (const chainName in nat?.chains) {
+    const match = hashedChain(chainName);
+    const first = match ? nat.chains[chainName]!.rules[0] : undefined;
+    if (match && first) gather(gathered, match[1], first);
   }
+}
 
-  const candidateByHash = new Map<string, { servicePortName: string; protocol: Protocol }>();
+type CandidatesByHash = Map<string, { servicePortName: string; protocol: Protocol }>;
+
+function candidatesByHash(candidates: readonly ServiceCandidate[]): CandidatesByHash {
+  const byHash: CandidatesByHash = new Map();
   for (const candidate of candidates) {
     const protocol = PROTOCOLS.find((p) => p === candidate.protocol.toLowerCase());
     if (!protocol) continue;
     const servicePortName = servicePortNameString(candidate);
-    candidateByHash.set(portProtoHash(servicePortName, protocol), { servicePortName, protocol });
+    byHash.set(portProtoHash(servicePortName, protocol), { servicePortName, protocol });
   }
+  return byHash;
+}
 
-  const services: Service[] = [];
-  for (const entry of gathered.values()) {
-    const svcChain = nat?.chains[`KUBE-SVC-${entry.hash}`] ?? nat?.chains[`KUBE-SVL-${entry.hash}`] ?? nat?.chains[`KUBE-XLB-${entry.hash}`];
-    const { endpoints, sessionAffinitySeconds, commentName, protocolFromSep, masqueradeRule } = readEndpoints(
-      svcChain?.rules ?? [],
-      nat,
-      warnings,
-      entry.servicePortName === undefined,
-      entry.clusterIP === undefined,
-    );
-    if (entry.clusterIP === undefined && masqueradeRule) {
-      // The KUBE-SERVICES jump is missing (fragment, damaged line): the SVC chain's own
-      // "cluster IP" masquerade rule repeats -d CLUSTER-IP --dport PORT.
-      entry.clusterIP = hostAddress(findOption(masqueradeRule, 'basic', 'd')?.values[0]);
-      entry.port ??= toPort(optionValue(masqueradeRule, 'dport'));
-      entry.protocol ??= protocolOf(masqueradeRule);
-    }
-    if (entry.servicePortName === undefined && commentName && svcChain?.rules[0]) name(entry, commentName, svcChain.rules[0]);
-    entry.protocol ??= protocolFromSep;
+/** Step 4. One gathered hash → a Service: its endpoints, then its name settled, then the record. */
+function toService(entry: Gathered, nat: NfTable | undefined, nodeName: string, byHash: CandidatesByHash, warnings: Warning[]): Service {
+  const svcChain = nat?.chains[`KUBE-SVC-${entry.hash}`] ?? nat?.chains[`KUBE-SVL-${entry.hash}`] ?? nat?.chains[`KUBE-XLB-${entry.hash}`];
+  const read = readEndpoints(svcChain?.rules ?? [], nat, warnings, entry.servicePortName === undefined, entry.clusterIP === undefined);
+  fillFromServiceChain(entry, read, svcChain?.rules[0]);
+  const recoveredByHash = settleName(entry, byHash, warnings);
 
-    let recoveredByHash = false;
-    const where = entry.namedAt ?? entry.firstSeen;
-    if (entry.servicePortName !== undefined) {
-      // The hash decides the protocol when no rule said it, and checks a name that came from
-      // elsewhere than the KUBE-SERVICES/KUBE-NODEPORTS jump itself (sha256 is the costly part
-      // of indexing 10k services, and kube-proxy writes that jump's comment and chain together).
-      const namedByJump = entry.namedAt !== undefined && entry.namedAt.target?.name.endsWith(entry.hash) === true;
-      const protocols = entry.protocol ? [entry.protocol] : PROTOCOLS;
-      const matching = namedByJump && entry.protocol ? entry.protocol : protocols.find((p) => portProtoHash(entry.servicePortName!, p) === entry.hash);
-      if (matching) entry.protocol = matching;
-      else {
-        warnings.push({
-          file: where.source.file,
-          line: where.source.line,
-          message: `comment names ${entry.servicePortName} but its chain hash ${entry.hash} is not that name's (${entry.protocol ?? 'tcp/udp/sctp'}); kept the comment's name`,
-          text: where.text,
-        });
-      }
-    } else {
-      const candidate = candidateByHash.get(entry.hash);
-      if (candidate) {
-        entry.servicePortName = candidate.servicePortName;
-        entry.protocol = candidate.protocol;
-        recoveredByHash = true;
-      } else {
-        warnings.push({
-          file: where.source.file,
-          line: where.source.line,
-          message: `no comment names the service of KUBE-SVC-${entry.hash} and no candidate name hashes to it; listed under its chain name`,
-          text: where.text,
-        });
-      }
-    }
+  const servicePortName = entry.servicePortName ?? '';
+  const slash = servicePortName.indexOf('/');
+  const colon = servicePortName.indexOf(':', slash + 1);
+  const service: Service = {
+    namespace: slash > 0 ? servicePortName.slice(0, slash) : '',
+    name: slash > 0 ? servicePortName.slice(slash + 1, colon > 0 ? colon : undefined) : `KUBE-SVC-${entry.hash}`,
+    port: entry.port ?? 0,
+    protocol: entry.protocol ?? 'tcp',
+    nodePorts: entry.nodePorts,
+    externalIPs: entry.externalIPs,
+    endpoints: read.endpoints,
+    noEndpointsReject: entry.noEndpointsReject,
+    seenOn: [nodeName],
+  };
+  if (colon > 0 && colon < servicePortName.length - 1) service.portName = servicePortName.slice(colon + 1);
+  if (entry.clusterIP !== undefined) service.clusterIP = entry.clusterIP;
+  if (svcChain) service.svcChain = svcChain.name;
+  if (read.sessionAffinitySeconds !== undefined) service.sessionAffinitySeconds = read.sessionAffinitySeconds;
+  if (entry.loadBalancerIPs.length > 0) service.loadBalancerIPs = entry.loadBalancerIPs;
+  if (recoveredByHash) service.recoveredByHash = true;
+  return service;
+}
 
-    const servicePortName = entry.servicePortName ?? '';
-    const slash = servicePortName.indexOf('/');
-    const colon = servicePortName.indexOf(':', slash + 1);
-    const service: Service = {
-      namespace: slash > 0 ? servicePortName.slice(0, slash) : '',
-      name: slash > 0 ? servicePortName.slice(slash + 1, colon > 0 ? colon : undefined) : `KUBE-SVC-${entry.hash}`,
-      port: entry.port ?? 0,
-      protocol: entry.protocol ?? 'tcp',
-      nodePorts: entry.nodePorts,
-      externalIPs: entry.externalIPs,
-      endpoints,
-      noEndpointsReject: entry.noEndpointsReject,
-      seenOn: [nodeName],
-    };
-    if (colon > 0 && colon < servicePortName.length - 1) service.portName = servicePortName.slice(colon + 1);
-    if (entry.clusterIP !== undefined) service.clusterIP = entry.clusterIP;
-    if (svcChain) service.svcChain = svcChain.name;
-    if (sessionAffinitySeconds !== undefined) service.sessionAffinitySeconds = sessionAffinitySeconds;
-    if (entry.loadBalancerIPs.length > 0) service.loadBalancerIPs = entry.loadBalancerIPs;
-    if (recoveredByHash) service.recoveredByHash = true;
-    services.push(service);
+/** What the SVC chain itself tells when the KUBE-SERVICES jump is missing (fragment, damaged line). */
+function fillFromServiceChain(entry: Gathered, read: EndpointsRead, firstRule: NfRule | undefined): void {
+  if (entry.clusterIP === undefined && read.masqueradeRule) {
+    // The SVC chain's own "cluster IP" masquerade rule repeats -d CLUSTER-IP --dport PORT.
+    entry.clusterIP = hostAddress(findOption(read.masqueradeRule, 'basic', 'd')?.values[0]);
+    entry.port ??= toPort(optionValue(read.masqueradeRule, 'dport'));
+    entry.protocol ??= protocolOf(read.masqueradeRule);
   }
+  if (entry.servicePortName === undefined && read.commentName && firstRule) nameEntry(entry, read.commentName, firstRule);
+  entry.protocol ??= read.protocolFromSep;
+}
 
-  services.sort((a, b) =>
-    a.namespace !== b.namespace ? (a.namespace < b.namespace ? -1 : 1)
+/**
+ * Checks a commented name against the chain hash, or recovers a missing name from the candidates.
+ * Returns true when the name came from a candidate's hash.
+ */
+function settleName(entry: Gathered, byHash: CandidatesByHash, warnings: Warning[]): boolean {
+  const where = entry.namedAt ?? entry.firstSeen;
+  if (entry.servicePortName !== undefined) {
+    // The hash decides the protocol when no rule said it, and checks a name that came from
+    // elsewhere than the KUBE-SERVICES/KUBE-NODEPORTS jump itself (sha256 is the costly part
+    // of indexing 10k services, and kube-proxy writes that jump's comment and chain together).
+    const namedByJump = entry.namedAt !== undefined && entry.namedAt.target?.name.endsWith(entry.hash) === true;
+    const protocols = entry.protocol ? [entry.protocol] : PROTOCOLS;
+    const matching = namedByJump && entry.protocol ? entry.protocol : protocols.find((p) => portProtoHash(entry.servicePortName!, p) === entry.hash);
+    if (matching) entry.protocol = matching;
+    else {
+      warnings.push({
+        file: where.source.file,
+        line: where.source.line,
+        message: `comment names ${entry.servicePortName} but its chain hash ${entry.hash} is not that name's (${entry.protocol ?? 'tcp/udp/sctp'}); kept the comment's name`,
+        text: where.text,
+      });
+    }
+    return false;
+  }
+  const candidate = byHash.get(entry.hash);
+  if (candidate) {
+    entry.servicePortName = candidate.servicePortName;
+    entry.protocol = candidate.protocol;
+    return true;
+  }
+  warnings.push({
+    file: where.source.file,
+    line: where.source.line,
+    message: `no comment names the service of KUBE-SVC-${entry.hash} and no candidate name hashes to it; listed under its chain name`,
+    text: where.text,
+  });
+  return false;
+}
+
+function compareServices(a: Service, b: Service): number {
+  return a.namespace !== b.namespace ? (a.namespace < b.namespace ? -1 : 1)
     : a.name !== b.name ? (a.name < b.name ? -1 : 1)
     : (a.portName ?? '') !== (b.portName ?? '') ? ((a.portName ?? '') < (b.portName ?? '') ? -1 : 1)
-    : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0,
-  );
-  return { services, warnings };
+    : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0;
 }
 
 interface EndpointsRead {

@@ -27,6 +27,7 @@ export function parseBrctlShow(text: string, source: DumpSource): ParseResult<Br
   let bridge: BrctlBridge | undefined;
   let sawHeader = false;
   let orphanLine = false;
+  const collapsed = /^bridge name bridge id STP enabled interfaces[ \t]*$/m.test(text);
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -55,6 +56,12 @@ export function parseBrctlShow(text: string, source: DumpSource): ParseResult<Br
     if (token.lineStart) {
       const alone = onLine(tokens, i) === undefined;
       orphanLine = !(token.indented && alone);
+      // A page that collapsed blanks (its header has single spaces; brctl prints tabs) left the
+      // continuation line unindented: a lone name under a bridge is still its port, said once.
+      if (orphanLine && collapsed && alone && bridge && PORT.test(token.text)) {
+        orphanLine = false;
+        warnings.push({ file: source.file, line: token.line, message: `read as a port of ${bridge.name}: the header's blanks were collapsed, so continuation lines lost their indent`, text: token.text });
+      }
     }
     if (!orphanLine && bridge && PORT.test(token.text)) bridge.ports.push(token.text);
     else unknown.add(token);

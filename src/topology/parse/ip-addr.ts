@@ -12,6 +12,7 @@
 import type { InterfaceAddress, NetInterface, Warning } from '../model.ts';
 import { type DumpSource, type ParseResult, type Token, isIP, isPlaceholderAddress, lineText, placeholderWarning, tokenize, toInt, onLine } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
+import { warningAt } from '../../util/warning.ts';
 
 /** Header keywords that take one value. */
 const HEADER_KEYS = new Set([
@@ -229,7 +230,7 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
   unknown.flush();
   for (const record of records) {
     if (record.vxlan && record.vxlan.vni === 0 && !hasVni(record)) {
-      warnings.push({ file: source.file, line: record.source?.line ?? 0, message: `${record.name}: vxlan without an id` });
+      warnings.push(warningAt(record.source, source.file, `${record.name}: vxlan without an id`));
     }
   }
   return { records, warnings };

@@ -13,6 +13,7 @@
 //   Destination                    Next Hop                   Flag Met Ref  Use If
 //   fd00:168:2::/64                fd00:74::62                UG   1024 1      0 eth0
 //   fd00:74::63/128                ::                         Un   0   3      0 eth0
+//   0.0.0.0/96                     ::                         !n   1024 1      0 lo      (::ffff:0.0.0.0/96)
 //
 // Flags (route(8)): U up, G via a gateway, H host route, ! reject (unreachable
 // or prohibit). A gateway of 0.0.0.0 or `::` (or `*` without -n) means on-link.
@@ -25,7 +26,25 @@
 import type { Route, RouteType, Warning } from '../model.ts';
 import { type DumpSource, type ParseResult, isIP, isIPv4, isIPv6, isPlaceholderAddress, placeholderWarning } from './tokens.ts';
 
-const TITLE = /^Kernel IP(?:v6)? routing table\s*$/;
+// A paste wrapped in markdown emphasis (`_Kernel IP routing table` … `cni0_`, not in a code fence)
+// opens the title with the marker and closes it on the table's last line.
+const TITLE = /^(_{1,2}|\*{1,2})?Kernel IP(?:v6)? routing table\s*$/;
+
+/**
+ * The line of the table's last row and the marker to take off its end, when the title opened
+ * markdown emphasis and that row closes it: the marker is the paste's, not part of the device name.
+ */
+function emphasisClose(lines: string[]): { at: number; marker: string } | undefined {
+  const opening = lines.findIndex((l) => l.trim() !== '');
+  const marker = opening >= 0 ? TITLE.exec(lines[opening]!.trim())?.[1] : undefined;
+  if (marker === undefined) return undefined;
+  for (let at = lines.length - 1; at > opening; at--) {
+    const line = lines[at]!.trimEnd();
+    if (line === '') continue;
+    return line.endsWith(marker) && !line.endsWith(` ${marker}`) ? { at, marker } : undefined;
+  }
+  return undefined;
+}
 
 /** `255.255.255.0` → 24; undefined when the mask is not contiguous. */
 function maskLength(mask: string): number | undefined {
@@ -40,7 +59,19 @@ export function parseRouteTable(text: string, source: DumpSource): ParseResult<R
   const warnings: Warning[] = [];
   let columns: string[] | undefined;
   let namesWarned = false;
-  text.split('\n').forEach((raw, n) => {
+  const lines = text.split('\n');
+  const emphasis = emphasisClose(lines);
+  if (emphasis) {
+    const closing = lines[emphasis.at]!.trimEnd();
+    lines[emphasis.at] = closing.slice(0, closing.length - emphasis.marker.length);
+    warnings.push({
+      file: source.file,
+      line: first + emphasis.at,
+      message: `markdown emphasis: the title opens with \`${emphasis.marker}\` and this line closes it; read without the \`${emphasis.marker}\``,
+      text: closing.slice(0, 200),
+    });
+  }
+  lines.forEach((raw, n) => {
     const line = first + n;
     const trimmed = raw.trim();
     if (trimmed === '' || TITLE.test(trimmed)) return;
@@ -85,7 +116,10 @@ export function parseRouteTable(text: string, source: DumpSource): ParseResult<R
     let dst: string;
     let family: 4 | 6;
     if (destination.includes('/') || columns.includes('Next_Hop')) {
-      const [address, length] = destination.split('/');
+      const [printed, length] = destination.split('/');
+      // net-tools prints an IPv4-mapped prefix (`::ffff:0.0.0.0/96`) as the bare dotted quad
+      // (`0.0.0.0/96`) in its IPv6 table (recorded: test/corpus/formats/netstat-6-rn-v4mapped.txt).
+      const address = columns.includes('Next_Hop') && printed !== undefined && isIPv4(printed) ? `::ffff:${printed}` : printed;
       if (!address || !isIPv6(address) || length === undefined || !/^\d{1,3}$/.test(length) || Number(length) > 128) {
         if (!isIP(address ?? '') && !namesWarned) {
           namesWarned = true;

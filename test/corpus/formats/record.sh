@@ -73,3 +73,17 @@ rec iptables-t-nat-L-n-v.txt iptables -t nat -L -n -v
   done
 } > transcript.txt
 { ip -V; route --version 2>&1 | head -1; iptables -V; uname -r; } > versions.txt
+
+# IPv4-mapped prefixes (CentOS's initscripts add `unreachable ::ffff:0.0.0.0/96`): net-tools prints
+# them as bare dotted quads in its IPv6 table (`0.0.0.0/96`), `ip -6 route` as `::ffff:0.0.0.0/96`.
+V4M=q12-v4mapped
+ip netns del "$V4M" 2>/dev/null || true
+ip netns add "$V4M"
+ip -n "$V4M" link set lo up
+ip -n "$V4M" -6 route add unreachable ::/96 dev lo metric 1024
+ip -n "$V4M" -6 route add unreachable ::ffff:0.0.0.0/96 dev lo metric 1024
+ip -n "$V4M" -6 route add unreachable ::ffff:10.1.2.0/120 dev lo metric 1024
+ip -n "$V4M" -6 route add unreachable 2002:a00::/24 dev lo metric 1024
+ip netns exec "$V4M" ip -6 route > ip-6-route-v4mapped.txt
+ip netns exec "$V4M" netstat -6 -rn > netstat-6-rn-v4mapped.txt
+ip netns del "$V4M"
