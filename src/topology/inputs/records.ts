@@ -22,6 +22,7 @@ import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 import { appendAll } from '../../util/append.ts';
 import { warningAt } from '../../util/warning.ts';
+import { ConflictTracker, type HostConflict } from './conflicts.ts';
 
 export interface IptablesText {
   text: string;
@@ -63,6 +64,8 @@ export interface GatheredRecords {
   /** `kubectl get nodes [-o wide]`: node names as the cluster spells them, with their INTERNAL-IP. */
   kubeNodes: KubeNode[];
   warnings: Warning[];
+  /** Hosts whose dumps cannot be one machine at one moment (inputs/conflicts.ts); load.ts decides what that means. */
+  conflicts: HostConflict[];
 }
 
 interface Parsed {
@@ -177,7 +180,8 @@ function firstDifference(a: Set<string>, b: Set<string>): string | undefined {
 export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredRecords {
   const byName = new Map<string, NamespaceRecords>();
   const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
-  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], warnings };
+  const conflicts = new ConflictTracker();
+  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], warnings, conflicts: conflicts.conflicts };
 
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
@@ -214,6 +218,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
         continue;
       }
     }
+    if (parsed.interfaces) conflicts.see(hostKey(dump.host), dump.host, parsed.interfaces, dump.file, dump.firstLine);
     let kindName = modelDumpName(dump.kind);
     if (dump.kind === 'addr-json' && !(parsed.interfaces ?? []).some((i) => i.addresses.length > 0) && !dump.text.includes('"addr_info"')) kindName = 'link';
     const key = `${hostKey(dump.host)}\u0000${kindName}`;
