@@ -43,7 +43,7 @@ export interface ExplainOptions {
 
 /** An empty topology: explaining captures without any dumps names nothing but still groups and checks. */
 export function emptyTopology(): Topology {
-  return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] };
+  return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, networkPolicies: [], warnings: [] };
 }
 
 export async function explainCaptures(captures: CaptureData[], topology: Topology = emptyTopology(), options: ExplainOptions = {}): Promise<Explanation> {

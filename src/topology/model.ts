@@ -2,6 +2,8 @@
 // from parsed dump records; read by the tracer, the explainer and the UI, which
 // never look at dump text themselves. Everything here is plain data (JSON-safe).
 
+import type { NetworkPolicy } from './policy/model.ts';
+
 /** Where a fact came from, so every step of a trace can point at its dump line. */
 export interface SourceRef {
   file: string;
@@ -387,6 +389,8 @@ export interface Pod {
   netns?: NetNamespace;
   /** True when no name is known (seen only as a node's /32 route or bridge neighbour); `name` is then its IP. */
   unnamed?: boolean;
+  /** The pod's labels (`kubectl get pods --show-labels`), when given: what NetworkPolicy selectors match. */
+  labels?: Record<string, string>;
 }
 
 export interface Endpoint {
@@ -472,5 +476,7 @@ export interface Topology {
   cni: CniDetection;
   /** kube-proxy's mode as the nodes' rules show it. */
   kubeProxy?: KubeProxyDetection;
+  /** NetworkPolicy objects (`kubectl get networkpolicy -A -o yaml|json`), as written; src/trace/policy.ts judges them. */
+  networkPolicies: NetworkPolicy[];
   warnings: Warning[];
 }

@@ -293,6 +293,71 @@ export interface TracePath {
   /** For 'insufficient-info': the dumps that would settle the path (the same as its drop step's). */
   needs?: MissingDump[];
   hops: Hop[];
+  /** What NetworkPolicy says about this path and who enforces it (src/trace/policy.ts); absent when no policy is in the inputs or on the path. */
+  policy?: PathPolicy;
+}
+
+/**
+ * Who turns NetworkPolicy into kernel rules on these nodes: felix (Calico, also Canal: its
+ * cali- chains are in the dumps), nobody (Flannel alone has no policy engine), or unknown.
+ */
+export type PolicyEnforcement = 'felix' | 'not-enforced' | 'unknown';
+
+/**
+ * The Kubernetes answer for one direction: not-isolated (no policy selects the pod for it, so
+ * everything passes), allowed (a rule of a selecting policy allows the peer and port), denied
+ * (selected, and no rule allows it), unknown (a selector or port needs what the dumps lack).
+ */
+export type PolicyDecision = 'not-isolated' | 'allowed' | 'denied' | 'unknown';
+
+/** One policy that selects the judged pod for the direction, and what its rules say. */
+export interface SelectingPolicy {
+  /** namespace/name */
+  policy: string;
+  source: StepSource;
+  /** allows: one of its rules allows this peer and port; allows-nothing: none does; unknown: could not tell. */
+  result: 'allows' | 'allows-nothing' | 'unknown';
+  /** The 1-based rule (of its ingress or egress list) that allows it. */
+  rule?: number;
+  /** One line: why (which peer and port matched, or why none did). */
+  why: string;
+}
+
+/**
+ * What felix's chains did with this packet for one direction, read from the path's own netfilter
+ * steps: the workload's cali-tw-/cali-fw- chain, the policy chains (cali-pi-/cali-po-) it sent the
+ * packet through and the policy each names, and how the tier ended. not-reached: the packet
+ * never came to that chain (it was dropped before, or the pod is on a node without dumps).
+ */
+export interface FelixVerdict {
+  node: string;
+  endpointChain?: string;
+  policyChains: { chain: string; policy?: string }[];
+  verdict: 'allowed' | 'denied' | 'not-isolated' | 'not-reached';
+  /** The rule that decided (Return if policy accepted, End of tier … Drop, the profile's). */
+  rule?: string;
+  /** Whether that is what the policies as given say (absent when their answer is unknown or no YAML was given). */
+  agrees?: boolean;
+}
+
+export interface PolicyJudgement {
+  direction: 'egress' | 'ingress';
+  /** The judged pod, namespace/name. */
+  pod: string;
+  /** The peer as the policy sees it: its address, pod and port ('192.168.1.7 (default/pod1)', 'tcp/80'). */
+  peer: string;
+  port: string;
+  decision: PolicyDecision;
+  policies: SelectingPolicy[];
+  felix?: FelixVerdict;
+  explanation: string;
+}
+
+export interface PathPolicy {
+  enforcement: PolicyEnforcement;
+  /** One sentence: what the policies decide and whether the kernel's rules carry it out. */
+  summary: string;
+  judgements: PolicyJudgement[];
 }
 
 export type SocketError = 'EMSGSIZE' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'ECONNREFUSED' | 'ECONNRESET' | 'EACCES' | 'EINVAL' | 'EPERM';

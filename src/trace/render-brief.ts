@@ -3,6 +3,7 @@
 // that decided something there (the NAT rewrite, the route out, the rule that accepted,
 // rejected or dropped, the tunnel), then why it ended. `trace -v` prints every step.
 // Lines are wrapped to the width given (the terminal's), continuation lines indented.
+import { policyLines } from './render-policy.ts';
 import type { Hop, Step, TracePath, TraceResult } from './model.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import { formatNeeds } from './needs.ts';
@@ -90,6 +91,7 @@ function pathLines(path: TracePath, index: number, total: number): string[] {
   path.hops.forEach((hop, i) => appendAll(lines, hopLines(hop, i, path.hops[i - 1])));
   lines.push(`  ${path.reason}`);
   if (path.needs) lines.push(`  would settle it: ${formatNeeds(path.needs)}`);
+  if (path.policy) for (const line of policyLines(path.policy, false)) lines.push(`  ${line}`);
   return lines;
 }
 

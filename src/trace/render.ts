@@ -1,6 +1,7 @@
 // The trace as text for people: numbered hops, the packet's addresses at each,
 // before → after on every rewrite, one plain sentence per step. Everything that
 // came from a dump goes through escapeLine (rule text, names, comments).
+import { policyLines } from './render-policy.ts';
 import type { Hop, Packet, Step, TracePath, TraceResult } from './model.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import { jsonDocument, versioned } from '../util/json-output.ts';
@@ -50,6 +51,7 @@ function renderPath(path: TracePath, index: number, total: number): string[] {
   const lines = [title, `  ${path.reason}`];
   if (path.needs) lines.push(`  would settle it: ${formatNeeds(path.needs)}`);
   if (path.clientSees) lines.push(`  the client sees: ${path.clientSees}`);
+  if (path.policy) for (const line of policyLines(path.policy, true)) lines.push(`  ${line}`);
   path.hops.forEach((hop, i) => {
     lines.push(`  ${i + 1}. ${hop.at} ${hop.interface}   ${formatPacketLine(hop.packet)}${outerLine(hop)}`);
     for (const step of hop.steps) {

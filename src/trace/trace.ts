@@ -13,6 +13,7 @@ import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 import { outcomeOf } from './outcome.ts';
+import { judgePolicies } from './policy.ts';
 
 export type { TraceRequest } from './query.ts';
 
@@ -62,6 +63,10 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   });
   const service = destination.service;
   if (service && service.endpoints.length === 0) paths = paths.map((p) => withNoEndpointsLesson(p, service, destination.dst));
+  paths = paths.map((p) => {
+    const policy = judgePolicies(topology, p);
+    return policy ? { ...p, policy } : p;
+  });
   let partial = truncated;
   if (request.endpoint !== undefined) {
     const wanted = request.endpoint;
@@ -78,6 +83,8 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   // of the namespaces it visited (a bundle's <node>/ or <node>/pods/<pod>/).
   const visited = new Set(paths.flatMap((p) => p.hops.map((h) => h.at)));
   const files = new Set(paths.flatMap((p) => p.hops.flatMap((h) => h.steps.flatMap((s) => (s.source ? [s.source.file] : [])))));
+  // A policy verdict read the policy files: their warnings (a rule left out) bear on it.
+  if (paths.some((p) => p.policy)) for (const policy of topology.networkPolicies) files.add(policy.source.file);
   const warnings: Warning[] = topology.warnings.filter((w) => files.has(w.file) || w.file.split(/[\\/]/).some((segment) => visited.has(segment)));
   if (assumedSource) warnings.unshift({ file: 'trace', message: `source address assumed: ${assumedSource}` });
   if (truncated) warnings.push({ file: 'trace', message: `more than ${results.length} branches: only the first ${results.length} are shown` });

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 cleanup() {
   local ns
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^pl-(sf|sc|ff|fd|fr|fh|cb|kn|mo|au|bo)-' || true); do
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^pl-(sf|sc|ff|fd|fr|fh|cb|kn|mo|au|bo|cp|fp)-' || true); do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
   done

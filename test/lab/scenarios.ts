@@ -1,7 +1,7 @@
 // The lab's scenarios (names fixed by docs/samples-format.md). Names, addresses, MACs
 // and ifindexes come from the user's dumps (shared/seed/000-networking-section.txt) where
 // the user showed them; the rest are made up in the same style and marked "invented".
-import type { ConnectionSpec, Fault, NodeSpec, PodSpec, ScenarioSpec, ServiceSpec } from './lib/spec.ts';
+import type { ConnectionSpec, Fault, NetworkPolicyObject, NodeSpec, PodSpec, ScenarioSpec, ServiceSpec } from './lib/spec.ts';
 import { UDP_PROBE_PORT } from './lib/record.ts';
 
 const GATEWAY = '10.74.107.154';
@@ -190,6 +190,69 @@ const bridgeOrder: ScenarioSpec = {
   ],
 };
 
+// ---------------------------------------------------------------- NetworkPolicy (issue 15, item 5)
+/** A NetworkPolicy in namespace default, as people write them (the seed's notes: deny-all-incoming, deny-all-outgoing …). */
+function policy(name: string, spec: NetworkPolicyObject['spec']): NetworkPolicyObject {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'default' }, spec };
+}
+const DENY_ALL_INCOMING = policy('deny-all-incoming', { podSelector: {}, policyTypes: ['Ingress'] });
+const labelled = (pods: PodSpec[], labels: Record<string, Record<string, string>>): PodSpec[] =>
+  pods.map((p) => ({ ...p, labels: { run: p.name, ...(labels[p.name] ?? {}) } }));
+
+const calicoPolicy: ScenarioSpec = {
+  name: 'calico-policy',
+  tag: 'cp',
+  cni: { plugin: 'calico', mode: 'vxlan' },
+  clusterCIDR: '192.168.0.0/16',
+  gateway: GATEWAY,
+  nodes: calicoNodes,
+  pods: labelled(calicoPods, { pod0: { role: 'locked' }, pod1: { role: 'client' }, 'web-a': { app: 'web' }, 'web-b': { app: 'web' }, pod2: { app: 'api' } }),
+  services: [
+    { namespace: 'default', name: 'web', portName: 'http', clusterIP: '10.96.0.60', port: 80, protocol: 'tcp', endpoints: [{ ip: '192.168.133.201', port: 80 }] },
+  ],
+  networkPolicies: {
+    output: 'yaml',
+    items: [
+      DENY_ALL_INCOMING,
+      policy('allow-client-to-web', {
+        podSelector: { matchLabels: { app: 'web' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ protocol: 'TCP', port: 80 }] }],
+      }),
+      policy('deny-egress-locked', { podSelector: { matchLabels: { role: 'locked' } }, policyTypes: ['Egress'] }),
+    ],
+  },
+  connections: [
+    { id: 'pod1-to-web-b-allowed', from: 'pod1', to: '192.168.133.201:80', sport: 50260 },
+    { id: 'pod1-to-web-service-allowed', from: 'pod1', to: '10.96.0.60:80', service: 'default/web:http', sport: 50262 },
+    { id: 'pod1-to-web-a-allowed-local', from: 'pod1', to: '192.168.226.73:80', sport: 50264 },
+    { id: 'pod1-to-pod2-ingress-denied', from: 'pod1', to: '192.168.133.200:80', sport: 50266 },
+    { id: 'pod0-to-web-b-egress-denied', from: 'pod0', to: '192.168.133.201:80', sport: 50268 },
+  ],
+  anyCaptureNode: 'worker-2',
+  description:
+    'Calico vxlan with NetworkPolicy enforced by felix-shaped chains: deny-all-incoming selects every pod for ingress, allow-client-to-web lets pods labelled role=client reach app=web pods on TCP 80, ' +
+    'deny-egress-locked isolates pod0 (role=locked) for egress with no rule. Each selected workload\'s cali-tw-/cali-fw- chain gets felix\'s tier section (Start of tier default, one cali-pi-/cali-po- jump per policy, ' +
+    'Return if policy accepted, End of tier default. Drop if no policies passed packet); a podSelector peer is an ipset (cali40s:…). pod1 reaches web-b and web-a (allowed, also through the service, judged after DNAT); ' +
+    'pod1 → pod2 is dropped at the end of the tier in pod2\'s cali-tw- on worker-2, pod0 → web-b at the end of the tier in pod0\'s cali-fw- on worker-1; both clients time out (DROP, not REJECT).',
+};
+
+const flannelPolicy: ScenarioSpec = {
+  ...flannelBase('flannel-policy', 'fp',
+    'Flannel vxlan with the seed\'s deny-all-incoming and deny-all-outgoing NetworkPolicies in the cluster (kubectl get networkpolicy -A -o json): Flannel has no policy engine, ' +
+      'so nothing in the kernel enforces them and pod1 reaches pod2 directly and through the service.'),
+  pods: labelled(flannelPods, {}),
+  services: [{ namespace: 'default', name: 'web', portName: 'http', clusterIP: '10.96.0.10', port: 80, protocol: 'tcp', endpoints: [{ ip: '192.168.2.12', port: 80 }] }],
+  networkPolicies: {
+    output: 'json',
+    items: [DENY_ALL_INCOMING, policy('deny-all-outgoing', { podSelector: {}, policyTypes: ['Egress'] })],
+  },
+  connections: [
+    { id: 'pod1-to-pod2-not-enforced', from: 'pod1', to: '192.168.2.12:80', sport: 50280 },
+    { id: 'pod1-to-web-not-enforced', from: 'pod1', to: '10.96.0.10:80', service: 'default/web:http', sport: 50282 },
+  ],
+};
+
 export const SCENARIOS: ScenarioSpec[] = [
   flannelScenario('seed-flannel', 'sf', 'vxlan',
     'Flannel vxlan, the user\'s cluster: pod1 on worker-1 reaches pod2 (192.168.2.12:80) on worker-2 directly and through services; the SYN crosses cni0, flannel.1 and eth0 as VXLAN (VNI 1, UDP 8472).'),
@@ -218,6 +281,8 @@ export const SCENARIOS: ScenarioSpec[] = [
   mtuOverlay,
   arpUnanswered,
   bridgeOrder,
+  calicoPolicy,
+  flannelPolicy,
 ];
 
 export function scenarioByName(name: string): ScenarioSpec {

@@ -144,7 +144,7 @@ function calicoTopology(mode: 'ipip' | 'vxlan'): Topology {
       };
     }),
     pods: nodes.map((n) => ({ name: n.pod.name, node: n.name, ip: n.pod.ip, hostInterface: n.pod.cali, podInterface: 'eth0', mac: '7a:1d:70:95:60:29' })),
-    services: [], vteps: [], cni: { plugin: 'calico', mode, evidence: [] }, warnings: [],
+    services: [], vteps: [], cni: { plugin: 'calico', mode, evidence: [] }, networkPolicies: [], warnings: [],
   };
 }
 

@@ -178,7 +178,7 @@ export function flannelTopology(options: FlannelOptions = {}): Topology {
     }
   }
   const services: Service[] = [];
-  return { nodes, pods, services: [...services, ...FLANNEL_SERVICES], vteps: [], cni: { plugin: 'flannel', mode: options.hostGw ? 'host-gw' : 'vxlan', evidence: [] }, warnings: [] };
+  return { nodes, pods, services: [...services, ...FLANNEL_SERVICES], vteps: [], cni: { plugin: 'flannel', mode: options.hostGw ? 'host-gw' : 'vxlan', evidence: [] }, networkPolicies: [], warnings: [] };
 }
 
 const FLANNEL_SERVICES: Service[] = [

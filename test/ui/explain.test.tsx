@@ -276,7 +276,7 @@ describe('Explain view, the parts', () => {
       send = dispatch;
       return () => undefined;
     };
-    const ui = render(<App trace={fixtureTrace} topology={{ nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, warnings: [] }} warnings={[]} theme={makeTheme({})} startExplain={startExplain} />);
+    const ui = render(<App trace={fixtureTrace} topology={{ nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, networkPolicies: [], warnings: [] }} warnings={[]} theme={makeTheme({})} startExplain={startExplain} />);
     await frameWhere(ui.lastFrame, (x) => x.includes('Explain'));
     send!({ type: 'explain-progress', text: 'reading big.pcap: 4,000 packets' });
     let f = await frameWhere(ui.lastFrame, (x) => x.includes('explaining… reading big.pcap: 4,000 packets'));

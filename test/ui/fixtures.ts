@@ -166,5 +166,6 @@ export const fixtureTopology: Topology = {
     { node: 'worker-2', device: 'flannel.1', vni: 1, port: 8472, local: '10.74.107.62', remotes: [{ mac: '7e:4f:1b:41:c7:7a', dst: '10.74.107.63', node: 'worker-1' }] },
   ],
   cni: { plugin: 'flannel', mode: 'vxlan', evidence: [] },
+  networkPolicies: [],
   warnings: [{ file: 'fixture', line: 1, message: 'fixture warning' }],
 };

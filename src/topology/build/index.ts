@@ -164,5 +164,5 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), warnings };
+  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), networkPolicies: gathered.networkPolicies, warnings };
 }

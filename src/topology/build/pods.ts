@@ -77,6 +77,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     const kube = kubeByName.get(source.name) ?? (ip !== undefined ? kubeByIP.get(ip) : undefined);
     const pod: Pod = { name: kube?.name ?? source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
     if (kube?.namespace !== undefined) pod.namespace = kube.namespace;
+    if (kube?.labels !== undefined) pod.labels = kube.labels;
     if (iface) {
       pod.podInterface = iface.name;
       if (iface.mac !== undefined) pod.mac = iface.mac;
@@ -122,6 +123,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     const node = nodes.find((n) => n.name === kube.node);
     const pod: Pod = { name: kube.name, node: kube.node ?? '', ip: kube.ip };
     if (kube.namespace !== undefined) pod.namespace = kube.namespace;
+    if (kube.labels !== undefined) pod.labels = kube.labels;
     if (node) {
       const host = hostInterfaceByIP(node, kube.ip);
       if (host !== undefined) pod.hostInterface = host;

@@ -349,6 +349,11 @@ function readKubectl(words: string[]): Inner {
   let n = 3;
   while (n < words.length && (words[n]!.startsWith('-') || ['wide', 'kube-system', 'default'].includes(words[n]!) || words[n - 1] === '-n' || words[n - 1] === '-o' || words[n - 1] === '-l')) n++;
   const output = words.slice(3, n).map((w, k, all) => (w === '-o' || w === '--output' ? all[k + 1] : /^(?:-o|--output=)(\S+)$/.exec(w)?.[1])).find((o) => o !== undefined);
+  // NetworkPolicy is read from its YAML or JSON (the table has no rules in it).
+  if (['networkpolicy', 'networkpolicies', 'netpol', 'networkpolicies.networking.k8s.io'].includes(what)) {
+    if (output === 'yaml' || output === 'json') return { length: n, kind: 'kubectl-networkpolicy', partial: false };
+    return { length: n, skip: `\`kubectl get ${what}\` table is not read: paste \`kubectl get networkpolicy -A -o yaml\` (or -o json)`, partial: false };
+  }
   if (output !== undefined && output !== 'wide') return { length: n, skip: `\`kubectl get ${what} -o ${output}\` output is not read: paste the \`-o wide\` table`, partial: false };
   if (['pods', 'pod', 'po'].includes(what)) return { length: n, kind: 'kubectl-pods', partial: false };
   if (['svc', 'services', 'service'].includes(what)) return { length: n, kind: 'kubectl-svc', partial: false };

@@ -25,7 +25,9 @@ export type DumpKind =
   | 'sysctl'
   | 'kubectl-pods'
   | 'kubectl-svc'
-  | 'kubectl-nodes';
+  | 'kubectl-nodes'
+  /** `kubectl get networkpolicy -A -o yaml|json`, or policies as people write them (YAML, `---` between). */
+  | 'kubectl-networkpolicy';
 
 /** How we learnt which namespace a dump belongs to. */
 export type HostEvidence = 'bundle-node' | 'bundle-pod' | 'prompt' | 'exec' | 'option';

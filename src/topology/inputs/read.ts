@@ -193,7 +193,7 @@ interface EnteredShell {
 }
 
 /** kubectl's cluster-wide tables: whichever machine ran kubectl does not matter. */
-const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes']);
+const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes', 'kubectl-networkpolicy']);
 
 /** Tools whose other outputs are near misses worth a warning (`ip route get`, `iptables -L`, `route add`). */
 const NEAR_MISS_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'route', 'netstat']);

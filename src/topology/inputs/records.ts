@@ -19,6 +19,8 @@ import { parseIpRule } from '../parse/ip-rule.ts';
 import { parseRouteTable } from '../parse/route-table.ts';
 import { type KubeNode, type KubePod, type KubeService, parseKubectlNodes, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
+import { parseNetworkPolicies } from '../policy/parse.ts';
+import type { NetworkPolicy } from '../policy/model.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 import { appendAll } from '../../util/append.ts';
 import { warningAt } from '../../util/warning.ts';
@@ -63,6 +65,8 @@ export interface GatheredRecords {
   kubeServices: KubeService[];
   /** `kubectl get nodes [-o wide]`: node names as the cluster spells them, with their INTERNAL-IP. */
   kubeNodes: KubeNode[];
+  /** `kubectl get networkpolicy -A -o yaml|json` and policy files. */
+  networkPolicies: NetworkPolicy[];
   warnings: Warning[];
   /** Hosts whose dumps cannot be one machine at one moment (inputs/conflicts.ts); load.ts decides what that means. */
   conflicts: HostConflict[];
@@ -181,7 +185,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
   const byName = new Map<string, NamespaceRecords>();
   const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
   const conflicts = new ConflictTracker();
-  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], warnings, conflicts: conflicts.conflicts };
+  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], warnings, conflicts: conflicts.conflicts };
 
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
@@ -193,6 +197,17 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     if (dump.kind === 'kubectl-nodes') {
       const r = parseKubectlNodes(dump.text, { file: dump.file, firstLine: dump.firstLine });
       appendAll(result.kubeNodes, r.records);
+      appendAll(warnings, r.warnings);
+      continue;
+    }
+    if (dump.kind === 'kubectl-networkpolicy') {
+      const r = parseNetworkPolicies(dump.text, { file: dump.file, firstLine: dump.firstLine });
+      // The same policy twice (a List and the file it was applied from): the first one counts.
+      for (const policy of r.records) {
+        const earlier = result.networkPolicies.find((p) => p.namespace === policy.namespace && p.name === policy.name);
+        if (earlier) warnings.push({ file: dump.file, line: policy.source.line, message: `NetworkPolicy ${policy.namespace}/${policy.name} again (first at ${earlier.source.file}:${earlier.source.line}); kept the first` });
+        else result.networkPolicies.push(policy);
+      }
       appendAll(warnings, r.warnings);
       continue;
     }

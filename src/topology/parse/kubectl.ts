@@ -17,6 +17,8 @@ export interface KubePod {
   name: string;
   ip?: string;
   node?: string;
+  /** `--show-labels`: the LABELS column (`app=web,role=client`; `<none>` is {}). */
+  labels?: Record<string, string>;
   source: { file: string; line: number };
 }
 
@@ -114,9 +116,27 @@ export function parseKubectlPods(text: string, source: DumpSource): ParseResult<
     if (ip && isIP(ip)) pod.ip = ip;
     const node = col('NODE') >= 0 ? row.cells[col('NODE')] : undefined;
     if (node && node !== '<none>') pod.node = node;
+    const labels = col('LABELS') >= 0 ? row.cells[col('LABELS')] : undefined;
+    if (labels !== undefined) {
+      const read = readLabels(labels);
+      if (read) pod.labels = read;
+      else warnings.push({ file: source.file, line: row.line, message: `pod ${name}: LABELS "${labels.slice(0, 80)}" is not key=value,…; its labels are left unknown`, text: row.raw });
+    }
     records.push(pod);
   }
   return { records, warnings };
+}
+
+/** `app=web,pod-template-hash=5d4f8`: keys may hold a prefix (`app.kubernetes.io/name`), values may be empty. */
+function readLabels(cell: string): Record<string, string> | undefined {
+  if (cell === '<none>') return {};
+  const labels: Record<string, string> = {};
+  for (const pair of cell.split(',')) {
+    const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(pair);
+    if (!m) return undefined;
+    labels[m[1]!] = m[2]!;
+  }
+  return labels;
 }
 
 export function parseKubectlServices(text: string, source: DumpSource): ParseResult<KubeService> {

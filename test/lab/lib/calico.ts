@@ -15,6 +15,7 @@
 import { VXLAN, type NodeSpec } from './spec.ts';
 import { hostInSubnet, peerOf } from './nodes.ts';
 import type { Lab } from './lab.ts';
+import { policyChains, policyIpsets, tierRules } from './felix-policy.ts';
 
 const MTU = '1450';
 const LINK_LOCAL_GATEWAY = '169.254.1.1';
@@ -86,6 +87,11 @@ function createIpsets(lab: Lab, node: NodeSpec): void {
     lab.exec(node.name, ['ipset', 'create', set, 'hash:net']);
     lab.exec(node.name, ['ipset', 'add', set, lab.spec.clusterCIDR]);
   }
+  // The pod sets behind NetworkPolicy peers (cali40s:…): the same on every node.
+  for (const set of policyIpsets(lab.spec)) {
+    lab.exec(node.name, ['ipset', 'create', set.name, 'hash:net']);
+    for (const member of set.members) lab.exec(node.name, ['ipset', 'add', set.name, `${member}/32`]);
+  }
   if (lab.spec.cni.mode !== 'vxlan') return;
   lab.exec(node.name, ['ipset', 'create', 'cali40all-vxlan-net', 'hash:net']);
   for (const peer of lab.spec.nodes) lab.exec(node.name, ['ipset', 'add', 'cali40all-vxlan-net', `${peer.underlay}/32`]);
@@ -100,6 +106,7 @@ const c = (hash: string): string => `-m comment --comment "cali:${hash}"`;
  */
 export function calicoRules(lab: Lab, node: NodeSpec): string {
   const workloads = lab.podsOn(node.name).map((p) => p.hostInterface);
+  const policies = policyChains(lab.spec);
   const vxlan = lab.spec.cni.mode === 'vxlan';
   const raw = [
     '*raw',
@@ -163,6 +170,7 @@ export function calicoRules(lab: Lab, node: NodeSpec): string {
     ':cali-pro-kns.default - [0:0]',
     ':cali-pri-kns.default - [0:0]',
     ...workloads.flatMap((w) => [`:cali-fw-${w} - [0:0]`, `:cali-tw-${w} - [0:0]`]),
+    ...policies.declarations,
     `-I INPUT 1 ${c('Cz_u1IQiXIMmKD4c')} -j cali-INPUT`,
     `-I FORWARD 1 ${c('wUHhoiAYhphO9Mso')} -j cali-FORWARD`,
     `-I FORWARD 2 ${c('S93hcgKJrXEqnTfs')} -m comment --comment "Policy explicitly accepted packet." -m mark --mark 0x10000/0x10000 -j ACCEPT`,
@@ -198,13 +206,18 @@ export function calicoRules(lab: Lab, node: NodeSpec): string {
     `-A cali-pro-kns.default ${c('ztVPKv1UYejNzm1g')} -m mark --mark 0x10000/0x10000 -j RETURN`,
     `-A cali-pri-kns.default ${c('7Fnh7Pv3_98FtLW7')} -j MARK --set-xmark 0x10000/0x10000`,
     `-A cali-pri-kns.default ${c('ZbV6bJXWSRefjK0u')} -m mark --mark 0x10000/0x10000 -j RETURN`,
-    ...workloads.flatMap((w, i) => workloadChains(w, i, vxlan)),
+    ...lab.podsOn(node.name).flatMap((pod, i) => workloadChains(pod.hostInterface, i, vxlan, {
+      egress: tierRules(lab.spec, pod, 'egress', `cali-fw-${pod.hostInterface}`),
+      ingress: tierRules(lab.spec, pod, 'ingress', `cali-tw-${pod.hostInterface}`),
+    })),
+    ...policies.rules,
     'COMMIT',
   ];
   return [...raw, ...nat, ...filter, ''].join('\n');
 }
 
-function workloadChains(w: string, i: number, vxlan: boolean): string[] {
+/** A workload's chains; `tiers` holds the policy tier sections felix puts before the profile (none without policy). */
+function workloadChains(w: string, i: number, vxlan: boolean, tiers: { egress: string[]; ingress: string[] }): string[] {
   const fw = `cali-fw-${w}`;
   const tw = `cali-tw-${w}`;
   const common = (chain: string, tag: string): string[] => [
@@ -217,10 +230,12 @@ function workloadChains(w: string, i: number, vxlan: boolean): string[] {
     ...(vxlan
       ? [`-A ${fw} -p udp ${c(invented('fd1', i))} -m comment --comment "Drop VXLAN encapped packets originating in workloads" -m multiport --dports 4789 -j DROP`]
       : []),
+    ...tiers.egress,
     `-A ${fw} ${c(invented('fp', i))} -j cali-pro-kns.default`,
     `-A ${fw} ${c(invented('fr', i))} -m comment --comment "Return if profile accepted" -m mark --mark 0x10000/0x10000 -j RETURN`,
     `-A ${fw} ${c(invented('fx', i))} -m comment --comment "Drop if no profiles matched" -j DROP`,
     ...common(tw, 't'),
+    ...tiers.ingress,
     `-A ${tw} ${c(invented('tp', i))} -j cali-pri-kns.default`,
     `-A ${tw} ${c(invented('tr', i))} -m comment --comment "Return if profile accepted" -m mark --mark 0x10000/0x10000 -j RETURN`,
     `-A ${tw} ${c(invented('tx', i))} -m comment --comment "Drop if no profiles matched" -j DROP`,

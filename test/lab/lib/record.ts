@@ -12,6 +12,7 @@ import { buildScenario } from './build.ts';
 import { Lab } from './lab.ts';
 import type { ConnectionSpec, Preparation, ScenarioSpec } from './spec.ts';
 import { fileURLToPath } from 'node:url';
+import { stringify as stringifyYaml } from 'yaml';
 
 const UDP_PROBE = fileURLToPath(new URL('./udp-probe.py', import.meta.url));
 const UDP_ECHO = fileURLToPath(new URL('./udp-echo.py', import.meta.url));
@@ -35,9 +36,13 @@ export const POD_DUMPS: DumpCommand[] = NODE_DUMPS.slice(0, 5);
 /** kube-proxy's nftables mode lives in `nft list ruleset` (beside iptables-nft's own tables). */
 export const NFT_DUMP: DumpCommand = { file: 'nft-ruleset.txt', command: ['nft', 'list', 'ruleset'] };
 
-function rulesetDumps(spec: ScenarioSpec): DumpCommand[] {
+/** felix's NetworkPolicy peers are ipsets (cali40s:…): scenarios with policies dump them, beside iptables-save. */
+export const IPSET_DUMP: DumpCommand = { file: 'ipset-list.txt', command: ['ipset', 'list'] };
+
+/** The dumps taken before the traffic (rules and sets, so the TRACE rules never show). */
+export function rulesetDumps(spec: ScenarioSpec): DumpCommand[] {
   const save = NODE_DUMPS.filter((d) => d.file === 'iptables-save.txt');
-  return spec.kubeProxyMode === 'nftables' ? [...save, NFT_DUMP] : save;
+  return [...save, ...(spec.kubeProxyMode === 'nftables' ? [NFT_DUMP] : []), ...(spec.networkPolicies ? [IPSET_DUMP] : [])];
 }
 
 export interface CaptureFile {
@@ -95,6 +100,7 @@ export async function recordScenario(spec: ScenarioSpec, dir: string, prefix: st
     await prepare(lab, spec.prepare ?? []);
     // iptables-save (and nft's listing) first: the TRACE rules must never appear in the recorded ruleset.
     for (const node of spec.nodes) writeDumps(lab, dir, node.name, rulesetDumps(spec));
+    writeClusterObjects(spec, dir);
 
     const { captures, anyCapture, tools: captureTools } = await startCaptures(lab, nanoDir);
     const monitors = await startTraces(lab);
@@ -121,6 +127,35 @@ export async function recordScenario(spec: ScenarioSpec, dir: string, prefix: st
     await lab.teardown();
     rmSync(webRoot, { recursive: true, force: true });
   }
+}
+
+/** What kubectl would print for the lab's pods and policies (top-level files of the bundle). */
+function writeClusterObjects(spec: ScenarioSpec, dir: string): void {
+  if (spec.networkPolicies === undefined) return;
+  for (const object of clusterObjects(spec)) writeFileSync(join(dir, object.file), object.text);
+}
+
+export function clusterObjects(spec: ScenarioSpec): { file: string; command: string; text: string }[] {
+  const policies = spec.networkPolicies;
+  if (policies === undefined) return [];
+  const list = { apiVersion: 'v1', items: policies.items, kind: 'List', metadata: { resourceVersion: '' } };
+  const policyText = policies.output === 'json' ? `${JSON.stringify(list, null, 4)}\n` : stringifyYaml(list);
+  return [
+    { file: 'kubectl-get-pods.txt', command: 'kubectl get pods -A -o wide --show-labels', text: podsTable(spec) },
+    { file: `networkpolicy.${policies.output}`, command: `kubectl get networkpolicy -A -o ${policies.output}`, text: policyText },
+  ];
+}
+
+/** `kubectl get pods -A -o wide --show-labels`, columns padded as kubectl's printer pads them (3 spaces). */
+function podsTable(spec: ScenarioSpec): string {
+  const header = ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES', 'LABELS'];
+  const rows = spec.pods.map((p) => {
+    const labels = Object.entries(p.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
+    return ['default', p.name, '1/1', 'Running', '0', '5m', p.ip, p.node, '<none>', '<none>', labels === '' ? '<none>' : labels];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('');
+  return [line(header), ...rows.map(line), ''].join('\n');
 }
 
 function writeDumps(lab: Lab, dir: string, at: string, dumps: DumpCommand[]): void {

@@ -34,6 +34,36 @@ export interface PodSpec {
   servesUdp?: number;
   /** MTU of the pod's veth pair, both ends (default: the CNI's 1450); 1500 is the misconfigured pod of the MTU scenario. */
   mtu?: number;
+  /** The pod's labels (namespace default), what NetworkPolicy selectors match; written to kubectl-get-pods.txt. */
+  labels?: Record<string, string>;
+}
+
+/**
+ * NetworkPolicy objects (networking.k8s.io/v1, as a user writes them) and the form the sample
+ * holds them in: `kubectl get networkpolicy -A -o yaml` or `-o json` (a List). On Calico the lab
+ * writes felix's chains for them (test/lab/lib/felix-policy.ts); on Flannel nothing enforces them.
+ */
+export interface PolicySpec {
+  output: 'yaml' | 'json';
+  items: NetworkPolicyObject[];
+}
+
+export interface NetworkPolicyObject {
+  apiVersion: 'networking.k8s.io/v1';
+  kind: 'NetworkPolicy';
+  metadata: { name: string; namespace: string };
+  spec: {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes?: ('Ingress' | 'Egress')[];
+    ingress?: PolicyRuleObject[];
+    egress?: PolicyRuleObject[];
+  };
+}
+
+export interface PolicyRuleObject {
+  from?: { podSelector: { matchLabels?: Record<string, string> } }[];
+  to?: { podSelector: { matchLabels?: Record<string, string> } }[];
+  ports?: { protocol: 'TCP' | 'UDP'; port: number }[];
 }
 
 export interface EndpointSpec {
@@ -102,6 +132,8 @@ export interface ScenarioSpec {
   clientTimeoutSeconds?: number;
   /** kube-proxy's mode: iptables (the default) or nftables (its rules in `table ip kube-proxy`, loaded with `nft -f`). */
   kubeProxyMode?: 'iptables' | 'nftables';
+  /** NetworkPolicy objects in the cluster (Calico: enforced by felix's chains; Flannel: not enforced). */
+  networkPolicies?: PolicySpec;
   /** Node whose `tcpdump -i any` capture is recorded. */
   anyCaptureNode: string;
   description: string;

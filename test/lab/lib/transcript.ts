@@ -3,13 +3,19 @@
 // after each prompt is the dump file's content, byte for byte.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NFT_DUMP, NODE_DUMPS, POD_DUMPS } from './record.ts';
+import { IPSET_DUMP, NFT_DUMP, NODE_DUMPS, POD_DUMPS, clusterObjects } from './record.ts';
 import type { ScenarioSpec } from './spec.ts';
 
 export function transcript(spec: ScenarioSpec, dir: string): string {
   const out: string[] = [];
+  // kubectl's cluster-wide objects first, from the first node's prompt (any machine with kubectl would do).
+  for (const object of clusterObjects(spec)) {
+    out.push(`root@${spec.nodes[0]?.name ?? 'node'}:~# ${object.command}\n`);
+    out.push(object.text);
+  }
   for (const node of spec.nodes) {
-    for (const dump of spec.kubeProxyMode === 'nftables' ? [...NODE_DUMPS, NFT_DUMP] : NODE_DUMPS) {
+    const extra = [...(spec.kubeProxyMode === 'nftables' ? [NFT_DUMP] : []), ...(spec.networkPolicies ? [IPSET_DUMP] : [])];
+    for (const dump of [...NODE_DUMPS, ...extra]) {
       out.push(`root@${node.name}:~# ${dump.command.join(' ')}\n`);
       out.push(readFileSync(join(dir, node.name, dump.file), 'utf8'));
     }
