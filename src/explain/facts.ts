@@ -245,8 +245,9 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
         facts.arp = { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
         break;
       case 'ethernet':
-        // The first Ethernet header is the wire's; a VXLAN's inner one comes later.
-        if (!facts.link) facts.link = linkOf(layer.src, layer.dst, undefined);
+        // The first Ethernet header is the wire's; a VXLAN's inner one comes later, and in a
+        // raw IP capture (no link layer) it is the only one: it is not the wire's.
+        if (!facts.link && !facts.outer) facts.link = linkOf(layer.src, layer.dst, undefined);
         break;
       case 'sll':
         if (!facts.link) facts.link = linkOf(layer.address, undefined, layer.packetType === 4);

@@ -3,7 +3,7 @@
 // packet, or (cooked v1, which has neither) the sender MAC of every packet.
 import type { Topology } from '../../topology/model.ts';
 import type { PacketFacts } from '../facts.ts';
-import { fitFrames, fitText } from './frames.ts';
+import { fitFrames, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacementEvidence } from './model.ts';
 import type { PlacedPart } from './model.ts';
@@ -112,7 +112,7 @@ export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: Placemen
       const fit = fitFrames(list, map, (p) => p.interface === name && candidates.has(p.at));
       if (fit && fit.best.length === 1) {
         part.at = map.places[fit.best[0]!]!.place.at;
-        partEvidence.push({ by: 'mac-addresses', text: `MAC addresses: ${fitText(fit, fit.best[0]!, map)}` });
+        partEvidence.push(...frameEvidence(fit, fit.best[0]!, map));
       } else {
         part.unplaced = { reason: 'ambiguous', text: `interface ${name} is on ${[...candidates].join(', ') || 'no node of the dumps'}; say which with --at FILE=NODE` };
       }

@@ -14,6 +14,9 @@ export interface Place {
   interface: string;
 }
 
+/** Where one frame is seen, by index into L2Map.places, with how far along its way (0: the sender's own interface). */
+export type Sightings = Map<number, number>;
+
 /** What placed a capture (or one part of it). */
 export type PlacementKind =
   | 'at' // --at FILE=NODE:IFACE on the command line
@@ -21,6 +24,7 @@ export type PlacementKind =
   | 'pcapng-interface' // the pcapng Interface Description Block's if_name / if_description
   | 'sll2-ifindex' // Linux cooked v2's interface index, named by the node's `ip link`
   | 'mac-addresses' // the frames' Ethernet addresses, against the dumps' interfaces
+  | 'outer-addresses' // tunnelled packets' outer IP addresses, against the nodes' underlay addresses
   | 'timing'; // two ends of one wire told apart by which saw the packets first
 
 export interface PlacementEvidence {
@@ -54,6 +58,8 @@ export function placementLabel(kind: PlacementKind): string {
       return 'SLL2 interface index';
     case 'mac-addresses':
       return 'MAC addresses';
+    case 'outer-addresses':
+      return 'outer addresses';
     case 'timing':
       return 'packet times';
     default: {

@@ -9,7 +9,7 @@
 import type { Topology } from '../../topology/model.ts';
 import type { PacketFacts } from '../facts.ts';
 import { placeByFileName } from './file-name.ts';
-import { fitFrames, fitText } from './frames.ts';
+import { fitFrames, frameEvidence } from './frames.ts';
 import { hasInterfaceNames, isCookedV1, placeByIfindex, placeByPcapngInterfaces, senderNode } from './interface-data.ts';
 import { L2Map } from './l2.ts';
 import type { PlacementEvidence, Unplaced } from './model.ts';
@@ -89,7 +89,7 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
       const { place } = map.places[fit.best[0]!]!;
       part.at = place.at;
       part.interface = place.interface;
-      part.placedBy.push({ by: 'mac-addresses', text: `MAC addresses: ${fitText(fit, fit.best[0]!, map)}` });
+      part.placedBy.push(...frameEvidence(fit, fit.best[0]!, map));
       return [part];
     }
     ties.push({ capture: captureIndex, part, fit });

@@ -10,8 +10,9 @@
 // (a bridge's capture, seeing every pod's frames, is placed on its own and leaves the pod's
 // eth0 and veth to tie).
 import type { PacketFacts } from '../facts.ts';
-import { type FrameFit, fitText } from './frames.ts';
-import type { L2Map, Sightings } from './l2.ts';
+import { type FrameFit, frameEvidence } from './frames.ts';
+import type { L2Map } from './l2.ts';
+import type { Sightings } from './model.ts';
 import type { PlacedPart } from './model.ts';
 
 export interface Tie {
@@ -22,10 +23,12 @@ export interface Tie {
 
 /** Frames are the same frame at two places when these agree (NAT and br_netfilter's DNAT keep them). */
 function frameKey(p: PacketFacts): string | undefined {
-  if (!p.link?.src || !p.link.dst) return undefined;
   const body = p.ip ? `${p.ip.src}|${p.ip.id ?? ''}|${p.tcp?.seq ?? ''}|${p.icmp?.seq ?? ''}` : p.arp ? `arp|${p.arp.opcode}|${p.arp.senderIp}|${p.arp.targetIp}` : undefined;
-  return body === undefined ? undefined : `${p.link.src}|${p.link.dst}|${p.len}|${body}`;
+  return body === undefined ? undefined : `${wayKey(p)}|${p.len}|${body}`;
 }
+
+/** What decides where a frame is seen (l2.ts frameSightings): its MACs and its outer addresses. */
+const wayKey = (p: PacketFacts): string => `${p.link?.src ?? ''}>${p.link?.dst ?? ''}|${p.outer ? `${p.outer.src}>${p.outer.dst}` : ''}`;
 
 /** Each frame key's sightings in one capture (a repeated MLD report has one key and several times). */
 function sightingsByKey(facts: PacketFacts[]): Map<string, PacketFacts[]> {
@@ -59,8 +62,7 @@ function assign(tie: Tie, index: number, map: L2Map, why: string): void {
   const { place } = map.places[index]!;
   tie.part.at = place.at;
   tie.part.interface = place.interface;
-  const others = tie.fit.best.filter((i) => i !== index);
-  tie.part.placedBy.push({ by: 'mac-addresses', text: `MAC addresses: ${fitText(tie.fit, index, map)}${others.length > 0 ? `; as many fit ${others.map((i) => placeName(map, i)).join(', ')}` : ''}` });
+  tie.part.placedBy.push(...frameEvidence(tie.fit, index, map, tie.fit.best.filter((i) => i !== index)));
   tie.part.placedBy.push({ by: 'timing', text: why });
 }
 
@@ -84,10 +86,10 @@ function sharedOrders(group: Tie[], map: L2Map): Order[] {
         for (const first of list) {
           const other = nearest(others, first.time);
           if (!other || other.time === first.time) continue; // the same microsecond says nothing
-          const distance = map.sightings(first.link!.src!, first.link!.dst!);
+          const distance = map.frameSightings(first)?.at;
           if (!distance) continue;
           const [early, late] = first.time < other.time ? [a, b] : [b, a];
-          const id = `${early},${late},${first.link!.src!}>${first.link!.dst!}`;
+          const id = `${early},${late},${wayKey(first)}`;
           const order = orders.get(id);
           if (order) order.count++;
           else orders.set(id, { early, late, distance, count: 1 });
