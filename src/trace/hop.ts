@@ -28,6 +28,7 @@ import { checkSize, egressMtu, fragmented, VXLAN_IPV4_OVERHEAD, type MtuLimit } 
 import { CONNECTED, DELIVERED, errnoOfIcmp, icmpAnswer, icmpWords, socketErrorWords } from './verdict.ts';
 import { ipvsPick, ipvsServiceFor } from './ipvs.ts';
 import { appendAll } from '../util/append.ts';
+import { endpointPick } from './endpoint-pick.ts';
 
 /**
  * Where a walk begins: a packet made by a namespace (local), a frame arriving on a device (arrive),
@@ -669,6 +670,7 @@ class Walker {
       ipset: (name) => ipsetMembers(this.cluster, ns, name),
       ...(this.physIn ? { physdev: { in: this.physIn, ...(this.physOut ? { out: this.physOut } : {}), bridged: this.physOut !== undefined } } : {}),
       masqueradeSource: () => (outIface ? { outIface, ...selectSourceOn(ns, outIface, nextHop) } : undefined),
+      endpointPick: (svcChain, sepChain) => endpointPick(this.cluster.topology.services, svcChain, sepChain),
     };
     if (inIface) input.inIface = inIface;
     if (outIface) input.outIface = outIface;
