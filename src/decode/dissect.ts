@@ -6,7 +6,8 @@ import { Dissection, Kind, MAX_LAYERS, NextBy } from './dissection.ts';
 import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
 import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
-import { str } from './layers/codec.ts';
+import { str, type LayerCodec } from './layers/codec.ts';
+import { encoded, StringSink, type ByteSink } from './output/sink.ts';
 import { SCHEMA_VERSION } from '../util/json-output.ts';
 import { ethernet } from './layers/ethernet.ts';
 import { KIND_NAMES } from './layers/payload.ts';
@@ -91,20 +92,56 @@ export function layersOf(d: Dissection): Layer[] {
   return layers;
 }
 
-/** The packet as one JSON line, written by hand from the dissection (see LayerCodec.json). */
-export function packetJson(packet: CapturedPacket, d: Dissection): string {
-  let out = `{"schemaVersion":${SCHEMA_VERSION},"frame":${packet.frame},"time":"${timeText(packet.timeSec, packet.timeNsec)}","caplen":${packet.caplen},"len":${packet.len},"linkType":${packet.linkType}`;
-  if (packet.interfaceId !== undefined) out += `,"interfaceId":${packet.interfaceId}`;
-  if (packet.interfaceName !== undefined) out += `,"interfaceName":${str(packet.interfaceName)}`;
-  if (packet.interfaceDescription !== undefined) out += `,"interfaceDescription":${str(packet.interfaceDescription)}`;
-  out += ',"layers":[';
+const FRAME = encoded(`{"schemaVersion":${SCHEMA_VERSION},"frame":`);
+const TIME = encoded(',"time":"');
+const CAPLEN = encoded('","caplen":');
+const LEN = encoded(',"len":');
+const LINK_TYPE = encoded(',"linkType":');
+const LAYERS = encoded(',"layers":[');
+const END = encoded(']}');
+
+/**
+ * The packet as one JSON line (without the line break), written by hand as bytes from the
+ * dissection: each layer's codec writes its own object (LayerCodec.jsonTo, or json() of its
+ * Layer for the rare layers). The same text as JSON.stringify(decodedPacket) in key order.
+ */
+export function writePacketJson(packet: CapturedPacket, d: Dissection, out: ByteSink): void {
+  out.bytes(FRAME);
+  out.uint(packet.frame);
+  out.bytes(TIME);
+  writeEpoch(packet.timeSec, packet.timeNsec, out);
+  out.bytes(CAPLEN);
+  out.uint(packet.caplen);
+  out.bytes(LEN);
+  out.uint(packet.len);
+  out.bytes(LINK_TYPE);
+  out.int(packet.linkType);
+  if (packet.interfaceId !== undefined) out.ascii(`,"interfaceId":${packet.interfaceId}`);
+  if (packet.interfaceName !== undefined) out.ascii(`,"interfaceName":${str(packet.interfaceName)}`);
+  if (packet.interfaceDescription !== undefined) out.ascii(`,"interfaceDescription":${str(packet.interfaceDescription)}`);
+  out.bytes(LAYERS);
   for (let i = 0; i < d.count; i++) {
-    const codec = CODECS[d.kinds[i] as number];
-    if (!codec) continue;
-    if (i > 0) out += ',';
-    out += codec.jsonAt ? codec.jsonAt(d, i) : codec.json(codec.describe(d, i));
+    const codec = CODECS[d.kinds[i] as number] as LayerCodec;
+    if (i > 0) out.byte(0x2c); // ,
+    if (codec.jsonTo) codec.jsonTo(d, i, out);
+    else out.ascii(codec.json(codec.describe(d, i)));
   }
-  return out + ']}';
+  out.bytes(END);
+}
+
+/** The packet as one JSON line, as a string (tests, and callers that want the text). */
+export function packetJson(packet: CapturedPacket, d: Dissection): string {
+  writePacketJson(packet, d, jsonScratch);
+  return jsonScratch.take();
+}
+
+const jsonScratch = new StringSink();
+
+/** Epoch seconds with 9 decimals (timeText()) as bytes. */
+export function writeEpoch(sec: number, nsec: number, out: ByteSink): void {
+  out.uint(sec);
+  out.byte(0x2e); // .
+  out.uintZeroPadded(nsec, 9);
 }
 
 const NANO_PAD = '000000000';

@@ -4,16 +4,18 @@
 import { CaptureError, UsageError } from '../errors.ts';
 import { escapeLine, escapeText } from '../util/escape-text.ts';
 import { jsonText, versioned } from '../util/json-output.ts';
-import { decodedPacket, dissectPacket, layersOf, packetJson } from './dissect.ts';
+import { decodedPacket, dissectPacket, layersOf, writePacketJson } from './dissect.ts';
 import { Dissection } from './dissection.ts';
 import { scanCapture } from './read/stream.ts';
 import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
 import { isDecodedLinkType, portTable } from './registry.ts';
 import { detailLines, hexLines } from './output/detail.ts';
 import { CaptureStats } from './output/stats.ts';
-import { summarize } from './output/summary-line.ts';
+import { writeSummary } from './output/summary-line.ts';
+import type { ByteSink } from './output/sink.ts';
 import { BatchedWriter } from './output/writer.ts';
 import type { CapturedPacket, Layer } from './types.ts';
+import type { Dissection as DissectionRecord } from './dissection.ts';
 import { compileDisplayFilter, type PacketPredicate } from './filter/compile.ts';
 
 export interface DecodeCommandOptions {
@@ -78,9 +80,16 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
       return ++shown < limit;
     }
+    // The fast paths: bytes from the dissection straight into the output buffer, no Layer objects.
     if (options.json && !filtered && !stats) {
       // Hand-written JSON (capture text escaped to ASCII, so terminal-safe as it is).
-      writer.asciiLine(packetJson(packet, d));
+      writePacketJson(packet, d, writer);
+      writer.byte(0x0a);
+      return ++shown < limit;
+    }
+    if (!filtered && !stats && !options.verbose && !options.json) {
+      writeSummaryLine(writer, packet, d, firstSec, firstNsec);
+      if (options.hex) writeHex(writer, packet.data);
       return ++shown < limit;
     }
     const layers = layersOf(d);
@@ -89,20 +98,16 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
       return ++shown < limit;
     }
-    const decoded = decodedPacket(packet, layers);
     if (options.json) {
-      writer.asciiLine(packetJson(packet, d));
+      writePacketJson(packet, d, writer);
+      writer.byte(0x0a);
     } else if (options.verbose) {
-      for (const line of detailLines(decoded)) writer.line(escapeLine(line));
+      for (const line of detailLines(decodedPacket(packet, layers))) writer.line(escapeLine(line));
       if (options.hex) for (const line of hexLines(packet.data)) writer.line(line);
       writer.line('');
     } else {
-      const relative = packet.timeSec - firstSec + (packet.timeNsec - firstNsec) / 1e9;
-      writer.line(escapeLine(`${String(packet.frame).padStart(5)} ${relative.toFixed(6).padStart(11)} ${summarize(layers)}`));
-      if (options.hex) {
-        for (const line of hexLines(packet.data)) writer.line(line);
-        writer.line('');
-      }
+      writeSummaryLine(writer, packet, d, firstSec, firstNsec);
+      if (options.hex) writeHex(writer, packet.data);
     }
     return ++shown < limit;
   };
@@ -119,6 +124,33 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
   }
   await writer.flush();
   if (failure !== null) throw failure;
+}
+
+/** "    7    0.000222 <summary>": frame number, seconds since the first packet (6 decimals), the summary. */
+function writeSummaryLine(out: ByteSink, packet: CapturedPacket, d: Dissection, firstSec: number, firstNsec: number): void {
+  out.uintPadded(packet.frame, 5);
+  out.byte(0x20);
+  // In whole nanoseconds, rounded to microseconds half up (toFixed(6) of the difference).
+  const nanos = (packet.timeSec - firstSec) * 1e9 + (packet.timeNsec - firstNsec);
+  const negative = nanos < 0;
+  const micros = Math.floor((Math.abs(nanos) + 500) / 1000);
+  const seconds = Math.floor(micros / 1e6);
+  let width = 8; // ".xxxxxx" and one digit
+  for (let rest = seconds; rest >= 10; rest = Math.floor(rest / 10)) width++;
+  if (negative) width++;
+  for (let i = width; i < 11; i++) out.byte(0x20);
+  if (negative) out.byte(0x2d);
+  out.uint(seconds);
+  out.byte(0x2e);
+  out.uintZeroPadded(micros - seconds * 1e6, 6);
+  out.byte(0x20);
+  writeSummary(d, out);
+  out.byte(0x0a);
+}
+
+function writeHex(writer: BatchedWriter, data: Uint8Array): void {
+  for (const line of hexLines(data)) writer.line(line);
+  writer.line('');
 }
 
 function checkLinkType(packet: CapturedPacket, file: string, warned: Set<number>): void {

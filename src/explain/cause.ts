@@ -1,46 +1,27 @@
-// Names the likely cause of a lost packet from the dumps of the node where it was last
-// seen (the checks are in diagnose.ts, in the kernel's order), falling back on the tracer's
-// own reason for stopping.
-import type { ClusterNode } from '../topology/model.ts';
+// Names the likely cause of a lost packet: the tracer follows it from where it was last seen
+// (diagnose.ts maps the ending on that node to a cause), falling back on the tracer's own
+// reason for stopping when the query's trace is all there is.
 import type { Disposition, TracePath } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
-import { checkForward, checkNextHop, checkOverlay, checkReceiver, checkRoute, lookupRoute } from './diagnose.ts';
-import type { FiveTuple } from './facts.ts';
+import { causeOnNode, type LastSeen } from './diagnose.ts';
 import type { JourneyContext } from './journey-context.ts';
 import type { Cause, Sighting } from './model.ts';
 import { serviceName, servicesFor } from './names.ts';
 import { nodeNamed, nodeOfLocation } from './path.ts';
-import { isVxlanDevice } from '../topology/roles.ts';
 
-/** The likely cause on the node where the packet was last seen, checked in the kernel's order. */
+function lastSeen(last: Sighting): LastSeen | undefined {
+  if (last.at === undefined || last.interface === undefined) return undefined;
+  return { at: last.at, interface: last.interface, packet: last.packet, ...(last.outer ? { outer: last.outer } : {}) };
+}
+
+/** The likely cause on the node where the packet was last seen. */
 export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sighting): Cause | undefined {
   const topology = ctx.topology;
   const node = nodeOfLocation(topology, last.at);
-  if (!node) return undefined;
-  const packet = last.packet;
-  const lastIsPod = !nodeNamed(topology, last.at ?? '');
-  const intf = node.netns.interfaces.find((i) => i.name === last.interface);
-  const lastIsOverlay = isVxlanDevice(node.netns, intf?.name);
-  const lastIsUnderlay = !!intf && intf.addresses.some((a) => node.addresses.includes(a.address));
-  // Arrived on the underlay of the receiving node, never decapsulated.
-  if (lastIsUnderlay && last.outer && node.addresses.includes(last.outer.dst)) {
-    const receiver = checkReceiver(topology, node, last.outer);
-    if (receiver) return receiver;
-  }
-  const route = lookupRoute(node, packet.dst);
-  const routeIsOverlay = isVxlanDevice(node.netns, route?.dev);
-  let cause: Cause | undefined;
-  if (lastIsOverlay && routeIsOverlay) {
-    // Seen on the sender's VXLAN device: routing and FORWARD let it through; the driver's lookups did not.
-    cause = checkOverlay(topology, node, packet.dst);
-  } else if (!(lastIsUnderlay && last.outer)) {
-    const inInterface = lastIsPod ? topology.pods.find((p) => p.name === last.at)?.hostInterface : last.interface;
-    const bridged = node.netns.interfaces.find((i) => i.name === inInterface)?.master;
-    cause =
-      checkRoute(topology, node, packet.dst) ??
-      checkForward(node, packet, bridged ?? inInterface) ??
-      (routeIsOverlay ? checkOverlay(topology, node, packet.dst) : checkNextHop(node, packet.dst));
-  }
+  const seen = lastSeen(last);
+  if (!node || !seen) return undefined;
+  const endpoint = cw.connection.service?.endpoint;
+  const cause = causeOnNode(topology, node, seen, 'new', endpoint ? `${endpoint.ip}${endpoint.port === undefined ? '' : `:${endpoint.port}`}` : undefined);
   // A service without endpoints: kube-proxy has nothing to DNAT to, so the packet goes on to its cluster IP.
   const server = cw.connection.server;
   const empty = servicesFor(topology, server.ip, server.port, cw.connection.proto).find(({ service }) => service.endpoints.length === 0);
@@ -53,26 +34,19 @@ export function diagnose(ctx: JourneyContext, cw: ConnectionWithFlows, last: Sig
     if (cause?.source) wrapped.source = cause.source;
     return wrapped;
   }
-  return cause ?? unexplained(node, packet);
+  return cause;
 }
 
 /**
- * Why a reply stops where it does: the route back to the client, then FORWARD for a packet of
- * an ESTABLISHED connection (kube-proxy's and the CNIs' RELATED,ESTABLISHED accepts apply), then
- * the overlay's lookups when the way back is a VXLAN device.
+ * Why a reply stops where it does, on a node: the tracer follows a packet of an ESTABLISHED
+ * connection (kube-proxy's and the CNIs' RELATED,ESTABLISHED accepts apply, nat does not run).
  */
 export function diagnoseReply(ctx: JourneyContext, last: Sighting): Cause | undefined {
   const topology = ctx.topology;
   const node = nodeOfLocation(topology, last.at);
-  if (!node || !nodeNamed(topology, last.at ?? '')) return undefined;
-  const packet = last.packet;
-  const route = lookupRoute(node, packet.dst);
-  const overlay = isVxlanDevice(node.netns, route?.dev);
-  return (
-    checkRoute(topology, node, packet.dst) ??
-    checkForward(node, packet, last.interface, 'ESTABLISHED') ??
-    (overlay ? checkOverlay(topology, node, packet.dst) : checkNextHop(node, packet.dst))
-  );
+  const seen = lastSeen(last);
+  if (!node || !seen || !nodeNamed(topology, last.at)) return undefined;
+  return causeOnNode(topology, node, seen, 'established');
 }
 
 /** The cause a trace's ending names; a Record over every Disposition, so a new one must be mapped here. */
@@ -103,9 +77,3 @@ export function traceCause(path: TracePath, last: Sighting): Cause {
   if (drop?.source) cause.source = drop.source;
   return cause;
 }
-
-function unexplained(node: ClusterNode, packet: FiveTuple): Cause | undefined {
-  const route = lookupRoute(node, packet.dst);
-  return route ? undefined : { kind: 'unknown', node: node.name, text: `${node.name}'s dumps show no reason` };
-}
-

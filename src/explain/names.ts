@@ -3,7 +3,7 @@
 // outside the cluster. Order of the checks matters: a node's underlay address is
 // also its VTEP's `local`, and we call it by the node's name.
 import type { Service, Topology } from '../topology/model.ts';
-import { inCidr } from './cidr.ts';
+import { cidrContains } from '../util/address.ts';
 import type { AddressName } from './model.ts';
 import { interfaceRole, isTunnelRole } from '../topology/roles.ts';
 
@@ -96,7 +96,7 @@ export class AddressBook {
       }
     }
     for (const n of topo.nodes) {
-      const cidr = n.podCIDRs.find((c) => inCidr(ip, c));
+      const cidr = n.podCIDRs.find((c) => cidrContains(c, ip));
       if (cidr) return { ip, kind: 'pod-subnet', name: ip, node: n.name, description: `an address in ${n.name}'s pod subnet ${cidr} (no pod in the dumps holds it)` };
     }
     if (topo.nodes.length === 0) return { ip, kind: 'unknown', name: ip, description: 'unknown (no dumps given)' };

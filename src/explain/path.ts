@@ -5,7 +5,7 @@
 import type { ClusterNode, Topology } from '../topology/model.ts';
 import type { TracePath, TraceResult } from '../trace/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
-import { lookupRoute } from './diagnose.ts';
+import { lookupRoute } from '../trace/routing.ts';
 import type { JourneyContext } from './journey-context.ts';
 import type { ModelHop, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
@@ -83,8 +83,8 @@ export function endsOf(cw: ConnectionWithFlows, sightings: Sighting[], names: Ad
   // A NodePort is DNATed on the node it is sent to: until then the packet heads for that node's address.
   const clientNode = nodeNamed(topology, ends.clientNode);
   const towards = cw.connection.service?.via === 'node-port' ? cw.connection.server.ip : serverIp;
-  const route = clientNode ? lookupRoute(clientNode, towards) : undefined;
-  const routedIntoOverlay = !!clientNode && !!route?.dev && !!clientNode.netns.interfaces.some((i) => i.name === route.dev) && isTunnelDevice(clientNode.netns, route.dev);
+  const out = clientNode ? lookupRoute({ ns: clientNode.netns, dst: towards, mark: 0 }).outIface : undefined;
+  const routedIntoOverlay = !!clientNode && !!out && clientNode.netns.interfaces.some((i) => i.name === out) && isTunnelDevice(clientNode.netns, out);
   const intended =
     (topology.cni.mode === 'vxlan' || topology.cni.mode === 'ipip') &&
     cw.connection.service?.via !== 'node-port' &&

@@ -11,7 +11,7 @@
 import { isClusterDeviceRole, isTunnelRole, roleOf } from './roles.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
 import { appendAll } from '../util/append.ts';
-import { cidrContains, isIPv4Address, networkOf, prefixLengthOf } from './build/cidr.ts';
+import { cidrContains, isIpv4, networkOf, prefixLengthOf } from '../util/address.ts';
 
 function where(node: ClusterNode, source: { file: string; line: number } | undefined): string {
   return source ? `${node.name} ${source.file}:${source.line}` : node.name;
@@ -116,7 +116,7 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
  * underlay subnet, not through a CNI device: flanneld's host-gw routes to its peers.
  */
 function siblingRoutes(nodes: ClusterNode[]): { node: ClusterNode; route: Route }[] {
-  const isV4Cidr = (text: string) => text.includes('/') && isIPv4Address(text.split('/')[0]!);
+  const isV4Cidr = (text: string) => text.includes('/') && isIpv4(text.split('/')[0]!);
   return nodes.flatMap((n) => {
     const local = n.netns.routes.find((r) => r.dev === 'cni0' && r.type === 'unicast' && r.via === undefined && isV4Cidr(r.dst))?.dst;
     if (local === undefined || prefixLengthOf(local) < 16) return [];

@@ -5,7 +5,7 @@
 // Every string from a dump goes through escapeLine.
 import { escapeLine } from '../util/escape-text.ts';
 import { jsonDocument, versioned } from '../util/json-output.ts';
-import { cidrContains, prefixLengthOf } from './build/cidr.ts';
+import { cidrContains, prefixLengthOf } from '../util/address.ts';
 import type { Topology } from './model.ts';
 
 const MAX_WARNINGS_SHOWN = 5;

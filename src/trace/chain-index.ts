@@ -5,7 +5,7 @@
 // destination port (--dport n), and per packet reads only the rules that could
 // match plus those with neither, merged back into chain order.
 import type { NfChain, NfRule } from '../topology/model.ts';
-import { parseIpv4 } from './ipv4.ts';
+import { parseIpv4 } from '../util/address.ts';
 import type { Header } from './flow.ts';
 
 const INDEX_THRESHOLD = 64;

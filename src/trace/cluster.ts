@@ -3,7 +3,7 @@
 // a pod whose own dumps were not given (built the way the CNI configures pods,
 // and flagged so the trace says it assumed it).
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Route, Topology } from '../topology/model.ts';
-import { formatIpv4, inPrefix, parsePrefix } from './ipv4.ts';
+import { formatIpv4, inPrefix, parsePrefix } from '../util/address.ts';
 import { findHost } from '../topology/names.ts';
 
 export interface Place {

@@ -6,8 +6,12 @@
 import type { OuterHeader, Packet } from './model.ts';
 
 export interface Conntrack {
-  /** The first packet of a connection is NEW; NOTRACK/CT --notrack makes it UNTRACKED. */
-  state: 'NEW' | 'UNTRACKED';
+  /**
+   * The first packet of a connection is NEW; NOTRACK/CT --notrack makes it UNTRACKED. ESTABLISHED is a
+   * later packet of a connection conntrack already confirmed (the explainer asks where a reply stops):
+   * nat does not run for it, and `--ctstatus` sees CONFIRMED, SEEN_REPLY and ASSURED.
+   */
+  state: ConntrackState;
   dnat: boolean;
   /** IPVS owns this connection's destination mapping (ip_vs_update_conntrack): nat PREROUTING/OUTPUT do not run for it again. */
   ipvs?: boolean;
@@ -29,8 +33,11 @@ export interface Flow {
   size?: number;
 }
 
-export function newConntrack(packet: { dst: string; dport?: number }): Conntrack {
-  const ct: Conntrack = { state: 'NEW', dnat: false, snat: false, origDst: packet.dst, mark: 0 };
+export type ConntrackState = 'NEW' | 'ESTABLISHED' | 'UNTRACKED';
+
+/** A namespace's conntrack entry for the packet: NEW for a first packet, or ESTABLISHED. */
+export function newConntrack(packet: { dst: string; dport?: number }, state: 'NEW' | 'ESTABLISHED' = 'NEW'): Conntrack {
+  const ct: Conntrack = { state, dnat: false, snat: false, origDst: packet.dst, mark: 0 };
   if (packet.dport !== undefined) ct.origDport = packet.dport;
   return ct;
 }

@@ -9,8 +9,8 @@
 //
 // Each stage is a short method calling the pure evaluators (netfilter, routing,
 // neighbour, bridge, overlay) and returning the next stage.
-import type { NetNamespace } from '../topology/model.ts';
-import type { Disposition, DropStep, Hop, IcmpAnswer, MissingDump, Packet, SocketError, Step } from './model.ts';
+import type { NetInterface, NetNamespace } from '../topology/model.ts';
+import type { Disposition, DropStep, Hop, IcmpAnswer, MissingDump, OuterHeader, Packet, SocketError, Step } from './model.ts';
 import { NODE_DUMPS, needsAt, notDumped } from './needs.ts';
 import { interfaceRole } from '../topology/roles.ts';
 import { HopRecorder } from './record.ts';
@@ -28,10 +28,24 @@ import { checkSize, egressMtu, fragmented, VXLAN_IPV4_OVERHEAD, type MtuLimit } 
 import { CONNECTED, DELIVERED, errnoOfIcmp, icmpAnswer, icmpWords, socketErrorWords } from './verdict.ts';
 import { ipvsPick, ipvsServiceFor } from './ipvs.ts';
 import { appendAll } from '../util/append.ts';
+import { endpointPick } from './endpoint-pick.ts';
 
+/**
+ * Where a walk begins: a packet made by a namespace (local), a frame arriving on a device (arrive),
+ * or a packet already routed and leaving by a device towards a next hop (leave: the explainer's
+ * "last seen on the sender's flannel.1").
+ */
 export type Start =
   | { kind: 'local'; ns: NetNamespace }
-  | { kind: 'arrive'; ns: NetNamespace; iface: string };
+  | { kind: 'arrive'; ns: NetNamespace; iface: string }
+  | { kind: 'leave'; ns: NetNamespace; iface: string; nextHop: string; forwarded: boolean };
+
+export interface WalkOptions {
+  /** NEW (the default) for a connection's first packet; ESTABLISHED for a later one or a reply. */
+  conntrack?: 'NEW' | 'ESTABLISHED';
+  /** The outer header of a packet that starts encapsulated (seen on an underlay device). */
+  outer?: OuterHeader;
+}
 
 export interface WalkResult {
   hops: Hop[];
@@ -65,9 +79,9 @@ const CONNECTED_STATES = new Set(['REACHABLE', 'PERMANENT', 'NOARP']);
 const IPVS_LOCAL_OUT = -99;
 const NAT_NOTE = 'only the first packet of a connection crosses the nat table: conntrack remembers this rewrite and applies it to every later packet (and the reverse to replies)';
 
-export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Chooser): WalkResult {
-  const walker = new Walker(cluster, chooser, packet);
-  let stage: Stage = start.kind === 'local' ? { kind: 'local-out', ns: start.ns } : { kind: 'arrive', ns: start.ns, iface: start.iface };
+export function walk(cluster: Cluster, start: Start, packet: Packet, chooser: Chooser, options: WalkOptions = {}): WalkResult {
+  const walker = new Walker(cluster, chooser, packet, options);
+  let stage = walker.begin(start);
   for (let i = 0; stage.kind !== 'end'; i++) {
     if (i >= MAX_STAGES) stage = walker.end('loop', `the packet went through more than ${MAX_STAGES} stages; podpath stopped following it`, 'no answer');
     else if (stage.kind === 'local-out') stage = walker.localOut(stage.ns);
@@ -97,8 +111,35 @@ class Walker {
   /** The first DNAT on the path: an ICMP error coming back through that node is rewritten by its conntrack. */
   private dnat: { node: string; dst: string } | undefined;
 
-  constructor(private readonly cluster: Cluster, private readonly chooser: Chooser, packet: Packet) {
-    this.flow = { packet, mark: 0, ct: newConntrack(packet), ttl: 64, ...(packet.length === undefined ? {} : { size: packet.length }) };
+  private readonly ctState: 'NEW' | 'ESTABLISHED';
+
+  constructor(private readonly cluster: Cluster, private readonly chooser: Chooser, packet: Packet, options: WalkOptions) {
+    this.ctState = options.conntrack ?? 'NEW';
+    this.flow = { packet, mark: 0, ct: this.conntrack(options.outer ?? packet), ttl: 64, ...(packet.length === undefined ? {} : { size: packet.length }) };
+    if (options.outer) this.flow.outer = options.outer;
+  }
+
+  begin(start: Start): Stage {
+    switch (start.kind) {
+      case 'local':
+        return { kind: 'local-out', ns: start.ns };
+      case 'arrive':
+        return { kind: 'arrive', ns: start.ns, iface: start.iface };
+      case 'leave':
+        this.enterNamespace(start.ns);
+        // A bridge port's frame was switched there, not routed: it goes on to what sits behind the port.
+        if (bridgeOfPort(start.ns, start.iface)) return this.leaveBridge(start.ns, start.iface);
+        return { kind: 'transmit', ns: start.ns, iface: start.iface, nextHop: start.nextHop, forwarded: start.forwarded };
+      default: {
+        const unknown: never = start;
+        return unknown;
+      }
+    }
+  }
+
+  /** A namespace's conntrack entry for the packet, in the state this walk is about. */
+  private conntrack(packet: { dst: string; dport?: number }): Flow['ct'] {
+    return newConntrack(packet, this.ctState);
   }
 
   result(): WalkResult {
@@ -172,7 +213,12 @@ class Walker {
    * (ip_sabotage_in). That is why a capture on cni0 already shows kube-proxy's DNAT.
    */
   private bridgeIngress(ns: NetNamespace, bridge: string): Stage {
-    this.note(`${ns.name}: podpath assumes net.bridge.bridge-nf-call-iptables=1 (Kubernetes requires it), so iptables PREROUTING runs as the frame enters ${bridge}`);
+    const callIptables = ns.sysctls?.['net.bridge.bridge-nf-call-iptables'];
+    if (callIptables === undefined) {
+      this.note(`${ns.name}: podpath assumes net.bridge.bridge-nf-call-iptables=1 (Kubernetes requires it; the sysctl was not dumped), so iptables PREROUTING runs as the frame enters ${bridge}`);
+    } else if (callIptables.trim() === '0') {
+      return this.bridgeWithoutIptables(ns, bridge);
+    }
     const dnatBefore = this.flow.ct.dnat;
     const pre = this.hook(ns, 'PREROUTING', bridge, undefined, undefined);
     if (pre) return pre;
@@ -240,6 +286,22 @@ class Walker {
   }
 
   /** br_netfilter: a frame bridged from port to port crosses FORWARD and POSTROUTING (devices: the bridge). */
+  /**
+   * net.bridge.bridge-nf-call-iptables = 0 (as dumped): br_netfilter does not hand bridged IPv4
+   * frames to iptables (br_nf_pre_routing returns NF_ACCEPT when brnf_call_iptables is off), so
+   * a frame bridged from port to port meets no PREROUTING, FORWARD or POSTROUTING at all; a frame
+   * for the bridge's own MAC goes up to IP on the bridge device, where PREROUTING runs as for any
+   * routed packet (no physdev, no bridged DNAT).
+   */
+  private bridgeWithoutIptables(ns: NetNamespace, bridge: string): Stage {
+    this.note(`${ns.name}: net.bridge.bridge-nf-call-iptables = 0 in its sysctl dump: a frame bridged on ${bridge} skips iptables (only frames for ${bridge}'s own MAC go up to IP and its hooks)`);
+    const decision = bridgeDecide(ns, bridge, this.l2dst, this.cluster.podOnBridge(ns, bridge, headerOf(this.flow).dst)?.hostInterface);
+    this.add([decision.step]);
+    if (decision.result !== 'local') return this.leaveBridge(ns, decision.port);
+    this.hop(ns, bridge, 'in');
+    return { kind: 'ip-in', ns, iface: bridge };
+  }
+
   private bridgeForward(ns: NetNamespace, bridge: string, port: string | undefined): Stage {
     this.physOut = port;
     const forward = this.hook(ns, 'FORWARD', bridge, bridge, undefined);
@@ -300,70 +362,90 @@ class Walker {
     return { kind: 'transmit', ns, iface: route.outIface, nextHop: route.nextHop!, forwarded: true, ...(limit ? { limit } : {}) };
   }
 
+  /** Leaving by a device: which kind of device decides how the frame gets to the next namespace. */
   transmit(ns: NetNamespace, iface: string | undefined, nextHop: string, forwarded: boolean, limit?: MtuLimit): Stage {
     if (iface !== undefined && limit && !this.flow.outer) this.fragmentForEgress(iface, limit);
     if (iface === undefined) {
       return this.insufficient(`${ns.name}'s route to ${headerOf(this.flow).dst} names no device, and the gateway ${nextHop} is not on any connected route in the dumps`, needsAt(ns.name, ['ip route', 'ip addr']));
     }
     const device = interfaceOf(ns, iface);
-    if (!device) {
-      const owner = this.cluster.nodeOwning(nextHop);
-      if (this.flow.outer && owner && owner.node.netns !== ns) {
-        // The route itself shows the underlay device exists; the node at the other end is known.
-        this.note(`${ns.name}'s ${iface} is not in its \`ip addr\`/\`ip link\` dumps, but its route names it; the tunnelled packet leaves by it to ${owner.node.name} (${nextHop})`);
-        this.hop(ns, iface, 'out');
-        return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
-      }
-      const absent = ['addr', 'link'].filter((kind) => !ns.dumps.includes(kind));
-      if (absent.length > 0) {
-        const names = absent.map((kind) => (kind === 'addr' ? '`ip addr`' : '`ip -d link`')).join(' and ');
-        return this.insufficient(`${ns.name}'s route sends the packet out of ${iface}, but ${ns.name}'s ${names} ${absent.length > 1 ? 'were' : 'was'} not given; ${ns.name}'s dumps (\`ip addr\`, \`ip -d link\`, \`ip neigh\`, \`bridge fdb show\`, \`iptables-save\`) would settle what happens there`, notDumped(ns, ['ip addr', 'ip -d link', 'ip neigh', 'bridge fdb show', 'iptables-save']));
-      }
-      return this.insufficient(`${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, needsAt(ns.name, ['ip -d link']));
-    }
+    if (!device) return this.transmitUndumped(ns, iface, nextHop);
     const vxlan = vxlanSettings(this.cluster.topology, ns, device);
-    if (vxlan) {
-      const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
+    if (vxlan) return this.transmitVxlan(ns, device, vxlan, nextHop, forwarded);
+    if (interfaceRole(device, ns.kind) === 'ipip') return this.transmitIpip(ns, device, nextHop);
+    if (isBridge(ns, iface)) return this.transmitBridge(ns, iface, nextHop, forwarded);
+    return this.transmitLink(ns, iface, nextHop, forwarded);
+  }
+
+  /** A route names a device the namespace's dumps do not show. */
+  private transmitUndumped(ns: NetNamespace, iface: string, nextHop: string): Stage {
+    const owner = this.cluster.nodeOwning(nextHop);
+    if (this.flow.outer && owner && owner.node.netns !== ns) {
+      // The route itself shows the underlay device exists; the node at the other end is known.
+      this.note(`${ns.name}'s ${iface} is not in its \`ip addr\`/\`ip link\` dumps, but its route names it; the tunnelled packet leaves by it to ${owner.node.name} (${nextHop})`);
+      this.hop(ns, iface, 'out');
+      return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
+    }
+    const absent = ['addr', 'link'].filter((kind) => !ns.dumps.includes(kind));
+    if (absent.length > 0) {
+      const names = absent.map((kind) => (kind === 'addr' ? '`ip addr`' : '`ip -d link`')).join(' and ');
+      return this.insufficient(`${ns.name}'s route sends the packet out of ${iface}, but ${ns.name}'s ${names} ${absent.length > 1 ? 'were' : 'was'} not given; ${ns.name}'s dumps (\`ip addr\`, \`ip -d link\`, \`ip neigh\`, \`bridge fdb show\`, \`iptables-save\`) would settle what happens there`, notDumped(ns, ['ip addr', 'ip -d link', 'ip neigh', 'bridge fdb show', 'iptables-save']));
+    }
+    return this.insufficient(`${ns.name}'s route sends the packet out of ${iface}, which its \`ip addr\`/\`ip -d link\` dumps do not show`, needsAt(ns.name, ['ip -d link']));
+  }
+
+  /** A VXLAN device: the neighbour entry gives the peer VTEP's MAC, the FDB its underlay address (vxlan_xmit). */
+  private transmitVxlan(ns: NetNamespace, device: NetInterface, vxlan: NonNullable<ReturnType<typeof vxlanSettings>>, nextHop: string, forwarded: boolean): Stage {
+    const iface = device.name;
+    const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
+    this.add([neighbour.step]);
+    if (neighbour.insufficient) return this.insufficient(neighbour.insufficient.reason, neighbour.insufficient.needs);
+    if (!neighbour.mac && !neighbour.peer) return this.neighbourFailure(ns, iface, nextHop, forwarded);
+    if (neighbour.assumption) this.assumptions.push(neighbour.assumption);
+    this.hop(ns, iface, 'out');
+    const encapsulation = vxlanEncapsulate({
+      topology: this.cluster.topology, ns, device, settings: vxlan,
+      ...(neighbour.mac ? { innerDstMac: neighbour.mac } : {}),
+      ...(neighbour.peer ? { peer: neighbour.peer } : {}),
+      nextHop,
+      sourceFor: (remote) => this.sourceTowards(ns, remote),
+    });
+    this.innerMac = neighbour.mac;
+    this.add(encapsulation.steps);
+    appendAll(this.assumptions, encapsulation.assumptions);
+    if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
+    return this.encapsulated(ns, encapsulation.outer);
+  }
+
+  /** An IP-in-IP device: no link layer, the route's gateway is the remote end. */
+  private transmitIpip(ns: NetNamespace, device: NetInterface, nextHop: string): Stage {
+    this.hop(ns, device.name, 'out');
+    const encapsulation = ipipEncapsulate(ns, device, nextHop, (remote) => this.sourceTowards(ns, remote));
+    this.add(encapsulation.steps);
+    if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
+    return this.encapsulated(ns, encapsulation.outer);
+  }
+
+  /** Routed out of a bridge device (cni0): ARP, then the bridge's FDB picks the port. */
+  private transmitBridge(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
+    const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
+    if (!neighbour.mac) {
       this.add([neighbour.step]);
       if (neighbour.insufficient) return this.insufficient(neighbour.insufficient.reason, neighbour.insufficient.needs);
-      if (!neighbour.mac && !neighbour.peer) return this.neighbourFailure(ns, iface, nextHop, forwarded);
-      if (neighbour.assumption) this.assumptions.push(neighbour.assumption);
-      this.hop(ns, iface, 'out');
-      const encapsulation = vxlanEncapsulate({
-        topology: this.cluster.topology, ns, device, settings: vxlan,
-        ...(neighbour.mac ? { innerDstMac: neighbour.mac } : {}),
-        ...(neighbour.peer ? { peer: neighbour.peer } : {}),
-        nextHop,
-        sourceFor: (remote) => this.sourceTowards(ns, remote),
-      });
-      this.innerMac = neighbour.mac;
-      this.add(encapsulation.steps);
-      appendAll(this.assumptions, encapsulation.assumptions);
-      if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
-      return this.encapsulated(ns, encapsulation.outer);
+      // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
+      return this.neighbourFailure(ns, iface, nextHop, forwarded);
     }
-    if (interfaceRole(device, ns.kind) === 'ipip') {
-      this.hop(ns, iface, 'out');
-      const encapsulation = ipipEncapsulate(ns, device, nextHop, (remote) => this.sourceTowards(ns, remote));
-      this.add(encapsulation.steps);
-      if (!encapsulation.outer) return this.encapsulationFailure(encapsulation.failure!);
-      return this.encapsulated(ns, encapsulation.outer);
-    }
+    this.hop(ns, iface, 'out');
+    this.add([neighbour.step]);
+    const fallback = this.cluster.podOnBridge(ns, iface, nextHop)?.hostInterface;
+    const decision = bridgeDecide(ns, iface, neighbour.mac, fallback);
+    this.add([decision.step]);
+    return this.leaveBridge(ns, decision.port);
+  }
+
+  /** Any other device (veth, underlay NIC): ARP, then whatever sits at the other end of the link. */
+  private transmitLink(ns: NetNamespace, iface: string, nextHop: string, forwarded: boolean): Stage {
     const neighbour = resolveNeighbour(this.cluster, ns, iface, nextHop);
-    if (isBridge(ns, iface)) {
-      if (!neighbour.mac) {
-        this.add([neighbour.step]);
-        if (neighbour.insufficient) return this.insufficient(neighbour.insufficient.reason, neighbour.insufficient.needs);
-        // Nobody on the bridge answers ARP: the packet waits in the neighbour queue and never reaches cni0.
-        return this.neighbourFailure(ns, iface, nextHop, forwarded);
-      }
-      this.hop(ns, iface, 'out');
-      this.add([neighbour.step]);
-      const fallback = this.cluster.podOnBridge(ns, iface, nextHop)?.hostInterface;
-      const decision = bridgeDecide(ns, iface, neighbour.mac, fallback);
-      this.add([decision.step]);
-      return this.leaveBridge(ns, decision.port);
-    }
     if (neighbour.result === 'failed') {
       // The packet waits for ARP and never reaches the device: tcpdump there sees only ARP requests.
       this.add([neighbour.step]);
@@ -376,6 +458,11 @@ class Walker {
     if (peer) return { kind: 'arrive', ns: peer.ns, iface: peer.iface };
     const owner = this.cluster.nodeOwning(nextHop);
     if (owner && owner.node.netns !== ns) return { kind: 'arrive', ns: owner.node.netns, iface: owner.iface };
+    return this.beyondTheDumps(ns, iface, nextHop);
+  }
+
+  /** Sent to a machine no dump shows: out of the cluster, or a part of it whose dumps are missing. */
+  private beyondTheDumps(ns: NetNamespace, iface: string, nextHop: string): Stage {
     const dumps = '(`ip addr`, `ip -d link`, `ip route`, `ip neigh`, `bridge fdb show`, `iptables-save`)';
     if (this.flow.outer) {
       return this.insufficient(`${ns.name} sends the tunnelled packet to the node at ${this.flow.outer.dst}, whose dumps were not given; the dumps of the node at ${this.flow.outer.dst} ${dumps} would settle it`, needsAt(`the node at ${this.flow.outer.dst}`, NODE_DUMPS));
@@ -390,7 +477,7 @@ class Walker {
   private encapsulated(ns: NetNamespace, outer: NonNullable<Flow['outer']>): Stage {
     // The outer packet is a new, locally generated packet of this node with its own conntrack entry.
     // Its routing and netfilter steps belong to the hop where it is first seen (the underlay device).
-    this.flow = { ...this.flow, outer, ct: newConntrack(outer) };
+    this.flow = { ...this.flow, outer, ct: this.conntrack(outer) };
     this.recorder.holdForNextHop();
     return { kind: 'local-out', ns };
   }
@@ -412,7 +499,7 @@ class Walker {
       if (receiver.assumption) this.assumptions.push(receiver.assumption);
       // Decapsulation scrubs conntrack (iptunnel_pull_header); the inner packet is NEW here.
       const { outer: _removed, ...inner } = this.flow;
-      this.flow = { ...inner, ct: newConntrack(inner.packet) };
+      this.flow = { ...inner, ct: this.conntrack(inner.packet) };
       this.l2dst = undefined;
       this.hop(ns, receiver.device.name, 'in');
       const innerMac = this.innerMac;
@@ -583,6 +670,7 @@ class Walker {
       ipset: (name) => ipsetMembers(this.cluster, ns, name),
       ...(this.physIn ? { physdev: { in: this.physIn, ...(this.physOut ? { out: this.physOut } : {}), bridged: this.physOut !== undefined } } : {}),
       masqueradeSource: () => (outIface ? { outIface, ...selectSourceOn(ns, outIface, nextHop) } : undefined),
+      endpointPick: (svcChain, sepChain) => endpointPick(this.cluster.topology.services, svcChain, sepChain),
     };
     if (inIface) input.inIface = inIface;
     if (outIface) input.outIface = outIface;
@@ -618,7 +706,7 @@ class Walker {
     if (this.namespace === ns) return;
     if (this.namespace !== undefined) {
       // Crossing a veth into another namespace scrubs the mark and conntrack (skb_scrub_packet, xnet).
-      this.flow = { ...this.flow, mark: 0, ct: newConntrack(headerOf(this.flow)) };
+      this.flow = { ...this.flow, mark: 0, ct: this.conntrack(headerOf(this.flow)) };
     }
     this.namespace = ns;
     this.physIn = undefined;

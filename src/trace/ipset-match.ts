@@ -6,7 +6,7 @@
 // a hash:net member added `nomatch` excludes what it covers.
 import type { Header } from './flow.ts';
 import type { IpsetMembers } from './ipsets.ts';
-import { parseIpv4, parsePrefix, prefixContains } from './ipv4.ts';
+import { parseIpv4, parsePrefix, prefixContains } from '../util/address.ts';
 
 /** The dimensions of a set type: 'hash:ip,port' → ['ip', 'port']. */
 export function dimensionsOf(type: string): string[] {

@@ -1,12 +1,13 @@
 // Does an iptables rule's match part fit the first packet of a connection?
 // Each rule is compiled once (cached per rule object) into a list of small tests,
 // so a trace over a large ruleset does not re-parse option text per packet.
-// What the first packet looks like to the kernel: conntrack state NEW, a TCP SYN,
+// What the first packet looks like to the kernel: conntrack state NEW, a TCP SYN (or, when the
+// explainer asks about a later packet, ESTABLISHED with ACK),
 // not a fragment, not bridged (routed traffic), no IPsec policy, no recent entry.
 // A match podpath does not model is assumed NOT to match, and the trace says so.
 import type { NfRule, RuleOption } from '../topology/model.ts';
 import type { Conntrack, Header } from './flow.ts';
-import { parseIpv4, parsePrefix, prefixContains } from './ipv4.ts';
+import { parseIpv4, parsePrefix, prefixContains } from '../util/address.ts';
 import type { IpsetMembers } from './ipsets.ts';
 import { matchDumpedSet } from './ipset-match.ts';
 
@@ -150,7 +151,7 @@ function compileOption(option: RuleOption, rule: CompiledRule, all: RuleOption[]
     case 'tcp-flags':
       return tcpFlagsTest(option.values);
     case 'syn':
-      return (env) => env.header.proto === 'tcp';
+      return (env) => env.header.proto === 'tcp' && env.ct.state !== 'ESTABLISHED';
     default:
       return unknownTest(option);
   }
@@ -214,14 +215,16 @@ function portListTest(name: string, text: string): Test {
 }
 
 function tcpFlagsTest(values: string[]): Test {
-  // --tcp-flags MASK COMP: of the flags in MASK, exactly those in COMP are set. The first packet is a bare SYN.
+  // --tcp-flags MASK COMP: of the flags in MASK, exactly those in COMP are set. The first packet is a
+  // bare SYN; a packet of an established connection carries ACK.
   const [mask = '', comp = ''] = values.length >= 2 ? values : (values[0] ?? '').split(/\s+/);
   const set = (list: string) => new Set(list === 'ALL' ? ['SYN', 'ACK', 'FIN', 'RST', 'URG', 'PSH'] : list === 'NONE' ? [] : list.split(','));
   const maskSet = set(mask);
   const compSet = set(comp);
-  const packetFlags = new Set(['SYN']);
-  const ok = [...maskSet].every((f) => packetFlags.has(f) === compSet.has(f)) && [...compSet].every((f) => maskSet.has(f));
-  return (env) => env.header.proto === 'tcp' && ok;
+  const fits = (packetFlags: Set<string>) => [...maskSet].every((f) => packetFlags.has(f) === compSet.has(f)) && [...compSet].every((f) => maskSet.has(f));
+  const first = fits(new Set(['SYN']));
+  const later = fits(new Set(['ACK']));
+  return (env) => env.header.proto === 'tcp' && (env.ct.state === 'ESTABLISHED' ? later : first);
 }
 
 function markTest(text: string, pick: (env: MatchEnv) => number): Test {
@@ -241,12 +244,14 @@ function conntrackTest(name: string, text: string, option: RuleOption): Test | u
           (s) =>
             (s === 'NEW' && env.ct.state === 'NEW') ||
             (s === 'UNTRACKED' && env.ct.state === 'UNTRACKED') ||
+            (s === 'ESTABLISHED' && env.ct.state === 'ESTABLISHED') ||
             (s === 'DNAT' && env.ct.dnat) ||
             (s === 'SNAT' && env.ct.snat),
         );
     case 'ctstatus':
-      // Before the first packet is confirmed, none of CONFIRMED/ASSURED/SEEN_REPLY/EXPECTED is set.
-      return () => false;
+      // Before the first packet is confirmed, none of CONFIRMED/ASSURED/SEEN_REPLY/EXPECTED is set;
+      // an established connection has the first three.
+      return (env) => env.ct.state === 'ESTABLISHED' && states.some((s) => s === 'CONFIRMED' || s === 'SEEN_REPLY' || s === 'ASSURED');
     case 'ctorigdst':
       return addressTest(text, (env) => env.ct.origDst);
     case 'ctorigdstport':

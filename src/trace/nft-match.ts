@@ -6,7 +6,7 @@
 // prefix wildcard. What podpath cannot know makes the match fail, with a note.
 import type { NftElement, NftOperand, NftRight, NftSet, NftTable } from '../topology/model.ts';
 import type { Conntrack, Header } from './flow.ts';
-import { parseIpv4, parsePrefix, prefixContains } from './ipv4.ts';
+import { parseIpv4, parsePrefix, prefixContains } from '../util/address.ts';
 
 export interface NftEnv {
   header: Header;
@@ -87,7 +87,7 @@ function readPayload(protocol: string, field: string, env: NftEnv): NftDatum[] |
   if (protocol === 'th' || protocol === h.proto) {
     if (field === 'dport' && h.dport !== undefined) return [{ kind: 'number', value: h.dport }];
     if (field === 'sport' && h.sport !== undefined) return [{ kind: 'number', value: h.sport }];
-    if (protocol === 'tcp' && field === 'flags') return [word('syn')];
+    if (protocol === 'tcp' && field === 'flags') return [word(env.ct.state === 'ESTABLISHED' ? 'ack' : 'syn')];
     return undefined;
   }
   if (['tcp', 'udp', 'sctp', 'icmp', 'udplite', 'dccp'].includes(protocol)) return []; // another protocol's header: no match
@@ -117,7 +117,7 @@ function readMeta(key: string, env: NftEnv): NftDatum[] | undefined {
 function readCt(key: string, env: NftEnv): NftDatum[] | undefined {
   switch (key) {
     case 'state':
-      return [word(env.ct.state === 'UNTRACKED' ? 'untracked' : 'new')];
+      return [word(env.ct.state.toLowerCase())];
     case 'direction':
       return [word('original')];
     case 'mark':

@@ -5,7 +5,7 @@
 //   - matchLabels and matchExpressions are ANDed; an empty selector matches everything;
 //   - NotIn and DoesNotExist match an object without the key;
 //   - every namespace carries kubernetes.io/metadata.name=<its name> (Kubernetes ≥ 1.21).
-import { cidrContains } from '../topology/build/cidr.ts';
+import { cidrContains } from '../util/address.ts';
 import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule } from '../topology/policy/model.ts';
 
 export type Match = 'yes' | 'no' | 'unknown';

@@ -6,7 +6,7 @@ import type { NetNamespace, Service, Topology } from '../topology/model.ts';
 import { lookupRoute } from './routing.ts';
 import type { Packet, Protocol } from './model.ts';
 import { UsageError } from '../errors.ts';
-import { isIpv4 } from './ipv4.ts';
+import { isIpv4 } from '../util/address.ts';
 import type { Cluster } from './cluster.ts';
 import type { Start } from './hop.ts';
 import { didYouMean, parseObjectRef, podRefName, podsNamed, serviceRefName, servicesNamed, type ObjectRef } from './names.ts';

@@ -6,7 +6,7 @@
 // rebuilt from `ip addr`, as the kernel does when an address is added.
 import type { NetNamespace, Route, RoutingRule } from '../topology/model.ts';
 import type { RouteStep } from './model.ts';
-import { parseIpv4, parsePrefix, prefixContains } from './ipv4.ts';
+import { parseIpv4, parsePrefix, prefixContains } from '../util/address.ts';
 
 export interface RouteQuery {
   ns: NetNamespace;

@@ -8,7 +8,7 @@
 // the trace says it is assumed.
 import type { NetNamespace } from '../topology/model.ts';
 import type { RouteDecision } from './routing.ts';
-import { parsePrefix } from './ipv4.ts';
+import { parsePrefix } from '../util/address.ts';
 
 export interface HostSource {
   address: string;

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import { Cluster } from './cluster.ts';
 import { enumerateBranches } from './chooser.ts';
 import { createTrace } from './factory.ts';
-import { walk } from './hop.ts';
+import { walk, type WalkResult } from './hop.ts';
 import { lookupRoute, selectSourceOn } from './routing.ts';
 import { hostSource } from './source-address.ts';
 import { indexChains } from './chain-index.ts';
@@ -47,20 +47,7 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
   const packet = firstPacket(source, destination, request.sport, request.size, request.df);
   const { results, truncated } = enumerateBranches((chooser) => walk(cluster, start, { ...packet }, chooser));
 
-  let paths: TracePath[] = results.map(({ result, probability }) => {
-    const path: TracePath = {
-      ...(result.endpoint ? { endpoint: result.endpoint } : {}),
-      probability,
-      disposition: result.disposition,
-      reason: result.reason,
-      clientSees: result.clientSees,
-      ...(result.answer ? { answer: result.answer } : {}),
-      ...(result.socketError ? { socketError: result.socketError } : {}),
-      ...(result.needs ? { needs: result.needs } : {}),
-      hops: result.hops,
-    };
-    return path;
-  });
+  let paths: TracePath[] = results.map(({ result, probability }) => toTracePath(result, probability));
   const service = destination.service;
   if (service && service.endpoints.length === 0) paths = paths.map((p) => withNoEndpointsLesson(p, service, destination.dst));
   paths = paths.map((p) => {
@@ -95,6 +82,21 @@ export function traceQuery(topology: Topology, request: TraceRequest): TraceResu
     packet,
   };
   return createTrace(query, paths, warnings, { partial });
+}
+
+/** One walk's result as a path of the trace. */
+export function toTracePath(result: WalkResult, probability: number): TracePath {
+  return {
+    ...(result.endpoint ? { endpoint: result.endpoint } : {}),
+    probability,
+    disposition: result.disposition,
+    reason: result.reason,
+    clientSees: result.clientSees,
+    ...(result.answer ? { answer: result.answer } : {}),
+    ...(result.socketError ? { socketError: result.socketError } : {}),
+    ...(result.needs ? { needs: result.needs } : {}),
+    hops: result.hops,
+  };
 }
 
 /**

@@ -11,11 +11,12 @@ import { CaptureError } from '../../src/errors.ts';
 import { dissectPacket, layersOf, packetJson } from '../../src/decode/dissect.ts';
 import { Dissection } from '../../src/decode/dissection.ts';
 import { detailLines, hexLines } from '../../src/decode/output/detail.ts';
-import { summarize } from '../../src/decode/output/summary-line.ts';
+import { summaryText } from '../../src/decode/output/summary-line.ts';
 import { readCapture, scanCapture } from '../../src/decode/read/stream.ts';
 import { portTable } from '../../src/decode/registry.ts';
 import { decodePacket, timeText } from '../../src/decode/index.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
+import { SCHEMA_VERSION } from '../../src/util/json-output.ts';
 import { repoRoot } from '../helpers/run.ts';
 import { corpusDir } from '../helpers/shared.ts';
 import { draws, randomFrom } from '../fuzz/draws.ts';
@@ -60,7 +61,7 @@ async function decodeEverything(bytes: Buffer): Promise<number> {
     dissectPacket(d, packet, table);
     const layers = layersOf(d);
     JSON.parse(packetJson(packet, d));
-    summarize(layers);
+    summaryText(d);
     const decoded: DecodedPacket = { frame: packet.frame, time: timeText(packet.timeSec, packet.timeNsec), caplen: packet.caplen, len: packet.len, linkType: packet.linkType, layers };
     detailLines(decoded);
     hexLines(packet.data.subarray(0, 64));
@@ -94,7 +95,8 @@ describe('hand-written JSON matches the Layer objects', () => {
       for await (const packet of readCapture(file)) {
         dissectPacket(d, packet, table);
         const fromJson = JSON.parse(packetJson(packet, d)) as DecodedPacket;
-        expect(fromJson).toEqual(JSON.parse(JSON.stringify(decodePacket(packet, { vxlanPorts: [58678] }))));
+        // Each --json line also names its schema version (docs/json.md).
+        expect(fromJson).toEqual({ schemaVersion: SCHEMA_VERSION, ...JSON.parse(JSON.stringify(decodePacket(packet, { vxlanPorts: [58678] }))) });
         checked++;
       }
     }

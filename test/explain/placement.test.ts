@@ -6,7 +6,7 @@
 // copy is where the lab wrote the original (`captures/<at>__<iface>.pcap`); the journeys and
 // faults must be the ones the same captures give placed with --at.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,8 @@ function liveFields(file: string, fields: string[], extra: string[] = []): strin
 }
 type Fields = typeof liveFields;
 import { PLACEMENT_GAPS } from '../helpers/sample-gaps.ts';
-const scenarios = existsSync(samplesDir) ? readdirSync(samplesDir).filter((d) => existsSync(join(samplesDir, d, 'expected.json'))).sort() : [];
+import { labScenarios } from '../helpers/samples.ts';
+const scenarios = labScenarios();
 
 interface LabCapture {
   /** The lab's file, `captures/<at>__<iface>.pcap`. */
@@ -88,7 +89,7 @@ function nameForms(c: LabCapture, i: number, nodes: string[]): string {
   return forms[i % forms.length]!;
 }
 
-describe.runIf(scenarios.length > 0)('captures placed by their evidence, on every lab scenario', () => {
+describe('captures placed by their evidence, on every lab scenario', () => {
   for (const scenario of scenarios) {
     if (PLACEMENT_GAPS[scenario]) {
       it.todo(`${scenario}: ${PLACEMENT_GAPS[scenario]}`);
@@ -103,14 +104,21 @@ describe.runIf(scenarios.length > 0)('captures placed by their evidence, on ever
       const placedWithAt = (files: string[]): Promise<Explanation> =>
         (baseline ??= explain(files, scenario, Object.fromEntries(files.map((f, i) => [f, { at: captures[i]!.at, interface: captures[i]!.interface }]))));
 
+      let byFrames: Promise<{ files: string[]; e: Explanation }> | undefined;
+      /** The lab's captures as a.pcap, b.pcap, …: nothing but their frames to place them by. */
+      const placedByFrames = (): Promise<{ files: string[]; e: Explanation }> =>
+        (byFrames ??= (async () => {
+          const tmp = mkdtempSync(join(tmpdir(), 'podpath-place-'));
+          const files = captures.map((c, i) => {
+            const file = join(tmp, `${String.fromCharCode(97 + i)}.pcap`);
+            copyFileSync(c.source, file);
+            return file;
+          });
+          return { files, e: await explain(files, scenario) };
+        })());
+
       it('a.pcap, b.pcap, …: every capture with frames is placed by them where the lab took it, an empty one is said to need a name or --at; journeys and faults as with --at', async () => {
-        const tmp = mkdtempSync(join(tmpdir(), 'podpath-place-'));
-        const files = captures.map((c, i) => {
-          const file = join(tmp, `${String.fromCharCode(97 + i)}.pcap`);
-          copyFileSync(c.source, file);
-          return file;
-        });
-        const e = await explain(files, scenario);
+        const { files, e } = await placedByFrames();
         captures.forEach((c, i) => {
           const parts = e.captures.filter((x) => x.file === files[i]);
           if (c.empty) {
@@ -126,6 +134,48 @@ describe.runIf(scenarios.length > 0)('captures placed by their evidence, on ever
         });
         const withAt = await placedWithAt(files);
         expect(outcome(e)).toEqual(outcome(withAt));
+      });
+
+      // How sure: a VTEP's capture (flannel.1, vxlan.calico: inner frames only) by its VTEP MAC,
+      // an underlay capture by its VXLAN packets' outer addresses, counted as tshark counts them
+      // (eth.src / eth.dst; the outer ip.src / ip.dst of vxlan frames). The VTEP's MAC is its
+      // `link/ether` in the node's ip -d link, the node's address the lab's (expected.json).
+      it('a.pcap, b.pcap, …: a VTEP capture says how many frames carry its VTEP MAC, an underlay one how many VXLAN packets carry its node address outside', async () => {
+        const { files, e } = await placedByFrames();
+        const { tsharkFields } = await import('./tshark.ts');
+        const record = JSON.parse(readFileSync(join(samplesDir, scenario, 'expected.json'), 'utf8')) as { nodes: { name: string; underlay: string }[]; vteps: { node: string; device: string; port: number }[] };
+        let checked = 0;
+        captures.forEach((c, i) => {
+          if (c.empty || c.interface === 'any') return;
+          const evidence = e.captures.find((x) => x.file === files[i])!.placedBy;
+          const vtep = record.vteps.find((v) => v.node === c.at && v.device === c.interface);
+          const node = record.nodes.find((n) => n.name === c.at);
+          if (vtep) {
+            const links = readFileSync(join(samplesDir, scenario, c.at, 'ip-d-link.txt'), 'utf8');
+            const mac = new RegExp(`^\\d+: ${c.interface.replace('.', '\\.')}[:@][^\\n]*\\n\\s+link/ether (\\S+)`, 'm').exec(links)![1]!;
+            const rows = tsharkFields(c.source, ['eth.src', 'eth.dst']);
+            const src = rows.filter((r) => r[0] === mac).length;
+            const dst = rows.filter((r) => r[1] === mac).length;
+            expect(src + dst, c.source).toBeGreaterThan(0);
+            expect(evidence.find((b) => b.by === 'mac-addresses')?.text, c.source).toContain(`fit ${c.at} ${c.interface} (its MAC ${mac} is the source of ${src} and the destination of ${dst})`);
+            checked++;
+          } else if (node && c.interface === 'eth0') {
+            const ports = [...new Set(record.vteps.map((v) => v.port))].flatMap((port) => ['-d', `udp.port==${port},vxlan`]);
+            const outer = tsharkFields(c.source, ['ip.src', 'ip.dst'], [...ports, '-Y', 'vxlan']).map((r) => [r[0]!.split(',')[0], r[1]!.split(',')[0]]);
+            const from = outer.filter((r) => r[0] === node.underlay).length;
+            const to = outer.filter((r) => r[1] === node.underlay).length;
+            const said = evidence.find((b) => b.by === 'outer-addresses');
+            checked++;
+            if (outer.length === 0) {
+              expect(said, c.source).toBeUndefined();
+              return;
+            }
+            expect(said?.text, c.source).toContain(`${from + to} of `);
+            expect(said?.text, c.source).toContain(`frames are VXLAN (UDP ${record.vteps.find((v) => v.node === c.at)?.port}) packets with ${c.at} eth0's address ${node.underlay} as outer source on ${from} and as outer destination on ${to}`);
+          }
+        });
+        // Every scenario has the nodes' eth0 captures (bridge-order's hold a router solicitation each).
+        expect(checked).toBeGreaterThanOrEqual(record.nodes.length);
       });
 
       it('names with the node or pod and the interface, other separators and case, node abbreviations: placed by file name; journeys and faults as with --at', async () => {
@@ -160,7 +210,7 @@ describe.runIf(scenarios.length > 0)('captures placed by their evidence, on ever
 // Linux cooked v2 header's interface index of every packet names the interface, from the
 // node's own `ip -d link` dump (`<index>: <name>:` or `<name>@…`), and only that node's
 // dump has all of them.
-describe.runIf(scenarios.length > 0)('a cooked v2 capture placed by its interface indexes', () => {
+describe('a cooked v2 capture placed by its interface indexes', () => {
   for (const scenario of scenarios) {
     if (PLACEMENT_GAPS[scenario]) {
       it.todo(`${scenario}: ${PLACEMENT_GAPS[scenario]}`);
@@ -205,7 +255,7 @@ describe.runIf(scenarios.length > 0)('a cooked v2 capture placed by its interfac
   }
 });
 
-describe.runIf(scenarios.includes('seed-flannel'))('what a name cannot settle is said', () => {
+describe('what a name cannot settle is said', () => {
   const captures = labCaptures('seed-flannel');
   const docker0 = captures.find((c) => c.at === 'worker-1' && c.interface === 'docker0' && c.empty)!;
 
@@ -282,7 +332,7 @@ describe.runIf(scenarios.includes('bridge-order'))('what the frames cannot settl
 });
 
 // `tcpdump -w - | podpath explain - dumps/`: a capture read from stdin, like `podpath decode -`.
-describe.runIf(scenarios.includes('seed-flannel'))('explain - (stdin)', () => {
+describe('explain - (stdin)', () => {
   it('reads the capture from stdin and places it by its frames, or by --at -=NODE:IFACE', async () => {
     const source = labCaptures('seed-flannel').find((c) => c.at === 'worker-1' && c.interface === 'flannel.1')!;
     const input = readFileSync(source.source);
@@ -479,6 +529,74 @@ describeNeeding(['tshark'], 'a cooked v1 capture placed by its sender MACs', () 
       expect(e.captures).toHaveLength(1);
       expect(e.captures[0]).toMatchObject({ at: any.at, interface: 'any', packets: original });
       expect(e.captures[0]!.placedBy[0]!.text).toContain(`were sent by ${any.at}'s interfaces or its pods'`);
+    });
+  }
+});
+
+// A capture with no link layer (LINKTYPE_RAW, https://www.tcpdump.org/linktypes/LINKTYPE_RAW.html:
+// each packet begins with its IP header) carries no MAC: an underlay capture can only be placed by
+// its tunnels' outer addresses, the nodes' own. Made from each scenario's two eth0 captures by
+// cutting the 14-byte Ethernet header off every IPv4/IPv6 frame (ARP has no raw IP form and is
+// left out); tshark reads the result as raw IP with the same frames. Alone, one such capture fits
+// both nodes' eth0 (one wire's two ends see the same packets) and podpath names both; with the
+// other node's beside it, the packet times say which is which. The expected places are the lab's
+// (captures/<node>__eth0.pcap), the outer address counts tshark's.
+function ethernetToRaw(file: string, out: string): void {
+  const buf = readFileSync(file);
+  if (buf.readUInt32LE(0) !== 0xa1b2c3d4 || buf.readUInt32LE(20) !== 1) throw new Error(`${file}: not a little-endian Ethernet pcap`);
+  const head = Buffer.from(buf.subarray(0, 24));
+  head.writeUInt32LE(101, 20); // LINKTYPE_RAW
+  const parts: Buffer[] = [head];
+  for (let off = 24; off + 16 <= buf.length; ) {
+    const caplen = buf.readUInt32LE(off + 8);
+    const etherType = buf.readUInt16BE(off + 16 + 12);
+    if (etherType === 0x0800 || etherType === 0x86dd) {
+      const record = Buffer.from(buf.subarray(off, off + 16));
+      record.writeUInt32LE(caplen - 14, 8);
+      record.writeUInt32LE(buf.readUInt32LE(off + 12) - 14, 12);
+      parts.push(record, buf.subarray(off + 16 + 14, off + 16 + caplen));
+    }
+    off += 16 + caplen;
+  }
+  writeFileSync(out, Buffer.concat(parts));
+}
+
+describeNeeding(['tshark'], 'an underlay capture with no link layer placed by its outer addresses', () => {
+  for (const scenario of scenarios) {
+    const record = JSON.parse(readFileSync(join(samplesDir, scenario, 'expected.json'), 'utf8')) as { nodes: { name: string; underlay: string }[]; vteps: { node: string; port: number }[] };
+    if (record.vteps.length === 0) continue;
+    const underlay = labCaptures(scenario).filter((c) => c.interface === 'eth0' && record.nodes.some((n) => n.name === c.at) && !c.empty);
+    if (underlay.length !== 2) continue;
+    it(`${scenario}: ${underlay.map((c) => `${c.at} eth0`).join(' and ')} as raw IP a.pcap and b.pcap`, async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'podpath-raw-'));
+      const files = underlay.map((c, i) => {
+        const file = join(tmp, `${'ab'[i]}.pcap`);
+        ethernetToRaw(c.source, file);
+        return file;
+      });
+      const ports = [...new Set(record.vteps.map((v) => v.port))].flatMap((port) => ['-d', `udp.port==${port},vxlan`]);
+      const outer = files.map((f) => liveFields(f, ['ip.src', 'ip.dst'], [...ports, '-Y', 'vxlan']).map((r) => [r[0]!.split(',')[0], r[1]!.split(',')[0]]));
+      underlay.forEach((c, i) => expect(liveFields(files[i]!, ['ip.version']).length).toBe(liveFields(c.source, ['frame.number'], ['-Y', 'ip or ipv6']).length));
+      const alone = JSON.parse((await runPodpath(['explain', '--json', files[0]!, `samples/${scenario}`])).stdout) as Explanation;
+      const both = await explain(files, scenario);
+      if (outer[0]!.length === 0) {
+        // Nothing tunnelled (bridge-order's eth0 saw a router solicitation only): nothing places it.
+        expect(alone.captures[0]!.unplaced?.reason).toBe('no-evidence');
+        return;
+      }
+      expect(alone.captures[0]!.at).toBeUndefined();
+      expect(alone.captures[0]!.unplaced?.reason).toBe('ambiguous');
+      for (const c of underlay) expect(alone.captures[0]!.unplaced!.text).toContain(`${c.at} eth0`);
+      underlay.forEach((c, i) => {
+        const part = both.captures.find((x) => x.file === files[i])!;
+        expect(`${part.at} ${part.interface}`).toBe(`${c.at} eth0`);
+        expect(part.placedBy.map((b) => b.by)).toEqual(['outer-addresses', 'timing']);
+        const address = record.nodes.find((n) => n.name === c.at)!.underlay;
+        const from = outer[i]!.filter((r) => r[0] === address).length;
+        const to = outer[i]!.filter((r) => r[1] === address).length;
+        expect(part.placedBy[0]!.text).toContain(`${from + to} of `);
+        expect(part.placedBy[0]!.text).toContain(`packets with ${c.at} eth0's address ${address} as outer source on ${from} and as outer destination on ${to}`);
+      });
     });
   }
 });

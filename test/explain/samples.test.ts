@@ -12,6 +12,7 @@ import { repoRoot, runPodpath } from '../helpers/run.ts';
 import { innermost, tsharkFields } from './tshark.ts';
 import { corpusDir } from '../helpers/shared.ts';
 import { EXPLAIN_GAPS, EXPLAIN_WITHOUT_TRACE_GAPS } from '../helpers/sample-gaps.ts';
+import { labScenarios } from '../helpers/samples.ts';
 
 interface ExpectedSighting {
   at: string;
@@ -60,9 +61,7 @@ interface Expected {
 }
 
 const samplesDir = join(repoRoot, 'samples');
-const scenarios = existsSync(samplesDir)
-  ? readdirSync(samplesDir).filter((d) => existsSync(join(samplesDir, d, 'expected.json'))).sort()
-  : [];
+const scenarios = labScenarios();
 
 /**
  * What `podpath explain --json <captures> <bundle>` prints, computed in process (the CLI path
@@ -146,7 +145,7 @@ function onTheWire(e: Expected): Expected {
   return { ...e, connections: e.connections.filter((c) => c.outcome !== 'not-sent') };
 }
 
-describe.runIf(scenarios.length > 0)('podpath explain on the lab scenarios', () => {
+describe('podpath explain on the lab scenarios', () => {
   for (const scenario of scenarios) {
     if (EXPLAIN_GAPS[scenario]) {
       it.todo(`${scenario}: ${EXPLAIN_GAPS[scenario]}`);
@@ -285,7 +284,7 @@ const SEEDS = [
 
 describe("the user's seed captures, alone", () => {
   for (const seed of SEEDS) {
-    it.runIf(existsSync(join(samplesDir, seed.scenario, 'captures', seed.capture)))(`${seed.scenario}: ${seed.capture} in cluster terms (tunnel, pods, HTTP)`, async () => {
+    it(`${seed.scenario}: ${seed.capture} in cluster terms (tunnel, pods, HTTP)`, async () => {
       const e = JSON.parse(read(seed.scenario, 'expected.json')) as Expected;
       const result = await runPodpath(['explain', `samples/${seed.scenario}/captures/${seed.capture}`, `samples/${seed.scenario}`]);
       // The direct pod-to-pod connection, as the lab recorded it on this capture.
@@ -308,7 +307,7 @@ describe("the user's seed captures, alone", () => {
 
 // The same checks without the tracer (`--no-trace`): the journeys set beside the dumps alone,
 // in process (no CLI spawn) to stay fast.
-describe.runIf(scenarios.length > 0)('without the tracer, beside the dumps alone', () => {
+describe('without the tracer, beside the dumps alone', () => {
   for (const scenario of scenarios) {
     if (EXPLAIN_WITHOUT_TRACE_GAPS[scenario]) {
       it.todo(`${scenario}: ${EXPLAIN_WITHOUT_TRACE_GAPS[scenario]}`);
@@ -340,7 +339,7 @@ describe.runIf(scenarios.length > 0)('without the tracer, beside the dumps alone
 });
 
 // `tcpdump -i any` sees a forwarded SYN once per interface it crosses: copies, not retransmissions.
-describe.runIf(scenarios.length > 0)('tcpdump -i any captures', () => {
+describe('tcpdump -i any captures', () => {
   for (const scenario of scenarios) {
     if (EXPLAIN_GAPS[scenario]) {
       it.todo(`${scenario}: ${EXPLAIN_GAPS[scenario]}`);
@@ -403,10 +402,11 @@ describe('podpath explain (CLI) on the fault scenarios', () => {
 // The user's own pasted dumps (the seed document's transcript, partial: worker-2 shows only `ip r`)
 // with the lab's worker-2 capture: connections the server answered are never called lost.
 const seedText = `${corpusDir}/seed/000-networking-section.txt`;
-describe.runIf(existsSync(seedText) && existsSync(join(samplesDir, 'seed-flannel', 'captures', 'worker-2__eth0.pcap')))("the user's pasted transcript as the dumps", () => {
+describe("the user's pasted transcript as the dumps", () => {
   it('names the nodes from the transcript and calls no answered connection lost', async () => {
     const capture = 'samples/seed-flannel/captures/worker-2__eth0.pcap';
-    const result = await runPodpath(['explain', '--json', capture, seedText]);
+    // The document holds two clusters' worker-1 and pod1 (Flannel's and Calico's): --merge reads them as one, as the user pasted them.
+    const result = await runPodpath(['explain', '--json', '--merge', capture, seedText]);
     const json = JSON.parse(result.stdout) as Explanation;
     // "root@worker-2(10.74.107.62):/ $ …" and "10.74.107.0/24 dev eth0 proto kernel scope link src 10.74.107.63" in worker-1's `ip r`.
     const text = readFileSync(seedText, 'utf8');
@@ -424,7 +424,7 @@ describe.runIf(existsSync(seedText) && existsSync(join(samplesDir, 'seed-flannel
 // Captures and dumps that do not belong together: the healthy cluster's captures (placed with
 // --at, renamed) beside the FDB fault's dumps. The SYNs got through, so the explainer must say
 // the dumps disagree with the captures, not invent a loss.
-describe.runIf(['seed-flannel', 'fault-fdb-missing'].every((s) => scenarios.includes(s)))('captures beside dumps of another time', () => {
+describe('captures beside dumps of another time', () => {
   it('--at places renamed captures; a loss the dumps foresee but the captures contradict is a disagreement without a cause', async () => {
     const healthy = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
     const tmp = mkdtempSync(join(tmpdir(), 'podpath-at-'));
@@ -454,7 +454,7 @@ describe.runIf(['seed-flannel', 'fault-fdb-missing'].every((s) => scenarios.incl
 // A reply lost on the way back, made from the healthy Flannel recording by deleting (editcap)
 // the SYN-ACK of one connection from the captures on worker-1 past its eth0, as if worker-1
 // had dropped it after it arrived from worker-2. The frames come from tshark.
-describe.runIf(scenarios.includes('seed-flannel'))('a reply lost on the way back', () => {
+describe('a reply lost on the way back', () => {
   it('follows the SYN-ACK back and names the hop where it stops', async () => {
     const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
     const direct = e.connections.find((c) => c.id === 'pod1-to-pod2') ?? e.connections[0]!;
@@ -488,7 +488,7 @@ describe.runIf(scenarios.includes('seed-flannel'))('a reply lost on the way back
 // Two nodes' clocks are never quite equal. With worker-2's captures shifted 10 ms into the past
 // (editcap -t), its sightings of a SYN would come "before" worker-1's by time alone; the
 // journey must still follow the packet's way, in the lab's recorded order.
-describe.runIf(scenarios.includes('seed-flannel'))('clock skew between nodes', () => {
+describe('clock skew between nodes', () => {
   it("keeps the recorded hop order when worker-2's clock runs 10 ms behind", async () => {
     const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
     const src = join(samplesDir, 'seed-flannel', 'captures');
@@ -512,7 +512,7 @@ describe.runIf(scenarios.includes('seed-flannel'))('clock skew between nodes', (
 // `dumpcap -i cni0 -i flannel.1 -i eth0 -w worker-1.pcapng` on a node: one file, several
 // interfaces named inside it. Built here from the lab's worker-1 captures; tshark confirms the
 // names; placed with --at FILE=worker-1, each interface is a hop of its own.
-describe.runIf(scenarios.includes('seed-flannel'))('a multi-interface pcapng', () => {
+describe('a multi-interface pcapng', () => {
   it('splits the file by interface name and lines its interfaces up as hops', async () => {
     const { buildPcapng } = await import('./pcapng.ts');
     const e = JSON.parse(read('seed-flannel', 'expected.json')) as Expected;
@@ -538,7 +538,7 @@ describe.runIf(scenarios.includes('seed-flannel'))('a multi-interface pcapng', (
 // `tcpdump -i any` alone on a node: Linux cooked v2 gives each packet's ifindex, which the node's
 // `ip link` names. The one capture must show the SYN at the same interfaces of that node, with
 // the same addresses and outer headers, in the same order as the lab's per-interface captures.
-describe.runIf(scenarios.length > 0)('a tcpdump -i any capture alone', () => {
+describe('a tcpdump -i any capture alone', () => {
   for (const scenario of scenarios) {
     const dir = join(samplesDir, scenario, 'captures');
     const expected = JSON.parse(read(scenario, 'expected.json')) as Expected;

@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { dissectPacket, layersOf, packetJson, timeText } from '../../src/decode/dissect.ts';
 import { Dissection } from '../../src/decode/dissection.ts';
 import { detailLines } from '../../src/decode/output/detail.ts';
-import { summarize } from '../../src/decode/output/summary-line.ts';
+import { summaryText } from '../../src/decode/output/summary-line.ts';
 import { scanCapture } from '../../src/decode/read/stream.ts';
 import { portTable } from '../../src/decode/registry.ts';
 import type { DecodedPacket } from '../../src/decode/types.ts';
@@ -115,7 +115,8 @@ describe('property: captures with chosen length fields, and mutated real capture
           JSON.parse(json);
           const decoded: DecodedPacket = { frame: packet.frame, time: timeText(packet.timeSec, packet.timeNsec), caplen: packet.caplen, len: packet.len, linkType: packet.linkType, layers };
           if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
-          printable(escapeLine(summarize(layers)));
+          // The summary line escapes capture text itself, as it writes it.
+          printable(summaryText(d));
           for (const line of detailLines(decoded)) printable(escapeLine(line));
           packetFacts(decoded, 0);
         }),

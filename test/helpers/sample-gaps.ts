@@ -14,7 +14,6 @@ export const EXPLAIN_GAPS: Record<string, string> = {
 /** test/explain/samples.test.ts, without the tracer (the explainer's own checks of the dumps). */
 export const EXPLAIN_WITHOUT_TRACE_GAPS: Record<string, string> = {
   'mtu-overlay': UDP_JOURNEYS,
-  'arp-unanswered': 'without the tracer the explainer\'s own checks do not follow a bridged DNAT into the host\'s neighbour table (its FAILED entry for 192.168.1.9)',
 };
 
 /** test/explain/placement.test.ts: placement by frames alone (none left: every scenario is placed). */

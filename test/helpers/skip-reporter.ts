@@ -1,7 +1,20 @@
 // Prints, at the end of `npm test`, one line per requirement that made groups skip: what was
 // missing, how many groups and tests it skipped, and the command that brings it. A skip is
 // never silent. Groups are found by the name describeNeeding() gives them.
-import type { Reporter, TestModule } from 'vitest/node';
+//
+// It also prints one `todo:` line per `it.todo` (test/helpers/sample-gaps.ts's named gaps: the
+// test's name carries the reason), so a gap is seen on every run without failing it; .ci/run
+// fails on `skipped:`/`replayed:` lines only.
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+
+/** `todo: test/explain/samples.test.ts > group > mtu-overlay: <reason>`, one line each. */
+export function todoLines(modules: ReadonlyArray<{ relativeModuleId: string; children: { allTests(): Iterable<TestCase> } }>): string[] {
+  return modules.flatMap((module) =>
+    [...module.children.allTests()]
+      .filter((test) => test.options.mode === 'todo')
+      .map((test) => `todo: ${module.relativeModuleId} > ${test.fullName.replace(/\s+/g, ' ')}`),
+  );
+}
 import { GROUP_PREFIX, HOW_TO_GET, have, missingOf, type Requirement } from './requires.ts';
 
 export default class SkipReporter implements Reporter {
@@ -30,7 +43,8 @@ export default class SkipReporter implements Reporter {
     if (!have('tshark')) {
       lines.push(`replayed: tshark is not installed: podpath was compared with tshark's recorded output (test/oracles/), not checked live: ${HOW_TO_GET.tshark}`);
     }
-    if (lines.length === 0) return;
-    process.stdout.write(`\n${lines.join('\n')}\n`);
+    const todos = todoLines(modules);
+    if (lines.length === 0 && todos.length === 0) return;
+    process.stdout.write(`\n${[...todos, ...lines].join('\n')}\n`);
   }
 }

@@ -181,3 +181,29 @@ describe('kube-proxy nftables mode → services', () => {
     ]);
   });
 });
+
+describe('nft list ruleset quoted from its middle (calico#8025: the thread starts inside `table ip filter`)', () => {
+  const text = [
+    '\tchain FLANNEL-FWD {',
+    '\t\tip saddr 10.42.0.0/16  counter packets 0 bytes 0 accept',
+    '\t}',
+    '',
+    '\tchain KUBE-SERVICES {',
+    '\t}',
+    '}',
+    'table ip nat {',
+    '\tchain PREROUTING {',
+    '\t\ttype nat hook prerouting priority dstnat; policy accept;',
+    '\t\t counter packets 14258 bytes 1410381 jump KUBE-SERVICES',
+  ].join('\n');
+  const { tables, warnings } = parseNftRuleset(text, 'f');
+
+  it('the chains of the unnamed table are one warning; the table after it is read', () => {
+    expect(tables.map((t) => `${t.family} ${t.name} ${Object.keys(t.chains).join(',')}`)).toEqual(['ip nat PREROUTING']);
+    expect(tables[0]!.chains.PREROUTING!.rules.map((r) => r.text)).toEqual(['counter jump KUBE-SERVICES']);
+    expect(warnings.map((w) => [w.line, w.message])).toEqual([
+      [1, expect.stringMatching(/starts inside a table .*lines 1–7 skipped/)],
+      [8, expect.stringMatching(/table ip nat has no closing brace \(truncated dump\?\)/)],
+    ]);
+  });
+});

@@ -2,12 +2,13 @@
 // and as its pasted transcript gives the nodes, pods, VTEPs, services,
 // endpoints and CNI mode the lab recorded in expected.json (the lab's own
 // configuration and tool output, never podpath's).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
+import { labScenarios } from '../helpers/samples.ts';
 
 interface Expected {
   cni: { plugin: string; mode: string };
@@ -21,9 +22,7 @@ interface Expected {
 }
 
 const samplesDir = join(repoRoot, 'samples');
-const scenarios = existsSync(samplesDir)
-  ? readdirSync(samplesDir).filter((s) => existsSync(join(samplesDir, s, 'expected.json'))).sort()
-  : [];
+const scenarios = labScenarios();
 
 async function topologyOf(input: string): Promise<Topology> {
   const result = await runPodpath(['topology', '--json', input]);
@@ -72,7 +71,7 @@ function check(topology: Topology, expected: Expected) {
   }
 }
 
-describe.runIf(scenarios.length > 0).concurrent('podpath topology on the lab scenarios', () => {
+describe.concurrent('podpath topology on the lab scenarios', () => {
   for (const scenario of scenarios) {
     const expected = JSON.parse(readFileSync(join(samplesDir, scenario, 'expected.json'), 'utf8')) as Expected;
     it(`${scenario}: the bundle directory`, async () => {
@@ -113,7 +112,7 @@ describe('the readable summary', () => {
 });
 
 describe('fault-no-route', () => {
-  it.runIf(scenarios.includes('fault-no-route'))("the summary flags worker-1's missing route to 192.168.2.0/24 (the lab deleted it): the default route takes it", async () => {
+  it("the summary flags worker-1's missing route to 192.168.2.0/24 (the lab deleted it): the default route takes it", async () => {
     const r = await runPodpath(['topology', join('samples', 'fault-no-route')]);
     expect(r.stdout).toMatch(/^ {2}! worker-1: 192\.168\.2\.0\/24 \(worker-2's pods\) by default via 10\.74\.107\.154 dev eth0/m);
     expect(r.stdout).toMatch(/^ {2}worker-2: 192\.168\.1\.0\/24 \(worker-1's pods\) via 192\.168\.1\.0 dev flannel\.1$/m);
@@ -121,7 +120,7 @@ describe('fault-no-route', () => {
 });
 
 describe('fault-fdb-missing', () => {
-  it.runIf(scenarios.includes('fault-fdb-missing'))("shows worker-1's flannel.1 with no remote for worker-2 (the lab deleted that FDB entry)", async () => {
+  it("shows worker-1's flannel.1 with no remote for worker-2 (the lab deleted that FDB entry)", async () => {
     const topology = await topologyOf(join('samples', 'fault-fdb-missing'));
     const vtep = topology.vteps.find((v) => v.node === 'worker-1')!;
     expect(vtep.remotes.some((r) => r.node === 'worker-2')).toBe(false);

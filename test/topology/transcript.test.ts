@@ -30,6 +30,9 @@ describe('prompt shapes', () => {
     ['kevin-test1:/$ kctl get svc', 'kevin-test1', 'kctl get svc'],
     // Gentoo's default PS1 (\\h \\W \\$), as flannel#134 pasted it.
     ['kube-master kubernetes # netstat -rn', 'kube-master', 'netstat -rn'],
+    // grml-zsh's (\\u@\\h \\W \\$) on Hetzner's rescue system, as FRRouting/frr#5113 pasted it.
+    ['root@host3 ~ # ip neighbor', 'host3', 'ip neighbor'],
+    ['root@host3 /etc/network # ip -d address', 'host3', 'ip -d address'],
   ])('%s → host %s, command %s', (line, host, command) => {
     expect(first(`${line}\noutput`)).toEqual([{ host, command, line: 1 }]);
   });

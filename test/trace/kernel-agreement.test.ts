@@ -4,11 +4,12 @@
 // scenario's dumps must give, for the endpoint that answered (or the path that
 // failed): the same hops, the same nat and filter rules in the same order, and
 // the same ending. The expected values are the kernel's; none come from podpath.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 import type { NatStep, NetfilterStep, TraceResult, TracePath } from '../../src/trace/model.ts';
+import { labScenarios } from '../helpers/samples.ts';
 
 interface Sighting {
   at: string;
@@ -64,9 +65,7 @@ interface Connection {
 }
 
 const samples = join(repoRoot, 'samples');
-const scenarios = existsSync(samples)
-  ? readdirSync(samples).filter((name) => existsSync(join(samples, name, 'expected.json'))).sort()
-  : [];
+const scenarios = labScenarios();
 
 /** What xtables-monitor prints as the verdict of each kind of step podpath records. */
 const KERNEL_VERDICT: Record<NetfilterStep['action'] | NatStep['action'], string> = {
@@ -250,7 +249,7 @@ function clientSport(connection: Connection): number {
 }
 
 // Each case spawns the CLI (mostly loading dumps): run them side by side.
-describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the kernel on every recorded connection', () => {
+describe.concurrent('podpath trace agrees with the kernel on every recorded connection', () => {
   for (const scenario of scenarios) {
     const expected = JSON.parse(readFileSync(join(samples, scenario, 'expected.json'), 'utf8')) as { connections: Connection[] };
     describe(scenario, () => {
@@ -286,7 +285,7 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
 
       // podpathRules leaves out the steps of the outer (UDP) packet because the lab traces TCP SYNs only:
       // check that premise against the TRACE rules the kernel's trace itself shows.
-      it.runIf(existsSync(join(samples, scenario, 'netfilter-trace.txt')))('the kernel trace selects TCP SYNs only', ({ expect }) => {
+      it('the kernel trace selects TCP SYNs only', ({ expect }) => {
         const text = readFileSync(join(samples, scenario, 'netfilter-trace.txt'), 'utf8').split('\n');
         const lines = text.filter((l) => l.includes('-j TRACE'));
         // UDP probes are traced by their destination port (5005), never VXLAN's 8472 or 4789.
@@ -301,7 +300,7 @@ describe.runIf(scenarios.length > 0).concurrent('podpath trace agrees with the k
       // Users paste terminal sessions: the scenario's transcript.txt (the same dumps, one file with
       // prompts) must give the same trace as the bundle for the first recorded connection.
       const first = expected.connections[0];
-      it.runIf(first !== undefined && existsSync(join(samples, scenario, 'transcript.txt')))('transcript.txt gives the same trace as the bundle', async ({ expect }) => {
+      it('transcript.txt gives the same trace as the bundle', async ({ expect }) => {
         const c = first!;
         const args = ['--from', c.from, '--to', c.to, '--sport', String(clientSport(c)), '--json', ...(c.via ? ['--via', c.via] : [])];
         if (c.size !== undefined) args.push('--size', String(c.size), c.df === false ? '--no-df' : '--df');

@@ -1,7 +1,7 @@
 // Partial dumps: a node whose `ip neigh` / `bridge fdb show` / `ip -d link` were never given
 // (as opposed to given and lacking the entry, a real fault) is traced through the overlay as
 // flanneld/felix program it, from the peer VTEP the topology infers, and the trace says so.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { Hop, TracePath, TraceResult } from '../../src/trace/model.ts';
 import type { Topology, Vtep } from '../../src/topology/model.ts';
 import { flannelTopology } from './fixtures.ts';
 
-const seed = existsSync(seedFile) ? readFileSync(seedFile, 'utf8').split('\n') : [];
+const seed = readFileSync(seedFile, 'utf8').split('\n');
 
 /** `awk '/start/{f=1} /stop/{f=0} f'`: the seed's section from `start` up to (not including) `stop`. */
 function section(start: string, stop?: string): string {
@@ -45,7 +45,7 @@ async function traceJson(file: string, from: string, to: string): Promise<TraceP
 const at = (hops: Hop[]) => hops.map((h) => `${h.at} ${h.interface}`);
 const notes = (path: TracePath) => path.hops.flatMap((h) => h.steps).filter((s) => s.type === 'note' || s.type === 'neighbour').map((s) => s.explanation);
 
-describe.runIf(seed.length > 0)('the seed\'s Flannel section (worker-1 without ip neigh / bridge fdb show)', () => {
+describe('the seed\'s Flannel section (worker-1 without ip neigh / bridge fdb show)', () => {
   const file = () => write('flannel.txt', section('4.2.1 Flannel', '4.2.2 Calico'));
 
   it('follows the overlay to worker-2 with the outer header of the user\'s capture, saying what it assumed', async () => {
@@ -85,7 +85,7 @@ describe.runIf(seed.length > 0)('the seed\'s Flannel section (worker-1 without i
   });
 });
 
-describe.runIf(seed.length > 0)('the seed\'s Calico section', () => {
+describe('the seed\'s Calico section', () => {
   // From "4.2.2 Calico" to the next section (4.2.2.1): worker-1's ip l and ip r, pod1's dumps, Frame 54.
   const calico = () => section('4.2.2 Calico', '4.2.2.1');
 

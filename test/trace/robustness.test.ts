@@ -2,7 +2,6 @@
 // mutated at random (routes, neighbours, FDB entries, interfaces, bridge ports, rules, pod
 // dumps removed) and traced from every pod to every service and pod. The only errors allowed
 // are usage errors; every result passes the trace factory's invariants (it builds them).
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.ts';
@@ -13,9 +12,10 @@ import { repoRoot } from '../helpers/run.ts';
 import { fc } from '@fast-check/vitest';
 import { draws, randomFrom } from '../fuzz/draws.ts';
 import { options } from '../fuzz/settings.ts';
+import { labScenarios } from '../helpers/samples.ts';
 
 const samples = join(repoRoot, 'samples');
-const scenarios = existsSync(samples) ? readdirSync(samples).filter((s) => existsSync(join(samples, s, 'expected.json'))).sort() : [];
+const scenarios = labScenarios();
 
 function mutate(topology: Topology, rnd: () => number): Topology {
   const t = structuredClone(topology);
@@ -43,7 +43,7 @@ function mutate(topology: Topology, rnd: () => number): Topology {
   return t;
 }
 
-describe.runIf(scenarios.length > 0)('tracing partly known clusters', () => {
+describe('tracing partly known clusters', () => {
   for (const scenario of scenarios) {
     it(`${scenario}: 25 random mutations, every pod to every service and pod`, async () => {
       const topology = await loadTopology([join(samples, scenario)]);

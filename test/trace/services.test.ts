@@ -2,12 +2,13 @@
 // traced from the first recorded client: one path per endpoint, in kube-proxy's rule order, each with
 // the share the lab records (1/n, rounded to 6 places there), adding up to 1; and every path that
 // reaches an endpoint pod is delivered there. Services without endpoints give no endpoint path.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.ts';
 import { traceQuery } from '../../src/trace/trace.ts';
 import { repoRoot } from '../helpers/run.ts';
+import { labScenarios } from '../helpers/samples.ts';
 
 interface Expected {
   pods: { name: string; ip: string }[];
@@ -16,9 +17,9 @@ interface Expected {
 }
 
 const samples = join(repoRoot, 'samples');
-const scenarios = existsSync(samples) ? readdirSync(samples).filter((s) => existsSync(join(samples, s, 'expected.json'))).sort() : [];
+const scenarios = labScenarios();
 
-describe.runIf(scenarios.length > 0)('every recorded service, every endpoint branch', () => {
+describe('every recorded service, every endpoint branch', () => {
   for (const scenario of scenarios) {
     it(scenario, async () => {
       const expected = JSON.parse(readFileSync(join(samples, scenario, 'expected.json'), 'utf8')) as Expected;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { oracle } from '../helpers/oracle.ts';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/run.ts';
@@ -268,4 +268,65 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
       killServer();
     }
   }, 120_000);
+
+  // Issue 14, the scenario whose captures placement by frames once swapped (arp-unanswered's
+  // web-b eth0 and worker-2's veths): every capture copied as a.pcap, b.pcap, … so only its
+  // frames (or its SLL2 interface indexes) can place it. The Explain pane's captures entry
+  // must list each file at the place the lab wrote it (captures/<at>__<iface>.pcap), an empty
+  // one as needing a name or --at; the Capture pane's title names the selected packet's
+  // capture's place. The -i any capture's parts are its distinct SLL2 ifindexes (tshark).
+  it('Explain and Capture show where each capture named a.pcap, b.pcap, … was placed, and by what', async () => {
+    const scenario = join(repoRoot, 'samples', 'arp-unanswered');
+    const lab = readdirSync(join(scenario, 'captures')).filter((f) => f.endsWith('.pcap')).sort();
+    const folder = mkdtempSync(join(tmpdir(), 'pu-place-'));
+    const letters = lab.map((_, i) => `${String.fromCharCode(97 + i)}.pcap`);
+    lab.forEach((f, i) => copyFileSync(join(scenario, 'captures', f), join(folder, letters[i]!)));
+    const placeOf = (i: number): string => lab[i]!.replace(/\.pcap$/, '').replace('__', ' ');
+    const empty = lab.filter((f) => statSync(join(scenario, 'captures', f)).size === 24).length;
+    const anyParts = lab
+      .filter((f) => f.endsWith('__any.pcap'))
+      .map((f) => new Set(oracle('tshark', ['-r', join(scenario, 'captures', f), '-T', 'fields', '-e', 'sll.ifindex']).trim().split('\n')).size)
+      .reduce((a, b) => a + b, 0);
+    const parts = lab.length - lab.filter((f) => f.endsWith('__any.pcap')).length + anyParts;
+    const record = JSON.parse(readFileSync(join(scenario, 'expected.json'), 'utf8')) as { connections: Connection[] };
+    const first = record.connections[0]!;
+    const command = [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(scenario), '--from', quote(first.from), '--to', quote(first.to), '--capture', ...letters.map((l) => quote(join(folder, l)))].join(' ');
+    await startSession(command);
+    try {
+      await waitFor('the explainer done', (t) => /e: (no trouble|trouble found)/.test(t), 60_000);
+      tmux('send-keys', '-t', session, 'e');
+      await waitFor('the Explain view', (t) => t.includes('║Explain'), 30_000);
+      tmux('send-keys', '-t', session, 'G');
+      await waitFor('the captures entry', (t) => t.includes(`›captures: ${parts - empty} of ${parts} placed`), 10_000);
+      // The entry's detail scrolls by paragraphs, more than 24 rows show: a taller terminal shows it whole.
+      tmux('resize-window', '-t', session, '-x', '80', '-y', '200');
+      const whole = await waitFor('the whole captures entry', (t) => t.includes('captures: ') && !/more rows \(PgDn\)/.test(t), 10_000);
+      const lines = whole.split('\n').map((line) => line.replace(/║/g, '').trim());
+      lab.forEach((f, i) => {
+        const size = statSync(join(scenario, 'captures', f)).size;
+        if (size === 24) {
+          expect(lines.some((l) => l.startsWith(`${letters[i]}: 0 packets`)), f).toBe(true);
+        } else if (f.endsWith('__any.pcap')) {
+          expect(lines.filter((l) => l.startsWith(`${letters[i]} → ${placeOf(i).replace(' any', ' ')}`) && l.includes('(from -i any)')).length, f).toBe(anyParts);
+        } else {
+          expect(lines.some((l) => l.startsWith(`${letters[i]} → ${placeOf(i)}: `)), `${f} as ${letters[i]}`).toBe(true);
+        }
+      });
+      expect(lines.filter((l) => l.startsWith('not placed: no packets: only its name')).length).toBe(empty);
+      expect(lines.some((l) => l.startsWith('placed by: MAC addresses: '))).toBe(true);
+      // Capture: the first connection's packets; the title names the selected row's capture's place.
+      tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+      await waitFor('the terminal back at 24 rows', (t) => t.split('\n').length <= 25 && t.includes('║Explain'), 10_000);
+      tmux('send-keys', '-t', session, 'g');
+      await waitFor('the first connection selected', (t) => /║›\s*[A-Z-]+\s+c\d+ /.test(t), 10_000);
+      tmux('send-keys', '-t', session, 'Enter');
+      const capture = await waitFor('the Capture pane on the connection', (t) => /Capture · at /.test(t) && /›\S*\s?[a-z]\.pcap/.test(t), 10_000);
+      const letter = /›\S*\s?([a-z]\.pcap)/.exec(capture)![1]!;
+      expect(capture).toContain(`Capture · at ${placeOf(letters.indexOf(letter))} (MAC addresses`);
+      expect(await quit()).toBe('1 0');
+    } finally {
+      killServer();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -47,7 +47,11 @@ interface Netns {
   bridges: { name: string; ports: string[] }[];
   neighbours: unknown[];
   dumps: string[];
-  netfilter?: { tables: Record<string, { chains: Record<string, { rules: unknown[] }> }>; ipvs?: { realServers: unknown[] }[] };
+  netfilter?: {
+    tables: Record<string, { chains: Record<string, { rules: unknown[] }> }>;
+    nft?: { chains: Record<string, { rules: unknown[] }> }[];
+    ipvs?: { realServers: unknown[] }[];
+  };
 }
 interface Topology {
   nodes: { name: string; addresses: string[]; podCIDRs: string[]; netns: Netns }[];
@@ -154,6 +158,11 @@ function reading(c: Check, t: Topology): string | number | string[] {
     case 'warnsOnLines':
       // every line the one-liner picks out (a redaction, a placeholder) must carry a warning
       return (c.value as string[]).filter((line) => t.warnings.some((w) => String(w.line) === line));
+    case 'nftRules':
+      return (findNode(t, c.node).netns.netfilter?.nft ?? []).reduce(
+        (n, table) => n + Object.values(table.chains).reduce((m, chain) => m + chain.rules.length, 0),
+        0,
+      );
     case 'iptablesRules': {
       const tables = findNode(t, c.node).netns.netfilter?.tables ?? {};
       return Object.values(tables).reduce(

@@ -12,6 +12,15 @@ import { hexColons, ipv4Text } from './text.ts';
 export const arp: LayerCodec<ArpLayer> = {
   kind: Kind.ARP,
   type: 'arp',
+  isTunnel: false,
+  summaryRole: 'info-at-link',
+  summaryAt(d, index, out): void {
+    // tshark's Info column: "Who has 10.0.0.1? Tell 10.0.0.2", "10.0.0.1 is at aa:bb:…".
+    const l = arp.describe(d, index);
+    if (l.opcode === 1) out.ascii(`ARP Who has ${l.targetIp}? Tell ${l.senderIp}`);
+    else if (l.opcode === 2) out.ascii(`ARP ${l.senderIp} is at ${l.senderMac}`);
+    else out.ascii(`ARP opcode ${l.opcode}`);
+  },
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 8) return d.malformed(Kind.ARP, offset, end, `ARP header needs 8 bytes, ${end - offset} present`);
     const length = 8 + 2 * ((d.data[offset + 4] as number) + (d.data[offset + 5] as number));

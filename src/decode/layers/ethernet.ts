@@ -6,13 +6,20 @@
 //  +-------------------+-------------------+-------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { EthernetLayer } from '../types.ts';
-import { base, baseJson, baseJsonAt, hex4, type LayerCodec } from './codec.ts';
+import { ARROW, base, baseJson, encoded, hex4, jsonHead, type LayerCodec } from './codec.ts';
 import { macText } from './text.ts';
 import { ETHERTYPE_NAMES, named } from './names.ts';
+
+const OPEN = encoded('{"type":"ethernet"');
+const DST = encoded(',"dst":"');
+const SRC = encoded('","src":"');
+const ETHERTYPE = encoded('","ethertype":');
 
 export const ethernet: LayerCodec<EthernetLayer> = {
   kind: Kind.ETHERNET,
   type: 'ethernet',
+  isTunnel: false,
+  summaryRole: 'link',
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 14) return d.malformed(Kind.ETHERNET, offset, end, `Ethernet header needs 14 bytes, ${end - offset} present`);
     d.push(Kind.ETHERNET, offset, 14, end);
@@ -30,9 +37,22 @@ export const ethernet: LayerCodec<EthernetLayer> = {
       ethertype: d.view.getUint16(at + 12),
     };
   },
-  jsonAt(d: Dissection, index: number): string {
+  addressesAt(d, index, out): void {
     const at = d.offsets[index] as number;
-    return `{"type":"ethernet",${baseJsonAt(d, index)},"dst":"${macText(d.data, at)}","src":"${macText(d.data, at + 6)}","ethertype":${d.view.getUint16(at + 12)}}`;
+    out.mac(d.data, at + 6);
+    out.bytes(ARROW);
+    out.mac(d.data, at);
+  },
+  jsonTo(d, index, out): void {
+    const at = d.offsets[index] as number;
+    jsonHead(d, index, out, OPEN);
+    out.bytes(DST);
+    out.mac(d.data, at);
+    out.bytes(SRC);
+    out.mac(d.data, at + 6);
+    out.bytes(ETHERTYPE);
+    out.uint(d.view.getUint16(at + 12));
+    out.byte(0x7d); // }
   },
   json(l: EthernetLayer): string {
     return `{"type":"ethernet",${baseJson(l)},"dst":"${l.dst}","src":"${l.src}","ethertype":${l.ethertype}}`;

@@ -14,6 +14,12 @@ import { base, baseJson, hex4, type LayerCodec } from './codec.ts';
 export const geneve: LayerCodec<GeneveLayer> = {
   kind: Kind.GENEVE,
   type: 'geneve',
+  isTunnel: true,
+  summaryRole: 'tunnel',
+  summaryAt(d, index, out): void {
+    out.ascii('Geneve ');
+    out.uint(d.view.getUint32((d.offsets[index] as number) + 4) >>> 8);
+  },
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 8) return d.malformed(Kind.GENEVE, offset, end, `Geneve header needs 8 bytes, ${end - offset} present`);
     const length = 8 + ((d.data[offset] as number) & 0x3f) * 4;

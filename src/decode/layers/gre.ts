@@ -23,6 +23,15 @@ function headerLength(flags: number): number {
 export const gre: LayerCodec<GreLayer> = {
   kind: Kind.GRE,
   type: 'gre',
+  isTunnel: true,
+  summaryRole: 'tunnel',
+  summaryAt(d, index, out): void {
+    const key = gre.describe(d, index).key;
+    out.ascii('GRE');
+    if (key === undefined) return;
+    out.ascii(' key ');
+    out.uint(key);
+  },
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 4) return d.malformed(Kind.GRE, offset, end, `GRE header needs 4 bytes, ${end - offset} present`);
     const flags = d.view.getUint16(offset);

@@ -10,7 +10,7 @@
 // The text is untrusted: it may hold escape sequences; output escapes it (util/escape-text.ts).
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { HttpLayer } from '../types.ts';
-import { base, baseJson, str, type LayerCodec } from './codec.ts';
+import { base, baseJson, encoded, str, type LayerCodec } from './codec.ts';
 import { latin1 } from './text.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'];
@@ -45,9 +45,68 @@ function firstLineIsHttp(data: Uint8Array, at: number, end: number): boolean {
   return false;
 }
 
+const NAME = encoded('HTTP ');
+const HOST = encoded(' (Host: ');
+
+/** Where the line starting at `at` ends: before its LF, and before a CR right before it (split(/\r?\n/)). */
+function lineEndOf(data: Uint8Array, at: number, end: number): number {
+  let i = at;
+  while (i < end && data[i] !== 0x0a) i++;
+  return i < end && i > at && data[i - 1] === 0x0d ? i - 1 : i;
+}
+
+/** The start of the line after the one ending at `lineEnd` (past CR LF or LF), or `end`. */
+function nextLine(data: Uint8Array, lineEnd: number, end: number): number {
+  let i = lineEnd;
+  if (i < end && data[i] === 0x0d && data[i + 1] === 0x0a) i++;
+  return i < end ? i + 1 : end;
+}
+
+/** What String.prototype.trim() removes, among Latin-1 characters. */
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d) || byte === 0xa0;
+}
+
+/** The header name in [from, to) is "Host", in any case, with spaces around it. */
+function isHostName(data: Uint8Array, from: number, to: number): boolean {
+  while (from < to && isSpace(data[from] as number)) from++;
+  while (to > from && isSpace(data[to - 1] as number)) to--;
+  return to - from === 4 && ((data[from] as number) | 0x20) === 0x68 && ((data[from + 1] as number) | 0x20) === 0x6f && ((data[from + 2] as number) | 0x20) === 0x73 && ((data[from + 3] as number) | 0x20) === 0x74;
+}
+
 export const http: LayerCodec<HttpLayer> = {
   kind: Kind.HTTP,
   type: 'http',
+  isTunnel: false,
+  summaryRole: 'info',
+  summaryAt(d, index, out): void {
+    // "HTTP GET /api HTTP/1.1 (Host: web)" read from the bytes: the first line, and the Host
+    // header's value trimmed (the same lines describe() splits the head into).
+    const data = d.data;
+    const start = d.offsets[index] as number;
+    const end = start + (d.lengths[index] as number);
+    let lineEnd = lineEndOf(data, start, end);
+    out.bytes(NAME);
+    out.latin1Escaped(data, start, lineEnd);
+    let at = nextLine(data, lineEnd, end);
+    while (at < end) {
+      lineEnd = lineEndOf(data, at, end);
+      if (lineEnd === at) break; // the empty line that ends the head
+      let colon = at;
+      while (colon < lineEnd && data[colon] !== 0x3a) colon++;
+      if (colon > at && colon < lineEnd && isHostName(data, at, colon)) {
+        let from = colon + 1;
+        let to = lineEnd;
+        while (from < to && isSpace(data[from] as number)) from++;
+        while (to > from && isSpace(data[to - 1] as number)) to--;
+        out.bytes(HOST);
+        out.latin1Escaped(data, from, to);
+        out.byte(0x29); // )
+        return;
+      }
+      at = nextLine(data, lineEnd, end);
+    }
+  },
   scan(d: Dissection, offset: number, end: number): void {
     const limit = Math.min(end, offset + MAX_HEAD);
     let headEnd = limit;

@@ -29,6 +29,14 @@ export function icmpTypeName(type: number): string {
 export const icmp: LayerCodec<IcmpLayer> = {
   kind: Kind.ICMP,
   type: 'icmp',
+  isTunnel: false,
+  summaryRole: 'info',
+  summaryAt(d, index, out): void {
+    const l = icmp.describe(d, index);
+    out.ascii(`ICMP ${icmpTypeName(l.icmpType)}`);
+    if (l.id !== undefined) out.ascii(` id=0x${l.id.toString(16).padStart(4, '0')}, seq=${l.seq}`);
+    if (l.icmpType === 3) out.ascii(` code ${l.code}`);
+  },
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 8) return d.malformed(Kind.ICMP, offset, end, `ICMP header needs 8 bytes, ${end - offset} present`);
     const type = d.data[offset] as number;

@@ -32,6 +32,13 @@ export function icmpv6TypeName(type: number): string {
 export const icmpv6: LayerCodec<Icmpv6Layer> = {
   kind: Kind.ICMPV6,
   type: 'icmpv6',
+  isTunnel: false,
+  summaryRole: 'info',
+  summaryAt(d, index, out): void {
+    const l = icmpv6.describe(d, index);
+    out.ascii(`ICMPv6 ${icmpv6TypeName(l.icmpType)}`);
+    if (l.id !== undefined) out.ascii(` id=0x${l.id.toString(16).padStart(4, '0')}, seq=${l.seq}`);
+  },
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 4) return d.malformed(Kind.ICMPV6, offset, end, `ICMPv6 header needs 4 bytes, ${end - offset} present`);
     const type = d.data[offset] as number;

@@ -8,6 +8,11 @@ import { base, baseJson, type LayerCodec } from './codec.ts';
 export const ipip: LayerCodec<IpipLayer> = {
   kind: Kind.IPIP,
   type: 'ipip',
+  isTunnel: true,
+  summaryRole: 'tunnel',
+  summaryAt(d, index, out): void {
+    out.ascii(d.expected[index] === Kind.IPV6 ? '6in4' : 'IPIP');
+  },
   scan(d: Dissection, offset: number, end: number): void {
     const inner = d.nextValue === 41 ? Kind.IPV6 : Kind.IPV4;
     const i = d.push(Kind.IPIP, offset, 0, end);

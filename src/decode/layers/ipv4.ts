@@ -18,13 +18,34 @@
 // undecoded (its L4 header is in the first fragment); podpath does not reassemble.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv4Layer } from '../types.ts';
-import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
+import { ARROW, base, baseJson, encoded, FALSE, jsonHead, TRUE, type LayerCodec } from './codec.ts';
 import { hexString, ipv4Text } from './text.ts';
 import { IP_PROTOCOL_NAMES, named } from './names.ts';
+
+const OPEN = encoded('{"type":"ipv4"');
+const SRC = encoded(',"src":"');
+const DST = encoded('","dst":"');
+const PROTO = encoded('","proto":');
+const TTL = encoded(',"ttl":');
+const HEADER_LENGTH = encoded(',"headerLength":');
+const TOTAL_LENGTH = encoded(',"totalLength":');
+const ID = encoded(',"id":');
+const DF = encoded(',"dontFragment":');
+const MF = encoded(',"moreFragments":');
+const FRAGMENT_OFFSET = encoded(',"fragmentOffset":');
+const FRAGMENT = encoded(',"fragment":');
+const DSCP = encoded(',"dscp":');
+const ECN = encoded(',"ecn":');
+const CHECKSUM = encoded(',"checksum":');
+const NAME = encoded('IPv4');
+const FRAGMENT_TEXT = encoded(' fragment offset=');
+const MF_TEXT = encoded(' MF');
 
 export const ipv4: LayerCodec<Ipv4Layer> = {
   kind: Kind.IPV4,
   type: 'ipv4',
+  isTunnel: false,
+  summaryRole: 'network',
   scan(d: Dissection, offset: number, end: number): void {
     const available = end - offset;
     if (available < 20) return d.malformed(Kind.IPV4, offset, end, `IPv4 header needs 20 bytes, ${available} present`);
@@ -76,17 +97,67 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
     if (headerLength > 20) layer.options = hexString(d.data, at + 20, headerLength - 20);
     return layer;
   },
-  jsonAt(d: Dissection, index: number): string {
+  addressesAt(d, index, out): void {
+    const at = d.offsets[index] as number;
+    out.ipv4(d.data, at + 12);
+    out.bytes(ARROW);
+    out.ipv4(d.data, at + 16);
+  },
+  quotedAt(d, index, out): void {
+    out.ascii('(quoted ');
+    ipv4.addressesAt?.(d, index, out);
+  },
+  summaryAt(d, index, out): void {
+    // "IPv4", and for a fragment "IPv4 fragment offset=1480 MF": its payload stays undecoded.
+    out.bytes(NAME);
+    const fragmentField = d.view.getUint16((d.offsets[index] as number) + 6);
+    const fragmentOffset = (fragmentField & 0x1fff) * 8;
+    const more = (fragmentField & 0x2000) !== 0;
+    if (!more && fragmentOffset === 0) return;
+    out.bytes(FRAGMENT_TEXT);
+    out.uint(fragmentOffset);
+    if (more) out.bytes(MF_TEXT);
+  },
+  jsonTo(d, index, out): void {
     const at = d.offsets[index] as number;
     const headerLength = d.lengths[index] as number;
-    if (headerLength > 20) return ipv4.json(ipv4.describe(d, index));
+    if (headerLength > 20) return out.ascii(ipv4.json(ipv4.describe(d, index))); // options: rare
     const v = d.view;
     const data = d.data;
     const fragmentField = v.getUint16(at + 6);
     const fragmentOffset = (fragmentField & 0x1fff) * 8;
     const more = (fragmentField & 0x2000) !== 0;
     const tos = data[at + 1] as number;
-    return `{"type":"ipv4",${baseJsonAt(d, index)},"src":"${ipv4Text(data, at + 12)}","dst":"${ipv4Text(data, at + 16)}","proto":${data[at + 9] as number},"ttl":${data[at + 8] as number},"headerLength":${headerLength},"totalLength":${v.getUint16(at + 2)},"id":${v.getUint16(at + 4)},"dontFragment":${(fragmentField & 0x4000) !== 0},"moreFragments":${more},"fragmentOffset":${fragmentOffset},"fragment":${more || fragmentOffset > 0},"dscp":${tos >> 2},"ecn":${tos & 3},"checksum":${v.getUint16(at + 10)}}`;
+    jsonHead(d, index, out, OPEN);
+    out.bytes(SRC);
+    out.ipv4(data, at + 12);
+    out.bytes(DST);
+    out.ipv4(data, at + 16);
+    out.bytes(PROTO);
+    out.uint(data[at + 9] as number);
+    out.bytes(TTL);
+    out.uint(data[at + 8] as number);
+    out.bytes(HEADER_LENGTH);
+    out.uint(headerLength);
+    out.bytes(TOTAL_LENGTH);
+    out.uint(v.getUint16(at + 2));
+    out.bytes(ID);
+    out.uint(v.getUint16(at + 4));
+    out.bytes(DF);
+    out.bytes((fragmentField & 0x4000) !== 0 ? TRUE : FALSE);
+    out.bytes(MF);
+    out.bytes(more ? TRUE : FALSE);
+    out.bytes(FRAGMENT_OFFSET);
+    out.uint(fragmentOffset);
+    out.bytes(FRAGMENT);
+    out.bytes(more || fragmentOffset > 0 ? TRUE : FALSE);
+    out.bytes(DSCP);
+    out.uint(tos >> 2);
+    out.bytes(ECN);
+    out.uint(tos & 3);
+    out.bytes(CHECKSUM);
+    out.uint(v.getUint16(at + 10));
+    out.byte(0x7d);
   },
   json(l: Ipv4Layer): string {
     return `{"type":"ipv4",${baseJson(l)},"src":"${l.src}","dst":"${l.dst}","proto":${l.proto},"ttl":${l.ttl},"headerLength":${l.headerLength},"totalLength":${l.totalLength},"id":${l.id},"dontFragment":${l.dontFragment},"moreFragments":${l.moreFragments},"fragmentOffset":${l.fragmentOffset},"fragment":${l.fragment},"dscp":${l.dscp},"ecn":${l.ecn},"checksum":${l.checksum}${l.options !== undefined ? `,"options":"${l.options}"` : ''}}`;

@@ -16,7 +16,7 @@
 // podpath takes the captured bytes as the payload; tshark calls it malformed.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv6Layer } from '../types.ts';
-import { base, baseJson, type LayerCodec } from './codec.ts';
+import { ARROW, base, baseJson, type LayerCodec } from './codec.ts';
 import { ipv6Text } from './text.ts';
 import { IP_PROTOCOL_NAMES, named } from './names.ts';
 
@@ -27,6 +27,22 @@ function isExtension(next: number): boolean {
 export const ipv6: LayerCodec<Ipv6Layer> = {
   kind: Kind.IPV6,
   type: 'ipv6',
+  isTunnel: false,
+  summaryRole: 'network',
+  addressesAt(d, index, out): void {
+    const at = d.offsets[index] as number;
+    out.ascii(ipv6Text(d.data, at + 8));
+    out.bytes(ARROW);
+    out.ascii(ipv6Text(d.data, at + 24));
+  },
+  quotedAt(d, index, out): void {
+    out.ascii('(quoted ');
+    ipv6.addressesAt?.(d, index, out);
+  },
+  summaryAt(d, index, out): void {
+    const l = ipv6.describe(d, index);
+    out.ascii(l.fragment ? `IPv6 fragment offset=${l.fragmentOffset ?? 0}${l.moreFragments ? ' MF' : ''}` : 'IPv6');
+  },
   scan(d: Dissection, offset: number, end: number): void {
     const available = end - offset;
     if (available < 40) return d.malformed(Kind.IPV6, offset, end, `IPv6 header needs 40 bytes, ${available} present`);

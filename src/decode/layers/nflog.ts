@@ -10,6 +10,7 @@ import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { NflogLayer } from '../types.ts';
 import { base, baseJson, str, type LayerCodec } from './codec.ts';
 import { latin1 } from './text.ts';
+import { escapeText } from '../../util/escape-text.ts';
 
 const PAYLOAD = 9;
 const PREFIX = 10;
@@ -35,6 +36,17 @@ function findTlv(d: Dissection, start: number, end: number, wanted: number): [nu
 export const nflog: LayerCodec<NflogLayer> = {
   kind: Kind.NFLOG,
   type: 'nflog',
+  isTunnel: false,
+  summaryRole: 'segment',
+  summaryIf(d, index): boolean {
+    return Boolean(nflog.describe(d, index).prefix);
+  },
+  summaryAt(d, index, out): void {
+    const l = nflog.describe(d, index);
+    out.ascii(`NFLOG group ${l.group} "`);
+    out.text(escapeText(l.prefix ?? ''));
+    out.ascii('"');
+  },
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 4) return d.malformed(Kind.NFLOG, offset, end, `NFLOG header needs 4 bytes, ${end - offset} present`);
     const payload = findTlv(d, offset + 4, end, PAYLOAD);

@@ -12,6 +12,8 @@ function family(d: Dissection, at: number): number {
 export const nullLink: LayerCodec<NullLayer> = {
   kind: Kind.NULL,
   type: 'null',
+  isTunnel: false,
+  summaryRole: 'none',
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 4) return d.malformed(Kind.NULL, offset, end, `loopback header needs 4 bytes, ${end - offset} present`);
     d.push(Kind.NULL, offset, 4, end);

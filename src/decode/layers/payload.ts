@@ -27,9 +27,28 @@ export const KIND_NAMES: Record<number, string> = {
   [Kind.RAW_IP]: 'ip',
 };
 
+/** A payload name said in the summary line: fragments are already said by the IP layer. */
+function named(name: string | undefined): name is string {
+  return name !== undefined && name !== 'ipv4-fragment' && name !== 'ipv6-fragment';
+}
+
+const upper = (code: number): number => (code >= 97 && code <= 122 ? code - 32 : code);
+
 export const payload: LayerCodec<PayloadLayer> = {
   kind: Kind.PAYLOAD,
   type: 'payload',
+  isTunnel: false,
+  summaryRole: 'trailer',
+  summaryIf(d, index, described): boolean {
+    return !described || named(d.notes[index]);
+  },
+  summaryAt(d, index, out, described): void {
+    // A protocol podpath names but does not decode (DNS, TLS, IGMP …) is said after the
+    // description, as tshark's Protocol column; with nothing else to say, the bytes are "Data".
+    const name = d.notes[index];
+    if (named(name)) for (let i = 0; i < name.length; i++) out.byte(upper(name.charCodeAt(i)));
+    else if (!described) out.ascii(name ?? `Data (${d.lengths[index] as number} bytes)`);
+  },
   scan(d: Dissection, offset: number, end: number): void {
     d.push(Kind.PAYLOAD, offset, Math.max(0, end - offset), end);
   },
@@ -50,6 +69,14 @@ export const payload: LayerCodec<PayloadLayer> = {
 export const malformed: LayerCodec<MalformedLayer> = {
   kind: Kind.MALFORMED,
   type: 'malformed',
+  isTunnel: false,
+  summaryRole: 'trailer',
+  summaryAt(d, index, out): void {
+    const l = malformed.describe(d, index);
+    out.ascii(`[Malformed ${l.protocol}: `);
+    out.text(l.reason);
+    out.ascii(']');
+  },
   scan(): void {
     // Pushed by Dissection.malformed(), never dispatched to.
   },

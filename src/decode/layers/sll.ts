@@ -15,6 +15,8 @@ export const PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast
 export const sll: LayerCodec<SllLayer> = {
   kind: Kind.SLL,
   type: 'sll',
+  isTunnel: false,
+  summaryRole: 'none',
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 16) return d.malformed(Kind.SLL, offset, end, `Linux cooked header needs 16 bytes, ${end - offset} present`);
     d.push(Kind.SLL, offset, 16, end);

@@ -15,6 +15,8 @@ import { hexColons } from './text.ts';
 export const sll2: LayerCodec<Sll2Layer> = {
   kind: Kind.SLL2,
   type: 'sll2',
+  isTunnel: false,
+  summaryRole: 'none',
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 20) return d.malformed(Kind.SLL2, offset, end, `Linux cooked v2 header needs 20 bytes, ${end - offset} present`);
     d.push(Kind.SLL2, offset, 20, end);

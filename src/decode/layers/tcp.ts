@@ -17,11 +17,32 @@
 // In an ICMP error only the first 8 bytes are quoted: ports and sequence number.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
-import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
+import type { ByteSink } from '../output/sink.ts';
+import { ARROW, base, baseJson, encoded, FALSE, jsonHead, TRUE, type LayerCodec } from './codec.ts';
+
+const OPEN = encoded('{"type":"tcp"');
+const SPORT = encoded(',"sport":');
+const DPORT = encoded(',"dport":');
+const SEQ = encoded(',"seq":');
+const ACK = encoded(',"ack":');
+const FLAG_FIELDS = ['syn', 'ack', 'fin', 'rst', 'psh', 'urg', 'ece', 'cwr'] as const;
+const FLAG_BITS = [0x02, 0x10, 0x01, 0x04, 0x08, 0x20, 0x40, 0x80];
+const FLAG_KEYS = FLAG_FIELDS.map((name, i) => encoded(`${i === 0 ? ',"flags":{' : ','}"${name}":`));
+const WINDOW = encoded('},"window":');
+const HEADER_LENGTH_20 = encoded(',"headerLength":20,"payloadLength":');
+const CHECKSUM = encoded(',"checksum":');
+const URGENT = encoded(',"urgentPointer":');
+const NO_OPTIONS = encoded(',"options":[]}');
+const NAME = encoded('TCP ');
+const ACK_TEXT = encoded(' Ack=');
+const WIN_TEXT = encoded(' Win=');
+const LEN_TEXT = encoded(' Len=');
 
 export const tcp: LayerCodec<TcpLayer> = {
   kind: Kind.TCP,
   type: 'tcp',
+  isTunnel: false,
+  summaryRole: 'info',
   scan(d: Dissection, offset: number, end: number): void {
     const available = end - offset;
     if (d.quoted && available >= 4 && available < 20) {
@@ -47,17 +68,7 @@ export const tcp: LayerCodec<TcpLayer> = {
     const view = d.view;
     const length = d.lengths[index] as number;
     const full = length >= 20;
-    const flagByte = full ? (d.data[at + 13] as number) : 0;
-    const flags: TcpFlags = {
-      syn: (flagByte & 0x02) !== 0,
-      ack: (flagByte & 0x10) !== 0,
-      fin: (flagByte & 0x01) !== 0,
-      rst: (flagByte & 0x04) !== 0,
-      psh: (flagByte & 0x08) !== 0,
-      urg: (flagByte & 0x20) !== 0,
-      ece: (flagByte & 0x40) !== 0,
-      cwr: (flagByte & 0x80) !== 0,
-    };
+    const flags = tcpFlags(full ? (d.data[at + 13] as number) : 0);
     const end = d.ends[index] as number;
     return {
       type: 'tcp',
@@ -75,13 +86,58 @@ export const tcp: LayerCodec<TcpLayer> = {
       options: full ? readOptions(d, at + 20, at + length) : [],
     };
   },
-  jsonAt(d: Dissection, index: number): string {
+  summaryAt(d, index, out): void {
+    // "TCP 50058 → 80 [SYN, ACK] Seq=… Ack=… Win=… Len=…" as tshark's Info column, with absolute numbers.
+    const at = d.offsets[index] as number;
     const length = d.lengths[index] as number;
-    if (length !== 20) return tcp.json(tcp.describe(d, index)); // options, or a quoted stub
+    const full = length >= 20;
+    const v = d.view;
+    const flags = full ? (d.data[at + 13] as number) : 0;
+    out.bytes(NAME);
+    tcpPorts(d, at, out);
+    out.bytes(FLAG_TEXT[flags] as Uint8Array);
+    out.uint(length >= 8 ? v.getUint32(at + 4) : 0);
+    if (flags & 0x10) {
+      out.bytes(ACK_TEXT);
+      out.uint(v.getUint32(at + 8));
+    }
+    out.bytes(WIN_TEXT);
+    out.uint(full ? v.getUint16(at + 14) : 0);
+    out.bytes(LEN_TEXT);
+    out.uint(full ? Math.max(0, (d.ends[index] as number) - at - length) : 0);
+  },
+  quotedAt(d, index, out): void {
+    out.bytes(NAME);
+    tcpPorts(d, d.offsets[index] as number, out);
+  },
+  jsonTo(d, index, out): void {
+    const length = d.lengths[index] as number;
+    if (length !== 20) return out.ascii(tcp.json(tcp.describe(d, index))); // options, or a quoted stub
     const at = d.offsets[index] as number;
     const v = d.view;
     const f = d.data[at + 13] as number;
-    return `{"type":"tcp",${baseJsonAt(d, index)},"sport":${v.getUint16(at)},"dport":${v.getUint16(at + 2)},"seq":${v.getUint32(at + 4)},"ack":${v.getUint32(at + 8)},"flags":{"syn":${(f & 0x02) !== 0},"ack":${(f & 0x10) !== 0},"fin":${(f & 0x01) !== 0},"rst":${(f & 0x04) !== 0},"psh":${(f & 0x08) !== 0},"urg":${(f & 0x20) !== 0},"ece":${(f & 0x40) !== 0},"cwr":${(f & 0x80) !== 0}},"window":${v.getUint16(at + 14)},"headerLength":20,"payloadLength":${Math.max(0, (d.ends[index] as number) - at - 20)},"checksum":${v.getUint16(at + 16)},"urgentPointer":${v.getUint16(at + 18)},"options":[]}`;
+    jsonHead(d, index, out, OPEN);
+    out.bytes(SPORT);
+    out.uint(v.getUint16(at));
+    out.bytes(DPORT);
+    out.uint(v.getUint16(at + 2));
+    out.bytes(SEQ);
+    out.uint(v.getUint32(at + 4));
+    out.bytes(ACK);
+    out.uint(v.getUint32(at + 8));
+    for (let i = 0; i < 8; i++) {
+      out.bytes(FLAG_KEYS[i] as Uint8Array);
+      out.bytes(f & (FLAG_BITS[i] as number) ? TRUE : FALSE);
+    }
+    out.bytes(WINDOW);
+    out.uint(v.getUint16(at + 14));
+    out.bytes(HEADER_LENGTH_20);
+    out.uint(Math.max(0, (d.ends[index] as number) - at - 20));
+    out.bytes(CHECKSUM);
+    out.uint(v.getUint16(at + 16));
+    out.bytes(URGENT);
+    out.uint(v.getUint16(at + 18));
+    out.bytes(NO_OPTIONS);
   },
   json(l: TcpLayer): string {
     const f = l.flags;
@@ -109,7 +165,27 @@ export const tcp: LayerCodec<TcpLayer> = {
   },
 };
 
-/** "SYN, ACK" in tshark's order. */
+function tcpPorts(d: Dissection, at: number, out: ByteSink): void {
+  out.uint(d.view.getUint16(at));
+  out.bytes(ARROW);
+  out.uint(d.view.getUint16(at + 2));
+}
+
+/** The flag byte as a TcpFlags record. */
+export function tcpFlags(flagByte: number): TcpFlags {
+  return {
+    syn: (flagByte & 0x02) !== 0,
+    ack: (flagByte & 0x10) !== 0,
+    fin: (flagByte & 0x01) !== 0,
+    rst: (flagByte & 0x04) !== 0,
+    psh: (flagByte & 0x08) !== 0,
+    urg: (flagByte & 0x20) !== 0,
+    ece: (flagByte & 0x40) !== 0,
+    cwr: (flagByte & 0x80) !== 0,
+  };
+}
+
+/** "SYN, ACK" in tshark's order: the one flag text (summary line, -V, the UI). */
 export function flagText(flags: TcpFlags): string {
   const names: string[] = [];
   if (flags.cwr) names.push('CWR');
@@ -122,6 +198,9 @@ export function flagText(flags: TcpFlags): string {
   if (flags.ack) names.push('ACK');
   return names.join(', ');
 }
+
+/** " [SYN, ACK] Seq=" for every flag byte, encoded once: the summary line copies it. */
+const FLAG_TEXT: Uint8Array[] = Array.from({ length: 256 }, (_, byte) => encoded(` [${flagText(tcpFlags(byte))}] Seq=`));
 
 function readOptions(d: Dissection, start: number, end: number): TcpOption[] {
   const options: TcpOption[] = [];

@@ -11,12 +11,23 @@
 // more than 64 KiB). tshark stops there ("BAD UDP LENGTH 0 < 8"); podpath takes the
 // captured bytes as the datagram and decodes the tunnel inside, as tcpdump does.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
+import type { ByteSink } from '../output/sink.ts';
 import type { UdpLayer } from '../types.ts';
-import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
+import { ARROW, base, baseJson, encoded, jsonHead, type LayerCodec } from './codec.ts';
+
+const OPEN = encoded('{"type":"udp"');
+const SPORT = encoded(',"sport":');
+const DPORT = encoded(',"dport":');
+const UDP_LENGTH = encoded(',"udpLength":');
+const CHECKSUM = encoded(',"checksum":');
+const NAME = encoded('UDP ');
+const LEN = encoded(' Len=');
 
 export const udp: LayerCodec<UdpLayer> = {
   kind: Kind.UDP,
   type: 'udp',
+  isTunnel: false,
+  summaryRole: 'info',
   scan(d: Dissection, offset: number, end: number): void {
     const available = end - offset;
     if (available < 8) {
@@ -46,11 +57,33 @@ export const udp: LayerCodec<UdpLayer> = {
       checksum: full ? d.view.getUint16(at + 6) : 0,
     };
   },
-  jsonAt(d: Dissection, index: number): string {
+  summaryAt(d, index, out): void {
+    // "UDP 35115 → 8472 Len=70": Len is the payload (the length field less the header; 0 when the field is).
     const at = d.offsets[index] as number;
-    if ((d.lengths[index] as number) < 8) return udp.json(udp.describe(d, index));
+    const length = (d.lengths[index] as number) >= 8 ? d.view.getUint16(at + 4) : 0;
+    out.bytes(NAME);
+    udpPorts(d, at, out);
+    out.bytes(LEN);
+    out.uint(Math.max(0, (length || 8) - 8));
+  },
+  quotedAt(d, index, out): void {
+    out.bytes(NAME);
+    udpPorts(d, d.offsets[index] as number, out);
+  },
+  jsonTo(d, index, out): void {
+    const at = d.offsets[index] as number;
+    if ((d.lengths[index] as number) < 8) return out.ascii(udp.json(udp.describe(d, index)));
     const v = d.view;
-    return `{"type":"udp",${baseJsonAt(d, index)},"sport":${v.getUint16(at)},"dport":${v.getUint16(at + 2)},"udpLength":${v.getUint16(at + 4)},"checksum":${v.getUint16(at + 6)}}`;
+    jsonHead(d, index, out, OPEN);
+    out.bytes(SPORT);
+    out.uint(v.getUint16(at));
+    out.bytes(DPORT);
+    out.uint(v.getUint16(at + 2));
+    out.bytes(UDP_LENGTH);
+    out.uint(v.getUint16(at + 4));
+    out.bytes(CHECKSUM);
+    out.uint(v.getUint16(at + 6));
+    out.byte(0x7d);
   },
   json(l: UdpLayer): string {
     return `{"type":"udp",${baseJson(l)},"sport":${l.sport},"dport":${l.dport},"udpLength":${l.udpLength},"checksum":${l.checksum}}`;
@@ -67,3 +100,9 @@ export const udp: LayerCodec<UdpLayer> = {
     };
   },
 };
+
+function udpPorts(d: Dissection, at: number, out: ByteSink): void {
+  out.uint(d.view.getUint16(at));
+  out.bytes(ARROW);
+  out.uint(d.view.getUint16(at + 2));
+}

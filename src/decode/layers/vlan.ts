@@ -11,6 +11,8 @@ import { ETHERTYPE_NAMES, named } from './names.ts';
 export const vlan: LayerCodec<VlanLayer> = {
   kind: Kind.VLAN,
   type: 'vlan',
+  isTunnel: false,
+  summaryRole: 'none',
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 4) return d.malformed(Kind.VLAN, offset, end, `802.1Q tag needs 4 bytes, ${end - offset} present`);
     d.push(Kind.VLAN, offset, 4, end);

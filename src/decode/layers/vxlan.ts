@@ -8,11 +8,18 @@
 //  +-----------------------------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { VxlanLayer } from '../types.ts';
-import { base, baseJson, baseJsonAt, type LayerCodec } from './codec.ts';
+import { base, baseJson, encoded, jsonHead, type LayerCodec } from './codec.ts';
+
+const OPEN = encoded('{"type":"vxlan"');
+const FLAGS = encoded(',"flags":');
+const VNI = encoded(',"vni":');
+const NAME = encoded('VXLAN ');
 
 export const vxlan: LayerCodec<VxlanLayer> = {
   kind: Kind.VXLAN,
   type: 'vxlan',
+  isTunnel: true,
+  summaryRole: 'tunnel',
   scan(d: Dissection, offset: number, end: number): void {
     if (end - offset < 8) return d.malformed(Kind.VXLAN, offset, end, `VXLAN header needs 8 bytes, ${end - offset} present`);
     d.push(Kind.VXLAN, offset, 8, end);
@@ -22,9 +29,18 @@ export const vxlan: LayerCodec<VxlanLayer> = {
     const at = d.offsets[index] as number;
     return { type: 'vxlan', ...base(d, index), flags: d.data[at] as number, vni: d.view.getUint32(at + 4) >>> 8 };
   },
-  jsonAt(d: Dissection, index: number): string {
+  summaryAt(d, index, out): void {
+    out.bytes(NAME);
+    out.uint(d.view.getUint32((d.offsets[index] as number) + 4) >>> 8);
+  },
+  jsonTo(d, index, out): void {
     const at = d.offsets[index] as number;
-    return `{"type":"vxlan",${baseJsonAt(d, index)},"flags":${d.data[at] as number},"vni":${d.view.getUint32(at + 4) >>> 8}}`;
+    jsonHead(d, index, out, OPEN);
+    out.bytes(FLAGS);
+    out.uint(d.data[at] as number);
+    out.bytes(VNI);
+    out.uint(d.view.getUint32(at + 4) >>> 8);
+    out.byte(0x7d);
   },
   json(l: VxlanLayer): string {
     return `{"type":"vxlan",${baseJson(l)},"flags":${l.flags},"vni":${l.vni}}`;

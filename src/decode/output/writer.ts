@@ -1,47 +1,41 @@
-// Batched stdout: lines are encoded straight into a 1 MiB buffer that is written in
-// one call, with backpressure. (Collecting strings and joining them cost more than the
-// decoding for --json: a million 1.3 KB lines.) A reader that goes away
-// (`podpath decode big.pcap | head`) ends the run quietly instead of raising EPIPE.
+// Batched stdout: text is written straight into a 1 MiB buffer (ByteSink) that is
+// handed to the stream in one call, with backpressure. (Collecting strings and joining
+// them cost more than the decoding for --json: a million 1.3 KB lines.) A reader that
+// goes away (`podpath decode big.pcap | head`) ends the run quietly instead of raising EPIPE.
 import { once } from 'node:events';
+import { ByteSink } from './sink.ts';
 
 const BUFFER_BYTES = 1 << 20;
 
-export class BatchedWriter {
-  private buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+export class BatchedWriter extends ByteSink {
   /** Buffers the stream has finished with, reused so output allocates nothing in steady state. */
   private readonly spare: Buffer[] = [];
-  private used = 0;
   /** Set when the reader closed the pipe: stop producing output. */
   closed = false;
   private waiting: Promise<void> | null = null;
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+    super(BUFFER_BYTES);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.closed = true;
       else throw error;
     });
   }
 
-  /** Any text (UTF-8). */
+  /** Any text (UTF-8), then a line break. */
   line(text: string): void {
-    if (this.used + text.length * 3 + 1 > this.buffer.length) this.rotate(text.length * 3 + 1);
-    this.used += this.buffer.write(text, this.used, 'utf8');
-    this.buffer[this.used++] = 0x0a;
+    this.text(text);
+    this.byte(0x0a);
   }
 
-  /** Text known to be ASCII (podpath's JSON escapes everything else): one byte per character. */
+  /** Text known to be ASCII (podpath's JSON escapes everything else), then a line break. */
   asciiLine(text: string): void {
-    if (this.used + text.length + 1 > this.buffer.length) this.rotate(text.length + 1);
-    this.used += this.buffer.write(text, this.used, 'latin1');
-    this.buffer[this.used++] = 0x0a;
-  }
-
-  get pending(): number {
-    return this.used;
+    this.ascii(text);
+    this.byte(0x0a);
   }
 
   /** Hands the filled part to the stream and starts a fresh buffer (the old one is the stream's now). */
-  private rotate(need: number): void {
+  protected makeRoom(need: number): void {
     if (this.used > 0 && !this.closed) {
       const full = this.buffer;
       const accepted = this.stream.write(full.subarray(0, this.used), () => {
@@ -72,7 +66,7 @@ export class BatchedWriter {
       this.used = 0;
       return;
     }
-    this.rotate(0);
+    this.makeRoom(0);
     if (this.waiting === null) return;
     const stop = new AbortController();
     try {

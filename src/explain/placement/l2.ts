@@ -15,7 +15,9 @@
 // felix program no flooding entries (`bridge fdb` has no 00:00:00:00:00:00 entry), so a
 // VTEP's own multicast stays on its node.
 import type { Topology } from '../../topology/model.ts';
-import type { Place } from './model.ts';
+import type { FrameWay } from './evidence.ts';
+import type { Place, Sightings } from './model.ts';
+import { OuterAddresses, type OuterWay } from './outer.ts';
 import { interfaceRole } from '../../topology/roles.ts';
 
 type Role = 'bridge' | 'port' | 'vxlan' | 'wire';
@@ -36,8 +38,16 @@ interface Edge {
   kind: EdgeKind;
 }
 
-/** How far along a frame's way each place is (0: the sender's own interface). */
-export type Sightings = Map<number, number>;
+export type { Sightings } from './model.ts';
+
+/** Where one frame is seen and what said so. */
+export interface FrameSeen {
+  at: Sightings;
+  /** The frame's Ethernet addresses are the dumps' (the MAC walk counted). */
+  byMac: boolean;
+  /** A tunnelled packet whose outer addresses are the dumps' nodes'. */
+  outer?: OuterWay;
+}
 
 const isGroup = (mac: string): boolean => (Number.parseInt(mac.slice(0, 2), 16) & 1) === 1;
 
@@ -61,6 +71,7 @@ export class L2Map {
   private readonly edges: Edge[][] = [];
   private readonly owners = new Map<string, number[]>();
   private readonly cache = new Map<string, Sightings | undefined>();
+  private readonly outer: OuterAddresses;
 
   constructor(topology: Topology) {
     const index = new Map<string, number>();
@@ -116,6 +127,25 @@ export class L2Map {
         if (vxlans[a]!.vni === vxlans[b]!.vni && this.places[vxlans[a]!.i]!.node !== this.places[vxlans[b]!.i]!.node) link(vxlans[a]!.i, vxlans[b]!.i, 'overlay');
       }
     }
+    this.outer = new OuterAddresses(topology, (at, iface) => index.get(`${at}\u0000${iface}`));
+  }
+
+  /**
+   * Where a captured frame is seen: by its Ethernet addresses walked through the wiring, and
+   * for a tunnelled packet by its outer addresses. Both must hold, so where both say something
+   * only the places both name remain (a router's MAC on a routed underlay leaves the MAC walk
+   * only the interface it knows); either alone is taken as it is.
+   */
+  frameSightings(p: FrameWay): FrameSeen | undefined {
+    const { src, dst } = p.link ?? {};
+    const byMac = src !== undefined && dst !== undefined ? this.sightings(src, dst) : undefined;
+    const outer = this.outer.way(p.outer);
+    if (!outer) return byMac ? { at: byMac, byMac: true } : undefined;
+    const byOuter = OuterAddresses.sightings(outer);
+    if (!byMac) return { at: byOuter, byMac: false, outer };
+    const both: Sightings = new Map([...byMac].filter(([i]) => byOuter.has(i)));
+    // Disagreeing (a capture the dumps' wiring does not explain): the MACs, seen on the wire, are kept.
+    return both.size > 0 ? { at: both, byMac: true, outer } : { at: byMac, byMac: true };
   }
 
   /** The places owning `mac` (several for Calico's ee:ee:ee:ee:ee:ee on every cali*). */

@@ -5,14 +5,15 @@
 // Strength, strongest first (docs/explain.md "Where a capture was taken"):
 //   --at  >  pcapng interface name / SLL2 ifindex  >  file name  >  the frames' MAC addresses
 
-import type { PacketFacts } from '../facts.ts';
-
 /** One place a packet can be seen: an interface of a node's or a pod's namespace. */
 export interface Place {
   /** Node or pod name. */
   at: string;
   interface: string;
 }
+
+/** Where one frame is seen, by index into L2Map.places, with how far along its way (0: the sender's own interface). */
+export type Sightings = Map<number, number>;
 
 /** What placed a capture (or one part of it). */
 export type PlacementKind =
@@ -21,6 +22,7 @@ export type PlacementKind =
   | 'pcapng-interface' // the pcapng Interface Description Block's if_name / if_description
   | 'sll2-ifindex' // Linux cooked v2's interface index, named by the node's `ip link`
   | 'mac-addresses' // the frames' Ethernet addresses, against the dumps' interfaces
+  | 'outer-addresses' // tunnelled packets' outer IP addresses, against the nodes' underlay addresses
   | 'timing'; // two ends of one wire told apart by which saw the packets first
 
 export interface PlacementEvidence {
@@ -54,6 +56,8 @@ export function placementLabel(kind: PlacementKind): string {
       return 'SLL2 interface index';
     case 'mac-addresses':
       return 'MAC addresses';
+    case 'outer-addresses':
+      return 'outer addresses';
     case 'timing':
       return 'packet times';
     default: {
@@ -69,7 +73,13 @@ export interface PlacedPart {
   interface?: string;
   /** A part of a `tcpdump -i any` capture split by the SLL2 ifindex. */
   fromAny?: true;
-  facts: PacketFacts[];
+  /**
+   * Which of the capture's packets this part holds: '' for all of them, else one pcapng
+   * interface or one SLL2 ifindex (interface-data.ts nameStream / indexStream). The explainer
+   * groups each possible part's packets while reading and keeps the parts placement chose.
+   */
+  stream: string;
+  packets: number;
   placedBy: PlacementEvidence[];
   unplaced?: Unplaced;
 }

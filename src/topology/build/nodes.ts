@@ -1,7 +1,7 @@
 // A node's underlay addresses and the pod CIDRs it serves, from its own dumps.
 import type { NetNamespace, Route } from '../model.ts';
 import { interfaceRole, isClusterDeviceRole, roleOf } from '../roles.ts';
-import { networkOf } from './cidr.ts';
+import { networkOf } from '../../util/address.ts';
 
 /** Global addresses on devices that are not the CNI's; else the `src` of the node's own connected routes. */
 export function underlayAddresses(netns: NetNamespace): string[] {

@@ -6,7 +6,7 @@
 // 11 on the node (the kernel prints the peer's ifindex after `@if`).
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Warning } from '../model.ts';
 import type { KubePod } from '../parse/kubectl.ts';
-import { cidrContains } from './cidr.ts';
+import { cidrContains } from '../../util/address.ts';
 import { warningAt } from '../../util/warning.ts';
 
 export interface PodSource {

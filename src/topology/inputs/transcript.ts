@@ -45,8 +45,11 @@ const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0
 const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 const LINE_BARE = /^[#$]>?\s*/;
-/** Gentoo's default PS1 `\\h \\W \\$`: `kube-master kubernetes # netstat -rn`. */
-const LINE_HOST_DIR = new RegExp(String.raw`^(${NAME}) (?:~|[\w.~/-]{1,100}) [#$] `);
+/**
+ * Gentoo's default PS1 `\\h \\W \\$` (`kube-master kubernetes # netstat -rn`), and grml-zsh's
+ * `\\u@\\h \\W \\$` as Hetzner's rescue and installimage systems show it (`root@host3 ~ # ip neighbor`).
+ */
+const LINE_HOST_DIR = new RegExp(String.raw`^(?:[\w.-]+@)?(${NAME}) (?:~|[\w.~/-]{1,100}) [#$] `);
 /** busybox and alpine shells in pods: `/ # ip a`, `~ $ ip r`, `/app # ip r` (no host). */
 const LINE_PATH = /^[/~][^\s#$]{0,200}\s?[#$]\s+/;
 

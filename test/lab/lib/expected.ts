@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { CaptureFile, ClientResult } from './record.ts';
 import { VXLAN, type ConnectionSpec, type ScenarioSpec } from './spec.ts';
 import { readFrames, type Frame } from './tshark.ts';
-import { parseNetfilterTrace, type TraceBlock, type TraceEntry } from './xtables-trace.ts';
+import { parseNetfilterTrace } from './xtables-trace.ts';
+import type { TraceBlock, TraceEntry } from './trace-blocks.ts';
 import { iptablesLineFor, parseNftTrace } from './nft-trace.ts';
 import { DEFAULT_CLIENT_TIMEOUT_SECONDS, TRACE_MATCH, UDP_PROBE_PORT } from './record.ts';
 

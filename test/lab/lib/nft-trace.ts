@@ -9,7 +9,7 @@
 // tables (ip nat, ip filter, ip raw …) print in nft syntax; `iptablesText` turns them back
 // into the node's recorded iptables-save line at the same position of the same chain, so
 // the record names rules the way iptables-save (and podpath) does.
-import type { TraceBlock, TraceEntry, TracePacket } from './xtables-trace.ts';
+import { readTraceBlocks, type TraceBlock, type TraceEntry, type TracePacket } from './trace-blocks.ts';
 
 const IPTABLES_TABLES = new Set(['raw', 'mangle', 'nat', 'filter', 'security']);
 
@@ -50,35 +50,27 @@ function entryOf(table: string, chain: string, rest: string): TraceEntry | undef
   return entry;
 }
 
+const TRACE_LINE = /^trace id (\S+) (ip|inet) (\S+) (\S+) (.*)$/;
+
 /** All packet blocks of an nft-format netfilter-trace.txt. `iptablesText(node, table, chain, rule)` names iptables-nft rules. */
 export function parseNftTrace(text: string, iptablesText: (node: string, table: string, chain: string, rule: string) => string | undefined): TraceBlock[] {
-  const blocks: TraceBlock[] = [];
-  let node = '';
-  let current: TraceBlock | undefined;
-  for (const line of text.split('\n')) {
-    const header = /^# node: (\S+)/.exec(line);
-    if (header) {
-      node = header[1] ?? '';
-      current = undefined;
-      continue;
-    }
-    const m = /^trace id (\S+) (ip|inet) (\S+) (\S+) (.*)$/.exec(line);
-    if (!m) continue;
-    const [, id = '', , table = '', chain = '', rest = ''] = m;
-    if (rest.startsWith('packet: ')) {
-      current = { node, packet: packetOf(id, rest), entries: [] };
-      blocks.push(current);
-      continue;
-    }
-    if (!current) continue;
-    const entry = entryOf(table, chain, rest);
-    if (!entry) continue;
-    // The lab's own TRACE rule (iptables -t raw … -j TRACE prints as `meta nftrace set 1`).
-    if (table === 'raw' && entry.rule?.includes('nftrace set 1')) continue;
-    if (IPTABLES_TABLES.has(table) && entry.rule !== null) entry.rule = iptablesText(node, table, chain, entry.rule) ?? entry.rule;
-    current.entries.push(entry);
-  }
-  return blocks;
+  return readTraceBlocks(text, {
+    packet: (line) => {
+      const m = TRACE_LINE.exec(line);
+      return m && m[5]!.startsWith('packet: ') ? packetOf(m[1]!, m[5]!) : undefined;
+    },
+    entry: (line, node) => {
+      const m = TRACE_LINE.exec(line);
+      if (!m) return undefined;
+      const [, , , table = '', chain = '', rest = ''] = m;
+      const entry = entryOf(table, chain, rest);
+      if (!entry) return undefined;
+      // The lab's own TRACE rule (iptables -t raw … -j TRACE prints as `meta nftrace set 1`).
+      if (table === 'raw' && entry.rule?.includes('nftrace set 1')) return undefined;
+      if (IPTABLES_TABLES.has(table) && entry.rule !== null) entry.rule = iptablesText(node, table, chain, entry.rule) ?? entry.rule;
+      return entry;
+    },
+  });
 }
 
 /**

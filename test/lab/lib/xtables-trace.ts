@@ -10,39 +10,7 @@
 // ports, SYN), not by the id. RETURN is printed as the raw nft verdict 0xfffffffb
 // (NFT_RETURN = -5); a user chain left at its end prints no line at all.
 
-export interface TracePacket {
-  traceId: string;
-  in?: string;
-  out?: string;
-  src: string;
-  dst: string;
-  ipId: number;
-  sport?: number;
-  dport?: number;
-  /** PROTO= of the PACKET line (TCP, UDP, ICMP). */
-  proto?: string;
-  flags: string[];
-}
-
-export interface TraceEntry {
-  table: string;
-  chain: string;
-  /** The rule as `-A CHAIN …` (iptables-save form), null for a chain policy. */
-  rule: string | null;
-  verdict: 'continue' | 'jump' | 'goto' | 'accept' | 'drop' | 'return' | 'policy' | 'other';
-  /** The kernel's own word for the verdict, e.g. "JUMP:KUBE-SERVICES", "0xfffffffb", "ACCEPT". */
-  rawVerdict: string;
-  target?: string;
-  /** For verdict "policy": the chain policy applied. */
-  policy?: string;
-  handle?: string;
-}
-
-export interface TraceBlock {
-  node: string;
-  packet: TracePacket;
-  entries: TraceEntry[];
-}
+import { readTraceBlocks, type TraceBlock, type TraceEntry, type TracePacket } from './trace-blocks.ts';
 
 const VALUE = (line: string, key: string): string | undefined => new RegExp(`(?:^|\\s)${key}=(\\S+)`).exec(line)?.[1];
 
@@ -101,21 +69,8 @@ function parseEntry(line: string): TraceEntry | undefined {
 
 /** All PACKET blocks of a netfilter-trace.txt, each with the node it was recorded on. */
 export function parseNetfilterTrace(text: string): TraceBlock[] {
-  const blocks: TraceBlock[] = [];
-  let node = '';
-  let current: TraceBlock | undefined;
-  for (const line of text.split('\n')) {
-    const header = /^# node: (\S+)/.exec(line);
-    if (header) {
-      node = header[1] ?? '';
-      current = undefined;
-    } else if (line.startsWith('PACKET:')) {
-      current = { node, packet: parsePacket(line), entries: [] };
-      blocks.push(current);
-    } else if (/^\s*TRACE:/.test(line) && current !== undefined) {
-      const entry = parseEntry(line);
-      if (entry !== undefined) current.entries.push(entry);
-    }
-  }
-  return blocks;
+  return readTraceBlocks(text, {
+    packet: (line) => (line.startsWith('PACKET:') ? parsePacket(line) : undefined),
+    entry: (line) => (/^\s*TRACE:/.test(line) ? parseEntry(line) : undefined),
+  });
 }

@@ -73,8 +73,30 @@ export function parseNftRuleset(text: string, file: string, options: { firstLine
     if (m) managedTables.add(`${m[1]} ${m[2]}`);
   }
 
+  /**
+   * A paste that starts inside a table (the thread quoted from its middle: `\tchain OUTPUT {` …
+   * `}` then `table ip nat {`): its chains belong to a table it does not name, so they are one
+   * warning and skipped up to the table's closing brace; the tables after it read as usual.
+   */
+  let orphan: { first: Line; last: Line; depth: number } | undefined;
+  const endOrphan = () => {
+    if (!orphan) return;
+    warn(orphan.first, `the paste starts inside a table (no \`table FAMILY NAME {\` line before it): lines ${orphan.first.line}–${orphan.last.line} skipped`);
+    orphan = undefined;
+  };
+
   for (const l of logicalLines(text, options.firstLine ?? 1)) {
     const source: SourceRef = { file, line: l.line };
+    if (orphan) {
+      orphan.last = l;
+      orphan.depth += braceBalance(l.text);
+      if (orphan.depth < 0) endOrphan();
+      continue;
+    }
+    if (!table && tables.length === 0 && warnings.length === 0 && /^(?:chain|set|map)\s+\S+\s*\{$/.test(l.text)) {
+      orphan = { first: l, last: l, depth: braceBalance(l.text) };
+      continue;
+    }
     if (skipDepth > 0) {
       skipDepth += braceBalance(l.text);
       continue;
@@ -122,6 +144,9 @@ export function parseNftRuleset(text: string, file: string, options: { firstLine
       warn(l, `table ${table.family} ${table.name}: expected a chain, set or map`);
     }
   }
+  endOrphan();
+  // A paste cut by an archive or a terminal ends inside a table: what was read is kept, and said.
+  if (table) warnings.push({ file, line: table.source.line, message: `table ${table.family} ${table.name} has no closing brace (truncated dump?); its rules are kept` });
   return { tables, warnings };
 }
 
