@@ -3,7 +3,7 @@
 // packet, or (cooked v1, which has neither) the sender MAC of every packet.
 import type { Topology } from '../../topology/model.ts';
 import type { PacketFacts } from '../facts.ts';
-import { fitFrames, frameEvidence } from './frames.ts';
+import { type FrameFit, fitFrames, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacementEvidence } from './model.ts';
 import type { PlacedPart } from './model.ts';
@@ -90,7 +90,15 @@ export function isCookedV1(facts: PacketFacts[]): boolean {
  * One part per interface the pcapng names. The node: --at's or the file name's, else the one
  * namespace that has every one of those interfaces, else the frames' among those that have it.
  */
-export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: PlacementEvidence[], given: string | undefined, topology: Topology, map: L2Map): PlacedPart[] {
+export function placeByPcapngInterfaces(
+  facts: PacketFacts[],
+  evidence: PlacementEvidence[],
+  given: string | undefined,
+  topology: Topology,
+  map: L2Map,
+  /** A part whose frames fit several namespaces' interface of that name equally: left to packet times (resolve.ts). */
+  tie: (part: PlacedPart, fit: FrameFit) => void,
+): PlacedPart[] {
   let at = given;
   const known = (n: string): boolean => namespacesWith(topology, [n]).length > 0;
   const option = (p: PacketFacts): string => (idbName(p, known) === p.interfaceName ? 'if_name' : 'if_description');
@@ -113,6 +121,8 @@ export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: Placemen
       if (fit && fit.best.length === 1) {
         part.at = map.places[fit.best[0]!]!.place.at;
         partEvidence.push(...frameEvidence(fit, fit.best[0]!, map));
+      } else if (fit) {
+        tie(part, fit);
       } else {
         part.unplaced = { reason: 'ambiguous', text: `interface ${name} is on ${[...candidates].join(', ') || 'no node of the dumps'}; say which with --at FILE=NODE` };
       }

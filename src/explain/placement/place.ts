@@ -48,7 +48,7 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
     }
 
     // pcapng: the interface each packet was captured on, by its IDB's name or description.
-    if (iface === undefined && hasInterfaceNames(facts)) return placeByPcapngInterfaces(facts, evidence, at, topology, map);
+    if (iface === undefined && hasInterfaceNames(facts)) return placeByPcapngInterfaces(facts, evidence, at, topology, map, (part, fit) => ties.push({ capture: captureIndex, part, fit }));
 
     // Linux cooked v2 (`tcpdump -i any`): the ifindex of every packet, named by a node's ip link.
     if ((iface === undefined || iface === 'any') && facts.length > 0 && facts.every((p) => p.ifindex !== undefined)) {
