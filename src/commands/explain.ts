@@ -2,6 +2,7 @@
 // cluster terms, and whether they agree with the dumps. Light on purpose: the
 // explainer is imported only when the command runs.
 import type { Command } from 'commander';
+import { MERGE_HELP } from './trace-request.ts';
 
 /** Commander option parser for repeatable options: each use adds one value. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'text (default), json, or a picture of one connection\'s journey: svg, mermaid, dot (see docs/pictures.md)')
     .option('--connection <id>', 'with a picture format: the connection to draw (default: the first that found trouble)')
     .option('--node <name>', 'node name for loose dump files that do not say it')
+    .option('--merge', MERGE_HELP)
     .option('--vxlan-port <port>', 'an extra UDP port to decode as VXLAN, repeatable or comma-separated (the dumps\' VXLAN ports are always added)', collect)
     .option('--no-trace', 'do not run the tracer: compare the captures with the dumps alone')
     .option('--at <file=node:iface>', 'where a capture was taken; wins over what its name, interface data and frames say (FILE=NODE for a pcapng naming its interfaces; repeatable)', collect)

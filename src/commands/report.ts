@@ -27,6 +27,7 @@ export function register(program: Command): void {
       process.exitCode = await writeReport(inputs, request, {
         captures: options.capture ?? [],
         ...(options.node !== undefined ? { node: options.node } : {}),
+        ...(options.merge === true ? { merge: true } : {}),
         ...(options.output !== undefined ? { output: options.output } : {}),
         command: ['podpath', ...process.argv.slice(2)].join(' '),
       });

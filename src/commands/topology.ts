@@ -1,5 +1,6 @@
 // `podpath topology <inputs...>`: reads node dumps into the cluster model and prints it.
 import type { Command } from 'commander';
+import { MERGE_HELP } from './trace-request.ts';
 
 export function register(program: Command): void {
   program
@@ -8,10 +9,11 @@ export function register(program: Command): void {
     .argument('<inputs...>', 'bundle directory, dump files, or a transcript (- reads a pasted transcript from stdin)')
     .option('--node <name>', 'node the loose dumps (and prompts without a host, like `$ ip a`) come from')
     .option('--json', 'print the Topology model as JSON (see docs/topology-json.md)')
-    .action(async (inputs: string[], options: { node?: string; json?: boolean }) => {
-      const { loadTopology } = await import('../topology/load.ts');
+    .option('--merge', MERGE_HELP)
+    .action(async (inputs: string[], options: { node?: string; json?: boolean; merge?: boolean }) => {
+      const { loadTopology, loadOptionsOf } = await import('../topology/load.ts');
       const { renderJson, renderSummary } = await import('../topology/summary.ts');
-      const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
+      const topology = await loadTopology(inputs, loadOptionsOf(options));
       process.stdout.write(options.json ? renderJson(topology) : renderSummary(topology));
     });
 }

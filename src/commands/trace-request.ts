@@ -16,7 +16,11 @@ export interface TraceRequestOptions {
   df?: boolean;
   namespace?: string;
   node?: string;
+  merge?: boolean;
 }
+
+/** The help text of --merge, the same on every command that reads dumps (topology, trace, explain, report, ui). */
+export const MERGE_HELP = 'read dumps of one host that disagree about its addresses or CNI (two machines, or two moments) as one host; without it that is an error (exit 2)';
 
 /** Declares the trace question's options on a command. */
 export function addTraceOptions(command: Command): Command {
@@ -30,7 +34,8 @@ export function addTraceOptions(command: Command): Command {
     .option('--size <bytes>', 'the first packet\'s IP total length in bytes (IP header included: a 1472-byte UDP payload is --size 1500); UDP and ICMP only')
     .option('--df', 'set DF on the sized packet (the default: Linux does path MTU discovery)')
     .option('--no-df', 'clear DF: a packet larger than an MTU on the way is fragmented instead of refused')
-    .option('--node <name>', 'node the loose dumps come from');
+    .option('--node <name>', 'node the loose dumps come from')
+    .option('--merge', MERGE_HELP);
 }
 
 export function traceRequestOf(options: TraceRequestOptions, command: string): TraceRequest {

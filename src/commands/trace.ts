@@ -52,11 +52,11 @@ Exit status: 0 every path delivered (or leaves the cluster), 1 a path does not, 
     .action(async (inputs: string[], options: TraceOptions) => {
       const format = formatOf(options);
       const request = traceRequestOf(options, 'trace');
-      const { loadTopology } = await import('../topology/load.ts');
+      const { loadTopology, loadOptionsOf } = await import('../topology/load.ts');
       const { traceQuery, exitStatusOf } = await import('../trace/trace.ts');
       const { renderTrace, renderTraceJson } = await import('../trace/render.ts');
       const { renderBriefTrace } = await import('../trace/render-brief.ts');
-      const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
+      const topology = await loadTopology(inputs, loadOptionsOf(options));
       const result = traceQuery(topology, request);
       if (format === 'svg' || format === 'mermaid' || format === 'dot') {
         const { pictureOfTrace, renderPicture } = await import('../picture/index.ts');

@@ -70,8 +70,8 @@ export function register(program: Command): void {
 
 async function loadAndTrace(inputs: string[], options: UiOptions, request: TraceRequest, say: { say(text: string): void }) {
   say.say(`reading ${inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`}…`);
-  const { loadTopology } = await import('../topology/load.ts');
-  const topology = await loadTopology(inputs, options.node !== undefined ? { node: options.node } : {});
+  const { loadTopology, loadOptionsOf } = await import('../topology/load.ts');
+  const topology = await loadTopology(inputs, loadOptionsOf(options));
   say.say(`tracing ${options.from} → ${options.to}…`);
   const { traceQuery } = await import('../trace/trace.ts');
   const trace = traceQuery(topology, request);

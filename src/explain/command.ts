@@ -12,6 +12,7 @@ import { loadTopologyFrom, tracerFunction } from './links.ts';
 export interface ExplainCommandOptions {
   json?: boolean;
   node?: string;
+  merge?: boolean;
   vxlanPort?: string[];
   trace: boolean;
   /** 'FILE=NODE:IFACE' (or 'FILE=NODE' for a pcapng naming its interfaces) for captures whose names do not say where they were taken. */
@@ -64,7 +65,7 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
   const captures = paths.filter((p) => p === '-' || looksLikeCapture(p));
   const inputs = paths.filter((p) => !captures.includes(p));
   if (captures.length === 0) throw new UsageError('explain: no capture among the paths (pcap or pcapng files are recognised by their first bytes)');
-  const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options.node) : emptyTopology();
+  const topology: Topology = inputs.length > 0 ? await loadTopologyFrom(inputs, options) : emptyTopology();
   const explainOptions: ExplainOptions & { vxlanPorts: number[]; locations: Record<string, { at: string; interface?: string }> } = {
     vxlanPorts: extraPorts,
     locations: parseLocations(options.at, captures),

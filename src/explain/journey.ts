@@ -18,37 +18,33 @@ export type { JourneyContext, TraceFunction, TraceRequest } from './journey-cont
 import type { JourneyContext, TraceRequest } from './journey-context.ts';
 import { outcomeOf } from '../trace/outcome.ts';
 
-function isPureSyn(p: PacketFacts): boolean {
-  return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;
-}
-
 /** The first packet of the connection in each capture that saw it, with how often it was sent there. */
 function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sightings: Sighting[]; firstPacket: string } {
   const isn = cw.connection.tcp?.isn;
   const sightings: Sighting[] = [];
   let firstPacket = cw.connection.proto.toUpperCase();
-  for (const { flow, packets, distinct } of cw.flows) {
-    let matches: PacketFacts[];
+  for (const g of cw.flows) {
+    let s: Sighting | undefined;
     if (isn !== undefined) {
-      matches = distinct.filter((p) => isPureSyn(p) && p.tcp!.seq === isn);
+      // Every pure SYN of a flow carries the flow's first SYN's sequence number (flows.ts).
+      s = g.syn && g.syn.packet.tcp!.seq === isn ? sighting(g.syn.packet, g.syn.count, captures) : undefined;
       firstPacket = 'SYN';
     } else {
-      const first = packets.find((p) => p.tuple?.src === flow.client.ip && p.tuple?.sport === flow.client.port) ?? packets[0];
-      matches = first ? [first] : [];
-      if (first?.icmp) firstPacket = 'ICMP';
-      else if (first?.tcp) firstPacket = 'first TCP packet seen';
+      const first = g.firstFromClient ?? g.first;
+      s = sighting(first, 1, captures);
+      if (first.icmp) firstPacket = 'ICMP';
+      else if (first.tcp) firstPacket = 'first TCP packet seen';
     }
-    const s = sighting(matches, captures);
     if (s) sightings.push(s);
   }
   return { sightings, firstPacket };
 }
 
-function sighting(matches: PacketFacts[], captures: CaptureInfo[]): Sighting | undefined {
-  const p = matches[0];
-  if (!p?.tuple) return undefined;
+/** Where `p` was seen, `count` times in its capture. */
+function sighting(p: PacketFacts, count: number, captures: CaptureInfo[]): Sighting | undefined {
+  if (!p.tuple) return undefined;
   const info = captures[p.capture];
-  const s: Sighting = { capture: p.capture, file: info?.file ?? '', frame: p.frame, time: p.time, packet: p.tuple, repeats: matches.length - 1 };
+  const s: Sighting = { capture: p.capture, file: info?.file ?? '', frame: p.frame, time: p.time, packet: p.tuple, repeats: count - 1 };
   if (info?.at) s.at = info.at;
   if (info?.interface) s.interface = info.interface;
   if (p.outer) s.outer = p.outer;
@@ -61,8 +57,9 @@ function replySightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): Sig
   if (isn === undefined) return [];
   const want = (isn + 1) >>> 0;
   const out: Sighting[] = [];
-  for (const { distinct } of cw.flows) {
-    const s = sighting(distinct.filter((p) => !!p.tcp?.flags.syn && p.tcp.flags.ack && p.tcp.ack === want), captures);
+  for (const g of cw.flows) {
+    const answer = g.synAcks.find((x) => x.ack === want);
+    const s = answer ? sighting(answer.packet, answer.count, captures) : undefined;
     if (s) out.push(s);
   }
   return out;

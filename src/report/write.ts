@@ -8,7 +8,7 @@ import { tracerFunction } from '../explain/links.ts';
 import { pictureOfJourney } from '../picture/from-journey.ts';
 import { pictureOfTrace } from '../picture/from-trace.ts';
 import { renderSvg } from '../picture/svg.ts';
-import { loadTopology } from '../topology/load.ts';
+import { loadOptionsOf, loadTopology } from '../topology/load.ts';
 import type { TraceRequest } from '../trace/query.ts';
 import { exitStatusOf, traceQuery } from '../trace/trace.ts';
 import { UsageError } from '../errors.ts';
@@ -20,6 +20,7 @@ import type { TraceResult } from '../trace/model.ts';
 export interface ReportSettings {
   captures: string[];
   node?: string;
+  merge?: boolean;
   output?: string;
   command: string;
 }
@@ -50,7 +51,7 @@ export async function writeReport(inputs: string[], request: TraceRequest, setti
   for (const capture of settings.captures) {
     if (!looksLikeCapture(capture)) throw new UsageError(`--capture ${capture}: not a pcap or pcapng file (recognised by its first bytes)`);
   }
-  const topology = await loadTopology(inputs, settings.node !== undefined ? { node: settings.node } : {});
+  const topology = await loadTopology(inputs, loadOptionsOf(settings));
   const trace = traceQuery(topology, request);
   const explanation =
     settings.captures.length > 0 ? await explainFiles(settings.captures, topology, { vxlanPorts: [], locations: {}, trace: await tracerFunction() }) : undefined;

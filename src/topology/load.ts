@@ -8,11 +8,24 @@ import { PodpathError } from '../errors.ts';
 import { buildTopology } from './build/index.ts';
 import { gatherRecords } from './inputs/records.ts';
 import { readInputs } from './inputs/read.ts';
+import { conflictMessage } from './inputs/conflicts.ts';
 import type { Topology } from './model.ts';
 
 export interface LoadOptions {
   /** Node name for loose dumps and prompts that name no host. */
   node?: string;
+  /** Read dumps of one host that disagree about its addresses or CNI as one host anyway (`--merge`). */
+  merge?: boolean;
+}
+
+/** LoadOptions from a command's --node and --merge, leaving out what was not given. */
+export function loadOptionsOf(options: { node?: string | undefined; merge?: boolean | undefined }): LoadOptions {
+  return { ...(options.node !== undefined ? { node: options.node } : {}), ...(options.merge === true ? { merge: true } : {}) };
+}
+
+/** Two dumps of one host are two machines or two moments (inputs/conflicts.ts): exit 2 unless --merge. */
+export class InputConflictError extends PodpathError {
+  override name = 'InputConflictError';
 }
 
 /** Nothing usable in the inputs; the message says what was expected. */
@@ -31,6 +44,8 @@ export async function loadTopology(inputs: string[], options: LoadOptions = {}):
     const more = read.warnings.length > 1 ? ` (and ${read.warnings.length - 1} more problem${read.warnings.length > 2 ? 's' : ''})` : '';
     throw new NoTopologyError(`nothing usable in ${inputs.join(', ')}: ${why}${more}`);
   }
+  // Said before anything is built: a merged model of two machines would mislead every answer after it.
+  if (gathered.conflicts.length > 0 && options.merge !== true) throw new InputConflictError(conflictMessage(gathered.conflicts));
   const topology = buildTopology(gathered);
   if (topology.nodes.length === 0) {
     throw new NoTopologyError(`no nodes in ${inputs.join(', ')}: only pod dumps (${topology.pods.map((p) => p.name).join(', ')}); add a node's dumps`);

@@ -5,6 +5,7 @@ import type { Flow, Header } from './flow.ts';
 import type { IpsetMembers } from './ipsets.ts';
 import type { Hook } from './match.ts';
 import type { Step } from './model.ts';
+import type { EndpointPick } from './endpoint-pick.ts';
 
 export interface HookInput {
   ns: NetNamespace;
@@ -19,6 +20,8 @@ export interface HookInput {
   /** MASQUERADE's source: the outgoing interface's address the kernel would pick. */
   masqueradeSource?(header: Header): { outIface: string; address?: string; iface?: string } | undefined;
   redirectAddress?: string;
+  /** The endpoint a KUBE-SVC chain's jump to a KUBE-SEP chain picks, as the topology's services say. */
+  endpointPick?(svcChain: string, sepChain: string): EndpointPick | undefined;
   /** Run only the chains below this priority (IPVS takes LOCAL_IN packets at 98, before nat INPUT). */
   beforePriority?: number;
   /** Run only the chains at or above this priority (the rest of LOCAL_OUT after IPVS took the packet at -99). */

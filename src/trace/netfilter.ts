@@ -12,7 +12,7 @@ import { headerOf, withHeader } from './flow.ts';
 import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
 import { candidateRules } from './chain-index.ts';
 import { applyNat } from './nat.ts';
-import { formatProbability } from './probability.ts';
+import { describePick } from './endpoint-pick.ts';
 import { appendAll } from '../util/append.ts';
 import { type ChainLoop, describeChainLoop, findChainLoops } from '../topology/chain-loops.ts';
 
@@ -170,10 +170,10 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
       steps.push(step(rule, 'continue', `${describe(rule)} jumps into ${describeChainLoop(table.name, loopThrough(table, name)!)}; podpath stops walking ${table.name} here and assumes ACCEPT`));
       return { flow, steps, verdict: ACCEPT };
     } else if (userChain) {
-      const endpoint = endpointPick(chain, rule, name);
-      if (endpoint) pick = endpoint.sentence;
+      const endpoint = name.startsWith('KUBE-SEP-') ? input.endpointPick?.(chain.name, name) : undefined;
+      if (endpoint) pick = describePick(endpoint);
       const verb = target.goto ? 'goto' : 'jump';
-      const s = step(rule, verb, explainJump(rule, name, target.goto, endpoint?.sentence));
+      const s = step(rule, verb, explainJump(rule, name, target.goto));
       const random = compileRule(rule).random;
       if (random !== undefined) s.probability = random;
       steps.push(s);
@@ -281,9 +281,10 @@ function describe(rule: NfRule): string {
   return `${rule.table} ${rule.chain} rule ${rule.index}${text ? ` ("${text}")` : ''}`;
 }
 
-function explainJump(rule: NfRule, target: string, goto: boolean, endpoint: string | undefined): string {
+function explainJump(rule: NfRule, target: string, goto: boolean): string {
   const text = comment(rule);
-  if (endpoint) return `kube-proxy picks ${endpoint} (${target})`;
+  // Which endpoint this is, and its share, is said once, on the DNAT step that follows.
+  if (target.startsWith('KUBE-SEP-')) return `kube-proxy's draw sends the packet on to the endpoint chain ${target}`;
   if (target === 'KUBE-MARK-MASQ') return `${describe(rule)} sends the packet to KUBE-MARK-MASQ, which marks it to be masqueraded on the way out`;
   if ((target.startsWith('KUBE-SVC-') || target.startsWith('KUBE-SVL-')) && rule.chain.startsWith('KUBE-EXT-')) {
     return `kube-proxy sends traffic that came in by a NodePort or external address on to the service chain ${target}`;
@@ -293,19 +294,6 @@ function explainJump(rule: NfRule, target: string, goto: boolean, endpoint: stri
   }
   if (target.startsWith('KUBE-EXT-')) return `kube-proxy: ${text ? `"${text}"` : 'an external address or NodePort'} matches; on to ${target}`;
   return `${describe(rule)} matches: ${goto ? 'goto' : 'jump to'} ${target}`;
-}
-
-/** "endpoint 2 of 3 with probability 1/3" when a KUBE-SVC chain sends the packet to a KUBE-SEP chain. */
-function endpointPick(chain: NfChain, rule: NfRule, target: string): { sentence: string } | undefined {
-  if (!target.startsWith('KUBE-SEP-')) return undefined;
-  const seps = chain.rules.filter((r) => r.target?.name.startsWith('KUBE-SEP-') && compileRule(r).tests.length === 0);
-  const position = seps.indexOf(rule);
-  if (position < 0) return { sentence: `endpoint chain ${target}` };
-  // Real share = p_i · Π_{j<i}(1 − p_j); kube-proxy's 1/(n−i) makes it 1/n for each.
-  let share = 1;
-  for (const r of seps.slice(0, position)) share *= 1 - (compileRule(r).random ?? 1);
-  share *= compileRule(rule).random ?? 1;
-  return { sentence: `endpoint ${position + 1} of ${seps.length} with probability ${formatProbability(share)}` };
 }
 
 function rejectMessage(rule: NfRule): string {

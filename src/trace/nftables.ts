@@ -264,7 +264,8 @@ function continueText(rule: NftRule, before: Flow, after: Flow): string {
 
 function jumpText(rule: NftRule, verdict: Extract<NftVerdict, { kind: 'jump' | 'goto' }>, via: string | undefined, pick: string | undefined): string {
   const target = verdict.target;
-  if (pick) return `kube-proxy picks ${pick} (${target})`;
+  // Which endpoint this is, and its share, is said once, on the DNAT step that follows.
+  if (pick) return `kube-proxy's draw sends the packet on to the endpoint chain ${target}`;
   if (target === 'mark-for-masquerade') return `${describe(rule)} sends the packet to mark-for-masquerade, which marks it to be masqueraded on the way out`;
   if (via) {
     if (target.startsWith('service-') || target.startsWith('local-')) return `kube-proxy: ${via}, so the packet goes to the service chain ${target}`;

@@ -405,7 +405,8 @@ const seedText = `${corpusDir}/seed/000-networking-section.txt`;
 describe("the user's pasted transcript as the dumps", () => {
   it('names the nodes from the transcript and calls no answered connection lost', async () => {
     const capture = 'samples/seed-flannel/captures/worker-2__eth0.pcap';
-    const result = await runPodpath(['explain', '--json', capture, seedText]);
+    // The document holds two clusters' worker-1 and pod1 (Flannel's and Calico's): --merge reads them as one, as the user pasted them.
+    const result = await runPodpath(['explain', '--json', '--merge', capture, seedText]);
     const json = JSON.parse(result.stdout) as Explanation;
     // "root@worker-2(10.74.107.62):/ $ …" and "10.74.107.0/24 dev eth0 proto kernel scope link src 10.74.107.63" in worker-1's `ip r`.
     const text = readFileSync(seedText, 'utf8');

@@ -109,8 +109,14 @@ describe('pasted on stdin', () => {
 });
 
 describe('the whole seed document at once', () => {
-  it('reads through the CLI without failing, and says where the two clusters\' same-named dumps disagree', async () => {
-    const result = await runPodpath(['topology', '--json', SEED]);
+  it('is two clusters that name their hosts alike: exit 2 naming both places (test/topology/input-conflicts.test.ts), unless --merge', async () => {
+    const refused = await runPodpath(['topology', '--json', SEED]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/two machines or two moments/);
+  });
+
+  it('with --merge reads through the CLI without failing, and says where the two clusters\' same-named dumps disagree', async () => {
+    const result = await runPodpath(['topology', '--json', '--merge', SEED]);
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     const topology = JSON.parse(result.stdout) as { warnings: { message: string }[]; nodes: { name: string }[] };

@@ -25,6 +25,9 @@ describe('kube-proxy load balancing', () => {
   it('says which endpoint it picked, with what chance, and the rewrite', () => {
     const dnat = steps(result.paths[1]!).find((s): s is NatStep => s.type === 'nat')!;
     expect(dnat.explanation).toBe('kube-proxy picks endpoint 2 of 3 with probability 1/3 and rewrites the destination to 192.168.2.12:8080');
+    // Said once: the jump into KUBE-SEP-M2 names the chain, the DNAT names the pick.
+    const all = steps(result.paths[1]!).map((s) => s.explanation).join('\n');
+    expect(all.split('endpoint 2 of 3').length - 1).toBe(1);
     expect(dnat.diffs).toEqual([{ field: 'dst', old: '10.96.0.20', new: '192.168.2.12' }, { field: 'dport', old: 80, new: 8080 }]);
     expect(dnat.rule).toBe('-A KUBE-SEP-M2 -p tcp -m comment --comment "default/multi:http" -m tcp -j DNAT --to-destination 192.168.2.12:8080');
     expect(steps(result.paths[1]!).some((s) => s.type === 'note' && s.explanation.startsWith('only the first packet of a connection crosses the nat table'))).toBe(true);

@@ -177,12 +177,21 @@ export function flannelTopology(options: FlannelOptions = {}): Topology {
       pods.push(pod);
     }
   }
-  const services: Service[] = [];
-  return { nodes, pods, services: [...services, ...FLANNEL_SERVICES], vteps: [], cni: { plugin: 'flannel', mode: options.hostGw ? 'host-gw' : 'vxlan', evidence: [] }, networkPolicies: [], warnings: [] };
+  return { nodes, pods, services: FLANNEL_SERVICES, vteps: [], cni: { plugin: 'flannel', mode: options.hostGw ? 'host-gw' : 'vxlan', evidence: [] }, networkPolicies: [], warnings: [] };
 }
 
 const FLANNEL_SERVICES: Service[] = [
-  { namespace: 'default', name: 'web', portName: 'http', clusterIP: '10.96.0.10', port: 80, protocol: 'tcp', nodePorts: [30080], externalIPs: [], endpoints: [{ ip: '192.168.2.12', port: 80, probability: 1 }], noEndpointsReject: false, seenOn: ['worker-1', 'worker-2'] },
-  { namespace: 'default', name: 'multi', portName: 'http', clusterIP: '10.96.0.20', port: 80, protocol: 'tcp', nodePorts: [], externalIPs: [], endpoints: [], noEndpointsReject: false, seenOn: ['worker-1', 'worker-2'] },
+  { namespace: 'default', name: 'web', portName: 'http', clusterIP: '10.96.0.10', port: 80, protocol: 'tcp', nodePorts: [30080], externalIPs: [], svcChain: 'KUBE-SVC-WEB', endpoints: [{ ip: '192.168.2.12', port: 80, probability: 1, sepChain: 'KUBE-SEP-WEB1' }], noEndpointsReject: false, seenOn: ['worker-1', 'worker-2'] },
+  // KUBE-SVC-MULTI's rules: --probability 0.33333333349, 0.5, none; each endpoint's share is
+  // p_i · Π_{j<i}(1 − p_j), as the topology build computes it (kube-proxy's 1/(n−i) gives 1/3 each).
+  {
+    namespace: 'default', name: 'multi', portName: 'http', clusterIP: '10.96.0.20', port: 80, protocol: 'tcp', nodePorts: [], externalIPs: [], svcChain: 'KUBE-SVC-MULTI',
+    endpoints: [
+      { ip: '192.168.1.8', port: 8080, probability: 0.33333333349, ruleProbability: 0.33333333349, sepChain: 'KUBE-SEP-M1' },
+      { ip: '192.168.2.12', port: 8080, probability: (1 - 0.33333333349) * 0.5, ruleProbability: 0.5, sepChain: 'KUBE-SEP-M2' },
+      { ip: '192.168.2.13', port: 8080, probability: (1 - 0.33333333349) * 0.5, sepChain: 'KUBE-SEP-M3' },
+    ],
+    noEndpointsReject: false, seenOn: ['worker-1', 'worker-2'],
+  },
   { namespace: 'default', name: 'empty', portName: 'http', clusterIP: '10.96.0.11', port: 80, protocol: 'tcp', nodePorts: [], externalIPs: [], endpoints: [], noEndpointsReject: true, seenOn: ['worker-1', 'worker-2'] },
 ];

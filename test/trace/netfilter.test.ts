@@ -7,6 +7,8 @@ import { addressType } from '../../src/trace/routing.ts';
 import { enumerateBranches } from '../../src/trace/chooser.ts';
 import type { NetfilterStep, Packet, Step } from '../../src/trace/model.ts';
 import { addr, iface, netfilter, ns } from './fixtures.ts';
+import type { Service } from '../../src/topology/model.ts';
+import { endpointPick } from '../../src/trace/endpoint-pick.ts';
 
 const node = (rules: string) => ns('n1', 'node', { interfaces: [iface(2, 'eth0', { addresses: [addr('10.0.0.1', 24)] })], netfilter: netfilter(rules) });
 const packet: Packet = { src: '10.244.1.5', dst: '10.96.0.10', sport: 40000, dport: 80, proto: 'tcp' };
@@ -167,7 +169,7 @@ COMMIT
 describe('session affinity', () => {
   it('a first connection has no recent entry: the --rcheck rule does not match and the step says why', () => {
     // kube-proxy's sessionAffinity: ClientIP rules (proxier.go writeServiceToEndpointRules).
-    const result = run(`*nat
+    const rules = `*nat
 :PREROUTING ACCEPT [0:0]
 :KUBE-SVC-A - [0:0]
 :KUBE-SEP-1 - [0:0]
@@ -179,7 +181,14 @@ describe('session affinity', () => {
 -A KUBE-SEP-1 -p tcp -m comment --comment "default/a" -m recent --set --name KUBE-SEP-1 --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.1.1:80
 -A KUBE-SEP-2 -p tcp -m comment --comment "default/a" -m recent --set --name KUBE-SEP-2 --mask 255.255.255.255 --rsource -m tcp -j DNAT --to-destination 10.244.2.2:80
 COMMIT
-`);
+`;
+    // The service as the topology build reads these rules: the affinity rule is no draw, so two
+    // endpoints, 1/2 each (kube-proxy's 1/(n−i)).
+    const services: Service[] = [{
+      namespace: 'default', name: 'a', port: 80, protocol: 'tcp', nodePorts: [], externalIPs: [], noEndpointsReject: false, seenOn: ['n1'], svcChain: 'KUBE-SVC-A',
+      endpoints: [{ ip: '10.244.1.1', port: 80, probability: 0.5, sepChain: 'KUBE-SEP-1' }, { ip: '10.244.2.2', port: 80, probability: 0.5, sepChain: 'KUBE-SEP-2' }],
+    }];
+    const result = run(rules, 'PREROUTING', { endpointPick: (svc, sep) => endpointPick(services, svc, sep) });
     expect(result.flow.packet.dst).toBe('10.244.1.1');
     expect(result.steps.some((s) => s.type === 'note' && s.explanation.startsWith("session affinity (-m recent): a client's first connection has no recent entry"))).toBe(true);
     const dnat = result.steps.find((s) => s.type === 'nat')!;

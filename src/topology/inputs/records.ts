@@ -24,6 +24,7 @@ import type { NetworkPolicy } from '../policy/model.ts';
 import { type DumpText, type HostEvidence, modelDumpName } from './dump.ts';
 import { appendAll } from '../../util/append.ts';
 import { warningAt } from '../../util/warning.ts';
+import { ConflictTracker, type HostConflict } from './conflicts.ts';
 
 export interface IptablesText {
   text: string;
@@ -67,6 +68,8 @@ export interface GatheredRecords {
   /** `kubectl get networkpolicy -A -o yaml|json` and policy files. */
   networkPolicies: NetworkPolicy[];
   warnings: Warning[];
+  /** Hosts whose dumps cannot be one machine at one moment (inputs/conflicts.ts); load.ts decides what that means. */
+  conflicts: HostConflict[];
 }
 
 interface Parsed {
@@ -181,7 +184,8 @@ function firstDifference(a: Set<string>, b: Set<string>): string | undefined {
 export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredRecords {
   const byName = new Map<string, NamespaceRecords>();
   const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
-  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], warnings };
+  const conflicts = new ConflictTracker();
+  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], warnings, conflicts: conflicts.conflicts };
 
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
@@ -229,6 +233,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
         continue;
       }
     }
+    if (parsed.interfaces) conflicts.see(hostKey(dump.host), dump.host, parsed.interfaces, dump.file, dump.firstLine);
     let kindName = modelDumpName(dump.kind);
     if (dump.kind === 'addr-json' && !(parsed.interfaces ?? []).some((i) => i.addresses.length > 0) && !dump.text.includes('"addr_info"')) kindName = 'link';
     const key = `${hostKey(dump.host)}\u0000${kindName}`;
