@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodePacket, readCapture, scanCapture } from '../decode/index.ts';
 import type { DecodedPacket, DecodeOptions } from '../decode/types.ts';
-import { PodpathError } from '../errors.ts';
+import { CaptureError, PodpathError } from '../errors.ts';
 import type { CaptureData, PacketScan } from './explain.ts';
 
 const MAGICS = new Set(['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a']);
@@ -53,7 +53,8 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData {
         });
       } catch (error) {
         if (!(error instanceof PodpathError) || count === 0) throw error;
-        errors.push(error.message);
+        // The file is said beside the error (the warning's own file), so only the offset and what broke.
+        errors.push(`${error instanceof CaptureError ? `byte ${error.offset}: ${error.reason}` : error.message}; reading stopped there, the ${count} packet${count === 1 ? '' : 's'} before it are explained`);
       }
     },
   };
@@ -72,7 +73,8 @@ export function captureIterable(file: string, options: DecodeOptions): CaptureDa
       }
     } catch (error) {
       if (!(error instanceof PodpathError) || count === 0) throw error;
-      errors.push(error.message);
+      // The file is said beside the error (the warning's own file), so only the offset and what broke.
+        errors.push(`${error instanceof CaptureError ? `byte ${error.offset}: ${error.reason}` : error.message}; reading stopped there, the ${count} packet${count === 1 ? '' : 's'} before it are explained`);
     }
   }
   return { file, packets: packets(), errors };

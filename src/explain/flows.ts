@@ -20,7 +20,9 @@ export interface GroupedFlow {
    * capture not counted). Every pure SYN of a flow has its first one's sequence number: a
    * SYN with another starts a new flow.
    */
-  syn?: { packet: PacketFacts; count: number };
+  syn?: { packet: PacketFacts; count: number; lastTime: number };
+  /** The time of the capture's last packet (of any flow): set when the capture is read. */
+  captureEnd?: number;
   /** The first SYN-ACK for each acknowledgement number (at most MAX_SYN_ACKS numbers), with how many distinct ones. */
   synAcks: { ack: number; packet: PacketFacts; count: number }[];
   firstRst?: PacketFacts;
@@ -29,6 +31,17 @@ export interface GroupedFlow {
 }
 
 const MAX_SYN_ACKS = 8;
+
+/** Linux sends a SYN again after 1 s without an answer (TCP_TIMEOUT_INIT, RFC 6298's initial RTO). */
+export const SYN_RETRY_S = 1;
+
+/**
+ * The capture ended before this flow's SYN could be seen answered or sent again: one SYN, and
+ * less than SYN_RETRY_S of capture after it. Its silence says nothing about the network.
+ */
+export function synCutByCaptureEnd(g: GroupedFlow): boolean {
+  return !!g.syn && g.syn.count === 1 && g.captureEnd !== undefined && g.captureEnd - g.syn.lastTime < SYN_RETRY_S;
+}
 /** The packets a copy is looked for among: the last few distinct ones of the flow. */
 const RECENT = 16;
 
@@ -202,6 +215,8 @@ export class FlowGrouper {
   /** ICMP errors kept (each is a sign of trouble); beyond it they are counted in `other`. */
   static readonly MAX_ICMP_ERRORS = 10_000;
 
+  private lastTime = -Infinity;
+
   constructor(private readonly capture: number) {}
 
   private count(kind: string): void {
@@ -210,6 +225,7 @@ export class FlowGrouper {
 
   /** Adds one packet; returns the flow it joined, if any. */
   add(p: PacketFacts): GroupedFlow | undefined {
+    if (p.time > this.lastTime) this.lastTime = p.time;
     if (isIcmpError(p)) {
       if (this.icmpErrors.length < FlowGrouper.MAX_ICMP_ERRORS) this.icmpErrors.push(p);
       else this.count('icmp-error (not listed)');
@@ -270,6 +286,7 @@ export class FlowGrouper {
       }
       if (entry.echo) flow.echo = entry.echo;
       flow.http = entry.http;
+      entry.grouped.captureEnd = this.lastTime;
       return entry.grouped;
     });
     this.open.clear();
@@ -297,8 +314,10 @@ function distinctPacket(entry: OpenFlow, p: PacketFacts): void {
   if (tcp) {
     const f = tcp.flags;
     if (f.syn && !f.ack) {
-      if (g.syn) g.syn.count++;
-      else g.syn = { packet: p, count: 1 };
+      if (g.syn) {
+        g.syn.count++;
+        g.syn.lastTime = p.time;
+      } else g.syn = { packet: p, count: 1, lastTime: p.time };
     }
     if (f.syn && f.ack) {
       const seen = g.synAcks.find((x) => x.ack === tcp.ack);

@@ -9,6 +9,7 @@ import type { Topology } from '../topology/model.ts';
 import type { Disposition, TracePath, TraceResult } from '../trace/model.ts';
 import { diagnose, diagnoseReply, traceCause } from './cause.ts';
 import type { ConnectionWithFlows } from './connections.ts';
+import { synCutByCaptureEnd } from './flows.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
 import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
@@ -204,6 +205,9 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   // A SYN-ACK (or any reply) proves the first packet arrived, whatever a capture missed.
   const answered = !!cw.connection.tcp?.synAck || (cw.connection.echo?.replies ?? 0) > 0;
 
+  // One SYN, and the captures end within a SYN retry of it: nothing came back yet, which says nothing.
+  const cutByCaptureEnd = !!cw.connection.tcp && cw.flows.some((f) => f.syn) && cw.flows.every((f) => !f.syn || synCutByCaptureEnd(f)) && !cw.connection.views.some((v) => v.icmpErrors.length > 0);
+
   if (!answered && (missingAfter || (modelStops && !reachedServer))) {
     journey.verdict = 'lost';
     journey.lostAfter = { ...(lastSighting.at ? { at: lastSighting.at } : {}), ...(lastSighting.interface ? { interface: lastSighting.interface } : {}) };
@@ -216,6 +220,10 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   } else if (skipped.length > 0 || differing.length > 0 || (modelStops && (reachedServer || answered)) || (answered && missingAfter)) {
     journey.verdict = 'disagrees';
     if (answered && missingAfter) journey.text.push(`never captured on ${missingAfter.at} ${missingAfter.interface}, yet the server answered: that capture may have started late or missed it`);
+  } else if (neverAnswered(cw) && cutByCaptureEnd) {
+    // Seen everywhere the model says, and the captures end before an answer could come back.
+    journey.verdict = 'agrees';
+    journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace predicts' : 'dumps predict'}; the capture ended before an answer could be seen`);
   } else if (neverAnswered(cw)) {
     // Seen everywhere the model says, yet nothing but an error (or nothing at all) came back: the
     // first packet did not get through, whatever the model says. Never call that agreeing.
@@ -226,7 +234,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     journey.verdict = 'agrees';
   }
   const where = (at: string | undefined, iface: string | undefined): string => `${at ?? '?'} ${iface ?? '?'}`;
-  if (journey.verdict === 'agrees') {
+  if (journey.verdict === 'agrees' && !cutByCaptureEnd) {
     journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace predicts' : 'dumps predict'}, in order`);
   }
   if (modelStops && (reachedServer || answered)) journey.text.push(`the trace ends ${path.disposition} but the ${reachedServer ? `captures show the packet reach ${ends.serverPod ?? '?'}` : 'server answered'}`);

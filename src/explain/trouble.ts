@@ -4,6 +4,7 @@
 // 1500-byte underlay; a bigger inner packet must be fragmented or dropped).
 import type { Topology } from '../topology/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
+import { SYN_RETRY_S, synCutByCaptureEnd } from './flows.ts';
 import type { PacketFacts } from './facts.ts';
 import type { CaptureInfo, Trouble } from './model.ts';
 import type { AddressBook } from './names.ts';
@@ -150,7 +151,17 @@ export function findTroubles(
   for (const { connection, flows } of connections) {
     const tcp = connection.tcp;
     const first = flows[0]!;
-    if (tcp && tcp.state === 'syn-unanswered') {
+    if (tcp && tcp.state === 'syn-unanswered' && !icmpAnswers.has(connection.id) && flows.some((f) => f.syn) && flows.every((f) => !f.syn || synCutByCaptureEnd(f))) {
+      const f = flows.find((x) => x.syn)!;
+      const after = Math.round((f.captureEnd! - f.syn!.lastTime) * 1000);
+      troubles.push({
+        kind: 'syn-at-capture-end',
+        capture: f.flow.capture,
+        frame: f.syn!.packet.frame,
+        connection: connection.id,
+        text: `${connection.id}: SYN sent once, ${after} ms before the capture ended: the capture ended before an answer (or a retransmission ${SYN_RETRY_S} s later) could be seen`,
+      });
+    } else if (tcp && tcp.state === 'syn-unanswered') {
       troubles.push({
         kind: 'syn-unanswered',
         capture: first.flow.capture,
