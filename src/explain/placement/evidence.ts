@@ -25,6 +25,9 @@ export interface LinkCount extends FrameWay {
 /** One frame as tie-breaking by time needs it. */
 export interface TimedFrame extends FrameWay {
   time: number;
+  /** pcapng: the interface it was captured on, so one interface's part of a file can be weighed alone. */
+  interfaceName?: string;
+  interfaceDescription?: string;
 }
 
 /** Frames kept with their times for resolve.ts; beyond them, the capture is counted only. */
@@ -84,6 +87,8 @@ export class FrameEvidence {
       const frame: TimedFrame = { time: p.time };
       if (p.link) frame.link = p.link;
       if (p.outer) frame.outer = p.outer;
+      if (p.interfaceName !== undefined) frame.interfaceName = p.interfaceName;
+      if (p.interfaceDescription !== undefined) frame.interfaceDescription = p.interfaceDescription;
       const list = this.timed.get(key);
       if (list) list.push(frame);
       else this.timed.set(key, [frame]);

@@ -2,8 +2,8 @@
 // Interface Description Blocks (if_name, if_description), Linux cooked v2's ifindex in every
 // packet, or (cooked v1, which has neither) the sender MAC of every packet.
 import type { Topology } from '../../topology/model.ts';
-import type { FrameEvidence, LinkCount } from './evidence.ts';
-import { fitFrames, frameEvidence } from './frames.ts';
+import type { FrameEvidence, LinkCount, TimedFrame } from './evidence.ts';
+import { type FrameFit, fitFrames, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacementEvidence } from './model.ts';
 import type { PlacedPart } from './model.ts';
@@ -109,11 +109,29 @@ export function isCookedV1(evidence: FrameEvidence): boolean {
   return evidence.packets > 0 && evidence.links.every((p) => p.link?.src !== undefined && p.link.dst === undefined && p.ifindex === undefined);
 }
 
+/** The timed frames captured on the pcapng interface `name` (a multi-interface file's other interfaces left out). */
+function timedOn(timed: Map<string, TimedFrame[]>, name: string): Map<string, TimedFrame[]> {
+  const out = new Map<string, TimedFrame[]>();
+  for (const [key, list] of timed) {
+    const on = list.filter((f) => f.interfaceName === name || f.interfaceDescription === name);
+    if (on.length > 0) out.set(key, on);
+  }
+  return out;
+}
+
 /**
  * One part per interface the pcapng names. The node: --at's or the file name's, else the one
  * namespace that has every one of those interfaces, else the frames' among those that have it.
  */
-export function placeByPcapngInterfaces(frames: FrameEvidence, evidence: PlacementEvidence[], given: string | undefined, topology: Topology, map: L2Map): PlacedPart[] {
+export function placeByPcapngInterfaces(
+  frames: FrameEvidence,
+  evidence: PlacementEvidence[],
+  given: string | undefined,
+  topology: Topology,
+  map: L2Map,
+  /** A part whose frames fit several namespaces' interface of that name equally: left to packet times (resolve.ts), with that interface's timed frames. */
+  tie: (part: PlacedPart, fit: FrameFit, timed: Map<string, TimedFrame[]>) => void,
+): PlacedPart[] {
   let at = given;
   const known = (n: string): boolean => namespacesWith(topology, [n]).length > 0;
   const option = (p: InterfaceData): string => (idbName(p, known) === p.interfaceName ? 'if_name' : 'if_description');
@@ -136,6 +154,8 @@ export function placeByPcapngInterfaces(frames: FrameEvidence, evidence: Placeme
       if (fit && fit.best.length === 1) {
         part.at = map.places[fit.best[0]!]!.place.at;
         partEvidence.push(...frameEvidence(fit, fit.best[0]!, map));
+      } else if (fit) {
+        tie(part, fit, timedOn(frames.timed, name));
       } else {
         part.unplaced = { reason: 'ambiguous', text: `interface ${name} is on ${[...candidates].join(', ') || 'no node of the dumps'}; say which with --at FILE=NODE` };
       }

@@ -50,7 +50,7 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
     }
 
     // pcapng: the interface each packet was captured on, by its IDB's name or description.
-    if (iface === undefined && hasInterfaceNames(frames)) return placeByPcapngInterfaces(frames, evidence, at, topology, map);
+    if (iface === undefined && hasInterfaceNames(frames)) return placeByPcapngInterfaces(frames, evidence, at, topology, map, (part, fit, timed) => ties.push({ capture: captureIndex, part, fit, timed }));
 
     // Linux cooked v2 (`tcpdump -i any`): the ifindex of every packet, named by a node's ip link.
     if ((iface === undefined || iface === 'any') && frames.packets > 0 && frames.links.every((p) => p.ifindex !== undefined)) {
