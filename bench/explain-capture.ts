@@ -3,21 +3,13 @@
 // exchange), interleaved as a busy node's capture interleaves them. Streamed to disk in 4 MB
 // writes, so the generator itself holds no packets. Used by bench/explain.bench.ts and the
 // memory test; never committed as a file.
-import { closeSync, openSync, writeSync } from 'node:fs';
-
-function checksum16(bytes: Uint8Array, start: number, end: number): number {
-  let sum = 0;
-  for (let i = start; i < end; i += 2) sum += ((bytes[i] as number) << 8) | (bytes[i + 1] ?? 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
+import { checksum16, PcapWriter } from './pcap-writer.ts';
 
 const PAYLOAD = new Uint8Array(200).fill(0x61);
 
 /** One frame into `out` at `at`; returns its length. */
 function frame(out: Uint8Array, view: DataView, at: number, c: number, reply: boolean, flags: number, seq: number, ack: number, id: number, payload: number): number {
   const length = 14 + 20 + 20 + payload;
-  out.fill(0, at, at + 54);
   out.set([0x02, 0x42, 0x0a, 0, (c >> 8) & 0xff, reply ? 1 : 2], at);
   out.set([0x02, 0x42, 0x0a, 0, (c >> 8) & 0xff, reply ? 2 : 1], at + 6);
   view.setUint16(at + 12, 0x0800);
@@ -46,21 +38,7 @@ function frame(out: Uint8Array, view: DataView, at: number, c: number, reply: bo
 }
 
 export function writeExplainCapture(path: string, packets: number, connections = 64): { bytes: number } {
-  const fd = openSync(path, 'w');
-  const header = new Uint8Array(24);
-  const hv = new DataView(header.buffer);
-  hv.setUint32(0, 0xa1b2c3d4, true);
-  hv.setUint16(4, 2, true);
-  hv.setUint16(6, 4, true);
-  hv.setUint32(16, 262144, true);
-  hv.setUint32(20, 1, true);
-  writeSync(fd, header);
-  const buffer = new Uint8Array(4 << 20);
-  const view = new DataView(buffer.buffer);
-  let used = 0;
-  let bytes = 24;
-  let usec = 0;
-  let sec = 1_700_000_000;
+  const writer = new PcapWriter(path, 13);
   const perConnection = Math.max(8, Math.floor(packets / connections));
   for (let n = 0; n < packets; n++) {
     const c = n % connections;
@@ -72,31 +50,14 @@ export function writeExplainCapture(path: string, packets: number, connections =
     const half = Math.floor(k / 2);
     const cseq = isn + 1 + half * 200;
     const sseq = sisn + 1 + half * 200;
-    const record = used + 16;
-    let length: number;
-    if (step === 0) length = frame(buffer, view, record, c, false, 0x02, isn, 0, n, 0);
-    else if (step === 1) length = frame(buffer, view, record, c, true, 0x12, sisn, isn + 1, n, 0);
-    else if (step === 2) length = frame(buffer, view, record, c, false, 0x10, isn + 1, sisn + 1, n, 0);
-    else if (step >= last - 1) length = frame(buffer, view, record, c, step === last, 0x11, step === last ? sseq : cseq, step === last ? cseq + 1 : sseq, n, 0);
-    else if (k % 2 === 0) length = frame(buffer, view, record, c, false, 0x18, cseq, sseq, n, 200);
-    else length = frame(buffer, view, record, c, true, 0x18, sseq, cseq + 200, n, 200);
-    usec += 13;
-    if (usec >= 1_000_000) {
-      usec -= 1_000_000;
-      sec++;
-    }
-    view.setUint32(used, sec, true);
-    view.setUint32(used + 4, usec, true);
-    view.setUint32(used + 8, length, true);
-    view.setUint32(used + 12, length, true);
-    used += 16 + length;
-    bytes += 16 + length;
-    if (used + 16 + 512 > buffer.length) {
-      writeSync(fd, buffer, 0, used);
-      used = 0;
-    }
+    writer.record(54 + PAYLOAD.length, (buffer, view, record) => {
+      if (step === 0) return frame(buffer, view, record, c, false, 0x02, isn, 0, n, 0);
+      if (step === 1) return frame(buffer, view, record, c, true, 0x12, sisn, isn + 1, n, 0);
+      if (step === 2) return frame(buffer, view, record, c, false, 0x10, isn + 1, sisn + 1, n, 0);
+      if (step >= last - 1) return frame(buffer, view, record, c, step === last, 0x11, step === last ? sseq : cseq, step === last ? cseq + 1 : sseq, n, 0);
+      if (k % 2 === 0) return frame(buffer, view, record, c, false, 0x18, cseq, sseq, n, 200);
+      return frame(buffer, view, record, c, true, 0x18, sseq, cseq + 200, n, 200);
+    });
   }
-  writeSync(fd, buffer, 0, used);
-  closeSync(fd);
-  return { bytes };
+  return writer.close();
 }

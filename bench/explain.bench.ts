@@ -1,7 +1,9 @@
 // `npm run bench explain`: podpath explain on a generated capture of long TCP connections
-// (bench/explain-capture.ts; 1,000,000 packets by default, PODPATH_BENCH_PACKETS to change),
-// and on a tenth of it, to give the cost per packet: wall and CPU time, peak RSS (GNU time's
-// %M) and the memory each extra packet adds. The aim (issue 11): 1,000,000 packets under 300 MB.
+// (bench/explain-capture.ts; 1,000,000 packets by default, PODPATH_BENCH_PACKETS to change)
+// beside the dumps of samples/seed-flannel, and on a tenth of it, to give the cost per packet:
+// wall and CPU time, peak RSS (GNU time's %M) and the memory each extra packet adds; and
+// `podpath decode` on the same file in the same run, for the ratio. The aims (issue 11, issue
+// 17 aim 5): 1,000,000 packets under 300 MB, in at most 3x the time of decode.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +22,11 @@ interface Measure {
   note: string;
 }
 
-function explain(file: string, packets: number): Measure {
+const DUMPS = join(repoRoot, 'samples/seed-flannel');
+
+function measure(args: string[], packets: number): Measure {
   const out = openSync('/dev/null', 'w');
-  const run = spawnSync('/usr/bin/time', ['-f', 'podpath-bench %e %M %U %S', join(repoRoot, 'bin/podpath.js'), 'explain', file], { stdio: ['ignore', out, 'pipe'], encoding: 'utf8', cwd: repoRoot });
+  const run = spawnSync('/usr/bin/time', ['-f', 'podpath-bench %e %M %U %S', join(repoRoot, 'bin/podpath.js'), ...args], { stdio: ['ignore', out, 'pipe'], encoding: 'utf8', cwd: repoRoot });
   closeSync(out);
   const m = /podpath-bench ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
   const note = (run.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('podpath-bench') && !l.startsWith('Command exited')).slice(0, 1).join('');
@@ -34,21 +38,30 @@ export async function run(_args: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'podpath-bench-explain-'));
   try {
     const results: Measure[] = [];
+    const decodes: Measure[] = [];
     for (const n of [Math.round(packets / 10), packets]) {
       const file = join(dir, `bench-${n}.pcap`);
       const { bytes } = writeExplainCapture(file, n);
       console.log(`capture: ${n.toLocaleString('en')} packets, ${(bytes / 1e6).toFixed(1)} MB, 64 long TCP connections`);
-      results.push(explain(file, n));
+      results.push(measure(['explain', file, DUMPS], n));
+      if (n === packets) decodes.push(measure(['decode', file], n));
       rmSync(file);
     }
     console.log(`${'run'.padEnd(30)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)} ${'µs/packet'.padStart(10)} ${'peak RSS MB'.padStart(12)}  exit`);
-    for (const r of results) {
-      console.log(`${`podpath explain ${r.packets.toLocaleString('en')}`.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(8)} ${((r.cpu / r.packets) * 1e6).toFixed(1).padStart(10)} ${r.rssMb.toFixed(0).padStart(12)}  ${r.status}${r.note ? `  ${r.note}` : ''}`);
+    const rows = [...results.map((r) => ({ name: 'explain', r })), ...decodes.map((r) => ({ name: 'decode', r }))];
+    for (const { name, r } of rows) {
+      console.log(`${`podpath ${name} ${r.packets.toLocaleString('en')}`.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(8)} ${((r.cpu / r.packets) * 1e6).toFixed(1).padStart(10)} ${r.rssMb.toFixed(0).padStart(12)}  ${r.status}${r.note ? `  ${r.note}` : ''}`);
     }
     const [small, large] = results as [Measure, Measure];
     const perPacket = ((large.rssMb - small.rssMb) * 1024 * 1024) / (large.packets - small.packets);
-    console.log(`memory per extra packet: ${perPacket.toFixed(0)} bytes (peak RSS difference / packet difference)`);
-    console.log(`explain on ${large.packets.toLocaleString('en')} packets: ${large.rssMb.toFixed(0)} MB peak (aim < 300 MB)`);
+    console.log(`packets: ${large.packets.toLocaleString('en')} (with the dumps of samples/seed-flannel)`);
+    console.log(`memory per extra packet: ${perPacket.toFixed(0)} bytes (peak RSS difference / packet difference); ${((large.rssMb * 1024 * 1024) / large.packets).toFixed(0)} bytes of peak RSS per packet`);
+    console.log(`explain peak RSS: ${large.rssMb.toFixed(0)} MB (aim < 300 MB: ${large.rssMb < 300 ? 'met' : 'NOT met'})`);
+    const decode = decodes[0];
+    if (decode) {
+      const ratio = large.seconds / decode.seconds;
+      console.log(`explain ${large.seconds.toFixed(2)} s, decode ${decode.seconds.toFixed(2)} s on the same file: ratio ${ratio.toFixed(2)}x (aim <= 3x: ${ratio <= 3 ? 'met' : 'NOT met'})`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

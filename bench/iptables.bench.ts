@@ -17,6 +17,7 @@ import { compiledIsFresh } from '../bin/dist-freshness.js';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpSync } from 'node:fs';
 import { kubeProxyRestoreInput, syntheticSpec } from '../test/lab/kube-proxy-rules.ts';
 
 const SERVICES = 10_000;
@@ -187,9 +188,59 @@ export async function run(_args: string[]): Promise<void> {
         console.log(`ratio podpath / iptables-restore, CPU: ${(median(reports.map((r) => r.cpuMs)) / median(restoreCpuMs)).toFixed(2)}`);
       }
     }
+    wholeProcessRows(dir, file, restoreMs.length > 0 ? median(restoreMs) : undefined, restoreRssMB);
   } finally {
     if (namespaceMade) sh('ip', ['netns', 'del', NAMESPACE]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+
+/**
+ * What a user runs: `podpath topology` and `podpath trace` as whole processes (node start,
+ * every dump of a bundle, services, the text output) on seed-flannel with worker-1's
+ * iptables-save replaced by this file; beside iptables-restore --test, then the curve from
+ * 1,000 to 50,000 services (generator output, podpath only).
+ * Aims (issue 17): topology ≤ 0.5× iptables-restore --test and no more memory; trace ≤ 1.2× topology.
+ */
+function wholeProcessRows(dir: string, file: string, restoreMs: number | undefined, restoreRssMB: number): void {
+  const podpath = join(repoRoot, 'bin', 'podpath.js');
+  const bundleWith = (name: string, iptables: string): string => {
+    const bundle = join(dir, name);
+    cpSync(join(repoRoot, 'samples', 'seed-flannel'), bundle, { recursive: true, filter: (src) => !src.includes('captures') && !src.endsWith('transcript.txt') });
+    writeFileSync(join(bundle, 'worker-1', 'iptables-save.txt'), iptables);
+    return bundle;
+  };
+  const run = (args: string[], rounds = ROUNDS): { ms: number; rssMB: number } => {
+    const times: number[] = [];
+    let rssMB = 0;
+    for (let round = 0; round < rounds; round++) {
+      const result = timed(process.execPath, [podpath, ...args], '');
+      if (result.status !== 0) throw new Error(`podpath ${args[0]} failed: ${result.stderr.trim().split('\n')[0]}`);
+      times.push(result.ms);
+      rssMB = Math.max(rssMB, result.maxRssMB ?? 0);
+    }
+    return { ms: median(times), rssMB };
+  };
+  const bundle = bundleWith('bundle', readFileSync(file, 'utf8'));
+  const topology = run(['topology', bundle]);
+  const json = sh(process.execPath, [podpath, 'topology', bundle, '--json']);
+  console.log(`podpath topology (whole process): ${fmt(topology.ms)}, peak RSS ${topology.rssMB.toFixed(0)} MB; --json ${(json.stdout.length / 1e6).toFixed(1)} MB`);
+  if (restoreMs !== undefined) {
+    const ratio = topology.ms / restoreMs;
+    const memory = restoreRssMB > 0 ? `, memory ${(topology.rssMB / restoreRssMB).toFixed(2)}× (aim ≤ 1: ${topology.rssMB <= restoreRssMB ? 'met' : 'NOT met'})` : '';
+    console.log(`  vs iptables-restore --test ${fmt(restoreMs)}: ${ratio.toFixed(2)}× (aim ≤ 0.5: ${ratio <= 0.5 ? 'met' : 'NOT met'})${memory}`);
+  }
+  const svc = syntheticSpec(SERVICES, ENDPOINTS).services[Math.floor(SERVICES / 2)]!;
+  const trace = run(['trace', bundle, '--from', 'pod1', '--to', `${svc.clusterIP}:${svc.port}`, '--sport', '40000']);
+  const traceRatio = trace.ms / topology.ms;
+  console.log(`podpath trace (whole process) to ${svc.clusterIP}:${svc.port}: ${fmt(trace.ms)}, ${traceRatio.toFixed(2)}× topology (aim ≤ 1.2: ${traceRatio <= 1.2 ? 'met' : 'NOT met'})`);
+
+  console.log('curve, podpath topology whole process on generator output (services, seconds, MB, seconds per 1k services):');
+  for (const services of [1_000, 10_000, 50_000]) {
+    const curveBundle = bundleWith(`curve-${services}`, kubeProxyRestoreInput(syntheticSpec(services, ENDPOINTS)));
+    const point = run(['topology', curveBundle], 1);
+    console.log(`  ${services}  ${(point.ms / 1000).toFixed(2)} s  ${point.rssMB.toFixed(0)} MB  ${(point.ms / 1000 / (services / 1000)).toFixed(3)} s/1k`);
+    rmSync(curveBundle, { recursive: true, force: true });
+  }
+}

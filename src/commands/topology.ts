@@ -8,12 +8,13 @@ export function register(program: Command): void {
     .description('read node and pod dumps (bundle directories, dump files, pasted transcripts) and print the cluster network they describe')
     .argument('<inputs...>', 'bundle directory, dump files, or a transcript (- reads a pasted transcript from stdin)')
     .option('--node <name>', 'node the loose dumps (and prompts without a host, like `$ ip a`) come from')
-    .option('--json', 'print the Topology model as JSON (see docs/topology-json.md)')
+    .option('--json', 'print the Topology model as JSON (see docs/topology-json.md); netfilter chains give their rule counts')
+    .option('--rules', 'with --json: every netfilter rule of every chain as well (large for a big kube-proxy node)')
     .option('--merge', MERGE_HELP)
-    .action(async (inputs: string[], options: { node?: string; json?: boolean; merge?: boolean }) => {
+    .action(async (inputs: string[], options: { node?: string; json?: boolean; rules?: boolean; merge?: boolean }) => {
       const { loadTopology, loadOptionsOf } = await import('../topology/load.ts');
       const { renderJson, renderSummary } = await import('../topology/summary.ts');
       const topology = await loadTopology(inputs, loadOptionsOf(options));
-      process.stdout.write(options.json ? renderJson(topology) : renderSummary(topology));
+      process.stdout.write(options.json ? renderJson(topology, { rules: options.rules === true }) : renderSummary(topology));
     });
 }

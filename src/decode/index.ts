@@ -4,3 +4,4 @@ export { decodePacket, dissect, layersOf, timeText } from './dissect.ts';
 export { Dissection } from './dissection.ts';
 export { portTable, DEFAULT_VXLAN_PORTS, DEFAULT_GENEVE_PORTS, isDecodedLinkType } from './registry.ts';
 export * from './types.ts';
+export { packetText, type PacketText, type LayerText } from './output/packet-text.ts';

@@ -23,12 +23,21 @@ import { tcp } from './layers/tcp.ts';
 import { udp } from './layers/udp.ts';
 import { vlan } from './layers/vlan.ts';
 import { vxlan } from './layers/vxlan.ts';
-import { LinkType, type DecodeOptions } from './types.ts';
+import { LinkType, type DecodeOptions, type Layer } from './types.ts';
+import { IP_PAYLOAD_NAMES } from './layers/names.ts';
 
 /** Layer modules by Kind. */
 export const CODECS: (LayerCodec | undefined)[] = [];
 for (const codec of [ethernet, vlan, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp, vxlan, geneve, gre, ipip, http, sll, sll2, nullLink, nflog, payload, malformed] as LayerCodec[]) {
   CODECS[codec.kind] = codec;
+}
+
+const CODEC_BY_TYPE = new Map<string, LayerCodec>();
+for (const codec of CODECS) if (codec) CODEC_BY_TYPE.set(codec.type, codec);
+
+/** The codec that decoded a Layer object (its text: detail, isTunnel). */
+export function codecOf(layer: Layer): LayerCodec {
+  return CODEC_BY_TYPE.get(layer.type) as LayerCodec;
 }
 
 export const DEFAULT_VXLAN_PORTS: readonly number[] = [4789, 8472];
@@ -94,7 +103,6 @@ IP_PROTOCOLS[41] = Kind.IPIP;
 IP_PROTOCOLS[47] = Kind.GRE;
 IP_PROTOCOLS[58] = Kind.ICMPV6;
 
-const IP_PROTOCOL_NAMES: Record<number, string> = { 2: 'igmp', 50: 'esp', 51: 'ah', 89: 'ospf', 103: 'pim', 112: 'vrrp', 132: 'sctp', 59: 'ipv6-nonxt' };
 const PORT_NAMES: Record<number, string> = { 53: 'dns', 67: 'dhcp', 68: 'dhcp', 123: 'ntp', 161: 'snmp', 443: 'tls', 22: 'ssh', 389: 'ldap', 514: 'syslog', 5353: 'mdns', 17500: 'db-lsp-disc', 179: 'bgp' };
 
 /** Per-run port tables, built once per DecodeOptions object. */
@@ -141,7 +149,7 @@ export function resolveNext(d: Dissection, table: PortTable, offset: number, end
     case NextBy.IP_PROTO: {
       const kind = IP_PROTOCOLS[value];
       if (kind !== undefined) return kind;
-      d.payloadName = IP_PROTOCOL_NAMES[value] ?? `ip-proto-${value}`;
+      d.payloadName = IP_PAYLOAD_NAMES[value] ?? `ip-proto-${value}`;
       return Kind.NONE;
     }
     case NextBy.UDP_PORTS: {

@@ -1,6 +1,7 @@
 // What `podpath explain` does once commander has parsed it: split the paths into
 // captures and dump inputs, build the topology, read the captures, explain, print.
 import { UsageError } from '../errors.ts';
+import { escapeText } from '../util/escape-text.ts';
 import { jsonDocument, versioned } from '../util/json-output.ts';
 import type { Topology } from '../topology/model.ts';
 import { emptyTopology, type ExplainOptions } from './explain.ts';
@@ -68,6 +69,13 @@ export async function runExplain(paths: string[], options: ExplainCommandOptions
     if (trace) explainOptions.trace = trace;
   }
   const explanation = await explainFiles(captures, topology, explainOptions);
+  // A damaged capture is still explained up to the damage: say so where scripts and people look.
+  const said = new Set<string>();
+  for (const c of explanation.captures) {
+    if (said.has(c.file)) continue;
+    said.add(c.file);
+    for (const error of c.errors) process.stderr.write(`podpath: warning: ${escapeText(c.file === '-' ? '<stdin>' : c.file)}: ${escapeText(error)}\n`);
+  }
   if (format === 'svg' || format === 'mermaid' || format === 'dot') {
     const { chooseJourney, pictureOfJourney } = await import('../picture/from-journey.ts');
     const { renderPicture } = await import('../picture/index.ts');

@@ -7,14 +7,14 @@
 //    service's cluster IP in one capture and towards one of its endpoints in another
 //    (before and after kube-proxy's DNAT).
 import type { Topology } from '../topology/model.ts';
-import type { FlowWithPackets } from './flows.ts';
+import type { GroupedFlow } from './flows.ts';
 import type { CaptureFlow, Connection, Endpoint, ServiceMatch } from './model.ts';
 import { type AddressBook, serviceName, servicesFor } from './names.ts';
 import { maxOf } from '../util/append.ts';
 
 export interface ConnectionWithFlows {
   connection: Connection;
-  flows: FlowWithPackets[];
+  flows: GroupedFlow[];
 }
 
 class DisjointSets {
@@ -54,7 +54,7 @@ function backendsOf(topology: Topology, f: CaptureFlow): string[] {
   );
 }
 
-export function mergeConnections(flows: FlowWithPackets[], topology: Topology, names: AddressBook): ConnectionWithFlows[] {
+export function mergeConnections(flows: GroupedFlow[], topology: Topology, names: AddressBook): ConnectionWithFlows[] {
   const sets = new DisjointSets(flows.length);
   const byIsn = new Map<string, number>();
   const byTuple = new Map<string, number>();
@@ -93,7 +93,7 @@ export function mergeConnections(flows: FlowWithPackets[], topology: Topology, n
       }
     }
   }
-  const groups = new Map<number, FlowWithPackets[]>();
+  const groups = new Map<number, GroupedFlow[]>();
   flows.forEach((entry, i) => {
     const root = sets.find(i);
     const group = groups.get(root);
@@ -111,7 +111,7 @@ function endpoint(names: AddressBook, ip: string, port: number | undefined): End
   return port === undefined ? { ip, name: names.short(ip) } : { ip, port, name: names.short(ip) };
 }
 
-function buildConnection(id: string, members: FlowWithPackets[], topology: Topology, names: AddressBook): ConnectionWithFlows {
+function buildConnection(id: string, members: GroupedFlow[], topology: Topology, names: AddressBook): ConnectionWithFlows {
   const views = members.map((m) => m.flow);
   // The client's own view comes first in time; the service front (VIP) is what it asked for.
   const front = views.find((v) => servicesFor(topology, v.server.ip, v.server.port, v.proto).length > 0);

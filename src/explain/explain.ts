@@ -2,20 +2,24 @@
 // UI, tests): captures + Topology → Explanation. Reading files is in files.ts.
 //
 //   packets ─ facts.ts ─► flows.ts (per capture) ─► connections.ts (across captures, NAT)
+//     (one at a time: each is added to its capture's flows, tunnels, signs of trouble and
+//      placement evidence, then let go; see PartReading)
 //                                                   ├► tunnels.ts, trouble.ts
 //                                                   └► journey.ts (+ tracer) ─► diagnose.ts
 import type { DecodedPacket } from '../decode/types.ts';
 import type { Topology } from '../topology/model.ts';
-import { mergeConnections } from './connections.ts';
+import { type ConnectionWithFlows, mergeConnections } from './connections.ts';
 import { type PacketFacts, packetFacts } from './facts.ts';
-import { type FlowWithPackets, groupCapture } from './flows.ts';
+import { type CaptureGrouping, FlowGrouper, type GroupedFlow } from './flows.ts';
 import { buildJourney, type TraceFunction } from './journey.ts';
-import { foreignCapture } from './placement/foreign.ts';
+import { FrameEvidence } from './placement/evidence.ts';
+import { ForeignCheck } from './placement/foreign.ts';
+import { idbNamer, indexStream, nameStream } from './placement/interface-data.ts';
 import { type CaptureToPlace, placeCaptures } from './placement/place.ts';
 import type { AddressName, CaptureInfo, Explanation } from './model.ts';
 import { AddressBook } from './names.ts';
-import { findTroubles } from './trouble.ts';
-import { explainTunnels } from './tunnels.ts';
+import { findTroubles, malformedTroubles, PacketTroubles } from './trouble.ts';
+import { explainTunnels, TunnelTally } from './tunnels.ts';
 import type { Warning } from '../util/warning.ts';
 import { appendAll } from '../util/append.ts';
 
@@ -30,10 +34,15 @@ export interface CaptureData {
   /** Where it was taken (--at): wins over what the capture, its name and its frames say (placement/). */
   at?: string;
   interface?: string;
-  /** Read once, in order; an async iterable lets a file stream through without holding its packets. */
-  packets: Iterable<DecodedPacket> | AsyncIterable<DecodedPacket>;
+  /** Read once, in order; an async iterable or a scan lets a file stream through without holding its packets. */
+  packets: Iterable<DecodedPacket> | AsyncIterable<DecodedPacket> | PacketScan;
   /** Errors met while reading (the packets before the damage are still explained); read after the packets. */
   errors?: string[];
+}
+
+/** A capture read by calling `each` for every packet in order (files.ts captureFile: the reader's fast path). */
+export interface PacketScan {
+  scan(each: (packet: DecodedPacket) => void): Promise<void>;
 }
 
 export interface ExplainOptions {
@@ -46,34 +55,125 @@ export function emptyTopology(): Topology {
   return { nodes: [], pods: [], services: [], vteps: [], cni: { plugin: 'unknown', mode: 'unknown', evidence: [] }, networkPolicies: [], warnings: [] };
 }
 
+/**
+ * What the explainer gathers from one capture, or one part of it (a pcapng interface, an SLL2
+ * ifindex), while its packets are read: flows, tunnels, the packets troubles point at, whether
+ * its addresses are the dumps'. A packet is reduced to its facts, added, and let go; only a
+ * bounded number of packets per flow, tunnel and sign of trouble is kept.
+ */
+class PartReading {
+  packets = 0;
+  readonly grouper = new FlowGrouper(-1);
+  readonly tunnels = new TunnelTally();
+  readonly troubles: PacketTroubles;
+  readonly foreign: ForeignCheck;
+
+  constructor(topology: Topology) {
+    this.troubles = new PacketTroubles(topology);
+    this.foreign = new ForeignCheck(topology);
+  }
+
+  add(p: PacketFacts): void {
+    this.packets++;
+    this.tunnels.add(p, this.grouper.add(p));
+    this.troubles.add(p);
+    this.foreign.add(p);
+  }
+}
+
+/**
+ * One capture being read: the evidence placement weighs, the whole capture, and (when its
+ * packets name their interface) each interface apart, since placement may split it by them.
+ */
+class CaptureReading {
+  readonly frames = new FrameEvidence();
+  readonly whole: PartReading;
+  private readonly streams = new Map<string, PartReading>();
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly idbName: (p: PacketFacts) => string | undefined,
+  ) {
+    this.whole = new PartReading(topology);
+  }
+
+  private stream(key: string): PartReading {
+    let part = this.streams.get(key);
+    if (!part) this.streams.set(key, (part = new PartReading(this.topology)));
+    return part;
+  }
+
+  add(p: PacketFacts): void {
+    this.frames.add(p);
+    this.whole.add(p);
+    if (p.interfaceName !== undefined || p.interfaceDescription !== undefined) {
+      const name = this.idbName(p);
+      if (name !== undefined) this.stream(nameStream(name)).add(p);
+    }
+    if (p.ifindex !== undefined) this.stream(indexStream(p.ifindex)).add(p);
+  }
+
+  part(stream: string): PartReading {
+    return stream === '' ? this.whole : this.stream(stream);
+  }
+}
+
+/** Gives the packets a part kept (its flows', tunnels', troubles') the part's index in the explanation's capture list. */
+function numberPart(part: PartReading, grouping: CaptureGrouping, index: number): void {
+  const mark = (p: PacketFacts | undefined): void => {
+    if (p) p.capture = index;
+  };
+  for (const g of grouping.flows) {
+    g.flow.capture = index;
+    mark(g.first);
+    mark(g.firstFromClient);
+    mark(g.syn?.packet);
+    mark(g.firstRst);
+    for (const a of g.synAcks) mark(a.packet);
+  }
+  grouping.icmpErrors.forEach(mark);
+  for (const t of part.tunnels.byKey.values()) mark(t.first);
+  part.troubles.sized.forEach(mark);
+  part.troubles.malformed.forEach(mark);
+  for (const a of part.troubles.asked.values()) mark(a.first);
+}
+
 export async function explainCaptures(captures: CaptureData[], topology: Topology = emptyTopology(), options: ExplainOptions = {}): Promise<Explanation> {
   const names = new AddressBook(topology);
   const infos: CaptureInfo[] = [];
-  const allPackets: PacketFacts[] = [];
-  const allFlows: FlowWithPackets[] = [];
+  const allFlows: GroupedFlow[] = [];
   const icmpErrors: PacketFacts[] = [];
   const other: Record<string, number> = {};
   const read: CaptureToPlace[] = [];
+  const readings: CaptureReading[] = [];
+  const idbName = idbNamer(topology);
   for (const capture of captures) {
-    const facts: PacketFacts[] = [];
-    for await (const packet of capture.packets) facts.push(packetFacts(packet, 0));
+    const reading = new CaptureReading(topology, idbName);
+    const { packets } = capture;
+    if ('scan' in packets) await packets.scan((packet) => reading.add(packetFacts(packet, -1)));
+    else for await (const packet of packets) reading.add(packetFacts(packet, -1));
+    readings.push(reading);
     const given = capture.at !== undefined ? { at: capture.at, ...(capture.interface !== undefined ? { interface: capture.interface } : {}) } : undefined;
-    read.push({ file: capture.file, facts, ...(given ? { given } : {}) });
+    read.push({ file: capture.file, frames: reading.frames, ...(given ? { given } : {}) });
   }
   // Each capture (or each interface of a pcapng / cooked v2 capture) gets its place here.
   const placed = placeCaptures(read, topology);
   const foreign = new Set<number>();
+  const tunnelParts: { capture: number; tally: TunnelTally }[] = [];
+  const troubleParts: { capture: number; troubles: PacketTroubles }[] = [];
   placed.forEach((parts, c) => {
     const capture = captures[c]!;
-    for (const part of parts) {
+    for (const placedPart of parts) {
       const index = infos.length;
-      for (const p of part.facts) p.capture = index;
-      const info: CaptureInfo = { file: capture.file, packets: part.facts.length, errors: capture.errors ?? [], placedBy: part.placedBy };
-      if (part.fromAny) info.fromAny = true;
-      if (part.at !== undefined) info.at = part.at;
-      if (part.interface !== undefined) info.interface = part.interface;
-      if (part.unplaced) info.unplaced = part.unplaced;
-      const stranger = foreignCapture(part.facts, topology);
+      const part = readings[c]!.part(placedPart.stream);
+      const grouping = part.grouper.finish();
+      numberPart(part, grouping, index);
+      const info: CaptureInfo = { file: capture.file, packets: part.packets, errors: capture.errors ?? [], placedBy: placedPart.placedBy };
+      if (placedPart.fromAny) info.fromAny = true;
+      if (placedPart.at !== undefined) info.at = placedPart.at;
+      if (placedPart.interface !== undefined) info.interface = placedPart.interface;
+      if (placedPart.unplaced) info.unplaced = placedPart.unplaced;
+      const stranger = part.foreign.result();
       if (stranger) {
         // Packets of another cluster: not a hop of these dumps' paths, and no fault of theirs.
         info.unplaced = stranger;
@@ -83,11 +183,11 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
         foreign.add(index);
       }
       infos.push(info);
-      appendAll(allPackets, part.facts);
-      const grouping = groupCapture(index, part.facts);
       appendAll(allFlows, grouping.flows);
       appendAll(icmpErrors, grouping.icmpErrors);
       for (const [kind, n] of Object.entries(grouping.other)) other[kind] = (other[kind] ?? 0) + n;
+      tunnelParts.push({ capture: index, tally: part.tunnels });
+      troubleParts.push({ capture: index, troubles: part.troubles });
     }
   });
 
@@ -104,32 +204,34 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
       }
     }
   }
-  // Keyed by the packet itself (tunnels ask only about tunnelled ones): a "capture/frame" string
-  // per packet was a tenth of explain's memory on a million packets.
-  const owner = new Map<PacketFacts, string>();
-  for (const { connection, flows } of connections) {
-    for (const { packets } of flows) for (const p of packets) if (p.outer) owner.set(p, connection.id);
+  const owner = new Map<GroupedFlow, string>();
+  const byId = new Map<string, ConnectionWithFlows>();
+  for (const cw of connections) {
+    byId.set(cw.connection.id, cw);
+    for (const g of cw.flows) owner.set(g, cw.connection.id);
   }
   const carried = (id: string): string => {
-    const c = connections.find((x) => x.connection.id === id)?.connection;
+    const c = byId.get(id)?.connection;
     if (!c) return '';
     const server = c.service?.endpoint ?? c.server;
     return `${c.client.name} → ${server.name}${server.port !== undefined ? `:${server.port}` : ''}`;
   };
-  const { tunnels, troubles: tunnelTroubles } = explainTunnels(allPackets, topology, names, (p) => owner.get(p), carried);
-  const troubles = [...findTroubles(infos, allPackets, icmpErrors, connections, topology, names), ...tunnelTroubles];
-  for (const p of allPackets) {
-    if (p.malformed) {
-      troubles.push({ kind: 'malformed', capture: p.capture, frame: p.frame, text: `frame ${p.frame}: ${p.malformed}` });
-    }
-  }
+  const { tunnels, troubles: tunnelTroubles } = explainTunnels(tunnelParts, topology, names, (g) => owner.get(g), carried);
+  const troubles = [...findTroubles(infos, troubleParts, icmpErrors, connections, topology, names), ...tunnelTroubles, ...malformedTroubles(troubleParts)];
   const journeyContext = { topology, names, captures: infos, traceCache: new Map(), ...(options.trace ? { trace: options.trace } : {}) };
   const journeys = [];
   for (const cw of connections) {
     journeys.push(await buildJourney(cw, journeyContext));
   }
   // Name every address of the connections, tunnels and ICMP errors (inner and outer).
-  for (const p of [...connections.flatMap((c) => c.flows.flatMap((f) => f.packets)), ...icmpErrors]) {
+  for (const { flows } of connections) {
+    for (const g of flows) {
+      names.name(g.flow.client.ip);
+      names.name(g.flow.server.ip);
+      for (const ip of g.outerAddresses) names.name(ip);
+    }
+  }
+  for (const p of icmpErrors) {
     if (p.outer) {
       names.name(p.outer.src);
       names.name(p.outer.dst);

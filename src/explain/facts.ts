@@ -118,61 +118,24 @@ function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: numb
   return { length: caplen - layer.offset, gso: true };
 }
 
-/**
- * The explainer keeps every packet's facts, so their size is its memory per packet (a
- * 1,000,000-packet capture). Most parts repeat across the packets of one flow: the address
- * strings, the 5-tuple, the link addresses, the TCP flags, the tunnel header. Those are
- * shared, one read-only object per distinct value; the table is emptied when it grows large
- * (sharing is only a saving, never needed for meaning).
- */
-const shared = new Map<string, unknown>();
-const MAX_SHARED = 200_000;
-
-function share<T>(key: string, make: () => T): T {
-  const found = shared.get(key);
-  if (found !== undefined) return found as T;
-  if (shared.size >= MAX_SHARED) shared.clear();
-  const value = make();
-  shared.set(key, value);
-  return value;
-}
-
-function text(value: string): string {
-  return share(`s${value}`, () => value);
-}
-
-function flagsOf(f: TcpFlags): TcpFlags {
-  const bits = (f.syn ? 1 : 0) | (f.ack ? 2 : 0) | (f.fin ? 4 : 0) | (f.rst ? 8 : 0) | (f.psh ? 16 : 0) | (f.urg ? 32 : 0) | (f.ece ? 64 : 0) | (f.cwr ? 128 : 0);
-  return share(`f${bits}`, () => ({ syn: f.syn, ack: f.ack, fin: f.fin, rst: f.rst, psh: f.psh, urg: f.urg, ece: f.ece, cwr: f.cwr }));
-}
+// No part of these facts is shared between packets: the explainer reads a packet's facts and
+// lets them go (explain.ts), keeping only a few packets per flow, so interning the repeated
+// parts (addresses, tuples, flags), which once halved its memory when it kept every packet,
+// would only cost time now.
 
 function linkOf(src: string | undefined, dst: string | undefined, outgoing: boolean | undefined): LinkFacts {
-  return share(`l${src}|${dst}|${outgoing}`, () => {
-    const link: LinkFacts = {};
-    if (src !== undefined) link.src = text(src);
-    if (dst !== undefined) link.dst = text(dst);
-    if (outgoing !== undefined) link.outgoing = outgoing;
-    return link;
-  });
+  const link: LinkFacts = {};
+  if (src !== undefined) link.src = src;
+  if (dst !== undefined) link.dst = dst;
+  if (outgoing !== undefined) link.outgoing = outgoing;
+  return link;
 }
 
 function tupleOf(src: string, dst: string, proto: L4Proto, sport: number | undefined, dport: number | undefined): FiveTuple {
-  return share(`t${src}|${dst}|${proto}|${sport}|${dport}`, () => {
-    const tuple: FiveTuple = { src: text(src), dst: text(dst), proto };
-    if (sport !== undefined) tuple.sport = sport;
-    if (dport !== undefined) tuple.dport = dport;
-    return tuple;
-  });
-}
-
-function outerOf(outer: OuterFacts): OuterFacts {
-  return share(`o${outer.encapsulation}|${outer.src}|${outer.dst}|${outer.sport}|${outer.dport}|${outer.vni}`, () => {
-    const copy: OuterFacts = { encapsulation: outer.encapsulation, src: text(outer.src), dst: text(outer.dst) };
-    if (outer.sport !== undefined) copy.sport = outer.sport;
-    if (outer.dport !== undefined) copy.dport = outer.dport;
-    if (outer.vni !== undefined) copy.vni = outer.vni;
-    return copy;
-  });
+  const tuple: FiveTuple = { src, dst, proto };
+  if (sport !== undefined) tuple.sport = sport;
+  if (dport !== undefined) tuple.dport = dport;
+  return tuple;
 }
 
 /** Reduces a decoded packet to PacketFacts. Pure; never throws on odd layer lists. */
@@ -210,7 +173,7 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
       case 'vxlan':
       case 'geneve':
         if (ip && !facts.outer) {
-          facts.outer = outerOf(udp ? { encapsulation: layer.type, src: ip.src, dst: ip.dst, sport: udp.sport, dport: udp.dport, vni: layer.vni } : { encapsulation: layer.type, src: ip.src, dst: ip.dst, vni: layer.vni });
+          facts.outer = udp ? { encapsulation: layer.type, src: ip.src, dst: ip.dst, sport: udp.sport, dport: udp.dport, vni: layer.vni } : { encapsulation: layer.type, src: ip.src, dst: ip.dst, vni: layer.vni };
           facts.outerLength = ipLength(ip, packet.caplen).length;
         }
         ip = undefined;
@@ -219,14 +182,14 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
       case 'ipip':
       case 'gre':
         if (ip && !facts.outer) {
-          facts.outer = outerOf({ encapsulation: layer.type, src: ip.src, dst: ip.dst });
+          facts.outer = { encapsulation: layer.type, src: ip.src, dst: ip.dst };
           facts.outerLength = ipLength(ip, packet.caplen).length;
         }
         ip = undefined;
         udp = undefined;
         break;
       case 'tcp':
-        facts.tcp = { seq: layer.seq, ack: layer.ack, flags: flagsOf(layer.flags), payloadLength: layer.payloadLength };
+        facts.tcp = { seq: layer.seq, ack: layer.ack, flags: layer.flags, payloadLength: layer.payloadLength };
         break;
       case 'icmp':
       case 'icmpv6':
@@ -270,8 +233,8 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
     const v4 = ip.type === 'ipv4';
     const facts4: IpFacts = {
       version: v4 ? 4 : 6,
-      src: text(ip.src),
-      dst: text(ip.dst),
+      src: ip.src,
+      dst: ip.dst,
       protocol: ip.proto,
       ttl: ip.ttl,
       length,

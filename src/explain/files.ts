@@ -4,10 +4,10 @@
 // so a VXLAN device on an unusual port is decoded too.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { decodePacket, readCapture } from '../decode/index.ts';
+import { decodePacket, readCapture, scanCapture } from '../decode/index.ts';
 import type { DecodedPacket, DecodeOptions } from '../decode/types.ts';
-import { PodpathError } from '../errors.ts';
-import type { CaptureData } from './explain.ts';
+import { CaptureError, PodpathError } from '../errors.ts';
+import type { CaptureData, PacketScan } from './explain.ts';
 
 const MAGICS = new Set(['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a']);
 const EXTENSIONS = new Set(['.pcap', '.pcapng', '.cap']);
@@ -33,12 +33,36 @@ export function looksLikeCapture(path: string): boolean {
 }
 
 /**
- * One capture, read and decoded lazily as the explainer consumes it, so only the explainer's
- * small per-packet facts are kept, never the decoded layers of a whole file. Damage after some
- * packets becomes an error next to the packets before it; damage before the first packet
- * raises the reader's CaptureError (one line, exit 1).
+ * One capture, read and decoded as the explainer consumes it: a scan that hands each decoded
+ * packet to the explainer synchronously from the reader's one reused buffer (scanCapture),
+ * so nothing of a packet outlives its turn but the explainer's few kept facts. Damage after
+ * some packets becomes an error next to the packets before it; damage before the first packet
+ * raises the reader's CaptureError (one line, exit 2).
  */
 export function captureFile(file: string, options: DecodeOptions): CaptureData {
+  const errors: string[] = [];
+  const name = file === '-' ? '<stdin>' : file;
+  const packets: PacketScan = {
+    async scan(each) {
+      let count = 0;
+      try {
+        await scanCapture(file, { name, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) }, (raw) => {
+          count++;
+          each(decodePacket(raw, options));
+          return true;
+        });
+      } catch (error) {
+        if (!(error instanceof PodpathError) || count === 0) throw error;
+        // The file is said beside the error (the warning's own file), so only the offset and what broke.
+        errors.push(`${error instanceof CaptureError ? `byte ${error.offset}: ${error.reason}` : error.message}; reading stopped there, the ${count} packet${count === 1 ? '' : 's'} before it are explained`);
+      }
+    },
+  };
+  return { file, packets, errors };
+}
+
+/** The same capture as an async iterable, for callers that pace the reading themselves (the UI) or want the packets too. */
+export function captureIterable(file: string, options: DecodeOptions): CaptureData & { packets: AsyncIterable<DecodedPacket> } {
   const errors: string[] = [];
   async function* packets(): AsyncGenerator<DecodedPacket> {
     let count = 0;
@@ -49,7 +73,8 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData {
       }
     } catch (error) {
       if (!(error instanceof PodpathError) || count === 0) throw error;
-      errors.push(error.message);
+      // The file is said beside the error (the warning's own file), so only the offset and what broke.
+        errors.push(`${error instanceof CaptureError ? `byte ${error.offset}: ${error.reason}` : error.message}; reading stopped there, the ${count} packet${count === 1 ? '' : 's'} before it are explained`);
     }
   }
   return { file, packets: packets(), errors };
@@ -57,7 +82,7 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData {
 
 /** Reads and decodes one whole capture into memory (for callers that want the packets too, like the UI). */
 export async function readCaptureFile(file: string, options: DecodeOptions): Promise<CaptureData & { packets: DecodedPacket[] }> {
-  const data = captureFile(file, options);
+  const data = captureIterable(file, options);
   const packets: DecodedPacket[] = [];
   for await (const packet of data.packets) packets.push(packet);
   return { ...data, packets };

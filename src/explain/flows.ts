@@ -5,13 +5,45 @@
 import type { PacketFacts } from './facts.ts';
 import type { CaptureFlow, HttpExchange, TcpState, TcpSummary } from './model.ts';
 
-/** A flow and the packets behind it (the packets stay out of the JSON). */
-export interface FlowWithPackets {
+/**
+ * A flow and the few of its packets the explainer points at later: its first packets, its SYN
+ * and SYN-ACKs, its first RST. Its other packets are counted as they stream past and not kept
+ * (issue 11: a million-packet capture), so what a flow holds does not grow with its length.
+ */
+export interface GroupedFlow {
   flow: CaptureFlow;
-  packets: PacketFacts[];
-  /** The packets that are first sightings, without the copies of one packet seen at several hops. */
-  distinct: PacketFacts[];
+  first: PacketFacts;
+  /** The client's first packet (the first packet of a connection without a SYN). */
+  firstFromClient?: PacketFacts;
+  /**
+   * The first pure SYN, and how many distinct ones were sent (copies at several hops of one
+   * capture not counted). Every pure SYN of a flow has its first one's sequence number: a
+   * SYN with another starts a new flow.
+   */
+  syn?: { packet: PacketFacts; count: number; lastTime: number };
+  /** The time of the capture's last packet (of any flow): set when the capture is read. */
+  captureEnd?: number;
+  /** The first SYN-ACK for each acknowledgement number (at most MAX_SYN_ACKS numbers), with how many distinct ones. */
+  synAcks: { ack: number; packet: PacketFacts; count: number }[];
+  firstRst?: PacketFacts;
+  /** The tunnel endpoints its packets were carried between, to name them. */
+  outerAddresses: Set<string>;
 }
+
+const MAX_SYN_ACKS = 8;
+
+/** Linux sends a SYN again after 1 s without an answer (TCP_TIMEOUT_INIT, RFC 6298's initial RTO). */
+export const SYN_RETRY_S = 1;
+
+/**
+ * The capture ended before this flow's SYN could be seen answered or sent again: one SYN, and
+ * less than SYN_RETRY_S of capture after it. Its silence says nothing about the network.
+ */
+export function synCutByCaptureEnd(g: GroupedFlow): boolean {
+  return !!g.syn && g.syn.count === 1 && g.captureEnd !== undefined && g.captureEnd - g.syn.lastTime < SYN_RETRY_S;
+}
+/** The packets a copy is looked for among: the last few distinct ones of the flow. */
+const RECENT = 16;
 
 /**
  * A retransmission is never sent within 200 ms of the original (Linux TCP_RTO_MIN; a
@@ -20,25 +52,65 @@ export interface FlowWithPackets {
  */
 const COPY_WINDOW_S = 0.2;
 
-function sameSegment(a: PacketFacts, b: PacketFacts): boolean {
-  if (a.icmp && b.icmp && a.ip && b.ip) {
-    return a.icmp.type === b.icmp.type && a.icmp.id === b.icmp.id && a.icmp.seq === b.icmp.seq && a.ip.id === b.ip.id && Math.abs(a.time - b.time) < COPY_WINDOW_S;
+/**
+ * The last RECENT distinct packets of a flow, as the copy test compares them: numbers in one
+ * typed array, not the packets, so a flow holds no packet while it is read (a packet kept
+ * for a while outlives V8's young generation and fills the old one: the explainer's peak
+ * memory on a million packets was mostly such packets).
+ */
+class RecentSegments {
+  private static readonly FIELDS = 7;
+  private readonly values = new Float64Array(RECENT * RecentSegments.FIELDS);
+  private size = 0;
+  private next = 0;
+
+  /** 1: ICMP over IP (type, id, seq), 2: TCP over IP (seq, ack, payload, SYN/ACK/FIN/RST), 0: neither (never a copy). */
+  private static encode(p: PacketFacts, out: Float64Array, at: number): void {
+    out[at] = p.icmp && p.ip ? 1 : p.tcp && p.ip ? 2 : 0;
+    out[at + 1] = p.time;
+    out[at + 2] = p.ip?.id ?? -1;
+    if (p.icmp) {
+      out[at + 3] = p.icmp.type;
+      out[at + 4] = p.icmp.id ?? -1;
+      out[at + 5] = p.icmp.seq ?? -1;
+      out[at + 6] = 0;
+    } else if (p.tcp) {
+      const f = p.tcp.flags;
+      out[at + 3] = p.tcp.seq;
+      out[at + 4] = p.tcp.ack;
+      out[at + 5] = p.tcp.payloadLength;
+      out[at + 6] = (f.syn ? 1 : 0) | (f.ack ? 2 : 0) | (f.fin ? 4 : 0) | (f.rst ? 8 : 0);
+    }
   }
-  if (!a.tcp || !b.tcp || !a.ip || !b.ip) return false;
-  const fa = a.tcp.flags;
-  const fb = b.tcp.flags;
-  return (
-    a.tcp.seq === b.tcp.seq &&
-    a.tcp.ack === b.tcp.ack &&
-    a.tcp.payloadLength === b.tcp.payloadLength &&
-    fa.syn === fb.syn && fa.ack === fb.ack && fa.fin === fb.fin && fa.rst === fb.rst &&
-    a.ip.id === b.ip.id &&
-    Math.abs(a.time - b.time) < COPY_WINDOW_S
-  );
+
+  private static readonly probe = new Float64Array(RecentSegments.FIELDS);
+
+  /**
+   * A retransmission is never sent within 200 ms of the original and carries a new IP ID; the
+   * same packet seen again at another interface of the capture is unchanged, microseconds later.
+   */
+  hasCopyOf(p: PacketFacts): boolean {
+    const q = RecentSegments.probe;
+    RecentSegments.encode(p, q, 0);
+    if (q[0] === 0) return false;
+    const v = this.values;
+    for (let i = 0; i < this.size; i++) {
+      const at = i * RecentSegments.FIELDS;
+      if (v[at] !== q[0] || v[at + 2] !== q[2] || v[at + 3] !== q[3] || v[at + 4] !== q[4] || v[at + 5] !== q[5] || v[at + 6] !== q[6]) continue;
+      if (Math.abs(v[at + 1]! - q[1]!) < COPY_WINDOW_S) return true;
+    }
+    return false;
+  }
+
+  push(p: PacketFacts): void {
+    RecentSegments.encode(p, this.values, this.next * RecentSegments.FIELDS);
+    this.next = (this.next + 1) % RECENT;
+    if (this.size < RECENT) this.size++;
+  }
 }
 
 export interface CaptureGrouping {
-  flows: FlowWithPackets[];
+  flows: GroupedFlow[];
   /** ICMP errors (unreachable, time exceeded, too big): matched to flows later, across captures too. */
   icmpErrors: PacketFacts[];
   /** Packets that are no flow, by kind ('arp', 'ipv6-other', 'non-ip' …). */
@@ -86,7 +158,19 @@ function clientIsSource(first: PacketFacts): boolean {
   return true;
 }
 
-function newFlow(capture: number, first: PacketFacts): FlowWithPackets {
+/** A flow while its capture is read: what tcpSummary, the echo count and the HTTP pairing carry from packet to packet. */
+interface OpenFlow {
+  grouped: GroupedFlow;
+  /** The last RECENT distinct packets, to tell copies from new packets. */
+  recent: RecentSegments;
+  tcp?: TcpSummary;
+  synAckSeq?: number;
+  echo?: { requests: number; replies: number };
+  http: HttpExchange[];
+  waiting: HttpExchange[];
+}
+
+function newFlow(capture: number, first: PacketFacts): OpenFlow {
   const t = first.tuple!;
   const fromClient = clientIsSource(first);
   const client = fromClient ? { ip: t.src, port: t.sport } : { ip: t.dst, port: t.dport };
@@ -107,120 +191,166 @@ function newFlow(capture: number, first: PacketFacts): FlowWithPackets {
     icmpErrors: [],
   };
   if (first.outer) flow.outer = first.outer;
-  return { flow, packets: [], distinct: [] };
+  const open: OpenFlow = { grouped: { flow, first, synAcks: [], outerAddresses: new Set() }, recent: new RecentSegments(), http: [], waiting: [] };
+  if (t.proto === 'tcp') {
+    open.tcp = { state: 'mid-stream', syns: 0, synRetransmissions: 0, synAck: false, handshakeComplete: false, bytesToServer: 0, bytesToClient: 0, finFromClient: false, finFromServer: false };
+  }
+  if (t.proto === 'icmp') open.echo = { requests: 0, replies: 0 };
+  return open;
 }
 
 function isPureSyn(p: PacketFacts): boolean {
   return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;
 }
 
-/** Groups the packets of one capture (in frame order) into flows. */
-export function groupCapture(capture: number, packets: PacketFacts[]): CaptureGrouping {
-  const open = new Map<string, FlowWithPackets>();
-  const flows: FlowWithPackets[] = [];
-  const icmpErrors: PacketFacts[] = [];
-  const other: Record<string, number> = {};
-  const count = (kind: string): void => {
-    other[kind] = (other[kind] ?? 0) + 1;
-  };
-  for (const p of packets) {
+/**
+ * Groups one capture's packets into flows as they are read, in frame order: `add` each packet,
+ * then `finish`. Only the flows' counts and a few packets each are kept (GroupedFlow).
+ */
+export class FlowGrouper {
+  private readonly open = new Map<string, OpenFlow>();
+  private readonly flows: OpenFlow[] = [];
+  private readonly icmpErrors: PacketFacts[] = [];
+  private readonly other: Record<string, number> = {};
+  /** ICMP errors kept (each is a sign of trouble); beyond it they are counted in `other`. */
+  static readonly MAX_ICMP_ERRORS = 10_000;
+
+  private lastTime = -Infinity;
+
+  constructor(private readonly capture: number) {}
+
+  private count(kind: string): void {
+    this.other[kind] = (this.other[kind] ?? 0) + 1;
+  }
+
+  /** Adds one packet; returns the flow it joined, if any. */
+  add(p: PacketFacts): GroupedFlow | undefined {
+    if (p.time > this.lastTime) this.lastTime = p.time;
     if (isIcmpError(p)) {
-      icmpErrors.push(p);
-      continue;
+      if (this.icmpErrors.length < FlowGrouper.MAX_ICMP_ERRORS) this.icmpErrors.push(p);
+      else this.count('icmp-error (not listed)');
+      return undefined;
     }
     if (p.icmp && !isEcho(p)) {
       // Neighbour discovery, MLD, router solicitations …: link housekeeping, not connections.
-      count(p.icmp.version === 6 ? 'icmpv6-control' : 'icmp-control');
-      continue;
+      this.count(p.icmp.version === 6 ? 'icmpv6-control' : 'icmp-control');
+      return undefined;
     }
     const key = flowKey(p);
     if (!key) {
-      count(p.arp ? 'arp' : p.malformed ? 'malformed' : 'non-ip');
-      continue;
+      this.count(p.arp ? 'arp' : p.malformed ? 'malformed' : 'non-ip');
+      return undefined;
     }
     if (p.tuple?.proto === 'other') {
-      count(`ip-proto-${p.ip?.protocol ?? '?'}`);
-      continue;
+      this.count(`ip-proto-${p.ip?.protocol ?? '?'}`);
+      return undefined;
     }
-    let entry = open.get(key);
+    let entry = this.open.get(key);
     if (entry && isPureSyn(p)) {
-      const isn = firstSynSeq(entry.packets);
+      const isn = entry.grouped.syn?.packet.tcp!.seq;
       if (isn !== undefined && isn !== p.tcp!.seq) entry = undefined; // port reused by a new connection
     }
     if (!entry) {
-      entry = newFlow(capture, p);
-      open.set(key, entry);
-      flows.push(entry);
+      entry = newFlow(this.capture, p);
+      this.open.set(key, entry);
+      this.flows.push(entry);
     }
-    const recent = entry.distinct.slice(-16);
-    if (recent.some((q) => sameSegment(q, p))) entry.flow.copies++;
-    else entry.distinct.push(p);
-    entry.packets.push(p);
-    entry.flow.packets++;
-    if (p.tuple?.src === entry.flow.server.ip && p.tuple?.sport === entry.flow.server.port) entry.flow.serverSent++;
-    entry.flow.lastFrame = p.frame;
-    entry.flow.frames.push(p.frame);
-    if (!entry.flow.outer && p.outer) entry.flow.outer = p.outer;
-  }
-  for (const entry of flows) {
-    if (entry.flow.proto === 'tcp') entry.flow.tcp = tcpSummary(entry);
-    if (entry.flow.proto === 'icmp') {
-      const types = entry.distinct.map((p) => p.icmp?.type);
-      entry.flow.echo = { requests: types.filter((t) => t === 8 || t === 128).length, replies: types.filter((t) => t === 0 || t === 129).length };
+    const g = entry.grouped;
+    const flow = g.flow;
+    if (entry.recent.hasCopyOf(p)) flow.copies++;
+    else {
+      entry.recent.push(p);
+      distinctPacket(entry, p);
     }
-    entry.flow.http = pairHttp(entry);
+    flow.packets++;
+    const client = fromClient(flow, p);
+    if (client && !g.firstFromClient) g.firstFromClient = p;
+    if (p.tcp?.flags.rst && !g.firstRst) g.firstRst = p;
+    if (p.tuple?.src === flow.server.ip && p.tuple?.sport === flow.server.port) flow.serverSent++;
+    flow.lastFrame = p.frame;
+    flow.frames.push(p.frame);
+    if (p.outer) {
+      if (!flow.outer) flow.outer = p.outer;
+      g.outerAddresses.add(p.outer.src);
+      g.outerAddresses.add(p.outer.dst);
+    }
+    return g;
   }
-  return { flows, icmpErrors, other };
+
+  finish(): CaptureGrouping {
+    const flows = this.flows.map((entry) => {
+      const { flow } = entry.grouped;
+      if (entry.tcp) {
+        entry.tcp.state = tcpState(entry.tcp);
+        flow.tcp = entry.tcp;
+      }
+      if (entry.echo) flow.echo = entry.echo;
+      flow.http = entry.http;
+      entry.grouped.captureEnd = this.lastTime;
+      return entry.grouped;
+    });
+    this.open.clear();
+    return { flows, icmpErrors: this.icmpErrors, other: this.other };
+  }
 }
 
-function firstSynSeq(packets: PacketFacts[]): number | undefined {
-  return packets.find(isPureSyn)?.tcp?.seq;
+/** Groups the packets of one capture (in frame order) into flows. */
+export function groupCapture(capture: number, packets: Iterable<PacketFacts>): CaptureGrouping {
+  const grouper = new FlowGrouper(capture);
+  for (const p of packets) grouper.add(p);
+  return grouper.finish();
 }
 
-function fromClient(entry: FlowWithPackets, p: PacketFacts): boolean {
-  const c = entry.flow.client;
+function fromClient(flow: CaptureFlow, p: PacketFacts): boolean {
+  const c = flow.client;
   return p.tuple?.src === c.ip && p.tuple?.sport === c.port;
 }
 
-/** TCP state of one flow, from the flags each side sent (RFC 793's handshake and close). */
-export function tcpSummary(entry: FlowWithPackets): TcpSummary {
-  const s: TcpSummary = {
-    state: 'mid-stream',
-    syns: 0,
-    synRetransmissions: 0,
-    synAck: false,
-    handshakeComplete: false,
-    bytesToServer: 0,
-    bytesToClient: 0,
-    finFromClient: false,
-    finFromServer: false,
-  };
-  let synAckSeq: number | undefined;
-  for (const p of entry.distinct) {
-    const tcp = p.tcp;
-    if (!tcp) continue;
-    const client = fromClient(entry, p);
+/** A packet that is not a copy of one just seen: the TCP state, the echo count and HTTP move on (RFC 793's handshake and close). */
+function distinctPacket(entry: OpenFlow, p: PacketFacts): void {
+  const g = entry.grouped;
+  const client = fromClient(g.flow, p);
+  const tcp = p.tcp;
+  if (tcp) {
     const f = tcp.flags;
-    if (f.syn && !f.ack && client) {
-      if (s.isn === undefined) s.isn = tcp.seq;
-      else if (tcp.seq === s.isn) s.synRetransmissions++;
-      s.syns++;
-    } else if (f.syn && f.ack && !client) {
-      s.synAck = true;
-      synAckSeq = tcp.seq;
-    } else if (f.ack && client && s.synAck && !s.handshakeComplete && !f.rst) {
-      if (synAckSeq === undefined || tcp.ack === ((synAckSeq + 1) >>> 0)) s.handshakeComplete = true;
+    if (f.syn && !f.ack) {
+      if (g.syn) {
+        g.syn.count++;
+        g.syn.lastTime = p.time;
+      } else g.syn = { packet: p, count: 1, lastTime: p.time };
     }
-    if (client) s.bytesToServer += tcp.payloadLength;
-    else s.bytesToClient += tcp.payloadLength;
-    if (f.fin) {
-      if (client) s.finFromClient = true;
-      else s.finFromServer = true;
+    if (f.syn && f.ack) {
+      const seen = g.synAcks.find((x) => x.ack === tcp.ack);
+      if (seen) seen.count++;
+      else if (g.synAcks.length < MAX_SYN_ACKS) g.synAcks.push({ ack: tcp.ack, packet: p, count: 1 });
     }
-    if (f.rst && s.resetBy === undefined) s.resetBy = client ? 'client' : 'server';
+    const s = entry.tcp;
+    if (s) {
+      if (f.syn && !f.ack && client) {
+        if (s.isn === undefined) s.isn = tcp.seq;
+        else if (tcp.seq === s.isn) s.synRetransmissions++;
+        s.syns++;
+      } else if (f.syn && f.ack && !client) {
+        s.synAck = true;
+        entry.synAckSeq = tcp.seq;
+      } else if (f.ack && client && s.synAck && !s.handshakeComplete && !f.rst) {
+        if (entry.synAckSeq === undefined || tcp.ack === ((entry.synAckSeq + 1) >>> 0)) s.handshakeComplete = true;
+      }
+      if (client) s.bytesToServer += tcp.payloadLength;
+      else s.bytesToClient += tcp.payloadLength;
+      if (f.fin) {
+        if (client) s.finFromClient = true;
+        else s.finFromServer = true;
+      }
+      if (f.rst && s.resetBy === undefined) s.resetBy = client ? 'client' : 'server';
+    }
   }
-  s.state = tcpState(s);
-  return s;
+  if (entry.echo) {
+    const type = p.icmp?.type;
+    if (type === 8 || type === 128) entry.echo.requests++;
+    else if (type === 0 || type === 129) entry.echo.replies++;
+  }
+  if (p.http) pairHttp(entry, p, client);
 }
 
 function tcpState(s: TcpSummary): TcpState {
@@ -238,32 +368,26 @@ function tcpState(s: TcpSummary): TcpState {
 }
 
 /** HTTP/1.x has no request ids: responses answer requests in order on one connection. */
-function pairHttp(entry: FlowWithPackets): HttpExchange[] {
-  const exchanges: HttpExchange[] = [];
-  const waiting: HttpExchange[] = [];
-  for (const p of entry.distinct) {
-    const http = p.http;
-    if (!http) continue;
-    if (http.kind === 'request' && fromClient(entry, p)) {
-      const exchange: HttpExchange = {
-        request: `${http.method ?? ''} ${http.uri ?? ''}`.trim(),
-        requestFrame: p.frame,
-      };
-      if (http.host !== undefined) exchange.host = http.host;
-      exchanges.push(exchange);
-      waiting.push(exchange);
-    } else if (http.kind === 'response') {
-      const exchange = waiting.shift();
-      const text = `${http.status ?? ''} ${http.reason ?? ''}`.trim();
-      if (exchange) {
-        exchange.response = text;
-        if (http.status !== undefined) exchange.status = http.status;
-        exchange.responseFrame = p.frame;
-      } else {
-        // A response whose request the capture missed (it began mid-stream).
-        exchanges.push({ request: '(not captured)', requestFrame: 0, response: text, responseFrame: p.frame, ...(http.status !== undefined ? { status: http.status } : {}) });
-      }
+function pairHttp(entry: OpenFlow, p: PacketFacts, client: boolean): void {
+  const http = p.http!;
+  if (http.kind === 'request' && client) {
+    const exchange: HttpExchange = {
+      request: `${http.method ?? ''} ${http.uri ?? ''}`.trim(),
+      requestFrame: p.frame,
+    };
+    if (http.host !== undefined) exchange.host = http.host;
+    entry.http.push(exchange);
+    entry.waiting.push(exchange);
+  } else if (http.kind === 'response') {
+    const exchange = entry.waiting.shift();
+    const text = `${http.status ?? ''} ${http.reason ?? ''}`.trim();
+    if (exchange) {
+      exchange.response = text;
+      if (http.status !== undefined) exchange.status = http.status;
+      exchange.responseFrame = p.frame;
+    } else {
+      // A response whose request the capture missed (it began mid-stream).
+      entry.http.push({ request: '(not captured)', requestFrame: 0, response: text, responseFrame: p.frame, ...(http.status !== undefined ? { status: http.status } : {}) });
     }
   }
-  return exchanges;
 }

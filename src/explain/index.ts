@@ -4,8 +4,8 @@ import { emptyTopology, explainCaptures, type ExplainOptions } from './explain.t
 import { captureFile } from './files.ts';
 import type { Explanation } from './model.ts';
 
-export { emptyTopology, explainCaptures, type CaptureData, type ExplainOptions } from './explain.ts';
-export { captureFile, looksLikeCapture, readCaptureFile } from './files.ts';
+export { emptyTopology, explainCaptures, type CaptureData, type ExplainOptions, type PacketScan } from './explain.ts';
+export { captureFile, captureIterable, looksLikeCapture, readCaptureFile } from './files.ts';
 export { renderText } from './render-text.ts';
 export { placeShort, placementLine } from './placement/text.ts';
 export type { TraceFunction, TraceRequest } from './journey.ts';

@@ -9,6 +9,7 @@ import type { Topology } from '../topology/model.ts';
 import type { Disposition, TracePath, TraceResult } from '../trace/model.ts';
 import { diagnose, diagnoseReply, traceCause } from './cause.ts';
 import type { ConnectionWithFlows } from './connections.ts';
+import { synCutByCaptureEnd } from './flows.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
 import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './model.ts';
 import type { AddressBook } from './names.ts';
@@ -18,37 +19,33 @@ export type { JourneyContext, TraceFunction, TraceRequest } from './journey-cont
 import type { JourneyContext, TraceRequest } from './journey-context.ts';
 import { outcomeOf } from '../trace/outcome.ts';
 
-function isPureSyn(p: PacketFacts): boolean {
-  return !!p.tcp && p.tcp.flags.syn && !p.tcp.flags.ack;
-}
-
 /** The first packet of the connection in each capture that saw it, with how often it was sent there. */
 function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sightings: Sighting[]; firstPacket: string } {
   const isn = cw.connection.tcp?.isn;
   const sightings: Sighting[] = [];
   let firstPacket = cw.connection.proto.toUpperCase();
-  for (const { flow, packets, distinct } of cw.flows) {
-    let matches: PacketFacts[];
+  for (const g of cw.flows) {
+    let s: Sighting | undefined;
     if (isn !== undefined) {
-      matches = distinct.filter((p) => isPureSyn(p) && p.tcp!.seq === isn);
+      // Every pure SYN of a flow carries the flow's first SYN's sequence number (flows.ts).
+      s = g.syn && g.syn.packet.tcp!.seq === isn ? sighting(g.syn.packet, g.syn.count, captures) : undefined;
       firstPacket = 'SYN';
     } else {
-      const first = packets.find((p) => p.tuple?.src === flow.client.ip && p.tuple?.sport === flow.client.port) ?? packets[0];
-      matches = first ? [first] : [];
-      if (first?.icmp) firstPacket = 'ICMP';
-      else if (first?.tcp) firstPacket = 'first TCP packet seen';
+      const first = g.firstFromClient ?? g.first;
+      s = sighting(first, 1, captures);
+      if (first.icmp) firstPacket = 'ICMP';
+      else if (first.tcp) firstPacket = 'first TCP packet seen';
     }
-    const s = sighting(matches, captures);
     if (s) sightings.push(s);
   }
   return { sightings, firstPacket };
 }
 
-function sighting(matches: PacketFacts[], captures: CaptureInfo[]): Sighting | undefined {
-  const p = matches[0];
-  if (!p?.tuple) return undefined;
+/** Where `p` was seen, `count` times in its capture. */
+function sighting(p: PacketFacts, count: number, captures: CaptureInfo[]): Sighting | undefined {
+  if (!p.tuple) return undefined;
   const info = captures[p.capture];
-  const s: Sighting = { capture: p.capture, file: info?.file ?? '', frame: p.frame, time: p.time, packet: p.tuple, repeats: matches.length - 1 };
+  const s: Sighting = { capture: p.capture, file: info?.file ?? '', frame: p.frame, time: p.time, packet: p.tuple, repeats: count - 1 };
   if (info?.at) s.at = info.at;
   if (info?.interface) s.interface = info.interface;
   if (p.outer) s.outer = p.outer;
@@ -61,8 +58,9 @@ function replySightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): Sig
   if (isn === undefined) return [];
   const want = (isn + 1) >>> 0;
   const out: Sighting[] = [];
-  for (const { distinct } of cw.flows) {
-    const s = sighting(distinct.filter((p) => !!p.tcp?.flags.syn && p.tcp.flags.ack && p.tcp.ack === want), captures);
+  for (const g of cw.flows) {
+    const answer = g.synAcks.find((x) => x.ack === want);
+    const s = answer ? sighting(answer.packet, answer.count, captures) : undefined;
     if (s) out.push(s);
   }
   return out;
@@ -207,6 +205,9 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   // A SYN-ACK (or any reply) proves the first packet arrived, whatever a capture missed.
   const answered = !!cw.connection.tcp?.synAck || (cw.connection.echo?.replies ?? 0) > 0;
 
+  // One SYN, and the captures end within a SYN retry of it: nothing came back yet, which says nothing.
+  const cutByCaptureEnd = !!cw.connection.tcp && cw.flows.some((f) => f.syn) && cw.flows.every((f) => !f.syn || synCutByCaptureEnd(f)) && !cw.connection.views.some((v) => v.icmpErrors.length > 0);
+
   if (!answered && (missingAfter || (modelStops && !reachedServer))) {
     journey.verdict = 'lost';
     journey.lostAfter = { ...(lastSighting.at ? { at: lastSighting.at } : {}), ...(lastSighting.interface ? { interface: lastSighting.interface } : {}) };
@@ -219,6 +220,10 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   } else if (skipped.length > 0 || differing.length > 0 || (modelStops && (reachedServer || answered)) || (answered && missingAfter)) {
     journey.verdict = 'disagrees';
     if (answered && missingAfter) journey.text.push(`never captured on ${missingAfter.at} ${missingAfter.interface}, yet the server answered: that capture may have started late or missed it`);
+  } else if (neverAnswered(cw) && cutByCaptureEnd) {
+    // Seen everywhere the model says, and the captures end before an answer could come back.
+    journey.verdict = 'agrees';
+    journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace predicts' : 'dumps predict'}; the capture ended before an answer could be seen`);
   } else if (neverAnswered(cw)) {
     // Seen everywhere the model says, yet nothing but an error (or nothing at all) came back: the
     // first packet did not get through, whatever the model says. Never call that agreeing.
@@ -229,7 +234,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     journey.verdict = 'agrees';
   }
   const where = (at: string | undefined, iface: string | undefined): string => `${at ?? '?'} ${iface ?? '?'}`;
-  if (journey.verdict === 'agrees') {
+  if (journey.verdict === 'agrees' && !cutByCaptureEnd) {
     journey.text.push(`the ${firstPacket} was seen at every captured hop the ${path ? 'trace predicts' : 'dumps predict'}, in order`);
   }
   if (modelStops && (reachedServer || answered)) journey.text.push(`the trace ends ${path.disposition} but the ${reachedServer ? `captures show the packet reach ${ends.serverPod ?? '?'}` : 'server answered'}`);

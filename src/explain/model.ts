@@ -270,6 +270,8 @@ export interface ReplyJourney {
 
 export type TroubleKind =
   | 'syn-unanswered'
+  /** A SYN the capture ended too soon after to see answered (flows.ts synCutByCaptureEnd): not a fault. */
+  | 'syn-at-capture-end'
   | 'rst'
   | 'icmp-unreachable'
   | 'icmp-error'

@@ -4,6 +4,7 @@
 // 1500-byte underlay; a bigger inner packet must be fragmented or dropped).
 import type { Topology } from '../topology/model.ts';
 import type { ConnectionWithFlows } from './connections.ts';
+import { SYN_RETRY_S, synCutByCaptureEnd } from './flows.ts';
 import type { PacketFacts } from './facts.ts';
 import type { CaptureInfo, Trouble } from './model.ts';
 import type { AddressBook } from './names.ts';
@@ -61,9 +62,77 @@ function quotedConnection(p: PacketFacts, connections: ConnectionWithFlows[]): C
   return connections.find(({ flows }) => flows.some(({ flow: f }) => f.client.ip === q.src && f.client.port === q.sport && f.server.ip === q.dst && f.server.port === q.dport));
 }
 
+/** Packets listed one by one per capture part (fragments, oversize, malformed); beyond it they are counted. */
+export const MAX_LISTED = 10_000;
+
+/** The smallest MTU an overlay of these dumps can have: a packet at or under it is never oversize. */
+function smallestOverlayMtu(topology: Topology): number {
+  let mtu = DEFAULT_VXLAN_MTU;
+  for (const node of topology.nodes) for (const intf of node.netns.interfaces) if (intf.vxlan && intf.mtu) mtu = Math.min(mtu, intf.mtu);
+  return mtu;
+}
+
+interface ArpAsked {
+  first: PacketFacts;
+  count: number;
+  askers: Set<string>;
+}
+
+/**
+ * What findTroubles asks of single packets, gathered as one capture part is read: its
+ * fragments and the packets big enough to be over an overlay's MTU (which MTU applies is known
+ * only once the capture is placed), its malformed packets, and its ARP questions and answers.
+ */
+export class PacketTroubles {
+  /** Fragments and packets above the smallest overlay MTU, in frame order (at most MAX_LISTED). */
+  readonly sized: PacketFacts[] = [];
+  readonly malformed: PacketFacts[] = [];
+  /** Beyond MAX_LISTED: fragments, malformed packets, and big packets by `<outer is VXLAN>|<IP length>`. */
+  readonly unlisted = { fragments: 0, malformed: 0, firstFrame: 0, big: new Map<string, number>() };
+  readonly asked = new Map<string, ArpAsked>();
+  readonly answered = new Set<string>();
+  private readonly threshold: number;
+
+  constructor(topology: Topology) {
+    this.threshold = smallestOverlayMtu(topology);
+  }
+
+  add(p: PacketFacts): void {
+    if (p.malformed) {
+      if (this.malformed.length < MAX_LISTED) this.malformed.push(p);
+      else this.unlisted.malformed++;
+    }
+    const ip = p.ip;
+    if (ip && (ip.fragment || (!ip.gso && ip.length > this.threshold))) {
+      if (this.sized.length < MAX_LISTED) this.sized.push(p);
+      else {
+        if (this.unlisted.fragments === 0 && this.unlisted.big.size === 0) this.unlisted.firstFrame = p.frame;
+        if (ip.fragment) this.unlisted.fragments++;
+        if (!ip.gso && ip.length > this.threshold) {
+          const key = `${p.outer?.encapsulation === 'vxlan' ? 1 : 0}|${ip.length}`;
+          this.unlisted.big.set(key, (this.unlisted.big.get(key) ?? 0) + 1);
+        }
+      }
+    }
+    const arp = p.arp;
+    if (!arp || arp.senderIp === arp.targetIp) return; // gratuitous ARP announces, it asks nothing
+    if (arp.opcode === 1) {
+      let entry = this.asked.get(arp.targetIp);
+      if (!entry) {
+        entry = { first: p, count: 0, askers: new Set() };
+        this.asked.set(arp.targetIp, entry);
+      }
+      entry.count++;
+      entry.askers.add(arp.senderIp);
+    } else if (arp.opcode === 2) {
+      this.answered.add(arp.senderIp);
+    }
+  }
+}
+
 export function findTroubles(
   captures: CaptureInfo[],
-  packets: PacketFacts[],
+  parts: { capture: number; troubles: PacketTroubles }[],
   icmpErrors: PacketFacts[],
   connections: ConnectionWithFlows[],
   topology: Topology,
@@ -82,7 +151,17 @@ export function findTroubles(
   for (const { connection, flows } of connections) {
     const tcp = connection.tcp;
     const first = flows[0]!;
-    if (tcp && tcp.state === 'syn-unanswered') {
+    if (tcp && tcp.state === 'syn-unanswered' && !icmpAnswers.has(connection.id) && flows.some((f) => f.syn) && flows.every((f) => !f.syn || synCutByCaptureEnd(f))) {
+      const f = flows.find((x) => x.syn)!;
+      const after = Math.round((f.captureEnd! - f.syn!.lastTime) * 1000);
+      troubles.push({
+        kind: 'syn-at-capture-end',
+        capture: f.flow.capture,
+        frame: f.syn!.packet.frame,
+        connection: connection.id,
+        text: `${connection.id}: SYN sent once, ${after} ms before the capture ended: the capture ended before an answer (or a retransmission ${SYN_RETRY_S} s later) could be seen`,
+      });
+    } else if (tcp && tcp.state === 'syn-unanswered') {
       troubles.push({
         kind: 'syn-unanswered',
         capture: first.flow.capture,
@@ -91,7 +170,8 @@ export function findTroubles(
         text: `${connection.id}: SYN sent ${tcp.syns} time${tcp.syns === 1 ? '' : 's'}${tcp.synRetransmissions > 0 ? ` (${tcp.synRetransmissions} retransmission${tcp.synRetransmissions === 1 ? '' : 's'})` : ''}${icmpAnswers.has(connection.id) ? `, answered only by ${icmpAnswers.get(connection.id)}` : ' and never answered'}`,
       });
     }
-    const rst = flows.flatMap((f) => f.packets.filter((p) => p.tcp?.flags.rst).map((p) => ({ p, flow: f.flow })))[0];
+    const rstFlow = flows.find((f) => f.firstRst);
+    const rst = rstFlow ? { p: rstFlow.firstRst!, flow: rstFlow.flow } : undefined;
     if (rst) {
       const by = rst.p.tuple?.src === rst.flow.client.ip ? 'the client' : 'the server';
       troubles.push({
@@ -117,26 +197,53 @@ export function findTroubles(
     if (match) trouble.connection = match.connection.id;
     troubles.push(trouble);
   }
-  appendAll(troubles, unansweredArp(packets, names));
-  for (const p of packets) {
-    const capture = captures[p.capture];
-    if (p.ip?.fragment) {
-      troubles.push({ kind: 'fragment', capture: p.capture, frame: p.frame, text: `IP fragment ${p.ip.src} → ${p.ip.dst} (offset ${p.ip.fragmentOffset}, ${p.ip.moreFragments ? 'more follow' : 'last'})` });
-    }
-    if (!p.ip || p.ip.gso) continue; // GSO/GRO super-packets are cut to size later by the stack
+  appendAll(troubles, unansweredArp(parts, names));
+  for (const { capture: index, troubles: part } of parts) {
+    const capture = captures[index];
     const onVxlanDevice = capturedOnVxlan(topology, capture?.at, capture?.interface);
-    if (p.outer?.encapsulation !== 'vxlan' && !onVxlanDevice) continue;
     const mtu = vxlanMtu(topology, onVxlanDevice ? capture?.interface : undefined);
-    if (p.ip.length > mtu) {
-      troubles.push({
-        kind: 'oversize',
-        capture: p.capture,
-        frame: p.frame,
-        text: `${p.ip.src} → ${p.ip.dst}: ${p.ip.length}-byte IP packet inside the overlay, above its MTU of ${mtu}${p.ip.dontFragment ? ' with DF set: the sender should get ICMP fragmentation needed' : ''}`,
-      });
+    for (const p of part.sized) {
+      if (p.ip?.fragment) {
+        troubles.push({ kind: 'fragment', capture: p.capture, frame: p.frame, text: `IP fragment ${p.ip.src} → ${p.ip.dst} (offset ${p.ip.fragmentOffset}, ${p.ip.moreFragments ? 'more follow' : 'last'})` });
+      }
+      if (!p.ip || p.ip.gso) continue; // GSO/GRO super-packets are cut to size later by the stack
+      if (p.outer?.encapsulation !== 'vxlan' && !onVxlanDevice) continue;
+      if (p.ip.length > mtu) {
+        troubles.push({
+          kind: 'oversize',
+          capture: p.capture,
+          frame: p.frame,
+          text: `${p.ip.src} → ${p.ip.dst}: ${p.ip.length}-byte IP packet inside the overlay, above its MTU of ${mtu}${p.ip.dontFragment ? ' with DF set: the sender should get ICMP fragmentation needed' : ''}`,
+        });
+      }
+    }
+    const { unlisted } = part;
+    const more = `after the first ${MAX_LISTED.toLocaleString('en')} listed`;
+    if (unlisted.fragments > 0) {
+      troubles.push({ kind: 'fragment', capture: index, frame: unlisted.firstFrame, text: `${unlisted.fragments} more IP fragments from frame ${unlisted.firstFrame} on, not listed (${more})` });
+    }
+    let big = 0;
+    for (const [key, n] of unlisted.big) {
+      const [vxlan, length] = key.split('|');
+      if ((vxlan === '1' || onVxlanDevice) && Number(length) > mtu) big += n;
+    }
+    if (big > 0) {
+      troubles.push({ kind: 'oversize', capture: index, frame: unlisted.firstFrame, text: `${big} more IP packets inside the overlay above its MTU of ${mtu} from frame ${unlisted.firstFrame} on, not listed (${more})` });
     }
   }
   return troubles;
+}
+
+/** The malformed packets of every part, as signs of trouble (after all others, as the explanation lists them). */
+export function malformedTroubles(parts: { capture: number; troubles: PacketTroubles }[]): Trouble[] {
+  const out: Trouble[] = [];
+  for (const { capture, troubles } of parts) {
+    for (const p of troubles.malformed) out.push({ kind: 'malformed', capture: p.capture, frame: p.frame, text: `frame ${p.frame}: ${p.malformed}` });
+    if (troubles.unlisted.malformed > 0) {
+      out.push({ kind: 'malformed', capture, frame: 0, text: `${troubles.unlisted.malformed} more malformed packets, not listed (after the first ${MAX_LISTED.toLocaleString('en')})` });
+    }
+  }
+  return out;
 }
 
 /**
@@ -145,21 +252,18 @@ export function findTroubles(
  * requests to every port but sends the reply only to the asker's, so one capture's silence is
  * not enough: a reply in any capture counts.
  */
-function unansweredArp(packets: PacketFacts[], names: AddressBook): Trouble[] {
+function unansweredArp(parts: { capture: number; troubles: PacketTroubles }[], names: AddressBook): Trouble[] {
   const asked = new Map<string, { first: PacketFacts; count: number; askers: Set<string>; captures: Set<number> }>();
   const answered = new Set<string>();
-  for (const p of packets) {
-    const arp = p.arp;
-    if (!arp || arp.senderIp === arp.targetIp) continue; // gratuitous ARP announces, it asks nothing
-    if (arp.opcode === 1) {
-      const entry = asked.get(arp.targetIp) ?? { first: p, count: 0, askers: new Set<string>(), captures: new Set<number>() };
-      if (p.capture === entry.first.capture) entry.count++;
-      entry.askers.add(arp.senderIp);
-      entry.captures.add(p.capture);
-      asked.set(arp.targetIp, entry);
-    } else if (arp.opcode === 2) {
-      answered.add(arp.senderIp);
+  for (const { capture, troubles: part } of parts) {
+    for (const [target, e] of part.asked) {
+      let entry = asked.get(target);
+      // The count is the first capture's that asked (where the asker is).
+      if (!entry) asked.set(target, (entry = { first: e.first, count: e.count, askers: new Set<string>(), captures: new Set<number>() }));
+      for (const a of e.askers) entry.askers.add(a);
+      entry.captures.add(capture);
     }
+    for (const ip of part.answered) answered.add(ip);
   }
   const troubles: Trouble[] = [];
   for (const [target, { first, count, askers, captures }] of asked) {

@@ -5,6 +5,7 @@
 // the vxlan driver finds no device for the VNI.
 import type { Topology, Vtep } from '../topology/model.ts';
 import type { PacketFacts } from './facts.ts';
+import type { GroupedFlow } from './flows.ts';
 import type { Endpoint, Trouble, Tunnel } from './model.ts';
 import type { AddressBook } from './names.ts';
 import { interfaceRole } from '../topology/roles.ts';
@@ -26,43 +27,75 @@ function ep(names: AddressBook, ip: string): Endpoint {
   return { ip, name: names.short(ip) };
 }
 
-/** `connectionOf(packet)` names the connection a packet belongs to. */
+/** One tunnel's packets in one capture part, counted as they are read. */
+interface TunnelCount {
+  first: PacketFacts;
+  packets: number;
+  /** The flows whose packets it carried, first seen first. */
+  flows: Set<GroupedFlow>;
+}
+
+/** The tunnels of one capture (or part), gathered packet by packet so no packet is kept but each tunnel's first. */
+export class TunnelTally {
+  readonly byKey = new Map<string, TunnelCount>();
+
+  /** `flow`: the flow the packet joined (flows.ts), if any. */
+  add(p: PacketFacts, flow: GroupedFlow | undefined): void {
+    const outer = p.outer;
+    if (!outer) return;
+    // The receiver's port: the UDP destination of packets towards it (the source port is a flow hash).
+    const pair = outer.src < outer.dst ? `${outer.src}|${outer.dst}` : `${outer.dst}|${outer.src}`;
+    const key = `${outer.encapsulation}/${outer.vni ?? ''}/${outer.dport ?? ''}/${pair}`;
+    let entry = this.byKey.get(key);
+    if (!entry) {
+      entry = { first: p, packets: 0, flows: new Set() };
+      this.byKey.set(key, entry);
+    }
+    entry.packets++;
+    if (flow) entry.flows.add(flow);
+  }
+}
+
+/**
+ * The tunnels of every capture part (`parts` in capture order, each with its capture index);
+ * `connectionOf(flow)` names the connection a flow belongs to.
+ */
 export function explainTunnels(
-  packets: PacketFacts[],
+  parts: { capture: number; tally: TunnelTally }[],
   topology: Topology,
   names: AddressBook,
-  connectionOf: (packet: PacketFacts) => string | undefined,
+  connectionOf: (flow: GroupedFlow) => string | undefined,
   connectionText: (id: string) => string,
 ): { tunnels: Tunnel[]; troubles: Trouble[] } {
   const byKey = new Map<string, { tunnel: Tunnel; first: PacketFacts }>();
-  for (const p of packets) {
-    const outer = p.outer;
-    if (!outer) continue;
-    // The receiver's port: the UDP destination of packets towards it (the source port is a flow hash).
-    const pair = [outer.src, outer.dst].sort().join('|');
-    const key = `${outer.encapsulation}/${outer.vni ?? ''}/${outer.dport ?? ''}/${pair}`;
-    let entry = byKey.get(key);
-    if (!entry) {
-      const tunnel: Tunnel = {
-        encapsulation: outer.encapsulation,
-        from: ep(names, outer.src),
-        to: ep(names, outer.dst),
-        meaning: '',
-        carries: [],
-        packets: 0,
-        captures: [],
-        text: '',
-      };
-      if (outer.vni !== undefined) tunnel.vni = outer.vni;
-      if (outer.dport !== undefined) tunnel.port = outer.dport;
-      entry = { tunnel, first: p };
-      byKey.set(key, entry);
+  for (const { capture, tally } of parts) {
+    for (const [key, count] of tally.byKey) {
+      let entry = byKey.get(key);
+      if (!entry) {
+        const outer = count.first.outer!;
+        const tunnel: Tunnel = {
+          encapsulation: outer.encapsulation,
+          from: ep(names, outer.src),
+          to: ep(names, outer.dst),
+          meaning: '',
+          carries: [],
+          packets: 0,
+          captures: [],
+          text: '',
+        };
+        if (outer.vni !== undefined) tunnel.vni = outer.vni;
+        if (outer.dport !== undefined) tunnel.port = outer.dport;
+        entry = { tunnel, first: count.first };
+        byKey.set(key, entry);
+      }
+      const t = entry.tunnel;
+      t.packets += count.packets;
+      if (!t.captures.includes(capture)) t.captures.push(capture);
+      for (const flow of count.flows) {
+        const id = connectionOf(flow);
+        if (id && !t.carries.includes(id)) t.carries.push(id);
+      }
     }
-    const t = entry.tunnel;
-    t.packets++;
-    if (!t.captures.includes(p.capture)) t.captures.push(p.capture);
-    const id = connectionOf(p);
-    if (id && !t.carries.includes(id)) t.carries.push(id);
   }
   const troubles: Trouble[] = [];
   const haveDumps = topology.nodes.length > 0;

@@ -21,8 +21,13 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   const evidence: string[] = [];
   const flannelVteps = vteps.filter((v) => /^flannel\.\d+$/.test(v.device));
   const calicoVteps = vteps.filter((v) => v.device.startsWith('vxlan.calico') || v.device.startsWith('vxlan-v6.calico'));
-  const flannelChains = nodes.filter((n) => Object.values(n.netns.netfilter?.tables ?? {}).some((t) => Object.keys(t.chains).some((c) => c.startsWith('FLANNEL'))));
-  const calicoChains = nodes.filter((n) => Object.values(n.netns.netfilter?.tables ?? {}).some((t) => Object.keys(t.chains).some((c) => c.startsWith('cali-'))));
+  // for-in with an early return: a kube-proxy table has 40k chains, and Object.keys copies them all.
+  const hasChain = (n: ClusterNode, prefix: string): boolean => {
+    for (const t of Object.values(n.netns.netfilter?.tables ?? {})) for (const c in t.chains) if (c.startsWith(prefix)) return true;
+    return false;
+  };
+  const flannelChains = nodes.filter((n) => hasChain(n, 'FLANNEL'));
+  const calicoChains = nodes.filter((n) => hasChain(n, 'cali-'));
   const caliIfaces = nodes.filter((n) => n.netns.interfaces.some((i) => /^cali[0-9a-f]{6,}/.test(i.name)));
   const routesVia = (dev: RegExp) =>
     nodes.flatMap((n) => n.netns.routes.filter((r) => r.dev !== undefined && dev.test(r.dev) && r.via !== undefined).map((r) => ({ node: n, route: r })));

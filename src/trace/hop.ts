@@ -213,7 +213,12 @@ class Walker {
    * (ip_sabotage_in). That is why a capture on cni0 already shows kube-proxy's DNAT.
    */
   private bridgeIngress(ns: NetNamespace, bridge: string): Stage {
-    this.note(`${ns.name}: podpath assumes net.bridge.bridge-nf-call-iptables=1 (Kubernetes requires it), so iptables PREROUTING runs as the frame enters ${bridge}`);
+    const callIptables = ns.sysctls?.['net.bridge.bridge-nf-call-iptables'];
+    if (callIptables === undefined) {
+      this.note(`${ns.name}: podpath assumes net.bridge.bridge-nf-call-iptables=1 (Kubernetes requires it; the sysctl was not dumped), so iptables PREROUTING runs as the frame enters ${bridge}`);
+    } else if (callIptables.trim() === '0') {
+      return this.bridgeWithoutIptables(ns, bridge);
+    }
     const dnatBefore = this.flow.ct.dnat;
     const pre = this.hook(ns, 'PREROUTING', bridge, undefined, undefined);
     if (pre) return pre;
@@ -281,6 +286,22 @@ class Walker {
   }
 
   /** br_netfilter: a frame bridged from port to port crosses FORWARD and POSTROUTING (devices: the bridge). */
+  /**
+   * net.bridge.bridge-nf-call-iptables = 0 (as dumped): br_netfilter does not hand bridged IPv4
+   * frames to iptables (br_nf_pre_routing returns NF_ACCEPT when brnf_call_iptables is off), so
+   * a frame bridged from port to port meets no PREROUTING, FORWARD or POSTROUTING at all; a frame
+   * for the bridge's own MAC goes up to IP on the bridge device, where PREROUTING runs as for any
+   * routed packet (no physdev, no bridged DNAT).
+   */
+  private bridgeWithoutIptables(ns: NetNamespace, bridge: string): Stage {
+    this.note(`${ns.name}: net.bridge.bridge-nf-call-iptables = 0 in its sysctl dump: a frame bridged on ${bridge} skips iptables (only frames for ${bridge}'s own MAC go up to IP and its hooks)`);
+    const decision = bridgeDecide(ns, bridge, this.l2dst, this.cluster.podOnBridge(ns, bridge, headerOf(this.flow).dst)?.hostInterface);
+    this.add([decision.step]);
+    if (decision.result !== 'local') return this.leaveBridge(ns, decision.port);
+    this.hop(ns, bridge, 'in');
+    return { kind: 'ip-in', ns, iface: bridge };
+  }
+
   private bridgeForward(ns: NetNamespace, bridge: string, port: string | undefined): Stage {
     this.physOut = port;
     const forward = this.hook(ns, 'FORWARD', bridge, bridge, undefined);

@@ -35,3 +35,18 @@ function judgementLines(j: PolicyJudgement, verbose: boolean): string[] {
 export function policyLines(policy: PathPolicy, verbose: boolean): string[] {
   return [`NetworkPolicy: ${policy.summary}`, ...policy.judgements.flatMap((j) => judgementLines(j, verbose).map((l) => `  ${l}`))];
 }
+
+/**
+ * One short line per judged direction, for the UI's trace pane (about 40 columns): the pod by
+ * name only, felix's agreement as ✓ or what it did instead, and "unenforced" where nothing
+ * turns the policy into rules.
+ */
+export function policyBrief(policy: PathPolicy): { text: string; denied: boolean }[] {
+  return policy.judgements.map((j) => {
+    const pod = j.pod.slice(j.pod.indexOf('/') + 1);
+    // not-isolated reads "open": no policy selects the pod for this direction.
+    const decision = j.decision === 'not-isolated' ? 'open' : policy.enforcement === 'not-enforced' ? j.decision : decisionText(j.decision);
+    const tail = policy.enforcement === 'not-enforced' ? ', unenforced' : j.felix?.agrees === true ? ' (felix ✓)' : j.felix?.agrees === false ? ` (felix: ${j.felix.verdict})` : '';
+    return { text: `policy ${j.direction} ${pod}: ${decision}${tail}`, denied: j.decision === 'denied' && policy.enforcement !== 'not-enforced' };
+  });
+}

@@ -81,6 +81,52 @@ describe('podpath explain (CLI)', () => {
     expect(json.captures[0]!.errors.join(' ')).toMatch(/byte \d+/);
   });
 
+  it('a truncated capture that still has packets: exit by its findings (never 2), one warning line naming the file and the cut record\'s offset', async () => {
+    const source = readFileSync(`${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`);
+    const cut = join(tmp, 'cut-warn.pcap');
+    const kept = source.subarray(0, source.length - 100);
+    writeFileSync(cut, kept);
+    // The offset of the record the cut falls in, by the pcap format (24-byte file header, 16-byte record headers with incl_len at +8, little-endian here).
+    expect(source.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    let at = 24;
+    let records = 0;
+    while (at + 16 <= kept.length && at + 16 + kept.readUInt32LE(at + 8) <= kept.length) {
+      at += 16 + kept.readUInt32LE(at + 8);
+      records++;
+    }
+    const result = await runPodpath(['explain', '--json', cut]);
+    expect(result.status).not.toBe(2);
+    expect(result.status).not.toBe(70);
+    const json = JSON.parse(result.stdout) as { captures: { packets: number }[]; faultFound: boolean };
+    expect(result.status).toBe(json.faultFound ? 1 : 0);
+    expect(json.captures[0]!.packets).toBe(records);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('cut-warn.pcap');
+    expect(lines[0]).toContain(`byte ${at}:`);
+    expect(lines[0]).toContain(`the ${records} packets before it are explained`);
+  });
+
+  it('a SYN the capture ends right after is not "never answered": the capture ended before an answer could be seen (no fault)', async () => {
+    const source = readFileSync(`${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`);
+    // Keep the file header and the first record only: tshark reads that frame as the inner SYN.
+    const first = 24 + 16 + source.readUInt32LE(24 + 8);
+    const [flags] = tsharkFields(`${CORPUS}/vxlan/zeek_vxlan-encapsulated-http.pcap`, ['tcp.flags'], ['-c', '1'])[0]!;
+    expect(flags).toBe('0x0002');
+    const cut = join(tmp, 'syn-at-end.pcap');
+    writeFileSync(cut, source.subarray(0, first));
+    const result = await runPodpath(['explain', '--json', cut]);
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as { troubles: { kind: string; text: string }[]; faultFound: boolean };
+    expect(json.troubles.map((t) => t.kind)).not.toContain('syn-unanswered');
+    const trouble = json.troubles.find((t) => t.kind === 'syn-at-capture-end');
+    expect(trouble?.text).toMatch(/the capture ended before an answer .* could be seen/);
+    expect(json.faultFound).toBe(false);
+    expect(result.status).toBe(0);
+    const text = await runPodpath(['explain', cut]);
+    expect(text.stdout).not.toMatch(/never answered/);
+  });
+
   it('a capture that is not a capture at all (a pcap magic then garbage) fails with one line and status 2 (unusable input)', async () => {
     const bad = join(tmp, 'bad.pcap');
     writeFileSync(bad, Buffer.concat([Buffer.from('d4c3b2a1', 'hex'), Buffer.from('garbage garbage garbage')]));

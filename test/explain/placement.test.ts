@@ -600,3 +600,42 @@ describeNeeding(['tshark'], 'an underlay capture with no link layer placed by it
     });
   }
 });
+
+// pcapng as dumpcap writes it, on every lab scenario: test/explain/record-pcapng-scenario.sh
+// gives each node and pod a namespace of its own with interfaces of the lab's names, and sends
+// the frames of the lab's captures of them into those interfaces, in their recorded order, under
+// `dumpcap -i <each>`. One pcapng per namespace, renamed capture-1.pcapng, capture-2.pcapng, …
+// so only its interface data (and, for a pod's lone eth0, its frames) can place it. The expected
+// places are the lab's (captures/<at>__<iface>.pcap), the per-interface counts tshark's; the
+// journeys and faults must be those of the same files placed with --at FILE=NODE.
+describeNeeding(['root', 'netns', 'tshark'], 'pcapng recorded afresh by dumpcap, one per namespace, on every lab scenario', () => {
+  for (const scenario of scenarios) {
+    it(`${scenario}: every namespace's pcapng as capture-N.pcapng, each interface placed by its if_name`, async () => {
+      const recorded = mkdtempSync(join(tmpdir(), 'podpath-dumpcap-'));
+      execFileSync('bash', [join(repoRoot, 'test', 'explain', 'record-pcapng-scenario.sh'), scenario, recorded], { stdio: 'ignore', timeout: 120_000 });
+      const lab = labCaptures(scenario).filter((c) => !c.empty && c.interface !== 'any');
+      const namespaces = [...new Set(lab.map((c) => c.at))].sort();
+      expect(readdirSync(recorded).sort()).toEqual(namespaces.map((at) => `${at}.pcapng`).sort());
+      const tmp = mkdtempSync(join(tmpdir(), 'podpath-ng-'));
+      const files = namespaces.map((at, i) => {
+        const file = join(tmp, `capture-${i + 1}.pcapng`);
+        copyFileSync(join(recorded, `${at}.pcapng`), file);
+        return file;
+      });
+      const e = await explain(files, scenario);
+      const got = e.captures.map((c) => `${c.at} ${c.interface}`).sort();
+      expect(got).toEqual(lab.map((c) => `${c.at} ${c.interface}`).sort());
+      namespaces.forEach((at, i) => {
+        const counts = new Map<string, number>();
+        for (const [name] of liveFields(files[i]!, ['frame.interface_name'])) counts.set(name!, (counts.get(name!) ?? 0) + 1);
+        for (const part of e.captures.filter((c) => c.file === files[i])) {
+          expect(part.at, files[i]).toBe(at);
+          expect(part.packets, `${at} ${part.interface}`).toBe(counts.get(part.interface!));
+          expect(part.placedBy[0]!.by).toBe('pcapng-interface');
+        }
+      });
+      const withAt = await explain(files, scenario, Object.fromEntries(files.map((f, i) => [f, { at: namespaces[i]! }])));
+      expect(outcome(e)).toEqual(outcome(withAt));
+    }, 180_000);
+  }
+});

@@ -115,7 +115,7 @@ describe('iptables -S: iptables-save rules without the table lines', () => {
   const saved = (table: string) => sh(`awk '/^\\*/{t=substr($0,2)} t=="${table}" && /^-A /' iptables-save.txt`).sort();
 
   it('in a transcript the command names the table: every rule lands in it, with no warning', async () => {
-    const t = await topology([fixture('transcript.txt')]);
+    const t = await topology([fixture('transcript.txt'), '--rules']);
     const tables = t.nodes[0]!.netns.netfilter!.tables;
     for (const table of ['nat', 'filter']) {
       const rules = Object.values(tables[table]!.chains).flatMap((c) => c.rules.map((r) => r.text));
@@ -126,8 +126,21 @@ describe('iptables -S: iptables-save rules without the table lines', () => {
     expect(t.warnings.filter((w) => /\*table|assumed/.test(w.message))).toEqual([]);
   });
 
+  it('--json gives each chain its rule count; the rules themselves only with --rules', async () => {
+    const counted = (await topology([fixture('transcript.txt')])).nodes[0]!.netns.netfilter!.tables;
+    const full = (await topology([fixture('transcript.txt'), '--rules'])).nodes[0]!.netns.netfilter!.tables;
+    for (const table of ['nat', 'filter']) {
+      const lines = saved(table);
+      const chains = Object.values(counted[table]!.chains) as unknown as { name: string; rules?: unknown; ruleCount: number }[];
+      expect(chains.every((c) => c.rules === undefined)).toBe(true);
+      // Each count is the number of `-A CHAIN` lines iptables-save wrote for that chain.
+      for (const c of chains) expect(c.ruleCount, c.name).toBe(lines.filter((l) => l.startsWith(`-A ${c.name} `)).length);
+      expect(Object.values(full[table]!.chains).flatMap((c) => c.rules.map((r) => r.text)).sort()).toEqual(lines);
+    }
+  });
+
   it('a loose file of -P/-N/-A lines is read, each rule where its target says, and the assumption is one warning', async () => {
-    const t = await topology([fixture('iptables-t-nat-S.txt'), '--node', 'q12-node']);
+    const t = await topology([fixture('iptables-t-nat-S.txt'), '--node', 'q12-node', '--rules']);
     const tables = t.nodes[0]!.netns.netfilter!.tables;
     const natRules = Object.values(tables.nat!.chains).flatMap((c) => c.rules.map((r) => r.text));
     expect(natRules.sort()).toEqual(saved('nat'));

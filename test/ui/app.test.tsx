@@ -181,13 +181,13 @@ describe('podpath ui frames', () => {
 
 describe('capture pane frames', () => {
   it('streams packets in, marks the connection, shows layers then hex', async () => {
-    const { decodePacket, readCapture } = await import('../../src/decode/index.ts');
+    const { decodePacket, packetText, readCapture } = await import('../../src/decode/index.ts');
     const { captureStarter } = await import('../../src/ui/capture/start.ts');
     const file = `${corpusDir}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
     // Fixture trace naming the capture's inner connection (172.16.11.201 → 54.86.237.188:80, per tshark).
     const trace: TraceResult = structuredClone(fixtureTrace);
     trace.paths[0]!.hops[0]!.packet = { src: '172.16.11.201', dst: '54.86.237.188', dport: 80, proto: 'tcp' };
-    const startCapture = captureStarter([file], fixtureTopology, trace, { readCapture, decodePacket });
+    const startCapture = captureStarter([file], fixtureTopology, trace, { readCapture, decodePacket, packetText });
     const { press, frame } = start({ trace, startCapture });
     await frame();
     const list = await press('4', (x) => x.includes('║Capture') && x.includes('read to the end'));
@@ -204,7 +204,8 @@ describe('capture pane frames', () => {
     // → opens the next layer: the outer IPv4 header (tshark: ip.proto 17, ip.ttl 64 for frame 1).
     const ipv4 = await press('l', (x) => x.includes('▾ Internet Protocol Version 4, Src: 10.1.200.131'));
     expect(ipv4).toContain('Protocol: UDP (17)');
-    expect(ipv4).toMatch(/TTL: 64\b/);
+    // The -V words (tshark -V: "Time to Live: 64"), shared with `podpath decode -V`.
+    expect(ipv4).toMatch(/Time to Live: 64\b/);
     const hex = await press(KEY.enter, (x) => x.includes('0000  12 42 cd c5'));
     expect(hex).toContain('bytes');
   });

@@ -6,7 +6,7 @@ import { oracle } from '../helpers/oracle.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePacket, readCapture } from '../../src/decode/index.ts';
+import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
 import { flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows.ts';
 import { streamCaptures } from '../../src/ui/capture/stream.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
@@ -36,6 +36,7 @@ async function collect(files: string[], trace: TraceResult, limit?: number) {
     files,
     read: readCapture,
     decode: (p) => decodePacket(p),
+    text: (p) => packetText(p),
     matches: flowMatcher(trace),
     ...(limit === undefined ? {} : { limit }),
     onBatch: (batch, t, m) => {
@@ -126,6 +127,7 @@ describe('capture pane data', () => {
         files: [big],
         read: readCapture,
         decode: (p) => decodePacket(p),
+        text: (p) => packetText(p),
         matches: flowMatcher(traceOf('172.16.11.201', '54.86.237.188', 80)),
         limit: 1000,
         onBatch: (rows, t) => {

@@ -35,6 +35,12 @@ interface Expected {
 }
 
 // The slice of `topology --json` (docs/topology-json.md) the checks read.
+/** Without `--rules` a chain gives its `ruleCount`; with it, its `rules`. */
+interface Chain {
+  ruleCount?: number;
+  rules?: unknown[];
+}
+const rulesIn = (chain: Chain): number => chain.ruleCount ?? chain.rules?.length ?? 0;
 interface Iface {
   name: string;
   addresses?: { address: string; prefixLength: number }[];
@@ -48,8 +54,8 @@ interface Netns {
   neighbours: unknown[];
   dumps: string[];
   netfilter?: {
-    tables: Record<string, { chains: Record<string, { rules: unknown[] }> }>;
-    nft?: { chains: Record<string, { rules: unknown[] }> }[];
+    tables: Record<string, { chains: Record<string, Chain> }>;
+    nft?: { chains: Record<string, Chain> }[];
     ipvs?: { realServers: unknown[] }[];
   };
 }
@@ -160,13 +166,13 @@ function reading(c: Check, t: Topology): string | number | string[] {
       return (c.value as string[]).filter((line) => t.warnings.some((w) => String(w.line) === line));
     case 'nftRules':
       return (findNode(t, c.node).netns.netfilter?.nft ?? []).reduce(
-        (n, table) => n + Object.values(table.chains).reduce((m, chain) => m + chain.rules.length, 0),
+        (n, table) => n + Object.values(table.chains).reduce((m, chain) => m + rulesIn(chain), 0),
         0,
       );
     case 'iptablesRules': {
       const tables = findNode(t, c.node).netns.netfilter?.tables ?? {};
       return Object.values(tables).reduce(
-        (n, table) => n + Object.values(table.chains).reduce((m, chain) => m + chain.rules.length, 0),
+        (n, table) => n + Object.values(table.chains).reduce((m, chain) => m + rulesIn(chain), 0),
         0,
       );
     }

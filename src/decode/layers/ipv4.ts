@@ -35,6 +35,8 @@ const MF = encoded(',"moreFragments":');
 const FRAGMENT_OFFSET = encoded(',"fragmentOffset":');
 const FRAGMENT = encoded(',"fragment":');
 const DSCP = encoded(',"dscp":');
+const WHOLE_DF = encoded(',"dontFragment":true,"moreFragments":false,"fragmentOffset":0,"fragment":false');
+const WHOLE = encoded(',"dontFragment":false,"moreFragments":false,"fragmentOffset":0,"fragment":false');
 const ECN = encoded(',"ecn":');
 const CHECKSUM = encoded(',"checksum":');
 const NAME = encoded('IPv4');
@@ -143,14 +145,19 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
     out.uint(v.getUint16(at + 2));
     out.bytes(ID);
     out.uint(v.getUint16(at + 4));
-    out.bytes(DF);
-    out.bytes((fragmentField & 0x4000) !== 0 ? TRUE : FALSE);
-    out.bytes(MF);
-    out.bytes(more ? TRUE : FALSE);
-    out.bytes(FRAGMENT_OFFSET);
-    out.uint(fragmentOffset);
-    out.bytes(FRAGMENT);
-    out.bytes(more || fragmentOffset > 0 ? TRUE : FALSE);
+    if (!more && fragmentOffset === 0) {
+      // Not a fragment (nearly every packet): the four fields in one copy.
+      out.bytes((fragmentField & 0x4000) !== 0 ? WHOLE_DF : WHOLE);
+    } else {
+      out.bytes(DF);
+      out.bytes((fragmentField & 0x4000) !== 0 ? TRUE : FALSE);
+      out.bytes(MF);
+      out.bytes(more ? TRUE : FALSE);
+      out.bytes(FRAGMENT_OFFSET);
+      out.uint(fragmentOffset);
+      out.bytes(FRAGMENT);
+      out.bytes(TRUE);
+    }
     out.bytes(DSCP);
     out.uint(tos >> 2);
     out.bytes(ECN);

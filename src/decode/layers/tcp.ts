@@ -18,7 +18,7 @@
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
 import type { ByteSink } from '../output/sink.ts';
-import { ARROW, base, baseJson, encoded, FALSE, jsonHead, TRUE, type LayerCodec } from './codec.ts';
+import { ARROW, base, baseJson, encoded, jsonHead, type LayerCodec } from './codec.ts';
 
 const OPEN = encoded('{"type":"tcp"');
 const SPORT = encoded(',"sport":');
@@ -27,8 +27,10 @@ const SEQ = encoded(',"seq":');
 const ACK = encoded(',"ack":');
 const FLAG_FIELDS = ['syn', 'ack', 'fin', 'rst', 'psh', 'urg', 'ece', 'cwr'] as const;
 const FLAG_BITS = [0x02, 0x10, 0x01, 0x04, 0x08, 0x20, 0x40, 0x80];
-const FLAG_KEYS = FLAG_FIELDS.map((name, i) => encoded(`${i === 0 ? ',"flags":{' : ','}"${name}":`));
-const WINDOW = encoded('},"window":');
+/** ',"flags":{"syn":true,…},"window":' for every flag byte: one copy instead of sixteen. */
+const FLAGS_JSON: Uint8Array[] = Array.from({ length: 256 }, (_, f) =>
+  encoded(`,"flags":{${FLAG_FIELDS.map((name, i) => `"${name}":${(f & (FLAG_BITS[i] as number)) !== 0}`).join(',')}},"window":`),
+);
 const HEADER_LENGTH_20 = encoded(',"headerLength":20,"payloadLength":');
 const CHECKSUM = encoded(',"checksum":');
 const URGENT = encoded(',"urgentPointer":');
@@ -125,11 +127,7 @@ export const tcp: LayerCodec<TcpLayer> = {
     out.uint(v.getUint32(at + 4));
     out.bytes(ACK);
     out.uint(v.getUint32(at + 8));
-    for (let i = 0; i < 8; i++) {
-      out.bytes(FLAG_KEYS[i] as Uint8Array);
-      out.bytes(f & (FLAG_BITS[i] as number) ? TRUE : FALSE);
-    }
-    out.bytes(WINDOW);
+    out.bytes(FLAGS_JSON[f] as Uint8Array);
     out.uint(v.getUint16(at + 14));
     out.bytes(HEADER_LENGTH_20);
     out.uint(Math.max(0, (d.ends[index] as number) - at - 20));

@@ -2,19 +2,34 @@
 // Ethernet II, Internet Protocol Version 4, User Datagram Protocol, Virtual
 // eXtensible Local Area Network, Ethernet II, …, Hypertext Transfer Protocol),
 // and -x: the bytes as tshark -x prints them.
-import { CODECS } from '../registry.ts';
-import { Kind } from '../dissection.ts';
+import { codecOf } from '../registry.ts';
 import { hexByte } from '../layers/text.ts';
 import { LINK_TYPE_NAMES, named } from '../layers/names.ts';
 import type { DecodedPacket, Layer } from '../types.ts';
 
-const KIND_BY_TYPE = new Map<string, number>(
-  Object.entries(Kind).map(([name, kind]) => [name.toLowerCase(), kind]),
-);
-KIND_BY_TYPE.set('null', Kind.NULL);
+/** One layer's section: its title as Wireshark names it, then its fields (the codec's detail()). */
+export function layerDetail(layer: Layer): { title: string; lines: string[] } {
+  return (codecOf(layer).detail as (l: Layer) => { title: string; lines: string[] })(layer);
+}
 
-function codecFor(layer: Layer) {
-  return CODECS[KIND_BY_TYPE.get(layer.type) ?? -1];
+/** A layer's section placed in the packet: `depth` counts the tunnels outside it (the UI indents by it). */
+export interface LayerText {
+  depth: number;
+  title: string;
+  lines: string[];
+  offset: number;
+  length: number;
+}
+
+/** Every layer's section, with its tunnel depth (a tunnel layer's codec says isTunnel). Not escaped. */
+export function layerTexts(layers: readonly Layer[]): LayerText[] {
+  let depth = 0;
+  return layers.map((layer) => {
+    const { title, lines } = layerDetail(layer);
+    const text: LayerText = { depth, title, lines, offset: layer.offset, length: layer.length };
+    if (codecOf(layer).isTunnel) depth++;
+    return text;
+  });
 }
 
 export function detailLines(packet: DecodedPacket): string[] {
@@ -23,17 +38,12 @@ export function detailLines(packet: DecodedPacket): string[] {
     `    Epoch Time: ${packet.time} seconds`,
     `    Link type: ${named(LINK_TYPE_NAMES, packet.linkType)}`,
   ];
-  let depth = 0;
   for (const layer of packet.layers) {
-    const codec = codecFor(layer);
-    if (!codec) continue;
-    const { title, lines: body } = (codec.detail as (l: Layer) => { title: string; lines: string[] })(layer);
+    const { title, lines: body } = layerDetail(layer);
     const indent = layer.quoted ? '    ' : '';
-    if (layer.type === 'ipip') depth = 0;
     lines.push(`${indent}${title}${layer.quoted ? ' (quoted in ICMP error)' : ''}`);
     for (const line of body) lines.push(`${indent}    ${line}`);
   }
-  void depth;
   return lines;
 }
 

@@ -13,21 +13,39 @@ function linkScoped(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '255.255.255.255' || (first >= 224 && first <= 239) || ip.startsWith('169.254.');
 }
 
-export function foreignCapture(facts: PacketFacts[], topology: Topology): Unplaced | undefined {
-  if (topology.nodes.length === 0 || facts.length === 0) return undefined;
-  // A book of its own: asking must not add these addresses to the explanation's list.
-  const book = new AddressBook(topology);
-  const seen = new Set<string>();
-  const ours = (ip: string | undefined): boolean => {
-    if (ip === undefined || seen.has(ip) || linkScoped(ip)) return false;
-    seen.add(ip);
-    const kind = book.name(ip).kind;
-    return kind !== 'outside' && kind !== 'unknown';
-  };
-  // The first address the dumps know settles it: most captures are the dumps' own.
-  for (const p of facts) {
-    if (ours(p.tuple?.src) || ours(p.tuple?.dst) || ours(p.outer?.src) || ours(p.outer?.dst) || ours(p.arp?.senderIp) || ours(p.arp?.targetIp)) return undefined;
+/** Asked of each packet as it is read; `result()` once the capture (or its part) is read. */
+export class ForeignCheck {
+  private readonly seen = new Set<string>();
+  /** An address the dumps know was met: the capture is theirs, nothing more to look at. */
+  private ours = false;
+  private packets = 0;
+  private readonly book: AddressBook | undefined;
+
+  constructor(private readonly topology: Topology) {
+    // A book of its own: asking must not add these addresses to the explanation's list.
+    this.book = topology.nodes.length > 0 ? new AddressBook(topology) : undefined;
   }
-  if (seen.size === 0) return undefined;
-  return { reason: 'foreign', text: `this capture does not look like these dumps: none of its ${seen.size} address${seen.size === 1 ? '' : 'es'} is in them` };
+
+  private known(ip: string | undefined): boolean {
+    if (ip === undefined || this.seen.has(ip) || linkScoped(ip)) return false;
+    this.seen.add(ip);
+    const kind = this.book!.name(ip).kind;
+    return kind !== 'outside' && kind !== 'unknown';
+  }
+
+  add(p: PacketFacts): void {
+    this.packets++;
+    if (this.ours || !this.book) return;
+    // The first address the dumps know settles it: most captures are the dumps' own.
+    if (this.known(p.tuple?.src) || this.known(p.tuple?.dst) || this.known(p.outer?.src) || this.known(p.outer?.dst) || this.known(p.arp?.senderIp) || this.known(p.arp?.targetIp)) {
+      this.ours = true;
+      this.seen.clear();
+    }
+  }
+
+  result(): Unplaced | undefined {
+    if (this.topology.nodes.length === 0 || this.packets === 0 || this.ours || this.seen.size === 0) return undefined;
+    const n = this.seen.size;
+    return { reason: 'foreign', text: `this capture does not look like these dumps: none of its ${n} address${n === 1 ? '' : 'es'} is in them` };
+  }
 }

@@ -4,7 +4,7 @@
 // the place that fits most frames is where the capture was taken. Two ends of one wire (a
 // pod's eth0 and its host veth, two nodes' NICs, two VTEPs) see the same frames: such ties
 // are left to packet times across captures (resolve.ts), or said.
-import type { PacketFacts } from '../facts.ts';
+import type { FrameWay, LinkCount } from './evidence.ts';
 import type { L2Map } from './l2.ts';
 import type { Place, PlacementEvidence } from './model.ts';
 
@@ -25,24 +25,25 @@ export interface FrameFit {
   outer: Map<number, { address: string; from: number; to: number; tunnels: Set<string> }>;
 }
 
-/** Scores every place (restricted to `allowed` when given) against the capture's frames. */
-export function fitFrames(facts: PacketFacts[], map: L2Map, allowed?: (p: Place) => boolean): FrameFit | undefined {
+/** Scores every place (restricted to `allowed` when given) against the capture's frames (counted by their way, evidence.ts). */
+export function fitFrames(links: LinkCount[], map: L2Map, allowed?: (p: Place) => boolean): FrameFit | undefined {
   const counts = new Map<number, number>();
   const ownMac = new Map<number, { src: number; dst: number }>();
   const outer: FrameFit['outer'] = new Map();
   let known = 0;
   let byMac = 0;
-  for (const p of facts) {
+  for (const p of links) {
+    const n = p.count;
     const seen = map.frameSightings(p);
     if (!seen) continue;
-    known++;
-    if (seen.byMac) byMac++;
-    for (const index of seen.at.keys()) counts.set(index, (counts.get(index) ?? 0) + 1);
+    known += n;
+    if (seen.byMac) byMac += n;
+    for (const index of seen.at.keys()) counts.set(index, (counts.get(index) ?? 0) + n);
     if (seen.byMac) {
       for (const [mac, role] of [[p.link!.src!, 'src'], [p.link!.dst!, 'dst']] as const) {
         for (const owner of map.ownersOf(mac)) {
           const own = ownMac.get(owner) ?? { src: 0, dst: 0 };
-          own[role]++;
+          own[role] += n;
           ownMac.set(owner, own);
         }
       }
@@ -50,7 +51,7 @@ export function fitFrames(facts: PacketFacts[], map: L2Map, allowed?: (p: Place)
     for (const [end, role] of [[seen.outer?.from, 'from'], [seen.outer?.to, 'to']] as const) {
       if (!end) continue;
       const entry = outer.get(end.index) ?? { address: end.address, from: 0, to: 0, tunnels: new Set<string>() };
-      entry[role]++;
+      entry[role] += n;
       entry.tunnels.add(tunnelName(p));
       outer.set(end.index, entry);
     }
@@ -75,7 +76,7 @@ export function fitText(fit: FrameFit, index: number, map: L2Map): string {
 }
 
 /** "VXLAN (UDP 8472)", "IPIP": how a tunnelled packet was carried, as the evidence names it. */
-function tunnelName(p: PacketFacts): string {
+function tunnelName(p: FrameWay): string {
   const outer = p.outer!;
   const name = outer.encapsulation === 'ipip' ? 'IPIP' : outer.encapsulation.toUpperCase();
   return outer.dport !== undefined ? `${name} (UDP ${outer.dport})` : name;

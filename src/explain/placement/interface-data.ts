@@ -2,22 +2,28 @@
 // Interface Description Blocks (if_name, if_description), Linux cooked v2's ifindex in every
 // packet, or (cooked v1, which has neither) the sender MAC of every packet.
 import type { Topology } from '../../topology/model.ts';
-import type { PacketFacts } from '../facts.ts';
-import { fitFrames, frameEvidence } from './frames.ts';
+import type { FrameEvidence, LinkCount, TimedFrame } from './evidence.ts';
+import { type FrameFit, fitFrames, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacementEvidence } from './model.ts';
 import type { PlacedPart } from './model.ts';
 
-function groupBy<K>(facts: PacketFacts[], key: (p: PacketFacts) => K): Map<K, PacketFacts[]> {
-  const out = new Map<K, PacketFacts[]>();
-  for (const p of facts) {
-    const k = key(p);
+/** The part of a capture a pcapng interface or an SLL2 ifindex makes (PlacedPart.stream): the explainer groups each part's packets apart. */
+export const nameStream = (name: string): string => `if:${name}`;
+export const indexStream = (index: number): string => `#${index}`;
+
+function groupBy<K>(links: LinkCount[], key: (l: LinkCount) => K): Map<K, LinkCount[]> {
+  const out = new Map<K, LinkCount[]>();
+  for (const l of links) {
+    const k = key(l);
     const list = out.get(k);
-    if (list) list.push(p);
-    else out.set(k, [p]);
+    if (list) list.push(l);
+    else out.set(k, [l]);
   }
   return out;
 }
+
+const total = (links: LinkCount[]): number => links.reduce((n, l) => n + l.count, 0);
 
 /** The namespaces (node or pod names) that have every one of `names` as an interface. */
 function namespacesWith(topology: Topology, names: string[]): string[] {
@@ -33,8 +39,8 @@ function namespacesWith(topology: Topology, names: string[]): string[] {
  * capture holds. Several can (ifindexes are small numbers); then the one whose interfaces'
  * MACs sent the outgoing packets.
  */
-function nodeForIfindexes(facts: PacketFacts[], topology: Topology, at: string | undefined): { node: string; text?: string } | undefined {
-  const indexes = [...new Set(facts.map((p) => p.ifindex!))];
+function nodeForIfindexes(links: LinkCount[], topology: Topology, at: string | undefined): { node: string; text?: string } | undefined {
+  const indexes = [...new Set(links.map((l) => l.ifindex!))];
   const fits = topology.nodes.filter((n) => (at === undefined || n.name === at) && indexes.every((x) => n.netns.interfaces.some((i) => i.index === x)));
   if (fits.length === 0) return undefined;
   if (at !== undefined || fits.length === 1) {
@@ -43,23 +49,23 @@ function nodeForIfindexes(facts: PacketFacts[], topology: Topology, at: string |
   const scored = fits
     .map((n) => ({
       node: n.name,
-      sent: facts.filter((p) => p.link?.outgoing && p.link.src !== undefined && n.netns.interfaces.find((i) => i.index === p.ifindex)?.mac?.toLowerCase() === p.link.src.toLowerCase()).length,
+      sent: total(links.filter((l) => l.link?.outgoing && l.link.src !== undefined && n.netns.interfaces.find((i) => i.index === l.ifindex)?.mac?.toLowerCase() === l.link.src.toLowerCase())),
     }))
     .sort((a, b) => b.sent - a.sent);
   if (scored[0]!.sent === 0 || scored[0]!.sent === scored[1]!.sent) return undefined;
-  const outgoing = facts.filter((p) => p.link?.outgoing).length;
+  const outgoing = total(links.filter((l) => l.link?.outgoing));
   return { node: scored[0]!.node, text: `its interface indexes are in ${fits.map((n) => n.name).join(' and ')}'s ip link; ${scored[0]!.sent} of its ${outgoing} outgoing packets carry the MAC of ${scored[0]!.node}'s interface with that index` };
 }
 
 /** Cooked v1: which node's machine (its interfaces, its pods') sent the packets, by their sender MACs. */
-export function senderNode(facts: PacketFacts[], map: L2Map): { node: string; text: string } | undefined {
+export function senderNode(links: LinkCount[], map: L2Map): { node: string; text: string } | undefined {
   const counts = new Map<string, number>();
   let known = 0;
-  for (const p of facts) {
-    const nodes = new Set(map.ownersOf(p.link!.src!).map((i) => map.places[i]!.node));
+  for (const l of links) {
+    const nodes = new Set(map.ownersOf(l.link!.src!).map((i) => map.places[i]!.node));
     if (nodes.size === 0) continue;
-    known++;
-    for (const node of nodes) counts.set(node, (counts.get(node) ?? 0) + 1);
+    known += l.count;
+    for (const node of nodes) counts.set(node, (counts.get(node) ?? 0) + l.count);
   }
   const ranked = [...counts].sort((a, b) => b[1] - a[1]);
   const [first, second] = ranked;
@@ -70,31 +76,66 @@ export function senderNode(facts: PacketFacts[], map: L2Map): { node: string; te
   };
 }
 
+interface InterfaceData {
+  interfaceName?: string;
+  interfaceDescription?: string;
+}
+
 /** The IDB name of a packet: if_name when the dumps know it (or there is nothing else), else if_description. */
-function idbName(p: PacketFacts, known: (name: string) => boolean): string | undefined {
+function idbName(p: InterfaceData, known: (name: string) => boolean): string | undefined {
   if (p.interfaceName !== undefined && (known(p.interfaceName) || p.interfaceDescription === undefined)) return p.interfaceName;
   return p.interfaceDescription ?? p.interfaceName;
 }
 
+/** The IDB name the parts of a pcapng are split by, as placeByPcapngInterfaces splits them (for the explainer's grouping while reading). */
+export function idbNamer(topology: Topology): (p: InterfaceData) => string | undefined {
+  const known = new Map<string, boolean>();
+  const isKnown = (n: string): boolean => {
+    let k = known.get(n);
+    if (k === undefined) known.set(n, (k = namespacesWith(topology, [n]).length > 0));
+    return k;
+  };
+  return (p) => idbName(p, isKnown);
+}
+
 /** Every packet carries its interface's name (a pcapng from dumpcap or tshark), and none is `any`. */
-export function hasInterfaceNames(facts: PacketFacts[]): boolean {
-  return facts.length > 0 && facts.every((p) => (p.interfaceName ?? p.interfaceDescription) !== undefined) && !facts.some((p) => (p.interfaceName ?? p.interfaceDescription) === 'any');
+export function hasInterfaceNames(evidence: FrameEvidence): boolean {
+  const { links } = evidence;
+  return evidence.packets > 0 && links.every((p) => (p.interfaceName ?? p.interfaceDescription) !== undefined) && !links.some((p) => (p.interfaceName ?? p.interfaceDescription) === 'any');
 }
 
 /** Linux cooked v1: a sender address on every packet, no destination, no ifindex. */
-export function isCookedV1(facts: PacketFacts[]): boolean {
-  return facts.length > 0 && facts.every((p) => p.link?.src !== undefined && p.link.dst === undefined && p.ifindex === undefined);
+export function isCookedV1(evidence: FrameEvidence): boolean {
+  return evidence.packets > 0 && evidence.links.every((p) => p.link?.src !== undefined && p.link.dst === undefined && p.ifindex === undefined);
+}
+
+/** The timed frames captured on the pcapng interface `name` (a multi-interface file's other interfaces left out). */
+function timedOn(timed: Map<string, TimedFrame[]>, name: string): Map<string, TimedFrame[]> {
+  const out = new Map<string, TimedFrame[]>();
+  for (const [key, list] of timed) {
+    const on = list.filter((f) => f.interfaceName === name || f.interfaceDescription === name);
+    if (on.length > 0) out.set(key, on);
+  }
+  return out;
 }
 
 /**
  * One part per interface the pcapng names. The node: --at's or the file name's, else the one
  * namespace that has every one of those interfaces, else the frames' among those that have it.
  */
-export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: PlacementEvidence[], given: string | undefined, topology: Topology, map: L2Map): PlacedPart[] {
+export function placeByPcapngInterfaces(
+  frames: FrameEvidence,
+  evidence: PlacementEvidence[],
+  given: string | undefined,
+  topology: Topology,
+  map: L2Map,
+  /** A part whose frames fit several namespaces' interface of that name equally: left to packet times (resolve.ts), with that interface's timed frames. */
+  tie: (part: PlacedPart, fit: FrameFit, timed: Map<string, TimedFrame[]>) => void,
+): PlacedPart[] {
   let at = given;
   const known = (n: string): boolean => namespacesWith(topology, [n]).length > 0;
-  const option = (p: PacketFacts): string => (idbName(p, known) === p.interfaceName ? 'if_name' : 'if_description');
-  const parts = groupBy(facts, (p) => idbName(p, known)!);
+  const option = (p: InterfaceData): string => (idbName(p, known) === p.interfaceName ? 'if_name' : 'if_description');
+  const parts = groupBy(frames.links, (p) => idbName(p, known)!);
   const names = [...parts.keys()];
   let owners: string[] = [];
   if (at === undefined && topology.nodes.length > 0) {
@@ -104,7 +145,7 @@ export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: Placemen
   const nodeText = owners.length === 1 ? `; only ${owners[0]!} has ${names.length === 1 ? 'an interface of that name' : 'all of them'}` : '';
   return [...parts].map(([name, list]) => {
     const partEvidence: PlacementEvidence[] = [...evidence, { by: 'pcapng-interface', text: `pcapng interface name ${name} (${option(list[0]!)})${nodeText}` }];
-    const part: PlacedPart = { interface: name, facts: list, placedBy: partEvidence };
+    const part: PlacedPart = { interface: name, stream: nameStream(name), packets: total(list), placedBy: partEvidence };
     if (at !== undefined) part.at = at;
     else {
       // Which node: the frames decide among the namespaces that have the interface.
@@ -113,6 +154,8 @@ export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: Placemen
       if (fit && fit.best.length === 1) {
         part.at = map.places[fit.best[0]!]!.place.at;
         partEvidence.push(...frameEvidence(fit, fit.best[0]!, map));
+      } else if (fit) {
+        tie(part, fit, timedOn(frames.timed, name));
       } else {
         part.unplaced = { reason: 'ambiguous', text: `interface ${name} is on ${[...candidates].join(', ') || 'no node of the dumps'}; say which with --at FILE=NODE` };
       }
@@ -122,13 +165,13 @@ export function placeByPcapngInterfaces(facts: PacketFacts[], evidence: Placemen
 }
 
 /** One part per ifindex of a cooked v2 capture, named by the node's ip link; undefined when no node fits. */
-export function placeByIfindex(facts: PacketFacts[], evidence: PlacementEvidence[], at: string | undefined, topology: Topology): PlacedPart[] | undefined {
-  const chosen = topology.nodes.length > 0 ? nodeForIfindexes(facts, topology, at) : undefined;
+export function placeByIfindex(frames: FrameEvidence, evidence: PlacementEvidence[], at: string | undefined, topology: Topology): PlacedPart[] | undefined {
+  const chosen = topology.nodes.length > 0 ? nodeForIfindexes(frames.links, topology, at) : undefined;
   if (!chosen) return undefined;
   const node = topology.nodes.find((n) => n.name === chosen.node)!;
-  return [...groupBy(facts, (p) => p.ifindex!)].map(([index, list]) => {
+  return [...groupBy(frames.links, (p) => p.ifindex!)].map(([index, list]) => {
     const name = node.netns.interfaces.find((i) => i.index === index)!.name;
     const partEvidence: PlacementEvidence[] = [...evidence, { by: 'sll2-ifindex', text: `SLL2 interface index ${index} = ${name} in ${node.name}'s ip link${chosen.text ? `; ${chosen.text}` : ''}` }];
-    return { at: node.name, interface: name, fromAny: true as const, facts: list, placedBy: partEvidence };
+    return { at: node.name, interface: name, fromAny: true as const, stream: indexStream(index), packets: total(list), placedBy: partEvidence };
   });
 }

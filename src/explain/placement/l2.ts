@@ -15,7 +15,7 @@
 // felix program no flooding entries (`bridge fdb` has no 00:00:00:00:00:00 entry), so a
 // VTEP's own multicast stays on its node.
 import type { Topology } from '../../topology/model.ts';
-import type { PacketFacts } from '../facts.ts';
+import type { FrameWay } from './evidence.ts';
 import type { Place, Sightings } from './model.ts';
 import { OuterAddresses, type OuterWay } from './outer.ts';
 import { interfaceRole } from '../../topology/roles.ts';
@@ -136,7 +136,7 @@ export class L2Map {
    * only the places both name remain (a router's MAC on a routed underlay leaves the MAC walk
    * only the interface it knows); either alone is taken as it is.
    */
-  frameSightings(p: PacketFacts): FrameSeen | undefined {
+  frameSightings(p: FrameWay): FrameSeen | undefined {
     const { src, dst } = p.link ?? {};
     const byMac = src !== undefined && dst !== undefined ? this.sightings(src, dst) : undefined;
     const outer = this.outer.way(p.outer);

@@ -5,8 +5,6 @@
 // Strength, strongest first (docs/explain.md "Where a capture was taken"):
 //   --at  >  pcapng interface name / SLL2 ifindex  >  file name  >  the frames' MAC addresses
 
-import type { PacketFacts } from '../facts.ts';
-
 /** One place a packet can be seen: an interface of a node's or a pod's namespace. */
 export interface Place {
   /** Node or pod name. */
@@ -75,7 +73,13 @@ export interface PlacedPart {
   interface?: string;
   /** A part of a `tcpdump -i any` capture split by the SLL2 ifindex. */
   fromAny?: true;
-  facts: PacketFacts[];
+  /**
+   * Which of the capture's packets this part holds: '' for all of them, else one pcapng
+   * interface or one SLL2 ifindex (interface-data.ts nameStream / indexStream). The explainer
+   * groups each possible part's packets while reading and keeps the parts placement chose.
+   */
+  stream: string;
+  packets: number;
   placedBy: PlacementEvidence[];
   unplaced?: Unplaced;
 }

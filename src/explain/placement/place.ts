@@ -7,7 +7,7 @@
 // resolve.ts breaks them with packet times across captures. An empty capture can only be
 // placed by name or --at.
 import type { Topology } from '../../topology/model.ts';
-import type { PacketFacts } from '../facts.ts';
+import type { FrameEvidence } from './evidence.ts';
 import { placeByFileName } from './file-name.ts';
 import { fitFrames, frameEvidence } from './frames.ts';
 import { hasInterfaceNames, isCookedV1, placeByIfindex, placeByPcapngInterfaces, senderNode } from './interface-data.ts';
@@ -19,7 +19,8 @@ export interface CaptureToPlace {
   file: string;
   /** From --at: wins over everything else. */
   given?: { at: string; interface?: string };
-  facts: PacketFacts[];
+  /** Its frames, counted as they were read (evidence.ts). */
+  frames: FrameEvidence;
 }
 
 export type { PlacedPart } from './model.ts';
@@ -29,7 +30,8 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
   const map = new L2Map(topology);
   const ties: Tie[] = [];
   const out = captures.map((capture, captureIndex): PlacedPart[] => {
-    const { facts } = capture;
+    const { frames } = capture;
+    const whole = { stream: '', packets: frames.packets };
     const evidence: PlacementEvidence[] = [];
     let at = capture.given?.at;
     let iface = capture.given?.interface;
@@ -48,39 +50,39 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
     }
 
     // pcapng: the interface each packet was captured on, by its IDB's name or description.
-    if (iface === undefined && hasInterfaceNames(facts)) return placeByPcapngInterfaces(facts, evidence, at, topology, map);
+    if (iface === undefined && hasInterfaceNames(frames)) return placeByPcapngInterfaces(frames, evidence, at, topology, map, (part, fit, timed) => ties.push({ capture: captureIndex, part, fit, timed }));
 
     // Linux cooked v2 (`tcpdump -i any`): the ifindex of every packet, named by a node's ip link.
-    if ((iface === undefined || iface === 'any') && facts.length > 0 && facts.every((p) => p.ifindex !== undefined)) {
-      const parts = placeByIfindex(facts, evidence, at, topology);
+    if ((iface === undefined || iface === 'any') && frames.packets > 0 && frames.links.every((p) => p.ifindex !== undefined)) {
+      const parts = placeByIfindex(frames, evidence, at, topology);
       if (parts) return parts;
       iface ??= 'any';
       if (at === undefined) {
-        return [{ interface: 'any', facts, placedBy: evidence, unplaced: { reason: 'ambiguous', text: `its interface indexes fit no single node's ip link; say which with --at FILE=NODE` } }];
+        return [{ interface: 'any', ...whole, placedBy: evidence, unplaced: { reason: 'ambiguous', text: `its interface indexes fit no single node's ip link; say which with --at FILE=NODE` } }];
       }
     }
 
     // Linux cooked v1 (`tcpdump -i any`, libpcap < 1.10): no interface index, only each
     // packet's sender MAC.
-    if (at === undefined && (iface === undefined || iface === 'any') && isCookedV1(facts)) {
-      const byNode = senderNode(facts, map);
+    if (at === undefined && (iface === undefined || iface === 'any') && isCookedV1(frames)) {
+      const byNode = senderNode(frames.links, map);
       if (byNode) {
-        return [{ at: byNode.node, interface: 'any', facts, placedBy: [...evidence, { by: 'mac-addresses', text: `MAC addresses: ${byNode.text}` }] }];
+        return [{ at: byNode.node, interface: 'any', ...whole, placedBy: [...evidence, { by: 'mac-addresses', text: `MAC addresses: ${byNode.text}` }] }];
       }
     }
 
-    const part: PlacedPart = { facts, placedBy: evidence };
+    const part: PlacedPart = { ...whole, placedBy: evidence };
     if (at !== undefined) part.at = at;
     if (iface !== undefined) part.interface = iface;
     if (at !== undefined && iface !== undefined) return [part];
-    if (facts.length === 0) {
+    if (frames.packets === 0) {
       part.unplaced = nameAmbiguity
         ? { reason: 'ambiguous', text: `${nameAmbiguity}, and it has no packets to tell: --at FILE=NODE:IFACE places it` }
         : { reason: 'empty', text: 'no packets: only its name (<node or pod>-<interface>) or --at can place it' };
       return [part];
     }
     // The frames themselves, within what the name or --at already said.
-    const fit = fitFrames(facts, map, (p) => (at === undefined || p.at === at) && (iface === undefined || p.interface === iface));
+    const fit = fitFrames(frames.links, map, (p) => (at === undefined || p.at === at) && (iface === undefined || p.interface === iface));
     if (!fit) {
       part.unplaced = nameAmbiguity ? { reason: 'ambiguous', text: `${nameAmbiguity}; its frames carry no MAC address of the dumps` } : { reason: 'no-evidence', text: 'neither its name, its interface data nor its frames say where it was taken (--at FILE=NODE:IFACE places it)' };
       return [part];
@@ -92,7 +94,7 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
       part.placedBy.push(...frameEvidence(fit, fit.best[0]!, map));
       return [part];
     }
-    ties.push({ capture: captureIndex, part, fit });
+    ties.push({ capture: captureIndex, part, fit, timed: frames.timed });
     return [part];
   });
   breakTies(ties, out, map);

@@ -9,7 +9,7 @@
 // placed. Places already held by a capture placed otherwise are taken out of the ties first
 // (a bridge's capture, seeing every pod's frames, is placed on its own and leaves the pod's
 // eth0 and veth to tie).
-import type { PacketFacts } from '../facts.ts';
+import { type TimedFrame, wayKey } from './evidence.ts';
 import { type FrameFit, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { Sightings } from './model.ts';
@@ -19,28 +19,8 @@ export interface Tie {
   capture: number;
   part: PlacedPart;
   fit: FrameFit;
-}
-
-/** Frames are the same frame at two places when these agree (NAT and br_netfilter's DNAT keep them). */
-function frameKey(p: PacketFacts): string | undefined {
-  const body = p.ip ? `${p.ip.src}|${p.ip.id ?? ''}|${p.tcp?.seq ?? ''}|${p.icmp?.seq ?? ''}` : p.arp ? `arp|${p.arp.opcode}|${p.arp.senderIp}|${p.arp.targetIp}` : undefined;
-  return body === undefined ? undefined : `${wayKey(p)}|${p.len}|${body}`;
-}
-
-/** What decides where a frame is seen (l2.ts frameSightings): its MACs and its outer addresses. */
-const wayKey = (p: PacketFacts): string => `${p.link?.src ?? ''}>${p.link?.dst ?? ''}|${p.outer ? `${p.outer.src}>${p.outer.dst}` : ''}`;
-
-/** Each frame key's sightings in one capture (a repeated MLD report has one key and several times). */
-function sightingsByKey(facts: PacketFacts[]): Map<string, PacketFacts[]> {
-  const out = new Map<string, PacketFacts[]>();
-  for (const p of facts) {
-    const key = frameKey(p);
-    if (key === undefined) continue;
-    const list = out.get(key);
-    if (list) list.push(p);
-    else out.set(key, [p]);
-  }
-  return out;
+  /** The capture's frames with their times, by frame key (evidence.ts). */
+  timed: Map<string, TimedFrame[]>;
 }
 
 /**
@@ -50,8 +30,8 @@ function sightingsByKey(facts: PacketFacts[]): Map<string, PacketFacts[]> {
  */
 const SAME_FRAME_SECONDS = 0.05;
 
-function nearest(list: PacketFacts[], time: number): PacketFacts | undefined {
-  let best: PacketFacts | undefined;
+function nearest(list: TimedFrame[], time: number): TimedFrame | undefined {
+  let best: TimedFrame | undefined;
   for (const p of list) if (!best || Math.abs(p.time - time) < Math.abs(best.time - time)) best = p;
   return best && Math.abs(best.time - time) <= SAME_FRAME_SECONDS ? best : undefined;
 }
@@ -76,7 +56,7 @@ interface Order {
 
 /** Each pair of sightings of one frame at different times in two of `group`'s captures, counted by capture pair and frame walk. */
 function sharedOrders(group: Tie[], map: L2Map): Order[] {
-  const times = group.map((t) => sightingsByKey(t.part.facts));
+  const times = group.map((t) => t.timed);
   const orders = new Map<string, Order>();
   for (let a = 0; a < group.length; a++) {
     for (let b = a + 1; b < group.length; b++) {

@@ -14,7 +14,13 @@ export function collectScript(outDir: string): string {
 set -u
 DEFAULT_OUT=${quoted}
 OUT="\${1:-$DEFAULT_OUT}"
-NODE="\${PODPATH_NODE:-$(hostname -s 2>/dev/null || hostname)}"
+if [ -n "\${PODPATH_NODE:-}" ]; then
+  NODE="$PODPATH_NODE"
+  echo "podpath: node name $NODE (from PODPATH_NODE)" >&2
+else
+  NODE="$(hostname -s 2>/dev/null || hostname)"
+  echo "podpath: node name $NODE (from hostname; if Kubernetes calls this node otherwise, run again with PODPATH_NODE=<name as kubectl get nodes shows it>)" >&2
+fi
 DIR="$OUT/$NODE"
 mkdir -p "$DIR/pods" || exit 1
 
@@ -39,6 +45,9 @@ node_dumps "$DIR"
 run "$DIR/bridge-fdb.txt" bridge fdb show
 command -v brctl >/dev/null && run "$DIR/brctl-show.txt" brctl show
 command -v iptables-save >/dev/null && run "$DIR/iptables-save.txt" iptables-save
+# Carried for the reader, not modelled by podpath (it traces IPv4; it says so when it reads them).
+command -v ip6tables-save >/dev/null && run "$DIR/ip6tables-save.txt" ip6tables-save
+command -v conntrack >/dev/null && run "$DIR/conntrack-S.txt" conntrack -S
 # kube-proxy's nftables mode (table ip kube-proxy) and IPVS mode (virtual services, ip sets); absent tools leave no file.
 command -v nft >/dev/null && run "$DIR/nft-ruleset.txt" nft list ruleset
 command -v ipset >/dev/null && run "$DIR/ipset-list.txt" ipset list
@@ -52,6 +61,11 @@ command -v kubectl >/dev/null && run "$OUT/kubectl-svc.txt" kubectl get svc -A
 # Pod namespaces: named ones (containerd, CNI: /var/run/netns/cni-…).
 if command -v ip >/dev/null; then
   # PODPATH_NETNS limits which named namespaces are read (default: all of them).
+  if [ -n "\${PODPATH_NETNS:-}" ]; then
+    echo "podpath: pods: the named netns in PODPATH_NETNS ($PODPATH_NETNS)" >&2
+  else
+    echo "podpath: pods: every named netns is read as a pod ($(ip netns list 2>/dev/null | awk '{print $1}' | tr '\n' ' ')); set PODPATH_NETNS='ns1 ns2' to choose" >&2
+  fi
   for ns in \${PODPATH_NETNS:-$(ip netns list 2>/dev/null | awk '{print $1}')}; do
     d="$DIR/pods/$ns"; mkdir -p "$d"
     node_dumps "$d" ip netns exec "$ns"
@@ -71,5 +85,10 @@ if [ -z "\${PODPATH_NETNS:-}" ] && command -v docker >/dev/null && command -v ns
 fi
 rmdir "$DIR/pods" 2>/dev/null
 echo "podpath: wrote $DIR" >&2
+# Names from the cluster: podpath names pods and services from kubectl's tables (above, when kubectl
+# is on this node). Where it is not, run these where kubectl works and put the files beside the node folders:
+echo "podpath: for pod and service names, run where kubectl works and put the output in $OUT/:" >&2
+echo "  kubectl get pods -A -o wide > kubectl-pods.txt; kubectl get svc -A > kubectl-svc.txt" >&2
+echo "  (JSON, for the record: kubectl get pods -A -o json > kubectl-pods.json; kubectl get svc,endpointslices -A -o json > kubectl-svc-endpointslices.json)" >&2
 `;
 }

@@ -183,7 +183,9 @@ function firstDifference(a: Set<string>, b: Set<string>): string | undefined {
 
 export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredRecords {
   const byName = new Map<string, NamespaceRecords>();
-  const complete = new Map<string, { signature: Set<string>; file: string; line: number }>();
+  // The first complete dump of each kind per host; its signature is only worked out when a
+  // second one arrives (a 120k-rule iptables-save's lines, kept as a set, were most of the heap).
+  const complete = new Map<string, { parsed: Parsed; signature?: Set<string>; file: string; line: number }>();
   const conflicts = new ConflictTracker();
   const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], warnings, conflicts: conflicts.conflicts };
 
@@ -238,10 +240,10 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     if (dump.kind === 'addr-json' && !(parsed.interfaces ?? []).some((i) => i.addresses.length > 0) && !dump.text.includes('"addr_info"')) kindName = 'link';
     const key = `${hostKey(dump.host)}\u0000${kindName}`;
     if (!dump.partial) {
-      const sig = signature(kindName, parsed);
       const earlier = complete.get(key);
       if (earlier) {
-        const difference = firstDifference(earlier.signature, sig);
+        earlier.signature ??= signature(kindName, earlier.parsed);
+        const difference = firstDifference(earlier.signature, signature(kindName, parsed));
         if (difference !== undefined) {
           warnings.push({
             file: dump.file,
@@ -250,7 +252,7 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
           });
           continue;
         }
-      } else complete.set(key, { signature: sig, file: dump.file, line: dump.firstLine });
+      } else complete.set(key, { parsed, file: dump.file, line: dump.firstLine });
     }
     // One host however its dumps spell it (`HostGW-Node` and `hostgw-node`): the first spelling names it.
     let ns = byName.get(hostKey(dump.host));

@@ -8,7 +8,11 @@
 //     rule of some selecting policy allows passes (rules add up, there is no deny rule);
 //   - a rule allows a peer when any of its from/to entries matches (none = every peer) and the
 //     port when any of its ports matches (none = every port); replies are always allowed.
-import type { SourceRef } from '../model.ts';
+/** Where a policy or rule came from (the same shape as the topology's SourceRef; kept here so the model files do not import each other). */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
 
 export type PolicyType = 'Ingress' | 'Egress';
 

@@ -3,7 +3,8 @@
 // yielded between batches so keys keep working, and only the first `limit`
 // packets are kept (the rest are counted, and counted as the traced connection's
 // when they match), so memory stays flat whatever the capture's size.
-import type { DecodePacket, ReadCapture } from '../../decode/types.ts';
+import type { PacketText } from '../../decode/output/packet-text.ts';
+import type { CapturedPacket, DecodePacket, ReadCapture } from '../../decode/types.ts';
 import { basename } from 'node:path';
 import { toRow, type CaptureRow, type FlowMatcher } from './rows.ts';
 
@@ -11,6 +12,8 @@ export interface StreamOptions {
   files: string[];
   read: ReadCapture;
   decode: DecodePacket;
+  /** The packet's words (summary line, layer sections), asked only for the packets kept. */
+  text: (packet: CapturedPacket) => PacketText;
   matches: FlowMatcher;
   /** Packets kept for display. */
   limit?: number;
@@ -51,7 +54,7 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
         const isMarked = options.matches(decoded.layers);
         if (isMarked) marked++;
         if (kept < limit) {
-          batch.push(toRow(decoded, packet.data, isMarked, source, fileIndex));
+          batch.push(toRow(decoded, options.text(packet), packet.data, isMarked, source, fileIndex));
           kept++;
         }
         if (++sinceYield >= batchSize) {

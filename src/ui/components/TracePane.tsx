@@ -4,6 +4,7 @@ import type { TracePath } from '../../trace/model.ts';
 import { endpointText, fit, probabilityText, s, windowStart } from '../format.ts';
 import { dispositionRole, type Theme } from '../theme.ts';
 import { Rows, row, type Row } from './Line.tsx';
+import { policyBrief } from '../../trace/render-policy.ts';
 
 export interface TracePaneProps {
   paths: TracePath[];
@@ -27,6 +28,8 @@ export function traceRows(props: Omit<TracePaneProps, 'height'>): { head: Row[];
       { text: fit(`${endpoint} ${probabilityText(path.probability)} ${path.disposition}`, width - 8), role: dispositionRole(path.disposition) },
     ]);
   }
+  // NetworkPolicy's word on this path, one line per direction (the hop detail shows felix's rules).
+  for (const line of path.policy ? policyBrief(path.policy) : []) head.push(row({ text: fit(s(line.text), width), ...(line.denied ? { role: 'bad' as const } : { role: 'dim' as const }) }));
   const hops = path.hops.map((hop, i) => {
     const selected = i === hopIndex;
     const marker = selected ? '›' : ' ';

@@ -23,11 +23,11 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 
 export async function runExplainer(options: ExplainRunOptions): Promise<Explanation> {
-  const { captureFile, explainCaptures } = await import('../../explain/index.ts');
+  const { captureIterable, explainCaptures } = await import('../../explain/index.ts');
   const vxlanPorts = [...new Set(options.topology.vteps.map((v) => v.port))];
   let read = 0;
   let filesDone = 0;
-  async function* paced(packets: CaptureData['packets'], file: string): AsyncGenerator<DecodedPacket> {
+  async function* paced(packets: AsyncIterable<DecodedPacket>, file: string): AsyncGenerator<DecodedPacket> {
     let inFile = 0;
     options.onProgress(`reading ${basename(file)}…`);
     await yieldToEventLoop();
@@ -47,7 +47,7 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
     }
   }
   const data: CaptureData[] = options.files.map((file) => {
-    const capture = captureFile(file, { vxlanPorts });
+    const capture = captureIterable(file, { vxlanPorts });
     return { ...capture, packets: paced(capture.packets, file) };
   });
   return explainCaptures(data, options.topology, options.trace ? { trace: options.trace } : {});

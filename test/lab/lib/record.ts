@@ -36,13 +36,18 @@ export const POD_DUMPS: DumpCommand[] = NODE_DUMPS.slice(0, 5);
 /** kube-proxy's nftables mode lives in `nft list ruleset` (beside iptables-nft's own tables). */
 export const NFT_DUMP: DumpCommand = { file: 'nft-ruleset.txt', command: ['nft', 'list', 'ruleset'] };
 
-/** felix's NetworkPolicy peers are ipsets (cali40s:…): scenarios with policies dump them, beside iptables-save. */
+/** felix's NetworkPolicy peers are ipsets (cali40s:…): Calico scenarios with policies dump them, beside iptables-save. */
 export const IPSET_DUMP: DumpCommand = { file: 'ipset-list.txt', command: ['ipset', 'list'] };
 
 /** The dumps taken before the traffic (rules and sets, so the TRACE rules never show). */
 export function rulesetDumps(spec: ScenarioSpec): DumpCommand[] {
   const save = NODE_DUMPS.filter((d) => d.file === 'iptables-save.txt');
-  return [...save, ...(spec.kubeProxyMode === 'nftables' ? [NFT_DUMP] : []), ...(spec.networkPolicies ? [IPSET_DUMP] : [])];
+  return [...save, ...(spec.kubeProxyMode === 'nftables' ? [NFT_DUMP] : []), ...(hasFelixPolicies(spec) ? [IPSET_DUMP] : [])];
+}
+
+/** Only felix turns policies into ipsets; Flannel has none to dump. */
+export function hasFelixPolicies(spec: ScenarioSpec): boolean {
+  return spec.networkPolicies !== undefined && spec.cni.plugin === 'calico';
 }
 
 export interface CaptureFile {

@@ -3,7 +3,7 @@
 // after each prompt is the dump file's content, byte for byte.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IPSET_DUMP, NFT_DUMP, NODE_DUMPS, POD_DUMPS, clusterObjects } from './record.ts';
+import { IPSET_DUMP, NFT_DUMP, NODE_DUMPS, POD_DUMPS, clusterObjects, hasFelixPolicies } from './record.ts';
 import type { ScenarioSpec } from './spec.ts';
 
 export function transcript(spec: ScenarioSpec, dir: string): string {
@@ -14,7 +14,7 @@ export function transcript(spec: ScenarioSpec, dir: string): string {
     out.push(object.text);
   }
   for (const node of spec.nodes) {
-    const extra = [...(spec.kubeProxyMode === 'nftables' ? [NFT_DUMP] : []), ...(spec.networkPolicies ? [IPSET_DUMP] : [])];
+    const extra = [...(spec.kubeProxyMode === 'nftables' ? [NFT_DUMP] : []), ...(hasFelixPolicies(spec) ? [IPSET_DUMP] : [])];
     for (const dump of [...NODE_DUMPS, ...extra]) {
       out.push(`root@${node.name}:~# ${dump.command.join(' ')}\n`);
       out.push(readFileSync(join(dir, node.name, dump.file), 'utf8'));
