@@ -100,7 +100,7 @@ function reportError(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof PodpathError) {
-    // UsageError, and inputs that could not be used (DumpParseError, CaptureError, …).
+    // UsageError, and inputs that could not be used (CaptureError, …).
     process.stderr.write(`podpath: ${escapeLine(error.message)}\n`);
     return EXIT.usage;
   }

@@ -17,19 +17,6 @@ export class UsageError extends PodpathError {
   override name = 'UsageError';
 }
 
-/** A dump could not be used at all. Partly understood dumps give warnings instead. */
-export class DumpParseError extends PodpathError {
-  override name = 'DumpParseError';
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${file}:${line}: ${reason}`, options);
-  }
-}
-
 /** A capture could not be read any further. */
 export class CaptureError extends PodpathError {
   override name = 'CaptureError';
@@ -40,5 +27,27 @@ export class CaptureError extends PodpathError {
     options?: ErrorOptions,
   ) {
     super(`${file}: byte ${offset}: ${reason}`, options);
+  }
+}
+
+/** A trace that breaks the model's invariants (trace/factory.ts): a bug in podpath, never a user error (exit 70). */
+export class TraceInvariantError extends Error {
+  override name = 'TraceInvariantError';
+}
+
+/** The explainer pane was closed while it ran (ui/explain/run.ts); nothing is reported. */
+export class ExplainAborted extends Error {
+  override name = 'ExplainAborted';
+}
+
+/**
+ * Inside a recovering parser: this piece of the input cannot be read. Never leaves the parser,
+ * which catches it and turns the piece into a warning (or an unknown expression) and goes on.
+ */
+export class UnreadableInput extends Error {
+  override name = 'UnreadableInput';
+  /** The input's line, when the parser knows it (YAML nodes do); 0 when it does not. */
+  constructor(message = 'unreadable', readonly line = 0) {
+    super(message);
   }
 }

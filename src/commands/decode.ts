@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { appendAll } from '../util/append.ts';
+import { collectPorts } from './options.ts';
 
 function positiveInteger(name: string, max: number, min = 0) {
   return (value: string): number => {
@@ -18,10 +19,6 @@ function positiveInteger(name: string, max: number, min = 0) {
 function packetCount(value: string): number {
   if (/^0+$/.test(value)) throw new UsageError('-c 0: the packet count is zero (give 1 or more, or leave -c out for every packet)');
   return positiveInteger('-c', Number.MAX_SAFE_INTEGER, 1)(value);
-}
-
-function collectPort(value: string, previous: number[] = []): number[] {
-  return [...previous, positiveInteger('--vxlan-port', 65535)(value)];
 }
 
 export function register(program: Command): void {
@@ -55,7 +52,7 @@ Display filters (-Y) use Wireshark's syntax for the fields in docs/decode.md.`,
     .option('--vni <n>', 'only packets with this VXLAN or Geneve VNI', positiveInteger('--vni', 0xffffff))
     .option('--host <ip>', 'only packets with this IP address (outer or inner, source or destination)')
     .option('--port <n>', 'only packets with this UDP or TCP port (outer or inner)', positiveInteger('--port', 65535))
-    .option('--vxlan-port <n>', 'also decode this UDP port as VXLAN (repeatable)', collectPort)
+    .option('--vxlan-port <port>', 'also decode this UDP port as VXLAN (repeatable or comma-separated)', collectPorts('--vxlan-port'))
     .option('--dumps <dir>', "also decode as VXLAN the dstport of every vxlan device in this bundle's ip -d link dumps")
     .action(async (positional: string | undefined, options: Record<string, unknown>) => {
       const readFile = typeof options['readFile'] === 'string' ? options['readFile'] : undefined;

@@ -3,6 +3,7 @@
 // explainer is imported only when the command runs.
 import type { Command } from 'commander';
 import { MERGE_HELP } from './trace-request.ts';
+import { collectPorts } from './options.ts';
 
 /** Commander option parser for repeatable options: each use adds one value. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .option('--connection <id>', 'with a picture format: the connection to draw (default: the first that found trouble)')
     .option('--node <name>', 'node name for loose dump files that do not say it')
     .option('--merge', MERGE_HELP)
-    .option('--vxlan-port <port>', 'an extra UDP port to decode as VXLAN, repeatable or comma-separated (the dumps\' VXLAN ports are always added)', collect)
+    .option('--vxlan-port <port>', 'an extra UDP port to decode as VXLAN, repeatable or comma-separated (the dumps\' VXLAN ports are always added)', collectPorts('--vxlan-port'))
     .option('--no-trace', 'do not run the tracer: compare the captures with the dumps alone')
     .option('--at <file=node:iface>', 'where a capture was taken; wins over what its name, interface data and frames say (FILE=NODE for a pcapng naming its interfaces; repeatable)', collect)
     .addHelpText('after', '\nExit status: 0 when nothing is wrong, 1 when a capture disagrees with the model or shows a fault\n(lost packet, unanswered SYN, ICMP unreachable, VXLAN nobody listens to), 2 for bad usage.')

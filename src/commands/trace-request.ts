@@ -1,6 +1,7 @@
 // The trace question as the command line asks it (--from, --to, --via, --endpoint, --sport,
 // --size, --df/--no-df, -n), declared and read once for every command that traces: trace,
 // report, ui.
+import { parsePort } from './options.ts';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import type { TraceRequest } from '../trace/query.ts';
@@ -49,9 +50,7 @@ export function traceRequestOf(options: TraceRequestOptions, command: string): T
     request.endpoint = options.endpoint;
   }
   if (options.sport !== undefined) {
-    const sport = Number(options.sport);
-    if (!/^\d+$/.test(options.sport) || sport < 1 || sport > 65535) throw new UsageError(`--sport ${options.sport}: expected a port between 1 and 65535`);
-    request.sport = sport;
+    request.sport = parsePort('--sport', options.sport);
   }
   if (options.size !== undefined) {
     if (!/^\d+$/.test(options.size)) throw new UsageError(`--size ${options.size}: expected the IP total length in bytes`);

@@ -76,8 +76,6 @@ export interface DecodeOptions {
   vxlanPorts?: readonly number[];
   /** UDP ports decoded as Geneve. Default: 6081. */
   genevePorts?: readonly number[];
-  /** TCP ports whose payload is tried as HTTP/1.x. Default: any port whose payload starts like HTTP. */
-  httpPorts?: readonly number[];
 }
 
 export type DecodePacket = (packet: CapturedPacket, options?: DecodeOptions) => DecodedPacket;

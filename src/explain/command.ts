@@ -14,7 +14,8 @@ export interface ExplainCommandOptions {
   json?: boolean;
   node?: string;
   merge?: boolean;
-  vxlanPort?: string[];
+  /** Parsed by commands/options.ts. */
+  vxlanPort?: number[];
   trace: boolean;
   /** 'FILE=NODE:IFACE' (or 'FILE=NODE' for a pcapng naming its interfaces) for captures whose names do not say where they were taken. */
   at?: string[];
@@ -50,17 +51,9 @@ function parseLocations(values: string[] | undefined, captures: string[]): Recor
   return out;
 }
 
-function parsePorts(values: string[] | undefined): number[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((text) => {
-    const port = Number(text);
-    if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new UsageError(`--vxlan-port: '${text}' is not a UDP port (1-65535)`);
-    return port;
-  });
-}
-
 export async function runExplain(paths: string[], options: ExplainCommandOptions): Promise<number> {
   const format = formatOf(options);
-  const extraPorts = parsePorts(options.vxlanPort);
+  const extraPorts = options.vxlanPort ?? [];
   // `-` is a capture read from stdin (`tcpdump -w - | podpath explain - dumps/`), as for `podpath decode -`.
   if (paths.filter((p) => p === '-').length > 1) throw new UsageError('explain: stdin (-) can be given once');
   const captures = paths.filter((p) => p === '-' || looksLikeCapture(p));

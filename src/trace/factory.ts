@@ -6,10 +6,8 @@
 import type { EndingStep, Hop, Step, TracePath, TraceQuery, TraceResult } from './model.ts';
 import type { Warning } from '../util/warning.ts';
 
-/** A trace that breaks the model's invariants: a bug in podpath, never a user error. */
-export class TraceInvariantError extends Error {
-  override name = 'TraceInvariantError';
-}
+import { TraceInvariantError } from '../errors.ts';
+export { TraceInvariantError } from '../errors.ts';
 
 export interface TraceOptions {
   /** True when the paths were filtered (e.g. `--endpoint`), so they need not sum to 1. */

@@ -73,7 +73,3 @@ export function withHeader(flow: Flow, header: Header): Flow {
 export function formatEndpoint(address: string, port: number | undefined): string {
   return port === undefined ? address : `${address}:${port}`;
 }
-
-export function formatPacket(packet: Header): string {
-  return `${formatEndpoint(packet.src, packet.sport)} → ${formatEndpoint(packet.dst, packet.dport)} ${packet.proto}`;
-}

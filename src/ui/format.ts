@@ -33,10 +33,6 @@ export function pathLabel(path: TracePath, index: number): string {
   return `${index + 1}. ${endpoint}  ${probabilityText(path.probability)}  ${path.disposition}`;
 }
 
-export function hopTitle(hop: Hop): string {
-  return s(`${hop.at} ${hop.interface}`);
-}
-
 /** Which fields a hop's steps changed (NAT), so the UI can highlight them. */
 export function changedFields(steps: Step[]): Set<FieldDiff['field']> {
   const fields = new Set<FieldDiff['field']>();

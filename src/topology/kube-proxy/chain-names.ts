@@ -63,14 +63,6 @@ export function externalChainName(servicePortName: string, protocol: string): st
   return `KUBE-EXT-${portProtoHash(servicePortName, protocol)}`;
 }
 
-export function firewallChainName(servicePortName: string, protocol: string): string {
-  return `KUBE-FW-${portProtoHash(servicePortName, protocol)}`;
-}
-
-export function localChainName(servicePortName: string, protocol: string): string {
-  return `KUBE-SVL-${portProtoHash(servicePortName, protocol)}`;
-}
-
 /** `endpoint` is "ip:port" as kube-proxy prints it (IPv6 would be "[ip]:port"). */
 export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
   return `KUBE-SEP-${hash16(servicePortName + protocol.toLowerCase() + endpoint)}`;

@@ -13,6 +13,7 @@
 // JSON is YAML, so one reader (the `yaml` package, which keeps every node's offset) serves both.
 // A field that cannot be read becomes a warning with its line; the rule (or, for a broken
 // selector of the policy itself, the policy) is left out and the rest still counts.
+import { UnreadableInput } from '../../errors.ts';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode, type YAMLMap } from 'yaml';
 import type { Warning } from '../model.ts';
 import type { DumpSource, ParseResult } from '../parse/tokens.ts';
@@ -24,11 +25,6 @@ const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 /** Where a node sits, as file line. */
 type Locate = (node: YamlNode | null | undefined) => number;
 
-class FieldError extends Error {
-  constructor(readonly line: number, message: string) {
-    super(message);
-  }
-}
 
 export function parseNetworkPolicies(text: string, source: DumpSource): ParseResult<NetworkPolicy> {
   const first = source.firstLine ?? 1;
@@ -84,7 +80,7 @@ function readItem(node: YamlNode, locate: Locate, records: NetworkPolicy[], warn
     const policy = readPolicy(node, locate, warn);
     records.push(policy);
   } catch (error) {
-    if (!(error instanceof FieldError)) throw error;
+    if (!(error instanceof UnreadableInput)) throw error;
     warn(error.line, `NetworkPolicy not read: ${error.message}`);
   }
 }
@@ -92,26 +88,26 @@ function readItem(node: YamlNode, locate: Locate, records: NetworkPolicy[], warn
 function readPolicy(node: YAMLMap, locate: Locate, warn: (line: number, message: string) => void): NetworkPolicy {
   const line = locate(node);
   const metadata = node.get('metadata', true);
-  if (!isMap(metadata)) throw new FieldError(line, 'no metadata');
+  if (!isMap(metadata)) throw new UnreadableInput('no metadata', line);
   const name = scalarString(metadata.get('name', true));
-  if (name === undefined) throw new FieldError(locate(metadata), 'metadata has no name');
+  if (name === undefined) throw new UnreadableInput('metadata has no name', locate(metadata));
   // `kubectl apply -f` puts a policy without a namespace into the current one, usually default.
   const namespace = scalarString(metadata.get('namespace', true)) ?? 'default';
   const spec = node.get('spec', true);
-  if (!isMap(spec)) throw new FieldError(line, `${namespace}/${name}: no spec`);
+  if (!isMap(spec)) throw new UnreadableInput(`${namespace}/${name}: no spec`, line);
   const podSelectorNode = spec.get('podSelector', true) as YamlNode | undefined;
   // podSelector is required by the API; a missing one reads as {} the way the API server defaults it.
   const podSelector = podSelectorNode === undefined ? emptySelector() : readSelector(podSelectorNode, locate, `${namespace}/${name} podSelector`);
   const rules = (key: 'ingress' | 'egress'): PolicyRule[] => {
     const list = spec.get(key, true) as YamlNode | undefined;
     if (list === undefined || (isScalar(list) && list.value === null)) return [];
-    if (!isSeq(list)) throw new FieldError(locate(list), `${namespace}/${name} ${key}: expected a list of rules`);
+    if (!isSeq(list)) throw new UnreadableInput(`${namespace}/${name} ${key}: expected a list of rules`, locate(list));
     const out: PolicyRule[] = [];
     list.items.forEach((item, i) => {
       try {
         out.push(readRule(item as YamlNode, key, locate));
       } catch (error) {
-        if (!(error instanceof FieldError)) throw error;
+        if (!(error instanceof UnreadableInput)) throw error;
         warn(error.line, `${namespace}/${name} ${key} rule ${i + 1} left out (so it allows nothing): ${error.message}`);
       }
     });
@@ -126,11 +122,11 @@ function readPolicy(node: YAMLMap, locate: Locate, warn: (line: number, message:
     policyTypes = spec.has('egress') ? ['Ingress', 'Egress'] : ['Ingress'];
     policyTypesDefaulted = true;
   } else {
-    if (!isSeq(typesNode)) throw new FieldError(locate(typesNode), `${namespace}/${name} policyTypes: expected a list`);
+    if (!isSeq(typesNode)) throw new UnreadableInput(`${namespace}/${name} policyTypes: expected a list`, locate(typesNode));
     policyTypes = [];
     for (const item of typesNode.items) {
       const value = scalarString(item);
-      if (value !== 'Ingress' && value !== 'Egress') throw new FieldError(locate(item as YamlNode), `${namespace}/${name} policyTypes: "${value ?? '?'}" is neither Ingress nor Egress`);
+      if (value !== 'Ingress' && value !== 'Egress') throw new UnreadableInput(`${namespace}/${name} policyTypes: "${value ?? '?'}" is neither Ingress nor Egress`, locate(item as YamlNode));
       if (!policyTypes.includes(value)) policyTypes.push(value);
     }
   }
@@ -141,33 +137,33 @@ function readRule(node: YamlNode, key: 'ingress' | 'egress', locate: Locate): Po
   const line = locate(node);
   // `- {}` allows everything; a null item (`-` alone) is the same object to the API server.
   if (isScalar(node) && node.value === null) return { peers: [], ports: [], source: { file: '', line } };
-  if (!isMap(node)) throw new FieldError(line, 'expected an object with from/to and ports');
+  if (!isMap(node)) throw new UnreadableInput('expected an object with from/to and ports', line);
   const peersKey = key === 'ingress' ? 'from' : 'to';
   const peersNode = node.get(peersKey, true) as YamlNode | undefined;
   const peers: PolicyPeer[] = [];
   if (peersNode !== undefined && !(isScalar(peersNode) && peersNode.value === null)) {
-    if (!isSeq(peersNode)) throw new FieldError(locate(peersNode), `${peersKey}: expected a list`);
+    if (!isSeq(peersNode)) throw new UnreadableInput(`${peersKey}: expected a list`, locate(peersNode));
     for (const item of peersNode.items) peers.push(readPeer(item as YamlNode, locate));
   }
   const portsNode = node.get('ports', true) as YamlNode | undefined;
   const ports: PolicyPort[] = [];
   if (portsNode !== undefined && !(isScalar(portsNode) && portsNode.value === null)) {
-    if (!isSeq(portsNode)) throw new FieldError(locate(portsNode), 'ports: expected a list');
+    if (!isSeq(portsNode)) throw new UnreadableInput('ports: expected a list', locate(portsNode));
     for (const item of portsNode.items) ports.push(readPort(item as YamlNode, locate));
   }
   return { peers, ports, source: { file: '', line } };
 }
 
 function readPeer(node: YamlNode, locate: Locate): PolicyPeer {
-  if (!isMap(node)) throw new FieldError(locate(node), 'peer: expected podSelector, namespaceSelector or ipBlock');
+  if (!isMap(node)) throw new UnreadableInput('peer: expected podSelector, namespaceSelector or ipBlock', locate(node));
   const pods = node.get('podSelector', true) as YamlNode | undefined;
   const namespaces = node.get('namespaceSelector', true) as YamlNode | undefined;
   const block = node.get('ipBlock', true) as YamlNode | undefined;
   if (block !== undefined) {
-    if (pods !== undefined || namespaces !== undefined) throw new FieldError(locate(node), 'ipBlock cannot be combined with a selector in one peer');
-    if (!isMap(block)) throw new FieldError(locate(block), 'ipBlock: expected cidr and except');
+    if (pods !== undefined || namespaces !== undefined) throw new UnreadableInput('ipBlock cannot be combined with a selector in one peer', locate(node));
+    if (!isMap(block)) throw new UnreadableInput('ipBlock: expected cidr and except', locate(block));
     const cidr = scalarString(block.get('cidr', true));
-    if (cidr === undefined || !/^[0-9a-f.:]+\/\d{1,3}$/i.test(cidr)) throw new FieldError(locate(block), `ipBlock cidr "${cidr ?? ''}" is not a CIDR`);
+    if (cidr === undefined || !/^[0-9a-f.:]+\/\d{1,3}$/i.test(cidr)) throw new UnreadableInput(`ipBlock cidr "${cidr ?? ''}" is not a CIDR`, locate(block));
     const exceptNode = block.get('except', true) as YamlNode | undefined;
     const except: string[] = [];
     if (exceptNode !== undefined && isSeq(exceptNode)) for (const e of exceptNode.items) except.push(scalarString(e) ?? '');
@@ -179,24 +175,24 @@ function readPeer(node: YamlNode, locate: Locate): PolicyPeer {
     return peer;
   }
   if (namespaces !== undefined) return { kind: 'namespaces', namespaceSelector: readSelector(namespaces, locate, 'namespaceSelector') };
-  throw new FieldError(locate(node), 'peer has none of podSelector, namespaceSelector, ipBlock');
+  throw new UnreadableInput('peer has none of podSelector, namespaceSelector, ipBlock', locate(node));
 }
 
 function readPort(node: YamlNode, locate: Locate): PolicyPort {
-  if (!isMap(node)) throw new FieldError(locate(node), 'port: expected protocol and port');
+  if (!isMap(node)) throw new UnreadableInput('port: expected protocol and port', locate(node));
   const protocol = scalarString(node.get('protocol', true)) ?? 'TCP';
-  if (!PROTOCOLS.has(protocol)) throw new FieldError(locate(node), `protocol "${protocol}" is not TCP, UDP or SCTP`);
+  if (!PROTOCOLS.has(protocol)) throw new UnreadableInput(`protocol "${protocol}" is not TCP, UDP or SCTP`, locate(node));
   const out: PolicyPort = { protocol: protocol as PolicyPort['protocol'] };
   const portNode = node.get('port', true);
   if (portNode !== undefined && isScalar(portNode) && portNode.value !== null) {
     const value = portNode.value;
     if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) out.port = value;
     else if (typeof value === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) out.port = /^\d+$/.test(value) ? Number(value) : value;
-    else throw new FieldError(locate(portNode), `port "${String(value)}" is neither a port number nor a port name`);
+    else throw new UnreadableInput(`port "${String(value)}" is neither a port number nor a port name`, locate(portNode));
   }
   const endNode = node.get('endPort', true);
   if (endNode !== undefined && isScalar(endNode) && endNode.value !== null) {
-    if (typeof endNode.value !== 'number' || typeof out.port !== 'number' || endNode.value < out.port) throw new FieldError(locate(endNode), 'endPort needs a numeric port no larger than it');
+    if (typeof endNode.value !== 'number' || typeof out.port !== 'number' || endNode.value < out.port) throw new UnreadableInput('endPort needs a numeric port no larger than it', locate(endNode));
     out.endPort = endNode.value;
   }
   return out;
@@ -204,35 +200,35 @@ function readPort(node: YamlNode, locate: Locate): PolicyPort {
 
 function readSelector(node: YamlNode, locate: Locate, what: string): LabelSelector {
   if (isScalar(node) && node.value === null) return emptySelector();
-  if (!isMap(node)) throw new FieldError(locate(node), `${what}: expected matchLabels / matchExpressions`);
+  if (!isMap(node)) throw new UnreadableInput(`${what}: expected matchLabels / matchExpressions`, locate(node));
   const selector = emptySelector();
   const labels = node.get('matchLabels', true) as YamlNode | undefined;
   if (labels !== undefined && !(isScalar(labels) && labels.value === null)) {
-    if (!isMap(labels)) throw new FieldError(locate(labels), `${what} matchLabels: expected key: value pairs`);
+    if (!isMap(labels)) throw new UnreadableInput(`${what} matchLabels: expected key: value pairs`, locate(labels));
     for (const pair of labels.items) {
       const key = scalarString(pair.key);
       const value = scalarString(pair.value);
-      if (key === undefined || value === undefined) throw new FieldError(locate(pair.key as YamlNode), `${what} matchLabels: a label needs a key and a string value`);
+      if (key === undefined || value === undefined) throw new UnreadableInput(`${what} matchLabels: a label needs a key and a string value`, locate(pair.key as YamlNode));
       selector.matchLabels[key] = value;
     }
   }
   const expressions = node.get('matchExpressions', true) as YamlNode | undefined;
   if (expressions !== undefined && !(isScalar(expressions) && expressions.value === null)) {
-    if (!isSeq(expressions)) throw new FieldError(locate(expressions), `${what} matchExpressions: expected a list`);
+    if (!isSeq(expressions)) throw new UnreadableInput(`${what} matchExpressions: expected a list`, locate(expressions));
     for (const item of expressions.items) selector.matchExpressions.push(readExpression(item as YamlNode, locate, what));
   }
   return selector;
 }
 
 function readExpression(node: YamlNode, locate: Locate, what: string): SelectorExpression {
-  if (!isMap(node)) throw new FieldError(locate(node), `${what} matchExpressions: expected key, operator, values`);
+  if (!isMap(node)) throw new UnreadableInput(`${what} matchExpressions: expected key, operator, values`, locate(node));
   const key = scalarString(node.get('key', true));
   const operator = scalarString(node.get('operator', true));
-  if (key === undefined) throw new FieldError(locate(node), `${what} matchExpressions: no key`);
-  if (operator === undefined || !OPERATORS.has(operator)) throw new FieldError(locate(node), `${what} matchExpressions: operator "${operator ?? ''}" is not In, NotIn, Exists or DoesNotExist`);
+  if (key === undefined) throw new UnreadableInput(`${what} matchExpressions: no key`, locate(node));
+  if (operator === undefined || !OPERATORS.has(operator)) throw new UnreadableInput(`${what} matchExpressions: operator "${operator ?? ''}" is not In, NotIn, Exists or DoesNotExist`, locate(node));
   const valuesNode = node.get('values', true) as YamlNode | undefined;
   const values = valuesNode !== undefined && isSeq(valuesNode) ? valuesNode.items.map((v) => scalarString(v) ?? '') : [];
-  if ((operator === 'In' || operator === 'NotIn') && values.length === 0) throw new FieldError(locate(node), `${what} matchExpressions: ${operator} needs values`);
+  if ((operator === 'In' || operator === 'NotIn') && values.length === 0) throw new UnreadableInput(`${what} matchExpressions: ${operator} needs values`, locate(node));
   return { key, operator: operator as SelectorExpression['operator'], values };
 }
 

@@ -3,6 +3,8 @@
 // that hands the event loop back every PACE packets (so Ink draws and keys work) and
 // reports progress; only the last step (grouping, lining up, tracing), small next to
 // reading, runs in one piece. The tracer is the one the trace pane used.
+import { ExplainAborted } from '../../errors.ts';
+export { ExplainAborted } from '../../errors.ts';
 import { basename } from 'node:path';
 import type { DecodedPacket } from '../../decode/types.ts';
 import type { CaptureData, Explanation, TraceFunction } from '../../explain/index.ts';
@@ -19,7 +21,6 @@ export interface ExplainRunOptions {
 const PACE = 200;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export class ExplainAborted extends Error {}
 
 export async function runExplainer(options: ExplainRunOptions): Promise<Explanation> {
   const { captureIterable, explainCaptures } = await import('../../explain/index.ts');

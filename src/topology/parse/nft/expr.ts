@@ -11,6 +11,7 @@
 //
 // What it does not know ends the rule as an `unknown` expression carrying the
 // words left; the caller turns it into a warning with the line.
+import { UnreadableInput } from '../../../errors.ts';
 import type { NftElement, NftExpr, NftOperand, NftRight, NftVerdict } from '../../model.ts';
 import type { NftToken } from './tokens.ts';
 
@@ -58,7 +59,6 @@ class Cursor {
   }
 }
 
-class Unreadable extends Error {}
 
 export function parseRuleTokens(tokens: readonly NftToken[]): ParsedRule {
   const cursor = new Cursor(tokens);
@@ -69,7 +69,7 @@ export function parseRuleTokens(tokens: readonly NftToken[]): ParsedRule {
       const expr = readOne(cursor, result);
       if (expr) result.exprs.push(expr);
     } catch (error) {
-      if (!(error instanceof Unreadable)) throw error;
+      if (!(error instanceof UnreadableInput)) throw error;
       cursor.reset(start);
       const text = cursor.rest();
       result.exprs.push({ kind: 'unknown', text });
@@ -81,7 +81,7 @@ export function parseRuleTokens(tokens: readonly NftToken[]): ParsedRule {
 }
 
 function fail(): never {
-  throw new Unreadable();
+  throw new UnreadableInput();
 }
 
 function expectWord(cursor: Cursor): string {
@@ -435,7 +435,7 @@ export function readElements(cursor: Cursor): NftElement[] {
   return elements;
 }
 
-export { Cursor, Unreadable };
+export { Cursor };
 
 export function parseNumber(text: string): number | undefined {
   if (/^0x[0-9a-f]+$/i.test(text)) return Number.parseInt(text.slice(2), 16);

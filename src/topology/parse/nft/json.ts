@@ -3,6 +3,7 @@
 // schema (searched the registry for nftables/libnftables JSON), so it is read
 // here, object by object: what it does not know becomes a warning naming the
 // object's position in the `nftables` array, and the rest still counts.
+import { UnreadableInput } from '../../../errors.ts';
 import type { NftChain, NftElement, NftExpr, NftFamily, NftOperand, NftRight, NftRule, NftSet, NftTable, NftVerdict, Warning } from '../../model.ts';
 import { formatOperand, formatRule } from './format.ts';
 import { appendAll } from '../../../util/append.ts';
@@ -10,9 +11,8 @@ import { appendAll } from '../../../util/append.ts';
 type Json = unknown;
 const FAMILIES = new Set<NftFamily>(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 
-class Unreadable extends Error {}
 const fail = (what: string): never => {
-  throw new Unreadable(what);
+  throw new UnreadableInput(what);
 };
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -54,7 +54,7 @@ export function parseNftJson(text: string, file: string, options: { firstLine?: 
         chain.rules.push(rule);
       }
     } catch (error) {
-      if (!(error instanceof Unreadable)) throw error;
+      if (!(error instanceof UnreadableInput)) throw error;
       warn(error.message);
     }
   });
@@ -239,7 +239,7 @@ function readRule(table: NftTable, chain: NftChain, body: Record<string, Json>, 
       const e = expr(item);
       if (e) exprs.push(e);
     } catch (error) {
-      if (!(error instanceof Unreadable)) throw error;
+      if (!(error instanceof UnreadableInput)) throw error;
       exprs.push({ kind: 'unknown', text: JSON.stringify(item).slice(0, 120) });
     }
   }

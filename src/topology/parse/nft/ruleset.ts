@@ -18,7 +18,8 @@
 // file and line, and the rest of the ruleset still counts; a rule with words it
 // does not know keeps the words it read and an `unknown` expression for the rest.
 import type { NftChain, NftFamily, NftRule, NftSet, NftTable, SourceRef, Warning } from '../../model.ts';
-import { Cursor, parseRuleTokens, readElements, Unreadable } from './expr.ts';
+import { Cursor, parseRuleTokens, readElements } from './expr.ts';
+import { UnreadableInput } from '../../../errors.ts';
 import { parsePriority } from './priority.ts';
 import { braceBalance, tokenize } from './tokens.ts';
 
@@ -173,7 +174,7 @@ function readSetLine(set: NftSet, l: Line, warn: (l: Line, message: string) => v
       try {
         set.elements = readElements(new Cursor(tokens));
       } catch (error) {
-        if (!(error instanceof Unreadable)) throw error;
+        if (!(error instanceof UnreadableInput)) throw error;
         warn(l, `${set.kind} ${set.name}: the elements could not be read; the ${set.kind} is taken as empty`);
       }
       return;
