@@ -7,6 +7,7 @@ import { type FrameFit, fitFrames, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { PlacementEvidence } from './model.ts';
 import type { PlacedPart } from './model.ts';
+import { appendAll } from '../../util/append.ts';
 
 /** The part of a capture a pcapng interface or an SLL2 ifindex makes (PlacedPart.stream): the explainer groups each part's packets apart. */
 export const nameStream = (name: string): string => `if:${name}`;
@@ -153,7 +154,7 @@ export function placeByPcapngInterfaces(
       const fit = fitFrames(list, map, (p) => p.interface === name && candidates.has(p.at));
       if (fit && fit.best.length === 1) {
         part.at = map.places[fit.best[0]!]!.place.at;
-        partEvidence.push(...frameEvidence(fit, fit.best[0]!, map));
+        appendAll(partEvidence, frameEvidence(fit, fit.best[0]!, map));
       } else if (fit) {
         tie(part, fit, timedOn(frames.timed, name));
       } else {

@@ -25,6 +25,7 @@ export interface CaptureToPlace {
 
 export type { PlacedPart } from './model.ts';
 import type { PlacedPart } from './model.ts';
+import { appendAll } from '../../util/append.ts';
 
 export function placeCaptures(captures: CaptureToPlace[], topology: Topology): PlacedPart[][] {
   const map = new L2Map(topology);
@@ -91,7 +92,7 @@ export function placeCaptures(captures: CaptureToPlace[], topology: Topology): P
       const { place } = map.places[fit.best[0]!]!;
       part.at = place.at;
       part.interface = place.interface;
-      part.placedBy.push(...frameEvidence(fit, fit.best[0]!, map));
+      appendAll(part.placedBy, frameEvidence(fit, fit.best[0]!, map));
       return [part];
     }
     ties.push({ capture: captureIndex, part, fit, timed: frames.timed });

@@ -14,6 +14,7 @@ import { type FrameFit, frameEvidence } from './frames.ts';
 import type { L2Map } from './l2.ts';
 import type { Sightings } from './model.ts';
 import type { PlacedPart } from './model.ts';
+import { appendAll } from '../../util/append.ts';
 
 export interface Tie {
   capture: number;
@@ -42,7 +43,7 @@ function assign(tie: Tie, index: number, map: L2Map, why: string): void {
   const { place } = map.places[index]!;
   tie.part.at = place.at;
   tie.part.interface = place.interface;
-  tie.part.placedBy.push(...frameEvidence(tie.fit, index, map, tie.fit.best.filter((i) => i !== index)));
+  appendAll(tie.part.placedBy, frameEvidence(tie.fit, index, map, tie.fit.best.filter((i) => i !== index)));
   tie.part.placedBy.push({ by: 'timing', text: why });
 }
 
