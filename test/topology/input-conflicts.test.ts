@@ -11,7 +11,7 @@ import { repoRoot, runPodpath } from '../helpers/run.ts';
 
 const FLANNEL = 'samples/seed-flannel';
 const CALICO = 'samples/seed-calico';
-const CONFLICT = /^podpath: worker-1: samples\/seed-flannel\/worker-1\/ip-addr\.txt:1 and samples\/seed-calico\/worker-1\/ip-addr\.txt:1 are two machines or two moments \(addresses 10\.74\.107\.63 vs 10\.74\.107\.72; CNI cni0 bridge,flannel vs calico\).*--merge/;
+const CONFLICT = /^podpath: worker-1: samples\/seed-flannel\/worker-1\/ip-addr\.txt:1 and samples\/seed-calico\/worker-1\/ip-addr\.txt:1 are two machines or two moments \(addresses 10\.74\.107\.63 vs 10\.74\.107\.72; CNI flannel vs calico\).*--merge/;
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n');

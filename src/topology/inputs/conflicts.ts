@@ -6,7 +6,10 @@
 // one's pods onto the other's routes, so load.ts refuses (exit 2) unless --merge is given.
 //
 // Only disjoint sets count: `ip -4 a` beside `ip a`, a canal node (flannel.1 and cali*), a
-// DHCP address added between two dumps all overlap and are one machine.
+// DHCP address added between two dumps all overlap and are one machine. A dump of one device
+// (`ip link show cni0`, then `ip link show flannel.1`, as people paste them) says nothing about
+// the rest of the machine, so only dumps listing several interfaces are compared; and a cni0
+// bridge is Flannel's bridge as much as the bridge plugin's, so it never decides a CNI.
 import { classifyInterface } from '../roles.ts';
 import type { NetInterface } from '../model.ts';
 
@@ -18,13 +21,12 @@ export interface HostConflict {
   differences: string[];
 }
 
-type Cni = 'flannel' | 'cni0 bridge' | 'calico' | 'cilium' | 'weave';
+type Cni = 'flannel' | 'calico' | 'cilium' | 'weave';
 
 /** The CNI a device name belongs to, by each CNI's naming convention (see roles.ts). */
 function cniOfDevice(name: string): Cni | undefined {
   if (/^flannel\.\d+$/.test(name)) return 'flannel';
-  // flannel's bridge, and the bridge plugin's default name: not flannel's alone.
-  if (/^cni\d*$/.test(name)) return 'cni0 bridge';
+  // cni0 is flannel's bridge and the bridge plugin's default name: it names no CNI (see the header).
   if (/^cali[0-9a-f]{6,}/.test(name) || /^vxlan(-v6)?\.calico$/.test(name)) return 'calico';
   if (/^cilium_/.test(name) || /^lxc[0-9a-f]{6,}/.test(name)) return 'cilium';
   if (name === 'weave' || /^vethwe-/.test(name)) return 'weave';
@@ -59,7 +61,8 @@ export class ConflictTracker {
   private readonly firstSeen = new Map<string, Fingerprint>();
 
   see(hostKey: string, host: string, interfaces: readonly NetInterface[], file: string, line: number): void {
-    if (interfaces.length === 0) return;
+    // One device's dump cannot show that the machine differs (see the header).
+    if (interfaces.length < 2) return;
     const seen = fingerprintOf(interfaces, file, line);
     const first = this.firstSeen.get(hostKey);
     if (!first) {
