@@ -12,7 +12,7 @@ import type { NftChain, NftExpr, NftRule, NftTable, NftVerdict } from '../topolo
 import type { FieldDiff, NatStep, NetfilterAction, NetfilterStep, NoteStep, Step } from './model.ts';
 import { formatEndpoint, headerOf, withHeader, type Flow, type Header } from './flow.ts';
 import { compare, lookupElement, readOperand, type NftEnv } from './nft-match.ts';
-import { formatProbability } from './probability.ts';
+import { describePick } from './endpoint-pick.ts';
 import type { HookInput, HookVerdict } from './hook-types.ts';
 import { appendAll } from '../util/append.ts';
 
@@ -167,8 +167,9 @@ function runRule(table: NftTable, rule: NftRule, env: NftEnv, input: HookInput, 
           const value = String(drawn + expr.key.offset);
           const element = expr.map.elements.find((e) => e.key.length === 1 && e.key[0] === value);
           if (!element?.verdict) return { kind: 'no-match' };
-          const sentence = `endpoint ${drawn + 1} of ${n} with probability ${formatProbability(1 / n)}`;
-          return { kind: 'verdict', verdict: element.verdict, pick: sentence, probability: 1 / n };
+          // numgen's share is the rule's own 1/n; the sentence is the iptables pick's (endpoint-pick.ts).
+          const pick = describePick({ position: drawn + 1, count: n, share: 1 / n });
+          return { kind: 'verdict', verdict: element.verdict, pick, probability: 1 / n };
         }
         const values = readOperand(expr.key, env);
         if (values === undefined) {
