@@ -49,6 +49,10 @@ nsx iptables -A FORWARD -j KUBE-FORWARD
 nsx iptables -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
 nsx iptables -A KUBE-FORWARD -s 192.168.0.0/16 -j ACCEPT
 nsx iptables -A KUBE-FORWARD -d 192.168.0.0/16 -j ACCEPT
+# IPv6 rules, which a bundle may carry beside the IPv4 ones (collect gathers ip6tables-save).
+nsx ip6tables -N KUBE-FORWARD
+nsx ip6tables -A FORWARD -j KUBE-FORWARD
+nsx ip6tables -A KUBE-FORWARD -s fd00:168::/32 -j ACCEPT
 
 rec() { local file="$1"; shift; nsx "$@" > "$file"; }
 rec ip-route.txt ip route
@@ -62,6 +66,7 @@ rec route-6-n.txt route -6 -n
 rec netstat-rn.txt netstat -rn
 rec netstat-6-rn.txt netstat -6 -rn
 rec iptables-save.txt iptables-save
+rec ip6tables-save.txt ip6tables-save
 rec iptables-S.txt iptables -S
 rec iptables-t-nat-S.txt iptables -t nat -S
 rec iptables-L-n-v.txt iptables -L -n -v
