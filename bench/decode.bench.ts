@@ -28,6 +28,18 @@ interface Flow {
 }
 
 /** Outer Ethernet/IPv4/UDP 8472/VXLAN, inner Ethernet/IPv4/TCP with the given flags and payload, at `at` in `frame`. */
+/** An IPv4 header without options at `at`: DF set, its checksum computed over it. */
+function ipv4Header(frame: Uint8Array, view: DataView, at: number, totalLength: number, ttl: number, protocol: number, src: ArrayLike<number>, dst: ArrayLike<number>): void {
+  frame[at] = 0x45;
+  view.setUint16(at + 2, totalLength);
+  view.setUint16(at + 6, 0x4000);
+  frame[at + 8] = ttl;
+  frame[at + 9] = protocol;
+  frame.set(src, at + 12);
+  frame.set(dst, at + 16);
+  view.setUint16(at + 10, checksum16(frame, at, at + 20));
+}
+
 function vxlanTcpFrame(frame: Uint8Array, view: DataView, at: number, flow: Flow, flags: number, seq: number, ack: number, payload: Uint8Array, reply: boolean): number {
   const innerLength = 14 + 20 + 20 + payload.length;
   const mac = (where: number, last: number): void => frame.set([0x02, 0x42, 0x0a, 0x4a, 0x6b, last], at + where);
@@ -35,14 +47,7 @@ function vxlanTcpFrame(frame: Uint8Array, view: DataView, at: number, flow: Flow
   mac(6, reply ? 0x3e : 0x3f);
   view.setUint16(at + 12, 0x0800);
   // outer IPv4
-  frame[at + 14] = 0x45;
-  view.setUint16(at + 16, 20 + 8 + 8 + innerLength);
-  view.setUint16(at + 20, 0x4000);
-  frame[at + 22] = 64;
-  frame[at + 23] = 17;
-  frame.set(reply ? flow.outerDst : flow.outerSrc, at + 26);
-  frame.set(reply ? flow.outerSrc : flow.outerDst, at + 30);
-  view.setUint16(at + 24, checksum16(frame, at + 14, at + 34));
+  ipv4Header(frame, view, at + 14, 20 + 8 + 8 + innerLength, 64, 17, reply ? flow.outerDst : flow.outerSrc, reply ? flow.outerSrc : flow.outerDst);
   // UDP to 8472 (Linux/Flannel VXLAN), source port from the inner flow hash as the kernel does
   view.setUint16(at + 34, 32768 + ((flow.sport * 7) & 0x3fff));
   view.setUint16(at + 36, 8472);
@@ -55,14 +60,7 @@ function vxlanTcpFrame(frame: Uint8Array, view: DataView, at: number, flow: Flow
   mac(56, reply ? 0x11 : 0x12);
   view.setUint16(at + 62, 0x0800);
   // inner IPv4: its total length counts from the IP header (the inner Ethernet header is not in it)
-  frame[at + 64] = 0x45;
-  view.setUint16(at + 66, innerLength - 14);
-  view.setUint16(at + 70, 0x4000);
-  frame[at + 72] = 63;
-  frame[at + 73] = 6;
-  frame.set(reply ? flow.innerDst : flow.innerSrc, at + 76);
-  frame.set(reply ? flow.innerSrc : flow.innerDst, at + 80);
-  view.setUint16(at + 74, checksum16(frame, at + 64, at + 84));
+  ipv4Header(frame, view, at + 64, innerLength - 14, 63, 6, reply ? flow.innerDst : flow.innerSrc, reply ? flow.innerSrc : flow.innerDst);
   // TCP
   view.setUint16(at + 84, reply ? 80 : flow.sport);
   view.setUint16(at + 86, reply ? flow.sport : 80);
