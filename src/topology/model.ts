@@ -389,8 +389,17 @@ export interface Pod {
   netns?: NetNamespace;
   /** True when no name is known (seen only as a node's /32 route or bridge neighbour); `name` is then its IP. */
   unnamed?: boolean;
-  /** The pod's labels (`kubectl get pods --show-labels`), when given: what NetworkPolicy selectors match. */
+  /** The pod's labels (`kubectl get pods --show-labels` or `-o json`), when given: what NetworkPolicy selectors match. */
   labels?: Record<string, string>;
+  /** Its containers' ports (`kubectl get pods -o json|yaml`), when given: what a named port (`port: http`) resolves to. */
+  containerPorts?: { name?: string; port: number; protocol: 'tcp' | 'udp' | 'sctp' }[];
+}
+
+/** A namespace as `kubectl get ns --show-labels` / `-o json` gives it: what a namespaceSelector matches. */
+export interface NamespaceLabels {
+  name: string;
+  labels: Record<string, string>;
+  source: { file: string; line?: number; pointer?: string };
 }
 
 export interface Endpoint {
@@ -426,6 +435,10 @@ export interface Service {
   seenOn: string[];
   /** True when the name came from recomputing kube-proxy's chain-name hash (no comments). */
   recoveredByHash?: boolean;
+  /** spec.type from `kubectl get svc -o json|yaml` (ClusterIP, NodePort, LoadBalancer), when given. */
+  type?: string;
+  /** spec.ports[].targetPort from kubectl's JSON/YAML: a number, or a container port's name each endpoint pod resolves. */
+  targetPort?: number | string;
 }
 
 export interface Vtep {
@@ -478,5 +491,7 @@ export interface Topology {
   kubeProxy?: KubeProxyDetection;
   /** NetworkPolicy objects (`kubectl get networkpolicy -A -o yaml|json`), as written; src/trace/policy.ts judges them. */
   networkPolicies: NetworkPolicy[];
+  /** Namespace labels (`kubectl get ns --show-labels` / `-o json`), when given; NetworkPolicy namespaceSelectors match them. */
+  namespaces?: NamespaceLabels[];
   warnings: Warning[];
 }

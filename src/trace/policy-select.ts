@@ -1,12 +1,38 @@
 // NetworkPolicy's matching rules, three-valued: a selector, peer or port either matches, does
-// not, or cannot be decided from the dumps (a pod's labels not given, a namespace label other
-// than kubernetes.io/metadata.name, a named port). Kubernetes' own semantics
+// not, or cannot be decided from the inputs (a pod's labels not given; a namespace label other
+// than kubernetes.io/metadata.name without `kubectl get ns --show-labels`; a named port without
+// the destination pod's container ports from `kubectl get pods -o json`). What was missing is
+// noted in `needs`, so the verdict can name the command that settles it. Kubernetes' own semantics
 // (k8s.io/apimachinery labels.Selector, networking/v1 NetworkPolicyPeer):
 //   - matchLabels and matchExpressions are ANDed; an empty selector matches everything;
 //   - NotIn and DoesNotExist match an object without the key;
-//   - every namespace carries kubernetes.io/metadata.name=<its name> (Kubernetes ≥ 1.21).
+//   - every namespace carries kubernetes.io/metadata.name=<its name> (Kubernetes ≥ 1.21);
+//   - a named port (`port: http`) is looked up in the destination pod's containers' ports
+//     (name and protocol); a pod without a port of that name, or a destination that is not a
+//     pod, matches nothing.
 import { cidrContains } from '../util/address.ts';
 import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule } from '../topology/policy/model.ts';
+import type { NamespaceLabels, Pod } from '../topology/model.ts';
+
+/** An input whose absence left a match unknown. */
+export type PolicyNeed = 'pod-labels' | 'namespace-labels' | 'container-ports';
+
+/** The kubectl command that gives each missing input. */
+export const NEED_COMMAND: Record<PolicyNeed, string> = {
+  'pod-labels': 'kubectl get pods -A -o wide --show-labels',
+  'namespace-labels': 'kubectl get ns --show-labels',
+  'container-ports': 'kubectl get pods -A -o json',
+};
+
+/** What the inputs know beyond the packet: namespaces' labels and the destination's ports. */
+export interface MatchContext {
+  /** `kubectl get ns`'s namespaces with their labels; undefined when not given. */
+  namespaces?: NamespaceLabels[] | undefined;
+  /** The destination: a pod (its container ports undefined when not given) or not a pod. */
+  destination?: { isPod: false } | { isPod: true; ports: Pod['containerPorts'] };
+  /** Filled with the inputs whose absence left something unknown. */
+  needs?: Set<PolicyNeed>;
+}
 
 export type Match = 'yes' | 'no' | 'unknown';
 
@@ -68,9 +94,23 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
   return allOf(checks);
 }
 
-/** A namespace as a selector sees it: only its name label is known from the dumps. */
-export function namespaceMatches(selector: LabelSelector, namespace: string): Match {
-  return selectorMatches(selector, { [NAMESPACE_NAME_LABEL]: namespace }, (key) => key === NAMESPACE_NAME_LABEL);
+/**
+ * A namespace as a selector sees it: its labels when `kubectl get ns` listed it (with its name
+ * label, which the API server sets on every namespace), else only the name label.
+ */
+export function namespaceMatches(selector: LabelSelector, namespace: string, context: MatchContext = {}): Match {
+  const listed = context.namespaces?.find((n) => n.name === namespace);
+  if (listed) return selectorMatches(selector, { ...listed.labels, [NAMESPACE_NAME_LABEL]: namespace });
+  const match = selectorMatches(selector, { [NAMESPACE_NAME_LABEL]: namespace }, (key) => key === NAMESPACE_NAME_LABEL);
+  if (match === 'unknown') context.needs?.add('namespace-labels');
+  return match;
+}
+
+/** selectorMatches on a pod's labels, noting when they were not given. */
+function podLabelsMatch(selector: LabelSelector, labels: Record<string, string> | undefined, context: MatchContext): Match {
+  const match = selectorMatches(selector, labels);
+  if (match === 'unknown') context.needs?.add('pod-labels');
+  return match;
 }
 
 /** The other end of the connection, as a policy's peers see it. */
@@ -81,7 +121,7 @@ export interface PolicyPeerEnd {
 }
 
 /** Does one from/to entry of a policy in `policyNamespace` match the peer? */
-export function peerMatches(peer: PolicyPeer, policyNamespace: string, end: PolicyPeerEnd): Match {
+export function peerMatches(peer: PolicyPeer, policyNamespace: string, end: PolicyPeerEnd, context: MatchContext = {}): Match {
   switch (peer.kind) {
     case 'ip-block': {
       const inside = cidrContains(peer.ipBlock.cidr, end.ip) && !peer.ipBlock.except.some((e) => cidrContains(e, end.ip));
@@ -89,11 +129,11 @@ export function peerMatches(peer: PolicyPeer, policyNamespace: string, end: Poli
     }
     case 'pods': {
       if (end.pod === undefined) return 'no';
-      const namespace = peer.namespaceSelector === undefined ? (end.pod.namespace === policyNamespace ? 'yes' : 'no') : namespaceMatches(peer.namespaceSelector, end.pod.namespace);
-      return and(namespace, selectorMatches(peer.podSelector, end.pod.labels));
+      const namespace = peer.namespaceSelector === undefined ? (end.pod.namespace === policyNamespace ? 'yes' : 'no') : namespaceMatches(peer.namespaceSelector, end.pod.namespace, context);
+      return namespace === 'no' ? 'no' : and(namespace, podLabelsMatch(peer.podSelector, end.pod.labels, context));
     }
     case 'namespaces':
-      return end.pod === undefined ? 'no' : namespaceMatches(peer.namespaceSelector, end.pod.namespace);
+      return end.pod === undefined ? 'no' : namespaceMatches(peer.namespaceSelector, end.pod.namespace, context);
     default: {
       const _: never = peer;
       return _;
@@ -101,23 +141,33 @@ export function peerMatches(peer: PolicyPeer, policyNamespace: string, end: Poli
   }
 }
 
-export function portMatches(port: PolicyPort, proto: string, dport: number | undefined): Match {
+export function portMatches(port: PolicyPort, proto: string, dport: number | undefined, context: MatchContext = {}): Match {
   if (port.protocol.toLowerCase() !== proto) return 'no';
   if (port.port === undefined) return 'yes';
-  if (typeof port.port === 'string') return 'unknown'; // a named port: only the pod's container spec says which number
+  if (typeof port.port === 'string') {
+    // A named port: only the destination pod's containers say which number it is.
+    const destination = context.destination;
+    if (destination?.isPod === false) return 'no';
+    if (destination === undefined || destination.ports === undefined || dport === undefined) {
+      context.needs?.add('container-ports');
+      return 'unknown';
+    }
+    const named = destination.ports.find((p) => p.name === port.port && p.protocol === proto);
+    return named !== undefined && named.port === dport ? 'yes' : 'no';
+  }
   if (dport === undefined) return 'unknown';
   return dport >= port.port && dport <= (port.endPort ?? port.port) ? 'yes' : 'no';
 }
 
 /** A rule allows when one of its peers matches (none listed: every peer) and one of its ports does (none: every port). */
-export function ruleAllows(rule: PolicyRule, policyNamespace: string, end: PolicyPeerEnd, proto: string, dport: number | undefined): Match {
-  const peers = rule.peers.length === 0 ? 'yes' : anyOf(rule.peers.map((p) => peerMatches(p, policyNamespace, end)));
-  const ports = rule.ports.length === 0 ? 'yes' : anyOf(rule.ports.map((p) => portMatches(p, proto, dport)));
+export function ruleAllows(rule: PolicyRule, policyNamespace: string, end: PolicyPeerEnd, proto: string, dport: number | undefined, context: MatchContext = {}): Match {
+  const peers = rule.peers.length === 0 ? 'yes' : anyOf(rule.peers.map((p) => peerMatches(p, policyNamespace, end, context)));
+  const ports = rule.ports.length === 0 ? 'yes' : anyOf(rule.ports.map((p) => portMatches(p, proto, dport, context)));
   return and(peers, ports);
 }
 
 /** Whether the policy selects a pod (its own namespace only) for a direction. */
-export function policySelects(policy: NetworkPolicy, direction: 'Ingress' | 'Egress', pod: { namespace: string; labels: Record<string, string> | undefined }): Match {
+export function policySelects(policy: NetworkPolicy, direction: 'Ingress' | 'Egress', pod: { namespace: string; labels: Record<string, string> | undefined }, context: MatchContext = {}): Match {
   if (!policy.policyTypes.includes(direction) || policy.namespace !== pod.namespace) return 'no';
-  return selectorMatches(policy.podSelector, pod.labels);
+  return podLabelsMatch(policy.podSelector, pod.labels, context);
 }

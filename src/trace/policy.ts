@@ -21,7 +21,7 @@
 import type { ClusterNode, NetNamespace, Pod, Topology } from '../topology/model.ts';
 import type { NetworkPolicy } from '../topology/policy/model.ts';
 import type { FelixVerdict, Hop, NetfilterStep, PathPolicy, PolicyDecision, PolicyEnforcement, PolicyJudgement, SelectingPolicy, TracePath } from './model.ts';
-import { policySelects, ruleAllows, type Match, type PolicyPeerEnd } from './policy-select.ts';
+import { NEED_COMMAND, policySelects, ruleAllows, type Match, type MatchContext, type PolicyNeed, type PolicyPeerEnd } from './policy-select.ts';
 
 type Direction = 'ingress' | 'egress';
 
@@ -47,7 +47,9 @@ export function judgePolicies(topology: Topology, path: TracePath): PathPolicy |
 
   if (sourcePod && endpoint) {
     const peer: PolicyPeerEnd = destinationPod ? { ip: endpoint.ip, pod: peerPod(destinationPod) } : { ip: endpoint.ip };
-    judgements.push(judge(topology, 'egress', sourcePod, peer, proto, endpoint.port, felixOut, given));
+    // A named port in an egress rule is the destination's: its pod's container ports say the number.
+    const context: MatchContext = { namespaces: topology.namespaces, destination: destinationPod ? { isPod: true, ports: destinationPod.containerPorts } : { isPod: false }, needs: new Set() };
+    judgements.push(judge(topology, 'egress', sourcePod, peer, proto, endpoint.port, felixOut, given, context));
   }
   if (destinationPod && endpoint) {
     // The source as it arrives: after any SNAT on the way (a masqueraded packet comes from a node).
@@ -56,7 +58,8 @@ export function judgePolicies(topology: Topology, path: TracePath): PathPolicy |
     const fromPod = podByIp(topology, src);
     const peer: PolicyPeerEnd = fromPod ? { ip: src, pod: peerPod(fromPod) } : { ip: src };
     const fromOwnNode = fromPod === undefined && nodeOf(topology, destinationPod)?.addresses.includes(src) === true;
-    judgements.push(judge(topology, 'ingress', destinationPod, peer, proto, endpoint.port, felixIn, given, fromOwnNode));
+    const context: MatchContext = { namespaces: topology.namespaces, destination: { isPod: true, ports: destinationPod.containerPorts }, needs: new Set() };
+    judgements.push(judge(topology, 'ingress', destinationPod, peer, proto, endpoint.port, felixIn, given, context, fromOwnNode));
   }
   if (judgements.length === 0) return undefined;
   return { enforcement, summary: summarise(enforcement, judgements, given, path), judgements };
@@ -96,18 +99,18 @@ function arrivalHop(path: TracePath, pod: Pod): Hop | undefined {
 
 function judge(
   topology: Topology, direction: Direction, pod: Pod, peer: PolicyPeerEnd, proto: string, port: number | undefined,
-  felix: FelixVerdict | undefined, given: boolean, fromOwnNode = false,
+  felix: FelixVerdict | undefined, given: boolean, context: MatchContext, fromOwnNode = false,
 ): PolicyJudgement {
   const type = direction === 'ingress' ? 'Ingress' : 'Egress';
   const subject = { namespace: namespaceOf(pod), labels: pod.labels };
   const selecting: { policy: NetworkPolicy; selects: Match }[] = [];
   for (const policy of topology.networkPolicies) {
-    const selects = policySelects(policy, type, subject);
+    const selects = policySelects(policy, type, subject, context);
     if (selects !== 'no') selecting.push({ policy, selects });
   }
   const peerText = peer.pod ? `${peer.ip} (${peer.pod.namespace}/${peer.pod.name})` : peer.ip;
   const portText = `${proto}/${port ?? '?'}`;
-  const policies: SelectingPolicy[] = selecting.map(({ policy, selects }) => selectingPolicy(policy, direction, peer, proto, port, selects));
+  const policies: SelectingPolicy[] = selecting.map(({ policy, selects }) => selectingPolicy(policy, direction, peer, proto, port, selects, context));
   let decision: PolicyDecision;
   let explanation: string;
   const certain = selecting.filter((s) => s.selects === 'yes');
@@ -130,7 +133,7 @@ function judge(
     explanation = `${podLabel(pod)} is isolated for ${direction} by ${certain.map((s) => `${s.policy.namespace}/${s.policy.name}`).join(', ')} and no rule of ${selecting.length > 1 ? 'any of them' : 'it'} allows ${peerText} on ${portText}`;
   } else {
     decision = 'unknown';
-    explanation = `whether ${podLabel(pod)} may ${direction === 'ingress' ? 'receive' : 'send'} this depends on ${pod.labels === undefined || peer.pod?.labels === undefined ? 'pod labels the dumps do not give (add `kubectl get pods -A -o wide --show-labels`)' : 'what the dumps do not say (a namespace label or a named port)'}`;
+    explanation = `whether ${podLabel(pod)} may ${direction === 'ingress' ? 'receive' : 'send'} this depends on ${missingInputs(context.needs)}`;
   }
   const judgement: PolicyJudgement = { direction, pod: podLabel(pod), peer: peerText, port: portText, decision, policies, explanation };
   if (felix) {
@@ -140,19 +143,32 @@ function judge(
   return judgement;
 }
 
-function selectingPolicy(policy: NetworkPolicy, direction: Direction, peer: PolicyPeerEnd, proto: string, port: number | undefined, selects: Match): SelectingPolicy {
+const NEED_WORDS: Record<PolicyNeed, string> = {
+  'pod-labels': 'pod labels',
+  'namespace-labels': 'namespace labels',
+  'container-ports': "the destination pod's container ports (a named port)",
+};
+
+/** "namespace labels the inputs do not give (add `kubectl get ns --show-labels`)". */
+function missingInputs(needs: Set<PolicyNeed> | undefined): string {
+  const list = [...(needs ?? [])];
+  if (list.length === 0) return 'what the inputs do not say';
+  return `${list.map((n) => NEED_WORDS[n]).join(' and ')} the inputs do not give (add ${list.map((n) => `\`${NEED_COMMAND[n]}\``).join(' and ')})`;
+}
+
+function selectingPolicy(policy: NetworkPolicy, direction: Direction, peer: PolicyPeerEnd, proto: string, port: number | undefined, selects: Match, context: MatchContext): SelectingPolicy {
   const name = `${policy.namespace}/${policy.name}`;
   const rules = direction === 'ingress' ? policy.ingress : policy.egress;
   const source = { file: policy.source.file, line: policy.source.line };
-  const selectorNote = selects === 'unknown' ? ' (whether it selects the pod depends on labels the dumps do not give)' : '';
+  const selectorNote = selects === 'unknown' ? ` (whether it selects the pod depends on pod labels the inputs do not give: add \`${NEED_COMMAND['pod-labels']}\`)` : '';
   if (rules.length === 0) return { policy: name, source, result: 'allows-nothing', why: `it has no ${direction} rules: it allows nothing${selectorNote}` };
   let unknown = false;
   for (const [i, rule] of rules.entries()) {
-    const allows = ruleAllows(rule, policy.namespace, peer, proto, port);
+    const allows = ruleAllows(rule, policy.namespace, peer, proto, port, context);
     if (allows === 'yes') return { policy: name, source: { file: rule.source.file, line: rule.source.line }, result: 'allows', rule: i + 1, why: `its ${direction} rule ${i + 1} allows ${describeRule(rule.peers.length, rule.ports.length)}${selectorNote}` };
     if (allows === 'unknown') unknown = true;
   }
-  if (unknown) return { policy: name, source, result: 'unknown', why: `a rule of it may allow this, depending on labels or a named port the dumps do not give${selectorNote}` };
+  if (unknown) return { policy: name, source, result: 'unknown', why: `a rule of it may allow this, depending on ${missingInputs(context.needs)}${selectorNote}` };
   return { policy: name, source, result: 'allows-nothing', why: `none of its ${rules.length} ${direction} rule${rules.length > 1 ? 's' : ''} matches this ${direction === 'ingress' ? 'source' : 'destination'} and port${selectorNote}` };
 }
 

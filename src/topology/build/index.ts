@@ -12,6 +12,7 @@ import { type Classification, classify, guessWarnings } from './classify.ts';
 import { bridgeRouteConflicts, ownPodCIDRs, underlayAddresses } from './nodes.ts';
 import { buildPods, type PodSource } from './pods.ts';
 import { buildServices } from './services.ts';
+import { applyKubeServices, checkEndpointSlices, mergeKubePods, namespaceLabels } from './kube-objects.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
 import { appendAll } from '../../util/append.ts';
 import { classifyInterface } from '../roles.ts';
@@ -159,10 +160,16 @@ export function buildTopology(gathered: GatheredRecords): Topology {
       warnings.push({ file: [...(gathered.namespaces.find((n) => n.name === node.name)?.files ?? [])][0] ?? '', message: `${node.name}: no underlay address found (no ip addr on its own interfaces, no kernel route with src)` });
     }
   }
-  const pods = buildPods(podSources, nodes, gathered.kubePods, warnings);
+  const kubePods = mergeKubePods(gathered.kubePods);
+  const pods = buildPods(podSources, nodes, kubePods, warnings);
   const { vteps } = buildVteps(nodes);
   inferRemotes(vteps, nodes);
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
+  applyKubeServices(services, gathered.kubeServices, pods, warnings);
+  checkEndpointSlices(services, gathered.kubeEndpointSlices, warnings);
   const cni = detectCni(nodes, vteps);
-  return { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), networkPolicies: gathered.networkPolicies, warnings };
+  const topology: Topology = { nodes, pods, services, vteps, cni, kubeProxy: detectKubeProxy(nodes), networkPolicies: gathered.networkPolicies, warnings };
+  const namespaces = namespaceLabels(gathered.kubeNamespaces);
+  if (namespaces) topology.namespaces = namespaces;
+  return topology;
 }

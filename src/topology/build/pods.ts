@@ -78,6 +78,7 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     const pod: Pod = { name: kube?.name ?? source.name, node: '', ip: ip ?? kube?.ip ?? '', netns: source.netns };
     if (kube?.namespace !== undefined) pod.namespace = kube.namespace;
     if (kube?.labels !== undefined) pod.labels = kube.labels;
+    if (kube?.containerPorts !== undefined) pod.containerPorts = kube.containerPorts;
     if (iface) {
       pod.podInterface = iface.name;
       if (iface.mac !== undefined) pod.mac = iface.mac;
@@ -119,11 +120,12 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
   for (const kube of kubePods) {
     if (named.has(kube.name) || kube.ip === undefined) continue;
     // hostNetwork pods (kube-proxy, flannel) share their node's address: that IP is the node's, not a pod's.
-    if (nodes.some((n) => n.addresses.includes(kube.ip!))) continue;
+    if (kube.hostNetwork === true || nodes.some((n) => n.addresses.includes(kube.ip!))) continue;
     const node = nodes.find((n) => n.name === kube.node);
     const pod: Pod = { name: kube.name, node: kube.node ?? '', ip: kube.ip };
     if (kube.namespace !== undefined) pod.namespace = kube.namespace;
     if (kube.labels !== undefined) pod.labels = kube.labels;
+    if (kube.containerPorts !== undefined) pod.containerPorts = kube.containerPorts;
     if (node) {
       const host = hostInterfaceByIP(node, kube.ip);
       if (host !== undefined) pod.hostInterface = host;

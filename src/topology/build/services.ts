@@ -12,8 +12,10 @@ export function candidatesFrom(kubeServices: KubeService[]): ServiceCandidate[] 
   const candidates: ServiceCandidate[] = [];
   for (const svc of kubeServices) {
     for (const port of svc.ports) {
-      // `kubectl get svc` does not show port names; unnamed single-port services are the common case.
-      candidates.push({ namespace: svc.namespace ?? 'default', name: svc.name, protocol: port.protocol });
+      // `kubectl get svc` does not show port names (unnamed single-port services are the common case); its JSON does.
+      const candidate: ServiceCandidate = { namespace: svc.namespace ?? 'default', name: svc.name, protocol: port.protocol };
+      if (port.name !== undefined) candidate.portName = port.name;
+      candidates.push(candidate);
     }
   }
   return candidates;

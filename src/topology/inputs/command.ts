@@ -343,18 +343,32 @@ function readBridge(words: string[]): Inner {
   return withPipe(words, n, info);
 }
 
+const POLICY_RESOURCES = new Set(['networkpolicy', 'networkpolicies', 'netpol', 'networkpolicies.networking.k8s.io']);
+/** Resources whose JSON/YAML kubectl-objects.ts reads. */
+const OBJECT_RESOURCES = new Set([
+  'pods', 'pod', 'po', 'svc', 'services', 'service', 'endpointslices', 'endpointslice', 'endpointslices.discovery.k8s.io', 'ns', 'namespace', 'namespaces',
+]);
+
 function readKubectl(words: string[]): Inner {
   if (words[1] !== 'get') return { length: words.length, skip: `\`kubectl ${words[1] ?? ''}\` output is not read`, partial: false };
   const what = words[2] ?? '';
   let n = 3;
   while (n < words.length && (words[n]!.startsWith('-') || ['wide', 'kube-system', 'default'].includes(words[n]!) || words[n - 1] === '-n' || words[n - 1] === '-o' || words[n - 1] === '-l')) n++;
-  const output = words.slice(3, n).map((w, k, all) => (w === '-o' || w === '--output' ? all[k + 1] : /^(?:-o|--output=)(\S+)$/.exec(w)?.[1])).find((o) => o !== undefined);
+  const output = words.slice(3).map((w, k, all) => (w === '-o' || w === '--output' ? all[k + 1] : /^(?:-o|--output=)(\S+)$/.exec(w)?.[1])).find((o) => o !== undefined);
+  // The JSON and YAML forms: every word up to a pipe is the command (`kubectl get pod web-1 -o yaml`).
+  if (output === 'yaml' || output === 'json') {
+    const end = words.indexOf('|') >= 0 ? words.indexOf('|') : words.length;
+    const kinds = what.split(',').map((k) => k.toLowerCase());
+    if (kinds.every((k) => POLICY_RESOURCES.has(k))) return { length: end, kind: 'kubectl-networkpolicy', partial: false };
+    if (kinds.every((k) => POLICY_RESOURCES.has(k) || OBJECT_RESOURCES.has(k))) return { length: end, kind: 'kubectl-objects', partial: false };
+    return { length: end, skip: `\`kubectl get ${what} -o ${output}\` output is not read (podpath reads pods, svc, endpointslices, ns and networkpolicy)`, partial: false };
+  }
   // NetworkPolicy is read from its YAML or JSON (the table has no rules in it).
-  if (['networkpolicy', 'networkpolicies', 'netpol', 'networkpolicies.networking.k8s.io'].includes(what)) {
-    if (output === 'yaml' || output === 'json') return { length: n, kind: 'kubectl-networkpolicy', partial: false };
+  if (POLICY_RESOURCES.has(what)) {
     return { length: n, skip: `\`kubectl get ${what}\` table is not read: paste \`kubectl get networkpolicy -A -o yaml\` (or -o json)`, partial: false };
   }
-  if (output !== undefined && output !== 'wide') return { length: n, skip: `\`kubectl get ${what} -o ${output}\` output is not read: paste the \`-o wide\` table`, partial: false };
+  if (['ns', 'namespace', 'namespaces'].includes(what) && output === undefined) return { length: n, kind: 'kubectl-namespaces', partial: false };
+  if (output !== undefined && output !== 'wide') return { length: n, skip: `\`kubectl get ${what} -o ${output}\` output is not read: paste the \`-o wide\` table or \`-o json\``, partial: false };
   if (['pods', 'pod', 'po'].includes(what)) return { length: n, kind: 'kubectl-pods', partial: false };
   if (['svc', 'services', 'service'].includes(what)) return { length: n, kind: 'kubectl-svc', partial: false };
   if (['nodes', 'node', 'no'].includes(what)) return { length: n, kind: 'kubectl-nodes', partial: false };

@@ -27,7 +27,11 @@ export type DumpKind =
   | 'kubectl-svc'
   | 'kubectl-nodes'
   /** `kubectl get networkpolicy -A -o yaml|json`, or policies as people write them (YAML, `---` between). */
-  | 'kubectl-networkpolicy';
+  | 'kubectl-networkpolicy'
+  /** `kubectl get pods|svc,endpointslices|ns -A -o json|yaml`: Pods, Services, EndpointSlices, Namespaces (and any NetworkPolicy among them). */
+  | 'kubectl-objects'
+  /** `kubectl get ns --show-labels`. */
+  | 'kubectl-namespaces';
 
 /** How we learnt which namespace a dump belongs to. */
 export type HostEvidence = 'bundle-node' | 'bundle-pod' | 'prompt' | 'exec' | 'option';

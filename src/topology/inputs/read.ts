@@ -165,7 +165,7 @@ function readFileText(text: string, file: string, host: string | undefined, host
       file,
       line: 1,
       message:
-        'not recognised: expected the output of ip addr/link/route/rule/neigh (also -6, -br), route -n, netstat -rn, bridge fdb, brctl show, iptables-save, iptables -S, nft list ruleset, ipset list, ipvsadm -Ln, kubectl get pods/svc/nodes, or a transcript with prompts',
+        'not recognised: expected the output of ip addr/link/route/rule/neigh (also -6, -br), route -n, netstat -rn, bridge fdb, brctl show, iptables-save, iptables -S, nft list ruleset, ipset list, ipvsadm -Ln, kubectl get pods/svc/nodes/ns (tables, -o json, -o yaml), or a transcript with prompts',
       text: text.split('\n', 1)[0]!.slice(0, 120),
     });
     return false;
@@ -193,7 +193,7 @@ interface EnteredShell {
 }
 
 /** kubectl's cluster-wide tables: whichever machine ran kubectl does not matter. */
-const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes', 'kubectl-networkpolicy']);
+const CLUSTER_TABLES = new Set<DumpKind>(['kubectl-pods', 'kubectl-svc', 'kubectl-nodes', 'kubectl-networkpolicy', 'kubectl-objects', 'kubectl-namespaces']);
 
 /** Tools whose other outputs are near misses worth a warning (`ip route get`, `iptables -L`, `route add`). */
 const NEAR_MISS_TOOLS = new Set(['ip', 'bridge', 'brctl', 'iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'route', 'netstat']);

@@ -17,7 +17,8 @@ import { parseIpNeigh } from '../parse/ip-neigh.ts';
 import { parseIpRoute } from '../parse/ip-route.ts';
 import { parseIpRule } from '../parse/ip-rule.ts';
 import { parseRouteTable } from '../parse/route-table.ts';
-import { type KubeNode, type KubePod, type KubeService, parseKubectlNodes, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
+import { type KubeNamespace, type KubeNode, type KubePod, type KubeService, parseKubectlNamespaces, parseKubectlNodes, parseKubectlPods, parseKubectlServices } from '../parse/kubectl.ts';
+import { type KubeEndpointSlice, parseKubectlObjects } from '../parse/kubectl-objects.ts';
 import { type SysctlSetting, parseSysctl } from '../parse/sysctl.ts';
 import { parseNetworkPolicies } from '../policy/parse.ts';
 import type { NetworkPolicy } from '../policy/model.ts';
@@ -67,6 +68,10 @@ export interface GatheredRecords {
   kubeNodes: KubeNode[];
   /** `kubectl get networkpolicy -A -o yaml|json` and policy files. */
   networkPolicies: NetworkPolicy[];
+  /** `kubectl get endpointslices -A -o json|yaml`: what the API says of each endpoint's readiness. */
+  kubeEndpointSlices: KubeEndpointSlice[];
+  /** `kubectl get ns --show-labels` / `-o json`: namespace labels. */
+  kubeNamespaces: KubeNamespace[];
   warnings: Warning[];
   /** Hosts whose dumps cannot be one machine at one moment (inputs/conflicts.ts); load.ts decides what that means. */
   conflicts: HostConflict[];
@@ -187,7 +192,9 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
   // second one arrives (a 120k-rule iptables-save's lines, kept as a set, were most of the heap).
   const complete = new Map<string, { parsed: Parsed; signature?: Set<string>; file: string; line: number }>();
   const conflicts = new ConflictTracker();
-  const result: GatheredRecords = { namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], warnings, conflicts: conflicts.conflicts };
+  const result: GatheredRecords = {
+    namespaces: [], kubePods: [], kubeServices: [], kubeNodes: [], networkPolicies: [], kubeEndpointSlices: [], kubeNamespaces: [], warnings, conflicts: conflicts.conflicts,
+  };
 
   for (const dump of dumps) {
     if (dump.kind === 'kubectl-pods') {
@@ -203,13 +210,24 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
       continue;
     }
     if (dump.kind === 'kubectl-networkpolicy') {
-      const r = parseNetworkPolicies(dump.text, { file: dump.file, firstLine: dump.firstLine });
-      // The same policy twice (a List and the file it was applied from): the first one counts.
-      for (const policy of r.records) {
-        const earlier = result.networkPolicies.find((p) => p.namespace === policy.namespace && p.name === policy.name);
-        if (earlier) warnings.push({ file: dump.file, line: policy.source.line, message: `NetworkPolicy ${policy.namespace}/${policy.name} again (first at ${earlier.source.file}:${earlier.source.line}); kept the first` });
-        else result.networkPolicies.push(policy);
-      }
+      addPolicies(result, parseNetworkPolicies(dump.text, { file: dump.file, firstLine: dump.firstLine }), dump.file);
+      continue;
+    }
+    if (dump.kind === 'kubectl-objects') {
+      const source = { file: dump.file, firstLine: dump.firstLine };
+      const r = parseKubectlObjects(dump.text, source);
+      appendAll(result.kubePods, r.pods);
+      appendAll(result.kubeServices, r.services);
+      appendAll(result.kubeEndpointSlices, r.endpointSlices);
+      appendAll(result.kubeNamespaces, r.namespaces);
+      appendAll(warnings, r.warnings);
+      // `kubectl get pods,netpol -o yaml`: the policies in the same List are read by their own reader.
+      if (r.networkPolicies > 0) addPolicies(result, parseNetworkPolicies(dump.text, source, { otherKinds: 'skip' }), dump.file);
+      continue;
+    }
+    if (dump.kind === 'kubectl-namespaces') {
+      const r = parseKubectlNamespaces(dump.text, { file: dump.file, firstLine: dump.firstLine });
+      appendAll(result.kubeNamespaces, r.records);
       appendAll(warnings, r.warnings);
       continue;
     }
@@ -274,6 +292,16 @@ export function gatherRecords(dumps: DumpText[], warnings: Warning[]): GatheredR
     mergeInto(ns, parsed, warnings);
   }
   return result;
+}
+
+/** The same policy twice (a List and the file it was applied from): the first one counts. */
+function addPolicies(result: GatheredRecords, r: { records: NetworkPolicy[]; warnings: Warning[] }, file: string): void {
+  for (const policy of r.records) {
+    const earlier = result.networkPolicies.find((p) => p.namespace === policy.namespace && p.name === policy.name);
+    if (earlier) result.warnings.push({ file, line: policy.source.line, message: `NetworkPolicy ${policy.namespace}/${policy.name} again (first at ${earlier.source.file}:${earlier.source.line}); kept the first` });
+    else result.networkPolicies.push(policy);
+  }
+  appendAll(result.warnings, r.warnings);
 }
 
 function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): void {

@@ -12,18 +12,44 @@ import { type DumpSource, type ParseResult, isIP, isPlaceholderAddress, placehol
 
 const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
+/** Where a kubectl record came from: a table's line, or (JSON) the object's JSON pointer. */
+export interface KubeSource {
+  file: string;
+  /** Left out for JSON, which kubectl prints without positions podpath keeps. */
+  line?: number;
+  /** `/items/3`: the object inside a List (JSON and YAML forms). */
+  pointer?: string;
+}
+
+/** A port a pod's container declares (spec.containers[].ports[]): what a named port resolves to. */
+export interface KubeContainerPort {
+  name?: string;
+  port: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+}
+
 export interface KubePod {
   namespace?: string;
   name: string;
   ip?: string;
   node?: string;
-  /** `--show-labels`: the LABELS column (`app=web,role=client`; `<none>` is {}). */
+  /** `--show-labels`: the LABELS column (`app=web,role=client`; `<none>` is {}); JSON: metadata.labels. */
   labels?: Record<string, string>;
-  source: { file: string; line: number };
+  /** JSON/YAML only: the containers' ports (undefined when the form does not say them). */
+  containerPorts?: KubeContainerPort[];
+  /** JSON/YAML only: spec.hostNetwork (the pod's IP is its node's). */
+  hostNetwork?: boolean;
+  /** JSON/YAML only: status.hostIP, the node's address. */
+  hostIP?: string;
+  source: KubeSource;
 }
 
 export interface KubeServicePort {
+  /** JSON/YAML only (the table does not show port names). */
+  name?: string;
   port: number;
+  /** JSON/YAML only: a number, or a container port's name resolved on each endpoint pod. */
+  targetPort?: number | string;
   nodePort?: number;
   protocol: string;
 }
@@ -35,7 +61,14 @@ export interface KubeService {
   clusterIP?: string;
   externalIPs: string[];
   ports: KubeServicePort[];
-  source: { file: string; line: number };
+  source: KubeSource;
+}
+
+/** `kubectl get ns --show-labels` / `-o json`: a namespace's labels, for NetworkPolicy namespaceSelector. */
+export interface KubeNamespace {
+  name: string;
+  labels: Record<string, string>;
+  source: KubeSource;
 }
 
 /** Splits a table row on runs of two or more spaces or tabs… unless the row is flattened; then on single spaces. */
@@ -168,6 +201,39 @@ export function parseKubectlServices(text: string, source: DumpSource): ParseRes
       svc.ports.push(port);
     }
     records.push(svc);
+  }
+  return { records, warnings };
+}
+
+/**
+ * `kubectl get ns --show-labels`:
+ *
+ *   NAME          STATUS    AGE       LABELS
+ *   default       Active    32m       <none>
+ *   development   Active    29s       name=development
+ */
+export function parseKubectlNamespaces(text: string, source: DumpSource): ParseResult<KubeNamespace> {
+  const { header, rows, warnings } = readTable(text, source, ['NAME', 'STATUS', 'AGE'], 'kubectl get ns');
+  const col = (name: string) => header.indexOf(name);
+  const records: KubeNamespace[] = [];
+  if (header.length > 0 && col('LABELS') < 0) {
+    warnings.push({ file: source.file, line: source.firstLine ?? 1, message: 'kubectl get ns without LABELS: namespace labels not read (run it with `--show-labels`, or `kubectl get ns -o json`)' });
+    return { records, warnings };
+  }
+  for (const row of rows) {
+    const name = row.cells[col('NAME')];
+    if (!name) continue;
+    const status = row.cells[col('STATUS')] ?? '';
+    if (status !== 'Active' && status !== 'Terminating') {
+      warnings.push({ file: source.file, line: row.line, message: `not a kubectl get ns row (STATUS is "${status}", expected Active or Terminating), skipped`, text: row.raw });
+      continue;
+    }
+    const labels = readLabels(row.cells[col('LABELS')] ?? '');
+    if (!labels) {
+      warnings.push({ file: source.file, line: row.line, message: `namespace ${name}: LABELS is not key=value,…; its labels are left unknown`, text: row.raw });
+      continue;
+    }
+    records.push({ name, labels, source: { file: source.file, line: row.line } });
   }
   return { records, warnings };
 }

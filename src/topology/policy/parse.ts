@@ -26,7 +26,12 @@ const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 type Locate = (node: YamlNode | null | undefined) => number;
 
 
-export function parseNetworkPolicies(text: string, source: DumpSource): ParseResult<NetworkPolicy> {
+export interface PolicyParseOptions {
+  /** 'skip': a List that also holds Pods, Services … (read by kubectl-objects.ts) says nothing of them here. */
+  otherKinds?: 'warn' | 'skip';
+}
+
+export function parseNetworkPolicies(text: string, source: DumpSource, options: PolicyParseOptions = {}): ParseResult<NetworkPolicy> {
   const first = source.firstLine ?? 1;
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
@@ -54,8 +59,8 @@ export function parseNetworkPolicies(text: string, source: DumpSource): ParseRes
         warn(locate(root), `${kind} without items; skipped`);
         continue;
       }
-      for (const item of items.items) readItem(item as YamlNode, locate, records, warn);
-    } else readItem(root, locate, records, warn);
+      for (const item of items.items) readItem(item as YamlNode, locate, records, warn, options);
+    } else readItem(root, locate, records, warn, options);
   }
   // The readers know lines only; every record names the file it came from.
   for (const policy of records) {
@@ -65,13 +70,14 @@ export function parseNetworkPolicies(text: string, source: DumpSource): ParseRes
   return { records, warnings };
 }
 
-function readItem(node: YamlNode, locate: Locate, records: NetworkPolicy[], warn: (line: number, message: string) => void): void {
+function readItem(node: YamlNode, locate: Locate, records: NetworkPolicy[], warn: (line: number, message: string) => void, options: PolicyParseOptions): void {
   if (!isMap(node)) {
     warn(locate(node), 'list item is not an object; skipped');
     return;
   }
   const kind = scalarString(node.get('kind', true));
   if (kind !== 'NetworkPolicy') {
+    if (options.otherKinds === 'skip') return;
     // A List of mixed objects (`kubectl get all,netpol -o yaml`): only the policies are read.
     warn(locate(node), `${kind === undefined ? 'an object without kind' : `kind ${kind}`}: not a NetworkPolicy; skipped`);
     return;
