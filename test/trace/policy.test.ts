@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anyOf, namespaceMatches, peerMatches, portMatches, selectorMatches } from '../../src/trace/policy-select.ts';
+import { NEED_COMMAND, anyOf, namespaceMatches, peerMatches, portMatches, selectorMatches, type PolicyNeed } from '../../src/trace/policy-select.ts';
 import { kubernetesPolicyName } from '../../src/trace/policy.ts';
 import type { PolicyJudgement, TraceResult } from '../../src/trace/model.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
@@ -35,6 +35,30 @@ describe('NetworkPolicy selectors, peers and ports (Kubernetes semantics)', () =
     expect(namespaceMatches(sel({ 'kubernetes.io/metadata.name': 'shop' }), 'shop')).toBe('yes');
     expect(namespaceMatches(sel({ 'kubernetes.io/metadata.name': 'shop' }), 'default')).toBe('no');
     expect(namespaceMatches(sel({ project: 'myproject' }), 'shop')).toBe('unknown');
+  });
+
+  it('with `kubectl get ns` a namespace is known by all its labels (and its name label, which the API server sets); without it a custom label is unknown and says which command settles it', () => {
+    const namespaces = [{ name: 'shop', labels: { project: 'myproject' }, source: { file: 'ns.txt', line: 2 } }];
+    expect(namespaceMatches(sel({ project: 'myproject' }), 'shop', { namespaces })).toBe('yes');
+    expect(namespaceMatches(sel({ project: 'other' }), 'shop', { namespaces })).toBe('no');
+    expect(namespaceMatches(sel({ 'kubernetes.io/metadata.name': 'shop' }), 'shop', { namespaces })).toBe('yes');
+    expect(namespaceMatches(sel({}, [{ key: 'project', operator: 'DoesNotExist', values: [] }]), 'shop', { namespaces })).toBe('no');
+    const needs = new Set<PolicyNeed>();
+    expect(namespaceMatches(sel({ project: 'myproject' }), 'billing', { namespaces, needs })).toBe('unknown');
+    expect([...needs].map((n) => NEED_COMMAND[n])).toEqual(['kubectl get ns --show-labels']);
+  });
+
+  it('a named port resolves on the destination pod\'s container ports (name and protocol); a destination that is not a pod matches nothing', () => {
+    const ports = [{ name: 'http', port: 8080, protocol: 'tcp' as const }, { name: 'dns', port: 53, protocol: 'udp' as const }];
+    const to = { isPod: true as const, ports };
+    expect(portMatches({ protocol: 'TCP', port: 'http' }, 'tcp', 8080, { destination: to })).toBe('yes');
+    expect(portMatches({ protocol: 'TCP', port: 'http' }, 'tcp', 80, { destination: to })).toBe('no');
+    expect(portMatches({ protocol: 'TCP', port: 'dns' }, 'tcp', 53, { destination: to })).toBe('no');
+    expect(portMatches({ protocol: 'TCP', port: 'metrics' }, 'tcp', 8080, { destination: to })).toBe('no');
+    expect(portMatches({ protocol: 'TCP', port: 'http' }, 'tcp', 8080, { destination: { isPod: false } })).toBe('no');
+    const needs = new Set<PolicyNeed>();
+    expect(portMatches({ protocol: 'TCP', port: 'http' }, 'tcp', 8080, { destination: { isPod: true, ports: undefined }, needs })).toBe('unknown');
+    expect([...needs].map((n) => NEED_COMMAND[n])).toEqual(['kubectl get pods -A -o json']);
   });
 
   it('ipBlock honours except; a podSelector peer is of the policy\'s namespace unless a namespaceSelector says otherwise', () => {
