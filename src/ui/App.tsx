@@ -15,6 +15,7 @@ import { EndingLine, StatusLine } from './components/StatusLine.tsx';
 import { TopologyPane } from './components/TopologyPane.tsx';
 import { TracePane } from './components/TracePane.tsx';
 import { fit, s } from './format.ts';
+import { keyPresses } from './input.ts';
 import { initialState, uiReducer, type PaneId, type UiAction, type UiState } from './state.ts';
 import type { Theme } from './theme.ts';
 
@@ -30,6 +31,8 @@ export interface AppProps {
   startExplain?: (dispatch: (a: UiAction) => void) => () => void;
   /** Writes the HTML report of the trace (and the explanation when it is done); resolves to the file written. */
   writeReport?: () => Promise<string>;
+  /** Told how the UI ended (q, or Ctrl-C as an interruption) just before Ink exits. */
+  onExit?: (how: 'quit' | 'interrupted') => void;
 }
 
 const paneNames: Record<PaneId, string> = { trace: 'Trace', detail: 'Detail', topology: 'Topology', capture: 'Capture', explain: 'Explain' };
@@ -65,9 +68,14 @@ export function App(props: AppProps) {
 
   // One listener for the whole UI; the reducer decides what a key means for the
   // focused pane (keys.ts explains why keys are not routed by per-pane listeners).
-  useInput((input, key) => dispatch({ type: 'key', input, key }));
+  // Keys that arrived in one write are pressed one after the other (input.ts).
+  useInput((input, key) => {
+    for (const press of keyPresses(input, key)) dispatch({ type: 'key', ...press });
+  });
   useEffect(() => {
-    if (state.quit) exit();
+    if (!state.quit) return;
+    props.onExit?.(state.quit);
+    exit();
   }, [state.quit, exit]);
   const reportRequest = state.report?.status === 'writing' ? state.report.request : 0;
   useEffect(() => {
@@ -133,7 +141,7 @@ export function App(props: AppProps) {
         ) : state.warnings ? (
           <WarningsOverlay warnings={props.warnings} theme={props.theme} {...size} />
         ) : (
-          <PathPicker paths={props.trace.paths} index={state.picker.index} current={state.path} theme={props.theme} {...size} />
+          <PathPicker paths={props.trace.paths} topology={props.topology} index={state.picker.index} current={state.path} theme={props.theme} {...size} />
         )}
       </Pane>
     );

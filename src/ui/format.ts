@@ -2,6 +2,7 @@
 // same wording appears in every pane. Every string that came from a dump or a
 // capture passes through escapeLine before it is returned.
 import type { FieldDiff, Hop, OuterHeader, Packet, Step, TracePath } from '../trace/model.ts';
+import type { Topology } from '../topology/model.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import { formatNeeds } from '../trace/needs.ts';
 import { appendAll } from '../util/append.ts';
@@ -28,9 +29,25 @@ export function probabilityText(p: number): string {
   return `${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)}%`;
 }
 
-export function pathLabel(path: TracePath, index: number): string {
+/**
+ * Who holds a path's endpoint, as kubectl names it: `namespace/pod` (the pod alone when the
+ * dumps give no namespace), or the node for a host-network endpoint; undefined when the
+ * topology has no name for the address.
+ */
+export function endpointHolder(topology: Topology, endpoint: string | undefined): string | undefined {
+  if (!endpoint) return undefined;
+  const ip = endpoint.slice(0, endpoint.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  const node = topology.nodes.find((n) => n.addresses.includes(ip));
+  if (node) return `node ${node.name}`;
+  const pod = topology.pods.find((p) => p.ip === ip && !p.unnamed);
+  return pod ? (pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name) : undefined;
+}
+
+/** A path in the picker: the endpoint, who holds it, the share of new connections it gets, how it ends. */
+export function pathLabel(path: TracePath, index: number, holder?: string): string {
   const endpoint = path.endpoint ? s(path.endpoint) : 'no DNAT';
-  return `${index + 1}. ${endpoint}  ${probabilityText(path.probability)}  ${path.disposition}`;
+  const who = holder ? ` ${s(holder)}` : '';
+  return `${index + 1}. ${endpoint}${who}  ${probabilityText(path.probability)}  ${path.disposition}`;
 }
 
 /** Which fields a hop's steps changed (NAT), so the UI can highlight them. */

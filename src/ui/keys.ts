@@ -79,9 +79,13 @@ function pickerKeys(input: string, key: KeyPress): UiAction | undefined {
 
 /** What a key means now: the search prompt, an overlay, the global keys, then the focused pane. */
 export function keyToAction(state: UiState, input: string, key: KeyPress): UiAction | undefined {
+  // Ctrl-C ends the UI from anywhere, the search prompt included, as an interrupted program.
+  if (key.ctrl && input === 'c') return { type: 'quit', interrupted: true };
   if (state.search.editing) return searchKeys(input, key);
-  if (input === 'q' || (key.ctrl && input === 'c')) return { type: 'quit' };
-  if (key.escape) return { type: 'close-overlays' };
+  if (input === 'q') return { type: 'quit' };
+  // Esc steps back: out of an overlay, else out of a side pane (full width on a narrow
+  // terminal) to the trace list beside it. Only q and Ctrl-C quit.
+  if (key.escape) return state.help || state.warnings || state.picker.open ? { type: 'close-overlays' } : { type: 'focus', pane: 'trace' };
   if (input === '?') return { type: 'toggle-help' };
   if (input === 'w') return { type: 'toggle-warnings' };
   if (state.picker.open) return pickerKeys(input, key);

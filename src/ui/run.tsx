@@ -1,7 +1,6 @@
 // Starts the full-screen UI. Imported lazily by `podpath ui` only when stdout is a
 // terminal, so text output and --json never load React or Ink.
-import { render, useApp, useInput } from 'ink';
-import type { ReactNode } from 'react';
+import { render } from 'ink';
 import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
 import { App } from './App.tsx';
@@ -34,21 +33,6 @@ export interface InteractiveInput {
 const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 
-/**
- * Ctrl-C in the UI: the terminal is in raw mode, so it arrives as a key rather than SIGINT.
- * It ends the UI like q does, and the command exits 130 as an interrupted program does.
- */
-function Interruptible({ onInterrupt, children }: { onInterrupt: () => void; children: ReactNode }): ReactNode {
-  const { exit } = useApp();
-  useInput((text, key) => {
-    if (key.ctrl && text === 'c') {
-      onInterrupt();
-      exit();
-    }
-  });
-  return children;
-}
-
 /** Runs the UI until q ('quit') or Ctrl-C ('interrupted'). */
 export async function startInteractiveUI(input: InteractiveInput): Promise<'quit' | 'interrupted'> {
   const theme = makeTheme();
@@ -64,23 +48,24 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
   }
   process.stdout.write(ENTER_ALT_SCREEN);
   try {
-    let interrupted = false;
+    let ended: 'quit' | 'interrupted' = 'quit';
+    // Ctrl-C arrives as a key in raw mode (no SIGINT): the App's keymap ends the UI and
+    // says it was interrupted, so the command exits 130 as an interrupted program does.
     const instance = render(
-      <Interruptible onInterrupt={() => (interrupted = true)}>
-        <App
-          trace={input.trace}
-          topology={input.topology}
-          warnings={input.warnings}
-          theme={theme}
-          writeReport={() => writeUiReport(input, explanation)}
-          {...(startCapture ? { startCapture } : {})}
-          {...(startExplain ? { startExplain } : {})}
-        />
-      </Interruptible>,
+      <App
+        trace={input.trace}
+        topology={input.topology}
+        warnings={input.warnings}
+        theme={theme}
+        writeReport={() => writeUiReport(input, explanation)}
+        onExit={(how) => (ended = how)}
+        {...(startCapture ? { startCapture } : {})}
+        {...(startExplain ? { startExplain } : {})}
+      />,
       { exitOnCtrlC: false },
     );
     await instance.waitUntilExit();
-    return interrupted ? 'interrupted' : 'quit';
+    return ended;
   } finally {
     process.stdout.write(LEAVE_ALT_SCREEN);
   }

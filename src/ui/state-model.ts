@@ -88,8 +88,8 @@ export interface UiState {
   explain?: ExplainState;
   /** The HTML report `r` writes: asked for (the App writes it), then written or failed. */
   report?: ReportState;
-  /** Set by q; the App exits Ink when it sees it. */
-  quit: boolean;
+  /** Set by q ('quit') or Ctrl-C ('interrupted'); the App exits Ink when it sees it. */
+  quit: false | 'quit' | 'interrupted';
 }
 
 export interface ReportState {
@@ -111,7 +111,7 @@ export type UiAction =
   | { type: 'toggle-capture-view' }
   | { type: 'open-picker' }
   | { type: 'key'; input: string; key: KeyPress }
-  | { type: 'quit' }
+  | { type: 'quit'; interrupted?: boolean }
   | { type: 'focus-next' }
   | { type: 'focus-prev' }
   | { type: 'focus'; pane: PaneId }

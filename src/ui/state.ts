@@ -65,17 +65,14 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   if ((action.type === 'search-type' || action.type === 'search-backspace') && !state.search.editing) return state;
   switch (action.type) {
     case 'key': {
-      // Ink hands over several characters at once when they arrive together (a key
-      // held down, tmux send-keys, a paste): they are separate key presses here.
-      const chars = [...action.input];
-      if (chars.length > 1 && !action.key.ctrl && !action.key.meta) {
-        return chars.reduce<UiState>((s, ch) => uiReducer(s, { type: 'key', input: ch, key: {} }), state);
-      }
+      // One key press (input.ts splits Ink's events into presses). A "not found" answers
+      // the key that searched: the next key starts without it (a search may set it again).
       const next = keyToAction(state, action.input, action.key);
-      return next ? uiReducer(state, next) : state;
+      const fresh = state.search.message === undefined ? state : withoutMessage(state);
+      return next ? uiReducer(fresh, next) : fresh;
     }
     case 'quit':
-      return { ...state, quit: true };
+      return { ...state, quit: action.interrupted ? 'interrupted' : 'quit' };
     case 'write-report':
       if (state.report?.status === 'writing') return state;
       return { ...state, report: { status: 'writing', request: (state.report?.request ?? 0) + 1 } };
@@ -233,6 +230,11 @@ function focus(state: UiState, pane: PaneId): UiState {
   return { ...state, focus: pane, side: pane === 'trace' ? state.side : pane };
 }
 
+function withoutMessage(state: UiState): UiState {
+  const { message: _drop, ...search } = state.search;
+  return { ...state, search };
+}
+
 /** Finds the next match after the current selection in the focused pane, wrapping around. */
 function find(state: UiState, query: string): UiState {
   const needle = query.toLowerCase();
@@ -245,10 +247,7 @@ function find(state: UiState, query: string): UiState {
     return -1;
   };
   const notFound = { ...state, search: { ...state.search, message: `not found: ${query}` } };
-  const found = (s: UiState): UiState => {
-    const { message: _drop, ...rest } = s.search;
-    return { ...s, search: rest };
-  };
+  const found = withoutMessage;
   if (state.focus === 'detail') {
     const index = search(state.stepText[state.path]?.[state.hop] ?? [], state.step);
     return index < 0 ? notFound : found({ ...state, step: index });

@@ -96,7 +96,8 @@ describe('podpath ui frames', () => {
     const { press, frame } = start();
     await frame();
     const picker = await press('p', (x) => x.includes('Choose a path'));
-    expect(picker).toContain('1. 192.168.2.12:80  50%  delivered');
+    // The fixture's topology holds pod2 at 192.168.2.12 and no pod at .13: that one stays an address.
+    expect(picker).toContain('1. 192.168.2.12:80 pod2  50%  delivered');
     expect(picker).toContain('2. 192.168.2.13:80  50%  dropped');
     await press(KEY.down, (x) => x.includes('› 2. 192.168.2.13'));
     const f = await press(KEY.enter, (x) => x.includes('DROPPED'));

@@ -13,6 +13,7 @@ import type { TraceResult } from '../../src/trace/model.ts';
 import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
 import { captureStarter } from '../../src/ui/capture/start.ts';
+import { PathPicker } from '../../src/ui/components/Overlays.tsx';
 import { drawTopology } from '../../src/ui/diagram.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
 import { inputWarnings } from '../../src/ui/warnings.ts';
@@ -71,14 +72,32 @@ describe('podpath ui on samples/seed-flannel', () => {
     await frameWhere(ui.lastFrame, (f) => f.includes('podpath'));
     ui.stdin.write('p');
     const picker = await frameWhere(ui.lastFrame, (f) => f.includes('Choose a path'));
+    // Each endpoint beside the pod the lab put at its address (its dumps' folder name; no kubectl file, so no namespace).
     for (const endpoint of service.endpoints) {
-      expect(picker).toContain(`${endpoint.ip}:${endpoint.port}  ${Math.round(endpoint.probability * 100)}%`);
+      const pod = expected.pods.find((p) => p.ip === endpoint.ip)!.name;
+      expect(picker).toContain(`${endpoint.ip}:${endpoint.port} ${pod}  ${Math.round(endpoint.probability * 100)}%`);
     }
     // Both endpoints the lab's connections reached end delivered.
     for (const id of ['pod1-to-spread-1', 'pod1-to-spread-2']) {
       const c = expected.connections.find((x) => x.id === id)!;
-      expect(picker).toMatch(new RegExp(`${c.endpoint.replace(/\./g, '\\.')}\\s+\\d+%\\s+${c.outcome}`));
+      expect(picker).toMatch(new RegExp(`${c.endpoint.replace(/\./g, '\\.')} \\S+\\s+\\d+%\\s+${c.outcome}`));
     }
+  });
+
+  it('names the endpoint pod namespace/name as kubectl get pods lists it', async () => {
+    const dir = join(repoRoot, 'samples', 'calico-policy');
+    const record = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as typeof expected;
+    const viaService = record.connections.find((c) => c.id === 'pod1-to-web-service-allowed')!;
+    // The row of kubectl-get-pods.txt (NAMESPACE NAME … IP …) whose IP is the endpoint kube-proxy chose.
+    const [head, ...lines] = readFileSync(join(dir, 'kubectl-get-pods.txt'), 'utf8').trim().split('\n');
+    const column = (name: string) => head!.split(/\s+/).indexOf(name);
+    const endpointIp = viaService.endpoint.split(':')[0];
+    const row = lines.map((l) => l.split(/\s+/)).find((cells) => cells[column('IP')] === endpointIp)!;
+    const calico = await loadTopology([dir]);
+    const picked = traceQuery(calico, { from: viaService.from, to: viaService.to });
+    const ui = render(<PathPicker paths={picked.paths} topology={calico} index={0} current={0} theme={makeTheme({ NO_COLOR: '1' })} width={96} height={10} />);
+    const frame = await frameWhere(ui.lastFrame, (f) => f.includes('1. '));
+    expect(frame).toContain(`1. ${viaService.endpoint} ${row[column('NAMESPACE')]}/${row[column('NAME')]}  100%  ${viaService.outcome}`);
   });
 
   it('shows a rejected connection in the ending line', async () => {

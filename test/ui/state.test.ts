@@ -34,17 +34,38 @@ describe('ui reducer', () => {
     expect(s).toMatchObject({ focus: 'detail', hop: 1, step: 1 });
     // j/k and the arrows are the same; q asks to quit; keys typed into search stay there.
     expect(run(start(), key('j'), key('j'), key('k')).hop).toBe(1);
-    expect(run(start(), key('q')).quit).toBe(true);
+    expect(run(start(), key('q')).quit).toBe('quit');
     const searching = run(start(), key('/'), key('q'), key('j'));
     expect(searching.quit).toBe(false);
     expect(searching.search.text).toBe('qj');
-    // Characters that arrive together are pressed one after the other.
-    expect(run(start(), key('jjj')).hop).toBe(3);
-    expect(run(start(), key('/'), key('vxlan')).search.text).toBe('vxlan');
+    // Ctrl-C ends the UI as an interruption from anywhere, the search prompt included.
+    expect(run(start(), key('c', { ctrl: true })).quit).toBe('interrupted');
+    expect(run(start(), key('/'), key('c', { ctrl: true })).quit).toBe('interrupted');
     // With the help open, movement keys do nothing; Esc closes it.
     const help = run(start(), key('?'), key('j'));
     expect(help).toMatchObject({ help: true, hop: 0 });
     expect(run(help, key('', { escape: true })).help).toBe(false);
+  });
+
+  it('Esc steps back: out of an overlay first, then out of a side pane to the trace list, never quitting', () => {
+    const key = (input: string, k = {}): UiAction => ({ type: 'key', input, key: k });
+    const esc = key('', { escape: true, meta: true });
+    const detail = run(start(), key('\t', { tab: true }));
+    expect(detail.focus).toBe('detail');
+    expect(run(detail, esc)).toMatchObject({ focus: 'trace', side: 'detail', quit: false });
+    expect(run(detail, key('?'), esc)).toMatchObject({ help: false, focus: 'detail' });
+  });
+
+  it('a "not found" leaves with the next key, and comes back when the search fails again', () => {
+    const key = (input: string, k = {}): UiAction => ({ type: 'key', input, key: k });
+    const missed = run(start(), key('/'), ...[...'zzz'].map((c) => key(c)), key('\r', { return: true }));
+    expect(missed.search.message).toBe('not found: zzz');
+    const moved = run(missed, key('j'));
+    expect(moved.hop).toBe(1);
+    expect(moved.search.message).toBeUndefined();
+    // A key that does nothing here still clears it; n searches again and says so again.
+    expect(run(missed, key('x')).search.message).toBeUndefined();
+    expect(run(missed, key('n')).search.message).toBe('not found: zzz');
   });
 
   it('switches paths, keeping the hop position when the other path has it', () => {

@@ -1,7 +1,8 @@
 // Things drawn in place of the panes for a moment: key help, the warnings the
 // inputs produced, and the path picker. Each takes the keys only while open.
+import type { Topology } from '../../topology/model.ts';
 import type { TracePath } from '../../trace/model.ts';
-import { fit, pathLabel, s, windowStart } from '../format.ts';
+import { endpointHolder, fit, pathLabel, s, windowStart } from '../format.ts';
 import { dispositionRole, type Theme } from '../theme.ts';
 import { Rows, row, type Row } from './Line.tsx';
 
@@ -17,8 +18,8 @@ export const HELP: [string, string][] = [
   ['w', 'warnings from the inputs'],
   ['r', 'write an HTML report of this trace (and explanation) to the current folder'],
   ['?', 'this help'],
-  ['Esc', 'close help, picker, search'],
-  ['q', 'quit'],
+  ['Esc', 'close help, picker, search; else back to the trace list'],
+  ['q  Ctrl-C', 'quit (Ctrl-C: exit status 130)'],
 ];
 
 export function HelpOverlay({ theme, width, height }: { theme: Theme; width: number; height: number }) {
@@ -38,6 +39,8 @@ export function WarningsOverlay({ warnings, theme, width, height }: { warnings: 
 
 export interface PickerProps {
   paths: TracePath[];
+  /** Names the endpoint pods (their IPs are in the paths). */
+  topology: Topology;
   index: number;
   current: number;
   theme: Theme;
@@ -46,7 +49,7 @@ export interface PickerProps {
 }
 
 export function PathPicker(props: PickerProps) {
-  const rows: Row[] = [row({ text: 'Choose a path (endpoint, share of new connections, ending)', bold: true })];
+  const rows: Row[] = [row({ text: 'Choose a path (endpoint and its pod, share of new connections, ending)', bold: true })];
   const room = Math.max(1, props.height - 1);
   const start = windowStart(props.index, props.paths.length, room);
   props.paths.slice(start, start + room).forEach((path, i) => {
@@ -54,7 +57,7 @@ export function PathPicker(props: PickerProps) {
     const selected = index === props.index;
     rows.push([
       { text: `${selected ? '›' : ' '}${index === props.current ? '*' : ' '}`, bold: true },
-      { text: fit(pathLabel(path, index), props.width - 3), inverse: selected, role: dispositionRole(path.disposition) },
+      { text: fit(pathLabel(path, index, endpointHolder(props.topology, path.endpoint)), props.width - 3), inverse: selected, role: dispositionRole(path.disposition) },
     ]);
   });
   return <Rows rows={rows} theme={props.theme} />;

@@ -5,7 +5,7 @@ import type { TracePath } from '../../trace/model.ts';
 import { fit, probabilityText, s } from '../format.ts';
 import type { CaptureState, ExplainState, ReportState, SearchState } from '../state.ts';
 import { dispositionRole, type Role, type Theme } from '../theme.ts';
-import { Line } from './Line.tsx';
+import { Line, type Seg } from './Line.tsx';
 
 export function EndingLine({ path, theme, width }: { path: TracePath | undefined; theme: Theme; width: number }) {
   if (!path) return <Line segs={[{ text: 'no path' }]} theme={theme} />;
@@ -64,8 +64,24 @@ export function StatusLine(props: StatusLineProps) {
   else if (e?.status === 'error') parts.push({ text: ' · explainer stopped (e)', role: 'bad' as const });
   else if (e?.view) parts.push({ text: ` · e: ${e.view.faultFound ? 'trouble found' : 'no trouble'}`, role: e.view.faultFound ? ('bad' as const) : ('dim' as const) });
   if (props.search.message) parts.push({ text: ` · ${s(props.search.message)}`, role: 'warn' as const });
-  const keys = ' · Tab pane · / search · ? help · q quit';
+  // The key hints end the line, and '? help' is never cut: it is how a new user finds
+  // every other key. The longest hint that fits beside the rest is shown; when even the
+  // shortest does not, the rest (a long report name, a "not found" query) is cut instead.
   const used = parts.reduce((n, p) => n + p.text.length, 0);
-  parts.push({ text: fit(keys, Math.max(0, props.width - used)), role: 'dim' as const });
-  return <Line segs={parts} theme={props.theme} />;
+  const keys = KEY_HINTS.find((k) => used + k.length <= props.width) ?? KEY_HINTS[KEY_HINTS.length - 1]!;
+  return <Line segs={[...cutSegs(parts, props.width - keys.length), { text: keys, role: 'dim' }]} theme={props.theme} />;
+}
+
+const KEY_HINTS = [' · Tab pane · / search · ? help · q quit', ' · / search · ? help · q quit', ' · ? help · q quit', ' · ? help'];
+
+/** The segments that fit in `width` columns, the one that crosses it cut with '…'. */
+function cutSegs(segs: Seg[], width: number): Seg[] {
+  const kept: Seg[] = [];
+  let room = Math.max(0, width);
+  for (const seg of segs) {
+    if (room <= 0) break;
+    kept.push(seg.text.length <= room ? seg : { ...seg, text: fit(seg.text, room) });
+    room -= seg.text.length;
+  }
+  return kept;
 }
