@@ -63,6 +63,11 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 // CONTINUOUS_INTEGRATION); a person's terminal has neither.
 const TERMINAL_ENV = 'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color NO_COLOR=1';
 
+/** The `podpath ui` command line a person would type, as one shell string; `extra` are shell words, quoted by the caller. */
+function podpathUi(inputs: string, from: string, to: string, ...extra: string[]): string {
+  return [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(inputs), '--from', quote(from), '--to', quote(to), ...extra].join(' ');
+}
+
 // The shell in the pane writes the program's exit status here: tmux's own
 // #{pane_dead_status} was seen staying empty for 45 s on a loaded machine.
 const statusFile = join(tmpdir(), `${socket}.status`);
@@ -115,8 +120,7 @@ function killServer(): void {
 
 describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
   it('Ctrl-C ends the UI with status 130, as an interrupted program does', async () => {
-    const command = [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(sample), '--from', quote(connection.from), '--to', quote(connection.to)].join(' ');
-    await startSession(command);
+    await startSession(podpathUi(sample, connection.from, connection.to));
     try {
       const first = connection.sightings[0]!;
       await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
@@ -128,18 +132,7 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
   });
 
   it('shows the first hop, moves with Down, shows the DNAT rule in the detail pane, and quits with q', async () => {
-    const command = [
-      TERMINAL_ENV,
-      quote(process.execPath),
-      quote(join(repoRoot, 'bin', 'podpath.js')),
-      'ui',
-      quote(sample),
-      '--from',
-      quote(connection.from),
-      '--to',
-      quote(connection.to),
-    ].join(' ');
-    await startSession(command);
+    await startSession(podpathUi(sample, connection.from, connection.to));
     try {
       const first = connection.sightings[0]!;
       const second = connection.sightings[1]!;
@@ -186,21 +179,7 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
   it('r writes the HTML report of what the UI shows (the trace, and the explanation once done) into the current folder', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'pu-report-'));
     const capture = join(sample, 'captures', 'worker-2__eth0.pcap');
-    const command = [
-      `cd ${quote(folder)} &&`,
-      TERMINAL_ENV,
-      quote(process.execPath),
-      quote(join(repoRoot, 'bin', 'podpath.js')),
-      'ui',
-      quote(sample),
-      '--from',
-      quote(connection.from),
-      '--to',
-      quote(connection.to),
-      '--capture',
-      quote(capture),
-    ].join(' ');
-    await startSession(command);
+    await startSession(`cd ${quote(folder)} && ${podpathUi(sample, connection.from, connection.to, '--capture', quote(capture))}`);
     try {
       const first = connection.sightings[0]!;
       await waitFor('the first hop', (t) => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t), 45_000);
@@ -255,7 +234,7 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
   }, 120_000);
 
   it('an unknown --from ends with one error line (no progress text left on it) and the usage status 2', async () => {
-    await startSession(`${TERMINAL_ENV} ${quote(process.execPath)} ${quote(join(repoRoot, 'bin', 'podpath.js'))} ui ${quote(sample)} --from no-such-pod --to ${quote(connection.to)}`);
+    await startSession(podpathUi(sample, 'no-such-pod', connection.to));
     try {
       expect(await exitState(45_000)).toBe('1 2');
       // -J joins the message's wrapped rows back into one line; -S - includes the rows
@@ -290,8 +269,7 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
     const parts = lab.length - lab.filter((f) => f.endsWith('__any.pcap')).length + anyParts;
     const record = JSON.parse(readFileSync(join(scenario, 'expected.json'), 'utf8')) as { connections: Connection[] };
     const first = record.connections[0]!;
-    const command = [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(scenario), '--from', quote(first.from), '--to', quote(first.to), '--capture', ...letters.map((l) => quote(join(folder, l)))].join(' ');
-    await startSession(command);
+    await startSession(podpathUi(scenario, first.from, first.to, '--capture', ...letters.map((l) => quote(join(folder, l)))));
     try {
       await waitFor('the explainer done', (t) => /e: (no trouble|trouble found)/.test(t), 60_000);
       tmux('send-keys', '-t', session, 'e');
@@ -329,4 +307,135 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   }, 180_000);
+
+  // Issue 18, the UI: the small things a person expects, each on the real program.
+  describe('keys as a person types them (issue 18)', () => {
+    const first = connection.sightings[0]!;
+    const second = connection.sightings[1]!;
+    const hops = connection.sightings.length;
+    const opened = (t: string): boolean => new RegExp(`›\\s*1 ${first.at} ${first.interface}`).test(t);
+    // At 80 columns a focused side pane takes the whole width, with its double border.
+    const detailAlone = (t: string, hop: number, s: Sighting): boolean => t.includes(`║Detail · hop ${hop}/${hops} ${s.at} ${s.interface}`) && !t.includes('Trace · ');
+    const lastLine = (t: string): string => t.trimEnd().split('\n').at(-1)!;
+
+    it('Esc leaves the full-width detail view for the panes, and does not quit', async () => {
+      await startSession(podpathUi(sample, connection.from, connection.to));
+      try {
+        await waitFor('the first hop', opened, 45_000);
+        tmux('send-keys', '-t', session, 'Down');
+        await waitFor('the second hop', (t) => new RegExp(`›\\s*2 ${second.at} ${second.interface}`).test(t));
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitFor('the detail pane alone, full width', (t) => detailAlone(t, 2, second));
+        tmux('send-keys', '-t', session, 'Escape');
+        const back = await waitFor('the trace list beside the detail pane', (t) => new RegExp(`Trace · ${hops} hops`).test(t) && t.includes(`Detail · hop 2/${hops}`));
+        // The trace list has the focus again (double border), the hop still selected.
+        expect(back).toMatch(new RegExp(`╔═*\\s*Trace|║Trace · ${hops} hops`));
+        expect(back).toMatch(new RegExp(`›\\s*2 ${second.at} ${second.interface}`));
+        expect(tmux('display-message', '-p', '-t', session, '#{pane_dead}').trim()).toBe('0');
+        expect(await quit()).toBe('1 0');
+      } finally {
+        killServer();
+      }
+    }, 120_000);
+
+    it("j and Enter in one write (send-keys -l $'j\\r', as over laggy SSH) both act, in order", async () => {
+      await startSession(podpathUi(sample, connection.from, connection.to));
+      try {
+        await waitFor('the first hop', opened, 45_000);
+        tmux('send-keys', '-t', session, '-l', 'j\r');
+        // j moved to the second hop, then Enter opened that hop in the detail pane.
+        await waitFor('the second hop open in the detail pane', (t) => detailAlone(t, 2, second));
+        // The same inside the search prompt: the query and its Enter in one write.
+        tmux('send-keys', '-t', session, 'Escape');
+        await waitFor('the trace list', (t) => t.includes(`Trace · ${hops} hops`));
+        tmux('send-keys', '-t', session, '-l', `/${dnat.node}\r`);
+        await waitFor(`the first hop at ${dnat.node} found`, (t) => !t.includes('Enter: find') && new RegExp(`›\\s*\\d+ ${dnat.node} `).test(t));
+        expect(await quit()).toBe('1 0');
+      } finally {
+        killServer();
+      }
+    }, 120_000);
+
+    it('a stale "not found" leaves the status line with the next key', async () => {
+      await startSession(podpathUi(sample, connection.from, connection.to));
+      try {
+        await waitFor('the first hop', opened, 45_000);
+        tmux('send-keys', '-t', session, '/');
+        await waitFor('the search prompt', (t) => t.includes('Enter: find'));
+        tmux('send-keys', '-t', session, '-l', 'no-such-hop');
+        await waitFor('the typed search', (t) => t.includes('/no-such-hop'));
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitFor('the search answered', (t) => lastLine(t).includes('not found: no-such-hop'));
+        tmux('send-keys', '-t', session, 'j');
+        const moved = await waitFor('the second hop', (t) => new RegExp(`›\\s*2 ${second.at} ${second.interface}`).test(t));
+        expect(moved).not.toContain('not found');
+        expect(await quit()).toBe('1 0');
+      } finally {
+        killServer();
+      }
+    }, 120_000);
+
+    it('? help stays on the status line at 80 columns, with a capture explained and a long "not found"', async () => {
+      const capture = join(sample, 'captures', 'worker-2__eth0.pcap');
+      await startSession(podpathUi(sample, connection.from, connection.to, '--capture', quote(capture)));
+      try {
+        await waitFor('the first hop', opened, 45_000);
+        const done = await waitFor('the explainer done', (t) => /e: (no trouble|trouble found)/.test(t), 30_000);
+        expect(lastLine(done)).toContain('? help');
+        const query = 'no-such-thing-anywhere-in-this-trace-at-all';
+        tmux('send-keys', '-t', session, '/');
+        await waitFor('the search prompt', (t) => t.includes('Enter: find'));
+        tmux('send-keys', '-t', session, '-l', query);
+        await waitFor('the typed search', (t) => t.includes(`/${query}`));
+        tmux('send-keys', '-t', session, 'Enter');
+        const answered = await waitFor('the search answered', (t) => lastLine(t).includes('not found: no-such'));
+        expect(lastLine(answered)).toMatch(/ · \? help/);
+        for (const line of answered.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+        // ? opens the help it points to.
+        tmux('send-keys', '-t', session, '?');
+        await waitFor('the help', (t) => t.includes('║Help'));
+        expect(await quit()).toBe('1 0');
+      } finally {
+        killServer();
+      }
+    }, 120_000);
+
+    it('the path picker names the pod at each endpoint, from the pods the dumps hold', async () => {
+      const spread = expected.connections.find((c) => c.id === 'pod1-to-spread-1')!;
+      const service = (expected as unknown as { services: { clusterIP: string; port: number; endpoints: { ip: string; port: number }[] }[] }).services.find((s) => spread.to.startsWith(`${s.clusterIP}:${s.port}`))!;
+      // A pod's name is its dump folder (<node>/pods/<name>/), its address the eth0 line of its ip-addr.txt.
+      const podAt = (ip: string): string => {
+        for (const node of readdirSync(sample).filter((d) => existsSync(join(sample, d, 'pods')))) {
+          for (const pod of readdirSync(join(sample, node, 'pods'))) {
+            if (readFileSync(join(sample, node, 'pods', pod, 'ip-addr.txt'), 'utf8').includes(`inet ${ip}/`)) return pod;
+          }
+        }
+        throw new Error(`no pod dump holds ${ip}`);
+      };
+      await startSession(podpathUi(sample, spread.from, spread.to));
+      try {
+        await waitFor('the first hop', opened, 45_000);
+        tmux('send-keys', '-t', session, 'p');
+        const picker = await waitFor('the path picker', (t) => t.includes('Choose a path'));
+        expect(service.endpoints.length).toBeGreaterThan(1);
+        for (const e of service.endpoints) expect(picker).toMatch(new RegExp(`\\d\\. ${e.ip.replace(/\./g, '\\.')}:${e.port} ${podAt(e.ip)}  \\d+%`));
+        expect(await quit()).toBe('1 0');
+      } finally {
+        killServer();
+      }
+    }, 120_000);
+
+    it('Ctrl-C at the search prompt, in the same write as other keys, ends the UI with 130', async () => {
+      await startSession(podpathUi(sample, connection.from, connection.to));
+      try {
+        await waitFor('the first hop', opened, 45_000);
+        tmux('send-keys', '-t', session, '/');
+        await waitFor('the search prompt', (t) => t.includes('Enter: find'));
+        tmux('send-keys', '-t', session, '-l', 'ab\u0003');
+        expect(await exitState(10_000)).toBe('1 130');
+      } finally {
+        killServer();
+      }
+    }, 120_000);
+  });
 });
