@@ -186,6 +186,8 @@ export interface IcmpLayer extends LayerBase {
   /** Echo request/reply only. */
   id?: number;
   seq?: number;
+  /** Destination unreachable, fragmentation needed (code 4): the next-hop MTU (RFC 1191; tshark's icmp.mtu). */
+  mtu?: number;
 }
 
 export interface Icmpv6Layer extends LayerBase {

@@ -5,7 +5,7 @@
 //  +--------+--------+-----------------+
 //  |  type  |  code  |    checksum     |
 //  +--------+--------+-----------------+
-//  | id (echo)       | seq (echo)      |   (errors: unused / MTU / pointer)
+//  | id (echo)       | seq (echo)      |   (errors: unused / next-hop MTU (3/4, RFC 1191) / pointer)
 //  +-----------------+-----------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { IcmpLayer } from '../types.ts';
@@ -63,14 +63,16 @@ export const icmp: LayerCodec<IcmpLayer> = {
       layer.id = d.view.getUint16(at + 4);
       layer.seq = d.view.getUint16(at + 6);
     }
+    if (icmpType === 3 && layer.code === 4) layer.mtu = d.view.getUint16(at + 6);
     return layer;
   },
   json(l: IcmpLayer): string {
-    return `{"type":"icmp",${baseJson(l)},"icmpType":${l.icmpType},"code":${l.code},"checksum":${l.checksum}${l.id !== undefined ? `,"id":${l.id},"seq":${l.seq}` : ''}}`;
+    return `{"type":"icmp",${baseJson(l)},"icmpType":${l.icmpType},"code":${l.code},"checksum":${l.checksum}${l.id !== undefined ? `,"id":${l.id},"seq":${l.seq}` : ''}${l.mtu !== undefined ? `,"mtu":${l.mtu}` : ''}}`;
   },
   detail(layer: IcmpLayer) {
     const lines = [`Type: ${layer.icmpType} (${icmpTypeName(layer.icmpType)})`, `Code: ${layer.code}`];
     if (layer.id !== undefined) lines.push(`Identifier: ${layer.id}`, `Sequence Number: ${layer.seq ?? 0}`);
+    if (layer.mtu !== undefined) lines.push(`MTU of next hop: ${layer.mtu}`);
     return { title: 'Internet Control Message Protocol', lines };
   },
 };
