@@ -11,7 +11,13 @@ import { nodeNamed, nodeOfLocation } from './path.ts';
 
 function lastSeen(last: Sighting): LastSeen | undefined {
   if (last.at === undefined || last.interface === undefined) return undefined;
-  return { at: last.at, interface: last.interface, packet: last.packet, ...(last.outer ? { outer: last.outer } : {}) };
+  const seen: LastSeen = { at: last.at, interface: last.interface, packet: last.packet, ...(last.outer ? { outer: last.outer } : {}) };
+  // A whole datagram's size and DF bit (a fragment's size is not the datagram's): the tracer's MTU checks read them.
+  if (last.length !== undefined && !last.fragments) {
+    seen.length = last.length;
+    seen.df = last.df ?? false;
+  }
+  return seen;
 }
 
 /** The likely cause on the node where the packet was last seen. */

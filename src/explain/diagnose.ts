@@ -20,6 +20,9 @@ export interface LastSeen {
   interface: string;
   packet: FiveTuple;
   outer?: OuterFacts;
+  /** A datagram's IP total length and DF bit as captured there (absent for TCP and for fragments). */
+  length?: number;
+  df?: boolean;
 }
 
 /**
@@ -30,13 +33,24 @@ export interface LastSeen {
 export function causeOnNode(topology: Topology, node: ClusterNode, seen: LastSeen, conntrack: 'new' | 'established', endpoint?: string): Cause | undefined {
   const path = tracedPath(topology, node, seen, conntrack, endpoint);
   const ending = path ? endingOn(path, node, seen.at) : undefined;
-  if (ending && isRouteFailure(ending.path.disposition)) return routeCause(node, seen.packet, ending);
-  return missingPodRoute(topology, node, seen.packet.dst, ending) ?? (ending ? causeOfEnding(topology, node, seen.packet, conntrack, ending) : undefined);
+  if (ending && isRouteFailure(ending.path.disposition)) return withAnswer(routeCause(node, seen.packet, ending), ending);
+  const cause = missingPodRoute(topology, node, seen.packet.dst, ending) ?? (ending ? causeOfEnding(topology, node, seen.packet, conntrack, ending) : undefined);
+  return cause && ending ? withAnswer(cause, ending) : cause;
+}
+
+/** The ICMP error the tracer's ending sends the client, beside the cause (the explainer checks it against the one captured). */
+function withAnswer(cause: Cause, ending: Ending): Cause {
+  if (ending.path.answer) cause.answer = ending.path.answer;
+  return cause;
 }
 
 function tracedPath(topology: Topology, node: ClusterNode, seen: LastSeen, conntrack: 'new' | 'established', endpoint: string | undefined): TracePath | undefined {
   const packet = tracePacket(seen.packet);
   if (!packet) return undefined;
+  if (seen.length !== undefined && packet.proto !== 'tcp') {
+    packet.length = seen.length;
+    packet.df = seen.df ?? false;
+  }
   const outer = seen.outer ? traceOuter(seen.outer) : undefined;
   if (seen.outer && !outer) return undefined;
   let paths: TracePath[];
@@ -169,8 +183,11 @@ function causeOfEnding(topology: Topology, node: ClusterNode, packet: FiveTuple,
     case 'fdb-missing':
       return fdbCause(topology, node, ending);
     case 'fragmentation-needed':
-    case 'message-too-long':
-      return { kind: 'packet-too-big', node: node.name, text: ending.path.reason };
+    case 'message-too-long': {
+      // The limit first, as the ICMP error names it (its next-hop MTU), then the tracer's why.
+      const mtu = ending.path.answer?.mtu;
+      return { kind: 'packet-too-big', node: node.name, text: `${mtu !== undefined ? `MTU ${mtu} on ${node.name}'s way out: ` : ''}${ending.path.reason}` };
+    }
     case 'no-endpoints':
       return { kind: 'no-endpoints', node: node.name, text: ending.path.reason };
     case 'no-route':

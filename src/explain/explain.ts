@@ -16,7 +16,8 @@ import { FrameEvidence } from './placement/evidence.ts';
 import { ForeignCheck } from './placement/foreign.ts';
 import { idbNamer, indexStream, nameStream } from './placement/interface-data.ts';
 import { type CaptureToPlace, placeCaptures } from './placement/place.ts';
-import type { AddressName, CaptureInfo, Explanation } from './model.ts';
+import type { AddressName, CaptureFlow, CaptureInfo, Explanation, IcmpErrorSeen } from './model.ts';
+import { icmpKindOf } from '../trace/verdict.ts';
 import { AddressBook } from './names.ts';
 import { findTroubles, malformedTroubles, PacketTroubles } from './trouble.ts';
 import { explainTunnels, TunnelTally } from './tunnels.ts';
@@ -138,6 +139,16 @@ function numberPart(part: PartReading, grouping: CaptureGrouping, index: number)
   for (const a of part.troubles.asked.values()) mark(a.first);
 }
 
+/** An ICMP error of a capture, as the flow it quotes lists it. */
+function icmpErrorSeen(p: PacketFacts, file: string): IcmpErrorSeen {
+  const icmp = p.icmp!;
+  const seen: IcmpErrorSeen = { frame: p.frame, time: p.time, src: p.tuple!.src, type: icmp.type, code: icmp.code, text: `frame ${p.frame} of ${file}` };
+  const kind = icmp.version === 4 ? icmpKindOf(icmp.type, icmp.code) : undefined;
+  if (kind) seen.kind = kind;
+  if (icmp.mtu !== undefined) seen.mtu = icmp.mtu;
+  return seen;
+}
+
 export async function explainCaptures(captures: CaptureData[], topology: Topology = emptyTopology(), options: ExplainOptions = {}): Promise<Explanation> {
   const names = new AddressBook(topology);
   const infos: CaptureInfo[] = [];
@@ -192,17 +203,22 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   });
 
   const connections = mergeConnections(allFlows, topology, names);
-  // Quoted packets of ICMP errors belong to the flow they quote, in the capture that carries the error.
+  // Quoted packets of ICMP errors belong to the flow they quote (its client → server header,
+  // as the error's receiver sees it), in the capture that carries the error.
+  const byQuote = new Map<string, CaptureFlow[]>();
+  const quoteKey = (capture: number, src: string, sport: number | undefined, dst: string, dport: number | undefined): string => `${capture}|${src}|${sport ?? ''}|${dst}|${dport ?? ''}`;
+  for (const { flows } of connections) {
+    for (const { flow } of flows) {
+      const key = quoteKey(flow.capture, flow.client.ip, flow.client.port, flow.server.ip, flow.server.port);
+      const list = byQuote.get(key);
+      if (list) list.push(flow);
+      else byQuote.set(key, [flow]);
+    }
+  }
   for (const p of icmpErrors) {
     const q = p.icmp?.quoted;
-    if (!q) continue;
-    for (const { flows } of connections) {
-      for (const { flow } of flows) {
-        if (flow.client.ip === q.src && flow.client.port === q.sport && flow.server.ip === q.dst && flow.server.port === q.dport) {
-          flow.icmpErrors.push({ frame: p.frame, text: `frame ${p.frame} of ${infos[p.capture]?.file ?? '?'}` });
-        }
-      }
-    }
+    if (!q || !p.icmp || !p.tuple) continue;
+    for (const flow of byQuote.get(quoteKey(p.capture, q.src, q.sport, q.dst, q.dport)) ?? []) flow.icmpErrors.push(icmpErrorSeen(p, infos[p.capture]?.file ?? '?'));
   }
   const owner = new Map<GroupedFlow, string>();
   const byId = new Map<string, ConnectionWithFlows>();

@@ -57,6 +57,8 @@ export interface IcmpFacts {
   code: number;
   id?: number;
   seq?: number;
+  /** Fragmentation needed (3/4): the next-hop MTU the error names. */
+  mtu?: number;
   /** For errors (unreachable, time exceeded, too big): the packet the error quotes. */
   quoted?: FiveTuple & { tcpSeq?: number };
 }
@@ -199,6 +201,7 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
           code: layer.code,
           ...(layer.id !== undefined ? { id: layer.id } : {}),
           ...(layer.seq !== undefined ? { seq: layer.seq } : {}),
+          ...(layer.type === 'icmp' && layer.mtu !== undefined ? { mtu: layer.mtu } : {}),
         };
         break;
       case 'http':

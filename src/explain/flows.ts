@@ -28,6 +28,11 @@ export interface GroupedFlow {
   firstRst?: PacketFacts;
   /** The tunnel endpoints its packets were carried between, to name them. */
   outerAddresses: Set<string>;
+  /**
+   * Fragments of the client's first datagram in this capture (its IP ID), the first one
+   * included; absent when it was not fragmented here.
+   */
+  firstFragments?: number;
 }
 
 const MAX_SYN_ACKS = 8;
@@ -130,6 +135,12 @@ function isEcho(p: PacketFacts): boolean {
   return p.icmp?.version === 4 ? type === 8 || type === 0 : type === 128 || type === 129;
 }
 
+/** RFC 791: fragments of one datagram share source, destination, protocol and identification. */
+function reassemblyKey(p: PacketFacts): string {
+  const ip = p.ip!;
+  return `${ip.src}|${ip.dst}|${ip.protocol}|${ip.id ?? ''}`;
+}
+
 function endKey(ip: string, port: number | undefined): string {
   return port === undefined ? ip : `${ip}|${port}`;
 }
@@ -214,6 +225,13 @@ export class FlowGrouper {
   private readonly other: Record<string, number> = {};
   /** ICMP errors kept (each is a sign of trouble); beyond it they are counted in `other`. */
   static readonly MAX_ICMP_ERRORS = 10_000;
+  /**
+   * The flow of each fragmented datagram whose first fragment (the one with the ports) was
+   * seen, by source, destination, protocol and IP ID (RFC 791's reassembly key), so that its
+   * later fragments, which carry no ports, join it. Bounded: the oldest datagrams are forgotten.
+   */
+  private readonly fragmented = new Map<string, OpenFlow>();
+  static readonly MAX_FRAGMENTED = 4096;
 
   private lastTime = -Infinity;
 
@@ -236,6 +254,7 @@ export class FlowGrouper {
       this.count(p.icmp.version === 6 ? 'icmpv6-control' : 'icmp-control');
       return undefined;
     }
+    if (p.ip?.fragment && p.ip.fragmentOffset > 0) return this.laterFragment(p);
     const key = flowKey(p);
     if (!key) {
       this.count(p.arp ? 'arp' : p.malformed ? 'malformed' : 'non-ip');
@@ -257,23 +276,55 @@ export class FlowGrouper {
     }
     const g = entry.grouped;
     const flow = g.flow;
+    if (p.ip?.fragment && p.ip.id !== undefined) {
+      if (this.fragmented.size >= FlowGrouper.MAX_FRAGMENTED) this.fragmented.delete(this.fragmented.keys().next().value!);
+      this.fragmented.set(reassemblyKey(p), entry);
+    }
     if (entry.recent.hasCopyOf(p)) flow.copies++;
     else {
       entry.recent.push(p);
       distinctPacket(entry, p);
     }
-    flow.packets++;
+    this.tally(entry, p);
     const client = fromClient(flow, p);
-    if (client && !g.firstFromClient) g.firstFromClient = p;
+    if (client && !g.firstFromClient) {
+      g.firstFromClient = p;
+      if (p.ip?.fragment) g.firstFragments = 1;
+    }
     if (p.tcp?.flags.rst && !g.firstRst) g.firstRst = p;
     if (p.tuple?.src === flow.server.ip && p.tuple?.sport === flow.server.port) flow.serverSent++;
-    flow.lastFrame = p.frame;
-    flow.frames.push(p.frame);
     if (p.outer) {
       if (!flow.outer) flow.outer = p.outer;
       g.outerAddresses.add(p.outer.src);
       g.outerAddresses.add(p.outer.dst);
     }
+    return g;
+  }
+
+  /** A packet of a flow: counted, its frame listed. */
+  private tally(entry: OpenFlow, p: PacketFacts): void {
+    const flow = entry.grouped.flow;
+    flow.packets++;
+    flow.lastFrame = p.frame;
+    flow.frames.push(p.frame);
+  }
+
+  /**
+   * A fragment after the first: no ports, so it joins the datagram its first fragment opened
+   * (same source, destination, protocol and IP ID). Without that first fragment it is counted apart.
+   */
+  private laterFragment(p: PacketFacts): GroupedFlow | undefined {
+    const entry = this.fragmented.get(reassemblyKey(p));
+    if (!entry) {
+      this.count('ip-fragment (first fragment not captured)');
+      return undefined;
+    }
+    this.tally(entry, p);
+    const g = entry.grouped;
+    const flow = g.flow;
+    if (p.ip?.src === flow.server.ip) flow.serverSent++;
+    const first = g.firstFromClient;
+    if (first && first.ip?.id === p.ip?.id && first.tuple?.src === p.tuple?.src) g.firstFragments = (g.firstFragments ?? 1) + 1;
     return g;
   }
 

@@ -12,6 +12,10 @@ export interface TraceRequest {
   to: string;
   /** The client's source port as captured, so the modelled packet is the captured one. */
   sport?: number;
+  /** A datagram's IP total length as the client sent it (the tracer's --size). */
+  size?: number;
+  /** Its DF bit (--df / --no-df). */
+  df?: boolean;
 }
 
 export type TraceFunction = (topology: Topology, request: TraceRequest) => TraceResult | undefined | Promise<TraceResult | undefined>;

@@ -11,7 +11,8 @@ import { diagnose, diagnoseReply, traceCause } from './cause.ts';
 import type { ConnectionWithFlows } from './connections.ts';
 import { synCutByCaptureEnd } from './flows.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
-import type { CaptureInfo, Journey, ModelHop, ReplyJourney, Sighting } from './model.ts';
+import type { CaptureInfo, IcmpErrorSeen, Journey, ModelHop, Refusal, ReplyJourney, Sighting } from './model.ts';
+import { answerWords, icmpWords } from '../trace/verdict.ts';
 import type { AddressBook } from './names.ts';
 import { choosePath, endsOf, modelFromDumps, modelFromTrace, nodeOfLocation, sortSightings } from './path.ts';
 
@@ -23,7 +24,7 @@ import { outcomeOf } from '../trace/outcome.ts';
 function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sightings: Sighting[]; firstPacket: string } {
   const isn = cw.connection.tcp?.isn;
   const sightings: Sighting[] = [];
-  let firstPacket = cw.connection.proto.toUpperCase();
+  let firstPacket = cw.connection.proto === 'udp' ? 'UDP datagram' : cw.connection.proto.toUpperCase();
   for (const g of cw.flows) {
     let s: Sighting | undefined;
     if (isn !== undefined) {
@@ -33,6 +34,12 @@ function sightingsOf(cw: ConnectionWithFlows, captures: CaptureInfo[]): { sighti
     } else {
       const first = g.firstFromClient ?? g.first;
       s = sighting(first, 1, captures);
+      if (s && first.ip && !first.tcp) {
+        // A datagram: its size and DF bit here, which the kernel's MTU checks read.
+        s.length = first.ip.length;
+        s.df = first.ip.dontFragment;
+        if (g.firstFromClient === first && g.firstFragments !== undefined) s.fragments = g.firstFragments;
+      }
       if (first.icmp) firstPacket = 'ICMP';
       else if (first.tcp) firstPacket = 'first TCP packet seen';
     }
@@ -117,31 +124,93 @@ function tupleText(t: FiveTuple): string {
 }
 
 /**
- * A SYN a REJECT rule answered did not disappear: the client got an ICMP error quoting it, or
- * an RST, and the dumps' cause (or the trace's ending) is that rule. Then the verdict is
- * `rejected`, not `lost`; an ICMP error without a REJECT rule (host unreachable after ARP
- * gave up) stays a loss.
+ * A first packet the client was told about did not just disappear: an ICMP error quoting it
+ * came back (a REJECT rule, fragmentation needed, host unreachable once ARP gave up), or a TCP
+ * RST. Then the verdict is `rejected`, as the lab's records call it, and the refusal says what
+ * came back in the tracer's words (trace/verdict.ts), checked against the answer the tracer
+ * models for that ending: the query's trace, else the trace from where the packet was last seen.
  */
-function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath | undefined): void {
-  const byRule = journey.cause?.kind === 'rejected' || path?.disposition === 'rejected';
-  if (!byRule) return;
-  const icmp = cw.connection.views.flatMap((v) => v.icmpErrors.map((e) => ({ capture: v.capture, ...e })))[0];
+function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath | undefined, clientCaptured: boolean): void {
+  const clientCapture = journey.sightings[0]?.capture;
+  const icmp = closestIcmpError(cw, clientCapture);
   const rst = cw.connection.tcp?.state === 'refused' ? cw.connection.views.find((v) => v.tcp?.resetBy === 'server') : undefined;
+  if (icmp && !rst && clientCaptured && icmp.capture !== clientCapture) {
+    // An error was sent back but the client's own capture never shows it: it came too late (the
+    // client had given up, its capture had ended) or was lost on the way back. Still a loss.
+    const { seen } = icmp;
+    journey.text.push(`${seenWords(seen)} from ${seen.src} was sent back${icmp.after >= 0 ? ` ${delay(icmp.after)} after the ${journey.firstPacket}` : ''} (${seen.text}), but the client's own capture never shows it: the client had given up, or its capture had ended`);
+    return;
+  }
   if (!icmp && !rst) return;
   journey.verdict = 'rejected';
   journey.text = journey.text.map((t) => t.replace(': the dumps foresee this loss', ': the dumps foresee this rejection'));
-  journey.refusal = icmp
-    ? { by: 'icmp', capture: icmp.capture, frame: icmp.frame, text: `an ICMP error quoting the ${journey.firstPacket} came back (${icmp.text})` }
-    : { by: 'rst', capture: rst!.capture, frame: rst!.lastFrame, text: `a TCP RST came back (frame ${rst!.lastFrame})` };
-  const sees = path?.clientSees ? `: the client gets ${path.clientSees}` : '';
-  journey.text.push(`rejected, not lost: ${journey.refusal.text}${sees}`);
+  if (!icmp) {
+    journey.refusal = { by: 'rst', capture: rst!.capture, frame: rst!.lastFrame, clientSees: 'a TCP reset (connection refused)', text: `a TCP RST came back (frame ${rst!.lastFrame})` };
+    journey.text.push(`rejected, not lost: ${journey.refusal.text}${path?.clientSees ? `: the client gets ${path.clientSees}` : ''}`);
+    return;
+  }
+  const { seen, capture, after } = icmp;
+  const modelled = path?.answer ?? journey.cause?.answer;
+  // The query's trace models the error as the client gets it (after conntrack's NAT reversal); a
+  // trace from where the packet was last seen (the cause's), as it leaves there.
+  const lastCapture = journey.sightings[journey.sightings.length - 1]?.capture;
+  const compared = path?.answer ? seen : (cw.connection.views.find((v) => v.capture === lastCapture)?.icmpErrors[0] ?? seen);
+  const predicted = modelled && compared.kind ? modelled.kind === compared.kind && modelled.src === compared.src && modelled.mtu === compared.mtu : undefined;
+  // The tracer's words; "after the ARP timeout" only where its model of this ending says so.
+  const words = seen.kind && modelled?.kind === seen.kind && modelled.afterSeconds !== undefined ? answerWords({ kind: seen.kind, afterSeconds: modelled.afterSeconds }) : seenWords(seen);
+  const refusal: Refusal = {
+    by: 'icmp',
+    capture,
+    frame: seen.frame,
+    clientSees: words,
+    icmp: seen,
+    text: `${words} from ${seen.src}${after >= 0 ? `, ${delay(after)} after the ${journey.firstPacket}` : ''} (${seen.text})`,
+  };
+  if (after >= 0) refusal.after = after;
+  if (predicted !== undefined) refusal.predicted = predicted;
+  journey.refusal = refusal;
+  const model = modelled
+    ? predicted
+      ? `, as the trace predicts (${modelled.sentBy} sends it)`
+      : `; the trace predicts ${icmpWords(modelled)} from ${modelled.src} instead (${compared.text})`
+    : '';
+  journey.text.push(`the client got ${refusal.text}${model}`);
 }
 
-/** A TCP connection whose SYN got no SYN-ACK, or any first packet quoted by an ICMP error: nothing got through. */
+/** An ICMP error as captured, in the tracer's words when its code is one of theirs. */
+function seenWords(seen: IcmpErrorSeen): string {
+  return seen.kind ? icmpWords({ kind: seen.kind, ...(seen.mtu !== undefined ? { mtu: seen.mtu } : {}) }) : `icmp type ${seen.type} code ${seen.code}`;
+}
+
+/** '3.0 s', '0.3 ms': how long the answer took, as the capture's clock shows it. */
+function delay(seconds: number): string {
+  return seconds >= 1 ? `${seconds.toFixed(1)} s` : `${(seconds * 1000).toFixed(1)} ms`;
+}
+
+/** The ICMP error quoting the first packet, in the capture nearest the client (its first sighting's), else the first seen. */
+function closestIcmpError(cw: ConnectionWithFlows, clientCapture: number | undefined): { seen: IcmpErrorSeen; capture: number; after: number } | undefined {
+  const views = cw.connection.views;
+  const view = views.find((v) => v.capture === clientCapture && v.icmpErrors.length > 0) ?? views.find((v) => v.icmpErrors.length > 0);
+  const seen = view?.icmpErrors[0];
+  if (!view || !seen) return undefined;
+  const flow = cw.flows.find((g) => g.flow === view);
+  const sent = flow?.firstFromClient?.time ?? view.firstTime;
+  return { seen, capture: view.capture, after: seen.time - sent };
+}
+
+/** The server side sent something back: a SYN-ACK, an echo reply, a datagram from the server's port. */
+function wasAnswered(cw: ConnectionWithFlows): boolean {
+  const c = cw.connection;
+  if (c.tcp) return c.tcp.synAck;
+  if ((c.echo?.replies ?? 0) > 0) return true;
+  return c.proto === 'udp' && c.views.some((v) => v.serverSent > 0);
+}
+
+/** A TCP connection whose SYN got no SYN-ACK, or any first packet quoted by an ICMP error and never answered: nothing got through. */
 function neverAnswered(cw: ConnectionWithFlows): boolean {
   const tcp = cw.connection.tcp;
   if (tcp) return !tcp.synAck;
-  return cw.connection.views.some((v) => v.icmpErrors.length > 0) && (cw.connection.echo?.replies ?? 0) === 0;
+  return cw.connection.views.some((v) => v.icmpErrors.length > 0) && !wasAnswered(cw);
 }
 
 export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext): Promise<Journey> {
@@ -159,9 +228,15 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     try {
       const request: TraceRequest = { from, to: `${s.ip}${s.port !== undefined ? `:${s.port}` : ''}/${cw.connection.proto}` };
       if (cw.connection.client.port !== undefined) request.sport = cw.connection.client.port;
+      // A datagram's size and DF bit as the client sent it: the kernel's MTU checks read them.
+      const sent = sightings[0];
+      if (cw.connection.proto === 'udp' && sent?.length !== undefined && !sent.fragments) {
+        request.size = sent.length;
+        request.df = sent.df ?? false;
+      }
       // The path does not depend on the source port (only the ports compared are destinations):
-      // one trace per client and destination, however many connections share them.
-      const key = `${request.from}|${request.to}`;
+      // one trace per client, destination and size, however many connections share them.
+      const key = `${request.from}|${request.to}|${request.size ?? ''}|${request.df ?? ''}`;
       let pending = ctx.traceCache?.get(key);
       if (!pending) {
         pending = Promise.resolve().then(() => ctx.trace!(topology, request));
@@ -203,7 +278,7 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
   // A path that leaves the cluster, or whose dumps ran out, does not say the packet stops.
   const modelStops = !!path && stopsThePacket(path.disposition);
   // A SYN-ACK (or any reply) proves the first packet arrived, whatever a capture missed.
-  const answered = !!cw.connection.tcp?.synAck || (cw.connection.echo?.replies ?? 0) > 0;
+  const answered = wasAnswered(cw);
 
   // One SYN, and the captures end within a SYN retry of it: nothing came back yet, which says nothing.
   const cutByCaptureEnd = !!cw.connection.tcp && cw.flows.some((f) => f.syn) && cw.flows.every((f) => !f.syn || synCutByCaptureEnd(f)) && !cw.connection.views.some((v) => v.icmpErrors.length > 0);
@@ -261,6 +336,10 @@ export async function buildJourney(cw: ConnectionWithFlows, ctx: JourneyContext)
     const cause = diagnose(ctx, cw, lastSighting) ?? (modelStops ? traceCause(path, lastSighting) : undefined);
     if (cause) journey.cause = cause;
   }
-  if (journey.verdict === 'lost') markRejected(journey, cw, path);
+  if (journey.verdict === 'lost') {
+    // Where the client itself was captured, only an answer seen there reached it.
+    const clientCaptured = ctx.captures.some((c) => c.at !== undefined && (c.at === ends.clientPod || (!ends.clientPod && c.at === ends.clientNode)));
+    markRejected(journey, cw, path, clientCaptured);
+  }
   return journey;
 }

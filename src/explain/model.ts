@@ -1,7 +1,7 @@
 // The explanation of a set of captures in cluster terms: plain data, printed as it
 // is by `podpath explain --json` (documented in docs/explain.md) and read by the UI.
 import type { FiveTuple, OuterFacts } from './facts.ts';
-import type { Disposition } from '../trace/model.ts';
+import type { Disposition, IcmpAnswer, IcmpUnreachable } from '../trace/model.ts';
 import type { Warning } from '../util/warning.ts';
 import type { PlacementEvidence, Unplaced } from './placement/model.ts';
 
@@ -113,7 +113,23 @@ export interface CaptureFlow {
   echo?: { requests: number; replies: number };
   http: HttpExchange[];
   /** ICMP errors in this capture that quote this flow's packets. */
-  icmpErrors: { frame: number; text: string }[];
+  icmpErrors: IcmpErrorSeen[];
+}
+
+/** An ICMP error a capture holds, tied to the flow by the packet it quotes (its inner IP and UDP/TCP header). */
+export interface IcmpErrorSeen {
+  frame: number;
+  /** Seconds since the epoch, on the capturing host's clock. */
+  time: number;
+  /** The error's own source address: who sent it, as the receiver sees it (after conntrack's NAT reversal). */
+  src: string;
+  type: number;
+  code: number;
+  /** Destination unreachable codes by name (the tracer's words), when the code is one podpath's paths end in. */
+  kind?: IcmpUnreachable;
+  /** Fragmentation needed: the next-hop MTU. */
+  mtu?: number;
+  text: string;
 }
 
 export interface FiveTupleEnd {
@@ -187,6 +203,12 @@ export interface Sighting {
   outer?: OuterFacts;
   /** Copies of the first packet in this capture (SYN retransmissions). */
   repeats: number;
+  /** A datagram's IP total length here (its first fragment's, once cut); absent for TCP. */
+  length?: number;
+  /** A datagram's DF bit here; absent for TCP. */
+  df?: boolean;
+  /** Fragments the datagram was seen in here, when it was fragmented. */
+  fragments?: number;
 }
 
 export type HopCheck = 'seen' | 'missing' | 'no-capture';
@@ -224,12 +246,15 @@ export interface Cause {
   text: string;
   /** The dump line, when there is one to point at. */
   source?: { file: string; line: number };
+  /** The ICMP error the kernel answers the client with there, as the tracer models it. */
+  answer?: IcmpAnswer;
 }
 
 /**
- * How a journey ends beside the model. `lost`: the packet disappeared; `rejected`: a REJECT
- * rule answered it (ICMP error or TCP RST back to the client), the words the tracer's
- * `clientSees` uses for the same ending.
+ * How a journey ends beside the model. `lost`: the packet disappeared and nothing came back;
+ * `rejected`: the client was told, by an ICMP error quoting its first packet (a REJECT rule,
+ * fragmentation needed, host unreachable after the ARP timeout …) or a TCP RST — the lab's
+ * `rejected` outcome; `refusal` says what came back, in the tracer's `clientSees` words.
  */
 export type JourneyVerdict = 'agrees' | 'disagrees' | 'lost' | 'rejected' | 'no-model';
 
@@ -243,7 +268,7 @@ export interface Journey {
   model?: { source: 'trace' | 'dumps'; hops: ModelHop[]; disposition?: Disposition; reason?: string };
   verdict: JourneyVerdict;
   /** For `rejected`: what came back to the client, and where it was captured. */
-  refusal?: { by: 'icmp' | 'rst'; capture: number; frame: number; text: string };
+  refusal?: Refusal;
   /** For a lost (or rejected) packet with a trace: true when the trace stops at the same hop (the dumps foresee the loss). */
   predicted?: boolean;
   /** The last place the packet was seen and the first captured place it should have reached but did not. */
@@ -256,6 +281,21 @@ export interface Journey {
    */
   reply?: ReplyJourney;
   text: string[];
+}
+
+export interface Refusal {
+  by: 'icmp' | 'rst';
+  capture: number;
+  frame: number;
+  /** What the client got, in the tracer's words ('icmp fragmentation needed (mtu 1450)', 'icmp host unreachable after the ARP timeout'). */
+  clientSees: string;
+  /** The ICMP error as captured (closest to the client). */
+  icmp?: IcmpErrorSeen;
+  /** Seconds between the first packet and the answer in that capture (one clock). */
+  after?: number;
+  /** Whether the tracer foresees this answer (the same kind, source and MTU); absent without a model of it. */
+  predicted?: boolean;
+  text: string;
 }
 
 export interface ReplyJourney {

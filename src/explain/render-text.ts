@@ -35,7 +35,8 @@ export function causeLine(cause: Cause): string {
 }
 
 function journeyLines(j: Journey, captures: CaptureInfo[]): string[] {
-  const lines: string[] = [`${j.connection}: the ${j.firstPacket}, ${j.verdict === 'no-model' ? 'seen at' : `${j.verdict}`}`];
+  const sees = j.refusal ? `: ${j.refusal.clientSees}` : '';
+  const lines: string[] = [`${j.connection}: the ${j.firstPacket}, ${j.verdict === 'no-model' ? 'seen at' : `${j.verdict}${sees}`}`];
   j.sightings.forEach((s, i) => {
     const hop = j.model?.hops.find((h) => h.at === s.at && h.interface === s.interface && h.check === 'seen');
     lines.push(sightingLine(i, s, hop, captures[s.capture]?.fromAny === true));
@@ -105,7 +106,7 @@ export function renderText(e: Explanation): string {
   out.push('', faults.length > 0 || e.faultFound ? 'Verdict: trouble found' : 'Verdict: no trouble found');
   for (const j of faults.slice(0, 10)) {
     if (j.reply && j.verdict === 'agrees') out.push(`  ${j.connection} reply lost${j.reply.cause ? `: ${j.reply.cause.text}` : ''}`);
-    else out.push(`  ${j.connection} ${j.verdict}${j.cause ? `: ${j.cause.text}` : ''}`);
+    else out.push(`  ${j.connection} ${j.verdict}${j.refusal ? ` (${j.refusal.clientSees})` : ''}${j.cause ? `: ${j.cause.text}` : ''}`);
   }
   if (faults.length > 10) out.push(`  … ${faults.length - 10} more`);
   return out.map(escapeLine).join('\n') + '\n';

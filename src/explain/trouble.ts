@@ -28,7 +28,7 @@ const UNREACHABLE_CODES: Record<number, string> = {
 export function icmpErrorText(p: PacketFacts): string {
   const icmp = p.icmp!;
   if (icmp.version === 4) {
-    if (icmp.type === 3) return `ICMP ${UNREACHABLE_CODES[icmp.code] ?? `unreachable (code ${icmp.code})`}`;
+    if (icmp.type === 3) return `ICMP ${UNREACHABLE_CODES[icmp.code] ?? `unreachable (code ${icmp.code})`}${icmp.mtu !== undefined ? ` (mtu ${icmp.mtu})` : ''}`;
     if (icmp.type === 11) return 'ICMP time exceeded';
     return `ICMP type ${icmp.type} code ${icmp.code}`;
   }

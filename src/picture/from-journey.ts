@@ -25,7 +25,8 @@ function verdictTitle(journey: Journey): string {
     }
     case 'rejected': {
       const after = journey.lostAfter;
-      return `REJECTED after ${[after?.at, after?.interface].filter(Boolean).join(' ') || 'the client'}`;
+      const sees = journey.refusal ? `: ${journey.refusal.clientSees}` : '';
+      return `REJECTED after ${[after?.at, after?.interface].filter(Boolean).join(' ') || 'the client'}${sees}`;
     }
     case 'disagrees':
       return 'DISAGREES with the model';

@@ -45,3 +45,20 @@ export function errnoOfIcmp(kind: IcmpUnreachable): SocketError {
 export function socketErrorWords(error: SocketError): string {
   return `${ERRNO_TEXT[error]} (${error})`;
 }
+
+/** The name of an ICMP destination-unreachable code, when it is one podpath's paths end in. */
+export function icmpKindOf(type: number, code: number): IcmpUnreachable | undefined {
+  if (type !== 3) return undefined;
+  return (Object.keys(ICMP_CODE) as IcmpUnreachable[]).find((kind) => ICMP_CODE[kind] === code);
+}
+
+/** Why host unreachable comes late: the neighbour's 3 unanswered ARP probes, 1 s apart (neighbour-unresolved). */
+export const AFTER_ARP_TIMEOUT = 'after the ARP timeout';
+
+/**
+ * What the client gets, as one phrase: icmpWords, and for the error the kernel sends once ARP
+ * gave up, 'icmp host unreachable after the ARP timeout'.
+ */
+export function answerWords(answer: Pick<IcmpAnswer, 'kind' | 'mtu' | 'afterSeconds'>): string {
+  return answer.afterSeconds !== undefined ? `${icmpWords(answer)} ${AFTER_ARP_TIMEOUT}` : icmpWords(answer);
+}

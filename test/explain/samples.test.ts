@@ -25,6 +25,11 @@ interface ExpectedSighting {
   outer?: { src: string; dst: string; sport?: number; dport?: number; vni?: number };
   capture: string;
   frame: number;
+  time: string;
+  /** UDP: the IP total length and DF bit there (the first fragment's, and how many fragments, once cut). */
+  length?: number;
+  df?: boolean;
+  fragments?: number;
 }
 
 interface ExpectedNetfilter {
@@ -44,8 +49,10 @@ interface ExpectedConnection {
   service?: string;
   outcome: string;
   endpoint?: string;
+  proto?: string;
   clientSaw: string;
-  answer?: { type: number; code: number; mtu?: number };
+  /** The ICMP error the client got: its source as the client saw it, and where the lab captured it. */
+  answer?: { src: string; type: number; code: number; mtu?: number; sightings: { at: string; interface: string; capture: string; frame: number; time: string }[] };
   sightings: ExpectedSighting[];
   netfilter: ExpectedNetfilter[];
 }
@@ -136,6 +143,35 @@ function recordedCause(e: Expected, c: ExpectedConnection): { node: string; kind
   return undefined;
 }
 
+/** Seconds between two of the lab's tshark times (epoch seconds with nanoseconds, as text). */
+function secondsBetween(from: string, to: string): number {
+  return Number(BigInt(to.replace('.', '')) - BigInt(from.replace('.', ''))) / 1e9;
+}
+
+/**
+ * The ICMP error the lab captured nearest the client (its first sighting's capture), as the
+ * journey's refusal: the same frame, source, type and code, the client's words ('icmp host
+ * unreachable', 'icmp fragmentation needed (mtu 1450)'), and for an answer that took the
+ * neighbour's 3 unanswered ARP probes (1 s apart: at least 3 s after the first packet, by the
+ * capture's clock), the words "after the ARP timeout".
+ */
+function expectRecordedAnswer(json: Explanation, journey: Journey, c: ExpectedConnection): void {
+  const answer = c.answer!;
+  const first = c.sightings[0]!;
+  const near = answer.sightings.find((s) => s.capture === first.capture)!;
+  expect(near, `${c.id}: the lab captured the answer where the client's first packet was`).toBeDefined();
+  const refusal = journey.refusal!;
+  expect(refusal, c.id).toBeDefined();
+  expect(refusal.by, c.id).toBe('icmp');
+  expect(json.captures[refusal.capture]!.file.endsWith(near.capture), c.id).toBe(true);
+  expect(refusal.frame, c.id).toBe(near.frame);
+  expect(refusal.icmp, c.id).toMatchObject({ src: answer.src, type: answer.type, code: answer.code, ...(answer.mtu !== undefined ? { mtu: answer.mtu } : {}) });
+  const after = secondsBetween(first.time, near.time);
+  expect(refusal.after, c.id).toBeCloseTo(after, 5);
+  expect(refusal.clientSees, c.id).toBe(after >= 3 ? `${c.clientSaw} after the ARP timeout` : c.clientSaw);
+  expect(refusal.predicted, `${c.id}: ${journey.text.join(' / ')}`).toBe(true);
+}
+
 /**
  * Connections whose first packet reached some device. A datagram the client's own kernel refused
  * (EMSGSIZE at send(), the lab's outcome 'not-sent') is in no capture, so there is nothing for the
@@ -177,13 +213,17 @@ describe('podpath explain on the lab scenarios', () => {
         for (const c of expected.connections) {
           const { index } = journeyOf(json, c);
           const conn = json.connections[index]!;
-          expect(conn.client.name, c.id).toBe(c.from);
+          // A node's own datagram leaves from one of its devices' addresses (flannel.1's): that address is the node's.
+          const clientNode = json.addresses.find((a) => a.ip === conn.client.ip)?.node;
+          expect(conn.client.name === c.from || (expected.nodes.some((n) => n.name === c.from) && clientNode === c.from), `${c.id}: ${conn.client.name}`).toBe(true);
           if (c.service) expect(conn.service?.name, c.id).toBe(c.service);
           else expect(conn.service, c.id).toBeUndefined();
           if (c.outcome === 'delivered' && c.endpoint) {
             const answered = conn.service?.endpoint ?? conn.server;
             expect(`${answered.ip}:${answered.port}`, c.id).toBe(c.endpoint);
-            expect(conn.tcp?.handshakeComplete, c.id).toBe(c.clientSaw === 'connected');
+            // UDP has no handshake: the lab's client printed the echo, so a datagram came back from the server's port.
+            if (c.proto === 'udp') expect(conn.views.some((v) => v.serverSent > 0), c.id).toBe(c.clientSaw === 'answered');
+            else expect(conn.tcp?.handshakeComplete, c.id).toBe(c.clientSaw === 'connected');
           }
           if (c.clientSaw.startsWith('icmp ')) {
             // "icmp port unreachable", "icmp host unreachable": the ICMP error, tied to this connection by the packet it quotes.
@@ -210,6 +250,7 @@ describe('podpath explain on the lab scenarios', () => {
               capture: s.file.replace(`${join(samplesDir, scenario)}/`, ''),
               frame: s.frame,
               ...(s.outer ? { outer: { src: s.outer.src, dst: s.outer.dst, sport: s.outer.sport, dport: s.outer.dport, vni: s.outer.vni } } : {}),
+              ...(c.proto === 'udp' ? { length: s.length, df: s.df, fragments: s.fragments } : {}),
             }));
           const recorded = c.sightings.map((s) => ({
             at: s.at,
@@ -221,6 +262,8 @@ describe('podpath explain on the lab scenarios', () => {
             capture: s.capture,
             frame: s.frame,
             ...(s.outer ? { outer: { src: s.outer.src, dst: s.outer.dst, sport: s.outer.sport, dport: s.outer.dport, vni: s.outer.vni } } : {}),
+            // The datagram's size, DF bit and fragments there, as tshark read them.
+            ...(c.proto === 'udp' ? { length: s.length, df: s.df, fragments: s.fragments } : {}),
           }));
           expect(ours, c.id).toEqual(recorded);
           // Hops of one journey, not retransmissions.
@@ -256,8 +299,9 @@ describe('podpath explain on the lab scenarios', () => {
           }
           faults++;
           const last = c.sightings[c.sightings.length - 1]!;
-          // A REJECT rule in the kernel's record answered the SYN: rejected, not lost (issue 14).
-          expect(journey.verdict, c.id).toBe(recordedCause(expected, c)?.kind === 'rejected' ? 'rejected' : 'lost');
+          // The client was told (the lab's 'rejected': an ICMP error or RST came back): rejected, not lost (issue 14, 15).
+          expect(journey.verdict, c.id).toBe(c.outcome === 'rejected' ? 'rejected' : 'lost');
+          if (c.answer) expectRecordedAnswer(json, journey, c);
           expect(journey.lostAfter, c.id).toEqual({ at: last.at, interface: last.interface });
           // The dumps are the broken cluster's: the trace beside the captures must stop where the kernel did.
           expect(journey.model?.source, c.id).toBe('trace');
@@ -329,7 +373,8 @@ describe('without the tracer, beside the dumps alone', () => {
         }
         const last = c.sightings[c.sightings.length - 1]!;
         const cause = recordedCause(expected, c)!;
-        expect(journey.verdict, c.id).toBe(cause.kind === 'rejected' ? 'rejected' : 'lost');
+        expect(journey.verdict, c.id).toBe(c.outcome === 'rejected' ? 'rejected' : 'lost');
+        if (c.answer) expectRecordedAnswer(json, journey, c);
         expect(journey.lostAfter, c.id).toEqual({ at: last.at, interface: last.interface });
         expect(journey.cause?.kind, c.id).toBe(cause.kind);
         expect(journey.cause?.node, c.id).toBe(cause.node);
@@ -350,8 +395,9 @@ describe('tcpdump -i any captures', () => {
     const anyCaptures = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('__any.pcap')) : [];
     for (const capture of anyCaptures) {
       const node = capture.replace('__any.pcap', '');
-      // Delivered connections whose SYN the lab saw on more than one interface of this node.
-      const crossing = expected.connections.filter((c) => c.outcome === 'delivered' && c.sightings.filter((s) => s.at === node).length > 1);
+      // Delivered TCP connections whose SYN the lab saw on more than one interface of this node (a
+      // datagram has no sequence number to count copies by; the lines-up test covers UDP hops).
+      const crossing = expected.connections.filter((c) => c.proto !== 'udp' && c.outcome === 'delivered' && c.sightings.filter((s) => s.at === node).length > 1);
       if (crossing.length === 0) continue; // a fault scenario: no SYN crosses this node
       it(`${scenario}/${capture}: a SYN seen on several interfaces is one SYN, not retransmissions`, async () => {
         const { explainFiles } = await import('../../src/explain/index.ts');
@@ -396,6 +442,40 @@ describe('podpath explain (CLI) on the fault scenarios', () => {
         for (const mention of recordedCause(expected, c)!.mentions) expect(result.stdout).toContain(mention);
       }
     });
+  }
+});
+
+// The lab's answers from the network, through the command itself: host unreachable after the
+// ARP timeout (arp-unanswered, from the VIP where conntrack reverses the DNAT) and fragmentation
+// needed (mtu-overlay), in the text and in --json. Expected: the lab's expected.json (the kernel's
+// answer as tshark read it in each capture), never podpath's output.
+describe('podpath explain (CLI): what the client was told', () => {
+  for (const scenario of ['arp-unanswered', 'mtu-overlay'].filter((s) => scenarios.includes(s))) {
+    it(`${scenario}: the ICMP error the lab captured at the client, in the text and in --json`, async () => {
+      const expected = onTheWire(JSON.parse(read(scenario, 'expected.json')) as Expected);
+      const dir = join('samples', scenario);
+      const captures = readdirSync(join(repoRoot, dir, 'captures')).filter((f) => f.endsWith('.pcap')).map((f) => join(dir, 'captures', f));
+      const [text, asJson] = await Promise.all([runPodpath(['explain', ...captures, dir]), runPodpath(['explain', '--json', ...captures, dir])]);
+      expect(text.status).toBe(1);
+      expect(asJson.status).toBe(1);
+      const json = JSON.parse(asJson.stdout) as Explanation;
+      const told = expected.connections.filter((c) => c.answer);
+      expect(told.length).toBeGreaterThan(0);
+      for (const c of told) {
+        const { journey } = journeyOf(json, c);
+        expect(journey.verdict, c.id).toBe('rejected');
+        expectRecordedAnswer(json, journey, c);
+        const first = c.sightings[0]!;
+        const near = c.answer!.sightings.find((s) => s.capture === first.capture)!;
+        const words = secondsBetween(first.time, near.time) >= 3 ? `${c.clientSaw} after the ARP timeout` : c.clientSaw;
+        // "c2: the SYN, rejected: icmp host unreachable after the ARP timeout", and where it came from.
+        expect(text.stdout, c.id).toContain(`${journey.connection}: the ${journey.firstPacket}, rejected: ${words}\n`);
+        expect(text.stdout, c.id).toContain(`the client got ${words} from ${c.answer!.src}`);
+        expect(text.stdout, c.id).toContain(`(frame ${near.frame} of ${join(dir, near.capture)})`);
+        expect(text.stdout, c.id).toContain(`${journey.connection} rejected (${words})`);
+        expect(text.stdout, c.id).not.toMatch(new RegExp(`^  ${journey.connection}: the \\S+( datagram)?, (lost|agrees)`, 'm'));
+      }
+    }, 60_000);
   }
 });
 

@@ -29,6 +29,9 @@ interface Connection {
   from: string;
   to: string;
   endpoint?: string;
+  /** A datagram's IP total length and DF bit, as the lab's client sent it (the path picker's --size/--df). */
+  size?: number;
+  df?: boolean;
   sightings: Sighting[];
 }
 
@@ -57,7 +60,8 @@ describe('every pane on every sample', () => {
       const first = connection.sightings[0]!;
       const last = connection.sightings.at(-1)!;
       const topology = await loadTopology([dir]);
-      const trace = traceQuery(topology, { from: connection.from, to: connection.to, sport: first.sport });
+      const size = connection.size !== undefined ? { size: connection.size, df: connection.df ?? true } : {};
+      const trace = traceQuery(topology, { from: connection.from, to: connection.to, sport: first.sport, ...size });
       const pathIndex = Math.max(0, trace.paths.findIndex((p) => p.endpoint === connection.endpoint));
       const capture = join(dir, first.capture);
       const startCapture = captureStarter([capture], topology, trace, { readCapture, decodePacket, packetText });

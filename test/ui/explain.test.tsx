@@ -33,14 +33,30 @@ interface Sighting {
   frame: number;
   sport: number;
   dst: string;
+  time: string;
 }
 interface Expected {
   fault?: { kind: string; node: string };
   nodes: { name: string; underlay: string }[];
   pods: { name: string; ip: string }[];
   vteps: { node: string; device: string; vni: number; port: number; local: string }[];
-  connections: { id: string; from: string; to: string; outcome: string; endpoint?: string; service?: string; sightings: Sighting[]; netfilter: { rule: string | null; verdict: string }[] }[];
+  connections: {
+    id: string;
+    from: string;
+    to: string;
+    outcome: string;
+    clientSaw: string;
+    endpoint?: string;
+    service?: string;
+    sightings: Sighting[];
+    netfilter: { rule: string | null; verdict: string }[];
+    /** The ICMP error the client got, with where the lab captured it. */
+    answer?: { src: string; sightings: { capture: string; frame: number; time: string }[] };
+  }[];
 }
+
+/** Seconds between two of the lab's tshark times (epoch seconds with nanoseconds, as text). */
+const secondsBetween = (from: string, to: string): number => Number(BigInt(to.replace('.', '')) - BigInt(from.replace('.', ''))) / 1e9;
 
 /** The kernel's own record (xtables-monitor) ends the first packet's way in a REJECT rule. */
 const rejectedByRule = (c: Expected['connections'][number]): boolean => {
@@ -247,16 +263,27 @@ describe('Explain view entries on every lab sample, every per-interface capture'
       const topology = await loadTopology([dir]);
       const explanation = await runExplainer({ files, topology, trace: (t, request) => traceQuery(t, request), onProgress: () => undefined });
       const view = explainView(explanation, files);
-      for (const c of expected.connections) {
+      // A datagram the client's own kernel refused (EMSGSIZE at send()) is in no capture.
+      for (const c of expected.connections.filter((x) => x.outcome !== 'not-sent')) {
         const first = c.sightings[0]!;
         const last = c.sightings.at(-1)!;
-        const entry = view.entries.find((e) => e.label.startsWith(`${e.id} ${c.from}:${first.sport} → `));
+        // A node's own datagram leaves from one of its devices' addresses (flannel.1@worker-1).
+        const entry = view.entries.find((e) => e.label.startsWith(`${e.id} ${c.from}:${first.sport} → `) || e.label.startsWith(`${e.id} flannel.1@${c.from}:${first.sport} → `));
         expect(entry, `${c.id} listed`).toBeDefined();
         const text = entry!.detail.map((p) => p.text).join('\n');
         if (c.outcome === 'delivered') expect(entry!.verdict, c.id).toBe('agrees');
-        else if (rejectedByRule(c)) {
+        else if (rejectedByRule(c) || c.outcome === 'rejected') {
+          // The client was told (an ICMP error came back, or a REJECT rule's RST): what it got, in the lab's words.
           expect(entry!.verdict, c.id).toBe('rejected');
-          expect(text).toContain(`was rejected after ${last.at} ${last.interface}`);
+          expect(text).toContain(`stopped after ${last.at} ${last.interface}`);
+          if (c.answer) {
+            const near = c.answer.sightings.find((s) => s.capture === first.capture)!;
+            // The kernel's neighbour code answers only after its 3 unanswered ARP probes, 1 s apart.
+            const late = secondsBetween(first.time, near.time) >= 3;
+            expect(text, c.id).toContain(`verdict: REJECTED · ${c.clientSaw}${late ? ' after the ARP timeout' : ''} (`);
+            expect(text, c.id).toContain(`the client got ${c.clientSaw}${late ? ' after the ARP timeout' : ''} from ${c.answer.src}`);
+            expect(text, c.id).toContain(`(frame ${near.frame} of `);
+          }
         } else {
           expect(entry!.verdict, c.id).toBe('lost');
           expect(text).toContain(`stopped after ${last.at} ${last.interface}`);

@@ -100,9 +100,10 @@ function lostParas(what: string, j: { lostAfter?: { at?: string; interface?: str
   return out;
 }
 
-/** A rejected packet stopped where a REJECT rule answered it: the last place seen, the answer, the rule. */
+/** A rejected packet: the last place seen, what the client got back (the tracer's words, as captured), the cause. */
 function rejectedParas(what: string, j: Journey): Para[] {
-  const out: Para[] = [{ text: `${what} was rejected after ${place(j.lostAfter)}: ${s(j.refusal?.text ?? '')}`, role: 'bad', bold: true, indent: 2 }];
+  const never = j.missingAt ? `, never on ${place(j.missingAt)}` : '';
+  const out: Para[] = [{ text: `${what} stopped after ${place(j.lostAfter)}${never}; the client got ${s(j.refusal?.text ?? '')}`, role: 'bad', bold: true, indent: 2 }];
   if (j.cause) out.push(causePara(j.cause));
   return out;
 }
@@ -145,7 +146,8 @@ function connectionEntry(e: Explanation, c: Connection, fileIndex: (file: string
   if (j) {
     const tag = verdictTag(verdict);
     const role = verdictRole(verdict);
-    detail.push({ text: `verdict: ${tag} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
+    const sees = j.refusal ? ` · ${s(j.refusal.clientSees)}` : '';
+    detail.push({ text: `verdict: ${tag}${sees} (the ${s(j.firstPacket)}${j.model ? ` beside the ${j.model.source === 'trace' ? 'trace' : 'dumps'}` : ''})`, bold: true, ...(role ? { role } : {}) });
     if (j.verdict === 'lost') appendAll(detail, lostParas(`the ${s(j.firstPacket)}`, j));
     else if (j.verdict === 'rejected') appendAll(detail, rejectedParas(`the ${s(j.firstPacket)}`, j));
     else if (j.cause) detail.push(causePara(j.cause));
