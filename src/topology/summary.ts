@@ -67,7 +67,9 @@ export function renderSummary(topology: Topology): string {
   for (const svc of topology.services) {
     const port = `${svc.clusterIP ? s(svc.clusterIP) : '-'}:${svc.port}/${svc.protocol}`;
     const nodePorts = svc.nodePorts.length > 0 ? `  NodePort ${svc.nodePorts.join(', ')}` : '';
-    out.push(`  ${s(svc.namespace)}/${s(svc.name)}${svc.portName ? `:${s(svc.portName)}` : ''}  ${port}${nodePorts}`);
+    // kubectl's targetPort, when it names a container port (a number is already the endpoints' port).
+    const target = typeof svc.targetPort === 'string' ? `  targetPort ${s(svc.targetPort)}` : '';
+    out.push(`  ${s(svc.namespace)}/${s(svc.name)}${svc.portName ? `:${s(svc.portName)}` : ''}  ${port}${nodePorts}${target}`);
     if (svc.endpoints.length === 0) out.push(`    no endpoints${svc.noEndpointsReject ? ' (kube-proxy REJECTs: "has no endpoints")' : ''}`);
     for (const e of svc.endpoints) {
       const who = e.pod ? ` ${s(e.pod)}` : '';

@@ -32,7 +32,7 @@ const ADDR =
   '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n' +
   '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default\n    link/ether 00:50:56:82:51:0c brd ff:ff:ff:ff:ff:ff\n    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\n';
 
-const KINDS: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'nft', 'nft-json', 'ipset', 'ipvs', 'sysctl', 'kubectl-pods', 'kubectl-svc'];
+const KINDS: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'nft', 'nft-json', 'ipset', 'ipvs', 'sysctl', 'kubectl-pods', 'kubectl-svc', 'kubectl-objects', 'kubectl-namespaces'];
 
 function dump(kind: DumpKind, text: string, file: string, host = 'n1'): DumpText {
   return { kind, text, file, firstLine: 1, partial: false, host, hostEvidence: 'option' };

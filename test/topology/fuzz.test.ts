@@ -136,7 +136,7 @@ describe('fuzz', () => {
 
   prop.prop([draws], options('pipeline'))('the read → build pipeline takes mutated dumps of every kind', (values) => {
     const next = randomFrom(values);
-    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'nft', 'nft-json', 'ipset', 'ipvs', 'sysctl', 'kubectl-pods', 'kubectl-svc'];
+    const kinds: DumpKind[] = ['addr', 'link', 'addr-json', 'addr-brief', 'route', 'route-json', 'rule', 'neigh', 'neigh-json', 'fdb', 'fdb-json', 'brctl', 'iptables', 'nft', 'nft-json', 'ipset', 'ipvs', 'sysctl', 'kubectl-pods', 'kubectl-svc', 'kubectl-objects', 'kubectl-namespaces'];
     {
       const dumps: DumpText[] = [];
       for (let d = 0; d < 8; d++) {

@@ -133,6 +133,17 @@ describe('kubectl JSON and YAML from the Kubernetes docs, read as the API define
     expect(list.warnings.map((w) => w.message)).toEqual(['/items/0/metadata: Pod without metadata.name; skipped', '/items/1: 1 Deployment object(s): not read (podpath reads Pods, Services, EndpointSlices, Namespaces and NetworkPolicies)']);
   });
 
+  it('JSON and YAML of the wrong shape give warnings, never a throw', () => {
+    for (const t of ['null', '{}', '[1,2,3]', '[null]', '{"kind":"List","items":5}', '{"kind":"Pod","metadata":{"name":7}}', '{"kind":"Pod","metadata":{"name":"p","labels":[1]},"spec":{"containers":[{"ports":[null,{"containerPort":"x"}]}]},"status":{"podIPs":[null,{"ip":5}]}}',
+      '{"kind":"Service","metadata":{"name":"s"},"spec":{"ports":[{"port":80,"targetPort":{"x":1},"protocol":"ICMP"}]}}', '{"kind":"EndpointSlice","endpoints":[{"addresses":[]},{"addresses":["10.0.0.1"],"conditions":null}],"ports":[null]}',
+      '{"kind": "Pod", "metadata": {', 'kind: Pod\nmetadata: [\n', 'kind: Namespace\nmetadata:\n  name: x\n  labels: {a: {b: c}}\n']) {
+      expect(() => parseKubectlObjects(t, { file: 'x' }), t).not.toThrow();
+    }
+    const r = parseKubectlObjects('{"kind":"EndpointSlice","endpoints":[{"addresses":["10.0.0.1"]}]}', { file: 'x' });
+    // conditions absent: ready nil is true, serving nil defers to ready, terminating nil is false (API reference).
+    expect(r.endpointSlices[0]!.endpoints[0]).toEqual(expect.objectContaining({ ready: true, serving: true, terminating: false }));
+  });
+
   it('topology names a pod from the YAML beside a node folder, with its namespace, labels and container ports', async () => {
     const run = await runPodpath(['topology', 'samples/seed-flannel/worker-1', join('test', 'corpus', 'kubectl', POD), '--json']);
     expect(run.status, run.stderr).toBe(0);

@@ -55,8 +55,14 @@ command -v ipvsadm >/dev/null && run "$DIR/ipvsadm-ln.txt" ipvsadm -Ln
 # The kernel switches that decide forwarding: ip_forward, per-device forwarding/proxy_arp/rp_filter, bridge-nf-call-iptables.
 sysctls() { sysctl -a 2>/dev/null | grep -E '^net\\.(ipv4\\.(ip_forward|conf\\.[^.]+\\.(forwarding|proxy_arp|rp_filter))|bridge\\.bridge-nf-call-iptables) '; }
 run "$DIR/sysctl.txt" sysctls
-command -v kubectl >/dev/null && run "$OUT/kubectl-pods.txt" kubectl get pods -A -o wide
-command -v kubectl >/dev/null && run "$OUT/kubectl-svc.txt" kubectl get svc -A
+# The cluster's names (pods, services, endpoints' readiness, namespace labels, policies), when kubectl works here.
+kubectl_files() {
+  run "$1/kubectl-pods.json" kubectl get pods -A -o json
+  run "$1/kubectl-svc-endpointslices.json" kubectl get svc,endpointslices -A -o json
+  run "$1/kubectl-ns.json" kubectl get ns -o json
+  run "$1/kubectl-networkpolicy.yaml" kubectl get networkpolicy -A -o yaml
+}
+command -v kubectl >/dev/null && kubectl_files "$OUT"
 
 # Pod namespaces: named ones (containerd, CNI: /var/run/netns/cni-…).
 if command -v ip >/dev/null; then
@@ -85,10 +91,17 @@ if [ -z "\${PODPATH_NETNS:-}" ] && command -v docker >/dev/null && command -v ns
 fi
 rmdir "$DIR/pods" 2>/dev/null
 echo "podpath: wrote $DIR" >&2
-# Names from the cluster: podpath names pods and services from kubectl's tables (above, when kubectl
-# is on this node). Where it is not, run these where kubectl works and put the files beside the node folders:
-echo "podpath: for pod and service names, run where kubectl works and put the output in $OUT/:" >&2
-echo "  kubectl get pods -A -o wide > kubectl-pods.txt; kubectl get svc -A > kubectl-svc.txt" >&2
-echo "  (JSON, for the record: kubectl get pods -A -o json > kubectl-pods.json; kubectl get svc,endpointslices -A -o json > kubectl-svc-endpointslices.json)" >&2
+# Names from the cluster: podpath names pods, services and endpoints from kubectl's JSON (above, when
+# kubectl is on this node). Where it is not, run these where kubectl works and put the files beside
+# the node folders (the bundle reader picks them up by content; these are the names collect uses):
+if [ -s "$OUT/kubectl-pods.json" ]; then
+  echo "podpath: kubectl works here: wrote $OUT/kubectl-pods.json, kubectl-svc-endpointslices.json, kubectl-ns.json, kubectl-networkpolicy.yaml" >&2
+else
+  echo "podpath: no kubectl here: for pod and service names, labels, named ports and policies, run where kubectl works and put the files in $OUT/:" >&2
+  echo "  kubectl get pods -A -o json > kubectl-pods.json" >&2
+  echo "  kubectl get svc,endpointslices -A -o json > kubectl-svc-endpointslices.json" >&2
+  echo "  kubectl get ns -o json > kubectl-ns.json" >&2
+  echo "  kubectl get networkpolicy -A -o yaml > kubectl-networkpolicy.yaml" >&2
+fi
 `;
 }
