@@ -61,6 +61,10 @@ export function register(program: Command): void {
       }
       const captures = options.capture ?? [];
       say.say('opening the UI…');
+      // React's production build, unless the user asked for another: the development build
+      // checks and times every render (React's performance tracks), which made the UI's first
+      // frame slower and, while a big capture was read, took a third of the UI's time.
+      process.env['NODE_ENV'] ??= 'production';
       const { inputWarnings } = await import('../ui/warnings.ts');
       const { startInteractiveUI } = await import('../ui/run.tsx').finally(() => say.done());
       const ended = await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });

@@ -140,7 +140,8 @@ describe('capture pane data', () => {
       clearInterval(timer);
       expect(total).toBe(copies);
       expect(batches.reduce((a, b) => a + b, 0)).toBe(1000);
-      expect(batches.length).toBeGreaterThan(10);
+      // The kept packets come in batches of 200 (the default batch size); the counts past them a few times a second.
+      expect(batches.length).toBeGreaterThanOrEqual(1000 / 200);
       const first = events.indexOf('batch');
       const last = events.lastIndexOf('batch');
       expect(events.slice(first, last).filter((e) => e === 'tick').length).toBeGreaterThan(0);

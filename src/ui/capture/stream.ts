@@ -1,12 +1,14 @@
 // Reads captures for the capture pane without ever blocking the UI: packets are
-// decoded as they stream in and handed over in small batches, the event loop is
-// yielded between batches so keys keep working, and only the first `limit`
+// decoded as they stream in, the kept ones handed over in small batches, the event loop
+// is handed back every few milliseconds so keys keep working and the counts past the kept
+// packets are reported a few times a second (../pace.ts), and only the first `limit`
 // packets are kept (the rest are counted, and counted as the traced connection's
 // when they match), so memory stays flat whatever the capture's size.
 import type { PacketText } from '../../decode/output/packet-text.ts';
 import type { CapturedPacket, DecodePacket, ReadCapture } from '../../decode/types.ts';
 import { basename } from 'node:path';
 import { toRow, type CaptureRow, type FlowMatcher } from './rows.ts';
+import { pacer } from '../pace.ts';
 
 export interface StreamOptions {
   files: string[];
@@ -17,7 +19,7 @@ export interface StreamOptions {
   matches: FlowMatcher;
   /** Packets kept for display. */
   limit?: number;
-  /** Packets per batch handed to onBatch. */
+  /** Kept packets per batch handed to onBatch (past the kept ones, onBatch says only the counts, a few times a second). */
   batchSize?: number;
   onBatch(rows: CaptureRow[], total: number, marked: number): void;
   /** Called once, with a one-line error when a file could not be read to its end. */
@@ -27,7 +29,8 @@ export interface StreamOptions {
 
 export const DEFAULT_LIMIT = 5000;
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// performance.now() is asked once per CHECK packets, not for every packet.
+const CHECK = 32;
 
 export async function streamCaptures(options: StreamOptions): Promise<void> {
   const limit = options.limit ?? DEFAULT_LIMIT;
@@ -36,7 +39,8 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
   let marked = 0;
   let kept = 0;
   let batch: CaptureRow[] = [];
-  let sinceYield = 0;
+  let sinceCheck = 0;
+  const pace = pacer();
   const flush = (): void => {
     options.onBatch(batch, total, marked);
     batch = [];
@@ -57,10 +61,15 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
           batch.push(toRow(decoded, options.text(packet), packet.data, isMarked, source, fileIndex));
           kept++;
         }
-        if (++sinceYield >= batchSize) {
-          sinceYield = 0;
+        if (batch.length >= batchSize) {
           flush();
-          await yieldToEventLoop();
+          await pace.handBack();
+        } else if (++sinceCheck >= CHECK) {
+          sinceCheck = 0;
+          if (pace.sliceUsed()) {
+            if (pace.reportDue()) flush();
+            await pace.handBack();
+          }
         }
       }
     }
