@@ -5,7 +5,9 @@
 // the API reference's (k8s.io/docs/reference/kubernetes-api): podIPs' IPv4 one, a port's
 // protocol TCP when absent, EndpointSlice conditions as printed.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKubectlObjects } from '../../src/topology/parse/kubectl-objects.ts';
@@ -142,6 +144,37 @@ describe('kubectl JSON and YAML from the Kubernetes docs, read as the API define
     const r = parseKubectlObjects('{"kind":"EndpointSlice","endpoints":[{"addresses":["10.0.0.1"]}]}', { file: 'x' });
     // conditions absent: ready nil is true, serving nil defers to ready, terminating nil is false (API reference).
     expect(r.endpointSlices[0]!.endpoints[0]).toEqual(expect.objectContaining({ ready: true, serving: true, terminating: false }));
+  });
+
+  it('-o yaml reads as -o json: the same List through one reader (YAML written by the yaml package, not podpath)', () => {
+    const json = readFileSync(join(repoRoot, 'test', 'trace', 'kubectl-json', 'pods.json'), 'utf8');
+    const asYaml = stringify(JSON.parse(json));
+    const strip = (r: ReturnType<typeof parseKubectlObjects>) => r.pods.map(({ source: _source, ...pod }) => pod);
+    const fromJson = parseKubectlObjects(json, { file: 'pods.json' });
+    const fromYaml = parseKubectlObjects(asYaml, { file: 'pods.yaml' });
+    expect(fromJson.pods).toHaveLength(5);
+    expect(strip(fromYaml)).toEqual(strip(fromJson));
+    // YAML keeps lines: each pod's source is the line of its list item.
+    const lines = asYaml.split('\n');
+    for (const pod of fromYaml.pods) expect(lines[pod.source.line! - 1]).toMatch(/^\s*- apiVersion: v1$/);
+  });
+
+  it('a transcript that runs kubectl get pods -o json and kubectl get ns --show-labels is read under its prompts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podpath-kubectl-transcript-'));
+    try {
+      const fixtures = join(repoRoot, 'test', 'trace', 'kubectl-json');
+      const session = `user@laptop:~$ kubectl get pods -A -o json\n${readFileSync(join(fixtures, 'pods.json'), 'utf8')}user@laptop:~$ kubectl get ns --show-labels\n${readFileSync(join(fixtures, 'ns.txt'), 'utf8')}`;
+      writeFileSync(join(dir, 'session.txt'), session);
+      const run = await runPodpath(['topology', 'samples/calico-policy/worker-1', 'samples/calico-policy/worker-2', join(dir, 'session.txt'), '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      const t = JSON.parse(run.stdout) as { pods: { name: string; containerPorts?: unknown[] }[]; namespaces?: { name: string; labels: Record<string, string>; source: { line?: number } }[]; warnings: { file: string }[] };
+      expect(t.pods.find((p) => p.name === 'web-b')?.containerPorts).toEqual([{ name: 'http', port: 80, protocol: 'tcp' }]);
+      const nsLine = session.split('\n').findIndex((l) => l.startsWith('default ')) + 1;
+      expect(t.namespaces?.find((n) => n.name === 'default')).toEqual(expect.objectContaining({ labels: { 'kubernetes.io/metadata.name': 'default', team: 'shop' }, source: expect.objectContaining({ line: nsLine }) }));
+      expect(t.warnings.filter((w) => w.file.endsWith('session.txt'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('topology names a pod from the YAML beside a node folder, with its namespace, labels and container ports', async () => {
