@@ -38,6 +38,23 @@ export function icmpErrorText(p: PacketFacts): string {
   return `ICMPv6 type ${icmp.type} code ${icmp.code}`;
 }
 
+/**
+ * The connection each listed fragment belongs to (flows.ts joins a datagram's later fragments to
+ * the flow its first fragment opened), by capture and frame: only for captures with fragments listed.
+ */
+function fragmentOwners(parts: { capture: number; troubles: PacketTroubles }[], connections: ConnectionWithFlows[]): Map<number, Map<number, string>> {
+  const owners = new Map<number, Map<number, string>>();
+  for (const { capture, troubles } of parts) if (troubles.sized.some((p) => p.ip?.fragment)) owners.set(capture, new Map());
+  if (owners.size === 0) return owners;
+  for (const { connection, flows } of connections) {
+    for (const { flow } of flows) {
+      const frames = owners.get(flow.capture);
+      if (frames) for (const frame of flow.frames) frames.set(frame, connection.id);
+    }
+  }
+  return owners;
+}
+
 function vxlanMtu(topology: Topology, device: string | undefined): number {
   for (const node of topology.nodes) {
     for (const intf of node.netns.interfaces) {
@@ -198,13 +215,17 @@ export function findTroubles(
     troubles.push(trouble);
   }
   appendAll(troubles, unansweredArp(parts, names));
+  const fragmentOwner = fragmentOwners(parts, connections);
   for (const { capture: index, troubles: part } of parts) {
     const capture = captures[index];
     const onVxlanDevice = capturedOnVxlan(topology, capture?.at, capture?.interface);
     const mtu = vxlanMtu(topology, onVxlanDevice ? capture?.interface : undefined);
     for (const p of part.sized) {
       if (p.ip?.fragment) {
-        troubles.push({ kind: 'fragment', capture: p.capture, frame: p.frame, text: `IP fragment ${p.ip.src} → ${p.ip.dst} (offset ${p.ip.fragmentOffset}, ${p.ip.moreFragments ? 'more follow' : 'last'})` });
+        const owner = fragmentOwner.get(p.capture)?.get(p.frame);
+        const fragment: Trouble = { kind: 'fragment', capture: p.capture, frame: p.frame, text: `IP fragment ${p.ip.src} → ${p.ip.dst} (offset ${p.ip.fragmentOffset}, ${p.ip.moreFragments ? 'more follow' : 'last'})${owner ? ` of ${owner}'s datagram` : ''}` };
+        if (owner) fragment.connection = owner;
+        troubles.push(fragment);
       }
       if (!p.ip || p.ip.gso) continue; // GSO/GRO super-packets are cut to size later by the stack
       if (p.outer?.encapsulation !== 'vxlan' && !onVxlanDevice) continue;

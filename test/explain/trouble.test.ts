@@ -164,4 +164,23 @@ describe('a SYN answered only by ICMP', () => {
       expect(trouble?.text).not.toContain('never answered');
     }
   });
+
+  it("a datagram's fragments: every one belongs to the connection of its first fragment (same source and IP ID, as tshark reads them without reassembly)", async () => {
+    // web-b's capture in the lab's mtu-overlay: 1500-byte datagrams without DF cut in two on the way (RFC 791's reassembly key).
+    const file = join(repoRoot, 'samples', 'mtu-overlay', 'captures', 'web-b__eth0.pcap');
+    const rows = tsharkFields(file, ['frame.number', 'ip.src', 'ip.id', 'ip.frag_offset', 'udp.srcport', 'udp.dstport'], ['-o', 'ip.defragment:FALSE', '-Y', 'ip.flags.mf==1 || ip.frag_offset>0']);
+    expect(rows.length).toBeGreaterThan(1);
+    // The first fragment (offset 0) carries the ports; the others are tied to it by source and IP ID.
+    const ports = new Map(rows.filter((r) => r[3] === '0').map((r) => [`${r[1]}|${r[2]}`, [Number(r[4]), Number(r[5])]]));
+    const json = await explainOne(file, [], join(repoRoot, 'samples', 'mtu-overlay'));
+    for (const [frame, src, id] of rows) {
+      const trouble = json.troubles.find((t) => t.kind === 'fragment' && t.frame === Number(frame));
+      expect(trouble?.connection, `frame ${frame}`).toBeDefined();
+      const connection = json.connections.find((c) => c.id === trouble!.connection)!;
+      expect(ports.get(`${src}|${id}`), `frame ${frame}`).toContain(connection.client.port);
+      expect(connection.views[0]!.frames, `frame ${frame}`).toContain(Number(frame));
+    }
+    // No fragment became a connection of its own (a portless flow).
+    expect(json.connections.every((c) => c.client.port !== undefined)).toBe(true);
+  });
 });
