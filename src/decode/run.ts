@@ -14,7 +14,7 @@ import { CaptureStats } from './output/stats.ts';
 import { writeSummary } from './output/summary-line.ts';
 import type { ByteSink } from './output/sink.ts';
 import { BatchedWriter } from './output/writer.ts';
-import type { CapturedPacket, Layer } from './types.ts';
+import type { CapturedPacket } from './types.ts';
 import type { Dissection as DissectionRecord } from './dissection.ts';
 import { compileDisplayFilter, type PacketPredicate } from './filter/compile.ts';
 
@@ -34,8 +34,11 @@ export interface DecodeCommandOptions {
 
 const FLUSH_BYTES = 1 << 16;
 
-function matches(layers: readonly Layer[], options: DecodeCommandOptions, packet: CapturedPacket, displayFilter: PacketPredicate | undefined): boolean {
-  if (displayFilter && !displayFilter(layers, packet)) return false;
+/** -Y first, straight from the dissection; --vni/--host/--port (rare) on the Layer objects, built only for them. */
+function matches(d: DissectionRecord, options: DecodeCommandOptions, packet: CapturedPacket, displayFilter: PacketPredicate | undefined): boolean {
+  if (displayFilter && !displayFilter(d, packet)) return false;
+  if (options.vni === undefined && options.host === undefined && options.port === undefined) return true;
+  const layers = layersOf(d);
   if (options.vni !== undefined && !layers.some((l) => (l.type === 'vxlan' || l.type === 'geneve') && l.vni === options.vni)) return false;
   if (options.host !== undefined) {
     const host = options.host;
@@ -92,8 +95,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       if (options.hex) writeHex(writer, packet.data);
       return ++shown < limit;
     }
-    const layers = layersOf(d);
-    if (filtered && !matches(layers, options, packet, displayFilter)) return true;
+    if (filtered && !matches(d, options, packet, displayFilter)) return true;
     if (stats) {
       stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
       return ++shown < limit;
@@ -102,7 +104,7 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       writePacketJson(packet, d, writer);
       writer.byte(0x0a);
     } else if (options.verbose) {
-      for (const line of detailLines(decodedPacket(packet, layers))) writer.line(escapeLine(line));
+      for (const line of detailLines(decodedPacket(packet, layersOf(d)))) writer.line(escapeLine(line));
       if (options.hex) for (const line of hexLines(packet.data)) writer.line(line);
       writer.line('');
     } else {

@@ -3,7 +3,7 @@
 // are unsigned 32-bit numbers and prefixes {network, length}, parsed once per text and cached,
 // with no allocation per test. IPv6 (the builder's and the explainer's dual-stack dumps) goes
 // through ip-num, wrapped here so the rest of the code deals in plain strings.
-import { IPv4CidrRange, IPv6CidrRange } from 'ip-num';
+import { IPv4CidrRange, IPv6, IPv6CidrRange } from 'ip-num';
 
 export interface Prefix {
   network: number;
@@ -103,6 +103,22 @@ export function cidrContains(cidr: string, address: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** An IPv6 address's 16 bytes, network order; undefined when ip-num does not read it as one. */
+export function ipv6Bytes(text: string): Uint8Array | undefined {
+  let value: bigint;
+  try {
+    value = IPv6.fromString(text).getValue();
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(16);
+  for (let i = 15; i >= 0; i--) {
+    bytes[i] = Number(value & 0xffn);
+    value >>= 8n;
+  }
+  return bytes;
 }
 
 /** The network an address/prefix sits in, in CIDR form (`192.168.1.1/24` → `192.168.1.0/24`). */

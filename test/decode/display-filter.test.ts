@@ -31,7 +31,7 @@ async function podpathFrames(capture: string, filter: string): Promise<number[]>
   const frames: number[] = [];
   await scanCapture(join(repoRoot, capture), { name: capture }, (packet) => {
     dissectPacket(d, packet, table);
-    if (predicate(layersOf(d), packet)) frames.push(packet.frame);
+    if (predicate(d, packet)) frames.push(packet.frame);
     return true;
   });
   return frames;

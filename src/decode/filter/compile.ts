@@ -1,17 +1,23 @@
-// Turns a parsed display filter into a predicate over a decoded packet. Every literal is
+// Turns a parsed display filter into a predicate over a packet's dissection (fields.ts reads
+// each field from the layer offsets the decoder found; no Layer object). Every literal is
 // read once, here, against the field's type (an address, a prefix, a MAC, a number), so a
 // typo is one usage error before the capture is read. Multi-occurrence fields follow
 // Wireshark (3.6+): `a == b` when any occurrence equals, `a != b` when the packet has the
 // field and no occurrence equals (so a packet without the field matches neither).
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { UsageError } from '../../errors.ts';
-import type { CapturedPacket, Layer } from '../types.ts';
+import { ipv6Bytes, parseIpv4 } from '../../util/address.ts';
+import type { Dissection } from '../dissection.ts';
+import type { CapturedPacket } from '../types.ts';
 import { FIELDS, FIELD_NAMES, type FieldDef } from './fields.ts';
 import { parseFilter, type CompareOp, type FilterExpr } from './parse.ts';
 
-export type PacketPredicate = (layers: readonly Layer[], packet: CapturedPacket) => boolean;
+/** Tests one packet from its dissection (no Layer objects); `packet` gives the frame.* fields. */
+export type PacketPredicate = (d: Dissection, packet: CapturedPacket) => boolean;
 
-type Test = (value: number | string | boolean) => boolean;
+/** Tests one occurrence: a number, a 0/1 flag, or the offset of an address in d.data (fields.ts FieldRead). */
+type Test = (d: Dissection, value: number) => boolean;
+type TextTest = (value: string) => boolean;
 
 function fieldOf(name: string): FieldDef {
   const field = FIELDS[name];
@@ -31,46 +37,57 @@ function parseBool(name: string, text: string): boolean {
   throw new UsageError(`-Y: ${name} is a flag: compare it with 1 or 0, not "${text}"`);
 }
 
-const normalMac = (text: string): string => text.toLowerCase().replace(/-/g, ':');
-
-/** An address or prefix literal as a BlockList (node:net's matcher for IPv4/IPv6 addresses and subnets). */
-function addressMatcher(name: string, text: string, family: 'ipv4' | 'ipv6'): BlockList {
+/** An address or prefix literal as its bytes and prefix length. */
+function addressLiteral(name: string, text: string, family: 'ipv4' | 'ipv6'): { bytes: Uint8Array; bits: number } {
   const [address, prefix, extra] = text.split('/');
   const valid = family === 'ipv4' ? isIPv4(address ?? '') : isIPv6(address ?? '');
-  const bits = prefix === undefined ? undefined : Number(prefix);
   const max = family === 'ipv4' ? 32 : 128;
-  if (!valid || extra !== undefined || (bits !== undefined && (!/^\d+$/.test(prefix!) || bits > max))) {
+  const bits = prefix === undefined ? max : Number(prefix);
+  const bytes = valid ? (family === 'ipv4' ? ipv4Bytes(address!) : ipv6Bytes(address!)) : undefined;
+  if (!bytes || extra !== undefined || (prefix !== undefined && (!/^\d+$/.test(prefix) || bits > max))) {
     throw new UsageError(`-Y: ${name} wants an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address or prefix (a.b.c.d[/n]), not "${text}"`);
   }
-  const list = new BlockList();
-  if (bits === undefined) list.addAddress(address!, family);
-  else list.addSubnet(address!, bits, family);
-  return list;
+  return { bytes, bits };
+}
+
+function ipv4Bytes(text: string): Uint8Array | undefined {
+  const value = parseIpv4(text);
+  return value === undefined ? undefined : new Uint8Array([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]);
+}
+
+/** The address at `at` in d.data lies in the prefix (its first `bits` bits equal the literal's). */
+function prefixTest(literal: { bytes: Uint8Array; bits: number }): Test {
+  const { bytes, bits } = literal;
+  const whole = bits >> 3;
+  const rest = bits & 7;
+  const mask = (0xff00 >> rest) & 0xff;
+  return (d, at) => {
+    if (at < 0) return false;
+    const data = d.data;
+    for (let i = 0; i < whole; i++) if (data[at + i] !== bytes[i]) return false;
+    return rest === 0 || (((data[at + whole] as number) ^ (bytes[whole] as number)) & mask) === 0;
+  };
 }
 
 function equalityTest(name: string, field: FieldDef, text: string): Test {
   switch (field.type) {
     case 'number': {
       const n = parseNumber(name, text);
-      return (v) => v === n;
+      return (_d, v) => v === n;
     }
     case 'bool': {
-      const b = parseBool(name, text);
-      return (v) => v === b;
+      const b = parseBool(name, text) ? 1 : 0;
+      return (_d, v) => v === b;
     }
     case 'ipv4':
-    case 'ipv6': {
-      const family = field.type;
-      const list = addressMatcher(name, text, family);
-      return (v) => typeof v === 'string' && list.check(v, family);
-    }
+    case 'ipv6':
+      return prefixTest(addressLiteral(name, text, field.type));
     case 'mac': {
       if (!/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(text)) throw new UsageError(`-Y: ${name} wants a MAC address (aa:bb:cc:dd:ee:ff), not "${text}"`);
-      const mac = normalMac(text);
-      return (v) => typeof v === 'string' && v.toLowerCase() === mac;
+      return prefixTest({ bytes: new Uint8Array(text.split(/[:-]/).map((h) => Number.parseInt(h, 16))), bits: 48 });
     }
     case 'string':
-      return (v) => v === text;
+      throw new Error(`${name}: string fields are compared as text`);
     case 'protocol':
       throw new UsageError(`-Y: ${name} is a protocol: write it alone (e.g. -Y ${name}), not compared with a value`);
     default: {
@@ -85,28 +102,82 @@ function orderTest(name: string, field: FieldDef, op: '<' | '>' | '<=' | '>=', t
   const n = parseNumber(name, text);
   switch (op) {
     case '<':
-      return (v) => typeof v === 'number' && v < n;
+      return (_d, v) => v < n;
     case '>':
-      return (v) => typeof v === 'number' && v > n;
+      return (_d, v) => v > n;
     case '<=':
-      return (v) => typeof v === 'number' && v <= n;
+      return (_d, v) => v <= n;
     case '>=':
-      return (v) => typeof v === 'number' && v >= n;
+      return (_d, v) => v >= n;
   }
 }
 
-function compareTest(name: string, field: FieldDef, op: CompareOp, text: string): PacketPredicate {
-  if (op === '==' || op === '!=') {
-    const test = equalityTest(name, field, text);
-    if (op === '==') return (layers, packet) => field.values(layers, packet).some(test);
-    // "all not equal": the packet must have the field (tshark shows no ARP for ip.addr != x).
-    return (layers, packet) => {
-      const values = field.values(layers, packet);
-      return values.length > 0 && !values.some(test);
+/** What a scan of a packet's occurrences of a field found. */
+const ABSENT = 0;
+const PRESENT = 1;
+const MATCHED = 2;
+type Scan = (d: Dissection, packet: CapturedPacket) => number;
+
+/** Walks every occurrence of `field` in the dissection (stopping at the first that passes). */
+function scanner(field: FieldDef, test: Test, textTest: TextTest): Scan {
+  const frame = field.frame;
+  if (frame) return (_d, packet) => (test(_d, frame(packet)) ? MATCHED : PRESENT);
+  const carries = new Uint8Array(256);
+  for (const kind of field.kinds) carries[kind] = 1;
+  const text = field.text;
+  if (text) {
+    return (d) => {
+      let found = ABSENT;
+      for (let i = 0; i < d.count; i++) {
+        if (carries[d.kinds[i] as number] === 0) continue;
+        const value = text(d, i);
+        if (value === undefined) continue;
+        if (textTest(value)) return MATCHED;
+        found = PRESENT;
+      }
+      return found;
     };
   }
-  const test = orderTest(name, field, op, text);
-  return (layers, packet) => field.values(layers, packet).some(test);
+  const { per, read } = field;
+  return (d) => {
+    let found = ABSENT;
+    for (let i = 0; i < d.count; i++) {
+      if (carries[d.kinds[i] as number] === 0) continue;
+      for (let which = 0; which < per; which++) {
+        const value = read(d, i, which);
+        if (value === undefined) continue;
+        if (test(d, value)) return MATCHED;
+        found = PRESENT;
+      }
+    }
+    return found;
+  };
+}
+
+const always: Test = () => true;
+const alwaysText: TextTest = () => true;
+const neverText: TextTest = () => false;
+
+/** Equality with a literal: numbers, flags and addresses read from the bytes; strings as text. */
+function equalityScan(name: string, field: FieldDef, texts: string[]): Scan {
+  if (field.type === 'string') return scanner(field, always, (v) => texts.includes(v));
+  const tests = texts.map((text) => equalityTest(name, field, text));
+  const test: Test = tests.length === 1 ? (tests[0] as Test) : (d, v) => tests.some((t) => t(d, v));
+  return scanner(field, test, neverText);
+}
+
+function compareTest(name: string, field: FieldDef, op: CompareOp, text: string): PacketPredicate {
+  if (op === '==') {
+    const scan = equalityScan(name, field, [text]);
+    return (d, packet) => scan(d, packet) === MATCHED;
+  }
+  if (op === '!=') {
+    // "all not equal": the packet must have the field (tshark shows no ARP for ip.addr != x).
+    const scan = equalityScan(name, field, [text]);
+    return (d, packet) => scan(d, packet) === PRESENT;
+  }
+  const scan = scanner(field, orderTest(name, field, op, text), neverText);
+  return (d, packet) => scan(d, packet) === MATCHED;
 }
 
 function compile(expr: FilterExpr): PacketPredicate {
@@ -114,27 +185,26 @@ function compile(expr: FilterExpr): PacketPredicate {
     case 'and': {
       const left = compile(expr.left);
       const right = compile(expr.right);
-      return (layers, packet) => left(layers, packet) && right(layers, packet);
+      return (d, packet) => left(d, packet) && right(d, packet);
     }
     case 'or': {
       const left = compile(expr.left);
       const right = compile(expr.right);
-      return (layers, packet) => left(layers, packet) || right(layers, packet);
+      return (d, packet) => left(d, packet) || right(d, packet);
     }
     case 'not': {
       const operand = compile(expr.operand);
-      return (layers, packet) => !operand(layers, packet);
+      return (d, packet) => !operand(d, packet);
     }
     case 'exists': {
-      const field = fieldOf(expr.field);
-      return (layers, packet) => field.values(layers, packet).length > 0;
+      const scan = scanner(fieldOf(expr.field), always, alwaysText);
+      return (d, packet) => scan(d, packet) === MATCHED;
     }
     case 'compare':
       return compareTest(expr.field, fieldOf(expr.field), expr.op, expr.value);
     case 'in': {
-      const field = fieldOf(expr.field);
-      const tests = expr.values.map((v) => equalityTest(expr.field, field, v));
-      return (layers, packet) => field.values(layers, packet).some((value) => tests.some((t) => t(value)));
+      const scan = equalityScan(expr.field, fieldOf(expr.field), expr.values);
+      return (d, packet) => scan(d, packet) === MATCHED;
     }
     default: {
       const unhandled: never = expr;
