@@ -47,6 +47,16 @@ export const FILTERS = [
   'ip.proto == 17 && !vxlan',
   'frame.number >= 3 && frame.number <= 5',
   'eth.addr == ff:ff:ff:ff:ff:ff',
+  // Outer and inner layers, `!` against `!=`, `||` across layers (the filter reads the dissection: each must agree).
+  '!(ip.addr == 192.168.1.7)',
+  'ipv6.addr == fe80::/10',
+  'eth.src == 00:16:3e:08:71:cf',
+  'udp && tcp',
+  'ip.src == 10.0.0.0/8 && ip.dst == 192.168.0.0/16',
+  'http.host == "eu.httpbin.org" || http.request.method != "GET"',
+  'arp.src.proto_ipv4 == 192.168.0.0/16 || arp.dst.proto_ipv4 == 10.0.0.0/8',
+  'tcp.flags == 0x012',
+  'vxlan.vni in {1, 100} || !udp',
 ];
 
 /**
