@@ -3,7 +3,7 @@
 // a packet without building its Layer objects. A field occurs once per layer that has it
 // (twice for the *.addr and *.port pairs), so `ip.addr` holds the outer and the inner (and an
 // ICMP error's quoted) addresses of a tunnelled packet, as in tshark. Each reader gives the
-// value its layer's describe() gives (test/decode/display-filter.test.ts checks they agree).
+// value its layer's describe() gives (test/decode/filter-fields.test.ts checks they agree).
 import { Kind, type Dissection } from '../dissection.ts';
 import { http as httpCodec } from '../layers/http.ts';
 import type { CapturedPacket } from '../types.ts';
