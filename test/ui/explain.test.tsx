@@ -243,6 +243,36 @@ describe('Explain view on samples/fault-fdb-missing (every capture)', () => {
   }, 40_000);
 });
 
+// The lab's arp-unanswered recording: each SYN met a next hop that never answered ARP, and after
+// the neighbour's 3 probes the kernel sent ICMP host unreachable (from the service VIP where
+// conntrack reversed the DNAT). The Explain pane, as rendered at 80x24, says so: not LOST.
+describe('Explain pane on samples/arp-unanswered (every per-interface capture)', () => {
+  const name = 'arp-unanswered';
+  const dir = sampleDir(name);
+  it('shows each connection REJECTED with icmp host unreachable after the ARP timeout, from the address the lab recorded', async () => {
+    const expected = readExpected(name);
+    const files = readdirSync(join(dir, 'captures')).filter((f) => f.endsWith('.pcap') && !f.endsWith('__any.pcap')).sort().map((f) => join(dir, 'captures', f));
+    const topology = await loadTopology([dir]);
+    const first = expected.connections[0]!;
+    const { press } = await openUi(topology, files, { from: first.from, to: first.to, sport: first.sightings[0]!.sport });
+    let f = await press('e', (x) => x.includes(`${expected.connections.length} connections ·`), 20_000);
+    for (const [i, c] of expected.connections.entries()) {
+      const sport = c.sightings[0]!.sport;
+      const near = c.answer!.sightings.find((s) => s.capture === c.sightings[0]!.capture)!;
+      // At least the 3 ARP probes, 1 s apart, between the SYN and the answer, by the client capture's clock.
+      expect(secondsBetween(c.sightings[0]!.time, near.time)).toBeGreaterThanOrEqual(3);
+      expect(c.outcome).toBe('rejected');
+      if (i > 0) f = await press('j', (x) => new RegExp(`›REJECTED\\s+c\\d+ ${c.from}:${sport} `).test(x));
+      fits80x24(f);
+      expect(f).toMatch(new RegExp(`›REJECTED\\s+c\\d+ ${c.from}:${sport} → `));
+      expect(f).not.toMatch(new RegExp(`LOST\\s+c\\d+ ${c.from}:${sport} `));
+      const text = squeeze(f);
+      expect(text).toContain(squeeze(`verdict: REJECTED · ${c.clientSaw} after the ARP timeout`));
+      expect(text).toContain(squeeze(`the client got ${c.clientSaw} after the ARP timeout from ${c.answer!.src}`));
+    }
+  }, 60_000);
+});
+
 describe('Explain view entries on every lab sample, every per-interface capture', () => {
   const samples = readdirSync(join(repoRoot, 'samples')).filter((n) => existsSync(join(sampleDir(n), 'expected.json')) && existsSync(join(sampleDir(n), 'captures')));
   for (const name of samples) {
