@@ -93,6 +93,24 @@ describe('kubectl JSON in a bundle, through the CLI', () => {
     expect(judgement?.decision).toBe('allowed');
   });
 
+  it('rules without comments: the service is named from its chain hash only with the port names the JSON gives (the table shows none)', async () => {
+    // kube-proxy names KUBE-SVC-<hash> after "default/web:http" + tcp; the sample's commented dump says which chain that is.
+    const rules = readFileSync(join(sample, 'worker-1', 'iptables-save.txt'), 'utf8');
+    expect(rules).toContain('-A KUBE-SERVICES -d 10.96.0.60/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL');
+    const uncommented = (kubectl: Record<string, string>): string => {
+      const dir = bundle(kubectl);
+      for (const node of ['worker-1', 'worker-2']) {
+        const file = join(dir, node, 'iptables-save.txt');
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/ -m comment --comment "[^"]*"/g, '').replace(/ -m comment --comment \S+/g, ''));
+      }
+      return dir;
+    };
+    const named = async (dir: string) => (JSON.parse((await runPodpath(['topology', dir, '--json'])).stdout) as { services: { svcChain?: string; namespace: string; name: string; portName?: string }[] }).services.find((x) => x.svcChain === 'KUBE-SVC-CDGGSHYLG3RE2FKL');
+    expect(await named(uncommented({ 'kubectl-svc-endpointslices.json': '@svc-endpointslices.json' }))).toEqual(expect.objectContaining({ namespace: 'default', name: 'web', portName: 'http' }));
+    const table = 'NAMESPACE   NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\ndefault     web    ClusterIP   10.96.0.60   <none>        80/TCP    5m\n';
+    expect((await named(uncommented({ 'kubectl-svc.txt': table })))?.name).toBe('KUBE-SVC-CDGGSHYLG3RE2FKL');
+  });
+
   it('an EndpointSlice that disagrees with the rules is a warning, and the trace still follows the rules', async () => {
     const list = JSON.parse(fixture('svc-endpointslices.json')) as { items: { kind: string; endpoints?: unknown[] }[] };
     const slice = list.items.find((i) => i.kind === 'EndpointSlice')!;
