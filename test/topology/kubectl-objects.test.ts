@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKubectlObjects } from '../../src/topology/parse/kubectl-objects.ts';
 import { parseKubectlNamespaces } from '../../src/topology/parse/kubectl.ts';
-import { recogniseContent } from '../../src/topology/inputs/recognise.ts';
+import { recogniseContent, recogniseUnread } from '../../src/topology/inputs/recognise.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 
 const dir = join(repoRoot, 'test', 'corpus', 'kubectl');
@@ -106,6 +106,12 @@ describe('kubectl JSON and YAML from the Kubernetes docs, read as the API define
   it('recognises each by content: the objects by their kind (or a cut EndpointSlice by its apiVersion), the namespaces table by its header', () => {
     expect([POD, SERVICE, SLICE].map((f) => recogniseContent(text(f)))).toEqual(['kubectl-objects', 'kubectl-objects', 'kubectl-objects']);
     expect(recogniseContent(text(NAMESPACES))).toBe('kubectl-namespaces');
+  });
+
+  it('the endpointslices table (as the termination tutorial prints it) is named and the JSON asked for instead', () => {
+    const table = 'NAME                  ADDRESSTYPE   PORTS   ENDPOINTS                 AGE\nnginx-service-6tjbr   IPv4          80      10.12.1.199,10.12.1.201   22m\n';
+    expect(recogniseContent(table)).toBeUndefined();
+    expect(recogniseUnread(table)).toContain('give `kubectl get svc,endpointslices -A -o json`');
   });
 
   it('a paste cut mid-object is read up to its last complete object, with one warning at the line it stops and one for each field it lost', () => {

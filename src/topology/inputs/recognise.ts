@@ -105,7 +105,8 @@ const UNREAD: [RegExp, string][] = [
   [/^Proto\s+Recv-Q\s+Send-Q/m, '`netstat` socket listing: not read (for routes paste `netstat -rn` or `ip route`)'],
   [/^(?:Netid\s+)?State\s+Recv-Q\s+Send-Q/m, '`ss` socket listing: not read'],
   [/^Address\s+HWtype\s+HWaddress/m, '`arp -n` output: not read; paste `ip neigh`'],
-  [/^(?:NAMESPACE\s+)?NAME\s+ENDPOINTS\b/m, '`kubectl get endpoints` table: not read; paste `kubectl get svc -A` and the node\'s `iptables-save`'],
+  [/^(?:NAMESPACE\s+)?NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\b/m, '`kubectl get endpointslices` table: not read (it does not say which endpoints are ready); give `kubectl get svc,endpointslices -A -o json`'],
+  [/^(?:NAMESPACE\s+)?NAME\s+ENDPOINTS\b/m, '`kubectl get endpoints` table: not read; give `kubectl get svc,endpointslices -A -o json` and the node\'s `iptables-save`'],
   // A PDF or chat window flattens YAML onto one line: its nesting is gone, so it cannot be read back.
   [/\bkind:\s+NetworkPolicy\s+metadata:/, 'a NetworkPolicy flattened onto one line (its indentation is lost): not read; paste it as YAML or `kubectl get networkpolicy -A -o yaml`'],
   [/^(?:apiVersion|kind):\s+\S+/m, 'Kubernetes YAML of a kind podpath does not read (it reads Pods, Services, EndpointSlices, Namespaces and NetworkPolicies: `kubectl get pods,svc,endpointslices,ns,netpol -A -o yaml`)'],
