@@ -4,6 +4,10 @@
 // arriving in one write (tmux send-keys, a paste, laggy SSH) reach us as input 'j\r' with
 // no key flag set, and the Enter was lost. Here such an event is split into one press per
 // character, each named by the rules parse-keypress applies to a lone character.
+// Ink cuts at an escape sequence, so Esc and the key after it in one write come as one
+// event Ink reads as Alt+key; for letters, digits and Enter that is undone below. Other
+// characters after Esc (`/`, `?`) reach us with the Esc already stripped by Ink (use-input.js
+// drops a leading ESC without a trace): that Esc cannot be recovered here.
 import type { KeyPress } from './state-model.ts';
 
 export interface Press {
@@ -24,10 +28,19 @@ function pressOf(ch: string): Press {
   return { input: ch, key: /^[A-Z]$/.test(ch) ? { shift: true } : {} };
 }
 
+const ESC: Press = { input: '', key: { escape: true } };
+const NAMED: (keyof KeyPress)[] = ['upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageUp', 'pageDown', 'home', 'end', 'tab', 'backspace', 'delete'];
+
 /** The presses in one Ink input event, in the order they were typed. */
 export function keyPresses(input: string, key: KeyPress): Press[] {
+  // Esc then a letter, a digit or Enter in one write is, to Ink, Alt+that key (parse-keypress's
+  // meta rule): the UI binds no Alt key, so it is the two presses it was typed as.
+  if (key.meta && !key.escape && !key.ctrl && !NAMED.some((name) => key[name])) {
+    if (key.return) return [ESC, pressOf('\r')];
+    if ([...input].length === 1) return [ESC, pressOf(input)];
+  }
   const chars = [...input];
-  // A named key (an arrow, Esc, Alt+x) or a single character is already one press.
+  // A named key (an arrow, Esc, Alt+arrow) or a single character is already one press.
   if (chars.length <= 1 || key.ctrl || key.meta) return [{ input, key }];
   return chars.map(pressOf);
 }

@@ -31,9 +31,32 @@ describe('key presses from one Ink input event', () => {
 
   it('keeps a key Ink already named as one press', () => {
     expect(keyPresses('', { downArrow: true })).toEqual([{ input: '', key: { downArrow: true } }]);
-    expect(keyPresses('x', { meta: true })).toEqual([{ input: 'x', key: { meta: true } }]);
+    expect(keyPresses('', { upArrow: true, meta: true })).toEqual([{ input: '', key: { upArrow: true, meta: true } }]);
+    expect(keyPresses('', { escape: true, meta: true })).toEqual([{ input: '', key: { escape: true, meta: true } }]);
     expect(keyPresses('\r', { return: true })).toEqual([{ input: '\r', key: { return: true } }]);
   });
+
+  it('Esc then a letter or Enter in one write, which Ink reads as Alt+key, is Esc then that key', () => {
+    // parse-keypress: '\x1bj' is { name: 'j', meta: true }, and use-input hands over input 'j';
+    // '\x1b\r' is return with option, so key.meta.
+    expect(keyPresses('j', { meta: true })).toEqual([
+      { input: '', key: { escape: true } },
+      { input: 'j', key: {} },
+    ]);
+    expect(keyPresses('', { return: true, meta: true })).toEqual([
+      { input: '', key: { escape: true } },
+      { input: '', key: { return: true } },
+    ]);
+    // From the full-width detail pane: back to the trace list, then down a hop.
+    const detail = uiReducer(initialState(fixtureTrace, { capture: false }), { type: 'key', input: '\t', key: { tab: true } });
+    expect(detail.focus).toBe('detail');
+    const s = keyPresses('j', { meta: true }).reduce<UiState>((x, p) => uiReducer(x, { type: 'key', ...p }), detail);
+    expect(s).toMatchObject({ focus: 'trace', hop: 1 });
+  });
+
+  // Ink's use-input strips a leading ESC from '\x1b/' and '\x1b?' (no meta flag is left), so
+  // the Esc typed before punctuation in the same write cannot be seen above Ink.
+  it.todo('Esc then / or ? in one write: Ink drops the Esc before it reaches src/ui (use-input.js strips a leading ESC)');
 
   it('j then Enter in one write selects the second hop and opens it in the detail pane', () => {
     const s = pressAll(initialState(fixtureTrace, { capture: false }), 'j\r');

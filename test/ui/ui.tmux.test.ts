@@ -332,6 +332,12 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
         expect(back).toMatch(new RegExp(`╔═*\\s*Trace|║Trace · ${hops} hops`));
         expect(back).toMatch(new RegExp(`›\\s*2 ${second.at} ${second.interface}`));
         expect(tmux('display-message', '-p', '-t', session, '#{pane_dead}').trim()).toBe('0');
+        // Esc and j in one write (Ink reads it as Alt+j): back to the list, then down a hop.
+        const third = connection.sightings[2]!;
+        tmux('send-keys', '-t', session, 'Enter');
+        await waitFor('the detail pane alone again', (t) => detailAlone(t, 2, second));
+        tmux('send-keys', '-t', session, '-l', '\u001bj');
+        await waitFor('the trace list on the third hop', (t) => t.includes(`Trace · ${hops} hops`) && new RegExp(`›\\s*3 ${third.at} ${third.interface}`).test(t));
         expect(await quit()).toBe('1 0');
       } finally {
         killServer();
