@@ -348,9 +348,14 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
       await startSession(podpathUi(sample, connection.from, connection.to));
       try {
         await waitFor('the first hop', opened, 45_000);
+        // A first key answered shows the terminal is in raw mode: before that, the tty's own
+        // line discipline (ICRNL) would turn the Enter into a newline on a loaded machine.
+        tmux('send-keys', '-t', session, 'Down');
+        await waitFor('the second hop', (t) => new RegExp(`›\\s*2 ${second.at} ${second.interface}`).test(t));
         tmux('send-keys', '-t', session, '-l', 'j\r');
-        // j moved to the second hop, then Enter opened that hop in the detail pane.
-        await waitFor('the second hop open in the detail pane', (t) => detailAlone(t, 2, second));
+        // j moved to the third hop, then Enter opened that hop in the detail pane.
+        const third = connection.sightings[2]!;
+        await waitFor('the third hop open in the detail pane', (t) => detailAlone(t, 3, third));
         // The same inside the search prompt: the query and its Enter in one write.
         tmux('send-keys', '-t', session, 'Escape');
         await waitFor('the trace list', (t) => t.includes(`Trace · ${hops} hops`));
