@@ -43,8 +43,20 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
     startExplain = explainStarter(input.captures, input.topology, (e) => {
       explanation = e;
     });
-    // The decoder is loaded only when a capture is given.
-    startCapture = captureStarter(input.captures, input.topology, input.trace, await import('../decode/index.ts'));
+    // The decoder is loaded only when a capture is given, and only once the first frame is up
+    // (the App starts the capture on mount): the first frame does not need it.
+    const { captures, topology, trace } = input;
+    startCapture = (dispatch) => {
+      let stop: (() => void) | undefined;
+      let stopped = false;
+      void import('../decode/index.ts').then((decoder) => {
+        if (!stopped) stop = captureStarter(captures, topology, trace, decoder)(dispatch);
+      });
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    };
   }
   process.stdout.write(ENTER_ALT_SCREEN);
   try {

@@ -2,8 +2,14 @@
 // per rule; the builder matches thousands of pods against a few subnets), so IPv4 addresses
 // are unsigned 32-bit numbers and prefixes {network, length}, parsed once per text and cached,
 // with no allocation per test. IPv6 (the builder's and the explainer's dual-stack dumps) goes
-// through ip-num, wrapped here so the rest of the code deals in plain strings.
-import { IPv4CidrRange, IPv6, IPv6CidrRange } from 'ip-num';
+// through ip-num, wrapped here so the rest of the code deals in plain strings. ip-num is
+// loaded on the first IPv6 question only: evaluating it cost ~0.2 s of every start-up
+// (profiled on the UI's first frame), and IPv4-only dumps never need it.
+import { createRequire } from 'node:module';
+import type * as IpNum from 'ip-num';
+
+let ipNumModule: typeof IpNum | undefined;
+const ipNum = (): typeof IpNum => (ipNumModule ??= createRequire(import.meta.url)('ip-num') as typeof IpNum);
 
 export interface Prefix {
   network: number;
@@ -99,6 +105,7 @@ export function cidrContains(cidr: string, address: string): boolean {
   const network = slash < 0 ? cidr : cidr.slice(0, slash);
   const length = slash < 0 ? 128 : Number(cidr.slice(slash + 1));
   try {
+    const { IPv6CidrRange } = ipNum();
     return IPv6CidrRange.fromCidr(`${network}/${length}`).contains(IPv6CidrRange.fromCidr(`${address.split('%')[0]}/128`));
   } catch {
     return false;
@@ -109,7 +116,7 @@ export function cidrContains(cidr: string, address: string): boolean {
 export function ipv6Bytes(text: string): Uint8Array | undefined {
   let value: bigint;
   try {
-    value = IPv6.fromString(text).getValue();
+    value = ipNum().IPv6.fromString(text).getValue();
   } catch {
     return undefined;
   }
@@ -123,13 +130,9 @@ export function ipv6Bytes(text: string): Uint8Array | undefined {
 
 /** The network an address/prefix sits in, in CIDR form (`192.168.1.1/24` → `192.168.1.0/24`). */
 export function networkOf(address: string, prefixLength: number): string | undefined {
-  if (address.includes(':')) return undefined;
-  try {
-    const range = IPv4CidrRange.fromCidr(`${address}/${prefixLength}`);
-    return `${range.getFirst().toString()}/${prefixLength}`;
-  } catch {
-    return undefined;
-  }
+  const value = parseIpv4(address);
+  if (value === undefined || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 32) return undefined;
+  return `${formatIpv4((value & maskOf(prefixLength)) >>> 0)}/${prefixLength}`;
 }
 
 /** Prefix length of a route destination ('default' is /0, a bare address a host route). */

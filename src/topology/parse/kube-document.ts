@@ -7,7 +7,7 @@
 // A JSON paste cut short (a docs page's "The output is similar to this", an issue comment) is
 // read up to its last complete object: the open brackets are closed there, and one warning says
 // where the text stopped.
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { yaml } from '../../util/yaml.ts';
 import type { Warning } from '../model.ts';
 import type { DumpSource } from './tokens.ts';
 
@@ -92,10 +92,10 @@ export function closeTruncatedJson(text: string): { text: string; cut: number; c
 
 function decodeYaml(text: string, source: DumpSource): { documents: KubeDocument[]; warnings: Warning[] } {
   const first = source.firstLine ?? 1;
-  const counter = new LineCounter();
+  const counter = new (yaml().LineCounter)();
   const warnings: Warning[] = [];
   const documents: KubeDocument[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false })) {
+  for (const doc of yaml().parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false })) {
     const error = doc.errors[0];
     if (error !== undefined) {
       warnings.push({ file: source.file, line: counter.linePos(error.pos[0]).line + first - 1, message: `YAML: ${error.message.split('\n')[0]}; this document is not read` });

@@ -14,10 +14,16 @@
 // A field that cannot be read becomes a warning with its line; the rule (or, for a broken
 // selector of the policy itself, the policy) is left out and the rest still counts.
 import { UnreadableInput } from '../../errors.ts';
-import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { yaml } from '../../util/yaml.ts';
+import type { Node as YamlNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Warning } from '../model.ts';
 import type { DumpSource, ParseResult } from '../parse/tokens.ts';
 import type { LabelSelector, NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule, PolicyType, SelectorExpression } from './model.ts';
+
+// yaml's type guards, through the package loaded on first use (util/yaml.ts).
+const isMap = (node: unknown): node is YAMLMap => yaml().isMap(node);
+const isSeq = (node: unknown): node is YAMLSeq => yaml().isSeq(node);
+const isScalar = (node: unknown): node is Scalar => yaml().isScalar(node);
 
 const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
@@ -33,8 +39,8 @@ export interface PolicyParseOptions {
 
 export function parseNetworkPolicies(text: string, source: DumpSource, options: PolicyParseOptions = {}): ParseResult<NetworkPolicy> {
   const first = source.firstLine ?? 1;
-  const counter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
+  const counter = new (yaml().LineCounter)();
+  const docs = yaml().parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
   const locate: Locate = (node) => (node?.range ? counter.linePos(node.range[0]).line + first - 1 : first);
   const records: NetworkPolicy[] = [];
   const warnings: Warning[] = [];
