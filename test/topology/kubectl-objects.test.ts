@@ -11,7 +11,8 @@ import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKubectlObjects } from '../../src/topology/parse/kubectl-objects.ts';
-import { parseKubectlNamespaces } from '../../src/topology/parse/kubectl.ts';
+import { parseKubectlNamespaces, parseKubectlPods } from '../../src/topology/parse/kubectl.ts';
+import { mergeKubePods } from '../../src/topology/build/kube-objects.ts';
 import { recogniseContent, recogniseUnread } from '../../src/topology/inputs/recognise.ts';
 import { repoRoot, runPodpath } from '../helpers/run.ts';
 
@@ -181,6 +182,14 @@ describe('kubectl JSON and YAML from the Kubernetes docs, read as the API define
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a pod named by the table and by the JSON is one pod: each form fills what the other left out', () => {
+    const table = parseKubectlPods(readFileSync(join(repoRoot, 'samples', 'calico-policy', 'kubectl-get-pods.txt'), 'utf8'), { file: 't' }).records;
+    const json = parseKubectlObjects(readFileSync(join(repoRoot, 'test', 'trace', 'kubectl-json', 'pods.json'), 'utf8'), { file: 'j' }).pods;
+    const merged = mergeKubePods([...table, ...json]);
+    expect(merged).toHaveLength(5);
+    expect(merged.find((p) => p.name === 'web-b')).toEqual(expect.objectContaining({ namespace: 'default', ip: '192.168.133.201', node: 'worker-2', labels: { app: 'web', run: 'web-b' }, containerPorts: [{ name: 'http', port: 80, protocol: 'tcp' }] }));
   });
 
   it('topology names a pod from the YAML beside a node folder, with its namespace, labels and container ports', async () => {

@@ -16,14 +16,16 @@ const pointerNote = (source: { line?: number; pointer?: string }): string => (so
 /** One record per pod: a later form fills what an earlier one left out (the table has no container ports). */
 export function mergeKubePods(pods: KubePod[]): KubePod[] {
   const byKey = new Map<string, KubePod>();
+  const firstByName = new Map<string, KubePod>();
   const out: KubePod[] = [];
   for (const pod of pods) {
     // A table without -A has no namespace column: such a row matches the same name in any namespace.
     const key = `${pod.namespace ?? '?'}/${pod.name}`;
-    const earlier = byKey.get(key) ?? (pod.namespace === undefined ? out.find((p) => p.name === pod.name) : byKey.get(`?/${pod.name}`));
+    const earlier = byKey.get(key) ?? (pod.namespace === undefined ? firstByName.get(pod.name) : byKey.get(`?/${pod.name}`));
     if (!earlier) {
       const copy = { ...pod };
       byKey.set(key, copy);
+      if (!firstByName.has(pod.name)) firstByName.set(pod.name, copy);
       out.push(copy);
       continue;
     }
@@ -50,15 +52,21 @@ function kubePortOf(service: Service, kube: KubeService): KubeServicePort | unde
 
 /** Each service port's type and targetPort from kubectl; a named targetPort is checked against the endpoints' pods. */
 export function applyKubeServices(services: Service[], kubeServices: KubeService[], pods: Pod[], warnings: Warning[]): void {
+  if (kubeServices.length === 0) return;
+  // Indexed: a 10,000-service cluster has as many endpoints as pods.
+  const byName = new Map<string, KubeService>();
+  for (const k of kubeServices) if (!byName.has(`${k.namespace ?? 'default'}/${k.name}`)) byName.set(`${k.namespace ?? 'default'}/${k.name}`, k);
+  const podByIp = new Map<string, Pod>();
+  for (const p of pods) if (!p.unnamed && !podByIp.has(p.ip)) podByIp.set(p.ip, p);
   for (const service of services) {
-    const kube = kubeServices.find((k) => k.name === service.name && (k.namespace ?? 'default') === service.namespace);
+    const kube = byName.get(`${service.namespace}/${service.name}`);
     if (!kube) continue;
     if (kube.type !== undefined) service.type = kube.type;
     const port = kubePortOf(service, kube);
     if (port?.targetPort === undefined) continue;
     service.targetPort = port.targetPort;
     for (const endpoint of service.endpoints) {
-      const pod = pods.find((p) => p.ip === endpoint.ip && !p.unnamed);
+      const pod = podByIp.get(endpoint.ip);
       const resolved = typeof port.targetPort === 'number' ? port.targetPort : pod?.containerPorts?.find((c) => c.name === port.targetPort && c.protocol === service.protocol)?.port;
       if (resolved === undefined || resolved === endpoint.port) continue;
       const why = typeof port.targetPort === 'number' ? `targetPort ${port.targetPort}` : `targetPort ${port.targetPort}, which pod ${pod!.name} declares as ${resolved}`;
@@ -75,8 +83,17 @@ const describe = (e: { ready: boolean; serving: boolean; terminating: boolean })
 
 /** EndpointSlices' readiness beside the endpoints the rules hold: disagreements are warnings, the rules stay. */
 export function checkEndpointSlices(services: Service[], slices: KubeEndpointSlice[], warnings: Warning[]): void {
+  if (slices.length === 0) return;
+  const byService = new Map<string, KubeEndpointSlice[]>();
+  for (const s of slices) {
+    if (s.service === undefined || (s.addressType ?? 'IPv4') !== 'IPv4') continue;
+    const key = `${s.namespace ?? 'default'}/${s.service}`;
+    const list = byService.get(key) ?? [];
+    list.push(s);
+    byService.set(key, list);
+  }
   for (const service of services) {
-    const own = slices.filter((s) => s.service === service.name && (s.namespace ?? 'default') === service.namespace && (s.addressType ?? 'IPv4') === 'IPv4');
+    const own = byService.get(`${service.namespace}/${service.name}`) ?? [];
     const entries = own.flatMap((slice) => {
       const port = slice.ports.find((p) => (p.name ?? '') === (service.portName ?? '') && p.protocol === service.protocol);
       if (port?.port === undefined) return [];
