@@ -311,12 +311,14 @@ export class FlowGrouper {
 
   /**
    * A fragment after the first: no ports, so it joins the datagram its first fragment opened
-   * (same source, destination, protocol and IP ID). Without that first fragment it is counted apart.
+   * (same source, destination, protocol and IP ID). Without that first fragment (not captured, or
+   * an underlay fragment of a VXLAN packet, whose first fragment is keyed by its inner header) it
+   * is counted apart.
    */
   private laterFragment(p: PacketFacts): GroupedFlow | undefined {
     const entry = this.fragmented.get(reassemblyKey(p));
     if (!entry) {
-      this.count('ip-fragment (first fragment not captured)');
+      this.count('ip-fragment (not joined to a flow)');
       return undefined;
     }
     this.tally(entry, p);
