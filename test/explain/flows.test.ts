@@ -1,7 +1,12 @@
 // Connection grouping and TCP state on real captures, checked against tshark:
 // tcp.stream numbers the connections, the flags and raw sequence numbers tshark prints give their state,
 // http.response_in pairs HTTP requests with responses.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { oracle } from '../helpers/oracle.ts';
+import { repoRoot } from '../helpers/run.ts';
 import { packetFacts } from '../../src/explain/facts.ts';
 import { groupCapture } from '../../src/explain/flows.ts';
 import { decodeFile, innermost, tsharkFields } from './tshark.ts';
@@ -153,5 +158,37 @@ describe('flows match tshark tcp.stream on corpus captures', () => {
       const echo = flows.filter((f) => f.flow.proto === 'icmp').map((f) => f.flow.echo);
       expect(echo.sort((a, b) => a!.requests - b!.requests), file).toEqual([...byId.values()].sort((a, b) => a.requests - b.requests));
     }
+  });
+});
+
+// The lab's mtu-overlay capture on web-b's eth0 holds datagrams cut in two (RFC 791). A later
+// fragment carries no ports: it joins the flow its first fragment opened (same source,
+// destination, protocol and IP ID), and without that first fragment it is counted apart, never
+// a connection of its own. tshark (no reassembly) says which frames are which; editcap removes
+// the first fragments.
+describe('fragments', () => {
+  const file = join(repoRoot, 'samples', 'mtu-overlay', 'captures', 'web-b__eth0.pcap');
+  const fragments = (f: string): string[][] => tsharkFields(f, ['frame.number', 'ip.frag_offset'], ['-o', 'ip.defragment:FALSE', '-Y', 'ip.flags.mf==1 || ip.frag_offset>0']);
+
+  it('joins each later fragment to its first fragment\'s flow', async () => {
+    const rows = fragments(file);
+    const later = rows.filter((r) => r[1] !== '0').map((r) => Number(r[0]));
+    expect(later.length).toBeGreaterThan(0);
+    const { flows, other } = await grouped(file);
+    for (const frame of later) expect(flows.filter((g) => g.flow.frames.includes(frame)).length, `frame ${frame}`).toBe(1);
+    expect(flows.every((g) => g.flow.client.port !== undefined)).toBe(true);
+    expect(other['ip-fragment (not joined to a flow)']).toBeUndefined();
+  });
+
+  it('counts a later fragment whose first fragment is not in the capture apart, as no flow', async () => {
+    const rows = fragments(file);
+    const firsts = rows.filter((r) => r[1] === '0').map((r) => r[0]!);
+    const cut = join(mkdtempSync(join(tmpdir(), 'podpath-frag-')), 'later-only.pcap');
+    oracle('editcap', [file, cut, ...firsts], { writes: cut });
+    const later = fragments(cut).filter((r) => r[1] !== '0').length;
+    expect(later).toBe(rows.length - firsts.length);
+    const { flows, other } = await grouped(cut);
+    expect(other['ip-fragment (not joined to a flow)']).toBe(later);
+    expect(flows.every((g) => g.flow.client.port !== undefined)).toBe(true);
   });
 });
