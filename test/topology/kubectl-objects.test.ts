@@ -148,6 +148,9 @@ describe('kubectl JSON and YAML from the Kubernetes docs, read as the API define
       '{"kind": "Pod", "metadata": {', 'kind: Pod\nmetadata: [\n', 'kind: Namespace\nmetadata:\n  name: x\n  labels: {a: {b: c}}\n']) {
       expect(() => parseKubectlObjects(t, { file: 'x' }), t).not.toThrow();
     }
+    // Aliases that expand past the yaml package's limit (kubectl writes none): a warning, not a crash.
+    const laughs = `kind: List\nitems:\n- &a {kind: Pod, metadata: {name: p}}\n${Array.from({ length: 200 }, () => '- *a').join('\n')}\n`;
+    expect(parseKubectlObjects(laughs, { file: 'l.yaml' }).warnings).toEqual([expect.objectContaining({ file: 'l.yaml', line: 1, message: expect.stringMatching(/^YAML: Excessive alias count.*; this document is not read$/) })]);
     const r = parseKubectlObjects('{"kind":"EndpointSlice","endpoints":[{"addresses":["10.0.0.1"]}]}', { file: 'x' });
     // conditions absent: ready nil is true, serving nil defers to ready, terminating nil is false (API reference).
     expect(r.endpointSlices[0]!.endpoints[0]).toEqual(expect.objectContaining({ ready: true, serving: true, terminating: false }));

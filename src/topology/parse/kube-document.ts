@@ -106,7 +106,18 @@ function decodeYaml(text: string, source: DumpSource): { documents: KubeDocument
       const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
       return node?.range ? counter.linePos(node.range[0]).line + first - 1 : undefined;
     };
-    documents.push({ value: doc.toJS({ maxAliasCount: 100 }) as unknown, lineOf });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (error) {
+      // kubectl never writes anchors; a hand-made file whose aliases expand past the limit (a
+      // "billion laughs") is refused by the yaml package with a ReferenceError: one warning, not a crash.
+      if (!(error instanceof ReferenceError)) throw error;
+      const line = doc.contents.range ? counter.linePos(doc.contents.range[0]).line + first - 1 : first;
+      warnings.push({ file: source.file, line, message: `YAML: ${error.message}; this document is not read` });
+      continue;
+    }
+    documents.push({ value, lineOf });
   }
   return { documents, warnings };
 }
