@@ -41,9 +41,12 @@ export interface CaptureData {
   errors?: string[];
 }
 
-/** A capture read by calling `each` for every packet in order (files.ts captureFile: the reader's fast path). */
+/**
+ * A capture read by calling `each` with every packet's facts in order (files.ts captureFile:
+ * the reader's fast path, facts read from the dissection without Layer objects, facts-scan.ts).
+ */
 export interface PacketScan {
-  scan(each: (packet: DecodedPacket) => void): Promise<void>;
+  scanFacts(each: (facts: PacketFacts) => void): Promise<void>;
 }
 
 export interface ExplainOptions {
@@ -161,7 +164,7 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
   for (const capture of captures) {
     const reading = new CaptureReading(topology, idbName);
     const { packets } = capture;
-    if ('scan' in packets) await packets.scan((packet) => reading.add(packetFacts(packet, -1)));
+    if ('scanFacts' in packets) await packets.scanFacts((facts) => reading.add(facts));
     else for await (const packet of packets) reading.add(packetFacts(packet, -1));
     readings.push(reading);
     const given = capture.at !== undefined ? { at: capture.at, ...(capture.interface !== undefined ? { interface: capture.interface } : {}) } : undefined;

@@ -70,7 +70,10 @@ export interface ArpFacts {
   targetIp: string;
 }
 
-/** One packet of one capture, as the explainer sees it. */
+/**
+ * One packet of one capture, as the explainer sees it. A field it lacks is missing (packetFacts)
+ * or undefined (facts-scan.ts, which makes every packet's facts one object of one shape).
+ */
 export interface PacketFacts {
   /** Index of the capture in the explanation's capture list. */
   capture: number;
@@ -78,28 +81,30 @@ export interface PacketFacts {
   /** Seconds since the epoch (float: enough to order hops microseconds apart). */
   time: number;
   len: number;
-  tuple?: FiveTuple;
-  ip?: IpFacts;
-  outer?: OuterFacts;
+  tuple?: FiveTuple | undefined;
+  /** The tuple's key in flows.ts (tupleKey), made once per tuple by facts-scan.ts; flows.ts makes it when missing. */
+  tupleKey?: string | undefined;
+  ip?: IpFacts | undefined;
+  outer?: OuterFacts | undefined;
   /** Bytes of the outer IP packet of a tunnelled frame. */
-  outerLength?: number;
-  tcp?: TcpFacts;
-  icmp?: IcmpFacts;
-  http?: HttpLayer;
-  arp?: ArpFacts;
+  outerLength?: number | undefined;
+  tcp?: TcpFacts | undefined;
+  icmp?: IcmpFacts | undefined;
+  http?: HttpLayer | undefined;
+  arp?: ArpFacts | undefined;
   /** What the decoder could not read, when a layer was cut or invalid. */
-  malformed?: string;
+  malformed?: string | undefined;
   /** pcapng: the name of the interface the packet was captured on (dumpcap -i a -i b). */
-  interfaceName?: string;
+  interfaceName?: string | undefined;
   /** pcapng: the interface's if_description, when the file has one. */
-  interfaceDescription?: string;
+  interfaceDescription?: string | undefined;
   /** Linux cooked capture v2 (`tcpdump -i any`): the ifindex of the interface, in the capturing namespace. */
-  ifindex?: number;
+  ifindex?: number | undefined;
   /**
    * The outermost link-layer addresses (what a capture's placement reads): Ethernet source and
    * destination, or a cooked capture's sender address and whether the capturing host sent it.
    */
-  link?: LinkFacts;
+  link?: LinkFacts | undefined;
 }
 
 export interface LinkFacts {
@@ -109,9 +114,9 @@ export interface LinkFacts {
   outgoing?: boolean;
 }
 
-const PROTO_NAMES: Record<number, L4Proto> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp' };
+export const PROTO_NAMES: Record<number, L4Proto> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp' };
 
-function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: number): { length: number; gso: boolean } {
+export function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: number): { length: number; gso: boolean } {
   if (layer.type === 'ipv4') {
     if (layer.totalLength > 0) return { length: layer.totalLength, gso: false };
     return { length: caplen - layer.offset, gso: true };
@@ -120,12 +125,12 @@ function ipLength(layer: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: numb
   return { length: caplen - layer.offset, gso: true };
 }
 
-// No part of these facts is shared between packets: the explainer reads a packet's facts and
-// lets them go (explain.ts), keeping only a few packets per flow, so interning the repeated
-// parts (addresses, tuples, flags), which once halved its memory when it kept every packet,
-// would only cost time now.
+// packetFacts shares no part of these facts between packets (its callers hold decoded packets
+// and read few). facts-scan.ts, the path of `podpath explain FILE`, shares the repeated parts
+// (addresses, 5-tuples, link records, flags, tunnel headers) among a connection's packets:
+// building them once is what saves the time there. Nothing changes a fact once it is made.
 
-function linkOf(src: string | undefined, dst: string | undefined, outgoing: boolean | undefined): LinkFacts {
+export function linkOf(src: string | undefined, dst: string | undefined, outgoing: boolean | undefined): LinkFacts {
   const link: LinkFacts = {};
   if (src !== undefined) link.src = src;
   if (dst !== undefined) link.dst = dst;
@@ -133,7 +138,7 @@ function linkOf(src: string | undefined, dst: string | undefined, outgoing: bool
   return link;
 }
 
-function tupleOf(src: string, dst: string, proto: L4Proto, sport: number | undefined, dport: number | undefined): FiveTuple {
+export function tupleOf(src: string, dst: string, proto: L4Proto, sport: number | undefined, dport: number | undefined): FiveTuple {
   const tuple: FiveTuple = { src, dst, proto };
   if (sport !== undefined) tuple.sport = sport;
   if (dport !== undefined) tuple.dport = dport;

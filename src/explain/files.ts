@@ -4,10 +4,12 @@
 // so a VXLAN device on an unusual port is decoded too.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { decodePacket, readCapture, scanCapture } from '../decode/index.ts';
+import { decodePacket, Dissection, portTable, readCapture, scanCapture } from '../decode/index.ts';
+import { dissectPacket } from '../decode/dissect.ts';
 import type { DecodedPacket, DecodeOptions } from '../decode/types.ts';
 import { CaptureError, PodpathError } from '../errors.ts';
 import type { CaptureData, PacketScan } from './explain.ts';
+import { FactsReader } from './facts-scan.ts';
 
 const MAGICS = new Set(['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a']);
 const EXTENSIONS = new Set(['.pcap', '.pcapng', '.cap']);
@@ -33,9 +35,10 @@ export function looksLikeCapture(path: string): boolean {
 }
 
 /**
- * One capture, read and decoded as the explainer consumes it: a scan that hands each decoded
- * packet to the explainer synchronously from the reader's one reused buffer (scanCapture),
- * so nothing of a packet outlives its turn but the explainer's few kept facts. Damage after
+ * One capture, read and decoded as the explainer consumes it: a scan that dissects each packet
+ * in the reader's one reused buffer (scanCapture) and hands its facts (facts-scan.ts, no Layer
+ * objects) to the explainer synchronously, so nothing of a packet outlives its turn but the
+ * explainer's few kept facts. Damage after
  * some packets becomes an error next to the packets before it; damage before the first packet
  * raises the reader's CaptureError (one line, exit 2).
  */
@@ -43,12 +46,16 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData {
   const errors: string[] = [];
   const name = file === '-' ? '<stdin>' : file;
   const packets: PacketScan = {
-    async scan(each) {
+    async scanFacts(each) {
       let count = 0;
+      const dissection = new Dissection();
+      const table = portTable(options);
+      const reader = new FactsReader();
       try {
         await scanCapture(file, { name, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) }, (raw) => {
           count++;
-          each(decodePacket(raw, options));
+          dissectPacket(dissection, raw, table);
+          each(reader.read(raw, dissection, -1));
           return true;
         });
       } catch (error) {

@@ -2,7 +2,7 @@
 // tshark numbers tcp.stream: a flow starts at its first packet and a new pure SYN
 // with another initial sequence number on the same ports starts a new one (port
 // reuse). Each flow gets its TCP state and its HTTP requests paired with responses.
-import type { PacketFacts } from './facts.ts';
+import type { FiveTuple, PacketFacts } from './facts.ts';
 import type { CaptureFlow, HttpExchange, TcpState, TcpSummary } from './model.ts';
 
 /**
@@ -145,14 +145,22 @@ function endKey(ip: string, port: number | undefined): string {
   return port === undefined ? ip : `${ip}|${port}`;
 }
 
+function endsKey(t: FiveTuple): string {
+  const a = endKey(t.src, t.sport);
+  const b = endKey(t.dst, t.dport);
+  return a < b ? `${a}/${b}` : `${b}/${a}`;
+}
+
+/** The key of a flow of this tuple (both directions alike) but an ICMP one; facts-scan.ts makes it once per tuple (PacketFacts.tupleKey). */
+export function tupleKey(t: FiveTuple): string {
+  return `${t.proto}/${endsKey(t)}`;
+}
+
 function flowKey(p: PacketFacts): string | undefined {
   const t = p.tuple;
   if (!t) return undefined;
-  const a = endKey(t.src, t.sport);
-  const b = endKey(t.dst, t.dport);
-  const ends = a < b ? `${a}/${b}` : `${b}/${a}`;
-  if (t.proto === 'icmp') return `icmp/${ends}/${p.icmp?.id ?? ''}`;
-  return `${t.proto}/${ends}`;
+  if (t.proto === 'icmp') return `icmp/${endsKey(t)}/${p.icmp?.id ?? ''}`;
+  return p.tupleKey ?? tupleKey(t);
 }
 
 /** Which end is the client: the SYN's sender, else the sender of the first packet, unless ports say otherwise. */

@@ -10,8 +10,8 @@ import type { LinkFacts, OuterFacts, PacketFacts } from '../facts.ts';
 /** What decides where a frame is seen (l2.ts frameSightings): its link addresses and its tunnel's outer header. */
 export interface FrameWay {
   /** The outermost link addresses (Ethernet source/destination, a cooked capture's sender and direction). */
-  link?: LinkFacts;
-  outer?: OuterFacts;
+  link?: LinkFacts | undefined;
+  outer?: OuterFacts | undefined;
 }
 
 /** One distinct combination of what placement reads from a frame, and how many frames had it. */

@@ -78,8 +78,8 @@ export function senderNode(links: LinkCount[], map: L2Map): { node: string; text
 }
 
 interface InterfaceData {
-  interfaceName?: string;
-  interfaceDescription?: string;
+  interfaceName?: string | undefined;
+  interfaceDescription?: string | undefined;
 }
 
 /** The IDB name of a packet: if_name when the dumps know it (or there is nothing else), else if_description. */
