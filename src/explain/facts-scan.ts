@@ -15,7 +15,7 @@ import { ipv4Text, macText } from '../decode/layers/text.ts';
 import { CODECS } from '../decode/registry.ts';
 import type { ArpLayer, CapturedPacket, GeneveLayer, HttpLayer, IcmpLayer, Icmpv6Layer, Ipv6Layer, Layer, MalformedLayer, Sll2Layer, SllLayer, TcpFlags } from '../decode/types.ts';
 import { tupleKey } from './flows.ts';
-import { ipLength, linkOf, PROTO_NAMES, tupleOf, type ArpFacts, type FiveTuple, type IcmpFacts, type IpFacts, type LinkFacts, type OuterFacts, type PacketFacts, type TcpFacts } from './facts.ts';
+import { arpFacts, icmpFacts, ipLength, linkOf, PROTO_NAMES, tupleOf, type ArpFacts, type FiveTuple, type IcmpFacts, type IpFacts, type LinkFacts, type OuterFacts, type PacketFacts, type TcpFacts } from './facts.ts';
 
 /**
  * Seconds since the epoch as a float: the double nearest to the exact decimal `sec.nsec`, the
@@ -276,20 +276,15 @@ export class FactsReader {
           break;
         case Kind.ICMP:
         case Kind.ICMPV6: {
-          const layer = describe(d, i) as IcmpLayer | Icmpv6Layer;
-          icmp = { version: layer.type === 'icmp' ? 4 : 6, type: layer.icmpType, code: layer.code };
-          if (layer.id !== undefined) icmp.id = layer.id;
-          if (layer.seq !== undefined) icmp.seq = layer.seq;
+          icmp = icmpFacts(describe(d, i) as IcmpLayer | Icmpv6Layer);
           break;
         }
         case Kind.HTTP:
           http = describe(d, i) as HttpLayer;
           break;
-        case Kind.ARP: {
-          const layer = describe(d, i) as ArpLayer;
-          arp = { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
+        case Kind.ARP:
+          arp = arpFacts(describe(d, i) as ArpLayer);
           break;
-        }
         case Kind.ETHERNET:
           // The wire's Ethernet header, as facts.ts says: the first, and only before a tunnel.
           if (!link && !outer) link = this.links.at(data, d.offsets[i] as number, view);

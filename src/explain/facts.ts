@@ -2,7 +2,7 @@
 // was captured, the innermost IP packet and its ports, the tunnel around it, and
 // what an ICMP error quotes. The explainer never walks layer lists itself, so a
 // change in the decoder's layer shapes touches only this file.
-import type { DecodedPacket, HttpLayer, Layer, TcpFlags } from '../decode/types.ts';
+import type { ArpLayer, DecodedPacket, HttpLayer, IcmpLayer, Icmpv6Layer, Layer, TcpFlags } from '../decode/types.ts';
 
 export type L4Proto = 'tcp' | 'udp' | 'icmp' | 'other';
 
@@ -145,6 +145,22 @@ export function tupleOf(src: string, dst: string, proto: L4Proto, sport: number 
   return tuple;
 }
 
+/** An ICMP or ICMPv6 header's facts (its quote is added by the caller); facts-scan.ts reads them here too. */
+export function icmpFacts(layer: IcmpLayer | Icmpv6Layer): IcmpFacts {
+  return {
+    version: layer.type === 'icmp' ? 4 : 6,
+    type: layer.icmpType,
+    code: layer.code,
+    ...(layer.id !== undefined ? { id: layer.id } : {}),
+    ...(layer.seq !== undefined ? { seq: layer.seq } : {}),
+    ...(layer.type === 'icmp' && layer.mtu !== undefined ? { mtu: layer.mtu } : {}),
+  };
+}
+
+export function arpFacts(layer: ArpLayer): ArpFacts {
+  return { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
+}
+
 /** Reduces a decoded packet to PacketFacts. Pure; never throws on odd layer lists. */
 export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts {
   const facts: PacketFacts = { capture, frame: packet.frame, time: Number(packet.time), len: packet.len };
@@ -200,20 +216,13 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
         break;
       case 'icmp':
       case 'icmpv6':
-        facts.icmp = {
-          version: layer.type === 'icmp' ? 4 : 6,
-          type: layer.icmpType,
-          code: layer.code,
-          ...(layer.id !== undefined ? { id: layer.id } : {}),
-          ...(layer.seq !== undefined ? { seq: layer.seq } : {}),
-          ...(layer.type === 'icmp' && layer.mtu !== undefined ? { mtu: layer.mtu } : {}),
-        };
+        facts.icmp = icmpFacts(layer);
         break;
       case 'http':
         facts.http = layer;
         break;
       case 'arp':
-        facts.arp = { opcode: layer.opcode, senderIp: layer.senderIp, senderMac: layer.senderMac, targetIp: layer.targetIp };
+        facts.arp = arpFacts(layer);
         break;
       case 'ethernet':
         // The first Ethernet header is the wire's; a VXLAN's inner one comes later, and in a
