@@ -103,7 +103,13 @@ IP_PROTOCOLS[41] = Kind.IPIP;
 IP_PROTOCOLS[47] = Kind.GRE;
 IP_PROTOCOLS[58] = Kind.ICMPV6;
 
-const PORT_NAMES: Record<number, string> = { 53: 'dns', 67: 'dhcp', 68: 'dhcp', 123: 'ntp', 161: 'snmp', 443: 'tls', 22: 'ssh', 389: 'ldap', 514: 'syslog', 5353: 'mdns', 17500: 'db-lsp-disc', 179: 'bgp' };
+const PORT_NAME_LIST: Record<number, string> = { 53: 'dns', 67: 'dhcp', 68: 'dhcp', 123: 'ntp', 161: 'snmp', 443: 'tls', 22: 'ssh', 389: 'ldap', 514: 'syslog', 5353: 'mdns', 17500: 'db-lsp-disc', 179: 'bgp' };
+/**
+ * Port → protocol name as a dense table: it is looked up for every TCP/UDP payload, nearly
+ * always missing, and a miss on a sparse object walks its prototype chain.
+ */
+const PORT_NAMES: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
+for (const [port, name] of Object.entries(PORT_NAME_LIST)) PORT_NAMES[Number(port)] = name;
 
 /** Per-run port tables, built once per DecodeOptions object. */
 export interface PortTable {

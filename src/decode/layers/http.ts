@@ -25,9 +25,15 @@ function startsWith(data: Uint8Array, at: number, end: number, prefix: number[])
   return true;
 }
 
+/** The first letters of a method or of "HTTP/1.": any other first byte is not HTTP, said with one load. */
+const FIRST_LETTERS = new Uint8Array(256);
+FIRST_LETTERS[0x48] = 1;
+for (const method of METHOD_BYTES) FIRST_LETTERS[method[0] as number] = 1;
+
 /** Cheap check for the TCP payload dispatch: does this payload start an HTTP/1.x message? */
 export function looksLikeHttp(data: Uint8Array, at: number, end: number): boolean {
-  const first = data[at];
+  const first = data[at] as number;
+  if (FIRST_LETTERS[first] === 0) return false; // nearly every payload that is not HTTP
   if (first === 0x48 && startsWith(data, at, end, RESPONSE_BYTES)) return true; // 'H'
   for (const method of METHOD_BYTES) if (method[0] === first && startsWith(data, at, end, method)) return firstLineIsHttp(data, at, end);
   return false;
@@ -39,7 +45,7 @@ function firstLineIsHttp(data: Uint8Array, at: number, end: number): boolean {
   for (let i = at; i < limit; i++) {
     if (data[i] === 0x0a) {
       const lineEnd = data[i - 1] === 0x0d ? i - 1 : i;
-      return lineEnd - at >= 8 && latin1(data, lineEnd - 8, lineEnd - 1) === 'HTTP/1.';
+      return lineEnd - at >= 8 && startsWith(data, lineEnd - 8, lineEnd - 1, RESPONSE_BYTES); // "HTTP/1." before the minor version
     }
   }
   return false;

@@ -19,6 +19,15 @@ for (let i = 0; i < 100; i++) {
   PAIRS[i * 2] = 48 + Math.floor(i / 10);
   PAIRS[i * 2 + 1] = 48 + (i % 10);
 }
+/** Decimal digits of a non-negative integer (the frame column, the microseconds). */
+function digitCount(value: number): number {
+  if (value >= 1e9) {
+    let digits = 10;
+    for (let rest = Math.floor(value / 1e10); rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    return digits;
+  }
+  return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : 9;
+}
 const HEX_DIGITS = new Uint8Array(Array.from('0123456789abcdef', (c) => c.charCodeAt(0)));
 
 /** A constant as bytes, encoded once at load time (UTF-8, so '→' works). */
@@ -130,18 +139,22 @@ export abstract class ByteSink {
 
   /** uint() right-aligned in `width` columns (String(n).padStart(width)). */
   uintPadded(value: number, width: number): void {
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    for (let i = digits; i < width; i++) this.byte(32);
+    this.pad(width - digitCount(value), 32);
     this.uint(value);
   }
 
   /** uint() with leading zeros to `width` digits (nanoseconds after the point). */
   uintZeroPadded(value: number, width: number): void {
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    for (let i = digits; i < width; i++) this.byte(48);
+    this.pad(width - digitCount(value), 48);
     this.uint(value);
+  }
+
+  /** `count` copies of one byte (none when count ≤ 0): one room check for all of them. */
+  private pad(count: number, value: number): void {
+    if (count <= 0) return;
+    if (this.used + count > this.buffer.length) this.makeRoom(count);
+    const buffer = this.buffer;
+    for (let i = 0; i < count; i++) buffer[this.used++] = value;
   }
 
   /** `value` as `width` lower-case hex digits, zero-padded (no 0x). */
