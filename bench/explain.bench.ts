@@ -51,10 +51,10 @@ export async function run(_args: string[]): Promise<void> {
       }
       rmSync(file);
     }
-    console.log(`${'run'.padEnd(30)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)} ${'µs/packet'.padStart(10)} ${'peak RSS MB'.padStart(12)}  exit`);
+    console.log(`${'run'.padEnd(36)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(8)} ${'µs/packet'.padStart(10)} ${'peak RSS MB'.padStart(12)}  exit`);
     const rows = [...results.map((r) => ({ name: 'explain', r })), ...decodes.map((r) => ({ name: r.name, r }))];
     for (const { name, r } of rows) {
-      console.log(`${`podpath ${name} ${r.packets.toLocaleString('en')}`.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(8)} ${((r.cpu / r.packets) * 1e6).toFixed(1).padStart(10)} ${r.rssMb.toFixed(0).padStart(12)}  ${r.status}${r.note ? `  ${r.note}` : ''}`);
+      console.log(`${`podpath ${name} ${r.packets.toLocaleString('en')}`.padEnd(36)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(8)} ${((r.cpu / r.packets) * 1e6).toFixed(1).padStart(10)} ${r.rssMb.toFixed(0).padStart(12)}  ${r.status}${r.note ? `  ${r.note}` : ''}`);
     }
     const [small, large] = results as [Measure, Measure];
     const perPacket = ((large.rssMb - small.rssMb) * 1024 * 1024) / (large.packets - small.packets);
