@@ -5,6 +5,7 @@
 // (a hand-edited or mangled dump); podpath names the loop with its rule lines and
 // the tracer stops where a walk would enter it, instead of walking 200,000 rules.
 import type { NfRule, NfTable } from './model.ts';
+import { jumpTargetsOf } from './parse/iptables/lazy-chains.ts';
 
 export interface ChainLoop {
   /** The chains around the loop, the first repeated at the end: A → B → A. */
@@ -13,37 +14,40 @@ export interface ChainLoop {
   rules: NfRule[];
 }
 
-/** Each loop of user-chain jumps in `table` (one per strongly connected group found), iteratively: no recursion on deep chains. */
+/**
+ * Each loop of user-chain jumps in `table` (one per strongly connected group found), iteratively: no recursion on deep chains.
+ * Reads the chains' jump targets, not their rules (a 40k-chain dump's rules are built only where a
+ * trace walks); only the chains of a loop found have their rules built, for the loop's rules.
+ */
 export function findChainLoops(table: NfTable): ChainLoop[] {
   const loops: ChainLoop[] = [];
   const state = new Map<string, 'active' | 'done'>();
-  const jumpsOf = (name: string): NfRule[] =>
-    (table.chains[name]?.rules ?? []).filter((r) => r.target !== undefined && table.chains[r.target.name] !== undefined && !table.chains[r.target.name]!.builtin);
+  const isUserChain = (name: string | undefined): name is string => name !== undefined && table.chains[name] !== undefined && !table.chains[name]!.builtin;
   for (const start of Object.keys(table.chains)) {
     if (state.has(start)) continue;
-    // The walk's path: a chain and the index of its next jump to follow.
-    const path: { chain: string; jumps: NfRule[]; next: number }[] = [{ chain: start, jumps: jumpsOf(start), next: 0 }];
+    // The walk's path: a chain, its rules' targets and the position of the next one to look at.
+    const path: { chain: string; targets: readonly (string | undefined)[]; next: number }[] = [{ chain: start, targets: jumpTargetsOf(table.chains[start]!), next: 0 }];
     state.set(start, 'active');
     while (path.length > 0) {
       const top = path[path.length - 1]!;
-      if (top.next >= top.jumps.length) {
+      while (top.next < top.targets.length && !isUserChain(top.targets[top.next])) top.next++;
+      if (top.next >= top.targets.length) {
         state.set(top.chain, 'done');
         path.pop();
         continue;
       }
-      const rule = top.jumps[top.next++]!;
-      const target = rule.target!.name;
+      const target = top.targets[top.next++]!;
       const seen = state.get(target);
       if (seen === 'active') {
         const from = path.findIndex((p) => p.chain === target);
         const members = path.slice(from);
         loops.push({
           chains: [...members.map((m) => m.chain), target],
-          rules: members.map((m) => m.jumps[m.next - 1]!),
+          rules: members.map((m) => table.chains[m.chain]!.rules[m.next - 1]!),
         });
       } else if (seen === undefined) {
         state.set(target, 'active');
-        path.push({ chain: target, jumps: jumpsOf(target), next: 0 });
+        path.push({ chain: target, targets: jumpTargetsOf(table.chains[target]!), next: 0 });
       }
     }
   }

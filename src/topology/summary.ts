@@ -6,7 +6,8 @@
 import { escapeLine } from '../util/escape-text.ts';
 import { jsonDocument, versioned } from '../util/json-output.ts';
 import { cidrContains, prefixLengthOf } from '../util/address.ts';
-import type { NetNamespace, Netfilter, Topology } from './model.ts';
+import type { NetNamespace, Netfilter, NfChain, NftChain, Topology } from './model.ts';
+import { ruleCountOf } from './parse/iptables/lazy-chains.ts';
 
 const MAX_WARNINGS_SHOWN = 5;
 
@@ -159,7 +160,13 @@ function netfilterWithCounts(netfilter: Netfilter): object {
     for (const key of Object.keys(record)) out[key] = f(record[key]!);
     return out;
   };
-  const counted = <C extends { rules: unknown[] }>({ rules, ...chain }: C) => ({ ...chain, ruleCount: rules.length });
+  // Each key but rules, in order, then ruleCount: counted without building a lazy chain's rules.
+  const counted = (chain: NfChain | NftChain): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(chain)) if (key !== 'rules') out[key] = (chain as unknown as Record<string, unknown>)[key];
+    out['ruleCount'] = ruleCountOf(chain);
+    return out;
+  };
   return {
     ...netfilter,
     tables: mapValues(netfilter.tables, (table) => ({ ...table, chains: mapValues(table.chains, counted) })),

@@ -7,6 +7,7 @@
 import type { NfChain, NfRule } from '../topology/model.ts';
 import { parseIpv4 } from '../util/address.ts';
 import type { Header } from './flow.ts';
+import { ruleCountOf } from '../topology/parse/iptables/lazy-chains.ts';
 
 const INDEX_THRESHOLD = 64;
 
@@ -84,7 +85,8 @@ function mergeSorted(a: readonly number[], b: readonly number[]): readonly numbe
 export function indexChains(chains: Iterable<NfChain>): number {
   let built = 0;
   for (const chain of chains) {
-    if (chain.rules.length < INDEX_THRESHOLD || indexes.has(chain)) continue;
+    // Counted without building a lazy chain's rules: only the long ones are built here.
+    if (ruleCountOf(chain) < INDEX_THRESHOLD || indexes.has(chain)) continue;
     indexes.set(chain, buildIndex(chain));
     built++;
   }

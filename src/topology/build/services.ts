@@ -7,6 +7,7 @@ import type { ClusterNode, Pod, Service, Warning } from '../model.ts';
 import { type ServiceCandidate, servicesFromNetfilter } from '../kube-proxy/services.ts';
 import type { KubeService } from '../parse/kubectl.ts';
 import { servicesFromNft } from '../kube-proxy/nft-services.ts';
+import { firstRuleSource } from '../parse/iptables/lazy-chains.ts';
 
 export function candidatesFrom(kubeServices: KubeService[]): ServiceCandidate[] {
   const candidates: ServiceCandidate[] = [];
@@ -28,7 +29,7 @@ function serviceKey(s: Service): string {
 /** The dump line of a service's chain on a node, for warnings. */
 function serviceSource(node: ClusterNode, service: Service): { file: string; line: number } {
   const chain = service.svcChain !== undefined ? node.netns.netfilter?.tables['nat']?.chains[service.svcChain] : undefined;
-  return chain?.rules[0]?.source ?? { file: node.name, line: 0 };
+  return (chain ? firstRuleSource(chain) : undefined) ?? { file: node.name, line: 0 };
 }
 
 export function buildServices(nodes: ClusterNode[], pods: Pod[], kubeServices: KubeService[], warnings: Warning[]): Service[] {

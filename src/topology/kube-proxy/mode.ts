@@ -8,6 +8,8 @@
 // always fully); all of them are listed, and the mode is the one most nodes show.
 import type { ClusterNode, KubeProxyDetection, KubeProxyMode } from '../model.ts';
 import { appendAll } from '../../util/append.ts';
+import { factsOf } from '../parse/iptables/lazy-chains.ts';
+import type { RuleFacts } from '../parse/iptables/rule-facts.ts';
 
 function nodeModes(node: ClusterNode): { mode: KubeProxyMode; evidence: string }[] {
   const found: { mode: KubeProxyMode; evidence: string }[] = [];
@@ -24,11 +26,14 @@ function nodeModes(node: ClusterNode): { mode: KubeProxyMode; evidence: string }
   }
   const ipvs0 = node.netns.interfaces.find((i) => i.name === 'kube-ipvs0');
   if (ipvs0) found.push({ mode: 'ipvs', evidence: `${node.name}: dummy kube-ipvs0 holds ${ipvs0.addresses.length} service addresses` });
-  const services = netfilter?.tables['nat']?.chains['KUBE-SERVICES']?.rules ?? [];
-  const matchSet = services.find((r) => r.options.some((o) => o.option === 'match-set' && o.values[0] === 'KUBE-CLUSTER-IP'));
-  if (matchSet) found.push({ mode: 'ipvs', evidence: `${node.name}: nat KUBE-SERVICES matches ipset KUBE-CLUSTER-IP (${where(matchSet.source)})` });
-  const jumps = services.filter((r) => /^KUBE-(SVC|EXT|FW|SVL)-/.test(r.target?.name ?? ''));
-  if (jumps.length > 0) found.push({ mode: 'iptables', evidence: `${node.name}: nat KUBE-SERVICES jumps to ${jumps.length} KUBE-SVC/KUBE-EXT chains (${where(jumps[0]!.source)})` });
+  // The rules' facts (parse/iptables/rule-facts.ts): KUBE-SERVICES is 10,000 rules on a big node.
+  const servicesChain = netfilter?.tables['nat']?.chains['KUBE-SERVICES'];
+  const services = servicesChain ? factsOf(servicesChain) : [];
+  const at = (r: RuleFacts) => ({ file: r.origin.file, line: r.line });
+  const matchSet = services.find((r) => r.matchesClusterIPSet);
+  if (matchSet) found.push({ mode: 'ipvs', evidence: `${node.name}: nat KUBE-SERVICES matches ipset KUBE-CLUSTER-IP (${where(at(matchSet))})` });
+  const jumps = services.filter((r) => /^KUBE-(SVC|EXT|FW|SVL)-/.test(r.target ?? ''));
+  if (jumps.length > 0) found.push({ mode: 'iptables', evidence: `${node.name}: nat KUBE-SERVICES jumps to ${jumps.length} KUBE-SVC/KUBE-EXT chains (${where(at(jumps[0]!))})` });
   return found;
 }
 

@@ -14,8 +14,16 @@
 // comments; kube-proxy drops per-endpoint comments above 1000 endpoints, and
 // grep'd fragments may have none, so a chain without a naming comment is named
 // by recomputing H from candidate names (e.g. `kubectl get svc`).
-import type { Endpoint, NfRule, NfTable, RuleOption, Service, Warning } from '../model.ts';
+// The rules are read through their facts (parse/iptables/rule-facts.ts): the values below, as
+// the first matching option of the built rule has them, gathered by the dump scanner without
+// building 110,000 NfRules.
+import type { Endpoint, NfChain, NfTable, Service, Warning } from '../model.ts';
+import { factsOf } from '../parse/iptables/lazy-chains.ts';
+import { factsText, type RuleFacts } from '../parse/iptables/rule-facts.ts';
 import { portProtoHash, servicePortNameString } from './chain-names.ts';
+
+const NO_RULES: readonly RuleFacts[] = [];
+const rulesOf = (chain: NfChain | undefined): readonly RuleFacts[] => (chain ? factsOf(chain) : NO_RULES);
 
 export interface ServiceCandidate {
   namespace: string;
@@ -60,7 +68,7 @@ function isEndpointChain(name: string): boolean {
 interface Gathered {
   hash: string;
   servicePortName?: string;
-  namedAt?: NfRule;
+  namedAt?: RuleFacts;
   // `| undefined`: filled with ??= from lookups that may find nothing.
   protocol?: Protocol | undefined;
   clusterIP?: string | undefined;
@@ -69,30 +77,16 @@ interface Gathered {
   externalIPs: string[];
   loadBalancerIPs: string[];
   noEndpointsReject: boolean;
-  firstSeen: NfRule;
+  firstSeen: RuleFacts;
 }
 
-function findOption(rule: NfRule, module: string, option: string): RuleOption | undefined {
-  for (const o of rule.options) if (o.option === option && o.module === module) return o;
-  return undefined;
+function comments(rule: RuleFacts): readonly string[] {
+  return rule.comments;
 }
 
-/** The first value of an option in any module (`--dport` lives in tcp, udp, sctp or multiport). */
-function optionValue(rule: NfRule, option: string): string | undefined {
-  for (const o of rule.options) if (o.option === option && !o.negated) return o.values[0];
-  return undefined;
-}
-
-function comments(rule: NfRule): string[] {
-  const found: string[] = [];
-  for (const o of rule.options) if (o.module === 'comment' && o.option === 'comment' && o.values[0] !== undefined) found.push(o.values[0]);
-  return found;
-}
-
-function protocolOf(rule: NfRule): Protocol | undefined {
-  const p = findOption(rule, 'basic', 'p');
-  if (!p || p.negated) return undefined;
-  const value = p.values[0]?.toLowerCase();
+function protocolOf(rule: RuleFacts): Protocol | undefined {
+  if (rule.protocol === undefined || rule.protocolNegated) return undefined;
+  const value = rule.protocol.toLowerCase();
   return PROTOCOLS.find((known) => known === value);
 }
 
@@ -117,7 +111,7 @@ function serviceComment(text: string): { name: string; role: string } | undefine
 }
 
 /** The service port a rule's comment names, if any ("ns/name:port -> ip:port", "ns/name:port"). */
-function commentedName(rule: NfRule): string | undefined {
+function commentedName(rule: RuleFacts): string | undefined {
   for (const text of comments(rule)) {
     const parsed = serviceComment(text);
     if (parsed) return parsed.name;
@@ -157,7 +151,7 @@ export function servicesFromNetfilter(
   return { services, warnings };
 }
 
-function gather(gathered: Map<string, Gathered>, hash: string, rule: NfRule): Gathered {
+function gather(gathered: Map<string, Gathered>, hash: string, rule: RuleFacts): Gathered {
   let entry = gathered.get(hash);
   if (!entry) {
     entry = { hash, nodePorts: [], externalIPs: [], loadBalancerIPs: [], noEndpointsReject: false, firstSeen: rule };
@@ -167,7 +161,7 @@ function gather(gathered: Map<string, Gathered>, hash: string, rule: NfRule): Ga
 }
 
 /** The first name found wins; `namedAt` remembers the rule for warnings and the hash check. */
-function nameEntry(entry: Gathered, servicePortName: string, rule: NfRule): void {
+function nameEntry(entry: Gathered, servicePortName: string, rule: RuleFacts): void {
   if (entry.servicePortName === undefined) {
     entry.servicePortName = servicePortName;
     entry.namedAt = rule;
@@ -181,12 +175,12 @@ function addUnique<T>(list: T[], value: T | undefined): void {
 /** Step 1. Entry points: nat KUBE-SERVICES and KUBE-NODEPORTS jumps to a hashed chain. */
 function gatherEntryJumps(nat: NfTable | undefined, gathered: Map<string, Gathered>): void {
   for (const chainName of ['KUBE-SERVICES', 'KUBE-NODEPORTS']) {
-    for (const rule of nat?.chains[chainName]?.rules ?? []) {
-      const target = rule.target ? hashedChain(rule.target.name) : undefined;
+    for (const rule of rulesOf(nat?.chains[chainName])) {
+      const target = rule.target !== undefined ? hashedChain(rule.target) : undefined;
       if (!target) continue;
       const entry = gather(gathered, target[1], rule);
       entry.protocol ??= protocolOf(rule);
-      const port = toPort(optionValue(rule, 'dport'));
+      const port = toPort(rule.dport);
       let role = '';
       for (const text of comments(rule)) {
         const parsed = serviceComment(text);
@@ -195,7 +189,7 @@ function gatherEntryJumps(nat: NfTable | undefined, gathered: Map<string, Gather
           role = parsed.role;
         }
       }
-      const destination = hostAddress(findOption(rule, 'basic', 'd')?.values[0]);
+      const destination = hostAddress(rule.destination);
       if (chainName === 'KUBE-NODEPORTS') {
         // The localhost copy (-d 127.0.0.0/8, nfacct) repeats the same node port.
         addUnique(entry.nodePorts, port);
@@ -216,8 +210,8 @@ function gatherEntryJumps(nat: NfTable | undefined, gathered: Map<string, Gather
 /** Step 2. Services without endpoints exist only as filter REJECTs; name them by their comment's hash. */
 function gatherNoEndpointRejects(filter: NfTable | undefined, gathered: Map<string, Gathered>): void {
   for (const chainName of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
-    for (const rule of filter?.chains[chainName]?.rules ?? []) {
-      if (rule.target?.name !== 'REJECT') continue;
+    for (const rule of rulesOf(filter?.chains[chainName])) {
+      if (rule.target !== 'REJECT') continue;
       const parsed = comments(rule).map(serviceComment).find((c) => c?.role === 'has no endpoints');
       const protocol = protocolOf(rule);
       if (!parsed || !protocol) continue;
@@ -225,13 +219,12 @@ function gatherNoEndpointRejects(filter: NfTable | undefined, gathered: Map<stri
       nameEntry(entry, parsed.name, rule);
       entry.protocol ??= protocol;
       entry.noEndpointsReject = true;
-      const port = toPort(optionValue(rule, 'dport'));
-      const destination = hostAddress(findOption(rule, 'basic', 'd')?.values[0]);
-      const local = findOption(rule, 'addrtype', 'dst-type');
+      const port = toPort(rule.dport);
+      const destination = hostAddress(rule.destination);
       if (chainName === 'KUBE-SERVICES') {
         entry.clusterIP ??= destination;
         entry.port ??= port;
-      } else if (local && !local.negated && local.values[0] === 'LOCAL' && destination === undefined) addUnique(entry.nodePorts, port);
+      } else if (rule.hasDstType && !rule.dstTypeNegated && rule.dstType === 'LOCAL' && destination === undefined) addUnique(entry.nodePorts, port);
       else if (destination !== undefined) {
         addUnique(entry.externalIPs, destination);
         entry.port ??= port;
@@ -249,7 +242,7 @@ function gatherNoEndpointRejects(filter: NfTable | undefined, gathered: Map<stri
 function gatherFragmentChains(nat: NfTable | undefined, gathered: Map<string, Gathered>): void {
   for (const chainName in nat?.chains) {
     const match = hashedChain(chainName);
-    const first = match ? nat.chains[chainName]!.rules[0] : undefined;
+    const first = match ? rulesOf(nat.chains[chainName])[0] : undefined;
     if (match && first) gather(gathered, match[1], first);
   }
 }
@@ -270,8 +263,9 @@ function candidatesByHash(candidates: readonly ServiceCandidate[]): CandidatesBy
 /** Step 4. One gathered hash → a Service: its endpoints, then its name settled, then the record. */
 function toService(entry: Gathered, nat: NfTable | undefined, nodeName: string, byHash: CandidatesByHash, warnings: Warning[]): Service {
   const svcChain = nat?.chains[`KUBE-SVC-${entry.hash}`] ?? nat?.chains[`KUBE-SVL-${entry.hash}`] ?? nat?.chains[`KUBE-XLB-${entry.hash}`];
-  const read = readEndpoints(svcChain?.rules ?? [], nat, warnings, entry.servicePortName === undefined, entry.clusterIP === undefined);
-  fillFromServiceChain(entry, read, svcChain?.rules[0]);
+  const svcRules = rulesOf(svcChain);
+  const read = readEndpoints(svcRules, nat, warnings, entry.servicePortName === undefined, entry.clusterIP === undefined);
+  fillFromServiceChain(entry, read, svcRules[0]);
   const recoveredByHash = settleName(entry, byHash, warnings);
 
   const servicePortName = entry.servicePortName ?? '';
@@ -298,11 +292,11 @@ function toService(entry: Gathered, nat: NfTable | undefined, nodeName: string, 
 }
 
 /** What the SVC chain itself tells when the KUBE-SERVICES jump is missing (fragment, damaged line). */
-function fillFromServiceChain(entry: Gathered, read: EndpointsRead, firstRule: NfRule | undefined): void {
+function fillFromServiceChain(entry: Gathered, read: EndpointsRead, firstRule: RuleFacts | undefined): void {
   if (entry.clusterIP === undefined && read.masqueradeRule) {
     // The SVC chain's own "cluster IP" masquerade rule repeats -d CLUSTER-IP --dport PORT.
-    entry.clusterIP = hostAddress(findOption(read.masqueradeRule, 'basic', 'd')?.values[0]);
-    entry.port ??= toPort(optionValue(read.masqueradeRule, 'dport'));
+    entry.clusterIP = hostAddress(read.masqueradeRule.destination);
+    entry.port ??= toPort(read.masqueradeRule.dport);
     entry.protocol ??= protocolOf(read.masqueradeRule);
   }
   if (entry.servicePortName === undefined && read.commentName && firstRule) nameEntry(entry, read.commentName, firstRule);
@@ -319,16 +313,16 @@ function settleName(entry: Gathered, byHash: CandidatesByHash, warnings: Warning
     // The hash decides the protocol when no rule said it, and checks a name that came from
     // elsewhere than the KUBE-SERVICES/KUBE-NODEPORTS jump itself (sha256 is the costly part
     // of indexing 10k services, and kube-proxy writes that jump's comment and chain together).
-    const namedByJump = entry.namedAt !== undefined && entry.namedAt.target?.name.endsWith(entry.hash) === true;
+    const namedByJump = entry.namedAt !== undefined && entry.namedAt.target?.endsWith(entry.hash) === true;
     const protocols = entry.protocol ? [entry.protocol] : PROTOCOLS;
     const matching = namedByJump && entry.protocol ? entry.protocol : protocols.find((p) => portProtoHash(entry.servicePortName!, p) === entry.hash);
     if (matching) entry.protocol = matching;
     else {
       warnings.push({
-        file: where.source.file,
-        line: where.source.line,
+        file: where.origin.file,
+        line: where.line,
         message: `comment names ${entry.servicePortName} but its chain hash ${entry.hash} is not that name's (${entry.protocol ?? 'tcp/udp/sctp'}); kept the comment's name`,
-        text: where.text,
+        text: factsText(where),
       });
     }
     return false;
@@ -340,10 +334,10 @@ function settleName(entry: Gathered, byHash: CandidatesByHash, warnings: Warning
     return true;
   }
   warnings.push({
-    file: where.source.file,
-    line: where.source.line,
+    file: where.origin.file,
+    line: where.line,
     message: `no comment names the service of KUBE-SVC-${entry.hash} and no candidate name hashes to it; listed under its chain name`,
-    text: where.text,
+    text: factsText(where),
   });
   return false;
 }
@@ -362,7 +356,7 @@ interface EndpointsRead {
   commentName?: string | undefined;
   protocolFromSep?: Protocol | undefined;
   /** `-j KUBE-MARK-MASQ` rule with a "… cluster IP" comment, as kube-proxy writes first in KUBE-SVC chains. */
-  masqueradeRule?: NfRule;
+  masqueradeRule?: RuleFacts;
 }
 
 /**
@@ -372,7 +366,7 @@ interface EndpointsRead {
  * statistic match's fixed-point rounding (0.3333333333 reads back as 0.33333333349).
  */
 function readEndpoints(
-  rules: readonly NfRule[],
+  rules: readonly RuleFacts[],
   nat: NfTable | undefined,
   warnings: Warning[],
   wantName: boolean,
@@ -381,7 +375,7 @@ function readEndpoints(
   const read: EndpointsRead = { endpoints: [] };
   let remaining = 1;
   for (const rule of rules) {
-    const target = rule.target?.name;
+    const target = rule.target;
     if (target === 'KUBE-MARK-MASQ') {
       if (wantClusterIP && read.masqueradeRule === undefined && comments(rule).some((c) => serviceComment(c)?.role === 'cluster IP')) {
         read.masqueradeRule = rule;
@@ -390,24 +384,22 @@ function readEndpoints(
     }
     if (target === undefined || !isEndpointChain(target)) continue;
     if (wantName && read.commentName === undefined) read.commentName = commentedName(rule);
-    if (findOption(rule, 'recent', 'rcheck')) {
+    if (rule.recentCheck) {
       // Session affinity: a connection seen within --seconds goes back to its endpoint; not a draw.
-      const seconds = Number(optionValue(rule, 'seconds'));
+      const seconds = Number(rule.seconds);
       if (Number.isInteger(seconds) && seconds > 0) read.sessionAffinitySeconds = seconds;
       continue;
     }
-    const statistic = findOption(rule, 'statistic', 'probability');
-    const ruleProbability = statistic ? Number(statistic.values[0]) : undefined;
+    const ruleProbability = rule.probability !== undefined ? Number(rule.probability) : undefined;
     const draw = ruleProbability !== undefined && Number.isFinite(ruleProbability) ? Math.min(Math.max(ruleProbability, 0), 1) : 1;
     const share = remaining * draw;
     remaining *= 1 - draw;
 
     const sep = nat?.chains[target];
     let address: { ip: string; port: number } | undefined;
-    for (const sepRule of sep?.rules ?? []) {
-      if (sepRule.target?.name !== 'DNAT') continue;
-      let destination: string | undefined;
-      for (const o of sepRule.target.options) if (o.option === 'to-destination') destination = o.values[0];
+    for (const sepRule of rulesOf(sep)) {
+      if (sepRule.target !== 'DNAT') continue;
+      const destination = sepRule.toDestination;
       address = destination === undefined ? undefined : splitEndpoint(destination);
       read.protocolFromSep ??= protocolOf(sepRule);
       if (wantName && read.commentName === undefined) read.commentName = commentedName(sepRule);
@@ -420,15 +412,15 @@ function readEndpoints(
     }
     if (!address) {
       warnings.push({
-        file: rule.source.file,
-        line: rule.source.line,
+        file: rule.origin.file,
+        line: rule.line,
         message: `${target}: no DNAT rule in the dump tells this endpoint's address; its share (${share.toFixed(4)}) is counted but the endpoint is not listed`,
-        text: rule.text,
+        text: factsText(rule),
       });
       continue;
     }
     const endpoint: Endpoint = { ip: address.ip, port: address.port, probability: share, sepChain: target };
-    if (statistic && ruleProbability !== undefined && Number.isFinite(ruleProbability)) endpoint.ruleProbability = ruleProbability;
+    if (ruleProbability !== undefined && Number.isFinite(ruleProbability)) endpoint.ruleProbability = ruleProbability;
     read.endpoints.push(endpoint);
   }
   return read;

@@ -14,9 +14,13 @@
 // `*table` line; pass `fragmentTable` to read such rules into a table anyway.
 // Identical options and option-less targets are one shared object across the
 // dump's rules (see SharedParts): the result is read-only data.
+// Every rule line is checked as it is read (its warning, if any, comes now, in line order),
+// but its NfRule is built only when its chain's rules are first read (iptables/lazy-chains.ts).
 import { describeChainLoop, findChainLoops } from '../chain-loops.ts';
-import type { Counters, NfChain, NfRule, NfTable, RuleOption, RuleTarget, SourceRef, Warning } from '../model.ts';
-import { parseRuleArgs, SharedParts } from './iptables/rule-args.ts';
+import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
+import { addPendingRule, lazyChain, parseCounters, RuleLines, wantsFacts } from './iptables/lazy-chains.ts';
+import { FactsCollector, type RuleFacts } from './iptables/rule-facts.ts';
+import { CHECK_ONLY, type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine } from './iptables/tokenize.ts';
 
 export interface IptablesSaveOptions {
@@ -64,12 +68,6 @@ const MAX_WARNING_TEXT = 200;
 /** iptables-restore commands that change rules in ways a snapshot model does not replay. */
 const UNREAD_COMMANDS = new Set(['-D', '--delete', '-R', '--replace', '-X', '--delete-chain', '-F', '--flush', '-Z', '--zero', '-E', '--rename-chain']);
 const TABLE_NAME = /^[A-Za-z0-9_-]+$/;
-const COUNTERS = /^\[(\d+):(\d+)\]$/;
-
-function parseCounters(text: string): Counters | undefined {
-  const match = COUNTERS.exec(text);
-  return match ? { packets: Number(match[1]), bytes: Number(match[2]) } : undefined;
-}
 
 /** Targets that exist only in the nat table, and chains only kube-proxy's nat rules use. */
 const NAT_TARGETS = /\s-j\s+(?:DNAT|SNAT|MASQUERADE|REDIRECT|NETMAP|KUBE-(?:SVC|SEP|FW|XLB|EXT|SVL)-\S+|KUBE-MARK-MASQ|KUBE-NODEPORTS|KUBE-POSTROUTING)\b/;
@@ -124,25 +122,14 @@ function describeForeignLine(line: string): string {
   return 'not an iptables-save line (expected *table, :chain, -A rule, COMMIT or # comment)';
 }
 
-/**
- * One object literal per combination of the optional fields, so each rule is
- * born with its final shape: adding `target` afterwards would give every rule a
- * separate out-of-object property store (tens of bytes × 100k rules).
- */
-function makeRule(
-  table: string,
-  chain: string,
-  index: number,
-  text: string,
-  options: RuleOption[],
-  source: SourceRef,
-  target: RuleTarget | undefined,
-  counters: Counters | undefined,
-): NfRule {
-  if (target && counters) return { table, chain, index, text, options, target, counters, source };
-  if (target) return { table, chain, index, text, options, target, source };
-  if (counters) return { table, chain, index, text, options, counters, source };
-  return { table, chain, index, text, options, source };
+/** The checking walk for rules of chains that keep no facts: only the target is kept (the jump-loop check). */
+class TargetOnly implements RuleArgsVisitor {
+  name: string | undefined;
+  option(): void {}
+  target(name: string): void {
+    this.name = name;
+  }
+  counters(): void {}
 }
 
 export function parseIptablesSave(text: string, file: string, options: IptablesSaveOptions = {}): IptablesSaveResult {
@@ -157,12 +144,12 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   let tableLine = 0;
   let fragmentWarned = false;
   const fragmentRules = new Set<string>();
-  const chainsWithInserts = new Set<NfChain>();
-  const allChains: NfChain[] = [];
   let lastChain: NfChain | undefined;
   let lastTable: NfTable | undefined;
   const scratch: LineTokens = { args: [], quoted: [] };
-  const shared = new SharedParts();
+  const ruleLines = new RuleLines(text, file);
+  const collector = new FactsCollector();
+  const targetOnly = new TargetOnly();
 
   const warn = (line: number, message: string, lineText?: string): void => {
     if (warnings.length >= maxWarnings) {
@@ -188,9 +175,9 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   const getChain = (into: NfTable, name: string): NfChain => {
     let chain = into.chains[name];
     if (!chain) {
-      chain = { name, builtin: isBuiltinChain(into.name, name), rules: [] };
+      // kube-proxy's reader asks its facts of KUBE-* chains' rules (rule-facts.ts).
+      chain = lazyChain(name, isBuiltinChain(into.name, name), ruleLines, into.name, name.startsWith('KUBE-'));
       into.chains[name] = chain;
-      allChains.push(chain);
     }
     return chain;
   };
@@ -241,7 +228,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     if (counters) chain.counters = counters;
   };
 
-  const handleRule = (line: string, lineNo: number, ruleStart: number, prefixCounters: Counters | undefined): void => {
+  const handleRule = (line: string, lineAt: number, lineNo: number, ruleStart: number, prefixCounters: Counters | undefined): void => {
     const tokens = tokenizeLine(line, ruleStart, line.length, scratch);
     if ('error' in tokens) {
       warn(lineNo, `${tokens.error} at column ${ruleStart + tokens.column}`, line);
@@ -283,13 +270,24 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       position = Number(tokens.args[2]);
       argsFrom = 3;
     }
-    const parsed = parseRuleArgs(tokens, argsFrom, shared);
-    if ('error' in parsed) {
-      warn(lineNo, `rule not read: ${parsed.error}`, line);
+    // iptables-save writes each chain's rules together: most rules go where the last one went.
+    const known = lastChain !== undefined && lastChain.name === chainName && lastTable === into ? lastChain : into.chains[chainName];
+    // The facts kept for a KUBE-* chain are gathered by the same walk that checks the line.
+    let facts: RuleFacts | undefined;
+    let visitor: RuleArgsVisitor = CHECK_ONLY;
+    if (known === undefined ? chainName.startsWith('KUBE-') : wantsFacts(known)) {
+      facts = collector.begin(ruleLines, ruleLines.count, lineNo);
+      visitor = collector;
+    } else {
+      targetOnly.name = undefined;
+      visitor = targetOnly;
+    }
+    const error = walkRuleArgs(tokens, argsFrom, visitor);
+    if (error !== undefined) {
+      warn(lineNo, `rule not read: ${error}`, line);
       return;
     }
-    // iptables-save writes each chain's rules together: most rules go where the last one went.
-    let chain = lastChain !== undefined && lastChain.name === chainName && lastTable === into ? lastChain : into.chains[chainName];
+    let chain = known;
     if (!chain) {
       if (table && !isBuiltinChain(into.name, chainName)) {
         warn(lineNo, `chain ${chainName} has rules but no :${chainName} declaration in table ${into.name}`, line);
@@ -298,19 +296,15 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     }
     lastChain = chain;
     lastTable = into;
-    const text = ruleStart === 0 && line.charCodeAt(line.length - 1) > 0x20 ? line : line.slice(ruleStart).trim();
     if (!table) {
       // Several `iptables-save | grep` outputs pasted together repeat lines; a rule is there once.
+      const text = ruleStart === 0 && line.charCodeAt(line.length - 1) > 0x20 ? line : line.slice(ruleStart).trim();
       const key = `${into.name}\u0000${chainName}\u0000${text}`;
       if (fragmentRules.has(key)) return;
       fragmentRules.add(key);
     }
-    const rule = makeRule(into.name, chain.name, chain.rules.length + 1, text, parsed.options, { file, line: lineNo }, parsed.target, prefixCounters ?? parsed.counters);
-    if (position !== undefined || isInsert) {
-      const at = Math.min(Math.max((position ?? 1) - 1, 0), chain.rules.length);
-      chain.rules.splice(at, 0, rule);
-      chainsWithInserts.add(chain);
-    } else chain.rules.push(rule);
+    const id = ruleLines.add(lineAt, lineAt + line.length, lineNo, ruleStart, argsFrom);
+    addPendingRule(chain, id, position !== undefined || isInsert ? position ?? 1 : undefined, facts, facts ? facts.target : targetOnly.name);
   };
 
   let pos = 0;
@@ -329,13 +323,13 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       lastContentLine = lineNo;
       const first = text.charCodeAt(start);
       const line = text.slice(start, end);
-      if (first === 0x2d /* - */) handleRule(line, lineNo, 0, undefined);
+      if (first === 0x2d /* - */) handleRule(line, start, lineNo, 0, undefined);
       else if (first === 0x3a /* : */) handleChainDeclaration(line, lineNo);
       else if (first === 0x5b /* [ */) {
         const close = line.indexOf(']');
         const counters = close > 0 ? parseCounters(line.slice(0, close + 1)) : undefined;
         if (!counters) warn(lineNo, 'rule counters are not [packets:bytes]', line);
-        else handleRule(line, lineNo, close + 1, counters);
+        else handleRule(line, start, lineNo, close + 1, counters);
       } else if (first === 0x2a /* * */) {
         const name = line.slice(1).trim();
         if (!TABLE_NAME.test(name)) warn(lineNo, `"${line}" does not name a table`, line);
@@ -358,10 +352,6 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   }
   if (table) warn(lastContentLine, `table ${table.name} (line ${tableLine}) has no COMMIT (truncated dump?); its rules are kept`);
 
-  for (const chain of chainsWithInserts) chain.rules.forEach((rule, i) => (rule.index = i + 1));
-  // Arrays grown by push keep spare slots (17 at least); 40k small chains add up to megabytes.
-  // (A list, not for-in: enumerating a 40k-key dictionary costs more than the copies.)
-  for (const chain of allChains) if (chain.rules.length > 0) chain.rules = chain.rules.slice();
   for (const t of Object.values(tables)) {
     for (const loop of findChainLoops(t)) warn(loop.rules[0]!.source.line, describeChainLoop(t.name, loop), loop.rules[0]!.text);
   }

@@ -117,29 +117,32 @@ function basicOption(arg: string): string | undefined {
 /** Protocols whose match iptables loads implicitly for `-p X --option`. */
 const IMPLICIT_MATCH = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
 
-const matchScratch: RuleOption[] = [];
-const targetScratch: RuleOption[] = [];
-
 /** True for an argument that starts an option (`-x`, `--xyz`), not a value. */
 function isOptionArg(arg: string, quoted: boolean): boolean {
   return !quoted && arg.length > 1 && arg.charCodeAt(0) === 0x2d /* - */;
 }
 
 /**
- * Parses rule arguments `tokens.args[from..]`. Returns an error for what iptables
- * itself would refuse to read (a value where an option belongs, an option
- * missing its argument, `!` with nothing after it).
+ * What the grammar walk tells as it reads a rule: each option with its owner and values
+ * (`args[start..end)`, `ofTarget` for the target's own options), the target, `-c` counters.
+ * parseRuleArgs builds RuleOptions from it; the dump scanner checks every line with a visitor
+ * that keeps nothing, and gathers what kube-proxy's reader needs with another (rule-facts.ts).
  */
-export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedParts = new SharedParts()): RuleArgsResult {
+export interface RuleArgsVisitor {
+  option(module: string, option: string, negated: boolean, args: readonly string[], start: number, end: number, ofTarget: boolean): void;
+  target(name: string, goto: boolean): void;
+  counters(packets: number, bytes: number): void;
+}
+
+/**
+ * Walks rule arguments `tokens.args[from..]` as iptables' getopt loop does, telling `visitor`
+ * what it reads. Returns what iptables itself would refuse to read (a value where an option
+ * belongs, an option missing its argument, `!` with nothing after it), else undefined; on an
+ * error the visitor may have heard part of the rule.
+ */
+export function walkRuleArgs(tokens: LineTokens, from: number, visitor: RuleArgsVisitor): string | undefined {
   const { args, quoted } = tokens;
-  // Collected in reused scratch arrays and copied out at their exact length: a pushed-to
-  // empty array reserves 17 slots, which over 100k rules is megabytes of empty space.
-  const options = matchScratch;
-  const targetOptions = targetScratch;
-  options.length = 0;
-  targetOptions.length = 0;
-  let target: { name: string; goto: boolean } | undefined;
-  let counters: Counters | undefined;
+  let targetName: string | undefined;
   let module: string | undefined; // the current -m module
   let protocol: string | undefined; // -p value, for implicit matches
   let negateNext = false;
@@ -150,12 +153,12 @@ export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedPa
     const arg = args[i]!;
     const isQuoted = quoted[i]!;
     if (arg === '!' && !isQuoted) {
-      if (negateNext) return { error: 'two "!" in a row' };
+      if (negateNext) return 'two "!" in a row';
       negateNext = true;
       i++;
       continue;
     }
-    if (!isOptionArg(arg, isQuoted)) return { error: `unexpected argument "${arg}" where an option was expected` };
+    if (!isOptionArg(arg, isQuoted)) return `unexpected argument "${arg}" where an option was expected`;
 
     const basic = basicOption(arg);
     if (basic !== undefined) {
@@ -168,34 +171,35 @@ export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedPa
         i++;
         value = args[i + 1];
       }
-      if (value === undefined || isOptionArg(value, quoted[i + 1]!)) return { error: `${arg} needs a value` };
-      options.push(shared.option('basic', basic, negated, args, i + 1, i + 2));
+      if (value === undefined || isOptionArg(value, quoted[i + 1]!)) return `${arg} needs a value`;
+      visitor.option('basic', basic, negated, args, i + 1, i + 2, false);
       if (basic === 'p') protocol = value.toLowerCase();
       i += 2;
       continue;
     }
     if (arg === '-f' || arg === '--fragment' || arg === '-4' || arg === '--ipv4' || arg === '-6' || arg === '--ipv6') {
       const option = arg === '-f' || arg === '--fragment' ? 'f' : arg === '-4' || arg === '--ipv4' ? '4' : '6';
-      options.push(shared.option('basic', option, negateNext, args, 0, 0));
+      visitor.option('basic', option, negateNext, args, 0, 0, false);
       negateNext = false;
       i++;
       continue;
     }
     if (arg === '-m' || arg === '--match') {
-      if (negateNext) return { error: `"!" before ${arg}` };
+      if (negateNext) return `"!" before ${arg}`;
       const name = args[i + 1];
-      if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return { error: `${arg} needs a module name` };
+      if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return `${arg} needs a module name`;
       module = name;
       longOptionsToTarget = false;
       i += 2;
       continue;
     }
     if (arg === '-j' || arg === '--jump' || arg === '-g' || arg === '--goto') {
-      if (negateNext) return { error: `"!" before ${arg}` };
-      if (target) return { error: 'more than one target' };
+      if (negateNext) return `"!" before ${arg}`;
+      if (targetName !== undefined) return 'more than one target';
       const name = args[i + 1];
-      if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return { error: `${arg} needs a target` };
-      target = { name, goto: arg === '-g' || arg === '--goto' };
+      if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return `${arg} needs a target`;
+      targetName = name;
+      visitor.target(name, arg === '-g' || arg === '--goto');
       longOptionsToTarget = true;
       i += 2;
       continue;
@@ -204,16 +208,17 @@ export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedPa
       const packets = args[i + 1];
       const bytes = args[i + 2];
       if (packets === undefined || bytes === undefined || !/^\d+$/.test(packets) || !/^\d+$/.test(bytes)) {
-        return { error: `${arg} needs two numbers` };
+        return `${arg} needs two numbers`;
       }
-      counters = { packets: Number(packets), bytes: Number(bytes) };
+      visitor.counters(Number(packets), Number(bytes));
       i += 3;
       continue;
     }
-    if (arg.charCodeAt(1) !== 0x2d) return { error: `unknown option ${arg}` };
+    if (arg.charCodeAt(1) !== 0x2d) return `unknown option ${arg}`;
 
     // A module's (or the target's) long option and its values.
-    const owner = target && longOptionsToTarget ? target.name : module ?? (protocol !== undefined && IMPLICIT_MATCH.has(protocol) ? protocol : 'basic');
+    const ofTarget = targetName !== undefined && longOptionsToTarget;
+    const owner = ofTarget ? targetName! : module ?? (protocol !== undefined && IMPLICIT_MATCH.has(protocol) ? protocol : 'basic');
     let negated = negateNext;
     negateNext = false;
     i++;
@@ -225,14 +230,68 @@ export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedPa
     while (i < args.length && !isOptionArg(args[i]!, quoted[i]!) && !(args[i] === '!' && !quoted[i])) i++;
     const name = arg.slice(2);
     const numberError = numericOptionError(owner, name, args, valuesStart, i);
-    if (numberError !== undefined) return { error: numberError };
-    const option = shared.option(owner, name, negated, args, valuesStart, i);
-    if (target && longOptionsToTarget) targetOptions.push(option);
-    else options.push(option);
+    if (numberError !== undefined) return numberError;
+    visitor.option(owner, name, negated, args, valuesStart, i, ofTarget);
   }
-  if (negateNext) return { error: '"!" at the end of the rule' };
-  const result: RuleArgs = { options: options.slice() };
-  if (target) result.target = shared.target(target.name, target.goto, targetOptions.length > 0 ? targetOptions.slice() : []);
-  if (counters) result.counters = counters;
+  if (negateNext) return '"!" at the end of the rule';
+  return undefined;
+}
+
+/** A visitor that keeps nothing: the scanner's check that a line reads at all. */
+export const CHECK_ONLY: RuleArgsVisitor = { option() {}, target() {}, counters() {} };
+
+/**
+ * Builds a rule's RuleOptions (shared through SharedParts) as walkRuleArgs reads them.
+ * Collected in reused scratch arrays and copied out at their exact length: a pushed-to
+ * empty array reserves 17 slots, which over 100k rules is megabytes of empty space.
+ */
+class RuleArgsBuilder implements RuleArgsVisitor {
+  readonly options: RuleOption[] = [];
+  readonly targetOptions: RuleOption[] = [];
+  targetName: string | undefined;
+  goto = false;
+  counted: Counters | undefined;
+  shared: SharedParts = new SharedParts();
+
+  reset(shared: SharedParts): void {
+    this.options.length = 0;
+    this.targetOptions.length = 0;
+    this.targetName = undefined;
+    this.goto = false;
+    this.counted = undefined;
+    this.shared = shared;
+  }
+
+  option(module: string, option: string, negated: boolean, args: readonly string[], start: number, end: number, ofTarget: boolean): void {
+    const built = this.shared.option(module, option, negated, args, start, end);
+    if (ofTarget) this.targetOptions.push(built);
+    else this.options.push(built);
+  }
+
+  target(name: string, goto: boolean): void {
+    this.targetName = name;
+    this.goto = goto;
+  }
+
+  counters(packets: number, bytes: number): void {
+    this.counted = { packets, bytes };
+  }
+}
+
+const builder = new RuleArgsBuilder();
+
+/**
+ * Parses rule arguments `tokens.args[from..]`. Returns an error for what iptables
+ * itself would refuse to read (see walkRuleArgs).
+ */
+export function parseRuleArgs(tokens: LineTokens, from: number, shared: SharedParts = new SharedParts()): RuleArgsResult {
+  builder.reset(shared);
+  const error = walkRuleArgs(tokens, from, builder);
+  if (error !== undefined) return { error };
+  const result: RuleArgs = { options: builder.options.slice() };
+  if (builder.targetName !== undefined) {
+    result.target = shared.target(builder.targetName, builder.goto, builder.targetOptions.length > 0 ? builder.targetOptions.slice() : []);
+  }
+  if (builder.counted) result.counters = builder.counted;
   return result;
 }
