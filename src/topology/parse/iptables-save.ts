@@ -18,7 +18,7 @@
 // but its NfRule is built only when its chain's rules are first read (iptables/lazy-chains.ts).
 import { describeChainLoop, findChainLoops } from '../chain-loops.ts';
 import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
-import { addPendingRule, lazyChain, parseCounters, RuleLines, wantsFacts } from './iptables/lazy-chains.ts';
+import { addPendingRule, lazyChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
 import { FactsCollector, type RuleFacts } from './iptables/rule-facts.ts';
 import { CHECK_ONLY, type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine } from './iptables/tokenize.ts';
@@ -144,6 +144,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   let tableLine = 0;
   let fragmentWarned = false;
   const fragmentRules = new Set<string>();
+  const allChains: NfChain[] = [];
   let lastChain: NfChain | undefined;
   let lastTable: NfTable | undefined;
   const scratch: LineTokens = { args: [], quoted: [] };
@@ -178,6 +179,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       // kube-proxy's reader asks its facts of KUBE-* chains' rules (rule-facts.ts).
       chain = lazyChain(name, isBuiltinChain(into.name, name), ruleLines, into.name, name.startsWith('KUBE-'));
       into.chains[name] = chain;
+      allChains.push(chain);
     }
     return chain;
   };
@@ -207,9 +209,10 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   };
 
   const handleChainDeclaration = (line: string, lineNo: number): void => {
-    const into = tableFor(lineNo, line, 'chain declaration', /^:(\S+)/.exec(line)?.[1]);
+    // (The chain's name is looked for only without a *table line: 40,000 declarations in a big dump.)
+    const into = table ?? tableFor(lineNo, line, 'chain declaration', /^:(\S+)/.exec(line)?.[1]);
     if (!into) return;
-    const tokens = tokenizeLine(line, 1);
+    const tokens = tokenizeLine(line, 1, line.length, scratch);
     if ('error' in tokens || tokens.args.length < 2 || tokens.args.length > 3 || tokens.args[0] === '') {
       warn(lineNo, 'chain declaration is not `:NAME POLICY [packets:bytes]`', line);
       return;
@@ -352,6 +355,8 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   }
   if (table) warn(lastContentLine, `table ${table.name} (line ${tableLine}) has no COMMIT (truncated dump?); its rules are kept`);
 
+  // (A list, not for-in: enumerating a 40k-key dictionary costs more than the copies.)
+  for (const chain of allChains) trimPending(chain);
   for (const t of Object.values(tables)) {
     for (const loop of findChainLoops(t)) warn(loop.rules[0]!.source.line, describeChainLoop(t.name, loop), loop.rules[0]!.text);
   }

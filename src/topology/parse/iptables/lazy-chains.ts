@@ -186,6 +186,18 @@ export function lazyChain(name: string, builtin: boolean, lines: RuleLines, tabl
   return new LazyChain(name, builtin, pending) as unknown as NfChain;
 }
 
+/**
+ * Called once the dump is read: arrays grown by push keep spare slots (17 at least), and a
+ * kube-proxy dump's 40,000 chains of one to three rules hold three lists each.
+ */
+export function trimPending(chain: NfChain): void {
+  const pending = pendingOf(chain);
+  if (!pending || pending.ids.length === 0) return;
+  pending.ids = pending.ids.slice();
+  pending.targets = pending.targets.slice();
+  if (pending.facts) pending.facts = pending.facts.slice();
+}
+
 /** Whether rules added to `chain` need their facts (a lazy KUBE-* chain). */
 export function wantsFacts(chain: NfChain): boolean {
   return pendingOf(chain)?.facts !== undefined;

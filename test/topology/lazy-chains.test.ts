@@ -1,0 +1,99 @@
+// The dump scanner keeps what kube-proxy's reader, the jump-loop check and the rule counts need
+// (parse/iptables/lazy-chains.ts, rule-facts.ts) and builds a chain's NfRules only when they are
+// first read. What it kept must be what the built rules say, on every real dump the repository
+// holds (the samples' nodes, recorded by iptables-save in the lab, and the public corpus), and
+// the built chain must look to every reader like a chain parsed eagerly.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { factsOf, firstRuleSource, jumpTargetsOf, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
+import { factsFromRule, factsText, type RuleFacts } from '../../src/topology/parse/iptables/rule-facts.ts';
+import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
+import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function dumps(): { name: string; text: string }[] {
+  const found: { name: string; text: string }[] = [];
+  for (const sample of readdirSync(join(root, 'samples'))) {
+    const dir = join(root, 'samples', sample);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const node of readdirSync(dir)) {
+      const file = join(dir, node, 'iptables-save.txt');
+      try {
+        found.push({ name: `samples/${sample}/${node}`, text: readFileSync(file, 'utf8') });
+      } catch {
+        // this sample's folder is not a node with an iptables dump
+      }
+    }
+  }
+  const corpus = join(root, 'test', 'corpus', 'iptables');
+  for (const file of readdirSync(corpus)) if (file.endsWith('.txt')) found.push({ name: `test/corpus/iptables/${file}`, text: readFileSync(join(corpus, file), 'utf8') });
+  // kube-proxy's rules as its proxier writes them (the bench's generator), large-cluster mode included.
+  found.push({ name: 'generated 300 services', text: kubeProxyRestoreInput(syntheticSpec(300, 3)) });
+  return found;
+}
+
+/** The facts without where they point (the scan's refer to the dump, factsFromRule's to the rule). */
+function comparable(facts: RuleFacts): Omit<RuleFacts, 'origin' | 'index'> & { file: string; text: string } {
+  const { origin, index: _index, ...rest } = facts;
+  return { ...rest, file: origin.file, text: factsText(facts) };
+}
+
+const all = dumps();
+
+describe('what the scan keeps is what the built rules say', () => {
+  it('finds the dumps it checks', () => {
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.some((d) => d.text.includes('KUBE-SEP-'))).toBe(true);
+  });
+
+  for (const { name, text } of all) {
+    it(name, () => {
+      // fragments (no *table line) are read into a table as topology reads them
+      const parsed = parseIptablesSave(text, name, { guessTables: !/^\*[A-Za-z]/m.test(text) });
+      let kubeChains = 0;
+      for (const table of Object.values(parsed.tables)) {
+        for (const chain of Object.values(table.chains)) {
+          const count = ruleCountOf(chain);
+          const first = firstRuleSource(chain);
+          const targets = [...jumpTargetsOf(chain)];
+          const facts = factsOf(chain).map(comparable);
+          if (chain.name.startsWith('KUBE-') && count > 0) kubeChains++;
+          const rules = chain.rules; // built here
+          expect(count).toBe(rules.length);
+          expect(first).toEqual(rules[0]?.source);
+          expect(targets).toEqual(rules.map((r) => r.target?.name));
+          expect(facts).toEqual(rules.map((r) => comparable(factsFromRule(r))));
+          rules.forEach((rule, i) => expect(rule.index).toBe(i + 1));
+        }
+      }
+      if (name.startsWith('generated')) expect(kubeChains).toBeGreaterThan(600); // facts kept, then compared
+    });
+  }
+});
+
+describe('a chain whose rules are built on first read', () => {
+  const text = ['*nat', ':PREROUTING ACCEPT [0:0]', ':KUBE-X - [3:4]', '-A KUBE-X -j RETURN', '-I KUBE-X 1 -p tcp -j ACCEPT', '-A KUBE-X -m comment --comment "a b" -j DROP', 'COMMIT', ''].join('\n');
+
+  it('shows rules in its place to JSON, keys and spread, with the -I line first', () => {
+    const chain = parseIptablesSave(text, 'f').tables['nat']!.chains['KUBE-X']!;
+    expect(Object.keys(chain)).toEqual(['name', 'builtin', 'rules', 'counters']);
+    const json = JSON.parse(JSON.stringify(chain)) as { rules: { text: string; index: number }[] };
+    expect(Object.keys(json)).toEqual(['name', 'builtin', 'rules', 'counters']);
+    expect(json.rules.map((r) => [r.index, r.text])).toEqual([
+      [1, '-I KUBE-X 1 -p tcp -j ACCEPT'],
+      [2, '-A KUBE-X -j RETURN'],
+      [3, '-A KUBE-X -m comment --comment "a b" -j DROP'],
+    ]);
+    expect({ ...chain }.rules).toBe(chain.rules); // built once, then a plain array
+  });
+
+  it('takes an assigned array like any other property', () => {
+    const chain = parseIptablesSave(text, 'f').tables['nat']!.chains['KUBE-X']!;
+    chain.rules = [];
+    expect(chain.rules).toEqual([]);
+    expect(ruleCountOf(chain)).toBe(0);
+    expect(Object.keys(chain)).toEqual(['name', 'builtin', 'rules', 'counters']);
+  });
+});
