@@ -216,6 +216,9 @@ export async function run(_args: string[]): Promise<void> {
   try {
     await firstFrame(term);
     await keysWhileReading(term);
+    // bin/podpath.js runs src/ through tsx once dist/ is older than a source file: say so if
+    // that happened partway (a rebase or an edit during the run), since the figures then mix both.
+    if (!compiledIsFresh(repoRoot)) console.log('note: src/ changed during the run, so later runs went through tsx, not dist/: rerun for figures of one kind');
   } finally {
     term.quit();
   }
