@@ -30,6 +30,9 @@ export function parseIpv4(text: string): number | undefined {
       part = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57 && digits < 3) {
+      // A leading zero ('010') is refused as inet_pton(3) refuses it: iproute2 would read it as
+      // octal (strtoul base 0) and inet_aton too, so a decimal reading could name another address.
+      if (digits === 1 && part === 0) return undefined;
       part = part * 10 + (c - 48);
       digits++;
       if (part > 255) return undefined;
