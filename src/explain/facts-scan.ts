@@ -15,7 +15,7 @@ import { ipv4Text, macText } from '../decode/layers/text.ts';
 import { CODECS } from '../decode/registry.ts';
 import type { ArpLayer, CapturedPacket, GeneveLayer, HttpLayer, IcmpLayer, Icmpv6Layer, Ipv6Layer, Layer, MalformedLayer, Sll2Layer, SllLayer, TcpFlags } from '../decode/types.ts';
 import { tupleKey } from './flows.ts';
-import { arpFacts, icmpFacts, ipLength, linkOf, PROTO_NAMES, tupleOf, type ArpFacts, type FiveTuple, type IcmpFacts, type IpFacts, type LinkFacts, type OuterFacts, type PacketFacts, type TcpFacts } from './facts.ts';
+import { arpFacts, icmpFacts, ipLayerFacts, ipLength, linkOf, PROTO_NAMES, tupleOf, type ArpFacts, type FiveTuple, type IcmpFacts, type IpFacts, type LinkFacts, type OuterFacts, type PacketFacts, type TcpFacts } from './facts.ts';
 
 /**
  * Seconds since the epoch as a float: the double nearest to the exact decimal `sec.nsec`, the
@@ -314,7 +314,7 @@ export class FactsReader {
     let tuple: FiveTuple | undefined;
     let tupleKey: string | undefined;
     if (ip >= 0) {
-      ipFacts = ip6 ? ipv6Facts(ip6, packet.caplen) : this.ipv4Facts(d, ip, packet.caplen);
+      ipFacts = ip6 ? ipLayerFacts(ip6, packet.caplen) : this.ipv4Facts(d, ip, packet.caplen);
       // The ports: the last TCP header's when the packet is TCP, the UDP header's when it is UDP (facts.ts).
       const ports = tcp ? lastTcp : ipFacts.protocol === 17 ? udp : -1;
       const sport = ports < 0 ? -1 : view.getUint16(d.offsets[ports] as number);
@@ -411,19 +411,3 @@ function tcpFacts(d: Dissection, i: number): TcpFacts {
   return { seq: view.getUint32(at + 4), ack: view.getUint32(at + 8), flags: flagsOf(d.data[at + 13] as number), payloadLength: Math.max(0, (d.ends[i] as number) - at - length) };
 }
 
-function ipv6Facts(ip: Ipv6Layer, caplen: number): IpFacts {
-  const { length, gso } = ipLength(ip, caplen);
-  return {
-    version: 6,
-    src: ip.src,
-    dst: ip.dst,
-    protocol: ip.proto,
-    ttl: ip.ttl,
-    length,
-    gso,
-    dontFragment: false,
-    fragment: ip.fragment,
-    moreFragments: ip.moreFragments ?? false,
-    fragmentOffset: ip.fragmentOffset ?? 0,
-  };
-}

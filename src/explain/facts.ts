@@ -245,28 +245,33 @@ export function packetFacts(packet: DecodedPacket, capture: number): PacketFacts
   }
   if (quoted && facts.icmp) facts.icmp.quoted = quoted;
   if (ip) {
-    const { length, gso } = ipLength(ip, packet.caplen);
-    // One literal, no spreads: a spread in an object literal leaves V8 a slower, larger object.
-    const v4 = ip.type === 'ipv4';
-    const facts4: IpFacts = {
-      version: v4 ? 4 : 6,
-      src: ip.src,
-      dst: ip.dst,
-      protocol: ip.proto,
-      ttl: ip.ttl,
-      length,
-      gso,
-      dontFragment: v4 ? (ip as Extract<Layer, { type: 'ipv4' }>).dontFragment : false,
-      fragment: ip.fragment,
-      moreFragments: ip.moreFragments ?? false,
-      fragmentOffset: ip.fragmentOffset ?? 0,
-    };
-    if (v4) facts4.id = (ip as Extract<Layer, { type: 'ipv4' }>).id;
-    facts.ip = facts4;
+    facts.ip = ipLayerFacts(ip, packet.caplen);
     const proto = PROTO_NAMES[ip.proto] ?? 'other';
     const ports = facts.tcp ? lastPorts(packet.layers, 'tcp') : proto === 'udp' ? udp : undefined;
     facts.tuple = tupleOf(ip.src, ip.dst, proto, ports?.sport, ports?.dport);
   }
+  return facts;
+}
+
+/** An IPv4 or IPv6 layer's facts, as one literal of one shape (the scan path's IPv6 uses it too). */
+export function ipLayerFacts(ip: Extract<Layer, { type: 'ipv4' | 'ipv6' }>, caplen: number): IpFacts {
+  const { length, gso } = ipLength(ip, caplen);
+  // One literal, no spreads: a spread in an object literal leaves V8 a slower, larger object.
+  const v4 = ip.type === 'ipv4';
+  const facts: IpFacts = {
+    version: v4 ? 4 : 6,
+    src: ip.src,
+    dst: ip.dst,
+    protocol: ip.proto,
+    ttl: ip.ttl,
+    length,
+    gso,
+    dontFragment: v4 ? ip.dontFragment : false,
+    fragment: ip.fragment,
+    moreFragments: ip.moreFragments ?? false,
+    fragmentOffset: ip.fragmentOffset ?? 0,
+  };
+  if (v4) facts.id = ip.id;
   return facts;
 }
 
