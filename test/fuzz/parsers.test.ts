@@ -7,13 +7,12 @@
 import { Readable } from 'node:stream';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { dissectPacket, layersOf, packetJson, timeText } from '../../src/decode/dissect.ts';
+import { decodedPacket, dissectPacket, layersOf, packetJson } from '../../src/decode/dissect.ts';
 import { Dissection } from '../../src/decode/dissection.ts';
 import { detailLines } from '../../src/decode/output/detail.ts';
 import { summaryText } from '../../src/decode/output/summary-line.ts';
 import { scanCapture } from '../../src/decode/read/stream.ts';
 import { portTable } from '../../src/decode/registry.ts';
-import type { DecodedPacket } from '../../src/decode/types.ts';
 import { packetFacts } from '../../src/explain/facts.ts';
 import { FactsReader } from '../../src/explain/facts-scan.ts';
 import { buildTopology } from '../../src/topology/build/index.ts';
@@ -115,8 +114,8 @@ describe('property: captures with chosen length fields, and mutated real capture
           // --json lines are printed as they are: pure ASCII.
           expect(json).toMatch(/^[\x20-\x7e]*$/);
           JSON.parse(json);
-          const decoded: DecodedPacket = { frame: packet.frame, time: timeText(packet.timeSec, packet.timeNsec), caplen: packet.caplen, len: packet.len, linkType: packet.linkType, layers };
-          if (packet.interfaceName !== undefined) decoded.interfaceName = packet.interfaceName;
+          // The decoder's own record builder (it carries both pcapng interface names, as explain reads them).
+          const decoded = decodedPacket(packet, layers);
           // The summary line escapes capture text itself, as it writes it.
           printable(summaryText(d));
           for (const line of detailLines(decoded)) printable(escapeLine(line));
