@@ -19,7 +19,7 @@ export interface ChainLoop {
  * Reads the chains' jump targets, not their rules (a 40k-chain dump's rules are built only where a
  * trace walks); only the chains of a loop found have their rules built, for the loop's rules.
  */
-export function findChainLoops(table: NfTable): ChainLoop[] {
+function findChainLoops(table: NfTable): ChainLoop[] {
   const loops: ChainLoop[] = [];
   const state = new Map<string, 'active' | 'done'>();
   const isUserChain = (name: string | undefined): name is string => name !== undefined && table.chains[name] !== undefined && !table.chains[name]!.builtin;
@@ -50,6 +50,22 @@ export function findChainLoops(table: NfTable): ChainLoop[] {
         path.push({ chain: target, targets: jumpTargetsOf(table.chains[target]!), next: 0 });
       }
     }
+  }
+  return loops;
+}
+
+const loopsByTable = new WeakMap<NfTable, readonly ChainLoop[]>();
+
+/**
+ * The table's loops, found once: the dump's reader finds them to warn, and the tracer's first
+ * walk into a user chain asks again (40,000 chains of a kube-proxy dump: ~50 ms a time). A table
+ * is not changed once read.
+ */
+export function chainLoopsOf(table: NfTable): readonly ChainLoop[] {
+  let loops = loopsByTable.get(table);
+  if (!loops) {
+    loops = findChainLoops(table);
+    loopsByTable.set(table, loops);
   }
   return loops;
 }

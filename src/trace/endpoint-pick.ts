@@ -11,7 +11,9 @@ export interface EndpointPick {
   share: number;
 }
 
-const indexes = new WeakMap<readonly Service[], Map<string, EndpointPick>>();
+// By KUBE-SVC chain only (10,000 services: 10,000 keys, not one per endpoint); a chain's
+// endpoints are searched when a jump asks.
+const indexes = new WeakMap<readonly Service[], Map<string, Service[]>>();
 
 /** The pick a jump from `svcChain` to `sepChain` makes, when the topology knows that service's endpoints. */
 export function endpointPick(services: readonly Service[], svcChain: string, sepChain: string): EndpointPick | undefined {
@@ -20,13 +22,21 @@ export function endpointPick(services: readonly Service[], svcChain: string, sep
     index = new Map();
     for (const service of services) {
       if (!service.svcChain) continue;
-      service.endpoints.forEach((e, i) => {
-        if (e.sepChain) index!.set(`${service.svcChain}>${e.sepChain}`, { position: i + 1, count: service.endpoints.length, share: e.probability });
-      });
+      const same = index.get(service.svcChain);
+      if (same) same.push(service);
+      else index.set(service.svcChain, [service]);
     }
     indexes.set(services, index);
   }
-  return index.get(`${svcChain}>${sepChain}`);
+  // The last service and endpoint naming the pair wins (as one map of every pair, filled in order, would have it).
+  const candidates = index.get(svcChain) ?? [];
+  for (let s = candidates.length - 1; s >= 0; s--) {
+    const endpoints = candidates[s]!.endpoints;
+    for (let i = endpoints.length - 1; i >= 0; i--) {
+      if (endpoints[i]!.sepChain === sepChain) return { position: i + 1, count: endpoints.length, share: endpoints[i]!.probability };
+    }
+  }
+  return undefined;
 }
 
 /** "endpoint 2 of 3 with probability 1/3". */

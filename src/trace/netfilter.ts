@@ -14,7 +14,7 @@ import { candidateRules } from './chain-index.ts';
 import { applyNat } from './nat.ts';
 import { describePick } from './endpoint-pick.ts';
 import { appendAll } from '../util/append.ts';
-import { type ChainLoop, describeChainLoop, findChainLoops } from '../topology/chain-loops.ts';
+import { type ChainLoop, chainLoopsOf, describeChainLoop } from '../topology/chain-loops.ts';
 
 export type { Hook } from './match.ts';
 
@@ -237,7 +237,7 @@ function loopThrough(table: NfTable, chain: string): ChainLoop | undefined {
   let loops = loopsByTable.get(table);
   if (!loops) {
     loops = new Map();
-    for (const loop of findChainLoops(table)) for (const name of loop.chains) if (!loops.has(name)) loops.set(name, loop);
+    for (const loop of chainLoopsOf(table)) for (const name of loop.chains) if (!loops.has(name)) loops.set(name, loop);
     loopsByTable.set(table, loops);
   }
   return loops.get(chain);

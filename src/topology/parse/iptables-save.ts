@@ -16,7 +16,7 @@
 // dump's rules (see SharedParts): the result is read-only data.
 // Every rule line is checked as it is read (its warning, if any, comes now, in line order),
 // but its NfRule is built only when its chain's rules are first read (iptables/lazy-chains.ts).
-import { describeChainLoop, findChainLoops } from '../chain-loops.ts';
+import { chainLoopsOf, describeChainLoop } from '../chain-loops.ts';
 import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
 import { addPendingRule, lazyChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
 import { FactsCollector, type RuleFacts } from './iptables/rule-facts.ts';
@@ -358,7 +358,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   // (A list, not for-in: enumerating a 40k-key dictionary costs more than the copies.)
   for (const chain of allChains) trimPending(chain);
   for (const t of Object.values(tables)) {
-    for (const loop of findChainLoops(t)) warn(loop.rules[0]!.source.line, describeChainLoop(t.name, loop), loop.rules[0]!.text);
+    for (const loop of chainLoopsOf(t)) warn(loop.rules[0]!.source.line, describeChainLoop(t.name, loop), loop.rules[0]!.text);
   }
   if (warningsLeftOut > 0) {
     warnings.push({ file, line: lastContentLine, message: `${warningsLeftOut} more warnings not listed` });
