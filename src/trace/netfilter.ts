@@ -14,7 +14,7 @@ import { candidateRules } from './chain-index.ts';
 import { applyNat } from './nat.ts';
 import { describePick } from './endpoint-pick.ts';
 import { appendAll } from '../util/append.ts';
-import { type ChainLoop, chainLoopsOf, describeChainLoop } from '../topology/chain-loops.ts';
+import { chainLoopThrough, describeChainLoop } from '../topology/chain-loops.ts';
 
 export type { Hook } from './match.ts';
 
@@ -165,9 +165,9 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     const userChain = name !== undefined && !BUILTIN_TARGETS.has(name) ? table.chains[name] : undefined;
     if (!target || name === undefined) {
       steps.push(step(rule, 'continue', `${describe(rule)} matches; it has no target, so the walk continues`));
-    } else if (userChain && loopThrough(table, name)) {
+    } else if (userChain && chainLoopThrough(table, name)) {
       // The kernel would have refused this table (ELOOP); walking it would never end.
-      steps.push(step(rule, 'continue', `${describe(rule)} jumps into ${describeChainLoop(table.name, loopThrough(table, name)!)}; podpath stops walking ${table.name} here and assumes ACCEPT`));
+      steps.push(step(rule, 'continue', `${describe(rule)} jumps into ${describeChainLoop(table.name, chainLoopThrough(table, name)!)}; podpath stops walking ${table.name} here and assumes ACCEPT`));
       return { flow, steps, verdict: ACCEPT };
     } else if (userChain) {
       const endpoint = name.startsWith('KUBE-SEP-') ? input.endpointPick?.(chain.name, name) : undefined;
@@ -228,19 +228,6 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
   }
   note(`stopped walking ${table.name} after ${MAX_RULE_VISITS} rule visits (a jump loop?); assumed ACCEPT`);
   return { flow, steps, verdict: ACCEPT };
-}
-
-const loopsByTable = new WeakMap<NfTable, Map<string, ChainLoop>>();
-
-/** The jump loop that `chain` is part of in `table`, if any (found once per table). */
-function loopThrough(table: NfTable, chain: string): ChainLoop | undefined {
-  let loops = loopsByTable.get(table);
-  if (!loops) {
-    loops = new Map();
-    for (const loop of chainLoopsOf(table)) for (const name of loop.chains) if (!loops.has(name)) loops.set(name, loop);
-    loopsByTable.set(table, loops);
-  }
-  return loops.get(chain);
 }
 
 function step(rule: NfRule, action: NetfilterAction, explanation: string): NetfilterStep {
