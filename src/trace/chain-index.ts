@@ -7,7 +7,6 @@
 import type { NfChain, NfRule } from '../topology/model.ts';
 import { parseIpv4 } from '../util/address.ts';
 import type { Header } from './flow.ts';
-import { ruleCountOf } from '../topology/parse/iptables/lazy-chains.ts';
 
 const INDEX_THRESHOLD = 64;
 
@@ -79,16 +78,4 @@ function mergeSorted(a: readonly number[], b: readonly number[]): readonly numbe
     else out.push(b[j++]!);
   }
   return out;
-}
-
-/** Builds the index of every long chain now (part of loading), so the first trace does not pay for it. */
-export function indexChains(chains: Iterable<NfChain>): number {
-  let built = 0;
-  for (const chain of chains) {
-    // Counted without building a lazy chain's rules: only the long ones are built here.
-    if (ruleCountOf(chain) < INDEX_THRESHOLD || indexes.has(chain)) continue;
-    indexes.set(chain, buildIndex(chain));
-    built++;
-  }
-  return built;
 }

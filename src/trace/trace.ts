@@ -10,21 +10,11 @@ import { createTrace } from './factory.ts';
 import { walk, type WalkResult } from './hop.ts';
 import { lookupRoute, selectSourceOn } from './routing.ts';
 import { hostSource } from './source-address.ts';
-import { indexChains } from './chain-index.ts';
 import { firstPacket, resolveDestination, resolveStart, serviceName, type TraceRequest } from './query.ts';
 import { outcomeOf } from './outcome.ts';
 import { judgePolicies } from './policy.ts';
 
 export type { TraceRequest } from './query.ts';
-
-/** Indexes every node's long netfilter chains (KUBE-SERVICES, KUBE-NODEPORTS); traces do it lazily otherwise. */
-export function prepareTopology(topology: Topology): number {
-  let built = 0;
-  for (const node of topology.nodes) {
-    for (const table of Object.values(node.netns.netfilter?.tables ?? {})) built += indexChains(Object.values(table.chains));
-  }
-  return built;
-}
 
 export function traceQuery(topology: Topology, request: TraceRequest): TraceResult {
   const cluster = new Cluster(topology);
