@@ -4,7 +4,16 @@
 // a long chain once by each rule's exact destination (-d x/32) or exact
 // destination port (--dport n), and per packet reads only the rules that could
 // match plus those with neither, merged back into chain order.
-import type { NfChain, NfRule } from '../topology/model.ts';
+//
+// The index is built from what the dump's reader kept of each rule (rule-facts.ts), so the
+// first trace builds only the rules it reads, not the chain's 10,000. A rule is keyed only when
+// it reads nothing but the header (RuleFacts.headerOnly): a rule left out of a packet's
+// candidates must be one whose walk would fail on that key with no other effect, and a test
+// ahead of the key that notes an assumption (-m set, an unmodelled module) or asks the chooser
+// (-m statistic) would have had one.
+import type { NfChain } from '../topology/model.ts';
+import { factsOf, ruleCountOf } from '../topology/parse/iptables/lazy-chains.ts';
+import type { RuleFacts } from '../topology/parse/iptables/rule-facts.ts';
 import { parseIpv4 } from '../util/address.ts';
 import type { Header } from './flow.ts';
 
@@ -18,36 +27,33 @@ interface ChainIndex {
 
 const indexes = new WeakMap<NfChain, ChainIndex>();
 
-/** The exact destination / destination port a rule requires, read straight from its options (no compiling). */
-function indexKeys(rule: NfRule): { dst?: number; dport?: number } {
+/** The exact destination / destination port a header-only rule requires (undefined: none). */
+function indexKeys(facts: RuleFacts): { dst?: number; dport?: number } {
   const keys: { dst?: number; dport?: number } = {};
-  for (const option of rule.options) {
-    if (option.negated || option.values.length !== 1) continue;
-    const value = option.values[0]!;
-    if (option.module === 'basic' && (option.option === 'd' || option.option === 'destination')) {
-      const slash = value.indexOf('/');
-      if (slash < 0 || value.slice(slash + 1) === '32') {
-        const address = parseIpv4(slash < 0 ? value : value.slice(0, slash));
-        if (address !== undefined) keys.dst = address;
-      }
-    } else if ((option.option === 'dport' || option.option === 'destination-port') && /^\d+$/.test(value)) {
-      keys.dport = Number(value);
+  if (!facts.headerOnly) return keys;
+  const value = facts.destination;
+  if (value !== undefined && !facts.destinationNegated) {
+    const slash = value.indexOf('/');
+    if (slash < 0 || value.slice(slash + 1) === '32') {
+      const address = parseIpv4(slash < 0 ? value : value.slice(0, slash));
+      if (address !== undefined) keys.dst = address;
     }
   }
+  if (facts.dport !== undefined && /^\d+$/.test(facts.dport)) keys.dport = Number(facts.dport);
   return keys;
 }
 
 function buildIndex(chain: NfChain): ChainIndex {
   const index: ChainIndex = { byDst: new Map(), byDport: new Map(), rest: [] };
-  chain.rules.forEach((rule, i) => {
-    const compiled = indexKeys(rule);
-    const add = (map: Map<number, number[]>, key: number) => {
-      const list = map.get(key);
-      if (list) list.push(i);
-      else map.set(key, [i]);
-    };
-    if (compiled.dst !== undefined) add(index.byDst, compiled.dst);
-    else if (compiled.dport !== undefined) add(index.byDport, compiled.dport);
+  const add = (map: Map<number, number[]>, key: number, i: number) => {
+    const list = map.get(key);
+    if (list) list.push(i);
+    else map.set(key, [i]);
+  };
+  factsOf(chain).forEach((facts, i) => {
+    const keys = indexKeys(facts);
+    if (keys.dst !== undefined) add(index.byDst, keys.dst, i);
+    else if (keys.dport !== undefined) add(index.byDport, keys.dport, i);
     else index.rest.push(i);
   });
   return index;
@@ -55,7 +61,7 @@ function buildIndex(chain: NfChain): ChainIndex {
 
 /** Positions (0-based, ascending) of the rules in `chain` that could match `header`. */
 export function candidateRules(chain: NfChain, header: Header): readonly number[] | undefined {
-  if (chain.rules.length < INDEX_THRESHOLD) return undefined; // short chains: read them all
+  if (ruleCountOf(chain) < INDEX_THRESHOLD) return undefined; // short chains: read them all
   let index = indexes.get(chain);
   if (!index) {
     index = buildIndex(chain);

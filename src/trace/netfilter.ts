@@ -15,6 +15,7 @@ import { applyNat } from './nat.ts';
 import { describePick } from './endpoint-pick.ts';
 import { appendAll } from '../util/append.ts';
 import { chainLoopThrough, describeChainLoop } from '../topology/chain-loops.ts';
+import { ruleAt, ruleCountOf } from '../topology/parse/iptables/lazy-chains.ts';
 
 export type { Hook } from './match.ts';
 
@@ -147,7 +148,7 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
 
   for (let visits = 0; visits < MAX_RULE_VISITS; visits++) {
     const { chain } = frame;
-    const length = frame.candidates ? frame.candidates.length : chain.rules.length;
+    const length = frame.candidates ? frame.candidates.length : ruleCountOf(chain);
     if (frame.cursor >= length) {
       if (stack.length === 0) return policy(table, chain, flow, steps);
       steps.push(implicitReturn(table, chain, stack[stack.length - 1]!.chain));
@@ -156,7 +157,7 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
     }
     const position = frame.candidates ? frame.candidates[frame.cursor]! : frame.cursor;
     frame.cursor++;
-    const rule = chain.rules[position]!;
+    const rule = ruleAt(chain, position)!; // the rule alone: a long chain's others stay unbuilt
     env.mark = flow.mark;
     if (!ruleMatches(rule, env, input.choose)) continue;
 

@@ -121,6 +121,8 @@ interface Pending {
   facts: RuleFacts[] | undefined;
   /** Each rule's target, for the jump-loop check, parallel to ids. */
   targets: (string | undefined)[];
+  /** Rules built one at a time (ruleAt) before the whole chain was: the chain's build reuses them. */
+  single: Map<number, NfRule> | undefined;
   built: boolean;
 }
 
@@ -146,11 +148,23 @@ class LazyChain {
 
   static build(chain: LazyChain): NfRule[] {
     const pending = chain.#pending;
-    const rules = pending.ids.map((id, i) => pending.lines.build(id, pending.table, chain.name, i + 1));
+    const rules = pending.ids.map((_, i) => LazyChain.buildOne(chain, i));
     pending.built = true;
     pending.ids = [];
     pending.facts = undefined;
+    pending.single = undefined;
     return rules;
+  }
+
+  /** Rule `position` (0-based) of a chain not yet built, built once. */
+  static buildOne(chain: LazyChain, position: number): NfRule {
+    const pending = chain.#pending;
+    let rule = pending.single?.get(position);
+    if (rule === undefined) {
+      rule = pending.lines.build(pending.ids[position]!, pending.table, chain.name, position + 1);
+      (pending.single ??= new Map()).set(position, rule);
+    }
+    return rule;
   }
 
   static markBuilt(chain: LazyChain): void {
@@ -182,7 +196,7 @@ const LAZY_RULES: PropertyDescriptor = {
 
 /** A chain of `table` whose rules will come from `lines`; `keepFacts` for chains kube-proxy's reader reads. */
 export function lazyChain(name: string, builtin: boolean, lines: RuleLines, table: string, keepFacts: boolean): NfChain {
-  const pending: Pending = { lines, table, ids: [], facts: keepFacts ? [] : undefined, targets: [], built: false };
+  const pending: Pending = { lines, table, ids: [], facts: keepFacts ? [] : undefined, targets: [], single: undefined, built: false };
   return new LazyChain(name, builtin, pending) as unknown as NfChain;
 }
 
@@ -224,6 +238,17 @@ export function addPendingRule(chain: NfChain, id: number, position: number | un
 /** The number of rules in `chain`, without building them. */
 export function ruleCountOf(chain: { rules: readonly unknown[] }): number {
   return pendingOf(chain as NfChain)?.ids.length ?? chain.rules.length;
+}
+
+/**
+ * Rule `position` (0-based) of `chain`, building that rule alone where the chain's rules are not
+ * built yet: a trace through KUBE-SERVICES reads a handful of its 10,000 rules (chain-index.ts).
+ * The same object `chain.rules[position]` gives, before or after the chain is built.
+ */
+export function ruleAt(chain: NfChain, position: number): NfRule | undefined {
+  const pending = pendingOf(chain);
+  if (!pending) return chain.rules[position];
+  return position >= 0 && position < pending.ids.length ? LazyChain.buildOne(chain as unknown as LazyChain, position) : undefined;
 }
 
 /** Where the chain's first rule is in its dump, without building the rules. */

@@ -25,8 +25,9 @@ export interface RuleFacts {
   /** The first `-p`: its value, and whether it was negated (undefined: no -p). */
   protocol: string | undefined;
   protocolNegated: boolean;
-  /** values[0] of the first `-d`, negated or not. */
+  /** values[0] of the first `-d`, negated or not, and whether it was negated. */
   destination: string | undefined;
+  destinationNegated: boolean;
   /** values[0] of the first non-negated --dport in any match module (undefined also when it has none). */
   dport: string | undefined;
   /** values[0] of the first non-negated --seconds. */
@@ -43,6 +44,24 @@ export interface RuleFacts {
   comments: readonly string[];
   /** Some match option --match-set names KUBE-CLUSTER-IP first (IPVS mode's ipset). */
   matchesClusterIPSet: boolean;
+  /**
+   * Every match option is a one-value -s -d -i -o -p, a `-m comment --comment`, or a one-value
+   * --dport/--sport of tcp, udp or sctp: the rule reads the packet's header and nothing else
+   * (no conntrack, mark, set, statistic…). The tracer's chain index keys such rules by their
+   * -d or --dport without building them (trace/chain-index.ts).
+   */
+  headerOnly: boolean;
+}
+
+/** The protocol matches whose --dport/--sport a headerOnly rule may use. */
+const PORT_MODULES = new Set(['tcp', 'udp', 'sctp']);
+
+/** Whether a match option keeps its rule headerOnly (see RuleFacts.headerOnly). */
+function readsHeaderOnly(module: string, option: string, values: number): boolean {
+  if (module === 'comment') return option === 'comment';
+  if (values !== 1) return false;
+  if (module === 'basic') return option === 's' || option === 'd' || option === 'i' || option === 'o' || option === 'p';
+  return (option === 'dport' || option === 'sport') && PORT_MODULES.has(module);
 }
 
 const NO_COMMENTS: readonly string[] = [];
@@ -68,6 +87,7 @@ export class FactsCollector implements RuleArgsVisitor {
       protocol: undefined,
       protocolNegated: false,
       destination: undefined,
+      destinationNegated: false,
       dport: undefined,
       seconds: undefined,
       recentCheck: false,
@@ -77,6 +97,7 @@ export class FactsCollector implements RuleArgsVisitor {
       dstTypeNegated: false,
       comments: NO_COMMENTS,
       matchesClusterIPSet: false,
+      headerOnly: true,
     };
     return this.facts;
   }
@@ -88,6 +109,7 @@ export class FactsCollector implements RuleArgsVisitor {
       if (option === 'to-destination') f.toDestination = first;
       return;
     }
+    if (f.headerOnly && !readsHeaderOnly(module, option, end - start)) f.headerOnly = false;
     if (module === 'basic') {
       if (option === 'p' && !this.protocolSeen) {
         this.protocolSeen = true;
@@ -96,6 +118,7 @@ export class FactsCollector implements RuleArgsVisitor {
       } else if (option === 'd' && !this.destinationSeen) {
         this.destinationSeen = true;
         f.destination = first;
+        f.destinationNegated = negated;
       }
     }
     if (!negated && option === 'dport' && !this.dportSeen) {
