@@ -61,12 +61,9 @@ export function register(program: Command): void {
       }
       const captures = options.capture ?? [];
       say.say('opening the UI…');
-      // React's production build, unless the user asked for another: the development build
-      // checks and times every render (React's performance tracks), which made the UI's first
-      // frame slower and, while a big capture was read, took a third of the UI's time.
-      process.env['NODE_ENV'] ??= 'production';
       const { inputWarnings } = await import('../ui/warnings.ts');
-      const { startInteractiveUI } = await import('../ui/run.tsx').finally(() => say.done());
+      const { loadInteractiveUI } = await import('../ui/load-ink.ts');
+      const { startInteractiveUI } = await loadInteractiveUI().finally(() => say.done());
       const ended = await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
       if (ended === 'interrupted') process.exitCode = EXIT.interrupted;
     });
