@@ -4,8 +4,8 @@
 // levels of links". So a dumped table with a loop was never loaded as written
 // (a hand-edited or mangled dump); podpath names the loop with its rule lines and
 // the tracer stops where a walk would enter it, instead of walking 200,000 rules.
-import type { NfRule, NfTable } from './model.ts';
-import { jumpTargetsOf } from './parse/iptables/lazy-chains.ts';
+import type { NfChain, NfRule, NfTable } from './model.ts';
+import { jumpChainAt, ruleCountOf } from './parse/iptables/lazy-chains.ts';
 
 export interface ChainLoop {
   /** The chains around the loop, the first repeated at the end: A → B → A. */
@@ -16,38 +16,44 @@ export interface ChainLoop {
 
 /**
  * Each loop of user-chain jumps in `table` (one per strongly connected group found), iteratively: no recursion on deep chains.
- * Reads the chains' jump targets, not their rules (a 40k-chain dump's rules are built only where a
- * trace walks); only the chains of a loop found have their rules built, for the loop's rules.
+ * Follows the chains' jump targets as the dump's scan found them (jumpChainAt), not their rules nor
+ * their names (a 40k-chain dump's rules are built only where a trace walks, and looking 150,000
+ * freshly cut target names up in a 40,000-key table was most of this walk); only the chains of a
+ * loop found have their rules built, for the loop's rules.
  */
 function findChainLoops(table: NfTable): ChainLoop[] {
   const loops: ChainLoop[] = [];
-  const state = new Map<string, 'active' | 'done'>();
-  const isUserChain = (name: string | undefined): name is string => name !== undefined && table.chains[name] !== undefined && !table.chains[name]!.builtin;
-  for (const start of Object.keys(table.chains)) {
+  const state = new Map<NfChain, 'active' | 'done'>();
+  const userChainAt = (chain: NfChain, i: number): NfChain | undefined => {
+    const target = jumpChainAt(table, chain, i);
+    return target !== undefined && !target.builtin ? target : undefined;
+  };
+  for (const start of Object.values(table.chains)) {
     if (state.has(start)) continue;
-    // The walk's path: a chain, its rules' targets and the position of the next one to look at.
-    const path: { chain: string; targets: readonly (string | undefined)[]; next: number }[] = [{ chain: start, targets: jumpTargetsOf(table.chains[start]!), next: 0 }];
+    // The walk's path: a chain, its rule count and the position of the next rule to look at.
+    const path: { chain: NfChain; count: number; next: number }[] = [{ chain: start, count: ruleCountOf(start), next: 0 }];
     state.set(start, 'active');
     while (path.length > 0) {
       const top = path[path.length - 1]!;
-      while (top.next < top.targets.length && !isUserChain(top.targets[top.next])) top.next++;
-      if (top.next >= top.targets.length) {
+      let target: NfChain | undefined;
+      while (top.next < top.count && (target = userChainAt(top.chain, top.next)) === undefined) top.next++;
+      if (target === undefined) {
         state.set(top.chain, 'done');
         path.pop();
         continue;
       }
-      const target = top.targets[top.next++]!;
+      top.next++;
       const seen = state.get(target);
       if (seen === 'active') {
         const from = path.findIndex((p) => p.chain === target);
         const members = path.slice(from);
         loops.push({
-          chains: [...members.map((m) => m.chain), target],
-          rules: members.map((m) => table.chains[m.chain]!.rules[m.next - 1]!),
+          chains: [...members.map((m) => m.chain.name), target.name],
+          rules: members.map((m) => m.chain.rules[m.next - 1]!),
         });
       } else if (seen === undefined) {
         state.set(target, 'active');
-        path.push({ chain: target, targets: jumpTargetsOf(table.chains[target]!), next: 0 });
+        path.push({ chain: target, count: ruleCountOf(target), next: 0 });
       }
     }
   }

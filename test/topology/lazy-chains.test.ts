@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { factsOf, firstRuleSource, jumpTargetsOf, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
+import { factsOf, firstRuleSource, jumpChainAt, jumpTargetsOf, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
 import { factsFromRule, factsText, type RuleFacts } from '../../src/topology/parse/iptables/rule-facts.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
@@ -59,11 +59,15 @@ describe('what the scan keeps is what the built rules say', () => {
           const first = firstRuleSource(chain);
           const targets = [...jumpTargetsOf(chain)];
           const facts = factsOf(chain).map(comparable);
+          const jumps = Array.from({ length: count }, (_, i) => jumpChainAt(table, chain, i));
           if (chain.name.startsWith('KUBE-') && count > 0) kubeChains++;
           const rules = chain.rules; // built here
           expect(count).toBe(rules.length);
           expect(first).toEqual(rules[0]?.source);
           expect(targets).toEqual(rules.map((r) => r.target?.name));
+          // the chain found when the line was read is the one the table names (by identity)
+          const named = rules.map((r) => (r.target ? table.chains[r.target.name] : undefined));
+          expect(jumps.map((j, i) => j === named[i])).toEqual(rules.map(() => true));
           expect(facts).toEqual(rules.map((r) => comparable(factsFromRule(r))));
           rules.forEach((rule, i) => expect(rule.index).toBe(i + 1));
         }
@@ -71,6 +75,27 @@ describe('what the scan keeps is what the built rules say', () => {
       if (name.startsWith('generated')) expect(kubeChains).toBeGreaterThan(600); // facts kept, then compared
     });
   }
+});
+
+describe('jumps to a chain made after the jump', () => {
+  // iptables-restore refuses these ("Chain 'B' does not exist"), but pasted fragments and -N lines
+  // in a transcript have them; the jump still leads to the chain the table has once read.
+  it('finds the chain declared or made by a later line', () => {
+    const text = ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j LATER', '-A INPUT -j MADE', '-A INPUT -j ACCEPT', ':LATER - [0:0]', '-N MADE', '-A LATER -j MADE', 'COMMIT', ''].join('\n');
+    const table = parseIptablesSave(text, 'f').tables['filter']!;
+    const input = table.chains['INPUT']!;
+    const jumps = [0, 1, 2].map((i) => jumpChainAt(table, input, i));
+    expect(jumps[0]).toBe(table.chains['LATER']);
+    expect(jumps[1]).toBe(table.chains['MADE']);
+    expect(jumps[2]).toBeUndefined();
+    expect(jumpChainAt(table, table.chains['LATER']!, 0)).toBe(table.chains['MADE']);
+  });
+
+  it('closes a loop through a later chain', () => {
+    const text = ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j CHAIN-A', '-A CHAIN-A -j CHAIN-B', '-N CHAIN-B', '-A CHAIN-B -j CHAIN-A', 'COMMIT', ''].join('\n');
+    const { warnings } = parseIptablesSave(text, 'f');
+    expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^chain loop in table filter: CHAIN-A → CHAIN-B → CHAIN-A \(rules at f:4, f:6\)/));
+  });
 });
 
 describe('a chain whose rules are built on first read', () => {

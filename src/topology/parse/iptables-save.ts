@@ -18,10 +18,10 @@
 // but its NfRule is built only when its chain's rules are first read (iptables/lazy-chains.ts).
 import { chainLoopsOf, describeChainLoop } from '../chain-loops.ts';
 import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
-import { addPendingRule, lazyChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
-import { FactsCollector, type RuleFacts } from './iptables/rule-facts.ts';
+import { addPendingRule, chainIdIn, lazyChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
+import { FactsCollector } from './iptables/rule-facts.ts';
 import { CHECK_ONLY, type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
-import { type LineTokens, tokenizeLine } from './iptables/tokenize.ts';
+import { type LineTokens, tokenizeLine, WordCache } from './iptables/tokenize.ts';
 
 export interface IptablesSaveOptions {
   /** Line number of the text's first line in `file` (a transcript section starts mid-file). */
@@ -122,12 +122,27 @@ function describeForeignLine(line: string): string {
   return 'not an iptables-save line (expected *table, :chain, -A rule, COMMIT or # comment)';
 }
 
+/**
+ * Words most rule lines repeat (iptables' option and module names, kube-proxy's targets and
+ * values), given to the tokenizer's WordCache with every chain name.
+ */
+const COMMON_WORDS = [
+  '-A', '-I', '-N', '-P', '-m', '-j', '-g', '-p', '-s', '-d', '-i', '-o', '!',
+  'tcp', 'udp', 'sctp', 'icmp', 'all',
+  'comment', '--comment', 'statistic', '--mode', 'random', '--probability', 'recent', '--rcheck', '--set', '--seconds', '--reap', '--name', '--mask', '--rsource',
+  'addrtype', '--dst-type', '--src-type', 'LOCAL', 'conntrack', '--ctstate', 'mark', '--mark', 'multiport', '--dports', '--dport', '--sport', 'set', '--match-set', 'physdev',
+  'nfacct', '--nfacct-name', 'MARK', '--set-xmark', '--or-mark', 'DNAT', '--to-destination', 'SNAT', 'MASQUERADE', '--random-fully', 'ACCEPT', 'DROP', 'REJECT', 'RETURN', '--reject-with',
+  'KUBE-MARK-MASQ', 'KUBE-MARK-DROP', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', '0x4000/0x4000', '0x4000/0x0',
+];
+
 /** The checking walk for rules of chains that keep no facts: only the target is kept (the jump-loop check). */
 class TargetOnly implements RuleArgsVisitor {
   name: string | undefined;
+  at = -1;
   option(): void {}
-  target(name: string): void {
+  target(name: string, _goto: boolean, at: number): void {
     this.name = name;
+    this.at = at;
   }
   counters(): void {}
 }
@@ -147,8 +162,17 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   const allChains: NfChain[] = [];
   let lastChain: NfChain | undefined;
   let lastTable: NfTable | undefined;
-  const scratch: LineTokens = { args: [], quoted: [] };
-  const ruleLines = new RuleLines(text, file);
+  const words = new WordCache();
+  for (const word of COMMON_WORDS) words.remember(word);
+  const scratch: LineTokens = { args: [], quoted: [], words };
+  const ruleScratch: LineTokens = { args: [], quoted: [], words, starts: [], ends: [] };
+  const ruleLines = new RuleLines(text, file, words);
+  // Rules whose target named no chain of their table when read, with the table's chain count then:
+  // checked again at the end if chains came after them (a -N line or a rule of a chain declared later).
+  const unresolvedIds: number[] = [];
+  const unresolvedTables: NfTable[] = [];
+  const unresolvedCounts: number[] = [];
+  const chainCounts = new Map<NfTable, number>();
   const collector = new FactsCollector();
   const targetOnly = new TargetOnly();
 
@@ -180,6 +204,8 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       chain = lazyChain(name, isBuiltinChain(into.name, name), ruleLines, into.name, name.startsWith('KUBE-'));
       into.chains[name] = chain;
       allChains.push(chain);
+      chainCounts.set(into, (chainCounts.get(into) ?? 0) + 1);
+      words.remember(name); // its rules and the jumps to it say it again
     }
     return chain;
   };
@@ -231,8 +257,8 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     if (counters) chain.counters = counters;
   };
 
-  const handleRule = (line: string, lineAt: number, lineNo: number, ruleStart: number, prefixCounters: Counters | undefined): void => {
-    const tokens = tokenizeLine(line, ruleStart, line.length, scratch);
+  const handleRule = (line: string, lineAt: number, lineNo: number, ruleStart: number): void => {
+    const tokens = tokenizeLine(line, ruleStart, line.length, ruleScratch);
     if ('error' in tokens) {
       warn(lineNo, `${tokens.error} at column ${ruleStart + tokens.column}`, line);
       return;
@@ -276,13 +302,14 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     // iptables-save writes each chain's rules together: most rules go where the last one went.
     const known = lastChain !== undefined && lastChain.name === chainName && lastTable === into ? lastChain : into.chains[chainName];
     // The facts kept for a KUBE-* chain are gathered by the same walk that checks the line.
-    let facts: RuleFacts | undefined;
-    let visitor: RuleArgsVisitor = CHECK_ONLY;
-    if (known === undefined ? chainName.startsWith('KUBE-') : wantsFacts(known)) {
-      facts = collector.begin(ruleLines, ruleLines.count, lineNo);
+    const keepFacts = known === undefined ? chainName.startsWith('KUBE-') : wantsFacts(known);
+    let visitor: RuleArgsVisitor;
+    if (keepFacts) {
+      collector.begin();
       visitor = collector;
     } else {
       targetOnly.name = undefined;
+      targetOnly.at = -1;
       visitor = targetOnly;
     }
     const error = walkRuleArgs(tokens, argsFrom, visitor);
@@ -307,7 +334,20 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       fragmentRules.add(key);
     }
     const id = ruleLines.add(lineAt, lineAt + line.length, lineNo, ruleStart, argsFrom);
-    addPendingRule(chain, id, position !== undefined || isInsert ? position ?? 1 : undefined, facts, facts ? facts.target : targetOnly.name);
+    ruleLines.keep(id, tokens, lineAt, keepFacts ? collector : undefined, targetOnly.at);
+    addPendingRule(chain, id, position !== undefined || isInsert ? position ?? 1 : undefined);
+    // The chain the target names, looked up once here (the jump-loop check and kube-proxy's reader follow it).
+    const targetName = keepFacts ? collector.targetName : targetOnly.name;
+    if (targetName !== undefined) {
+      const jumpsTo = into.chains[targetName];
+      const jump = jumpsTo === undefined ? undefined : chainIdIn(ruleLines, jumpsTo);
+      if (jump !== undefined) ruleLines.setJump(id, jump);
+      else {
+        unresolvedIds.push(id);
+        unresolvedTables.push(into);
+        unresolvedCounts.push(chainCounts.get(into) ?? 0);
+      }
+    }
   };
 
   let pos = 0;
@@ -326,13 +366,13 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       lastContentLine = lineNo;
       const first = text.charCodeAt(start);
       const line = text.slice(start, end);
-      if (first === 0x2d /* - */) handleRule(line, start, lineNo, 0, undefined);
+      if (first === 0x2d /* - */) handleRule(line, start, lineNo, 0);
       else if (first === 0x3a /* : */) handleChainDeclaration(line, lineNo);
       else if (first === 0x5b /* [ */) {
         const close = line.indexOf(']');
         const counters = close > 0 ? parseCounters(line.slice(0, close + 1)) : undefined;
         if (!counters) warn(lineNo, 'rule counters are not [packets:bytes]', line);
-        else handleRule(line, start, lineNo, close + 1, counters);
+        else handleRule(line, start, lineNo, close + 1);
       } else if (first === 0x2a /* * */) {
         const name = line.slice(1).trim();
         if (!TABLE_NAME.test(name)) warn(lineNo, `"${line}" does not name a table`, line);
@@ -355,6 +395,14 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   }
   if (table) warn(lastContentLine, `table ${table.name} (line ${tableLine}) has no COMMIT (truncated dump?); its rules are kept`);
 
+  for (let k = 0; k < unresolvedIds.length; k++) {
+    const id = unresolvedIds[k]!;
+    const into = unresolvedTables[k]!;
+    if ((chainCounts.get(into) ?? 0) === unresolvedCounts[k]) continue; // no chain came after it: still none
+    const jumpsTo = into.chains[ruleLines.targetOf(id)!];
+    const jump = jumpsTo === undefined ? undefined : chainIdIn(ruleLines, jumpsTo);
+    if (jump !== undefined) ruleLines.setJump(id, jump);
+  }
   // (A list, not for-in: enumerating a 40k-key dictionary costs more than the copies.)
   for (const chain of allChains) trimPending(chain);
   for (const t of Object.values(tables)) {

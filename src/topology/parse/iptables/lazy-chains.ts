@@ -9,11 +9,20 @@
 // `rules` stays an ordinary enumerable property to every reader (JSON.stringify, spread,
 // Object.keys, toEqual see it in its place after name and builtin); it is an accessor
 // until first read, then a plain array. Ask ruleCountOf / firstRuleSource / factsOf /
-// jumpTargetsOf instead where the rules themselves are not needed.
-import type { Counters, NfChain, NfRule, RuleOption, RuleTarget, SourceRef } from '../../model.ts';
-import { type FactsOrigin, type RuleFacts, factsFromRule } from './rule-facts.ts';
+// jumpTargetsOf / jumpChainAt instead where the rules themselves are not needed.
+//
+// What the scan keeps of a rule is numbers, not strings: where the line is, the chain its target
+// names (looked up once, when the line is read) and where each of kube-proxy's values is in the
+// text (rule-facts.ts); factsOf cuts the strings when asked. A 10,000-service dump's 110,000
+// facts as objects of strings were ~35 MB of live heap that every garbage collection copied.
+import type { Counters, NfChain, NfRule, NfTable, RuleOption, RuleTarget, SourceRef } from '../../model.ts';
+import {
+  FACT_CLUSTER_IP_SET, FACT_DESTINATION, FACT_DESTINATION_NEGATED, FACT_DPORT, FACT_NOT_HEADER_ONLY, FACT_DST_TYPE, FACT_DST_TYPE_NEGATED, FACT_HAS_DST_TYPE, FACT_PROBABILITY, FACT_PROTOCOL,
+  FACT_PROTOCOL_NEGATED, FACT_RECENT_CHECK, FACT_SECONDS, FACT_TARGET, FACT_TO_DESTINATION, FACT_VALUES, type FactsCollector, type FactsOrigin,
+  type RuleFacts, factsFromRule,
+} from './rule-facts.ts';
 import { parseRuleArgs, SharedParts } from './rule-args.ts';
-import { type LineTokens, tokenizeLine } from './tokenize.ts';
+import { argumentAt, type LineTokens, tokenizeLine, type WordCache } from './tokenize.ts';
 
 const COUNTERS = /^\[(\d+):(\d+)\]$/;
 
@@ -50,11 +59,22 @@ function grow(array: Int32Array, size: number): Int32Array {
   return bigger;
 }
 
+/** Where each value is kept in a rule's row of RuleLines.values: FACT_* values, then the first comment, then the flags. */
+const COMMENT = FACT_VALUES;
+const FLAGS = 2 * (FACT_VALUES + 1);
+const ROW = FLAGS + 1;
+/** The range's end has this bit when the argument was (partly) quoted: argumentAt reads it again. */
+const QUOTED = 1 << 30;
+const FACTS_KEPT = 1 << 16;
+const MORE_COMMENTS = 1 << 17;
+const NO_COMMENTS: readonly string[] = [];
+
 /**
  * The rule lines of one dump: where each checked rule line is in the text (the line trimmed
  * of indentation and CR), its line number, where the rule starts after `[p:b]` counters, and
- * where its arguments start after `-A CHAIN` (or `-I CHAIN N`). Typed arrays: four numbers a
- * rule, no object.
+ * where its arguments start after `-A CHAIN` (or `-I CHAIN N`); the chain its target jumps to,
+ * and where its target and kube-proxy's values are (rule-facts.ts). Typed arrays: numbers, no
+ * object or string a rule.
  */
 export class RuleLines implements FactsOrigin {
   private starts: Int32Array = new Int32Array(1024);
@@ -62,6 +82,14 @@ export class RuleLines implements FactsOrigin {
   private lines: Int32Array = new Int32Array(1024);
   /** ruleStart << 8 | argsFrom: counters prefixes are short, and argsFrom is 2 or 3. */
   private offsets: Int32Array = new Int32Array(1024);
+  /** The id (in `chains`) of the chain each rule's target names, -1 for none. */
+  private jumps: Int32Array = new Int32Array(1024);
+  /** ROW numbers a rule: start and end in the text of each value (-1: none), then FACT_* flags. */
+  private values: Int32Array = new Int32Array(1024 * ROW);
+  /** Comments after a rule's first, for the rare rule with several. */
+  private readonly moreComments = new Map<number, readonly string[]>();
+  /** The dump's chains, by id. */
+  readonly chains: NfChain[] = [];
   count = 0;
   readonly shared = new SharedParts();
   private readonly scratch: LineTokens = { args: [], quoted: [] };
@@ -69,6 +97,8 @@ export class RuleLines implements FactsOrigin {
   constructor(
     readonly text: string,
     readonly file: string,
+    /** Hands out the dump's common words and chain names as one string each (tokenize.ts). */
+    private readonly words?: WordCache,
   ) {}
 
   add(start: number, end: number, line: number, ruleStart: number, argsFrom: number): number {
@@ -78,12 +108,98 @@ export class RuleLines implements FactsOrigin {
       this.ends = grow(this.ends, id + 1);
       this.lines = grow(this.lines, id + 1);
       this.offsets = grow(this.offsets, id + 1);
+      this.jumps = grow(this.jumps, id + 1);
+      this.values = grow(this.values, (id + 1) * ROW);
     }
     this.starts[id] = start;
     this.ends[id] = end;
     this.lines[id] = line;
     this.offsets[id] = (ruleStart << 8) | argsFrom;
+    this.jumps[id] = -1;
+    this.values.fill(-1, id * ROW, id * ROW + FLAGS);
+    this.values[id * ROW + FLAGS] = 0;
     return id;
+  }
+
+  /**
+   * Keeps where rule `id`'s target is, and with `keepFacts` where each value `collector` picked
+   * is: `tokens` are the line's arguments as the walk read them (with starts and ends), the line
+   * starting at `lineAt` in the text.
+   */
+  keep(id: number, tokens: LineTokens, lineAt: number, collector: FactsCollector | undefined, target: number): void {
+    const row = id * ROW;
+    const keepAt = (slot: number, at: number): void => {
+      if (at < 0) return;
+      this.values[row + 2 * slot] = lineAt + tokens.starts![at]!;
+      this.values[row + 2 * slot + 1] = (lineAt + tokens.ends![at]!) | (tokens.quoted[at] ? QUOTED : 0);
+    };
+    if (!collector) {
+      keepAt(FACT_TARGET, target);
+      return;
+    }
+    for (let field = 0; field < FACT_VALUES; field++) keepAt(field, collector.picked[field]!);
+    let flags = collector.flags | FACTS_KEPT;
+    const comments = collector.comments;
+    if (comments.length > 0) keepAt(COMMENT, comments[0]!);
+    if (comments.length > 1) {
+      flags |= MORE_COMMENTS;
+      this.moreComments.set(id, comments.slice(1).map((at) => tokens.args[at]!));
+    }
+    this.values[row + FLAGS] = flags;
+  }
+
+  /** Rule `id` jumps or goes to chain `chain` of this dump. */
+  setJump(id: number, chain: number): void {
+    this.jumps[id] = chain;
+  }
+
+  jumpOf(id: number): number {
+    return this.jumps[id]!;
+  }
+
+  private value(id: number, slot: number): string | undefined {
+    const row = id * ROW + 2 * slot;
+    const start = this.values[row]!;
+    if (start < 0) return undefined;
+    const end = this.values[row + 1]!;
+    return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0, this.words);
+  }
+
+  /** The name rule `id`'s target gives (undefined: no target). */
+  targetOf(id: number): string | undefined {
+    const jump = this.jumps[id]!;
+    return jump >= 0 ? this.chains[jump]!.name : this.value(id, FACT_TARGET);
+  }
+
+  hasFacts(id: number): boolean {
+    return (this.values[id * ROW + FLAGS]! & FACTS_KEPT) !== 0;
+  }
+
+  /** Rule `id`'s facts, cut from the text now (keep() was given its collector). */
+  factsOf(id: number): RuleFacts {
+    const flags = this.values[id * ROW + FLAGS]!;
+    const first = this.value(id, COMMENT);
+    return {
+      line: this.lines[id]!,
+      origin: this,
+      index: id,
+      target: this.targetOf(id),
+      toDestination: this.value(id, FACT_TO_DESTINATION),
+      protocol: this.value(id, FACT_PROTOCOL),
+      protocolNegated: (flags & FACT_PROTOCOL_NEGATED) !== 0,
+      destination: this.value(id, FACT_DESTINATION),
+      destinationNegated: (flags & FACT_DESTINATION_NEGATED) !== 0,
+      dport: this.value(id, FACT_DPORT),
+      seconds: this.value(id, FACT_SECONDS),
+      recentCheck: (flags & FACT_RECENT_CHECK) !== 0,
+      probability: this.value(id, FACT_PROBABILITY),
+      hasDstType: (flags & FACT_HAS_DST_TYPE) !== 0,
+      dstType: this.value(id, FACT_DST_TYPE),
+      dstTypeNegated: (flags & FACT_DST_TYPE_NEGATED) !== 0,
+      comments: first === undefined ? NO_COMMENTS : (flags & MORE_COMMENTS) !== 0 ? [first, ...this.moreComments.get(id)!] : [first],
+      matchesClusterIPSet: (flags & FACT_CLUSTER_IP_SET) !== 0,
+      headerOnly: (flags & FACT_NOT_HEADER_ONLY) === 0,
+    };
   }
 
   lineOf(id: number): number {
@@ -115,15 +231,28 @@ export class RuleLines implements FactsOrigin {
 interface Pending {
   lines: RuleLines;
   table: string;
-  /** RuleLines ids in chain order (an -I line goes where it says). */
-  ids: number[];
-  /** Kept for KUBE-* chains: what kube-proxy's reader asks, parallel to ids. */
-  facts: RuleFacts[] | undefined;
-  /** Each rule's target, for the jump-loop check, parallel to ids. */
-  targets: (string | undefined)[];
+  /** The chain's id in lines.chains. */
+  id: number;
+  /**
+   * RuleLines ids in chain order (an -I line goes where it says): `first` … `first + count - 1`
+   * while they follow one another, as iptables-save writes a chain's rules; a list once not.
+   */
+  first: number;
+  count: number;
+  ids: number[] | undefined;
+  /** Facts kept (rule-facts.ts) for the rules of this chain: a KUBE-* chain, read by kube-proxy's reader. */
+  keepFacts: boolean;
   /** Rules built one at a time (ruleAt) before the whole chain was: the chain's build reuses them. */
   single: Map<number, NfRule> | undefined;
   built: boolean;
+}
+
+function idAt(pending: Pending, i: number): number {
+  return pending.ids ? pending.ids[i]! : pending.first + i;
+}
+
+function countOf(pending: Pending): number {
+  return pending.ids ? pending.ids.length : pending.count;
 }
 
 /**
@@ -148,10 +277,12 @@ class LazyChain {
 
   static build(chain: LazyChain): NfRule[] {
     const pending = chain.#pending;
-    const rules = pending.ids.map((_, i) => LazyChain.buildOne(chain, i));
+    const rules: NfRule[] = [];
+    const count = countOf(pending);
+    for (let i = 0; i < count; i++) rules.push(LazyChain.buildOne(chain, i));
     pending.built = true;
-    pending.ids = [];
-    pending.facts = undefined;
+    pending.ids = undefined;
+    pending.count = 0;
     pending.single = undefined;
     return rules;
   }
@@ -161,7 +292,7 @@ class LazyChain {
     const pending = chain.#pending;
     let rule = pending.single?.get(position);
     if (rule === undefined) {
-      rule = pending.lines.build(pending.ids[position]!, pending.table, chain.name, position + 1);
+      rule = pending.lines.build(idAt(pending, position), pending.table, chain.name, position + 1);
       (pending.single ??= new Map()).set(position, rule);
     }
     return rule;
@@ -196,48 +327,49 @@ const LAZY_RULES: PropertyDescriptor = {
 
 /** A chain of `table` whose rules will come from `lines`; `keepFacts` for chains kube-proxy's reader reads. */
 export function lazyChain(name: string, builtin: boolean, lines: RuleLines, table: string, keepFacts: boolean): NfChain {
-  const pending: Pending = { lines, table, ids: [], facts: keepFacts ? [] : undefined, targets: [], single: undefined, built: false };
-  return new LazyChain(name, builtin, pending) as unknown as NfChain;
+  const pending: Pending = { lines, table, id: lines.chains.length, first: 0, count: 0, ids: undefined, keepFacts, single: undefined, built: false };
+  const chain = new LazyChain(name, builtin, pending) as unknown as NfChain;
+  lines.chains.push(chain);
+  return chain;
 }
 
-/**
- * Called once the dump is read: arrays grown by push keep spare slots (17 at least), and a
- * kube-proxy dump's 40,000 chains of one to three rules hold three lists each.
- */
+/** Called once the dump is read: an id list grown by push keeps spare slots (17 at least). */
 export function trimPending(chain: NfChain): void {
   const pending = pendingOf(chain);
-  if (!pending || pending.ids.length === 0) return;
-  pending.ids = pending.ids.slice();
-  pending.targets = pending.targets.slice();
-  if (pending.facts) pending.facts = pending.facts.slice();
+  if (pending?.ids) pending.ids = pending.ids.slice();
 }
 
 /** Whether rules added to `chain` need their facts (a lazy KUBE-* chain). */
 export function wantsFacts(chain: NfChain): boolean {
-  return pendingOf(chain)?.facts !== undefined;
+  return pendingOf(chain)?.keepFacts === true;
 }
 
-/**
- * Adds rule `id` to a lazy chain: at the end, or at 1-based `position` (-I; clamped as
- * iptables' insert is). `facts` for a chain that keeps them, else the rule's `target`.
- */
-export function addPendingRule(chain: NfChain, id: number, position: number | undefined, facts: RuleFacts | undefined, target: string | undefined): void {
+/** The id of `chain` among the chains read with `lines` (undefined: not one of them, or built). */
+export function chainIdIn(lines: RuleLines, chain: NfChain): number | undefined {
+  const pending = pendingOf(chain);
+  return pending?.lines === lines ? pending.id : undefined;
+}
+
+/** Adds rule `id` to a lazy chain: at the end, or at 1-based `position` (-I; clamped as iptables' insert is). */
+export function addPendingRule(chain: NfChain, id: number, position: number | undefined): void {
   const pending = pendingOf(chain)!;
-  if (position === undefined) {
-    pending.ids.push(id);
-    pending.targets.push(target);
-    if (pending.facts) pending.facts.push(facts!);
+  if (position === undefined && pending.ids === undefined && (pending.count === 0 || pending.first + pending.count === id)) {
+    if (pending.count === 0) pending.first = id;
+    pending.count++;
     return;
   }
-  const at = Math.min(Math.max(position - 1, 0), pending.ids.length);
-  pending.ids.splice(at, 0, id);
-  pending.targets.splice(at, 0, target);
-  if (pending.facts) pending.facts.splice(at, 0, facts!);
+  if (pending.ids === undefined) {
+    pending.ids = [];
+    for (let i = 0; i < pending.count; i++) pending.ids.push(pending.first + i);
+  }
+  if (position === undefined) pending.ids.push(id);
+  else pending.ids.splice(Math.min(Math.max(position - 1, 0), pending.ids.length), 0, id);
 }
 
 /** The number of rules in `chain`, without building them. */
 export function ruleCountOf(chain: { rules: readonly unknown[] }): number {
-  return pendingOf(chain as NfChain)?.ids.length ?? chain.rules.length;
+  const pending = pendingOf(chain as NfChain);
+  return pending ? countOf(pending) : chain.rules.length;
 }
 
 /**
@@ -248,27 +380,47 @@ export function ruleCountOf(chain: { rules: readonly unknown[] }): number {
 export function ruleAt(chain: NfChain, position: number): NfRule | undefined {
   const pending = pendingOf(chain);
   if (!pending) return chain.rules[position];
-  return position >= 0 && position < pending.ids.length ? LazyChain.buildOne(chain as unknown as LazyChain, position) : undefined;
+  return position >= 0 && position < countOf(pending) ? LazyChain.buildOne(chain as unknown as LazyChain, position) : undefined;
 }
 
 /** Where the chain's first rule is in its dump, without building the rules. */
 export function firstRuleSource(chain: NfChain): SourceRef | undefined {
   const pending = pendingOf(chain);
   if (!pending) return chain.rules[0]?.source;
-  const id = pending.ids[0];
-  return id === undefined ? undefined : { file: pending.lines.file, line: pending.lines.lineOf(id) };
+  return countOf(pending) === 0 ? undefined : { file: pending.lines.file, line: pending.lines.lineOf(idAt(pending, 0)) };
 }
 
 /** Each rule's target name (undefined: no target), in order, without building the rules. */
 export function jumpTargetsOf(chain: NfChain): readonly (string | undefined)[] {
   const pending = pendingOf(chain);
   if (!pending) return chain.rules.map((r) => r.target?.name);
-  return pending.targets;
+  const names: (string | undefined)[] = [];
+  for (let i = 0; i < countOf(pending); i++) names.push(pending.lines.targetOf(idAt(pending, i)));
+  return names;
+}
+
+/**
+ * The chain of `table` that rule `i` (0-based) of `chain` jumps or goes to, undefined when its
+ * target is no chain of the table; without building the rules, and for a dump's chain without
+ * looking the name up again (the scan found the chain when it read the line).
+ */
+export function jumpChainAt(table: NfTable, chain: NfChain, i: number): NfChain | undefined {
+  const pending = pendingOf(chain);
+  if (!pending) {
+    const name = chain.rules[i]?.target?.name;
+    return name === undefined ? undefined : table.chains[name];
+  }
+  const jump = pending.lines.jumpOf(idAt(pending, i));
+  return jump >= 0 ? pending.lines.chains[jump] : undefined;
 }
 
 /** What kube-proxy's reader asks of each rule (rule-facts.ts), without building the rules where the scan kept it. */
 export function factsOf(chain: NfChain): readonly RuleFacts[] {
   const pending = pendingOf(chain);
-  if (pending?.facts) return pending.facts;
+  if (pending?.keepFacts) {
+    const facts: RuleFacts[] = [];
+    for (let i = 0; i < countOf(pending); i++) facts.push(pending.lines.factsOf(idAt(pending, i)));
+    return facts;
+  }
   return chain.rules.map(factsFromRule);
 }

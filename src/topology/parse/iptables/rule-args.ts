@@ -130,7 +130,8 @@ function isOptionArg(arg: string, quoted: boolean): boolean {
  */
 export interface RuleArgsVisitor {
   option(module: string, option: string, negated: boolean, args: readonly string[], start: number, end: number, ofTarget: boolean): void;
-  target(name: string, goto: boolean): void;
+  /** `at`: the name's index in the arguments. */
+  target(name: string, goto: boolean, at: number): void;
   counters(packets: number, bytes: number): void;
 }
 
@@ -199,7 +200,7 @@ export function walkRuleArgs(tokens: LineTokens, from: number, visitor: RuleArgs
       const name = args[i + 1];
       if (name === undefined || isOptionArg(name, quoted[i + 1]!)) return `${arg} needs a target`;
       targetName = name;
-      visitor.target(name, arg === '-g' || arg === '--goto');
+      visitor.target(name, arg === '-g' || arg === '--goto', i + 1);
       longOptionsToTarget = true;
       i += 2;
       continue;

@@ -66,87 +66,123 @@ function readsHeaderOnly(module: string, option: string, values: number): boolea
 
 const NO_COMMENTS: readonly string[] = [];
 
-/** Gathers RuleFacts from walkRuleArgs (the scanner) or from a built rule's options (factsFromRule). */
-export class FactsCollector implements RuleArgsVisitor {
-  private facts!: RuleFacts;
-  private dportSeen = false;
-  private secondsSeen = false;
-  private protocolSeen = false;
-  private destinationSeen = false;
-  private probabilitySeen = false;
+// The values a rule's facts hold, each the index of the argument that gave it (-1: none).
+export const FACT_TARGET = 0;
+export const FACT_TO_DESTINATION = 1;
+export const FACT_PROTOCOL = 2;
+export const FACT_DESTINATION = 3;
+export const FACT_DPORT = 4;
+export const FACT_SECONDS = 5;
+export const FACT_PROBABILITY = 6;
+export const FACT_DST_TYPE = 7;
+export const FACT_VALUES = 8;
+// And the yes/no facts, as bits.
+export const FACT_PROTOCOL_NEGATED = 1;
+export const FACT_RECENT_CHECK = 2;
+export const FACT_HAS_DST_TYPE = 4;
+export const FACT_DST_TYPE_NEGATED = 8;
+export const FACT_CLUSTER_IP_SET = 16;
+export const FACT_DESTINATION_NEGATED = 32;
+/** Some match option reads more than the header (RuleFacts.headerOnly false). */
+export const FACT_NOT_HEADER_ONLY = 64;
 
-  /** Starts a rule; `option` and `target` calls then fill what `begin` returned. */
-  begin(origin: FactsOrigin, index: number, line: number): RuleFacts {
-    this.dportSeen = this.secondsSeen = this.protocolSeen = this.destinationSeen = this.probabilitySeen = false;
-    this.facts = {
-      line,
-      origin,
-      index,
-      target: undefined,
-      toDestination: undefined,
-      protocol: undefined,
-      protocolNegated: false,
-      destination: undefined,
-      destinationNegated: false,
-      dport: undefined,
-      seconds: undefined,
-      recentCheck: false,
-      probability: undefined,
-      hasDstType: false,
-      dstType: undefined,
-      dstTypeNegated: false,
-      comments: NO_COMMENTS,
-      matchesClusterIPSet: false,
-      headerOnly: true,
-    };
-    return this.facts;
+/**
+ * Reads RuleFacts from walkRuleArgs (the scanner) or from a built rule's options (factsFromRule):
+ * which argument gives each value, so the scanner can keep where the value is in the dump
+ * instead of a string (lazy-chains.ts RuleLines), and factsFromRule takes the strings.
+ */
+export class FactsCollector implements RuleArgsVisitor {
+  /** For each FACT_* value, the index of its argument in `args` (-1: none). */
+  readonly picked = new Int32Array(FACT_VALUES);
+  /** FACT_* bits. */
+  flags = 0;
+  /** The indices of the -m comment --comment values, in order. */
+  readonly comments: number[] = [];
+  /** The target's name (its index is picked[FACT_TARGET]). */
+  targetName: string | undefined;
+  private seen = 0;
+
+  /** Starts a rule. */
+  begin(): void {
+    this.picked.fill(-1);
+    this.flags = this.seen = 0;
+    this.comments.length = 0;
+    this.targetName = undefined;
+  }
+
+  /** Marks value `field` seen; true the first time (first match wins). */
+  private first(field: number): boolean {
+    const bit = 1 << field;
+    if ((this.seen & bit) !== 0) return false;
+    this.seen |= bit;
+    return true;
   }
 
   option(module: string, option: string, negated: boolean, args: readonly string[], start: number, end: number, ofTarget: boolean): void {
-    const f = this.facts;
-    const first = start < end ? args[start] : undefined;
+    const at = start < end ? start : -1;
+    const picked = this.picked;
     if (ofTarget) {
-      if (option === 'to-destination') f.toDestination = first;
+      if (option === 'to-destination') picked[FACT_TO_DESTINATION] = at; // the last one, as the DNAT reader takes it
       return;
     }
-    if (f.headerOnly && !readsHeaderOnly(module, option, end - start)) f.headerOnly = false;
+    if ((this.flags & FACT_NOT_HEADER_ONLY) === 0 && !readsHeaderOnly(module, option, end - start)) this.flags |= FACT_NOT_HEADER_ONLY;
     if (module === 'basic') {
-      if (option === 'p' && !this.protocolSeen) {
-        this.protocolSeen = true;
-        f.protocol = first;
-        f.protocolNegated = negated;
-      } else if (option === 'd' && !this.destinationSeen) {
-        this.destinationSeen = true;
-        f.destination = first;
-        f.destinationNegated = negated;
+      if (option === 'p' && this.first(FACT_PROTOCOL)) {
+        picked[FACT_PROTOCOL] = at;
+        if (negated) this.flags |= FACT_PROTOCOL_NEGATED;
+      } else if (option === 'd' && this.first(FACT_DESTINATION)) {
+        picked[FACT_DESTINATION] = at;
+        if (negated) this.flags |= FACT_DESTINATION_NEGATED;
       }
     }
-    if (!negated && option === 'dport' && !this.dportSeen) {
-      this.dportSeen = true;
-      f.dport = first;
-    } else if (!negated && option === 'seconds' && !this.secondsSeen) {
-      this.secondsSeen = true;
-      f.seconds = first;
+    if (!negated && option === 'dport' && this.first(FACT_DPORT)) picked[FACT_DPORT] = at;
+    else if (!negated && option === 'seconds' && this.first(FACT_SECONDS)) picked[FACT_SECONDS] = at;
+    if (module === 'comment' && option === 'comment' && at >= 0) this.comments.push(at);
+    else if (module === 'recent' && option === 'rcheck') this.flags |= FACT_RECENT_CHECK;
+    else if (module === 'statistic' && option === 'probability' && this.first(FACT_PROBABILITY)) picked[FACT_PROBABILITY] = at;
+    else if (module === 'addrtype' && option === 'dst-type' && (this.flags & FACT_HAS_DST_TYPE) === 0) {
+      this.flags |= FACT_HAS_DST_TYPE | (negated ? FACT_DST_TYPE_NEGATED : 0);
+      picked[FACT_DST_TYPE] = at;
     }
-    if (module === 'comment' && option === 'comment' && first !== undefined) {
-      f.comments = f.comments === NO_COMMENTS ? [first] : [...f.comments, first];
-    } else if (module === 'recent' && option === 'rcheck') f.recentCheck = true;
-    else if (module === 'statistic' && option === 'probability' && !this.probabilitySeen) {
-      this.probabilitySeen = true;
-      f.probability = first;
-    } else if (module === 'addrtype' && option === 'dst-type' && !f.hasDstType) {
-      f.hasDstType = true;
-      f.dstType = first;
-      f.dstTypeNegated = negated;
-    }
-    if (option === 'match-set' && first === 'KUBE-CLUSTER-IP') f.matchesClusterIPSet = true;
+    if (option === 'match-set' && at >= 0 && args[at] === 'KUBE-CLUSTER-IP') this.flags |= FACT_CLUSTER_IP_SET;
   }
 
-  target(name: string): void {
-    this.facts.target = name;
+  target(name: string, _goto: boolean, at: number): void {
+    this.targetName = name;
+    this.picked[FACT_TARGET] = at;
   }
 
   counters(): void {}
+
+  /** The facts gathered, with values taken from `args` (the arguments the walk was given). */
+  facts(args: readonly string[], origin: FactsOrigin, index: number, line: number): RuleFacts {
+    const value = (field: number): string | undefined => {
+      const at = this.picked[field]!;
+      return at >= 0 ? args[at] : undefined;
+    };
+    const flags = this.flags;
+    return {
+      line,
+      origin,
+      index,
+      target: this.targetName,
+      toDestination: value(FACT_TO_DESTINATION),
+      protocol: value(FACT_PROTOCOL),
+      protocolNegated: (flags & FACT_PROTOCOL_NEGATED) !== 0,
+      destination: value(FACT_DESTINATION),
+      destinationNegated: (flags & FACT_DESTINATION_NEGATED) !== 0,
+      dport: value(FACT_DPORT),
+      seconds: value(FACT_SECONDS),
+      recentCheck: (flags & FACT_RECENT_CHECK) !== 0,
+      probability: value(FACT_PROBABILITY),
+      hasDstType: (flags & FACT_HAS_DST_TYPE) !== 0,
+      dstType: value(FACT_DST_TYPE),
+      dstTypeNegated: (flags & FACT_DST_TYPE_NEGATED) !== 0,
+      comments: this.comments.length === 0 ? NO_COMMENTS : this.comments.map((at) => args[at]!),
+      matchesClusterIPSet: (flags & FACT_CLUSTER_IP_SET) !== 0,
+      headerOnly: (flags & FACT_NOT_HEADER_ONLY) === 0,
+    };
+  }
 }
 
 const collector = new FactsCollector();
@@ -154,14 +190,20 @@ const collector = new FactsCollector();
 /** The facts of a rule already built (a table made in a test, a chain a trace has walked). */
 export function factsFromRule(rule: NfRule): RuleFacts {
   const origin: FactsOrigin = { file: rule.source.file, ruleText: () => rule.text };
-  const facts = collector.begin(origin, 0, rule.source.line);
-  const tell = (o: RuleOption, ofTarget: boolean): void => collector.option(o.module, o.option, o.negated, o.values, 0, o.values.length, ofTarget);
+  // The options' values laid end to end, as the walk's arguments are.
+  const args: string[] = [];
+  collector.begin();
+  const tell = (o: RuleOption, ofTarget: boolean): void => {
+    const start = args.length;
+    for (const value of o.values) args.push(value);
+    collector.option(o.module, o.option, o.negated, args, start, args.length, ofTarget);
+  };
   for (const o of rule.options) tell(o, false);
   if (rule.target) {
-    collector.target(rule.target.name);
+    collector.target(rule.target.name, rule.target.goto, -1);
     for (const o of rule.target.options) tell(o, true);
   }
-  return facts;
+  return collector.facts(args, origin, 0, rule.source.line);
 }
 
 /** The rule's text, for a warning. */

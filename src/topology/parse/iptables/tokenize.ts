@@ -15,7 +15,65 @@ export interface LineTokens {
   args: string[];
   /** quoted[i]: args[i] came (at least partly) from a quoted part, so it is a value even if it starts with '-'. */
   quoted: boolean[];
+  /** Unquoted words seen before, to hand out again instead of a new string (see WordCache). */
+  words?: WordCache;
+  /**
+   * With these, where each argument is in the line: from its first character to the end of
+   * its last (a quoted part's closing quote included), so that tokenizing that range again
+   * gives the argument back (argumentAt). The dump scanner keeps such ranges instead of strings.
+   */
+  starts?: number[];
+  ends?: number[];
 }
+
+/**
+ * Words a dump's lines repeat, each kept as one string. A kube-proxy dump says `-m`, `comment`,
+ * `--comment`, `-j`, `KUBE-MARK-MASQ`, `tcp` on most of its 150,000 lines, and names each
+ * KUBE-SEP/SVC chain in its declaration, in its own rules and in the rule jumping to it: cutting
+ * a fresh string for each was most of the reader's garbage (a 12 MB dump cut ~70 MB of token
+ * strings), and each fresh chain name looked up in a 40,000-chain table is hashed and interned
+ * again. The reader says which words to keep (`remember`: the chain names, the common option
+ * words); the tokenizer finds a word by a hash of its characters, computed as it reads them, in a
+ * direct-mapped table, and checks it character by character, so a collision only costs a new
+ * string, never a wrong one. Words it was not told of (addresses, ports, hashes) are cut as
+ * before and never stored: a table of recent words would keep each alive long enough to be
+ * copied into the old generation.
+ */
+export class WordCache {
+  private readonly slots: (string | undefined)[] = new Array<string | undefined>(WORD_SLOTS).fill(undefined);
+
+  remember(word: string): void {
+    this.slots[wordHash(word, 0, word.length) & (WORD_SLOTS - 1)] = word;
+  }
+
+  /** line[start, end) as a string: the remembered one when there is one. `hash` is wordHash of the range. */
+  word(line: string, start: number, end: number, hash: number): string {
+    const known = this.slots[hash & (WORD_SLOTS - 1)];
+    if (known !== undefined && known.length === end - start) {
+      let i = 0;
+      while (i < known.length && known.charCodeAt(i) === line.charCodeAt(start + i)) i++;
+      if (i === known.length) return known;
+    }
+    return line.slice(start, end);
+  }
+}
+
+/** The one argument at text[start, end), a range the tokenizer gave in `starts`/`ends` (quoted parts read again). */
+export function argumentAt(text: string, start: number, end: number, quoted: boolean, words?: WordCache): string {
+  if (!quoted) return words ? words.word(text, start, end, wordHash(text, start, end)) : text.slice(start, end);
+  const tokens = tokenizeLine(text, start, end);
+  if ('error' in tokens || tokens.args.length !== 1) throw new Error(`not one argument: ${text.slice(start, end)}`);
+  return tokens.args[0]!;
+}
+
+/** The hash the tokenizer computes as it reads a word (keep the two in step). */
+function wordHash(text: string, start: number, end: number): number {
+  let hash = 0;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash ^ (hash >>> 16);
+}
+
+const WORD_SLOTS = 1 << 16;
 
 export type TokenizeResult = LineTokens | { error: string; column: number };
 
@@ -35,6 +93,9 @@ export function tokenizeLine(line: string, start = 0, end = line.length, into?: 
   const quoted: boolean[] = into ? into.quoted : [];
   args.length = 0;
   quoted.length = 0;
+  const starts = into?.starts;
+  const ends = into?.ends;
+  if (starts && ends) starts.length = ends.length = 0;
   let i = start;
   while (i < end) {
     let code = line.charCodeAt(i);
@@ -42,16 +103,23 @@ export function tokenizeLine(line: string, start = 0, end = line.length, into?: 
       i++;
       continue;
     }
-    // One argument. The common case has no quotes: slice it straight out of the line.
+    // One argument. The common case has no quotes: slice it straight out of the line (or take it from the cache).
     const argStart = i;
+    let hash = 0;
     while (i < end) {
       code = line.charCodeAt(i);
       if (code === SPACE || code === TAB || code === CR || code === QUOTE) break;
+      hash = (Math.imul(hash, 31) + code) | 0;
       i++;
     }
     if (i >= end || code !== QUOTE) {
-      args.push(line.slice(argStart, i));
+      const words = into?.words;
+      args.push(words ? words.word(line, argStart, i, hash ^ (hash >>> 16)) : line.slice(argStart, i));
       quoted.push(false);
+      if (starts && ends) {
+        starts.push(argStart);
+        ends.push(i);
+      }
       continue;
     }
     // A quote: build the argument piece by piece until the closing quote.
@@ -80,6 +148,10 @@ export function tokenizeLine(line: string, start = 0, end = line.length, into?: 
     if (!closed) return { error: 'unterminated quote', column: quoteColumn };
     args.push(text);
     quoted.push(true);
+    if (starts && ends) {
+      starts.push(argStart);
+      ends.push(i);
+    }
   }
   return into ?? { args, quoted };
 }
