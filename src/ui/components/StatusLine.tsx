@@ -2,7 +2,7 @@
 // status line (warnings from the inputs, capture progress, search prompt, keys).
 import { Box, Text } from 'ink';
 import type { TracePath } from '../../trace/model.ts';
-import { fit, probabilityText, s } from '../format.ts';
+import { countText, fit, probabilityText, s } from '../format.ts';
 import type { CaptureState, ExplainState, ReportState, SearchState } from '../state.ts';
 import { dispositionRole, type Role, type Theme } from '../theme.ts';
 import { Line, type Seg } from './Line.tsx';
@@ -57,7 +57,7 @@ export function StatusLine(props: StatusLineProps) {
   const c = props.capture;
   if (c) {
     const progress = c.done ? '' : ' reading…';
-    parts.push({ text: ` · capture ${c.total.toLocaleString('en')} pkts${progress}`, role: 'dim' as const });
+    parts.push({ text: ` · capture ${countText(c.total)} pkts${progress}`, role: 'dim' as const });
   }
   const e = props.explain;
   if (e?.status === 'running') parts.push({ text: ` · explaining… ${s(e.progress)}`, role: 'warn' as const });
