@@ -4,7 +4,7 @@
 import type { TraceResult } from '../trace/model.ts';
 import { hopSearchText, stepSearchText } from './format.ts';
 import type { CaptureRow } from './capture/rows.ts';
-import { packetKey, type ExplainView } from './explain/view.ts';
+import { packetKey, packetKeys, type ExplainView } from './explain/view.ts';
 import { keyToAction } from './keys.ts';
 
 export type { CaptureState, ExplainState, PaneId, ReportState, SearchState, SidePane, UiAction, UiState } from './state-model.ts';
@@ -208,7 +208,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 function showConnectionPackets(state: UiState): UiState {
   const entry = state.explain?.view?.entries[state.explain.selected];
   if (!state.capture || !entry || entry.packets.length === 0) return state;
-  const chosen = { id: entry.id, packets: new Set(entry.packets) };
+  const chosen = { id: entry.id, packets: packetKeys(entry.packets) };
   const capture: CaptureState = { ...state.capture, chosen, layer: 0 };
   const first = capture.rows.findIndex((r) => chosen.packets.has(packetKey(r.file, r.frame)));
   // Packets not streamed in yet: the capture opens on the first one as it arrives.

@@ -429,8 +429,8 @@ describe('Explain view, the parts', () => {
     expect(s.panes).toEqual(['trace', 'detail', 'topology', 'capture', 'explain']);
     const key = (input: string): UiAction => ({ type: 'key', input, key: {} });
     const para = (text: string) => ({ text });
-    const entry = (id: string, text: string, packets: string[]) => ({ id, label: `${id} ${text}`, verdict: 'agrees' as const, detail: [para(text), para('b'), para('c')], packets, searchText: `${id} ${text}` });
-    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', ['0:2']), entry('c2', 'beta', ['0:3', '0:5'])], places: [] } });
+    const entry = (id: string, text: string, frames: number[]) => ({ id, label: `${id} ${text}`, verdict: 'agrees' as const, detail: [para(text), para('b'), para('c')], packets: [{ file: 0, frames }], searchText: `${id} ${text}` });
+    s = uiReducer(s, { type: 'explain-done', view: { summary: '', faultFound: false, entries: [entry('c1', 'alpha', [2]), entry('c2', 'beta', [3, 5])], places: [] } });
     s = [key('e'), key('j'), key(' ')].reduce(uiReducer, s);
     expect(s.focus).toBe('explain');
     expect(s.explain).toMatchObject({ selected: 1, scroll: 2 });
