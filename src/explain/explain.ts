@@ -46,7 +46,8 @@ export interface CaptureData {
  * the reader's fast path, facts read from the dissection without Layer objects, facts-scan.ts).
  */
 export interface PacketScan {
-  scanFacts(each: (facts: PacketFacts) => void): Promise<void>;
+  /** `between`, when given, is awaited after each chunk of the file (the UI hands its event loop back there). */
+  scanFacts(each: (facts: PacketFacts) => void, between?: () => Promise<void> | undefined): Promise<void>;
 }
 
 export interface ExplainOptions {

@@ -42,11 +42,11 @@ export function looksLikeCapture(path: string): boolean {
  * some packets becomes an error next to the packets before it; damage before the first packet
  * raises the reader's CaptureError (one line, exit 2).
  */
-export function captureFile(file: string, options: DecodeOptions): CaptureData {
+export function captureFile(file: string, options: DecodeOptions): CaptureData & { packets: PacketScan } {
   const errors: string[] = [];
   const name = file === '-' ? '<stdin>' : file;
   const packets: PacketScan = {
-    async scanFacts(each) {
+    async scanFacts(each, between) {
       let count = 0;
       const dissection = new Dissection();
       const table = portTable(options);
@@ -57,7 +57,7 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData {
           dissectPacket(dissection, raw, table);
           each(reader.read(raw, dissection, -1));
           return true;
-        });
+        }, between);
       } catch (error) {
         if (!(error instanceof PodpathError) || count === 0) throw error;
         // The file is said beside the error (the warning's own file), so only the offset and what broke.

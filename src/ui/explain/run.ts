@@ -1,13 +1,14 @@
 // Runs the capture explainer (src/explain) for the Explain pane without freezing the
-// UI: the captures are read and decoded packet by packet through a paced iterator
-// that hands the event loop back every few milliseconds (so Ink draws and keys work) and
-// reports progress a few times a second (../pace.ts); only the last step (grouping, lining up, tracing), small next to
+// UI. The captures are read as `podpath explain` reads them (files.ts captureFile: each
+// packet dissected in the reader's one buffer and reduced to its facts, no Layer objects),
+// and after each chunk of the file (1 MB, a few milliseconds of work) the event loop is
+// handed back once the slice is used, so Ink draws and keys work; progress is reported a few
+// times a second (../pace.ts). Only the last step (grouping, lining up, tracing), small next to
 // reading, runs in one piece. The tracer is the one the trace pane used.
 import { ExplainAborted } from '../../errors.ts';
 export { ExplainAborted } from '../../errors.ts';
 import { basename } from 'node:path';
-import type { DecodedPacket } from '../../decode/types.ts';
-import type { CaptureData, Explanation, TraceFunction } from '../../explain/index.ts';
+import type { CaptureData, Explanation, PacketScan, TraceFunction } from '../../explain/index.ts';
 import type { Topology } from '../../topology/model.ts';
 import { pacer } from '../pace.ts';
 
@@ -19,38 +20,46 @@ export interface ExplainRunOptions {
   signal?: AbortSignal;
 }
 
-// performance.now() is asked once per CHECK packets, not for every packet.
-const CHECK = 32;
-
 export async function runExplainer(options: ExplainRunOptions): Promise<Explanation> {
-  const { captureIterable, explainCaptures } = await import('../../explain/index.ts');
+  const { captureFile, explainCaptures } = await import('../../explain/index.ts');
   const vxlanPorts = [...new Set(options.topology.vteps.map((v) => v.port))];
   let read = 0;
   let filesDone = 0;
   const pace = pacer();
-  async function* paced(packets: AsyncIterable<DecodedPacket>, file: string): AsyncGenerator<DecodedPacket> {
-    let inFile = 0;
-    options.onProgress(`reading ${basename(file)}…`);
-    await pace.handBack();
-    for await (const packet of packets) {
-      if (options.signal?.aborted) throw new ExplainAborted('explainer stopped');
-      yield packet;
-      read++;
-      if (++inFile % CHECK === 0 && pace.sliceUsed()) {
-        if (pace.reportDue()) options.onProgress(`reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`);
+  const stopIfAsked = (): void => {
+    if (options.signal?.aborted) throw new ExplainAborted('explainer stopped');
+  };
+  const paced = (scan: PacketScan, file: string): PacketScan => ({
+    async scanFacts(each) {
+      let inFile = 0;
+      const counts = (): string => `reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`;
+      options.onProgress(`reading ${basename(file)}…`);
+      await pace.handBack();
+      stopIfAsked();
+      await scan.scanFacts(
+        (facts) => {
+          inFile++;
+          read++;
+          each(facts);
+        },
+        () => {
+          stopIfAsked();
+          if (!pace.sliceUsed()) return undefined;
+          if (pace.reportDue()) options.onProgress(counts());
+          return pace.handBack().then(stopIfAsked);
+        },
+      );
+      // The file's own count in full, whatever the last report said.
+      options.onProgress(counts());
+      if (++filesDone === options.files.length) {
+        // What follows runs in one piece: say so before it starts, and let the frame draw.
+        options.onProgress(`lining up ${read.toLocaleString('en')} packets into connections${options.trace ? ' and tracing them' : ''}…`);
         await pace.handBack();
       }
-    }
-    // The file's own count in full, whatever the last report said.
-    options.onProgress(`reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`);
-    if (++filesDone === options.files.length) {
-      // What follows runs in one piece: say so before it starts, and let the frame draw.
-      options.onProgress(`lining up ${read.toLocaleString('en')} packets into connections${options.trace ? ' and tracing them' : ''}…`);
-      await pace.handBack();
-    }
-  }
+    },
+  });
   const data: CaptureData[] = options.files.map((file) => {
-    const capture = captureIterable(file, { vxlanPorts });
+    const capture = captureFile(file, { vxlanPorts });
     return { ...capture, packets: paced(capture.packets, file) };
   });
   return explainCaptures(data, options.topology, options.trace ? { trace: options.trace } : {});
