@@ -182,13 +182,13 @@ describe('podpath ui frames', () => {
 
 describe('capture pane frames', () => {
   it('streams packets in, marks the connection, shows layers then hex', async () => {
-    const { decodePacket, packetText, readCapture } = await import('../../src/decode/index.ts');
+    const decoder = await import('../../src/decode/index.ts');
     const { captureStarter } = await import('../../src/ui/capture/start.ts');
     const file = `${corpusDir}/vxlan/zeek_vxlan-encapsulated-http.pcap`;
     // Fixture trace naming the capture's inner connection (172.16.11.201 → 54.86.237.188:80, per tshark).
     const trace: TraceResult = structuredClone(fixtureTrace);
     trace.paths[0]!.hops[0]!.packet = { src: '172.16.11.201', dst: '54.86.237.188', dport: 80, proto: 'tcp' };
-    const startCapture = captureStarter([file], fixtureTopology, trace, { readCapture, decodePacket, packetText });
+    const startCapture = captureStarter([file], fixtureTopology, trace, decoder);
     const { press, frame } = start({ trace, startCapture });
     await frame();
     const list = await press('4', (x) => x.includes('║Capture') && x.includes('read to the end'));

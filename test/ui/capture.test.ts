@@ -3,12 +3,16 @@
 // checked on a large capture built in the test from one real record repeated.
 import { describe, expect, it } from 'vitest';
 import { oracle } from '../helpers/oracle.ts';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as decoder from '../../src/decode/index.ts';
 import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
-import { flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows.ts';
-import { streamCaptures } from '../../src/ui/capture/stream.ts';
+import type { Layer } from '../../src/decode/types.ts';
+import { dissectionMatcher, flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows.ts';
+import { restScan } from '../../src/ui/capture/start.ts';
+import { streamCaptures, type RestScan } from '../../src/ui/capture/stream.ts';
+import { repoRoot } from '../helpers/run.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { corpusDir } from '../helpers/shared.ts';
 import { appendAll } from '../../src/util/append.ts';
@@ -27,7 +31,29 @@ const traceOf = (src: string, dst: string, dport: number): TraceResult => ({
   warnings: [],
 });
 
-async function collect(files: string[], trace: TraceResult, limit?: number) {
+function captures(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (statSync(path).isDirectory()) out.push(...captures(path));
+    else if (/\.(pcap|pcapng|cap)$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+/** The innermost (or quoted) IP header's addresses and the ports after it, as a trace's hop packet would name them. */
+function tupleOf(layers: Layer[], quoted: boolean): { src: string; dst: string; sport?: number; dport?: number } | undefined {
+  let tuple: { src: string; dst: string; sport?: number; dport?: number } | undefined;
+  for (const l of layers) {
+    if (Boolean(l.quoted) !== quoted) continue;
+    if (l.type === 'ipv4' || l.type === 'ipv6') tuple = { src: l.src, dst: l.dst };
+    else if ((l.type === 'tcp' || l.type === 'udp') && tuple) tuple = { ...tuple, sport: l.sport, dport: l.dport };
+  }
+  return tuple;
+}
+
+async function collect(files: string[], trace: TraceResult, limit?: number, rest?: RestScan) {
   const rows: CaptureRow[] = [];
   let total = 0;
   let marked = 0;
@@ -39,6 +65,7 @@ async function collect(files: string[], trace: TraceResult, limit?: number) {
     text: (p) => packetText(p),
     matches: flowMatcher(trace),
     ...(limit === undefined ? {} : { limit }),
+    ...(rest === undefined ? {} : { rest }),
     onBatch: (batch, t, m) => {
       appendAll(rows, batch);
       total = t;
@@ -145,6 +172,84 @@ describe('capture pane data', () => {
       const first = events.indexOf('batch');
       const last = events.lastIndexOf('batch');
       expect(events.slice(first, last).filter((e) => e === 'tick').length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the traced connection from the dissection as from Layer objects, on every packet of every capture in samples/ and test/', async () => {
+    // Past its kept packets the pane matches on the decoder's scan path (dissectionMatcher);
+    // both tests must say the same of every packet. The traces are each capture's own
+    // connections (the first packets' tuples, with and without the source port, and the
+    // tuples ICMP errors quote), so packets match as well as not.
+    const files = [...captures(join(repoRoot, 'samples')), ...captures(join(repoRoot, 'test'))];
+    expect(files.length).toBeGreaterThan(100);
+    const options = { vxlanPorts: [8472, 4789] };
+    const table = decoder.portTable(options);
+    const seen = { packets: 0, matched: 0, quoted: 0 };
+    for (const file of files) {
+      const packets: { layers: Layer[]; raw: Uint8Array; linkType: number; frame: number }[] = [];
+      try {
+        for await (const p of readCapture(file)) packets.push({ layers: decodePacket(p, options).layers, raw: p.data, linkType: p.linkType, frame: p.frame });
+      } catch {
+        // A damaged capture: the packets before the damage are compared.
+      }
+      const tuples = new Map<string, { src: string; dst: string; sport?: number; dport?: number }>();
+      for (const p of packets) {
+        for (const t of [tupleOf(p.layers, false), tupleOf(p.layers, true)]) {
+          if (!t || tuples.size >= 12) continue;
+          const { sport: _sport, ...withoutSport } = t;
+          tuples.set(JSON.stringify(t), t);
+          tuples.set(JSON.stringify(withoutSport), withoutSport);
+        }
+      }
+      for (const t of tuples.values()) {
+        const trace: TraceResult = { query: { from: t.src, to: t.dst, packet: { ...t, proto: 'tcp' } }, paths: [{ probability: 1, disposition: 'delivered', reason: 'fixture', hops: [{ at: 'x', interface: 'eth0', packet: { ...t, proto: 'tcp' }, steps: [] }] }], warnings: [] };
+        const byLayers = flowMatcher(trace);
+        const byDissection = dissectionMatcher(trace);
+        const d = new decoder.Dissection();
+        for (const p of packets) {
+          decoder.dissectPacket(d, { frame: p.frame, data: p.raw, linkType: p.linkType, caplen: p.raw.length, len: p.raw.length, timeSec: 0, timeNsec: 0 } as decoder.CapturedPacket, table);
+          const expected = byLayers(p.layers);
+          expect(byDissection(d), `${file} frame ${p.frame} against ${JSON.stringify(t)}`).toBe(expected);
+          seen.packets++;
+          if (expected) seen.matched++;
+          if (expected && !byLayers(p.layers.filter((l) => !l.quoted))) seen.quoted++;
+        }
+      }
+    }
+    // Both answers were met often: packets of the connection, others, and ICMP errors quoting it.
+    expect(seen.matched).toBeGreaterThan(1000);
+    expect(seen.packets - seen.matched).toBeGreaterThan(1000);
+    expect(seen.quoted).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('counts the packets past the kept ones on the scan path as decoding every packet does', async () => {
+    // Several files, the kept limit falling inside, between and past them, the last file cut short:
+    // the rows, the totals, the traced connection's count and the error are those of decoding every
+    // packet (streamCaptures without the scan path).
+    const dir = mkdtempSync(join(tmpdir(), 'pu-capture-'));
+    const cut = join(dir, 'cut.pcap');
+    const bytes = readFileSync(HTTP_PCAP);
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    try {
+      const second = `${corpusDir}/vxlan/tcpdump_vxlan_port_8472.pcap`;
+      const files = [HTTP_PCAP, second, HTTP_PCAP, cut];
+      const trace = traceOf('172.16.11.201', '54.86.237.188', 80);
+      const first = await collect([HTTP_PCAP], trace);
+      const rest = restScan(decoder, {}, trace);
+      for (const limit of [0, 5, first.total, first.total + 3, 100_000]) {
+        const decoded = await collect(files, trace, limit);
+        const scanned = await collect(files, trace, limit, rest);
+        expect(scanned.total, `limit ${limit}`).toBe(decoded.total);
+        expect(scanned.marked, `limit ${limit}`).toBe(decoded.marked);
+        expect(scanned.rows, `limit ${limit}`).toEqual(decoded.rows);
+        expect(scanned.error, `limit ${limit}`).toBe(decoded.error);
+      }
+      // The traced connection is in the first file (twice given) and in the cut copy, but for its cut packet.
+      const all = await collect(files, trace, 0, rest);
+      expect(all.marked).toBeGreaterThan(first.marked * 2);
+      expect(all.error).toMatch(/cut\.pcap/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

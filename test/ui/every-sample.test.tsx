@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { cleanup, render } from 'ink-testing-library';
 import { loadTopology } from '../../src/topology/load.ts';
 import { traceQuery } from '../../src/trace/trace.ts';
-import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
+import * as decoder from '../../src/decode/index.ts';
 import { App } from '../../src/ui/App.tsx';
 import { captureStarter } from '../../src/ui/capture/start.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
@@ -64,7 +64,7 @@ describe('every pane on every sample', () => {
       const trace = traceQuery(topology, { from: connection.from, to: connection.to, sport: first.sport, ...size });
       const pathIndex = Math.max(0, trace.paths.findIndex((p) => p.endpoint === connection.endpoint));
       const capture = join(dir, first.capture);
-      const startCapture = captureStarter([capture], topology, trace, { readCapture, decodePacket, packetText });
+      const startCapture = captureStarter([capture], topology, trace, decoder);
       const ui = render(
         <App trace={trace} topology={topology} warnings={inputWarnings(topology, trace)} theme={makeTheme({ NO_COLOR: '1' })} startCapture={startCapture} />,
       );

@@ -11,7 +11,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { loadTopology } from '../../src/topology/load.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { traceQuery } from '../../src/trace/trace.ts';
-import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
+import * as decoder from '../../src/decode/index.ts';
 import { explainFiles } from '../../src/explain/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
 import { captureStarter } from '../../src/ui/capture/start.ts';
@@ -79,7 +79,7 @@ function tsharkFrames(file: string, port: number): number[] {
 /** The UI as `podpath ui … --capture FILES` starts it, resized to 80×24. */
 async function openUi(topology: Topology, files: string[], query: { from: string; to: string; sport: number }) {
   const trace = traceQuery(topology, query);
-  const startCapture = captureStarter(files, topology, trace, { readCapture, decodePacket, packetText });
+  const startCapture = captureStarter(files, topology, trace, decoder);
   const ui = render(
     <App
       trace={trace}

@@ -10,7 +10,7 @@ import { loadTopology } from '../../src/topology/load.ts';
 import type { Topology } from '../../src/topology/model.ts';
 import { traceQuery } from '../../src/trace/trace.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
-import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
+import * as decoder from '../../src/decode/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
 import { captureStarter } from '../../src/ui/capture/start.ts';
 import { PathPicker } from '../../src/ui/components/Overlays.tsx';
@@ -127,7 +127,7 @@ describe('podpath ui on samples/seed-flannel', () => {
       oracle('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'])
         .trim()
         .split('\n').length;
-    const startCapture = captureStarter([file], topology, trace, { readCapture, decodePacket, packetText });
+    const startCapture = captureStarter([file], topology, trace, decoder);
     const ui = app({ startCapture });
     await frameWhere(ui.lastFrame, (f) => f.includes('podpath'));
     ui.stdin.write('4');

@@ -5,6 +5,8 @@
 // because captured bytes (HTTP lines, NFLOG prefixes) may hold terminal escapes.
 import type { PacketText } from '../../decode/output/packet-text.ts';
 import type { DecodedPacket, Layer } from '../../decode/types.ts';
+import { Kind, QUOTED, type Dissection } from '../../decode/dissection.ts';
+import { ipv4Text, ipv6Text } from '../../decode/layers/text.ts';
 import type { TraceResult } from '../../trace/model.ts';
 import { escapeLine } from '../../util/escape-text.ts';
 
@@ -41,13 +43,26 @@ export interface FlowMatcher {
   (layers: Layer[]): boolean;
 }
 
+/** The same question asked of a packet's dissection (no Layer objects): the Capture pane past its kept packets. */
+export interface DissectionMatcher {
+  (d: Dissection): boolean;
+}
+
+/** Where a packet's connection is, in either form: its innermost (or quoted) IP header and the ports after it. */
+interface Endpoints {
+  src: string;
+  dst: string;
+  sport: number | undefined;
+  dport: number | undefined;
+}
+
 /**
  * Packets of the traced connection: the innermost IP header and ports equal one of
  * the trace's hop packets (before or after NAT), in either direction, or an ICMP
  * error quotes such a packet. The source port is compared only when the trace fixed
  * one (`--sport`).
  */
-export function flowMatcher(trace: TraceResult): FlowMatcher {
+function connectionTest(trace: TraceResult): (e: Endpoints | undefined) => boolean {
   const keys = new Set<string>();
   for (const path of trace.paths) {
     for (const hop of path.hops) {
@@ -65,7 +80,12 @@ export function flowMatcher(trace: TraceResult): FlowMatcher {
     keys.has(`${src}|${dst}|${sport ?? '*'}|${dport ?? '*'}`) ||
     keys.has(`${src}|${dst}|*|${dport ?? '*'}`) ||
     keys.has(`${src}|${dst}|*|*`);
-  const endpoints = (layers: Layer[], quoted: boolean) => {
+  return (e) => e !== undefined && (has(e.src, e.dst, e.sport, e.dport) || has(e.dst, e.src, e.dport, e.sport));
+}
+
+export function flowMatcher(trace: TraceResult): FlowMatcher {
+  const matches = connectionTest(trace);
+  const endpoints = (layers: Layer[], quoted: boolean): Endpoints | undefined => {
     let ip: { src: string; dst: string } | undefined;
     let ports: { sport: number; dport: number } | undefined;
     for (const layer of layers) {
@@ -75,13 +95,47 @@ export function flowMatcher(trace: TraceResult): FlowMatcher {
         ports = undefined;
       } else if (layer.type === 'tcp' || layer.type === 'udp') ports = layer;
     }
-    return { ip, ports };
+    return ip && { src: ip.src, dst: ip.dst, sport: ports?.sport, dport: ports?.dport };
   };
-  const matches = ({ ip, ports }: ReturnType<typeof endpoints>): boolean =>
-    ip !== undefined && (has(ip.src, ip.dst, ports?.sport, ports?.dport) || has(ip.dst, ip.src, ports?.dport, ports?.sport));
   // An ICMP error quoting the connection's packet belongs to it too (tshark's filters
   // match the quoted header the same way): it is often the answer the client got.
   return (layers) => matches(endpoints(layers, false)) || (layers.some((l) => l.quoted) && matches(endpoints(layers, true)));
+}
+
+/**
+ * flowMatcher read from the dissection: the same layers (a Layer object is made per dissected
+ * layer, layersOf), the addresses in the same text (ipv4Text, ipv6Text, as the IP codecs'
+ * describe) and the ports from the same bytes (the TCP and UDP codecs').
+ */
+export function dissectionMatcher(trace: TraceResult): DissectionMatcher {
+  const matches = connectionTest(trace);
+  const endpoints = (d: Dissection, quoted: number): Endpoints | undefined => {
+    let ip = -1;
+    let ports = -1;
+    for (let i = 0; i < d.count; i++) {
+      if (((d.flags[i] as number) & QUOTED) !== quoted) continue;
+      const kind = d.kinds[i];
+      if (kind === Kind.IPV4 || kind === Kind.IPV6) {
+        ip = i;
+        ports = -1;
+      } else if (kind === Kind.TCP || kind === Kind.UDP) ports = i;
+    }
+    if (ip < 0) return undefined;
+    const at = d.offsets[ip] as number;
+    const v4 = d.kinds[ip] === Kind.IPV4;
+    const portsAt = ports < 0 ? -1 : (d.offsets[ports] as number);
+    return {
+      src: v4 ? ipv4Text(d.data, at + 12) : ipv6Text(d.data, at + 8),
+      dst: v4 ? ipv4Text(d.data, at + 16) : ipv6Text(d.data, at + 24),
+      sport: portsAt < 0 ? undefined : d.view.getUint16(portsAt),
+      dport: portsAt < 0 ? undefined : d.view.getUint16(portsAt + 2),
+    };
+  };
+  const anyQuoted = (d: Dissection): boolean => {
+    for (let i = 0; i < d.count; i++) if ((d.flags[i] as number) & QUOTED) return true;
+    return false;
+  };
+  return (d) => matches(endpoints(d, 0)) || (anyQuoted(d) && matches(endpoints(d, QUOTED)));
 }
 
 export function toRow(decoded: DecodedPacket, text: PacketText, data: Uint8Array, marked: boolean, source?: string, file = 0): CaptureRow {
