@@ -4,6 +4,7 @@
 // also its VTEP's `local`, and we call it by the node's name.
 import type { Service, Topology } from '../topology/model.ts';
 import { cidrContains } from '../util/address.ts';
+import { servicesAt } from '../topology/service-addresses.ts';
 import type { AddressName } from './model.ts';
 import { interfaceRole, isTunnelRole } from '../topology/roles.ts';
 
@@ -36,8 +37,8 @@ export class AddressBook {
   }
 
   /** Services whose cluster IP (or external IP) is `ip`. */
-  servicesAt(ip: string): Service[] {
-    return this.topology.services.filter((s) => s.clusterIP === ip || s.externalIPs.includes(ip) || (s.loadBalancerIPs ?? []).includes(ip));
+  servicesAt(ip: string): readonly Service[] {
+    return servicesAt(this.topology.services, ip);
   }
 
   private lookup(ip: string): AddressName {

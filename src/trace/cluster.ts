@@ -5,6 +5,7 @@
 import type { ClusterNode, NetInterface, NetNamespace, Pod, Route, Topology } from '../topology/model.ts';
 import { formatIpv4, inPrefix, parsePrefix } from '../util/address.ts';
 import { findHost } from '../topology/names.ts';
+import { isServiceAddress } from '../topology/service-addresses.ts';
 
 export interface Place {
   ns: NetNamespace;
@@ -156,7 +157,7 @@ export class Cluster {
     const t = this.topology;
     if (t.nodes.some((n) => n.addresses.includes(ip) || n.podCIDRs.some((c) => inPrefix(ip, c)))) return true;
     if (t.pods.some((p) => p.ip === ip)) return true;
-    if (t.services.some((s) => s.clusterIP === ip || s.externalIPs.includes(ip) || (s.loadBalancerIPs ?? []).includes(ip))) return true;
+    if (isServiceAddress(t.services, ip)) return true;
     const namespaces = [...t.nodes.map((n) => n.netns), ...t.pods.flatMap((p) => (p.netns ? [p.netns] : []))];
     return namespaces.some((ns) => ns.interfaces.some((i) => i.addresses.some((a) => a.address === ip)));
   }
