@@ -32,7 +32,11 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
   const paced = (scan: PacketScan, file: string): PacketScan => ({
     async scanFacts(each) {
       let inFile = 0;
-      const counts = (): string => `reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`;
+      let said = '';
+      const sayCounts = (): void => {
+        const text = `reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`;
+        if (text !== said) options.onProgress((said = text));
+      };
       options.onProgress(`reading ${basename(file)}…`);
       await pace.handBack();
       stopIfAsked();
@@ -45,12 +49,12 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
         () => {
           stopIfAsked();
           if (!pace.sliceUsed()) return undefined;
-          if (pace.reportDue()) options.onProgress(counts());
+          if (pace.reportDue()) sayCounts();
           return pace.handBack().then(stopIfAsked);
         },
       );
-      // The file's own count in full, whatever the last report said.
-      options.onProgress(counts());
+      // The file's own count in full, unless the report after its last chunk said it already.
+      sayCounts();
       if (++filesDone === options.files.length) {
         // What follows runs in one piece: say so before it starts, and let the frame draw.
         options.onProgress(`lining up ${read.toLocaleString('en')} packets into connections${options.trace ? ' and tracing them' : ''}…`);
