@@ -5,7 +5,7 @@
 // (a hand-edited or mangled dump); podpath names the loop with its rule lines and
 // the tracer stops where a walk would enter it, instead of walking 200,000 rules.
 import type { NfChain, NfRule, NfTable } from './model.ts';
-import { jumpChainAt, ruleCountOf } from './parse/iptables/lazy-chains.ts';
+import { chainsOf, dumpChainNumber, jumpChainsOf } from './parse/iptables/lazy-chains.ts';
 
 export interface ChainLoop {
   /** The chains around the loop, the first repeated at the end: A → B → A. */
@@ -16,35 +16,42 @@ export interface ChainLoop {
 
 /**
  * Each loop of user-chain jumps in `table` (one per strongly connected group found), iteratively: no recursion on deep chains.
- * Follows the chains' jump targets as the dump's scan found them (jumpChainAt), not their rules nor
+ * Follows the chains' jump targets as the dump's scan found them (jumpChainsOf), not their rules nor
  * their names (a 40k-chain dump's rules are built only where a trace walks, and looking 150,000
  * freshly cut target names up in a 40,000-key table was most of this walk); only the chains of a
  * loop found have their rules built, for the loop's rules.
  */
 function findChainLoops(table: NfTable): ChainLoop[] {
   const loops: ChainLoop[] = [];
-  const state = new Map<NfChain, 'active' | 'done'>();
-  const userChainAt = (chain: NfChain, i: number): NfChain | undefined => {
-    const target = jumpChainAt(table, chain, i);
-    return target !== undefined && !target.builtin ? target : undefined;
+  // Marks by the dump's chain number where there is one (an array, not a 40,000-key map), else by chain.
+  const numbered: (Mark | undefined)[] = [];
+  const others = new Map<NfChain, Mark>();
+  const markOf = (chain: NfChain): Mark | undefined => {
+    const n = dumpChainNumber(chain);
+    return n !== undefined ? numbered[n] : others.get(chain);
   };
-  for (const start of Object.values(table.chains)) {
-    if (state.has(start)) continue;
-    // The walk's path: a chain, its rule count and the position of the next rule to look at.
-    const path: { chain: NfChain; count: number; next: number }[] = [{ chain: start, count: ruleCountOf(start), next: 0 }];
-    state.set(start, 'active');
+  const mark = (chain: NfChain, value: Mark): void => {
+    const n = dumpChainNumber(chain);
+    if (n !== undefined) numbered[n] = value;
+    else others.set(chain, value);
+  };
+  for (const start of chainsOf(table)) {
+    if (markOf(start) !== undefined) continue;
+    // The walk's path: a chain, the chains its rules jump to and the position of the next one to look at.
+    const path: { chain: NfChain; jumps: readonly (NfChain | undefined)[]; next: number }[] = [{ chain: start, jumps: jumpChainsOf(table, start), next: 0 }];
+    mark(start, ACTIVE);
     while (path.length > 0) {
       const top = path[path.length - 1]!;
-      let target: NfChain | undefined;
-      while (top.next < top.count && (target = userChainAt(top.chain, top.next)) === undefined) top.next++;
-      if (target === undefined) {
-        state.set(top.chain, 'done');
+      const jumps = top.jumps;
+      while (top.next < jumps.length && (jumps[top.next] === undefined || jumps[top.next]!.builtin)) top.next++;
+      if (top.next >= jumps.length) {
+        mark(top.chain, DONE);
         path.pop();
         continue;
       }
-      top.next++;
-      const seen = state.get(target);
-      if (seen === 'active') {
+      const target = jumps[top.next++]!;
+      const seen = markOf(target);
+      if (seen === ACTIVE) {
         const from = path.findIndex((p) => p.chain === target);
         const members = path.slice(from);
         loops.push({
@@ -52,13 +59,17 @@ function findChainLoops(table: NfTable): ChainLoop[] {
           rules: members.map((m) => m.chain.rules[m.next - 1]!),
         });
       } else if (seen === undefined) {
-        state.set(target, 'active');
-        path.push({ chain: target, count: ruleCountOf(target), next: 0 });
+        mark(target, ACTIVE);
+        path.push({ chain: target, jumps: jumpChainsOf(table, target), next: 0 });
       }
     }
   }
   return loops;
 }
+
+type Mark = 1 | 2;
+const ACTIVE: Mark = 1;
+const DONE: Mark = 2;
 
 // Found once per table: the dump's reader finds the loops to warn, and the tracer's first walk
 // into a user chain asks which loop that chain is in (40,000 chains of a kube-proxy dump: ~50 ms

@@ -8,6 +8,7 @@
 // block's `blackhole … proto bird` (BIRD runs: BGP) or `proto 80` (felix's own routes) say Calico;
 // any route `dev flannel.N` says flannel's VXLAN device; a local cni0 subnet with its same-sized
 // siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
+import { chainsOf } from './parse/iptables/lazy-chains.ts';
 import { isClusterDeviceRole, isTunnelRole, roleOf } from './roles.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
 import { appendAll } from '../util/append.ts';
@@ -21,9 +22,9 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   const evidence: string[] = [];
   const flannelVteps = vteps.filter((v) => /^flannel\.\d+$/.test(v.device));
   const calicoVteps = vteps.filter((v) => v.device.startsWith('vxlan.calico') || v.device.startsWith('vxlan-v6.calico'));
-  // for-in with an early return: a kube-proxy table has 40k chains, and Object.keys copies them all.
+  // chainsOf, not for-in: a kube-proxy table has 40k chains, and enumerating them sorts its dictionary.
   const hasChain = (n: ClusterNode, prefix: string): boolean => {
-    for (const t of Object.values(n.netns.netfilter?.tables ?? {})) for (const c in t.chains) if (c.startsWith(prefix)) return true;
+    for (const t of Object.values(n.netns.netfilter?.tables ?? {})) for (const c of chainsOf(t)) if (c.name.startsWith(prefix)) return true;
     return false;
   };
   const flannelChains = nodes.filter((n) => hasChain(n, 'FLANNEL'));

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { factsOf, firstRuleSource, jumpChainAt, jumpTargetsOf, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
+import { chainsOf, factsOf, firstRuleSource, jumpChainsOf, jumpTargetsOf, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
 import { factsFromRule, factsText, type RuleFacts } from '../../src/topology/parse/iptables/rule-facts.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
@@ -34,10 +34,15 @@ function dumps(): { name: string; text: string }[] {
   return found;
 }
 
-/** The facts without where they point (the scan's refer to the dump, factsFromRule's to the rule). */
-function comparable(facts: RuleFacts): Omit<RuleFacts, 'origin' | 'index'> & { file: string; text: string } {
-  const { origin, index: _index, ...rest } = facts;
-  return { ...rest, file: origin.file, text: factsText(facts) };
+/**
+ * The facts without where they point (the scan's refer to the dump, factsFromRule's to the rule):
+ * every value factsFromRule gives, read by name (the scan's are read from the text when asked).
+ */
+function comparable(facts: RuleFacts): Record<string, unknown> {
+  const keys = Object.keys(factsFromRule({ table: 't', chain: 'c', index: 1, text: '', options: [], source: { file: 'f', line: 1 } }));
+  const out: Record<string, unknown> = { file: facts.origin.file, text: factsText(facts) };
+  for (const key of keys) if (key !== 'origin' && key !== 'index') out[key] = facts[key as keyof RuleFacts];
+  return out;
 }
 
 const all = dumps();
@@ -54,12 +59,16 @@ describe('what the scan keeps is what the built rules say', () => {
       const parsed = parseIptablesSave(text, name, { guessTables: !/^\*[A-Za-z]/m.test(text) });
       let kubeChains = 0;
       for (const table of Object.values(parsed.tables)) {
-        for (const chain of Object.values(table.chains)) {
+        const inOrder = chainsOf(table);
+        const values = Object.values(table.chains);
+        expect(inOrder.length).toBe(values.length);
+        expect(inOrder.every((c, i) => c === values[i])).toBe(true);
+        for (const chain of values) {
           const count = ruleCountOf(chain);
           const first = firstRuleSource(chain);
           const targets = [...jumpTargetsOf(chain)];
           const facts = factsOf(chain).map(comparable);
-          const jumps = Array.from({ length: count }, (_, i) => jumpChainAt(table, chain, i));
+          const jumps = jumpChainsOf(table, chain);
           if (chain.name.startsWith('KUBE-') && count > 0) kubeChains++;
           const rules = chain.rules; // built here
           expect(count).toBe(rules.length);
@@ -84,17 +93,25 @@ describe('jumps to a chain made after the jump', () => {
     const text = ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j LATER', '-A INPUT -j MADE', '-A INPUT -j ACCEPT', ':LATER - [0:0]', '-N MADE', '-A LATER -j MADE', 'COMMIT', ''].join('\n');
     const table = parseIptablesSave(text, 'f').tables['filter']!;
     const input = table.chains['INPUT']!;
-    const jumps = [0, 1, 2].map((i) => jumpChainAt(table, input, i));
+    const jumps = jumpChainsOf(table, input);
     expect(jumps[0]).toBe(table.chains['LATER']);
     expect(jumps[1]).toBe(table.chains['MADE']);
     expect(jumps[2]).toBeUndefined();
-    expect(jumpChainAt(table, table.chains['LATER']!, 0)).toBe(table.chains['MADE']);
+    expect(jumpChainsOf(table, table.chains['LATER']!)[0]).toBe(table.chains['MADE']);
   });
 
   it('closes a loop through a later chain', () => {
     const text = ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j CHAIN-A', '-A CHAIN-A -j CHAIN-B', '-N CHAIN-B', '-A CHAIN-B -j CHAIN-A', 'COMMIT', ''].join('\n');
     const { warnings } = parseIptablesSave(text, 'f');
     expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^chain loop in table filter: CHAIN-A → CHAIN-B → CHAIN-A \(rules at f:4, f:6\)/));
+  });
+});
+
+describe("a table's chains in for-in order", () => {
+  it('puts chains named like array indices first, as for-in does', () => {
+    const text = ['*filter', ':INPUT ACCEPT [0:0]', ':B - [0:0]', ':10 - [0:0]', ':2 - [0:0]', ':01 - [0:0]', 'COMMIT', ''].join('\n');
+    const table = parseIptablesSave(text, 'f').tables['filter']!;
+    expect(chainsOf(table).map((c) => c.name)).toEqual(['2', '10', 'INPUT', 'B', '01']);
   });
 });
 

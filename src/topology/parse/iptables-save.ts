@@ -18,7 +18,7 @@
 // but its NfRule is built only when its chain's rules are first read (iptables/lazy-chains.ts).
 import { chainLoopsOf, describeChainLoop } from '../chain-loops.ts';
 import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
-import { addPendingRule, chainIdIn, lazyChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
+import { addPendingRule, chainIdIn, lazyChain, noteTableChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
 import { FactsCollector } from './iptables/rule-facts.ts';
 import { CHECK_ONLY, type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine, WordCache } from './iptables/tokenize.ts';
@@ -166,7 +166,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
   for (const word of COMMON_WORDS) words.remember(word);
   const scratch: LineTokens = { args: [], quoted: [], words };
   const ruleScratch: LineTokens = { args: [], quoted: [], words, starts: [], ends: [] };
-  const ruleLines = new RuleLines(text, file, words);
+  const ruleLines = new RuleLines(text, file);
   // Rules whose target named no chain of their table when read, with the table's chain count then:
   // checked again at the end if chains came after them (a -N line or a rule of a chain declared later).
   const unresolvedIds: number[] = [];
@@ -203,6 +203,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       // kube-proxy's reader asks its facts of KUBE-* chains' rules (rule-facts.ts).
       chain = lazyChain(name, isBuiltinChain(into.name, name), ruleLines, into.name, name.startsWith('KUBE-'));
       into.chains[name] = chain;
+      noteTableChain(into, chain);
       allChains.push(chain);
       chainCounts.set(into, (chainCounts.get(into) ?? 0) + 1);
       words.remember(name); // its rules and the jumps to it say it again

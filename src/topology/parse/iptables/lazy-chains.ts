@@ -9,7 +9,7 @@
 // `rules` stays an ordinary enumerable property to every reader (JSON.stringify, spread,
 // Object.keys, toEqual see it in its place after name and builtin); it is an accessor
 // until first read, then a plain array. Ask ruleCountOf / firstRuleSource / factsOf /
-// jumpTargetsOf / jumpChainAt instead where the rules themselves are not needed.
+// jumpTargetsOf / jumpChainsOf instead where the rules themselves are not needed.
 //
 // What the scan keeps of a rule is numbers, not strings: where the line is, the chain its target
 // names (looked up once, when the line is read) and where each of kube-proxy's values is in the
@@ -22,7 +22,7 @@ import {
   type RuleFacts, factsFromRule,
 } from './rule-facts.ts';
 import { parseRuleArgs, SharedParts } from './rule-args.ts';
-import { argumentAt, type LineTokens, tokenizeLine, type WordCache } from './tokenize.ts';
+import { argumentAt, type LineTokens, tokenizeLine } from './tokenize.ts';
 
 const COUNTERS = /^\[(\d+):(\d+)\]$/;
 
@@ -65,7 +65,6 @@ const FLAGS = 2 * (FACT_VALUES + 1);
 const ROW = FLAGS + 1;
 /** The range's end has this bit when the argument was (partly) quoted: argumentAt reads it again. */
 const QUOTED = 1 << 30;
-const FACTS_KEPT = 1 << 16;
 const MORE_COMMENTS = 1 << 17;
 const NO_COMMENTS: readonly string[] = [];
 
@@ -97,8 +96,6 @@ export class RuleLines implements FactsOrigin {
   constructor(
     readonly text: string,
     readonly file: string,
-    /** Hands out the dump's common words and chain names as one string each (tokenize.ts). */
-    private readonly words?: WordCache,
   ) {}
 
   add(start: number, end: number, line: number, ruleStart: number, argsFrom: number): number {
@@ -138,7 +135,7 @@ export class RuleLines implements FactsOrigin {
       return;
     }
     for (let field = 0; field < FACT_VALUES; field++) keepAt(field, collector.picked[field]!);
-    let flags = collector.flags | FACTS_KEPT;
+    let flags = collector.flags;
     const comments = collector.comments;
     if (comments.length > 0) keepAt(COMMENT, comments[0]!);
     if (comments.length > 1) {
@@ -157,12 +154,12 @@ export class RuleLines implements FactsOrigin {
     return this.jumps[id]!;
   }
 
-  private value(id: number, slot: number): string | undefined {
+  value(id: number, slot: number): string | undefined {
     const row = id * ROW + 2 * slot;
     const start = this.values[row]!;
     if (start < 0) return undefined;
     const end = this.values[row + 1]!;
-    return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0, this.words);
+    return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0);
   }
 
   /** The name rule `id`'s target gives (undefined: no target). */
@@ -171,35 +168,19 @@ export class RuleLines implements FactsOrigin {
     return jump >= 0 ? this.chains[jump]!.name : this.value(id, FACT_TARGET);
   }
 
-  hasFacts(id: number): boolean {
-    return (this.values[id * ROW + FLAGS]! & FACTS_KEPT) !== 0;
+  /** Rule `id`'s facts (keep() was given its collector): each value cut from the text when read. */
+  factsOf(id: number): RuleFacts {
+    return new ScannedFacts(this, id);
   }
 
-  /** Rule `id`'s facts, cut from the text now (keep() was given its collector). */
-  factsOf(id: number): RuleFacts {
-    const flags = this.values[id * ROW + FLAGS]!;
+  flagsOf(id: number): number {
+    return this.values[id * ROW + FLAGS]!;
+  }
+
+  commentsOf(id: number): readonly string[] {
     const first = this.value(id, COMMENT);
-    return {
-      line: this.lines[id]!,
-      origin: this,
-      index: id,
-      target: this.targetOf(id),
-      toDestination: this.value(id, FACT_TO_DESTINATION),
-      protocol: this.value(id, FACT_PROTOCOL),
-      protocolNegated: (flags & FACT_PROTOCOL_NEGATED) !== 0,
-      destination: this.value(id, FACT_DESTINATION),
-      destinationNegated: (flags & FACT_DESTINATION_NEGATED) !== 0,
-      dport: this.value(id, FACT_DPORT),
-      seconds: this.value(id, FACT_SECONDS),
-      recentCheck: (flags & FACT_RECENT_CHECK) !== 0,
-      probability: this.value(id, FACT_PROBABILITY),
-      hasDstType: (flags & FACT_HAS_DST_TYPE) !== 0,
-      dstType: this.value(id, FACT_DST_TYPE),
-      dstTypeNegated: (flags & FACT_DST_TYPE_NEGATED) !== 0,
-      comments: first === undefined ? NO_COMMENTS : (flags & MORE_COMMENTS) !== 0 ? [first, ...this.moreComments.get(id)!] : [first],
-      matchesClusterIPSet: (flags & FACT_CLUSTER_IP_SET) !== 0,
-      headerOnly: (flags & FACT_NOT_HEADER_ONLY) === 0,
-    };
+    if (first === undefined) return NO_COMMENTS;
+    return (this.flagsOf(id) & MORE_COMMENTS) !== 0 ? [first, ...this.moreComments.get(id)!] : [first];
   }
 
   lineOf(id: number): number {
@@ -224,6 +205,68 @@ export class RuleLines implements FactsOrigin {
     if ('error' in parsed) throw new Error(`${this.file}:${this.lines[id]}: a checked rule line no longer reads: ${parsed.error}`);
     const prefixCounters = ruleStart > 0 ? parseCounters(line.slice(0, ruleStart)) : undefined;
     return makeRule(table, chain, index, this.ruleText(id), parsed.options, { file: this.file, line: this.lines[id]! }, parsed.target, prefixCounters ?? parsed.counters);
+  }
+}
+
+/**
+ * A rule's facts read from where the scan kept them: each value is cut from the text when asked
+ * (kube-proxy's reader reads two or three of a rule's fifteen), nothing is kept but the rule's id.
+ */
+class ScannedFacts implements RuleFacts {
+  constructor(
+    readonly origin: RuleLines,
+    readonly index: number,
+  ) {}
+  get line(): number {
+    return this.origin.lineOf(this.index);
+  }
+  get target(): string | undefined {
+    return this.origin.targetOf(this.index);
+  }
+  get toDestination(): string | undefined {
+    return this.origin.value(this.index, FACT_TO_DESTINATION);
+  }
+  get protocol(): string | undefined {
+    return this.origin.value(this.index, FACT_PROTOCOL);
+  }
+  get protocolNegated(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_PROTOCOL_NEGATED) !== 0;
+  }
+  get destination(): string | undefined {
+    return this.origin.value(this.index, FACT_DESTINATION);
+  }
+  get destinationNegated(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_DESTINATION_NEGATED) !== 0;
+  }
+  get dport(): string | undefined {
+    return this.origin.value(this.index, FACT_DPORT);
+  }
+  get seconds(): string | undefined {
+    return this.origin.value(this.index, FACT_SECONDS);
+  }
+  get recentCheck(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_RECENT_CHECK) !== 0;
+  }
+  get probability(): string | undefined {
+    return this.origin.value(this.index, FACT_PROBABILITY);
+  }
+  get hasDstType(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_HAS_DST_TYPE) !== 0;
+  }
+  get dstType(): string | undefined {
+    return this.origin.value(this.index, FACT_DST_TYPE);
+  }
+  get dstTypeNegated(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_DST_TYPE_NEGATED) !== 0;
+  }
+  get comments(): readonly string[] {
+    return this.origin.commentsOf(this.index);
+  }
+  get matchesClusterIPSet(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_CLUSTER_IP_SET) !== 0;
+  }
+  get headerOnly(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_NOT_HEADER_ONLY) === 0;
   }
 }
 
@@ -296,6 +339,10 @@ class LazyChain {
       (pending.single ??= new Map()).set(position, rule);
     }
     return rule;
+  }
+
+  static numberOf(chain: NfChain): number | undefined {
+    return chain instanceof LazyChain ? chain.#pending.id : undefined;
   }
 
   static markBuilt(chain: LazyChain): void {
@@ -400,18 +447,54 @@ export function jumpTargetsOf(chain: NfChain): readonly (string | undefined)[] {
 }
 
 /**
- * The chain of `table` that rule `i` (0-based) of `chain` jumps or goes to, undefined when its
- * target is no chain of the table; without building the rules, and for a dump's chain without
- * looking the name up again (the scan found the chain when it read the line).
+ * The chain of `table` each rule of `chain` jumps or goes to (undefined: no target, or no chain of
+ * the table), in order; without building the rules, and for a dump's chain without looking the
+ * names up again (the scan found each chain when it read the line).
  */
-export function jumpChainAt(table: NfTable, chain: NfChain, i: number): NfChain | undefined {
+export function jumpChainsOf(table: NfTable, chain: NfChain): (NfChain | undefined)[] {
   const pending = pendingOf(chain);
-  if (!pending) {
-    const name = chain.rules[i]?.target?.name;
-    return name === undefined ? undefined : table.chains[name];
+  if (!pending) return chain.rules.map((r) => (r.target === undefined ? undefined : table.chains[r.target.name]));
+  const lines = pending.lines;
+  const count = countOf(pending);
+  const jumps = new Array<NfChain | undefined>(count);
+  for (let i = 0; i < count; i++) {
+    const jump = lines.jumpOf(idAt(pending, i));
+    jumps[i] = jump >= 0 ? lines.chains[jump] : undefined;
   }
-  const jump = pending.lines.jumpOf(idAt(pending, i));
-  return jump >= 0 ? pending.lines.chains[jump] : undefined;
+  return jumps;
+}
+
+/**
+ * A number for each chain read from one dump, from 0 (its place in the dump's list of chains),
+ * before and after its rules are built; undefined for a chain made otherwise. Lets a walk over
+ * 40,000 chains keep its marks in an array.
+ */
+export function dumpChainNumber(chain: NfChain): number | undefined {
+  return LazyChain.numberOf(chain);
+}
+
+// The chains of each table read from a dump, in the order for-in gives them: a walk over every
+// chain of a 40,000-chain table (the jump-loop check, the CNI's chain names) otherwise has V8
+// sort the table's dictionary by insertion each time it enumerates it (~50 ms). null: a chain
+// is named like an array index, which for-in puts first; such a table is enumerated.
+const tableChains = new WeakMap<NfTable, NfChain[] | null>();
+
+/** The dump's scan made `chain` in `table` (after every chain made before it). */
+export function noteTableChain(table: NfTable, chain: NfChain): void {
+  const list = tableChains.get(table);
+  if (list === null) return;
+  if (isArrayIndex(chain.name)) tableChains.set(table, null);
+  else if (list) list.push(chain);
+  else tableChains.set(table, [chain]);
+}
+
+function isArrayIndex(name: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(name) && Number(name) < 2 ** 32 - 1;
+}
+
+/** The chains of `table` in for-in order (Object.values), without enumerating a scanned table. */
+export function chainsOf(table: NfTable): readonly NfChain[] {
+  return tableChains.get(table) ?? Object.values(table.chains);
 }
 
 /** What kube-proxy's reader asks of each rule (rule-facts.ts), without building the rules where the scan kept it. */

@@ -59,8 +59,8 @@ export class WordCache {
 }
 
 /** The one argument at text[start, end), a range the tokenizer gave in `starts`/`ends` (quoted parts read again). */
-export function argumentAt(text: string, start: number, end: number, quoted: boolean, words?: WordCache): string {
-  if (!quoted) return words ? words.word(text, start, end, wordHash(text, start, end)) : text.slice(start, end);
+export function argumentAt(text: string, start: number, end: number, quoted: boolean): string {
+  if (!quoted) return text.slice(start, end);
   const tokens = tokenizeLine(text, start, end);
   if ('error' in tokens || tokens.args.length !== 1) throw new Error(`not one argument: ${text.slice(start, end)}`);
   return tokens.args[0]!;
