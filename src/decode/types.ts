@@ -52,6 +52,11 @@ export interface ReadOptions {
   name?: string;
   /** Called for problems that do not stop reading (e.g. an unknown pcapng block type). */
   onWarning?: (warning: CaptureWarning) => void;
+  /**
+   * Bytes read at a time by scanCapture from a file (default 1 MiB): the work between two
+   * onChunkEnd calls. The UI reads smaller chunks, so it can hand its event loop back more often.
+   */
+  chunkBytes?: number;
 }
 
 export interface CaptureWarning {

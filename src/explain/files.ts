@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodePacket, Dissection, portTable, readCapture, scanCapture } from '../decode/index.ts';
 import { dissectPacket } from '../decode/dissect.ts';
-import type { DecodedPacket, DecodeOptions } from '../decode/types.ts';
+import type { DecodedPacket, DecodeOptions, ReadOptions } from '../decode/types.ts';
 import { CaptureError, PodpathError } from '../errors.ts';
 import type { CaptureData, PacketScan } from './explain.ts';
 import { FactsReader } from './facts-scan.ts';
@@ -42,7 +42,7 @@ export function looksLikeCapture(path: string): boolean {
  * some packets becomes an error next to the packets before it; damage before the first packet
  * raises the reader's CaptureError (one line, exit 2).
  */
-export function captureFile(file: string, options: DecodeOptions): CaptureData & { packets: PacketScan } {
+export function captureFile(file: string, options: DecodeOptions & Pick<ReadOptions, 'chunkBytes'>): CaptureData & { packets: PacketScan } {
   const errors: string[] = [];
   const name = file === '-' ? '<stdin>' : file;
   const packets: PacketScan = {
@@ -52,7 +52,7 @@ export function captureFile(file: string, options: DecodeOptions): CaptureData &
       const table = portTable(options);
       const reader = new FactsReader();
       try {
-        await scanCapture(file, { name, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`) }, (raw) => {
+        await scanCapture(file, { name, onWarning: (w) => errors.push(`byte ${w.offset}: ${w.reason}`), ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }) }, (raw) => {
           count++;
           dissectPacket(dissection, raw, table);
           each(reader.read(raw, dissection, -1));

@@ -65,7 +65,7 @@ export async function scanCapture(
     },
     warn: options.onWarning ?? (() => undefined),
   };
-  if (typeof source === 'string' && source !== '-') return scanFile(source, context, onChunkEnd, () => packets);
+  if (typeof source === 'string' && source !== '-') return scanFile(source, context, options.chunkBytes ?? CHUNK_BYTES, onChunkEnd, () => packets);
   const stream = openSource(source);
   let parser: RecordParser | null = null;
   let pending: Uint8Array | null = null;
@@ -108,19 +108,20 @@ export async function scanCapture(
 async function scanFile(
   path: string,
   context: ParserContext,
+  chunkBytes: number,
   onChunkEnd: (() => Promise<void> | undefined) | undefined,
   count: () => number,
 ): Promise<ScanResult> {
   const handle = await open(path, 'r');
   // Room for the unread tail (at most one block) plus one full read.
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES + MAX_RECORD_BYTES + 65536 + 64);
+  const buffer = Buffer.allocUnsafe(chunkBytes + MAX_RECORD_BYTES + 65536 + 64);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   let parser: RecordParser | null = null;
   let have = 0;
   let base = 0;
   try {
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, have, Math.min(CHUNK_BYTES, buffer.length - have), null);
+      const { bytesRead } = await handle.read(buffer, have, Math.min(chunkBytes, buffer.length - have), null);
       if (bytesRead === 0) break;
       const end = have + bytesRead;
       if (parser === null) {

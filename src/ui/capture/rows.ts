@@ -62,17 +62,26 @@ interface Endpoints {
  * error quotes such a packet. The source port is compared only when the trace fixed
  * one (`--sport`).
  */
-function connectionTest(trace: TraceResult): (e: Endpoints | undefined) => boolean {
+interface ConnectionTest {
+  (e: Endpoints | undefined): boolean;
+  /** Every address a key names: a packet matches only when both its addresses are among them. */
+  addresses: Set<string>;
+}
+
+function connectionTest(trace: TraceResult): ConnectionTest {
   const keys = new Set<string>();
+  const addresses = new Set<string>();
   for (const path of trace.paths) {
     for (const hop of path.hops) {
       const p = hop.packet;
       keys.add(`${p.src}|${p.dst}|${p.sport ?? '*'}|${p.dport ?? '*'}`);
+      addresses.add(p.src).add(p.dst);
       for (const step of hop.steps) {
         if (step.type !== 'nat') continue;
         const after = { ...p };
         for (const d of step.diffs) (after as Record<string, unknown>)[d.field] = d.new;
         keys.add(`${after.src}|${after.dst}|${after.sport ?? '*'}|${after.dport ?? '*'}`);
+        addresses.add(after.src).add(after.dst);
       }
     }
   }
@@ -80,7 +89,22 @@ function connectionTest(trace: TraceResult): (e: Endpoints | undefined) => boole
     keys.has(`${src}|${dst}|${sport ?? '*'}|${dport ?? '*'}`) ||
     keys.has(`${src}|${dst}|*|${dport ?? '*'}`) ||
     keys.has(`${src}|${dst}|*|*`);
-  return (e) => e !== undefined && (has(e.src, e.dst, e.sport, e.dport) || has(e.dst, e.src, e.dport, e.sport));
+  const test = (e: Endpoints | undefined): boolean => e !== undefined && (has(e.src, e.dst, e.sport, e.dport) || has(e.dst, e.src, e.dport, e.sport));
+  return Object.assign(test, { addresses });
+}
+
+/** The IPv4 addresses among `addresses` as the numbers their four bytes read as (big-endian), for a test without strings. */
+function ipv4Numbers(addresses: Set<string>): Set<number> {
+  const numbers = new Set<number>();
+  const bytes = new Uint8Array(4);
+  for (const a of addresses) {
+    const parts = a.split('.');
+    if (parts.length !== 4) continue;
+    parts.forEach((p, i) => (bytes[i] = Number(p)));
+    // Only the text ipv4Text writes for those bytes can equal a packet's address.
+    if (ipv4Text(bytes, 0) === a) numbers.add(new DataView(bytes.buffer).getUint32(0));
+  }
+  return numbers;
 }
 
 export function flowMatcher(trace: TraceResult): FlowMatcher {
@@ -109,6 +133,7 @@ export function flowMatcher(trace: TraceResult): FlowMatcher {
  */
 export function dissectionMatcher(trace: TraceResult): DissectionMatcher {
   const matches = connectionTest(trace);
+  const v4Addresses = ipv4Numbers(matches.addresses);
   const endpoints = (d: Dissection, quoted: number): Endpoints | undefined => {
     let ip = -1;
     let ports = -1;
@@ -123,6 +148,8 @@ export function dissectionMatcher(trace: TraceResult): DissectionMatcher {
     if (ip < 0) return undefined;
     const at = d.offsets[ip] as number;
     const v4 = d.kinds[ip] === Kind.IPV4;
+    // Most packets are of other connections: told so from the address bytes, before any text is made.
+    if (v4 && !(v4Addresses.has(d.view.getUint32(at + 12)) && v4Addresses.has(d.view.getUint32(at + 16)))) return undefined;
     const portsAt = ports < 0 ? -1 : (d.offsets[ports] as number);
     return {
       src: v4 ? ipv4Text(d.data, at + 12) : ipv6Text(d.data, at + 8),

@@ -8,6 +8,7 @@ import type { TraceResult } from '../../trace/model.ts';
 import type { UiAction } from '../state.ts';
 import { dissectionMatcher, flowMatcher } from './rows.ts';
 import { streamCaptures, type RestScan } from './stream.ts';
+import { CHUNK_BYTES } from '../pace.ts';
 
 /** The decoder's entry points, passed in so the UI loads it only when a capture is given. */
 export interface Decoder {
@@ -31,7 +32,7 @@ export function restScan(decoder: Decoder, options: DecodeOptions, trace: TraceR
       let seen = 0;
       await decoder.scanCapture(
         file,
-        {},
+        { chunkBytes: CHUNK_BYTES },
         (raw) => {
           if (++seen <= skip) return true;
           decoder.dissectPacket(dissection, raw, table);

@@ -10,7 +10,7 @@ export { ExplainAborted } from '../../errors.ts';
 import { basename } from 'node:path';
 import type { CaptureData, Explanation, PacketScan, TraceFunction } from '../../explain/index.ts';
 import type { Topology } from '../../topology/model.ts';
-import { pacer } from '../pace.ts';
+import { CHUNK_BYTES, pacer } from '../pace.ts';
 
 export interface ExplainRunOptions {
   files: string[];
@@ -63,7 +63,7 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
     },
   });
   const data: CaptureData[] = options.files.map((file) => {
-    const capture = captureFile(file, { vxlanPorts });
+    const capture = captureFile(file, { vxlanPorts, chunkBytes: CHUNK_BYTES });
     return { ...capture, packets: paced(capture.packets, file) };
   });
   return explainCaptures(data, options.topology, options.trace ? { trace: options.trace } : {});
