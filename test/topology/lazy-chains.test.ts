@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chainsOf, factsOf, firstRuleSource, jumpChainsOf, jumpTargetsOf, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
+import { chainsOf, factsOf, firstRuleSource, jumpChainsOf, jumpTargetsOf, ruleAt, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
 import { factsFromRule, factsText, type RuleFacts } from '../../src/topology/parse/iptables/rule-facts.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { kubeProxyRestoreInput, syntheticSpec } from '../lab/kube-proxy-rules.ts';
@@ -129,6 +129,19 @@ describe('a chain whose rules are built on first read', () => {
       [3, '-A KUBE-X -m comment --comment "a b" -j DROP'],
     ]);
     expect({ ...chain }.rules).toBe(chain.rules); // built once, then a plain array
+  });
+
+  it('builds one rule alone (ruleAt), the object the built chain then holds', () => {
+    const chain = parseIptablesSave(text, 'f').tables['nat']!.chains['KUBE-X']!;
+    const second = ruleAt(chain, 1)!;
+    expect([second.index, second.text, second.target?.name]).toEqual([2, '-A KUBE-X -j RETURN', 'RETURN']);
+    expect(ruleAt(chain, 1)).toBe(second); // built once
+    expect(ruleAt(chain, 3)).toBeUndefined();
+    expect(ruleAt(chain, -1)).toBeUndefined();
+    const rules = chain.rules; // the rest built now
+    expect(rules[1]).toBe(second);
+    expect(rules).toEqual(parseIptablesSave(text, 'f').tables['nat']!.chains['KUBE-X']!.rules);
+    expect(ruleAt(chain, 2)).toBe(rules[2]);
   });
 
   it('takes an assigned array like any other property', () => {
