@@ -3,7 +3,6 @@
 // use). Both must say the same of every packet: checked here on every capture in samples/ and
 // test/ (lab recordings, tcpdump and tshark captures of the corpus, pcapng, cooked captures,
 // ICMP errors, VXLAN, Geneve, IP in IP, GRE, fragments, cut packets), packet by packet.
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePacket, Dissection, portTable, scanCapture, timeText } from '../../src/decode/index.ts';
@@ -13,17 +12,8 @@ import { epochSeconds, FactsReader } from '../../src/explain/facts-scan.ts';
 import { tupleKey } from '../../src/explain/flows.ts';
 import { CaptureError } from '../../src/errors.ts';
 import { repoRoot } from '../helpers/run.ts';
+import { repositoryCaptures } from '../helpers/captures.ts';
 
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    if (statSync(path).isDirectory()) out.push(...captures(path));
-    else if (/\.(pcap|pcapng|cap)$/.test(name)) out.push(path);
-  }
-  return out;
-}
 
 /** The facts without the flow key facts-scan.ts adds (checked apart). */
 function withoutKey(p: PacketFacts): PacketFacts {
@@ -33,7 +23,7 @@ function withoutKey(p: PacketFacts): PacketFacts {
 
 describe('facts read from the dissection', () => {
   it('equal the facts read from Layer objects, on every packet of every capture in samples/ and test/', async () => {
-    const files = [...captures(join(repoRoot, 'samples')), ...captures(join(repoRoot, 'test'))];
+    const files = repositoryCaptures();
     expect(files.length).toBeGreaterThan(100);
     // The captures of the lab run VXLAN on 8472 (flannel) and 4789 (calico): both decoded, as the dumps would ask.
     const options = { vxlanPorts: [8472, 4789] };

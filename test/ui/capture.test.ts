@@ -3,7 +3,7 @@
 // checked on a large capture built in the test from one real record repeated.
 import { describe, expect, it } from 'vitest';
 import { oracle } from '../helpers/oracle.ts';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as decoder from '../../src/decode/index.ts';
@@ -12,7 +12,7 @@ import type { Layer } from '../../src/decode/types.ts';
 import { dissectionMatcher, flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows.ts';
 import { restScan } from '../../src/ui/capture/start.ts';
 import { streamCaptures, type RestScan } from '../../src/ui/capture/stream.ts';
-import { repoRoot } from '../helpers/run.ts';
+import { repositoryCaptures } from '../helpers/captures.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { corpusDir } from '../helpers/shared.ts';
 import { appendAll } from '../../src/util/append.ts';
@@ -31,16 +31,6 @@ const traceOf = (src: string, dst: string, dport: number): TraceResult => ({
   warnings: [],
 });
 
-function captures(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    if (statSync(path).isDirectory()) out.push(...captures(path));
-    else if (/\.(pcap|pcapng|cap)$/.test(name)) out.push(path);
-  }
-  return out;
-}
 
 /** The innermost (or quoted) IP header's addresses and the ports after it, as a trace's hop packet would name them. */
 function tupleOf(layers: Layer[], quoted: boolean): { src: string; dst: string; sport?: number; dport?: number } | undefined {
@@ -182,7 +172,7 @@ describe('capture pane data', () => {
     // both tests must say the same of every packet. The traces are each capture's own
     // connections (the first packets' tuples, with and without the source port, and the
     // tuples ICMP errors quote), so packets match as well as not.
-    const files = [...captures(join(repoRoot, 'samples')), ...captures(join(repoRoot, 'test'))];
+    const files = repositoryCaptures();
     expect(files.length).toBeGreaterThan(100);
     const options = { vxlanPorts: [8472, 4789] };
     const table = decoder.portTable(options);
