@@ -18,7 +18,8 @@
 // but its NfRule is built only when its chain's rules are first read (iptables/lazy-chains.ts).
 import { chainLoopsOf, describeChainLoop } from '../chain-loops.ts';
 import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
-import { addPendingRule, chainIdIn, lazyChain, noteTableChain, parseCounters, RuleLines, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
+import { addPendingRule, chainIdIn, lazyChain, noteTableChain, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
+import { parseCounters, RuleLines } from './iptables/rule-lines.ts';
 import { FactsCollector } from './iptables/rule-facts.ts';
 import { CHECK_ONLY, type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
 import { type LineTokens, tokenizeLine, WordCache } from './iptables/tokenize.ts';

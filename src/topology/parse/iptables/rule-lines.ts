@@ -1,0 +1,259 @@
+// Where each rule of a dump is in its text: RuleLines keeps numbers, not strings — the line,
+// where the rule and its arguments start, the chain its target names (looked up once, when the
+// line is read) and where each of kube-proxy's values is (rule-facts.ts) — and builds a rule or
+// cuts a fact's string only when asked. A 10,000-service dump's 110,000 facts as objects of
+// strings were ~35 MB of live heap that every garbage collection copied. lazy-chains.ts holds
+// the chains whose rules these are.
+import type { Counters, NfChain, NfRule, RuleOption, RuleTarget, SourceRef } from '../../model.ts';
+import {
+  FACT_CLUSTER_IP_SET, FACT_DESTINATION, FACT_DESTINATION_NEGATED, FACT_DPORT, FACT_NOT_HEADER_ONLY, FACT_DST_TYPE, FACT_DST_TYPE_NEGATED, FACT_HAS_DST_TYPE, FACT_PROBABILITY, FACT_PROTOCOL,
+  FACT_PROTOCOL_NEGATED, FACT_RECENT_CHECK, FACT_SECONDS, FACT_TARGET, FACT_TO_DESTINATION, FACT_VALUES, type FactsCollector, type FactsOrigin,
+  type RuleFacts,
+} from './rule-facts.ts';
+import { parseRuleArgs, SharedParts } from './rule-args.ts';
+import { argumentAt, type LineTokens, tokenizeLine } from './tokenize.ts';
+const COUNTERS = /^\[(\d+):(\d+)\]$/;
+
+export function parseCounters(text: string): Counters | undefined {
+  const match = COUNTERS.exec(text);
+  return match ? { packets: Number(match[1]), bytes: Number(match[2]) } : undefined;
+}
+
+/**
+ * One object literal per combination of the optional fields, so each rule is
+ * born with its final shape: adding `target` afterwards would give every rule a
+ * separate out-of-object property store (tens of bytes × 100k rules).
+ */
+function makeRule(
+  table: string,
+  chain: string,
+  index: number,
+  text: string,
+  options: RuleOption[],
+  source: SourceRef,
+  target: RuleTarget | undefined,
+  counters: Counters | undefined,
+): NfRule {
+  if (target && counters) return { table, chain, index, text, options, target, counters, source };
+  if (target) return { table, chain, index, text, options, target, source };
+  if (counters) return { table, chain, index, text, options, counters, source };
+  return { table, chain, index, text, options, source };
+}
+
+function grow(array: Int32Array, size: number): Int32Array {
+  if (size <= array.length) return array;
+  const bigger = new Int32Array(Math.max(size, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+/** Where each value is kept in a rule's row of RuleLines.values: FACT_* values, then the first comment, then the flags. */
+const COMMENT = FACT_VALUES;
+const FLAGS = 2 * (FACT_VALUES + 1);
+const ROW = FLAGS + 1;
+/** The range's end has this bit when the argument was (partly) quoted: argumentAt reads it again. */
+const QUOTED = 1 << 30;
+const MORE_COMMENTS = 1 << 17;
+const NO_COMMENTS: readonly string[] = [];
+
+/**
+ * The rule lines of one dump: where each checked rule line is in the text (the line trimmed
+ * of indentation and CR), its line number, where the rule starts after `[p:b]` counters, and
+ * where its arguments start after `-A CHAIN` (or `-I CHAIN N`); the chain its target jumps to,
+ * and where its target and kube-proxy's values are (rule-facts.ts). Typed arrays: numbers, no
+ * object or string a rule.
+ */
+export class RuleLines implements FactsOrigin {
+  private starts: Int32Array = new Int32Array(1024);
+  private ends: Int32Array = new Int32Array(1024);
+  private lines: Int32Array = new Int32Array(1024);
+  /** ruleStart << 8 | argsFrom: counters prefixes are short, and argsFrom is 2 or 3. */
+  private offsets: Int32Array = new Int32Array(1024);
+  /** The id (in `chains`) of the chain each rule's target names, -1 for none. */
+  private jumps: Int32Array = new Int32Array(1024);
+  /** ROW numbers a rule: start and end in the text of each value (-1: none), then FACT_* flags. */
+  private values: Int32Array = new Int32Array(1024 * ROW);
+  /** Comments after a rule's first, for the rare rule with several. */
+  private readonly moreComments = new Map<number, readonly string[]>();
+  /** The dump's chains, by id. */
+  readonly chains: NfChain[] = [];
+  count = 0;
+  readonly shared = new SharedParts();
+  private readonly scratch: LineTokens = { args: [], quoted: [] };
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+  ) {}
+
+  add(start: number, end: number, line: number, ruleStart: number, argsFrom: number): number {
+    const id = this.count++;
+    if (id >= this.starts.length) {
+      this.starts = grow(this.starts, id + 1);
+      this.ends = grow(this.ends, id + 1);
+      this.lines = grow(this.lines, id + 1);
+      this.offsets = grow(this.offsets, id + 1);
+      this.jumps = grow(this.jumps, id + 1);
+      this.values = grow(this.values, (id + 1) * ROW);
+    }
+    this.starts[id] = start;
+    this.ends[id] = end;
+    this.lines[id] = line;
+    this.offsets[id] = (ruleStart << 8) | argsFrom;
+    this.jumps[id] = -1;
+    this.values.fill(-1, id * ROW, id * ROW + FLAGS);
+    this.values[id * ROW + FLAGS] = 0;
+    return id;
+  }
+
+  /**
+   * Keeps where rule `id`'s target is, and with `keepFacts` where each value `collector` picked
+   * is: `tokens` are the line's arguments as the walk read them (with starts and ends), the line
+   * starting at `lineAt` in the text.
+   */
+  keep(id: number, tokens: LineTokens, lineAt: number, collector: FactsCollector | undefined, target: number): void {
+    const row = id * ROW;
+    const keepAt = (slot: number, at: number): void => {
+      if (at < 0) return;
+      this.values[row + 2 * slot] = lineAt + tokens.starts![at]!;
+      this.values[row + 2 * slot + 1] = (lineAt + tokens.ends![at]!) | (tokens.quoted[at] ? QUOTED : 0);
+    };
+    if (!collector) {
+      keepAt(FACT_TARGET, target);
+      return;
+    }
+    for (let field = 0; field < FACT_VALUES; field++) keepAt(field, collector.picked[field]!);
+    let flags = collector.flags;
+    const comments = collector.comments;
+    if (comments.length > 0) keepAt(COMMENT, comments[0]!);
+    if (comments.length > 1) {
+      flags |= MORE_COMMENTS;
+      this.moreComments.set(id, comments.slice(1).map((at) => tokens.args[at]!));
+    }
+    this.values[row + FLAGS] = flags;
+  }
+
+  /** Rule `id` jumps or goes to chain `chain` of this dump. */
+  setJump(id: number, chain: number): void {
+    this.jumps[id] = chain;
+  }
+
+  jumpOf(id: number): number {
+    return this.jumps[id]!;
+  }
+
+  value(id: number, slot: number): string | undefined {
+    const row = id * ROW + 2 * slot;
+    const start = this.values[row]!;
+    if (start < 0) return undefined;
+    const end = this.values[row + 1]!;
+    return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0);
+  }
+
+  /** The name rule `id`'s target gives (undefined: no target). */
+  targetOf(id: number): string | undefined {
+    const jump = this.jumps[id]!;
+    return jump >= 0 ? this.chains[jump]!.name : this.value(id, FACT_TARGET);
+  }
+
+  /** Rule `id`'s facts (keep() was given its collector): each value cut from the text when read. */
+  factsOf(id: number): RuleFacts {
+    return new ScannedFacts(this, id);
+  }
+
+  flagsOf(id: number): number {
+    return this.values[id * ROW + FLAGS]!;
+  }
+
+  commentsOf(id: number): readonly string[] {
+    const first = this.value(id, COMMENT);
+    if (first === undefined) return NO_COMMENTS;
+    return (this.flagsOf(id) & MORE_COMMENTS) !== 0 ? [first, ...this.moreComments.get(id)!] : [first];
+  }
+
+  lineOf(id: number): number {
+    return this.lines[id]!;
+  }
+
+  /** The rule as the dump has it, counters stripped (NfRule.text). */
+  ruleText(id: number): string {
+    const line = this.text.slice(this.starts[id]!, this.ends[id]!);
+    const ruleStart = this.offsets[id]! >> 8;
+    return ruleStart === 0 && line.charCodeAt(line.length - 1) > 0x20 ? line : line.slice(ruleStart).trim();
+  }
+
+  /** Rule `id` built as the eager parser built it (the line was checked when scanned: it reads). */
+  build(id: number, table: string, chain: string, index: number): NfRule {
+    const line = this.text.slice(this.starts[id]!, this.ends[id]!);
+    const ruleStart = this.offsets[id]! >> 8;
+    const argsFrom = this.offsets[id]! & 0xff;
+    const tokens = tokenizeLine(line, ruleStart, line.length, this.scratch);
+    if ('error' in tokens) throw new Error(`${this.file}:${this.lines[id]}: a checked rule line no longer tokenizes`);
+    const parsed = parseRuleArgs(tokens, argsFrom, this.shared);
+    if ('error' in parsed) throw new Error(`${this.file}:${this.lines[id]}: a checked rule line no longer reads: ${parsed.error}`);
+    const prefixCounters = ruleStart > 0 ? parseCounters(line.slice(0, ruleStart)) : undefined;
+    return makeRule(table, chain, index, this.ruleText(id), parsed.options, { file: this.file, line: this.lines[id]! }, parsed.target, prefixCounters ?? parsed.counters);
+  }
+}
+
+/**
+ * A rule's facts read from where the scan kept them: each value is cut from the text when asked
+ * (kube-proxy's reader reads two or three of a rule's fifteen), nothing is kept but the rule's id.
+ */
+class ScannedFacts implements RuleFacts {
+  constructor(
+    readonly origin: RuleLines,
+    readonly index: number,
+  ) {}
+  get line(): number {
+    return this.origin.lineOf(this.index);
+  }
+  get target(): string | undefined {
+    return this.origin.targetOf(this.index);
+  }
+  get toDestination(): string | undefined {
+    return this.origin.value(this.index, FACT_TO_DESTINATION);
+  }
+  get protocol(): string | undefined {
+    return this.origin.value(this.index, FACT_PROTOCOL);
+  }
+  get protocolNegated(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_PROTOCOL_NEGATED) !== 0;
+  }
+  get destination(): string | undefined {
+    return this.origin.value(this.index, FACT_DESTINATION);
+  }
+  get destinationNegated(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_DESTINATION_NEGATED) !== 0;
+  }
+  get dport(): string | undefined {
+    return this.origin.value(this.index, FACT_DPORT);
+  }
+  get seconds(): string | undefined {
+    return this.origin.value(this.index, FACT_SECONDS);
+  }
+  get recentCheck(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_RECENT_CHECK) !== 0;
+  }
+  get probability(): string | undefined {
+    return this.origin.value(this.index, FACT_PROBABILITY);
+  }
+  get hasDstType(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_HAS_DST_TYPE) !== 0;
+  }
+  get dstType(): string | undefined {
+    return this.origin.value(this.index, FACT_DST_TYPE);
+  }
+  get dstTypeNegated(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_DST_TYPE_NEGATED) !== 0;
+  }
+  get comments(): readonly string[] {
+    return this.origin.commentsOf(this.index);
+  }
+  get matchesClusterIPSet(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_CLUSTER_IP_SET) !== 0;
+  }
+  get headerOnly(): boolean {
+    return (this.origin.flagsOf(this.index) & FACT_NOT_HEADER_ONLY) === 0;
+  }
+}
