@@ -9,6 +9,7 @@ import { Kind, QUOTED, type Dissection } from '../../decode/dissection.ts';
 import { ipv4Text, ipv6Text } from '../../decode/layers/text.ts';
 import type { TraceResult } from '../../trace/model.ts';
 import { escapeLine } from '../../util/escape-text.ts';
+import { parseIpv4 } from '../../util/address.ts';
 
 export interface LayerLine {
   /** Tunnel depth: 0 outer, 1 inside the first tunnel, … */
@@ -96,13 +97,10 @@ function connectionTest(trace: TraceResult): ConnectionTest {
 /** The IPv4 addresses among `addresses` as the numbers their four bytes read as (big-endian), for a test without strings. */
 function ipv4Numbers(addresses: Set<string>): Set<number> {
   const numbers = new Set<number>();
-  const bytes = new Uint8Array(4);
   for (const a of addresses) {
-    const parts = a.split('.');
-    if (parts.length !== 4) continue;
-    parts.forEach((p, i) => (bytes[i] = Number(p)));
-    // Only the text ipv4Text writes for those bytes can equal a packet's address.
-    if (ipv4Text(bytes, 0) === a) numbers.add(new DataView(bytes.buffer).getUint32(0));
+    // parseIpv4 takes only the dotted quad ipv4Text writes, so no other text can match a packet.
+    const n = parseIpv4(a);
+    if (n !== undefined) numbers.add(n);
   }
   return numbers;
 }

@@ -2,7 +2,7 @@
 // packets marked ●), and for the selected packet its layer tree (tunnelled layers
 // indented under the tunnel) or a hex view with the selected layer's bytes shown.
 import { hexRows, type CaptureRow } from '../capture/rows.ts';
-import { fit, windowStart } from '../format.ts';
+import { countText, fit, windowStart } from '../format.ts';
 import { packetKey } from '../explain/view.ts';
 import type { CaptureState } from '../state.ts';
 import type { Theme } from '../theme.ts';
@@ -77,11 +77,11 @@ export function CapturePane(props: CapturePaneProps) {
     ? `stopped: ${capture.error}`
     : capture.done
       ? 'read to the end'
-      : `reading… ${capture.total.toLocaleString('en')} packets`;
-  const kept = capture.total > capture.rows.length ? ` (first ${capture.rows.length.toLocaleString('en')} kept)` : '';
+      : `reading… ${countText(capture.total)} packets`;
+  const kept = capture.total > capture.rows.length ? ` (first ${countText(capture.rows.length)} kept)` : '';
   const chosen = capture.chosen ? `, ◆ ${capture.chosen.packets.size} of ${capture.chosen.id}` : '';
   const header: Row = [
-    { text: fit(`${capture.total.toLocaleString('en')} packets${kept}, ● ${capture.marked} of the traced connection${chosen} · `, props.width) },
+    { text: fit(`${countText(capture.total)} packets${kept}, ● ${capture.marked} of the traced connection${chosen} · `, props.width) },
     { text: state, ...(capture.error ? { role: 'bad' as const } : capture.done ? {} : { role: 'warn' as const }) },
   ];
   const selected = capture.rows[capture.selected];

@@ -1,7 +1,7 @@
 // Runs the capture explainer (src/explain) for the Explain pane without freezing the
 // UI. The captures are read as `podpath explain` reads them (files.ts captureFile: each
 // packet dissected in the reader's one buffer and reduced to its facts, no Layer objects),
-// and after each chunk of the file (1 MB, a few milliseconds of work) the event loop is
+// and after each chunk of the file (pace.ts CHUNK_BYTES, a millisecond or two of work) the event loop is
 // handed back once the slice is used, so Ink draws and keys work; progress is reported a few
 // times a second (../pace.ts). Only the last step (grouping, lining up, tracing), small next to
 // reading, runs in one piece. The tracer is the one the trace pane used.
@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import type { CaptureData, Explanation, PacketScan, TraceFunction } from '../../explain/index.ts';
 import type { Topology } from '../../topology/model.ts';
 import { CHUNK_BYTES, pacer } from '../pace.ts';
+import { countText } from '../format.ts';
 
 export interface ExplainRunOptions {
   files: string[];
@@ -34,7 +35,7 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
       let inFile = 0;
       let said = '';
       const sayCounts = (): void => {
-        const text = `reading ${basename(file)}: ${inFile.toLocaleString('en')} packets (${read.toLocaleString('en')} in all)`;
+        const text = `reading ${basename(file)}: ${countText(inFile)} packets (${countText(read)} in all)`;
         if (text !== said) options.onProgress((said = text));
       };
       options.onProgress(`reading ${basename(file)}…`);
@@ -57,7 +58,7 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
       sayCounts();
       if (++filesDone === options.files.length) {
         // What follows runs in one piece: say so before it starts, and let the frame draw.
-        options.onProgress(`lining up ${read.toLocaleString('en')} packets into connections${options.trace ? ' and tracing them' : ''}…`);
+        options.onProgress(`lining up ${countText(read)} packets into connections${options.trace ? ' and tracing them' : ''}…`);
         await pace.handBack();
       }
     },
