@@ -30,40 +30,57 @@ function isUnsigned(text: string): boolean {
   return UNSIGNED.test(text) && Number(text) <= 0xffffffff;
 }
 
-/** What a numeric option expects, or undefined when its value is fine (or not a number podpath reads). */
-export function numericOptionError(module: string, option: string, args: readonly string[], start: number, end: number): string | undefined {
-  // Called for every long option of every rule: no allocation unless the value is wrong.
-  const value = args[start];
-  const expect = (ok: (text: string) => boolean, what: string): string | undefined =>
-    value !== undefined && end - start === 1 && ok(value) ? undefined : `--${option} ${args.slice(start, end).join(' ')}: expected ${what}`;
+interface NumberCheck {
+  ok: (text: string) => boolean;
+  what: string;
+}
+
+// One object each, not a closure per call: every long option of every rule comes through here.
+const PROBABILITY_CHECK: NumberCheck = { ok: (t) => PROBABILITY.test(t) && Number(t) <= 1, what: 'a number between 0 and 1' };
+const WHOLE_CHECK: NumberCheck = { ok: isUnsigned, what: 'a whole number' };
+const PORT_LIST_CHECK: NumberCheck = { ok: (t) => t.split(',').every(isPortRange), what: 'ports (1,2,1000:2000)' };
+const PORT_CHECK: NumberCheck = { ok: isPortRange, what: 'a port or a port range (1000:2000)' };
+const MARK_CHECK: NumberCheck = { ok: isMark, what: 'a mark (0x4000 or 0x4000/0x4000)' };
+
+/** How option `option` of `module` is checked, if it is one podpath computes with. */
+function checkOf(module: string, option: string): NumberCheck | undefined {
   switch (option) {
     case 'probability':
-      return module === 'statistic' ? expect((t) => PROBABILITY.test(t) && Number(t) <= 1, 'a number between 0 and 1') : undefined;
+      return module === 'statistic' ? PROBABILITY_CHECK : undefined;
     case 'every':
     case 'packet':
-      return module === 'statistic' ? expect(isUnsigned, 'a whole number') : undefined;
+      return module === 'statistic' ? WHOLE_CHECK : undefined;
     case 'dport':
     case 'sport':
     case 'destination-port':
     case 'source-port':
-      return module === 'multiport' ? expect((t) => t.split(',').every(isPortRange), 'ports (1,2,1000:2000)') : expect(isPortRange, 'a port or a port range (1000:2000)');
+      return module === 'multiport' ? PORT_LIST_CHECK : PORT_CHECK;
     case 'dports':
     case 'sports':
     case 'ports':
     case 'destination-ports':
     case 'source-ports':
-      return expect((t) => t.split(',').every(isPortRange), 'ports (1,2,1000:2000)');
+      return PORT_LIST_CHECK;
     case 'mark':
     case 'set-mark':
     case 'set-xmark':
     case 'and-mark':
     case 'or-mark':
     case 'xor-mark':
-      return expect(isMark, 'a mark (0x4000 or 0x4000/0x4000)');
+      return MARK_CHECK;
     case 'seconds':
     case 'hitcount':
-      return module === 'recent' ? expect(isUnsigned, 'a whole number') : undefined;
+      return module === 'recent' ? WHOLE_CHECK : undefined;
     default:
       return undefined;
   }
+}
+
+/** What a numeric option expects, or undefined when its value is fine (or not a number podpath reads). */
+export function numericOptionError(module: string, option: string, args: readonly string[], start: number, end: number): string | undefined {
+  const check = checkOf(module, option);
+  if (check === undefined) return undefined;
+  const value = args[start];
+  if (value !== undefined && end - start === 1 && check.ok(value)) return undefined;
+  return `--${option} ${args.slice(start, end).join(' ')}: expected ${check.what}`;
 }

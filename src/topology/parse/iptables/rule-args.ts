@@ -117,6 +117,31 @@ function basicOption(arg: string): string | undefined {
 /** Protocols whose match iptables loads implicitly for `-p X --option`. */
 const IMPLICIT_MATCH = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
 
+/**
+ * `--name` without its dashes, one string per option name: a dump says `--comment`, `--dport`
+ * and `--to-destination` on most of its lines, and a fresh slice each time was a tenth of the
+ * reader's garbage. Bounded: a dump of made-up options cannot grow it without end.
+ */
+const LONG_NAMES = new Map<string, string>();
+const MAX_LONG_NAMES = 4096;
+function longOptionName(arg: string): string {
+  let name = LONG_NAMES.get(arg);
+  if (name === undefined) {
+    name = arg.slice(2);
+    if (LONG_NAMES.size < MAX_LONG_NAMES) LONG_NAMES.set(arg, name);
+  }
+  return name;
+}
+
+/** `text` in lower case; the same string when it already is (`-p tcp` on most rules). */
+function lowerCase(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code >= 0x41 && code <= 0x5a) || code > 0x7f) return text.toLowerCase();
+  }
+  return text;
+}
+
 /** True for an argument that starts an option (`-x`, `--xyz`), not a value. */
 function isOptionArg(arg: string, quoted: boolean): boolean {
   return !quoted && arg.length > 1 && arg.charCodeAt(0) === 0x2d /* - */;
@@ -174,7 +199,7 @@ export function walkRuleArgs(tokens: LineTokens, from: number, visitor: RuleArgs
       }
       if (value === undefined || isOptionArg(value, quoted[i + 1]!)) return `${arg} needs a value`;
       visitor.option('basic', basic, negated, args, i + 1, i + 2, false);
-      if (basic === 'p') protocol = value.toLowerCase();
+      if (basic === 'p') protocol = lowerCase(value);
       i += 2;
       continue;
     }
@@ -229,7 +254,7 @@ export function walkRuleArgs(tokens: LineTokens, from: number, visitor: RuleArgs
     }
     const valuesStart = i;
     while (i < args.length && !isOptionArg(args[i]!, quoted[i]!) && !(args[i] === '!' && !quoted[i])) i++;
-    const name = arg.slice(2);
+    const name = longOptionName(arg);
     const numberError = numericOptionError(owner, name, args, valuesStart, i);
     if (numberError !== undefined) return numberError;
     visitor.option(owner, name, negated, args, valuesStart, i, ofTarget);
