@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.ts';
 import { escapeLine } from '../util/escape-text.ts';
 import type { TraceRequest } from '../trace/query.ts';
+import type { LoadOptions } from '../topology/load.ts';
 import { addTraceOptions, traceRequestOf, type TraceRequestOptions } from './trace-request.ts';
 
 interface UiOptions extends TraceRequestOptions {
@@ -42,7 +43,9 @@ export function register(program: Command): void {
       const say = progress(interactive && Boolean(process.stderr.isTTY));
 
       // On an error the progress line is cleared first, so the message stands alone.
-      const { topology, trace } = await loadAndTrace(inputs, options, request, say).finally(() => say.done());
+      const { loadOptionsOf } = await import('../topology/load.ts');
+      const loadOptions = loadOptionsOf(options);
+      const { topology, trace } = await loadAndTrace(inputs, loadOptions, options, request, say).finally(() => say.done());
 
       if (!interactive) {
         // Not a terminal (a pipe, a file, CI): the same text `podpath trace` prints.
@@ -64,15 +67,15 @@ export function register(program: Command): void {
       const { inputWarnings } = await import('../ui/warnings.ts');
       const { loadInteractiveUI } = await import('../ui/load-ink.ts');
       const { startInteractiveUI } = await loadInteractiveUI().finally(() => say.done());
-      const ended = await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures });
+      const ended = await startInteractiveUI({ trace, topology, warnings: inputWarnings(topology, trace), captures, loadedFrom: { inputs, options: loadOptions } });
       if (ended === 'interrupted') process.exitCode = EXIT.interrupted;
     });
 }
 
-async function loadAndTrace(inputs: string[], options: UiOptions, request: TraceRequest, say: { say(text: string): void }) {
+async function loadAndTrace(inputs: string[], loadOptions: LoadOptions, options: UiOptions, request: TraceRequest, say: { say(text: string): void }) {
   say.say(`reading ${inputs.length === 1 ? inputs[0] : `${inputs.length} inputs`}…`);
-  const { loadTopology, loadOptionsOf } = await import('../topology/load.ts');
-  const topology = await loadTopology(inputs, loadOptionsOf(options));
+  const { loadTopology } = await import('../topology/load.ts');
+  const topology = await loadTopology(inputs, loadOptions);
   say.say(`tracing ${options.from} → ${options.to}…`);
   const { traceQuery } = await import('../trace/trace.ts');
   const trace = traceQuery(topology, request);

@@ -5,10 +5,11 @@ import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
 import { App } from './App.tsx';
 import { captureStarter } from './capture/start.ts';
-import { explainStarter } from './explain/start.ts';
+import { explainStarter, workerExplainStarter } from './explain/start.ts';
 import type { UiAction } from './state.ts';
 import { makeTheme } from './theme.ts';
 import type { Explanation } from '../explain/model.ts';
+import type { LoadOptions } from '../topology/load.ts';
 
 /** `r` in the UI: the report of what it shows, in the current folder under a name of its own. */
 async function writeUiReport(input: InteractiveInput, explanation: Explanation | undefined): Promise<string> {
@@ -26,6 +27,11 @@ export interface InteractiveInput {
   topology: Topology;
   warnings: string[];
   captures: string[];
+  /**
+   * The inputs and options the topology was loaded from: given, the Explain pane's explainer
+   * runs on a thread of its own (explain/worker.ts), which loads the topology from them again.
+   */
+  loadedFrom?: { inputs: string[]; options: LoadOptions };
 }
 
 // The alternate screen keeps the user's scrollback intact: on quit the terminal
@@ -40,9 +46,12 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
   let startExplain: ((dispatch: (a: UiAction) => void) => () => void) | undefined;
   let explanation: Explanation | undefined;
   if (input.captures.length > 0) {
-    startExplain = explainStarter(input.captures, input.topology, (e) => {
+    const keep = (e: Explanation): void => {
       explanation = e;
-    });
+    };
+    startExplain = input.loadedFrom
+      ? workerExplainStarter(input.captures, input.loadedFrom.inputs, input.loadedFrom.options, keep)
+      : explainStarter(input.captures, input.topology, keep);
     // The decoder is loaded only when a capture is given, and only once the first frame is up
     // (the App starts the capture on mount): the first frame does not need it.
     const { captures, topology, trace } = input;

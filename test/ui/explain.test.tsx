@@ -16,7 +16,7 @@ import { explainFiles } from '../../src/explain/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
 import { captureStarter } from '../../src/ui/capture/start.ts';
 import { runExplainer } from '../../src/ui/explain/run.ts';
-import { explainStarter } from '../../src/ui/explain/start.ts';
+import { explainStarter, workerExplainStarter } from '../../src/ui/explain/start.ts';
 import { explainView } from '../../src/ui/explain/view.ts';
 import { initialState, uiReducer, type UiAction } from '../../src/ui/state.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
@@ -25,6 +25,7 @@ import { repoRoot, runPodpath } from '../helpers/run.ts';
 import { KEY, frameWhere, squeeze } from './helpers.ts';
 import { fixtureTrace } from './fixtures.ts';
 import { EXPLAIN_GAPS } from '../helpers/sample-gaps.ts';
+import type { Explanation } from '../../src/explain/model.ts';
 
 interface Sighting {
   at: string;
@@ -76,8 +77,15 @@ function tsharkFrames(file: string, port: number): number[] {
   return out === '' ? [] : out.split('\n').map(Number);
 }
 
-/** The UI as `podpath ui … --capture FILES` starts it, resized to 80×24. */
-async function openUi(topology: Topology, files: string[], query: { from: string; to: string; sport: number }) {
+/**
+ * Where the Explain pane's explainer runs: on a thread of its own, loading the topology again
+ * from the inputs (as `podpath ui` runs it), or on the UI's thread with the topology given.
+ */
+type ExplainMode = 'worker' | 'in-process';
+const MODES: ExplainMode[] = ['worker', 'in-process'];
+
+/** The UI as `podpath ui INPUTS … --capture FILES` starts it, resized to 80×24. */
+async function openUi(topology: Topology, files: string[], query: { from: string; to: string; sport: number }, inputs: string[], mode: ExplainMode = 'worker') {
   const trace = traceQuery(topology, query);
   const startCapture = captureStarter(files, topology, trace, decoder);
   const ui = render(
@@ -87,7 +95,7 @@ async function openUi(topology: Topology, files: string[], query: { from: string
       warnings={inputWarnings(topology, trace)}
       theme={makeTheme({ NO_COLOR: '1' })}
       startCapture={startCapture}
-      startExplain={explainStarter(files, topology)}
+      startExplain={mode === 'worker' ? workerExplainStarter(files, inputs, {}) : explainStarter(files, topology)}
     />,
   );
   Object.defineProperty(ui.stdout, 'columns', { get: () => 80, configurable: true });
@@ -116,10 +124,10 @@ describe('Explain view on samples/seed-flannel (worker-2 eth0 capture)', () => {
   const [w1, w2] = [expected.nodes.find((n) => n.name === 'worker-1')!, expected.nodes.find((n) => n.name === 'worker-2')!];
   const vtep = expected.vteps.find((v) => v.node === 'worker-1')!;
 
-  it('names every connection in cluster terms, agreeing with the trace, with the tunnel and the hop it was seen at', async () => {
+  it.each(MODES)('names every connection in cluster terms, agreeing with the trace, with the tunnel and the hop it was seen at (explainer %s)', async (mode) => {
     const topology = await loadTopology([sampleDir(name)]);
     const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
-    const { press } = await openUi(topology, [capture], { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    const { press } = await openUi(topology, [capture], { from: web.from, to: web.to, sport: web.sightings[0]!.sport }, [sampleDir(name)], mode);
     const f = await press('e', (x) => x.includes(`${seen.length} connections ·`), 10_000);
     fits80x24(f);
     expect(seen.length).toBeGreaterThan(2);
@@ -147,7 +155,7 @@ describe('Explain view on samples/seed-flannel (worker-2 eth0 capture)', () => {
   it('Enter on a connection marks its packets ◆ in the Capture pane, opened on the first, as tshark counts them', async () => {
     const topology = await loadTopology([sampleDir(name)]);
     const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
-    const { ui, press } = await openUi(topology, [capture], { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    const { ui, press } = await openUi(topology, [capture], { from: web.from, to: web.to, sport: web.sightings[0]!.sport }, [sampleDir(name)]);
     await press('e', (x) => x.includes(`${seen.length} connections ·`), 10_000);
     await frameWhere(ui.lastFrame, (x) => x.includes('capture 52 pkts') || x.includes('read to the end') || !x.includes('reading…'), 10_000);
     // The second connection in the list is the lab's second connection seen there.
@@ -188,10 +196,10 @@ describe('Explain view on samples/fault-fdb-missing (every capture)', () => {
     expect(dumps('bridge-fdb.txt')).not.toContain(peerMac!);
   });
 
-  it('shows each connection lost after the last hop the lab saw it at, never on the underlay, with the missing FDB entry as the cause', async () => {
+  it.each(MODES)('shows each connection lost after the last hop the lab saw it at, never on the underlay, with the missing FDB entry as the cause (explainer %s)', async (mode) => {
     const topology = await loadTopology([dir]);
     const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
-    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport }, [dir], mode);
     let f = await press('e', (x) => x.includes(`${expected.connections.length} connections ·`), 20_000);
     for (const [i, c] of expected.connections.entries()) {
       if (i > 0) f = await press('j', (x) => new RegExp(`›LOST\\s+c\\d+ ${c.from}:${c.sightings[0]!.sport} `).test(x));
@@ -231,7 +239,7 @@ describe('Explain view on samples/fault-fdb-missing (every capture)', () => {
     const topology = await loadTopology([dir]);
     const direct = expected.connections.find((c) => c.id === 'pod1-to-pod2')!;
     const sport = direct.sightings[0]!.sport;
-    const { ui, press } = await openUi(topology, files, { from: direct.from, to: direct.to, sport });
+    const { ui, press } = await openUi(topology, files, { from: direct.from, to: direct.to, sport }, [dir]);
     await press('e', (x) => x.includes(`${expected.connections.length} connections ·`), 20_000);
     await frameWhere(ui.lastFrame, (x) => !x.includes('reading…'), 10_000);
     const counts = files.map((file) => tsharkFrames(file, sport));
@@ -254,7 +262,7 @@ describe('Explain pane on samples/arp-unanswered (every per-interface capture)',
     const files = readdirSync(join(dir, 'captures')).filter((f) => f.endsWith('.pcap') && !f.endsWith('__any.pcap')).sort().map((f) => join(dir, 'captures', f));
     const topology = await loadTopology([dir]);
     const first = expected.connections[0]!;
-    const { press } = await openUi(topology, files, { from: first.from, to: first.to, sport: first.sightings[0]!.sport });
+    const { press } = await openUi(topology, files, { from: first.from, to: first.to, sport: first.sightings[0]!.sport }, [dir]);
     let f = await press('e', (x) => x.includes(`${expected.connections.length} connections ·`), 20_000);
     for (const [i, c] of expected.connections.entries()) {
       const sport = c.sightings[0]!.sport;
@@ -324,6 +332,83 @@ describe('Explain view entries on every lab sample, every per-interface capture'
       }
     }, 30_000);
   }
+});
+
+type Starter = NonNullable<AppProps['startExplain']>;
+
+/** The first answer (done or error) of the starter `make` builds, the progress before it, and the explanation it handed on for the report. */
+function answerOf(make: (onExplanation: (e: Explanation) => void) => Starter): Promise<{ action: UiAction; explanation?: Explanation; progress: string[] }> {
+  return new Promise((resolve) => {
+    const progress: string[] = [];
+    let explanation: Explanation | undefined;
+    const stop = make((e) => (explanation = e))((action) => {
+      if (action.type === 'explain-progress') progress.push(action.text);
+      else {
+        stop();
+        resolve({ action, progress, ...(explanation ? { explanation } : {}) });
+      }
+    });
+  });
+}
+
+// `podpath ui` runs the explainer on a thread of its own (src/ui/explain/worker.ts), which loads
+// the topology again from the inputs and sends back plain data; the UI's thread can run it too.
+// Both must say the same: the answers are compared whole here, and the UI tests above check the
+// worker's against the lab's records.
+describe('the explainer on its own thread and on the UI\'s', () => {
+  const dir = sampleDir('fault-fdb-missing');
+  const files = readdirSync(join(dir, 'captures')).filter((f) => f.endsWith('.pcap')).sort().map((f) => join(dir, 'captures', f));
+
+  it('gives the same explanation and view, progress included, for every capture of a sample', async () => {
+    const topology = await loadTopology([dir]);
+    const inWorker = await answerOf((keep) => workerExplainStarter(files, [dir], {}, keep));
+    const inProcess = await answerOf((keep) => explainStarter(files, topology, keep));
+    expect(inWorker.action.type).toBe('explain-done');
+    // The lab's fault is in it (its connections lost), so the comparison is of a real answer.
+    const expected = readExpected('fault-fdb-missing');
+    expect(inWorker.explanation!.journeys.filter((j) => j.verdict === 'lost')).toHaveLength(expected.connections.length);
+    // toStrictEqual: what crossed the thread is the same plain data (no class lost on the way).
+    expect(inWorker.action).toStrictEqual(inProcess.action);
+    expect(inWorker.explanation).toStrictEqual(inProcess.explanation);
+    expect(inWorker.progress.at(-1)).toBe(inProcess.progress.at(-1));
+  });
+
+  it('says the same one line for a capture it cannot read, and for one damaged partway', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pu-explain-bad-'));
+    try {
+      // Not a capture at all (a dump's text), and a real capture cut inside its last record.
+      const text = join(tmp, 'not-a-capture.pcap');
+      writeFileSync(text, readFileSync(join(dir, 'worker-1', 'ip-addr.txt')));
+      const cut = join(tmp, 'cut.pcap');
+      const whole = readFileSync(files[0]!);
+      writeFileSync(cut, whole.subarray(0, whole.length - 10));
+      const topology = await loadTopology([dir]);
+
+      const bad = await answerOf(() => workerExplainStarter([text], [dir], {}));
+      expect(bad.action).toStrictEqual((await answerOf(() => explainStarter([text], topology))).action);
+      expect(bad.action.type).toBe('explain-error');
+      const message = bad.action.type === 'explain-error' ? bad.action.error : '';
+      expect(message).toContain(text);
+      expect(message).not.toContain('\n');
+
+      const damaged = await answerOf((keep) => workerExplainStarter([cut], [dir], {}, keep));
+      expect(damaged.action.type).toBe('explain-done');
+      const warnings = damaged.explanation!.warnings.filter((w) => w.file === cut);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.message).toMatch(/reading stopped there/);
+      expect(damaged.explanation).toStrictEqual((await answerOf((keep) => explainStarter([cut], topology, keep))).explanation);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('answers with the loader\'s one line when the inputs no longer load, instead of hanging', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pu-explain-gone-'));
+    rmSync(tmp, { recursive: true });
+    const { action } = await answerOf(() => workerExplainStarter(files, [tmp], {}));
+    expect(action.type).toBe('explain-error');
+    await expect(loadTopology([tmp])).rejects.toThrow(action.type === 'explain-error' ? action.error : '?');
+  });
 });
 
 describe('Explain view, the parts', () => {
@@ -478,7 +563,7 @@ describe('the Explain and Capture panes show where each capture was placed', () 
   it('Capture: the title names where the selected packet was captured', async () => {
     const topology = await loadTopology([sampleDir(name)]);
     const web = expected.connections.find((c) => c.id === 'pod1-to-web')!;
-    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport });
+    const { press } = await openUi(topology, files, { from: web.from, to: web.to, sport: web.sightings[0]!.sport }, [sampleDir(name)]);
     await press('e', (x) => x.includes('connections ·'), 15_000);
     const f = await press(KEY.enter, (x) => x.includes('Capture · at '), 10_000);
     fits80x24(f);

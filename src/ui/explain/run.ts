@@ -12,6 +12,7 @@ import type { CaptureData, Explanation, PacketScan, TraceFunction } from '../../
 import type { Topology } from '../../topology/model.ts';
 import { CHUNK_BYTES, pacer } from '../pace.ts';
 import { countText } from '../format.ts';
+import type { ExplainView } from './view.ts';
 
 export interface ExplainRunOptions {
   files: string[];
@@ -68,4 +69,28 @@ export async function runExplainer(options: ExplainRunOptions): Promise<Explanat
     return { ...capture, packets: paced(capture.packets, file) };
   });
   return explainCaptures(data, options.topology, options.trace ? { trace: options.trace } : {});
+}
+
+/** What the Explain pane shows and the report (`r`) writes: plain data, so it can cross from a worker. */
+export interface PaneExplanation {
+  explanation: Explanation;
+  view: ExplainView;
+}
+
+/**
+ * The Explain pane's one way to explain its captures, on the UI's thread (start.ts) or on the
+ * explainer's own (worker.ts): read and explain, then make the pane's view.
+ */
+export async function explainForPane(files: string[], topology: Topology, onProgress: (text: string) => void, signal?: AbortSignal): Promise<PaneExplanation> {
+  const { explainView } = await import('./view.ts');
+  const { traceQuery } = await import('../../trace/trace.ts');
+  const explanation = await runExplainer({
+    files,
+    topology,
+    // As `podpath explain` does: the tracer models each connection only when there are dumps.
+    ...(topology.nodes.length > 0 ? { trace: (t: Topology, request: Parameters<typeof traceQuery>[1]) => traceQuery(t, request) } : {}),
+    onProgress,
+    ...(signal ? { signal } : {}),
+  });
+  return { explanation, view: explainView(explanation, files) };
 }
