@@ -157,8 +157,8 @@ describe('capture pane data', () => {
       clearInterval(timer);
       expect(total).toBe(copies);
       expect(batches.reduce((a, b) => a + b, 0)).toBe(1000);
-      // The kept packets come in batches of 200 (the default batch size); the counts past them a few times a second.
-      expect(batches.length).toBeGreaterThanOrEqual(1000 / 200);
+      // The kept rows and the counts come in batches, a few times a second, and once more at the end.
+      expect(batches.length).toBeGreaterThan(1);
       const first = events.indexOf('batch');
       const last = events.lastIndexOf('batch');
       expect(events.slice(first, last).filter((e) => e === 'tick').length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 // Reads captures for the capture pane without ever blocking the UI: packets are
-// decoded as they stream in, the kept ones handed over in small batches, the event loop
-// is handed back every few milliseconds so keys keep working and the counts past the kept
-// packets are reported a few times a second (../pace.ts), and only the first `limit`
+// decoded as they stream in, the event loop is handed back every few milliseconds so keys
+// keep working, the kept rows and the counts are handed over a few times a second
+// (../pace.ts), and only the first `limit`
 // packets are kept (the rest are counted, and counted as the traced connection's
 // when they match), so memory stays flat whatever the capture's size. Past the kept
 // packets nothing is shown but the counts, so (given `rest`) the files are read on the
@@ -24,8 +24,7 @@ export interface StreamOptions {
   matches: FlowMatcher;
   /** Packets kept for display. */
   limit?: number;
-  /** Kept packets per batch handed to onBatch (past the kept ones, onBatch says only the counts, a few times a second). */
-  batchSize?: number;
+  /** The rows kept since the last call and the counts so far, a few times a second (../pace.ts REPORT_MS), and once at the end. */
   onBatch(rows: CaptureRow[], total: number, marked: number): void;
   /** Called once, with a one-line error when a file could not be read to its end. */
   onDone(error?: string): void;
@@ -51,7 +50,6 @@ const CHECK = 32;
 
 export async function streamCaptures(options: StreamOptions): Promise<void> {
   const limit = options.limit ?? DEFAULT_LIMIT;
-  const batchSize = options.batchSize ?? 200;
   let total = 0;
   let marked = 0;
   let kept = 0;
@@ -82,10 +80,10 @@ export async function streamCaptures(options: StreamOptions): Promise<void> {
             batch.push(toRow(decoded, options.text(packet), packet.data, isMarked, source, fileIndex));
             kept++;
           }
-          if (batch.length >= batchSize) {
-            flush();
-            await pace.handBack();
-          } else if (++sinceCheck >= CHECK) {
+          // Kept rows go to the screen with the counts, at most every REPORT_MS: each hand-over
+          // is a React render and an Ink frame, and one every 200 rows (a few milliseconds of
+          // decoding) made drawing most of the UI thread's work and kept keys waiting behind frames.
+          if (++sinceCheck >= CHECK) {
             sinceCheck = 0;
             if (pace.sliceUsed()) {
               if (pace.reportDue()) flush();
