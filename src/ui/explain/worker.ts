@@ -15,6 +15,7 @@
 // in full. The worker loads it again from the same inputs and options, as `podpath ui` did.
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { setPriority } from 'node:os';
 import type { LoadOptions } from '../../topology/load.ts';
 import type { PaneExplanation } from './run.ts';
 
@@ -33,6 +34,9 @@ export interface WorkerHandlers {
   /** One line, as the explainer's error says it on the UI's thread. */
   error(message: string): void;
 }
+
+/** How much lower than the UI the worker runs (a nice value: 0 same, 19 lowest). */
+const WORKER_NICE = 10;
 
 // workerData's key for the job: a worker started by anyone else (a test runner's pool) is not ours.
 const JOB = 'podpathExplainJob';
@@ -87,6 +91,7 @@ export function explainInWorker(job: ExplainJob, on: WorkerHandlers): () => void
 }
 
 async function serve(job: ExplainJob, port: MessagePort): Promise<void> {
+  lowerThisThreadsPriority();
   const post = (message: WorkerMessage): void => port.postMessage(message);
   try {
     const { loadTopology } = await import('../../topology/load.ts');
@@ -95,6 +100,21 @@ async function serve(job: ExplainJob, port: MessagePort): Promise<void> {
     post({ type: 'done', ...(await explainForPane(job.captures, topology, (text) => post({ type: 'progress', text }))) });
   } catch (error) {
     post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * On a busy machine the worker and the UI's thread compete for the same cores: the UI should win,
+ * so a key is drawn before the explainer's next chunk. Linux keeps a nice value per thread
+ * (setpriority(2), "a bug" against POSIX it documents), and os.setPriority for the calling
+ * process (pid 0) sets the calling thread's there; elsewhere it would lower the whole UI, so not.
+ */
+function lowerThisThreadsPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(0, Number(process.env['PODPATH_EXPLAIN_NICE'] ?? WORKER_NICE));
+  } catch {
+    // Not allowed (a sandbox): the worker still runs, at the UI's priority.
   }
 }
 
