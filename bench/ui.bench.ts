@@ -8,8 +8,8 @@
 //     included), so the figure can be read on a noisy machine.
 //  5. keys answered within 100 ms while the Explain pane reads a 1,000,000-packet capture
 //     (bench/explain-capture.ts): j/k in the Trace pane, timed from send-keys to the Detail
-//     pane naming the newly chosen hop; many samples while the capture is being read
-//     (median/p95/max). Beside it: the same keys in the same UI on the sample's own small
+//     pane naming the newly chosen hop, while the capture is being read (median/p95/max);
+//     the read is repeated in fresh UIs until PODPATH_BENCH_KEYS samples are in. Beside it: the same keys in the same UI on the sample's own small
 //     capture (nothing being read), and how long the UI took to show the explanation, beside
 //     `podpath explain` on the same file.
 // PODPATH_BENCH_RUNS (first-frame runs, default 7), PODPATH_BENCH_PACKETS (default 1,000,000),
@@ -159,10 +159,23 @@ async function keyLatencies(term: Terminal, target: string, samples: number, bus
 }
 
 const stillReading = (screen: string): boolean => /explaining…|reading…/.test(screen);
+/**
+ * Until the status line says the explanation is done. Not "while it says reading": tmux can
+ * copy the screen while Ink is still writing a frame, and a half-drawn status line would end the read early.
+ */
+const EXPLAINED = /· e: (no trouble|trouble found)|explainer stopped/;
+const notExplainedYet = (screen: string): boolean => !EXPLAINED.test(screen);
 
 function summary(times: number[]): string {
   return `median ${ms(median(times))}, p95 ${ms(quantile(times, 0.95))}, max ${ms(Math.max(...times))} over ${times.length} keys`;
 }
+
+/**
+ * Reads the capture in fresh UIs, one after another, until KEY_SAMPLES keys were timed while it
+ * was being read (at most MAX_ROUNDS): one read of 1,000,000 packets lasts a second or two, room
+ * for a dozen or two keys, and a p95 of those is their maximum.
+ */
+const MAX_ROUNDS = 12;
 
 async function keysWhileReading(term: Terminal): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'podpath-bench-ui-'));
@@ -178,27 +191,37 @@ async function keysWhileReading(term: Terminal): Promise<void> {
     const idleKeys = idleReady ? await keyLatencies(term, idle.target, Math.min(KEY_SAMPLES, 30), () => true) : { times: [], lost: 0 };
     term.close(idle.target);
 
-    const big = term.start(ui(file));
-    const ready = await term.waitFor(big.target, (t) => FIRST_FRAME.test(t), 30_000);
-    if (!ready) {
-      console.log(`  the UI did not start: ${term.screen(big.target).trim().split('\n')[0]}`);
-      return;
+    const busy: number[] = [];
+    let lost = 0;
+    const explained: number[] = [];
+    let rounds = 0;
+    while (busy.length < KEY_SAMPLES && rounds < MAX_ROUNDS) {
+      rounds++;
+      const big = term.start(ui(file));
+      const ready = await term.waitFor(big.target, (t) => FIRST_FRAME.test(t), 30_000);
+      if (!ready) {
+        console.log(`  the UI did not start: ${term.screen(big.target).trim().split('\n')[0]}`);
+        return;
+      }
+      const keys = await keyLatencies(term, big.target, KEY_SAMPLES - busy.length, notExplainedYet);
+      for (const t of keys.times) busy.push(t);
+      lost += keys.lost;
+      const done = await term.waitFor(big.target, (t) => EXPLAINED.test(t), 600_000);
+      explained.push(done ? (done.at - big.startedAt) / 1000 : NaN);
+      term.close(big.target);
     }
-    const busyKeys = await keyLatencies(term, big.target, KEY_SAMPLES, stillReading);
-    const progress = /explaining… ([^·]*)/.exec(term.screen(big.target))?.[1]?.trim();
-    console.log(`  ${'keys, nothing being read (peer)'.padEnd(40)} ${idleKeys.times.length ? summary(idleKeys.times) : 'no samples'}${idleKeys.lost ? `, ${idleKeys.lost} not answered in 5 s` : ''}`);
-    console.log(`  ${'keys while the capture is read'.padEnd(40)} ${busyKeys.times.length ? summary(busyKeys.times) : 'no samples'}${busyKeys.lost ? `, ${busyKeys.lost} not answered in 5 s` : ''}${progress ? ` (explainer at: ${progress})` : ''}`);
-    const done = await term.waitFor(big.target, (t) => /· e: (no trouble|trouble found)|explainer stopped/.test(t), 600_000);
-    const uiSeconds = done ? (done.at - big.startedAt) / 1000 : NaN;
-    term.close(big.target);
+    const uiSeconds = median(explained);
 
     const started = performance.now();
     const cli = spawnSync('node', ['bin/podpath.js', 'explain', file, 'samples/seed-flannel'], { cwd: repoRoot, stdio: 'ignore' });
     const cliSeconds = (performance.now() - started) / 1000;
-    console.log(`  explanation on screen after ${done ? `${uiSeconds.toFixed(1)} s` : 'more than 600 s'}; podpath explain on the same file ${cliSeconds.toFixed(1)} s (exit ${cli.status}): ${(uiSeconds / cliSeconds).toFixed(1)}x`);
-    const p95 = quantile(busyKeys.times, 0.95);
-    const met = busyKeys.times.length > 0 && p95 <= KEY_AIM_MS && busyKeys.lost === 0;
-    console.log(`keys while reading: p95 ${ms(p95)} (median ${ms(median(busyKeys.times))}; idle peer median ${ms(median(idleKeys.times))}) (aim: answered within ${KEY_AIM_MS} ms: ${met ? 'met' : 'NOT met'})`);
+    console.log(`  ${'keys, nothing being read (peer)'.padEnd(40)} ${idleKeys.times.length ? summary(idleKeys.times) : 'no samples'}${idleKeys.lost ? `, ${idleKeys.lost} not answered in 5 s` : ''}`);
+    console.log(`  ${'keys while the capture is read'.padEnd(40)} ${busy.length ? summary(busy) : 'no samples'} in ${rounds} reads${lost ? `, ${lost} not answered in 5 s` : ''}`);
+    console.log(`  explanation on screen after ${uiSeconds.toFixed(1)} s (median of the ${rounds} reads: ${explained.map((n) => n.toFixed(1)).join(' ')}); podpath explain on the same file ${cliSeconds.toFixed(1)} s (exit ${cli.status}): ${(uiSeconds / cliSeconds).toFixed(1)}x`);
+    const p95 = quantile(busy, 0.95);
+    const met = busy.length >= KEY_SAMPLES && p95 <= KEY_AIM_MS && lost === 0;
+    const few = busy.length < KEY_SAMPLES ? `, only ${busy.length} of ${KEY_SAMPLES} samples` : '';
+    console.log(`keys while reading: p95 ${ms(p95)} over ${busy.length} keys (median ${ms(median(busy))}; idle peer median ${ms(median(idleKeys.times))}) (aim: answered within ${KEY_AIM_MS} ms: ${met ? 'met' : 'NOT met'}${few})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
