@@ -9,9 +9,10 @@
 // bin linked into PREFIX/bin) and its dependencies come from `npm ci --omit=dev --offline`
 // with the repository's lockfile: the same versions, from the cache, no network.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/run.ts';
 
@@ -62,6 +63,33 @@ describe('the packed podpath, installed', () => {
     expect(run.status).toBe(0);
     for (const command of ['collect', 'decode', 'explain', 'topology', 'trace', 'ui']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.stdout).toMatch(/Exit status:\n {2}0 [^]*\n {2}1 [^]*\n {2}2 [^]*\n {2}70 [^]*\n {2}130 /);
+  });
+
+  // The Explain pane's explainer runs on a worker thread started from its own file
+  // (src/ui/explain/worker.ts): from the package that is dist/'s bundle entry, with no tsx to
+  // fall back on. Asked as the UI asks it, its answer lists the connections the lab recorded
+  // on the capture.
+  it("the UI's explainer worker starts from the installed dist/ and explains a capture", () => {
+    const sample = join(repoRoot, 'samples', 'seed-flannel');
+    const expected = JSON.parse(readFileSync(join(sample, 'expected.json'), 'utf8')) as { connections: { sightings: { at: string; interface: string }[] }[] };
+    const seen = expected.connections.filter((c) => c.sightings.some((x) => x.at === 'worker-2' && x.interface === 'eth0')).length;
+    const start = pathToFileURL(join(installed, 'dist', 'ui', 'explain', 'start.js')).href;
+    // The worker never keeps a process alive (the UI's terminal does): the script waits with a timer of its own.
+    const script = `import { workerExplainStarter } from ${JSON.stringify(start)};
+      const alive = setInterval(() => undefined, 1000);
+      workerExplainStarter([${JSON.stringify(join(sample, 'captures', 'worker-2__eth0.pcap'))}], [${JSON.stringify(sample)}], {})((a) => {
+        if (a.type === 'explain-progress') return;
+        console.log(a.type === 'explain-done' ? a.view.summary : 'error: ' + a.error);
+        clearInterval(alive);
+      });`;
+    // A file, not `node -e`: a worker inherits node's flags, and --input-type would stop it.
+    const file = join(work, 'explain-in-worker.mjs');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [file], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(seen).toBeGreaterThan(2);
+    expect(run.stdout).toMatch(new RegExp(`^${seen} connections · `));
+    expect(run.status).toBe(0);
   });
 
   // Each `$ podpath …` line of the README, run in the checkout (its paths are the samples'),

@@ -53,7 +53,8 @@ function startWorker(job: ExplainJob): Worker {
 }
 
 /**
- * Starts the explainer on its own thread; returns the function that stops it. Import this
+ * Starts the explainer on its own thread; returns the function that stops it. The worker never
+ * keeps the process alive (the UI's terminal does while it runs). Import this
  * module with import() only: a static import from the UI would let esbuild move this code into
  * a chunk shared with the UI, where import.meta.url names the chunk, not this entry point.
  */
@@ -112,7 +113,7 @@ async function serve(job: ExplainJob, port: MessagePort): Promise<void> {
 function lowerThisThreadsPriority(): void {
   if (process.platform !== 'linux') return;
   try {
-    setPriority(0, Number(process.env['PODPATH_EXPLAIN_NICE'] ?? WORKER_NICE));
+    setPriority(0, WORKER_NICE);
   } catch {
     // Not allowed (a sandbox): the worker still runs, at the UI's priority.
   }
