@@ -60,6 +60,13 @@ function makeRule(
   return { table, chain, index, text, options, source };
 }
 
+/** The number of bits set in `bits` (below 2^16 here: one per value slot). */
+function bitCount(bits: number): number {
+  let count = 0;
+  for (let rest = bits; rest !== 0; rest &= rest - 1) count++;
+  return count;
+}
+
 function grow(array: Int32Array, size: number): Int32Array {
   if (size <= array.length) return array;
   const bigger = new Int32Array(Math.max(size, array.length * 2));
@@ -67,10 +74,10 @@ function grow(array: Int32Array, size: number): Int32Array {
   return bigger;
 }
 
-/** Where each value is kept in a rule's row of RuleLines.values: FACT_* values, then the first comment, then the flags. */
+/** The value slots of a rule: FACT_* values, then its first comment. */
 const COMMENT = FACT_VALUES;
-const FLAGS = 2 * (FACT_VALUES + 1);
-const ROW = FLAGS + 1;
+/** A rule's flags say which slots it has from this bit on (slot k: PRESENT << k). */
+const PRESENT = 1 << 20;
 /** The range's end has this bit when the argument was (partly) quoted: argumentAt reads it again. */
 const QUOTED = 1 << 30;
 const MORE_COMMENTS = 1 << 17;
@@ -91,8 +98,16 @@ export class RuleLines implements FactsOrigin {
   private offsets: Int32Array = new Int32Array(1024);
   /** The id (in `chains`) of the chain each rule's target names, -1 for none. */
   private jumps: Int32Array = new Int32Array(1024);
-  /** ROW numbers a rule: start and end in the text of each value (-1: none), then FACT_* flags. */
-  private values: Int32Array = new Int32Array(1024 * ROW);
+  /** FACT_* bits, MORE_COMMENTS, and which value slots the rule has (PRESENT). */
+  private flags: Int32Array = new Int32Array(1024);
+  /**
+   * Where a rule's values start in `packed`: start and end in the text of each slot it has, in
+   * slot order. Packed, not a row of every slot: a kube-proxy rule has three of the nine, and
+   * fixed rows were 76 bytes a rule, most of them -1.
+   */
+  private valuesAt: Int32Array = new Int32Array(1024);
+  private packed: Int32Array = new Int32Array(4096);
+  private packedLength = 0;
   /** Comments after a rule's first, for the rare rule with several. */
   private readonly moreComments = new Map<number, readonly string[]>();
   /** The dump's chains, by id. */
@@ -114,15 +129,16 @@ export class RuleLines implements FactsOrigin {
       this.lines = grow(this.lines, id + 1);
       this.offsets = grow(this.offsets, id + 1);
       this.jumps = grow(this.jumps, id + 1);
-      this.values = grow(this.values, (id + 1) * ROW);
+      this.flags = grow(this.flags, id + 1);
+      this.valuesAt = grow(this.valuesAt, id + 1);
     }
     this.starts[id] = start;
     this.ends[id] = end;
     this.lines[id] = line;
     this.offsets[id] = (ruleStart << 8) | argsFrom;
     this.jumps[id] = -1;
-    this.values.fill(-1, id * ROW, id * ROW + FLAGS);
-    this.values[id * ROW + FLAGS] = 0;
+    this.flags[id] = 0;
+    this.valuesAt[id] = this.packedLength;
     return id;
   }
 
@@ -132,27 +148,31 @@ export class RuleLines implements FactsOrigin {
    * starting at `lineAt` in the text.
    */
   keep(id: number, tokens: LineTokens, lineAt: number, collector: FactsCollector | undefined, target: number): void {
-    const row = id * ROW;
+    // Slots are appended in slot order, after the values of every rule kept before this one.
+    if (id !== this.count - 1) throw new Error('RuleLines.keep: rules are kept in the order they are added');
+    this.valuesAt[id] = this.packedLength;
     if (!collector) {
-      this.keepAt(row, FACT_TARGET, tokens, lineAt, target);
+      this.flags[id] = this.keepAt(FACT_TARGET, tokens, lineAt, target);
       return;
     }
-    for (let field = 0; field < FACT_VALUES; field++) this.keepAt(row, field, tokens, lineAt, collector.picked[field]!);
     let flags = collector.flags;
+    for (let field = 0; field < FACT_VALUES; field++) flags |= this.keepAt(field, tokens, lineAt, collector.picked[field]!);
     const comments = collector.comments;
-    if (comments.length > 0) this.keepAt(row, COMMENT, tokens, lineAt, comments[0]!);
+    if (comments.length > 0) flags |= this.keepAt(COMMENT, tokens, lineAt, comments[0]!);
     if (comments.length > 1) {
       flags |= MORE_COMMENTS;
       this.moreComments.set(id, comments.slice(1).map((at) => tokens.args[at]!));
     }
-    this.values[row + FLAGS] = flags;
+    this.flags[id] = flags;
   }
 
-  /** Keeps where argument `at` of `tokens` is (none when `at` < 0) as value `slot` of the row at `row`. */
-  private keepAt(row: number, slot: number, tokens: LineTokens, lineAt: number, at: number): void {
-    if (at < 0) return;
-    this.values[row + 2 * slot] = lineAt + tokens.starts![at]!;
-    this.values[row + 2 * slot + 1] = (lineAt + tokens.ends![at]!) | (tokens.quoted[at] ? QUOTED : 0);
+  /** Appends where argument `at` of `tokens` is as value `slot` (nothing when `at` < 0); the slot's PRESENT bit, or 0. */
+  private keepAt(slot: number, tokens: LineTokens, lineAt: number, at: number): number {
+    if (at < 0) return 0;
+    if (this.packedLength + 2 > this.packed.length) this.packed = grow(this.packed, this.packedLength + 2);
+    this.packed[this.packedLength++] = lineAt + tokens.starts![at]!;
+    this.packed[this.packedLength++] = (lineAt + tokens.ends![at]!) | (tokens.quoted[at] ? QUOTED : 0);
+    return PRESENT << slot;
   }
 
   /** Rule `id` jumps or goes to chain `chain` of this dump. */
@@ -165,10 +185,11 @@ export class RuleLines implements FactsOrigin {
   }
 
   value(id: number, slot: number): string | undefined {
-    const row = id * ROW + 2 * slot;
-    const start = this.values[row]!;
-    if (start < 0) return undefined;
-    const end = this.values[row + 1]!;
+    const flags = this.flags[id]!;
+    if ((flags & (PRESENT << slot)) === 0) return undefined;
+    const at = this.valuesAt[id]! + 2 * bitCount((flags >>> 20) & ((1 << slot) - 1));
+    const start = this.packed[at]!;
+    const end = this.packed[at + 1]!;
     return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0);
   }
 
@@ -184,7 +205,7 @@ export class RuleLines implements FactsOrigin {
   }
 
   flagsOf(id: number): number {
-    return this.values[id * ROW + FLAGS]!;
+    return this.flags[id]!;
   }
 
   commentsOf(id: number): readonly string[] {
