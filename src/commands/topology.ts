@@ -13,8 +13,9 @@ export function register(program: Command): void {
     .option('--merge', MERGE_HELP)
     .action(async (inputs: string[], options: { node?: string; json?: boolean; rules?: boolean; merge?: boolean }) => {
       const { loadTopology, loadOptionsOf } = await import('../topology/load.ts');
-      const { renderJson, renderSummary } = await import('../topology/summary.ts');
+      const { renderJson, writeSummary } = await import('../topology/summary.ts');
       const topology = await loadTopology(inputs, loadOptionsOf(options));
-      process.stdout.write(options.json ? renderJson(topology, { rules: options.rules === true }) : renderSummary(topology));
+      if (options.json) process.stdout.write(renderJson(topology, { rules: options.rules === true }));
+      else writeSummary(topology, (chunk) => process.stdout.write(chunk));
     });
 }
