@@ -206,6 +206,8 @@ export async function run(_args: string[]): Promise<void> {
  * Aims (issue 17): topology ≤ 0.5× iptables-restore --test and no more memory; trace ≤ 1.2× topology.
  */
 function wholeProcessRows(dir: string, file: string, restoreMs: number | undefined, restoreRssMB: number): void {
+  // Run as the installed command runs, by its shebang (node --max-semi-space-size=2), as the
+  // decode and explain benches do: `node bin/podpath.js` would measure a 16 MB nursery users never get.
   const podpath = join(repoRoot, 'bin', 'podpath.js');
   const bundleWith = (name: string, iptables: string): string => {
     const bundle = join(dir, name);
@@ -217,7 +219,7 @@ function wholeProcessRows(dir: string, file: string, restoreMs: number | undefin
     const times: number[] = [];
     let rssMB = 0;
     for (let round = 0; round < rounds; round++) {
-      const result = timed(process.execPath, [podpath, ...args], '');
+      const result = timed(podpath, args, '');
       if (result.status !== 0) throw new Error(`podpath ${args[0]} failed: ${result.stderr.trim().split('\n')[0]}`);
       times.push(result.ms);
       rssMB = Math.max(rssMB, result.maxRssMB ?? 0);
@@ -226,7 +228,7 @@ function wholeProcessRows(dir: string, file: string, restoreMs: number | undefin
   };
   const bundle = bundleWith('bundle', readFileSync(file, 'utf8'));
   const topology = run(['topology', bundle]);
-  const json = sh(process.execPath, [podpath, 'topology', bundle, '--json']);
+  const json = sh(podpath, ['topology', bundle, '--json']);
   console.log(`podpath topology (whole process): ${fmt(topology.ms)}, peak RSS ${topology.rssMB.toFixed(0)} MB; --json ${(json.stdout.length / 1e6).toFixed(1)} MB`);
   if (restoreMs !== undefined) {
     const ratio = topology.ms / restoreMs;
