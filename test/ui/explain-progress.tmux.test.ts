@@ -82,4 +82,29 @@ describeNeeding(['tmux'], 'the Explain pane reading a large capture in a real te
       rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  // The explainer runs on a worker thread (src/ui/explain/worker.ts): quitting while it reads
+  // stops the worker mid-file, and that is no error: the program ends with status 0. (That the
+  // worker never keeps the process alive is worker.ts's unref; a file read ends too soon here
+  // to tell the two apart by time.)
+  it('q while the explainer reads ends the UI at once, with status 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pu-explain-quit-'));
+    try {
+      const { file } = bigCapture(dir, 2000);
+      const command = [TERMINAL_ENV, quote(process.execPath), quote(join(repoRoot, 'bin', 'podpath.js')), 'ui', quote(sample), '--from', 'pod1', '--to', 'default/web', '--capture', quote(file)].join(' ');
+      tmux('new-session', '-d', '-x', '160', '-y', '24', '-s', session, '-c', repoRoot, `${command}; echo "exited with $?"; sleep 600`);
+      const reading = await waitFor('the explainer reading', (t) => /explaining… reading worker-2__eth0\.pcap/.test(t), 120_000);
+      expect(reading).not.toMatch(/e: (no trouble|trouble found)/);
+      tmux('send-keys', '-t', session, 'q');
+      const ended = await waitFor('the program ended', (t) => /exited with \d+/.test(t), 10_000);
+      expect(ended).toContain('exited with 0');
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
