@@ -5,7 +5,7 @@ import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
 import { App } from './App.tsx';
 import { captureStarter } from './capture/start.ts';
-import { explainStarter, workerExplainStarter } from './explain/start.ts';
+import { explainStarter, readableAgain, workerExplainStarter } from './explain/start.ts';
 import type { UiAction } from './state.ts';
 import { makeTheme } from './theme.ts';
 import type { Explanation } from '../explain/model.ts';
@@ -28,8 +28,9 @@ export interface InteractiveInput {
   warnings: string[];
   captures: string[];
   /**
-   * The inputs and options the topology was loaded from: given, the Explain pane's explainer
-   * runs on a thread of its own (explain/worker.ts), which loads the topology from them again.
+   * The inputs and options the topology was loaded from: given, and when they can be read
+   * again (explain/start.ts readableAgain), the Explain pane's explainer runs on a thread of its
+   * own (explain/worker.ts), which loads the topology from them again.
    */
   loadedFrom?: { inputs: string[]; options: LoadOptions };
 }
@@ -49,9 +50,10 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
     const keep = (e: Explanation): void => {
       explanation = e;
     };
-    startExplain = input.loadedFrom
-      ? workerExplainStarter(input.captures, input.loadedFrom.inputs, input.loadedFrom.options, keep)
-      : explainStarter(input.captures, input.topology, keep);
+    startExplain =
+      input.loadedFrom && readableAgain(input.loadedFrom.inputs)
+        ? workerExplainStarter(input.captures, input.loadedFrom.inputs, input.loadedFrom.options, keep)
+        : explainStarter(input.captures, input.topology, keep);
     // The decoder is loaded only when a capture is given, and only once the first frame is up
     // (the App starts the capture on mount): the first frame does not need it.
     const { captures, topology, trace } = input;

@@ -2,6 +2,7 @@
 // the UI on the real samples, with the real loader, tracer and decoder, at 80×24
 // (ink-testing-library). Expected text comes from the lab's expected.json, the
 // node dumps and tshark, never from podpath's own output.
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { oracle } from '../helpers/oracle.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { explainFiles } from '../../src/explain/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
 import { captureStarter } from '../../src/ui/capture/start.ts';
 import { runExplainer } from '../../src/ui/explain/run.ts';
-import { explainStarter, workerExplainStarter } from '../../src/ui/explain/start.ts';
+import { explainStarter, readableAgain, workerExplainStarter } from '../../src/ui/explain/start.ts';
 import { explainView } from '../../src/ui/explain/view.ts';
 import { initialState, uiReducer, type UiAction } from '../../src/ui/state.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
@@ -397,6 +398,19 @@ describe('the explainer on its own thread and on the UI\'s', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]!.message).toMatch(/reading stopped there/);
       expect(damaged.explanation).toStrictEqual((await answerOf((keep) => explainStarter([cut], topology, keep))).explanation);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('is used only with inputs it can read again: files and folders, not stdin or a pipe', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pu-explain-fifo-'));
+    try {
+      const fifo = join(tmp, 'iptables-save.txt');
+      execFileSync('mkfifo', [fifo]);
+      expect(readableAgain([dir, join(dir, 'worker-1', 'ip-addr.txt')])).toBe(true);
+      expect(readableAgain([dir, '-'])).toBe(false);
+      expect(readableAgain([dir, fifo])).toBe(false);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -3,11 +3,25 @@
 // (on quit). `podpath ui` runs it on a thread of its own (worker.ts), so reading a big capture
 // never makes keys wait; explainStarter runs it on the UI's thread, handing the event loop
 // back between chunks (run.ts), for callers that hold a Topology but not its inputs.
+import { statSync } from 'node:fs';
 import type { Topology } from '../../topology/model.ts';
 import type { LoadOptions } from '../../topology/load.ts';
 import type { UiAction } from '../state.ts';
 import type { Explanation } from '../../explain/model.ts';
 import type { PaneExplanation } from './run.ts';
+
+/**
+ * Whether the worker can load the topology again from `inputs`: files and folders it can, but
+ * stdin (`-`) and pipes (`<(ssh node iptables-save)`, /dev/fd/63) give their text only once, and
+ * the worker would wait on them for ever. Those UIs explain on their own thread (explainStarter).
+ */
+export function readableAgain(inputs: string[]): boolean {
+  return inputs.every((input) => {
+    if (input === '-') return false;
+    const stat = statSync(input, { throwIfNoEntry: false });
+    return stat !== undefined && (stat.isFile() || stat.isDirectory());
+  });
+}
 
 type Starter = (dispatch: (a: UiAction) => void) => () => void;
 
