@@ -7,7 +7,7 @@ import { PCAPNG_CUSTOM_BLOCK } from './read/pcapng.ts';
 import { PacketCursor } from './read/record-parser.ts';
 import type { CapturedPacket, DecodedPacket, DecodeOptions, Layer } from './types.ts';
 import { str, type LayerCodec } from './layers/codec.ts';
-import { encoded, StringSink, type ByteSink } from './output/sink.ts';
+import { encoded, putByte, putBytes, putUint, putUintZeroPadded, StringSink, type ByteSink } from './output/sink.ts';
 import { SCHEMA_VERSION } from '../util/json-output.ts';
 import { ethernet } from './layers/ethernet.ts';
 import { KIND_NAMES } from './layers/payload.ts';
@@ -99,6 +99,8 @@ const LEN = encoded(',"len":');
 const LINK_TYPE = encoded(',"linkType":');
 const LAYERS = encoded(',"layers":[');
 const END = encoded(']}');
+/** Room for the record's fields before the layers: the constants and five numbers, the time two. */
+const HEAD_BYTES = [FRAME, TIME, CAPLEN, LEN, LINK_TYPE].reduce((sum, c) => sum + c.length, 0) + 7 * 16 + 1;
 
 /**
  * The packet as one JSON line (without the line break), written by hand as bytes from the
@@ -106,16 +108,13 @@ const END = encoded(']}');
  * Layer for the rare layers). The same text as JSON.stringify(decodedPacket) in key order.
  */
 export function writePacketJson(packet: CapturedPacket, d: Dissection, out: ByteSink): void {
-  out.bytes(FRAME);
-  out.uint(packet.frame);
-  out.bytes(TIME);
-  writeEpoch(packet.timeSec, packet.timeNsec, out);
-  out.bytes(CAPLEN);
-  out.uint(packet.caplen);
-  out.bytes(LEN);
-  out.uint(packet.len);
-  out.bytes(LINK_TYPE);
-  out.int(packet.linkType);
+  const w = out.reserve(HEAD_BYTES);
+  let o = putUint(w, putBytes(w, out.used, FRAME), packet.frame);
+  o = putEpoch(w, putBytes(w, o, TIME), packet.timeSec, packet.timeNsec);
+  o = putUint(w, putBytes(w, o, CAPLEN), packet.caplen);
+  o = putUint(w, putBytes(w, o, LEN), packet.len);
+  o = putBytes(w, o, LINK_TYPE);
+  out.used = packet.linkType < 0 ? putUint(w, putByte(w, o, 0x2d), -packet.linkType) : putUint(w, o, packet.linkType);
   if (packet.interfaceId !== undefined) out.ascii(`,"interfaceId":${packet.interfaceId}`);
   if (packet.interfaceName !== undefined) out.ascii(`,"interfaceName":${str(packet.interfaceName)}`);
   if (packet.interfaceDescription !== undefined) out.ascii(`,"interfaceDescription":${str(packet.interfaceDescription)}`);
@@ -137,11 +136,9 @@ export function packetJson(packet: CapturedPacket, d: Dissection): string {
 
 const jsonScratch = new StringSink();
 
-/** Epoch seconds with 9 decimals (timeText()) as bytes. */
-export function writeEpoch(sec: number, nsec: number, out: ByteSink): void {
-  out.uint(sec);
-  out.byte(0x2e); // .
-  out.uintZeroPadded(nsec, 9);
+/** Epoch seconds with 9 decimals (timeText()) as bytes: up to 16 + 1 + 16 bytes. */
+function putEpoch(w: DataView, at: number, sec: number, nsec: number): number {
+  return putUintZeroPadded(w, putByte(w, putUint(w, at, sec), 0x2e), nsec, 9);
 }
 
 const NANO_PAD = '000000000';

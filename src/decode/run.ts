@@ -12,7 +12,7 @@ import { isDecodedLinkType, portTable } from './registry.ts';
 import { detailLines, hexLines } from './output/detail.ts';
 import { CaptureStats } from './output/stats.ts';
 import { writeSummary } from './output/summary-line.ts';
-import type { ByteSink } from './output/sink.ts';
+import { putByte, putFill, putUint, putUintPadded, putUintZeroPadded, type ByteSink } from './output/sink.ts';
 import { BatchedWriter } from './output/writer.ts';
 import type { CapturedPacket } from './types.ts';
 import type { Dissection as DissectionRecord } from './dissection.ts';
@@ -130,8 +130,6 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
 
 /** "    7    0.000222 <summary>": frame number, seconds since the first packet (6 decimals), the summary. */
 function writeSummaryLine(out: ByteSink, packet: CapturedPacket, d: Dissection, firstSec: number, firstNsec: number): void {
-  out.uintPadded(packet.frame, 5);
-  out.byte(0x20);
   // In whole nanoseconds, rounded to microseconds half up (toFixed(6) of the difference).
   const nanos = (packet.timeSec - firstSec) * 1e9 + (packet.timeNsec - firstNsec);
   const negative = nanos < 0;
@@ -140,12 +138,12 @@ function writeSummaryLine(out: ByteSink, packet: CapturedPacket, d: Dissection, 
   let width = 8; // ".xxxxxx" and one digit
   for (let rest = seconds; rest >= 10; rest = Math.floor(rest / 10)) width++;
   if (negative) width++;
-  for (let i = width; i < 11; i++) out.byte(0x20);
-  if (negative) out.byte(0x2d);
-  out.uint(seconds);
-  out.byte(0x2e);
-  out.uintZeroPadded(micros - seconds * 1e6, 6);
-  out.byte(0x20);
+  const w = out.reserve(64);
+  let o = putByte(w, putUintPadded(w, out.used, packet.frame, 5), 0x20);
+  o = putFill(w, o, 11 - width, 0x20);
+  if (negative) o = putByte(w, o, 0x2d);
+  o = putByte(w, putUint(w, o, seconds), 0x2e);
+  out.used = putByte(w, putUintZeroPadded(w, o, micros - seconds * 1e6, 6), 0x20);
   writeSummary(d, out);
   out.byte(0x0a);
 }

@@ -6,7 +6,7 @@
 // the summary line and of the JSON line, written as bytes from the dissection into a
 // ByteSink (no per-packet string), and `detail`, the -V section and the UI's layer tree.
 import type { Dissection } from '../dissection.ts';
-import { encoded, type ByteSink } from '../output/sink.ts';
+import { encoded, putBytes, putUint, type ByteSink, type Encoded } from '../output/sink.ts';
 import type { Layer } from '../types.ts';
 
 /**
@@ -67,13 +67,24 @@ const LENGTH = encoded(',"length":');
 const QUOTED = encoded(',"quoted":true');
 
 /** `{"type":"…"` then baseJson()'s fields, from the dissection; `open` is encoded('{"type":"ethernet"'). */
-export function jsonHead(d: Dissection, index: number, out: ByteSink, open: Uint8Array): void {
-  out.bytes(open);
-  out.bytes(OFFSET);
-  out.uint((d.offsets[index] as number) - d.base);
-  out.bytes(LENGTH);
-  out.uint(d.lengths[index] as number);
-  if ((d.flags[index] as number) & 1) out.bytes(QUOTED);
+export function jsonHead(d: Dissection, index: number, out: ByteSink, open: Encoded): void {
+  out.used = putJsonHead(out.reserve(jsonBytes([open], 0)), out.used, d, index, open);
+}
+
+/** jsonHead for a layer writer that reserved jsonBytes() for its whole object (sink.ts's put* writers). */
+export function putJsonHead(w: DataView, at: number, d: Dissection, index: number, open: Encoded): number {
+  let o = putUint(w, putBytes(w, putBytes(w, at, open), OFFSET), (d.offsets[index] as number) - d.base);
+  o = putUint(w, putBytes(w, o, LENGTH), d.lengths[index] as number);
+  return (d.flags[index] as number) & 1 ? putBytes(w, o, QUOTED) : o;
+}
+
+/**
+ * Room for a layer's JSON object written with put* writers: jsonHead's fields, the constants
+ * it may copy (each counted once it may be written), `numbers` numbers of up to 16 digits
+ * (an address counts as two), and the closing brace.
+ */
+export function jsonBytes(constants: Encoded[], numbers: number): number {
+  return OFFSET.length + LENGTH.length + QUOTED.length + 2 * 16 + constants.reduce((sum, c) => sum + c.length, 0) + numbers * 16 + 1;
 }
 
 export function baseJson(layer: { offset: number; length: number; quoted?: true }): string {

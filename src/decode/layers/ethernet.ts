@@ -6,7 +6,8 @@
 //  +-------------------+-------------------+-------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { EthernetLayer } from '../types.ts';
-import { ARROW, base, baseJson, encoded, hex4, jsonHead, type LayerCodec } from './codec.ts';
+import { putByte, putBytes, putMac, putUint } from '../output/sink.ts';
+import { ARROW, base, baseJson, encoded, hex4, jsonBytes, putJsonHead, type LayerCodec } from './codec.ts';
 import { macText } from './text.ts';
 import { ETHERTYPE_NAMES, named } from './names.ts';
 
@@ -14,6 +15,8 @@ const OPEN = encoded('{"type":"ethernet"');
 const DST = encoded(',"dst":"');
 const SRC = encoded('","src":"');
 const ETHERTYPE = encoded('","ethertype":');
+/** Room for the JSON object jsonTo writes. */
+const JSON_BYTES = jsonBytes([OPEN, DST, SRC, ETHERTYPE], 2 * 2 + 1);
 
 export const ethernet: LayerCodec<EthernetLayer> = {
   kind: Kind.ETHERNET,
@@ -39,20 +42,20 @@ export const ethernet: LayerCodec<EthernetLayer> = {
   },
   addressesAt(d, index, out): void {
     const at = d.offsets[index] as number;
-    out.mac(d.data, at + 6);
-    out.bytes(ARROW);
-    out.mac(d.data, at);
+    const w = out.reserve(17 + ARROW.length + 17);
+    out.used = putMac(w, putBytes(w, putMac(w, out.used, d.data, at + 6), ARROW), d.data, at);
   },
   jsonTo(d, index, out): void {
     const at = d.offsets[index] as number;
-    jsonHead(d, index, out, OPEN);
-    out.bytes(DST);
-    out.mac(d.data, at);
-    out.bytes(SRC);
-    out.mac(d.data, at + 6);
-    out.bytes(ETHERTYPE);
-    out.uint(d.view.getUint16(at + 12));
-    out.byte(0x7d); // }
+    const w = out.reserve(JSON_BYTES);
+    let o = putJsonHead(w, out.used, d, index, OPEN);
+    o = putBytes(w, o, DST);
+    o = putMac(w, o, d.data, at);
+    o = putBytes(w, o, SRC);
+    o = putMac(w, o, d.data, at + 6);
+    o = putBytes(w, o, ETHERTYPE);
+    o = putUint(w, o, d.view.getUint16(at + 12));
+    out.used = putByte(w, o, 0x7d); // }
   },
   json(l: EthernetLayer): string {
     return `{"type":"ethernet",${baseJson(l)},"dst":"${l.dst}","src":"${l.src}","ethertype":${l.ethertype}}`;

@@ -18,7 +18,8 @@
 // undecoded (its L4 header is in the first fragment); podpath does not reassemble.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { Ipv4Layer } from '../types.ts';
-import { ARROW, base, baseJson, encoded, FALSE, jsonHead, TRUE, type LayerCodec } from './codec.ts';
+import { putByte, putBytes, putIpv4, putUint } from '../output/sink.ts';
+import { ARROW, base, baseJson, encoded, FALSE, jsonBytes, putJsonHead, TRUE, type LayerCodec } from './codec.ts';
 import { hexString, ipv4Text } from './text.ts';
 import { IP_PROTOCOL_NAMES, named } from './names.ts';
 
@@ -42,6 +43,9 @@ const CHECKSUM = encoded(',"checksum":');
 const NAME = encoded('IPv4');
 const FRAGMENT_TEXT = encoded(' fragment offset=');
 const MF_TEXT = encoded(' MF');
+/** Room for the JSON object jsonTo writes. */
+const JSON_BYTES = jsonBytes([OPEN, SRC, DST, PROTO, TTL, HEADER_LENGTH, TOTAL_LENGTH, ID, WHOLE_DF, WHOLE, DF, FALSE, MF, FALSE, FRAGMENT_OFFSET, FRAGMENT, TRUE, DSCP, ECN, CHECKSUM], 2 * 2 + 9);
+const ADDRESSES_BYTES = 15 + ARROW.length + 15;
 
 export const ipv4: LayerCodec<Ipv4Layer> = {
   kind: Kind.IPV4,
@@ -101,9 +105,9 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
   },
   addressesAt(d, index, out): void {
     const at = d.offsets[index] as number;
-    out.ipv4(d.data, at + 12);
-    out.bytes(ARROW);
-    out.ipv4(d.data, at + 16);
+    const w = out.reserve(ADDRESSES_BYTES);
+    const o = putBytes(w, putIpv4(w, out.used, d.data, at + 12), ARROW);
+    out.used = putIpv4(w, o, d.data, at + 16);
   },
   quotedAt(d, index, out): void {
     out.ascii('(quoted ');
@@ -130,41 +134,42 @@ export const ipv4: LayerCodec<Ipv4Layer> = {
     const fragmentOffset = (fragmentField & 0x1fff) * 8;
     const more = (fragmentField & 0x2000) !== 0;
     const tos = data[at + 1] as number;
-    jsonHead(d, index, out, OPEN);
-    out.bytes(SRC);
-    out.ipv4(data, at + 12);
-    out.bytes(DST);
-    out.ipv4(data, at + 16);
-    out.bytes(PROTO);
-    out.uint(data[at + 9] as number);
-    out.bytes(TTL);
-    out.uint(data[at + 8] as number);
-    out.bytes(HEADER_LENGTH);
-    out.uint(headerLength);
-    out.bytes(TOTAL_LENGTH);
-    out.uint(v.getUint16(at + 2));
-    out.bytes(ID);
-    out.uint(v.getUint16(at + 4));
+    const w = out.reserve(JSON_BYTES);
+    let o = putJsonHead(w, out.used, d, index, OPEN);
+    o = putBytes(w, o, SRC);
+    o = putIpv4(w, o, data, at + 12);
+    o = putBytes(w, o, DST);
+    o = putIpv4(w, o, data, at + 16);
+    o = putBytes(w, o, PROTO);
+    o = putUint(w, o, data[at + 9] as number);
+    o = putBytes(w, o, TTL);
+    o = putUint(w, o, data[at + 8] as number);
+    o = putBytes(w, o, HEADER_LENGTH);
+    o = putUint(w, o, headerLength);
+    o = putBytes(w, o, TOTAL_LENGTH);
+    o = putUint(w, o, v.getUint16(at + 2));
+    o = putBytes(w, o, ID);
+    o = putUint(w, o, v.getUint16(at + 4));
     if (!more && fragmentOffset === 0) {
       // Not a fragment (nearly every packet): the four fields in one copy.
-      out.bytes((fragmentField & 0x4000) !== 0 ? WHOLE_DF : WHOLE);
+      o = putBytes(w, o, (fragmentField & 0x4000) !== 0 ? WHOLE_DF : WHOLE);
     } else {
-      out.bytes(DF);
-      out.bytes((fragmentField & 0x4000) !== 0 ? TRUE : FALSE);
-      out.bytes(MF);
-      out.bytes(more ? TRUE : FALSE);
-      out.bytes(FRAGMENT_OFFSET);
-      out.uint(fragmentOffset);
-      out.bytes(FRAGMENT);
-      out.bytes(TRUE);
+      o = putBytes(w, o, DF);
+      o = putBytes(w, o, (fragmentField & 0x4000) !== 0 ? TRUE : FALSE);
+      o = putBytes(w, o, MF);
+      o = putBytes(w, o, more ? TRUE : FALSE);
+      o = putBytes(w, o, FRAGMENT_OFFSET);
+      o = putUint(w, o, fragmentOffset);
+      o = putBytes(w, o, FRAGMENT);
+      o = putBytes(w, o, TRUE);
     }
-    out.bytes(DSCP);
-    out.uint(tos >> 2);
-    out.bytes(ECN);
-    out.uint(tos & 3);
-    out.bytes(CHECKSUM);
-    out.uint(v.getUint16(at + 10));
-    out.byte(0x7d);
+    o = putBytes(w, o, DSCP);
+    o = putUint(w, o, tos >> 2);
+    o = putBytes(w, o, ECN);
+    o = putUint(w, o, tos & 3);
+    o = putBytes(w, o, CHECKSUM);
+    o = putUint(w, o, v.getUint16(at + 10));
+    out.used = putByte(w, o, 0x7d);
   },
   json(l: Ipv4Layer): string {
     return `{"type":"ipv4",${baseJson(l)},"src":"${l.src}","dst":"${l.dst}","proto":${l.proto},"ttl":${l.ttl},"headerLength":${l.headerLength},"totalLength":${l.totalLength},"id":${l.id},"dontFragment":${l.dontFragment},"moreFragments":${l.moreFragments},"fragmentOffset":${l.fragmentOffset},"fragment":${l.fragment},"dscp":${l.dscp},"ecn":${l.ecn},"checksum":${l.checksum}${l.options !== undefined ? `,"options":"${l.options}"` : ''}}`;

@@ -17,8 +17,8 @@
 // In an ICMP error only the first 8 bytes are quoted: ports and sequence number.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
-import type { ByteSink } from '../output/sink.ts';
-import { ARROW, base, baseJson, encoded, jsonHead, type LayerCodec } from './codec.ts';
+import { putBytes, putUint, type ByteSink, type Encoded } from '../output/sink.ts';
+import { ARROW, base, baseJson, encoded, jsonBytes, putJsonHead, type LayerCodec } from './codec.ts';
 
 const OPEN = encoded('{"type":"tcp"');
 const SPORT = encoded(',"sport":');
@@ -28,7 +28,7 @@ const ACK = encoded(',"ack":');
 const FLAG_FIELDS = ['syn', 'ack', 'fin', 'rst', 'psh', 'urg', 'ece', 'cwr'] as const;
 const FLAG_BITS = [0x02, 0x10, 0x01, 0x04, 0x08, 0x20, 0x40, 0x80];
 /** ',"flags":{"syn":true,…},"window":' for every flag byte: one copy instead of sixteen. */
-const FLAGS_JSON: Uint8Array[] = Array.from({ length: 256 }, (_, f) =>
+const FLAGS_JSON: Encoded[] = Array.from({ length: 256 }, (_, f) =>
   encoded(`,"flags":{${FLAG_FIELDS.map((name, i) => `"${name}":${(f & (FLAG_BITS[i] as number)) !== 0}`).join(',')}},"window":`),
 );
 const HEADER_LENGTH_20 = encoded(',"headerLength":20,"payloadLength":');
@@ -39,6 +39,8 @@ const NAME = encoded('TCP ');
 const ACK_TEXT = encoded(' Ack=');
 const WIN_TEXT = encoded(' Win=');
 const LEN_TEXT = encoded(' Len=');
+/** Room for the JSON object jsonTo writes. */
+const JSON_BYTES = jsonBytes([OPEN, SPORT, DPORT, SEQ, ACK, HEADER_LENGTH_20, CHECKSUM, URGENT, NO_OPTIONS], 8) + Math.max(...FLAGS_JSON.map((c) => c.length));
 
 export const tcp: LayerCodec<TcpLayer> = {
   kind: Kind.TCP,
@@ -93,20 +95,23 @@ export const tcp: LayerCodec<TcpLayer> = {
     const at = d.offsets[index] as number;
     const length = d.lengths[index] as number;
     const full = length >= 20;
-    const v = d.view;
+    const view = d.view;
     const flags = full ? (d.data[at + 13] as number) : 0;
-    out.bytes(NAME);
-    tcpPorts(d, at, out);
-    out.bytes(FLAG_TEXT[flags] as Uint8Array);
-    out.uint(length >= 8 ? v.getUint32(at + 4) : 0);
+    const w = out.reserve(SUMMARY_BYTES);
+    let o = putBytes(w, out.used, NAME);
+    o = putUint(w, o, view.getUint16(at));
+    o = putBytes(w, o, ARROW);
+    o = putUint(w, o, view.getUint16(at + 2));
+    o = putBytes(w, o, FLAG_TEXT[flags] as Encoded);
+    o = putUint(w, o, length >= 8 ? view.getUint32(at + 4) : 0);
     if (flags & 0x10) {
-      out.bytes(ACK_TEXT);
-      out.uint(v.getUint32(at + 8));
+      o = putBytes(w, o, ACK_TEXT);
+      o = putUint(w, o, view.getUint32(at + 8));
     }
-    out.bytes(WIN_TEXT);
-    out.uint(full ? v.getUint16(at + 14) : 0);
-    out.bytes(LEN_TEXT);
-    out.uint(full ? Math.max(0, (d.ends[index] as number) - at - length) : 0);
+    o = putBytes(w, o, WIN_TEXT);
+    o = putUint(w, o, full ? view.getUint16(at + 14) : 0);
+    o = putBytes(w, o, LEN_TEXT);
+    out.used = putUint(w, o, full ? Math.max(0, (d.ends[index] as number) - at - length) : 0);
   },
   quotedAt(d, index, out): void {
     out.bytes(NAME);
@@ -118,24 +123,25 @@ export const tcp: LayerCodec<TcpLayer> = {
     const at = d.offsets[index] as number;
     const v = d.view;
     const f = d.data[at + 13] as number;
-    jsonHead(d, index, out, OPEN);
-    out.bytes(SPORT);
-    out.uint(v.getUint16(at));
-    out.bytes(DPORT);
-    out.uint(v.getUint16(at + 2));
-    out.bytes(SEQ);
-    out.uint(v.getUint32(at + 4));
-    out.bytes(ACK);
-    out.uint(v.getUint32(at + 8));
-    out.bytes(FLAGS_JSON[f] as Uint8Array);
-    out.uint(v.getUint16(at + 14));
-    out.bytes(HEADER_LENGTH_20);
-    out.uint(Math.max(0, (d.ends[index] as number) - at - 20));
-    out.bytes(CHECKSUM);
-    out.uint(v.getUint16(at + 16));
-    out.bytes(URGENT);
-    out.uint(v.getUint16(at + 18));
-    out.bytes(NO_OPTIONS);
+    const w = out.reserve(JSON_BYTES);
+    let o = putJsonHead(w, out.used, d, index, OPEN);
+    o = putBytes(w, o, SPORT);
+    o = putUint(w, o, v.getUint16(at));
+    o = putBytes(w, o, DPORT);
+    o = putUint(w, o, v.getUint16(at + 2));
+    o = putBytes(w, o, SEQ);
+    o = putUint(w, o, v.getUint32(at + 4));
+    o = putBytes(w, o, ACK);
+    o = putUint(w, o, v.getUint32(at + 8));
+    o = putBytes(w, o, FLAGS_JSON[f] as Encoded);
+    o = putUint(w, o, v.getUint16(at + 14));
+    o = putBytes(w, o, HEADER_LENGTH_20);
+    o = putUint(w, o, Math.max(0, (d.ends[index] as number) - at - 20));
+    o = putBytes(w, o, CHECKSUM);
+    o = putUint(w, o, v.getUint16(at + 16));
+    o = putBytes(w, o, URGENT);
+    o = putUint(w, o, v.getUint16(at + 18));
+    out.used = putBytes(w, o, NO_OPTIONS);
   },
   json(l: TcpLayer): string {
     const f = l.flags;
@@ -198,7 +204,9 @@ export function flagText(flags: TcpFlags): string {
 }
 
 /** " [SYN, ACK] Seq=" for every flag byte, encoded once: the summary line copies it. */
-const FLAG_TEXT: Uint8Array[] = Array.from({ length: 256 }, (_, byte) => encoded(` [${flagText(tcpFlags(byte))}] Seq=`));
+const FLAG_TEXT: Encoded[] = Array.from({ length: 256 }, (_, byte) => encoded(` [${flagText(tcpFlags(byte))}] Seq=`));
+/** The longest summary: "TCP " and the numbers (16 bytes each at most), the longest flag text, the labels. */
+const SUMMARY_BYTES = 4 + 5 * 16 + ARROW.length + Math.max(...FLAG_TEXT.map((t) => t.length)) + ACK_TEXT.length + WIN_TEXT.length + LEN_TEXT.length;
 
 function readOptions(d: Dissection, start: number, end: number): TcpOption[] {
   const options: TcpOption[] = [];

@@ -11,9 +11,9 @@
 // more than 64 KiB). tshark stops there ("BAD UDP LENGTH 0 < 8"); podpath takes the
 // captured bytes as the datagram and decodes the tunnel inside, as tcpdump does.
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
-import type { ByteSink } from '../output/sink.ts';
+import { putByte, putBytes, putUint, type ByteSink } from '../output/sink.ts';
 import type { UdpLayer } from '../types.ts';
-import { ARROW, base, baseJson, encoded, jsonHead, type LayerCodec } from './codec.ts';
+import { ARROW, base, baseJson, encoded, jsonBytes, putJsonHead, type LayerCodec } from './codec.ts';
 
 const OPEN = encoded('{"type":"udp"');
 const SPORT = encoded(',"sport":');
@@ -22,6 +22,9 @@ const UDP_LENGTH = encoded(',"udpLength":');
 const CHECKSUM = encoded(',"checksum":');
 const NAME = encoded('UDP ');
 const LEN = encoded(' Len=');
+/** Room for the JSON object jsonTo writes. */
+const JSON_BYTES = jsonBytes([OPEN, SPORT, DPORT, UDP_LENGTH, CHECKSUM], 4);
+const SUMMARY_BYTES = NAME.length + 5 + ARROW.length + 5 + LEN.length + 5;
 
 export const udp: LayerCodec<UdpLayer> = {
   kind: Kind.UDP,
@@ -60,11 +63,12 @@ export const udp: LayerCodec<UdpLayer> = {
   summaryAt(d, index, out): void {
     // "UDP 35115 → 8472 Len=70": Len is the payload (the length field less the header; 0 when the field is).
     const at = d.offsets[index] as number;
-    const length = (d.lengths[index] as number) >= 8 ? d.view.getUint16(at + 4) : 0;
-    out.bytes(NAME);
-    udpPorts(d, at, out);
-    out.bytes(LEN);
-    out.uint(Math.max(0, (length || 8) - 8));
+    const view = d.view;
+    const length = (d.lengths[index] as number) >= 8 ? view.getUint16(at + 4) : 0;
+    const w = out.reserve(SUMMARY_BYTES);
+    let o = putUint(w, putBytes(w, out.used, NAME), view.getUint16(at));
+    o = putUint(w, putBytes(w, o, ARROW), view.getUint16(at + 2));
+    out.used = putUint(w, putBytes(w, o, LEN), Math.max(0, (length || 8) - 8));
   },
   quotedAt(d, index, out): void {
     out.bytes(NAME);
@@ -74,16 +78,17 @@ export const udp: LayerCodec<UdpLayer> = {
     const at = d.offsets[index] as number;
     if ((d.lengths[index] as number) < 8) return out.ascii(udp.json(udp.describe(d, index)));
     const v = d.view;
-    jsonHead(d, index, out, OPEN);
-    out.bytes(SPORT);
-    out.uint(v.getUint16(at));
-    out.bytes(DPORT);
-    out.uint(v.getUint16(at + 2));
-    out.bytes(UDP_LENGTH);
-    out.uint(v.getUint16(at + 4));
-    out.bytes(CHECKSUM);
-    out.uint(v.getUint16(at + 6));
-    out.byte(0x7d);
+    const w = out.reserve(JSON_BYTES);
+    let o = putJsonHead(w, out.used, d, index, OPEN);
+    o = putBytes(w, o, SPORT);
+    o = putUint(w, o, v.getUint16(at));
+    o = putBytes(w, o, DPORT);
+    o = putUint(w, o, v.getUint16(at + 2));
+    o = putBytes(w, o, UDP_LENGTH);
+    o = putUint(w, o, v.getUint16(at + 4));
+    o = putBytes(w, o, CHECKSUM);
+    o = putUint(w, o, v.getUint16(at + 6));
+    out.used = putByte(w, o, 0x7d);
   },
   json(l: UdpLayer): string {
     return `{"type":"udp",${baseJson(l)},"sport":${l.sport},"dport":${l.dport},"udpLength":${l.udpLength},"checksum":${l.checksum}}`;

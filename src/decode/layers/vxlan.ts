@@ -8,12 +8,15 @@
 //  +-----------------------------------+
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { VxlanLayer } from '../types.ts';
-import { base, baseJson, encoded, jsonHead, type LayerCodec } from './codec.ts';
+import { putByte, putBytes, putUint } from '../output/sink.ts';
+import { base, baseJson, encoded, jsonBytes, putJsonHead, type LayerCodec } from './codec.ts';
 
 const OPEN = encoded('{"type":"vxlan"');
 const FLAGS = encoded(',"flags":');
 const VNI = encoded(',"vni":');
 const NAME = encoded('VXLAN ');
+/** Room for the JSON object jsonTo writes. */
+const JSON_BYTES = jsonBytes([OPEN, FLAGS, VNI], 2);
 
 export const vxlan: LayerCodec<VxlanLayer> = {
   kind: Kind.VXLAN,
@@ -30,17 +33,18 @@ export const vxlan: LayerCodec<VxlanLayer> = {
     return { type: 'vxlan', ...base(d, index), flags: d.data[at] as number, vni: d.view.getUint32(at + 4) >>> 8 };
   },
   summaryAt(d, index, out): void {
-    out.bytes(NAME);
-    out.uint(d.view.getUint32((d.offsets[index] as number) + 4) >>> 8);
+    const w = out.reserve(NAME.length + 8);
+    out.used = putUint(w, putBytes(w, out.used, NAME), d.view.getUint32((d.offsets[index] as number) + 4) >>> 8);
   },
   jsonTo(d, index, out): void {
     const at = d.offsets[index] as number;
-    jsonHead(d, index, out, OPEN);
-    out.bytes(FLAGS);
-    out.uint(d.data[at] as number);
-    out.bytes(VNI);
-    out.uint(d.view.getUint32(at + 4) >>> 8);
-    out.byte(0x7d);
+    const w = out.reserve(JSON_BYTES);
+    let o = putJsonHead(w, out.used, d, index, OPEN);
+    o = putBytes(w, o, FLAGS);
+    o = putUint(w, o, d.data[at] as number);
+    o = putBytes(w, o, VNI);
+    o = putUint(w, o, d.view.getUint32(at + 4) >>> 8);
+    out.used = putByte(w, o, 0x7d);
   },
   json(l: VxlanLayer): string {
     return `{"type":"vxlan",${baseJson(l)},"flags":${l.flags},"vni":${l.vni}}`;

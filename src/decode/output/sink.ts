@@ -5,19 +5,40 @@
 // (BatchedWriter) or turned into one string (StringSink, for the UI's rows).
 //
 // Everything written is ASCII except what `text()` and `latin1Escaped()` write (UTF-8).
+//
+// The hot writers (put*) store up to four bytes at a time through a DataView: a summary
+// line is ~125 bytes, and storing them one by one was most of its cost (a byte store is
+// about as dear as a word store). A word store may write up to three bytes past the text's
+// end; they are junk the next write covers, so every reservation keeps SLACK spare bytes.
 
-/** Decimal text of each byte value as [length, d0, d1, d2]: an IPv4 address is 4 table copies. */
-const DEC3 = new Uint8Array(256 * 4);
-for (let i = 0; i < 256; i++) {
-  const s = String(i);
-  DEC3[i * 4] = s.length;
-  for (let j = 0; j < s.length; j++) DEC3[i * 4 + 1 + j] = s.charCodeAt(j);
-}
-/** "00" … "99" as byte pairs. */
-const PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) {
-  PAIRS[i * 2] = 48 + Math.floor(i / 10);
-  PAIRS[i * 2 + 1] = 48 + (i % 10);
+/** Bytes a put* writer may store past the end of what it writes. */
+const SLACK = 4;
+
+/** Whether the machine's typed arrays are little-endian: the tables below are read in its order. */
+const NATIVE_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Decimal text of each byte value followed by '.', as one word, and its digit count: an IPv4 address is 4 word stores. */
+const DOTTED = new Uint32Array(256);
+const DOTTED_DIGITS = new Uint8Array(256);
+/** "00" … "99" as two-byte words. */
+const PAIRS = new Uint16Array(100);
+/** Each byte as two hex digits and ':', as one word (a MAC address is 6 word stores). */
+const HEX_COLON = new Uint32Array(256);
+{
+  const dotted = new Uint8Array(DOTTED.buffer);
+  const hexColon = new Uint8Array(HEX_COLON.buffer);
+  for (let i = 0; i < 256; i++) {
+    const text = `${i}.`;
+    DOTTED_DIGITS[i] = text.length - 1;
+    for (let j = 0; j < text.length; j++) dotted[i * 4 + j] = text.charCodeAt(j);
+    const hex = `${i.toString(16).padStart(2, '0')}:`;
+    for (let j = 0; j < 3; j++) hexColon[i * 4 + j] = hex.charCodeAt(j);
+  }
+  const pairs = new Uint8Array(PAIRS.buffer);
+  for (let i = 0; i < 100; i++) {
+    pairs[i * 2] = 48 + Math.floor(i / 10);
+    pairs[i * 2 + 1] = 48 + (i % 10);
+  }
 }
 /** Decimal digits of a non-negative integer (the frame column, the microseconds). */
 function digitCount(value: number): number {
@@ -29,18 +50,152 @@ function digitCount(value: number): number {
   return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : 9;
 }
 const HEX_DIGITS = new Uint8Array(Array.from('0123456789abcdef', (c) => c.charCodeAt(0)));
+/** The letter after '\\' for the C0 controls JSON.stringify writes short (\b \t \n \f \r), else 0 (\u00XX). */
+const JSON_SHORT_ESCAPES = new Uint8Array(32);
+JSON_SHORT_ESCAPES[0x08] = 98;
+JSON_SHORT_ESCAPES[0x09] = 116;
+JSON_SHORT_ESCAPES[0x0a] = 110;
+JSON_SHORT_ESCAPES[0x0c] = 102;
+JSON_SHORT_ESCAPES[0x0d] = 114;
+
+/**
+ * Every encoded() constant lives in this one slab, each from a word boundary, so putBytes
+ * copies it a word at a time.
+ */
+const CONSTANT_WORDS = new Uint32Array(1 << 16);
+const CONSTANT_BYTES = new Uint8Array(CONSTANT_WORDS.buffer);
+let constantWordsUsed = 0;
+
+/**
+ * A constant of podpath's output (a word, a JSON key), encoded once at load time: where its
+ * bytes start in the slab (in words) and how many there are. (The place is a field of its
+ * own: a Uint8Array's byteOffset cost more to read than the copy it saved.)
+ */
+export class Encoded {
+  constructor(
+    readonly word: number,
+    readonly length: number,
+  ) {}
+}
 
 /** A constant as bytes, encoded once at load time (UTF-8, so '→' works). */
-export function encoded(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+export function encoded(text: string): Encoded {
+  const bytes = new TextEncoder().encode(text);
+  const words = (bytes.length + 3) >> 2;
+  // A programming error, met at load time by any test: the constants take ~40 KB of 256.
+  if (constantWordsUsed + words > CONSTANT_WORDS.length) throw new Error('output/sink.ts: the constants slab is full; make CONSTANT_WORDS larger');
+  CONSTANT_BYTES.set(bytes, constantWordsUsed * 4);
+  const constant = new Encoded(constantWordsUsed, bytes.length);
+  constantWordsUsed += words;
+  return constant;
+}
+
+// The put* writers: each writes at `at` in `v` (the DataView ByteSink.reserve returns) and
+// returns the position after what it wrote. The caller reserved the room, so a line's hot
+// writers keep the view and the position in locals instead of reading and checking the
+// sink's fields for every piece.
+
+export function putByte(v: DataView, at: number, value: number): number {
+  v.setUint8(at, value);
+  return at + 1;
+}
+
+/** A constant made by encoded(): a word at a time. */
+export function putBytes(v: DataView, at: number, constant: Encoded): number {
+  const n = constant.length;
+  const first = constant.word;
+  for (let i = 0; i < n; i += 4) v.setUint32(at + i, CONSTANT_WORDS[first + (i >> 2)] as number, NATIVE_LE);
+  return at + n;
+}
+
+/** A non-negative integer in decimal (up to 2^53): at most 16 bytes. */
+export function putUint(v: DataView, at: number, value: number): number {
+  if (value < 10) {
+    v.setUint8(at, 48 + value);
+    return at + 1;
+  }
+  if (value >= 0x80000000) return putBigUint(v, at, value);
+  // Small integers: | 0 instead of Math.floor, two digits per store from a table.
+  const digits = value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
+  const end = at + digits;
+  let i = end;
+  let rest = value;
+  while (rest >= 100) {
+    const next = (rest / 100) | 0;
+    i -= 2;
+    v.setUint16(i, PAIRS[rest - next * 100] as number, NATIVE_LE);
+    rest = next;
+  }
+  if (rest >= 10) v.setUint16(i - 2, PAIRS[rest] as number, NATIVE_LE);
+  else v.setUint8(i - 1, 48 + rest);
+  return end;
+}
+
+function putBigUint(v: DataView, at: number, value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const end = at + digits;
+  let i = end;
+  let rest = value;
+  while (rest >= 10) {
+    const next = Math.floor(rest / 10);
+    v.setUint8(--i, 48 + rest - next * 10);
+    rest = next;
+  }
+  v.setUint8(--i, 48 + rest);
+  return end;
+}
+
+/** `count` copies of one byte (none when count ≤ 0). */
+export function putFill(v: DataView, at: number, count: number, value: number): number {
+  for (let i = 0; i < count; i++) v.setUint8(at + i, value);
+  return count > 0 ? at + count : at;
+}
+
+/** putUint right-aligned in `width` columns (String(n).padStart(width)). */
+export function putUintPadded(v: DataView, at: number, value: number, width: number): number {
+  return putUint(v, putFill(v, at, width - digitCount(value), 32), value);
+}
+
+/** putUint with leading zeros to `width` digits (the fraction of a second). */
+export function putUintZeroPadded(v: DataView, at: number, value: number, width: number): number {
+  return putUint(v, putFill(v, at, width - digitCount(value), 48), value);
+}
+
+/** Dotted IPv4 address from 4 bytes of `data`: at most 15 bytes. */
+export function putIpv4(v: DataView, at: number, data: Uint8Array, from: number): number {
+  let out = at;
+  for (let i = 0; i < 4; i++) {
+    const octet = data[from + i] as number;
+    v.setUint32(out, DOTTED[octet] as number, NATIVE_LE);
+    out += (DOTTED_DIGITS[octet] as number) + 1;
+  }
+  return out - 1; // the last '.' is not part of it
+}
+
+/** aa:bb:cc:dd:ee:ff from 6 bytes of `data`: 17 bytes. */
+export function putMac(v: DataView, at: number, data: Uint8Array, from: number): number {
+  for (let i = 0; i < 6; i++) v.setUint32(at + i * 3, HEX_COLON[data[from + i] as number] as number, NATIVE_LE);
+  return at + 17; // the last ':' is not part of it
 }
 
 export abstract class ByteSink {
   protected buffer: Buffer;
-  protected used = 0;
+  /** The same bytes as `buffer`, for the put* writers. */
+  private view: DataView;
+  /** Where the next byte goes in the view reserve() returns; put* writers move it on. */
+  used = 0;
 
   constructor(size: number) {
     this.buffer = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+  }
+
+  /** Writes go on in `buffer` from `used` (a fresh buffer from the stream's spares, or a grown copy). */
+  protected use(buffer: Buffer, used: number): void {
+    this.buffer = buffer;
+    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+    this.used = used;
   }
 
   /** Makes room for `need` more bytes: hand the filled part on (a stream), or grow. */
@@ -55,19 +210,23 @@ export abstract class ByteSink {
     if (this.used + need > this.buffer.length) this.makeRoom(need);
   }
 
+  /**
+   * Room for `need` bytes, and the view to put them in from `used` with the put* writers;
+   * the caller sets `used` to the position they return. Valid until the next call on the sink.
+   */
+  reserve(need: number): DataView {
+    if (this.used + need + SLACK > this.buffer.length) this.makeRoom(need + SLACK);
+    return this.view;
+  }
+
   byte(value: number): void {
     if (this.used + 1 > this.buffer.length) this.makeRoom(1);
     this.buffer[this.used++] = value;
   }
 
-  /** A constant made by encoded(). A loop, not set(): the constants are short and set() costs more to call. */
-  bytes(chunk: Uint8Array): void {
-    const n = chunk.length;
-    if (this.used + n > this.buffer.length) this.makeRoom(n);
-    const buffer = this.buffer;
-    let at = this.used;
-    for (let i = 0; i < n; i++) buffer[at++] = chunk[i] as number;
-    this.used = at;
+  /** A constant made by encoded(). */
+  bytes(constant: Encoded): void {
+    this.used = putBytes(this.reserve(constant.length), this.used, constant);
   }
 
   /** Text known to be ASCII (podpath's own words and numbers, escaped JSON). */
@@ -88,45 +247,7 @@ export abstract class ByteSink {
 
   /** A non-negative integer in decimal (up to 2^53). */
   uint(value: number): void {
-    if (value < 10) {
-      this.byte(48 + value);
-      return;
-    }
-    if (value >= 0x80000000) return this.bigUint(value);
-    // Small integers: | 0 instead of Math.floor, two digits per step from a table.
-    const digits = value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
-    if (this.used + digits > this.buffer.length) this.makeRoom(digits);
-    const buffer = this.buffer;
-    let at = this.used + digits;
-    this.used = at;
-    let rest = value;
-    while (rest >= 100) {
-      const next = (rest / 100) | 0;
-      const pair = (rest - next * 100) * 2;
-      buffer[--at] = PAIRS[pair + 1] as number;
-      buffer[--at] = PAIRS[pair] as number;
-      rest = next;
-    }
-    if (rest >= 10) {
-      buffer[--at] = PAIRS[rest * 2 + 1] as number;
-      buffer[--at] = PAIRS[rest * 2] as number;
-    } else buffer[--at] = 48 + rest;
-  }
-
-  private bigUint(value: number): void {
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    this.room(digits);
-    const buffer = this.buffer;
-    let at = this.used + digits;
-    this.used = at;
-    let rest = value;
-    while (rest >= 10) {
-      const next = Math.floor(rest / 10);
-      buffer[--at] = 48 + rest - next * 10;
-      rest = next;
-    }
-    buffer[--at] = 48 + rest;
+    this.used = putUint(this.reserve(16), this.used, value);
   }
 
   /** Any integer (a pcapng custom block's link type is -1). */
@@ -139,22 +260,12 @@ export abstract class ByteSink {
 
   /** uint() right-aligned in `width` columns (String(n).padStart(width)). */
   uintPadded(value: number, width: number): void {
-    this.pad(width - digitCount(value), 32);
-    this.uint(value);
+    this.used = putUintPadded(this.reserve(width + 16), this.used, value, width);
   }
 
   /** uint() with leading zeros to `width` digits (nanoseconds after the point). */
   uintZeroPadded(value: number, width: number): void {
-    this.pad(width - digitCount(value), 48);
-    this.uint(value);
-  }
-
-  /** `count` copies of one byte (none when count ≤ 0): one room check for all of them. */
-  private pad(count: number, value: number): void {
-    if (count <= 0) return;
-    if (this.used + count > this.buffer.length) this.makeRoom(count);
-    const buffer = this.buffer;
-    for (let i = 0; i < count; i++) buffer[this.used++] = value;
+    this.used = putUintZeroPadded(this.reserve(width + 16), this.used, value, width);
   }
 
   /** `value` as `width` lower-case hex digits, zero-padded (no 0x). */
@@ -171,31 +282,42 @@ export abstract class ByteSink {
 
   /** Dotted IPv4 address from 4 bytes of `data`. */
   ipv4(data: Uint8Array, at: number): void {
-    this.room(15);
-    const buffer = this.buffer;
-    let out = this.used;
-    for (let i = 0; i < 4; i++) {
-      if (i > 0) buffer[out++] = 46; // '.'
-      const t = (data[at + i] as number) * 4;
-      const n = DEC3[t] as number;
-      buffer[out++] = DEC3[t + 1] as number;
-      if (n > 1) buffer[out++] = DEC3[t + 2] as number;
-      if (n > 2) buffer[out++] = DEC3[t + 3] as number;
-    }
-    this.used = out;
+    this.used = putIpv4(this.reserve(15), this.used, data, at);
   }
 
   /** aa:bb:cc:dd:ee:ff from 6 bytes of `data`. */
   mac(data: Uint8Array, at: number): void {
-    this.room(17);
+    this.used = putMac(this.reserve(17), this.used, data, at);
+  }
+
+  /**
+   * Capture bytes (each byte one Latin-1 character) as a JSON string literal, quotes
+   * included, written as util/json-output.ts asciiJsonString writes it: JSON.stringify's
+   * escapes (\", \\, \b \t \n \f \r, \u00XX for the rest of C0), and \u00XX from DEL on.
+   */
+  latin1Json(data: Uint8Array, start: number, end: number): void {
+    this.room((end - start) * 6 + 2);
     const buffer = this.buffer;
     let out = this.used;
-    for (let i = 0; i < 6; i++) {
-      if (i > 0) buffer[out++] = 58; // ':'
-      const b = data[at + i] as number;
-      buffer[out++] = HEX_DIGITS[b >> 4] as number;
-      buffer[out++] = HEX_DIGITS[b & 15] as number;
+    buffer[out++] = 0x22;
+    for (let i = start; i < end; i++) {
+      const b = data[i] as number;
+      if (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c) {
+        buffer[out++] = b;
+        continue;
+      }
+      buffer[out++] = 92; // '\'
+      const short = b < 0x20 ? (JSON_SHORT_ESCAPES[b] as number) : b >= 0x7f ? 0 : b; // \" and \\ keep their letter
+      if (short !== 0) buffer[out++] = short;
+      else {
+        buffer[out++] = 117; // u
+        buffer[out++] = 48;
+        buffer[out++] = 48;
+        buffer[out++] = HEX_DIGITS[b >> 4] as number;
+        buffer[out++] = HEX_DIGITS[b & 15] as number;
+      }
     }
+    buffer[out++] = 0x22;
     this.used = out;
   }
 
@@ -240,7 +362,7 @@ export class StringSink extends ByteSink {
   protected makeRoom(need: number): void {
     const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + need));
     this.buffer.copy(bigger, 0, 0, this.used);
-    this.buffer = bigger;
+    this.use(bigger, this.used);
   }
 
   /** The text written so far; empties the sink. */

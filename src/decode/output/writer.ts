@@ -56,8 +56,7 @@ export class BatchedWriter extends ByteSink {
         });
       }
     }
-    this.buffer = need <= BUFFER_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES)) : Buffer.allocUnsafe(need);
-    this.used = 0;
+    this.use(need <= BUFFER_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES)) : Buffer.allocUnsafe(need), 0);
   }
 
   /** Writes what is buffered and waits while the stream is full. */
