@@ -10,7 +10,7 @@
 // The text is untrusted: it may hold escape sequences; output escapes it (util/escape-text.ts).
 import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { HttpLayer } from '../types.ts';
-import { base, baseJson, encoded, str, type LayerCodec } from './codec.ts';
+import { base, baseJson, encoded, jsonHead, str, type LayerCodec } from './codec.ts';
 import { latin1 } from './text.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'];
@@ -53,6 +53,14 @@ function firstLineIsHttp(data: Uint8Array, at: number, end: number): boolean {
 
 const NAME = encoded('HTTP ');
 const HOST = encoded(' (Host: ');
+const OPEN = encoded('{"type":"http"');
+const FIRST_LINE = encoded(',"kind":"request","firstLine":');
+const METHOD = encoded(',"method":');
+const URI = encoded(',"uri":');
+const EMPTY_STRING = encoded('""');
+const VERSION = encoded(',"version":');
+const HOST_JSON = encoded(',"host":');
+const RESPONSE_START = Array.from('HTTP/', (c) => c.charCodeAt(0));
 
 /** Where the line starting at `at` ends: before its LF, and before a CR right before it (split(/\r?\n/)). */
 function lineEndOf(data: Uint8Array, at: number, end: number): number {
@@ -66,6 +74,31 @@ function nextLine(data: Uint8Array, lineEnd: number, end: number): number {
   let i = lineEnd;
   if (i < end && data[i] === 0x0d && data[i + 1] === 0x0a) i++;
   return i < end ? i + 1 : end;
+}
+
+/** Where findHost found the Host header's value, trimmed: data[from, to). */
+const host = { from: 0, to: 0 };
+
+/** The Host header among the lines after the first of the head in [start, end), as describe() finds it. */
+function findHost(data: Uint8Array, start: number, end: number): boolean {
+  let at = nextLine(data, lineEndOf(data, start, end), end);
+  while (at < end) {
+    const lineEnd = lineEndOf(data, at, end);
+    if (lineEnd === at) return false; // the empty line that ends the head
+    let colon = at;
+    while (colon < lineEnd && data[colon] !== 0x3a) colon++;
+    if (colon > at && colon < lineEnd && isHostName(data, at, colon)) {
+      let from = colon + 1;
+      let to = lineEnd;
+      while (from < to && isSpace(data[from] as number)) from++;
+      while (to > from && isSpace(data[to - 1] as number)) to--;
+      host.from = from;
+      host.to = to;
+      return true;
+    }
+    at = nextLine(data, lineEnd, end);
+  }
+  return false;
 }
 
 /** What String.prototype.trim() removes, among Latin-1 characters. */
@@ -91,27 +124,41 @@ export const http: LayerCodec<HttpLayer> = {
     const data = d.data;
     const start = d.offsets[index] as number;
     const end = start + (d.lengths[index] as number);
-    let lineEnd = lineEndOf(data, start, end);
     out.bytes(NAME);
-    out.latin1Escaped(data, start, lineEnd);
-    let at = nextLine(data, lineEnd, end);
-    while (at < end) {
-      lineEnd = lineEndOf(data, at, end);
-      if (lineEnd === at) break; // the empty line that ends the head
-      let colon = at;
-      while (colon < lineEnd && data[colon] !== 0x3a) colon++;
-      if (colon > at && colon < lineEnd && isHostName(data, at, colon)) {
-        let from = colon + 1;
-        let to = lineEnd;
-        while (from < to && isSpace(data[from] as number)) from++;
-        while (to > from && isSpace(data[to - 1] as number)) to--;
-        out.bytes(HOST);
-        out.latin1Escaped(data, from, to);
-        out.byte(0x29); // )
-        return;
-      }
-      at = nextLine(data, lineEnd, end);
+    out.latin1Escaped(data, start, lineEndOf(data, start, end));
+    if (!findHost(data, start, end)) return;
+    out.bytes(HOST);
+    out.latin1Escaped(data, host.from, host.to);
+    out.byte(0x29); // )
+  },
+  jsonTo(d, index, out): void {
+    // json(describe()) read from the bytes for a request; a response's status goes through Number() there.
+    const data = d.data;
+    const start = d.offsets[index] as number;
+    const end = start + (d.lengths[index] as number);
+    const lineEnd = lineEndOf(data, start, end);
+    if (startsWith(data, start, lineEnd, RESPONSE_START)) return out.ascii(http.json(http.describe(d, index)));
+    // firstLine.split(' '): the method before the first space, the version after the last, the URI between.
+    let firstSpace = start;
+    while (firstSpace < lineEnd && data[firstSpace] !== 0x20) firstSpace++;
+    let lastSpace = lineEnd;
+    while (lastSpace > start && data[lastSpace - 1] !== 0x20) lastSpace--;
+    lastSpace--; // -1 past `start` when there is no space
+    jsonHead(d, index, out, OPEN);
+    out.bytes(FIRST_LINE);
+    out.latin1Json(data, start, lineEnd);
+    out.bytes(METHOD);
+    out.latin1Json(data, start, firstSpace);
+    out.bytes(URI);
+    if (lastSpace > firstSpace) out.latin1Json(data, firstSpace + 1, lastSpace);
+    else out.bytes(EMPTY_STRING);
+    out.bytes(VERSION);
+    out.latin1Json(data, lastSpace >= start ? lastSpace + 1 : start, lineEnd);
+    if (findHost(data, start, end)) {
+      out.bytes(HOST_JSON);
+      out.latin1Json(data, host.from, host.to);
     }
+    out.byte(0x7d); // }
   },
   scan(d: Dissection, offset: number, end: number): void {
     const limit = Math.min(end, offset + MAX_HEAD);

@@ -2,7 +2,9 @@
 // A payload may be named (igmp, dns, an IPv4 fragment …) without being decoded.
 import { Kind, type Dissection } from '../dissection.ts';
 import type { MalformedLayer, PayloadLayer } from '../types.ts';
-import { base, baseJson, str, type LayerCodec } from './codec.ts';
+import { base, baseJson, encoded, jsonHead, str, type LayerCodec } from './codec.ts';
+
+const OPEN = encoded('{"type":"payload"');
 
 /** Layer type names by Kind, for malformed layers' `protocol`. */
 export const KIND_NAMES: Record<number, string> = {
@@ -57,6 +59,12 @@ export const payload: LayerCodec<PayloadLayer> = {
     const name = d.notes[index];
     if (name !== undefined) layer.protocol = name;
     return layer;
+  },
+  jsonTo(d, index, out): void {
+    jsonHead(d, index, out, OPEN);
+    const name = d.notes[index];
+    if (name !== undefined) out.ascii(`,"protocol":${str(name)}`);
+    out.byte(0x7d); // }
   },
   json(l: PayloadLayer): string {
     return `{"type":"payload",${baseJson(l)}${l.protocol !== undefined ? `,"protocol":${str(l.protocol)}` : ''}}`;
