@@ -206,7 +206,7 @@ export async function run(_args: string[]): Promise<void> {
  * Aims (issue 17): topology ≤ 0.5× iptables-restore --test and no more memory; trace ≤ 1.2× topology.
  */
 function wholeProcessRows(dir: string, file: string, restoreMs: number | undefined, restoreRssMB: number): void {
-  // Run as the installed command runs, by its shebang (node --max-semi-space-size=2), as the
+  // Run as the installed command runs, by its shebang (node --max-semi-space-size=2 --expose-gc), as the
   // decode and explain benches do: `node bin/podpath.js` would measure a 16 MB nursery users never get.
   const podpath = join(repoRoot, 'bin', 'podpath.js');
   const bundleWith = (name: string, iptables: string): string => {

@@ -15,6 +15,7 @@ import { buildServices } from './services.ts';
 import { applyKubeServices, checkEndpointSlices, mergeKubePods, namespaceLabels } from './kube-objects.ts';
 import { buildVteps, inferRemotes } from './vteps.ts';
 import { appendAll } from '../../util/append.ts';
+import { collectGarbageIfLarge } from '../../util/collect-garbage.ts';
 import { classifyInterface } from '../roles.ts';
 
 /** One namespace's records as the model's NetNamespace; iptables-save text parsed here. */
@@ -164,6 +165,8 @@ export function buildTopology(gathered: GatheredRecords): Topology {
   const pods = buildPods(podSources, nodes, kubePods, warnings);
   const { vteps } = buildVteps(nodes);
   inferRemotes(vteps, nodes);
+  // The dumps are read: their reader's garbage goes before the services are built on top of it.
+  collectGarbageIfLarge();
   const services = buildServices(nodes, pods, gathered.kubeServices, warnings);
   applyKubeServices(services, gathered.kubeServices, pods, warnings);
   checkEndpointSlices(services, gathered.kubeEndpointSlices, warnings);
