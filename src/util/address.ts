@@ -18,11 +18,16 @@ export interface Prefix {
 
 /** Dotted-quad text as an unsigned 32-bit number; undefined when it is not an IPv4 address. */
 export function parseIpv4(text: string): number | undefined {
+  return parseIpv4Within(text, 0, text.length);
+}
+
+/** parseIpv4 of `text.slice(start, end)`, without cutting it (the tracer reads kept ranges of a dump). */
+export function parseIpv4Within(text: string, start: number, end: number): number | undefined {
   let value = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || ++dots > 3) return undefined;

@@ -28,6 +28,13 @@ const fragment = fc.oneof(
   address.map((a) => `-d ${a}`),
   address.map((a) => `! -d ${a}/32`),
   fc.constant('-d 10.96.0.0/24'),
+  // What the index reads from the dump's text itself (rule-lines.ts hostAddressAt, digitsAt): quoted
+  // values, a /32 written as a mask or with a longer suffix, a port with a leading zero.
+  address.map((a) => `-d "${a}/32"`),
+  address.map((a) => `-d ${a}/255.255.255.255`),
+  address.map((a) => `-d ${a}/320`),
+  port.map((p) => `-m tcp --dport "${p}"`),
+  fc.constantFrom('-m tcp --dport 080', '-m tcp --dport 0443'),
   fc.tuple(address, address).map(([a, b]) => `-d ${a},${b}`),
   address.map((a) => `-s ${a}/32`),
   fc.constantFrom('-p tcp', '-p udp', '! -p udp', '-p icmp', '-i eth0', '! -o cni0'),

@@ -244,6 +244,20 @@ export function chainsOf(table: NfTable): readonly NfChain[] {
   return tableChains.get(table) ?? Object.values(table.chains);
 }
 
+/**
+ * Where the scan kept the facts of `chain`'s rules: its dump's RuleLines and each rule's id there, in
+ * chain order (undefined: a chain whose facts were not kept, or whose rules are built). For a reader
+ * of 10,000 rules' numbers (trace/chain-index.ts) that makes no object a rule.
+ */
+export function scannedRuleIds(chain: NfChain): { lines: RuleLines; ids: Int32Array } | undefined {
+  const pending = pendingOf(chain);
+  if (!pending?.keepFacts) return undefined;
+  if (pending.ids) return { lines: pending.lines, ids: Int32Array.from(pending.ids) };
+  const ids = new Int32Array(pending.count);
+  for (let i = 0; i < ids.length; i++) ids[i] = pending.first + i;
+  return { lines: pending.lines, ids };
+}
+
 /** What kube-proxy's reader asks of each rule (rule-facts.ts), without building the rules where the scan kept it. */
 export function factsOf(chain: NfChain): readonly RuleFacts[] {
   const pending = pendingOf(chain);

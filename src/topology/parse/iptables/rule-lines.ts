@@ -12,6 +12,8 @@ import {
 } from './rule-facts.ts';
 import { parseRuleArgs, SharedParts } from './rule-args.ts';
 import { argumentAt, type LineTokens, tokenizeLine } from './tokenize.ts';
+import { parseIpv4Within } from '../../../util/address.ts';
+
 /**
  * `[packets:bytes]`, else undefined. By hand, not a regex: every one of a big dump's 40,000 chain
  * declarations has them, and the match array and its two strings were garbage each time.
@@ -193,6 +195,40 @@ export class RuleLines implements FactsOrigin {
     return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0);
   }
 
+  /**
+   * The one IPv4 host value `slot` of rule `id` names (`10.96.0.1` or `10.96.0.1/32`), read
+   * from the text without cutting a string: the tracer keys KUBE-SERVICES' 10,000 rules by
+   * their -d (trace/chain-index.ts). -1: no value, or not one host.
+   */
+  hostAddressAt(id: number, slot: number): number {
+    const at = this.packedAt(id, slot);
+    if (at < 0) return -1;
+    const start = this.packed[at]!;
+    const end = this.packed[at + 1]!;
+    if ((end & QUOTED) !== 0) return hostAddressOf(this.value(id, slot)!);
+    return hostAddressWithin(this.text, start, end);
+  }
+
+  /** Value `slot` of rule `id` as a number when it is decimal digits only (a --dport), read from the text. -1: no value, or not. */
+  digitsAt(id: number, slot: number): number {
+    const at = this.packedAt(id, slot);
+    if (at < 0) return -1;
+    const start = this.packed[at]!;
+    const end = this.packed[at + 1]!;
+    if ((end & QUOTED) !== 0) {
+      const value = this.value(id, slot)!;
+      return digitsValue(value, 0, value.length) ?? -1;
+    }
+    return digitsValue(this.text, start, end) ?? -1;
+  }
+
+  /** Where value `slot` of rule `id` starts in `packed` (as value() finds it), -1 when the rule has none. */
+  private packedAt(id: number, slot: number): number {
+    const flags = this.flags[id]!;
+    if ((flags & (PRESENT << slot)) === 0) return -1;
+    return this.valuesAt[id]! + 2 * bitCount((flags >>> 20) & ((1 << slot) - 1));
+  }
+
   /** The name rule `id`'s target gives (undefined: no target). */
   targetOf(id: number): string | undefined {
     const jump = this.jumps[id]!;
@@ -237,6 +273,17 @@ export class RuleLines implements FactsOrigin {
     const prefixCounters = ruleStart > 0 ? parseCounters(line.slice(0, ruleStart)) : undefined;
     return makeRule(table, chain, index, this.ruleText(id), parsed.options, { file: this.file, line: this.lines[id]! }, parsed.target, prefixCounters ?? parsed.counters);
   }
+}
+
+/** hostAddressAt of a value already cut (a quoted one). */
+function hostAddressOf(value: string): number {
+  return hostAddressWithin(value, 0, value.length);
+}
+
+/** One pass: a "/32" ending is looked at first, and any other "/" fails the dotted quad's parse. */
+function hostAddressWithin(text: string, start: number, end: number): number {
+  const host = end - start > 3 && text.charCodeAt(end - 3) === 0x2f && text.charCodeAt(end - 2) === 0x33 && text.charCodeAt(end - 1) === 0x32 ? end - 3 : end;
+  return parseIpv4Within(text, start, host) ?? -1;
 }
 
 /**
