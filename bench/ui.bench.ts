@@ -183,7 +183,9 @@ async function keysWhileReading(term: Terminal): Promise<void> {
     const file = join(dir, 'explain-bench.pcap');
     const { bytes } = writeExplainCapture(file, PACKETS);
     console.log(`\nkeys while the Explain pane reads ${PACKETS.toLocaleString('en')} packets (${(bytes / 1e6).toFixed(0)} MB, bench/explain-capture.ts) beside samples/seed-flannel`);
-    const ui = (capture: string): string => `node bin/podpath.js ui samples/seed-flannel --from pod1 --to default/web --sport 50060 --capture ${quote(capture)}`;
+    // By its shebang, as an installed `podpath ui` runs (and the decode and explain benches):
+    // its small nursery is what the UI's garbage meets.
+    const ui = (capture: string): string => `bin/podpath.js ui samples/seed-flannel --from pod1 --to default/web --sport 50060 --capture ${quote(capture)}`;
 
     // The peer: the same UI and keys with nothing being read (the sample's 52-packet capture, read at once).
     const idle = term.start(ui('samples/seed-flannel/captures/worker-2__eth0.pcap'));
@@ -213,7 +215,7 @@ async function keysWhileReading(term: Terminal): Promise<void> {
     const uiSeconds = median(explained);
 
     const started = performance.now();
-    const cli = spawnSync('node', ['bin/podpath.js', 'explain', file, 'samples/seed-flannel'], { cwd: repoRoot, stdio: 'ignore' });
+    const cli = spawnSync(join(repoRoot, 'bin', 'podpath.js'), ['explain', file, 'samples/seed-flannel'], { cwd: repoRoot, stdio: 'ignore' });
     const cliSeconds = (performance.now() - started) / 1000;
     console.log(`  ${'keys, nothing being read (peer)'.padEnd(40)} ${idleKeys.times.length ? summary(idleKeys.times) : 'no samples'}${idleKeys.lost ? `, ${idleKeys.lost} not answered in 5 s` : ''}`);
     console.log(`  ${'keys while the capture is read'.padEnd(40)} ${busy.length ? summary(busy) : 'no samples'} in ${rounds} reads${lost ? `, ${lost} not answered in 5 s` : ''}`);
