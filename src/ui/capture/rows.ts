@@ -173,7 +173,9 @@ export function toRow(decoded: DecodedPacket, text: PacketText, data: Uint8Array
     time: decoded.time,
     summary,
     layers,
-    bytes: data.slice(0, HEX_LIMIT),
+    // A copy of its own: the reader's packets are Buffers, whose slice() is a view that would keep
+    // the whole read chunk alive (and a structured clone, from the streamer's worker, copies it whole).
+    bytes: new Uint8Array(data.subarray(0, HEX_LIMIT)),
     caplen: decoded.caplen,
     marked,
     searchText: [source ?? '', summary, ...layers.map((l) => l.title)].join('\n').toLowerCase(),
