@@ -7,9 +7,9 @@
 //
 //   dist/cli.js, dist/commands/*.js   esbuild's entry points: the files bin/podpath.js and
 //                                     cli.ts's folder listing load, as they loaded tsc's
-//   dist/ui/explain/worker.js         the Explain pane's worker thread: an entry point of its
-//                                     own, since a worker starts from a file (worker.ts says why
-//                                     it must stay one)
+//   dist/ui/explain/worker.js,        the Explain and Capture panes' worker threads: entry
+//   dist/ui/capture/worker.js         points of their own, since a worker starts from a file
+//                                     (src/ui/thread.ts says why they must stay ones)
 //   dist/chunks/*.js                  what they share and what they import lazily: each
 //                                     dynamic import() stays a chunk loaded when it runs, so
 //                                     `decode` still never loads the tracer, React or Ink
@@ -32,7 +32,7 @@ const commands = readdirSync(join(root, 'src', 'commands'))
 // Chunk names carry a content hash: the previous build's would stay beside the new ones.
 rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src', 'cli.ts'), ...commands, join(root, 'src', 'ui', 'explain', 'worker.ts')],
+  entryPoints: [join(root, 'src', 'cli.ts'), ...commands, join(root, 'src', 'ui', 'explain', 'worker.ts'), join(root, 'src', 'ui', 'capture', 'worker.ts')],
   outbase: join(root, 'src'),
   outdir: join(root, 'dist'),
   chunkNames: 'chunks/[name]-[hash]',

@@ -4,7 +4,7 @@ import { render } from 'ink';
 import type { Topology } from '../topology/model.ts';
 import type { TraceResult } from '../trace/model.ts';
 import { App } from './App.tsx';
-import { captureStarter } from './capture/start.ts';
+import { workerCaptureStarter } from './capture/start.ts';
 import { explainStarter, readableAgain, workerExplainStarter } from './explain/start.ts';
 import type { UiAction } from './state.ts';
 import { makeTheme } from './theme.ts';
@@ -54,20 +54,9 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
       input.loadedFrom && readableAgain(input.loadedFrom.inputs)
         ? workerExplainStarter(input.captures, input.loadedFrom.inputs, input.loadedFrom.options, keep)
         : explainStarter(input.captures, input.topology, keep);
-    // The decoder is loaded only when a capture is given, and only once the first frame is up
-    // (the App starts the capture on mount): the first frame does not need it.
-    const { captures, topology, trace } = input;
-    startCapture = (dispatch) => {
-      let stop: (() => void) | undefined;
-      let stopped = false;
-      void import('../decode/index.ts').then((decoder) => {
-        if (!stopped) stop = captureStarter(captures, topology, trace, decoder)(dispatch);
-      });
-      return () => {
-        stopped = true;
-        stop?.();
-      };
-    };
+    // On a thread of its own, which loads the decoder (the UI's thread never does): the App
+    // starts it on mount, once the first frame is up.
+    startCapture = workerCaptureStarter(input.captures, input.topology, input.trace);
   }
   process.stdout.write(ENTER_ALT_SCREEN);
   try {

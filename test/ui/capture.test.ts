@@ -10,8 +10,11 @@ import * as decoder from '../../src/decode/index.ts';
 import { decodePacket, packetText, readCapture } from '../../src/decode/index.ts';
 import type { Layer } from '../../src/decode/types.ts';
 import { dissectionMatcher, flowMatcher, hexRows, type CaptureRow } from '../../src/ui/capture/rows.ts';
-import { restScan } from '../../src/ui/capture/start.ts';
-import { streamCaptures, type RestScan } from '../../src/ui/capture/stream.ts';
+import { restScan } from '../../src/ui/capture/pane-stream.ts';
+import { DEFAULT_LIMIT, streamCaptures, type RestScan } from '../../src/ui/capture/stream.ts';
+import { captureStarter, workerCaptureStarter } from '../../src/ui/capture/start.ts';
+import { emptyTopology } from '../../src/explain/index.ts';
+import type { UiAction } from '../../src/ui/state.ts';
 import { repositoryCaptures } from '../helpers/captures.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import { corpusDir } from '../helpers/shared.ts';
@@ -256,6 +259,70 @@ describe('capture pane data', () => {
       expect(rows).toHaveLength(expectedCount);
       expect(error).toMatch(/cut\.pcap/);
       expect(error).not.toContain('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// `podpath ui` streams on a thread of its own (src/ui/capture/worker.ts), which gets the trace
+// as plain data and sends the rows back through postMessage; the tests above stream on the
+// UI's thread. Both must show the same: past the kept rows too, and for a damaged file.
+describe('the Capture pane streamer on its own thread and on the UI\'s', () => {
+  /** Every row, the last counts and the end the starter dispatches. */
+  function streamed(start: (dispatch: (a: UiAction) => void) => () => void): Promise<{ rows: CaptureRow[]; total: number; marked: number; error?: string }> {
+    return new Promise((resolve) => {
+      const rows: CaptureRow[] = [];
+      let total = 0;
+      let marked = 0;
+      const stop = start((a) => {
+        if (a.type === 'capture-batch') {
+          appendAll(rows, a.rows);
+          total = a.total;
+          marked = a.marked;
+        } else if (a.type === 'capture-done') {
+          stop();
+          resolve({ rows, total, marked, ...(a.error === undefined ? {} : { error: a.error }) });
+        }
+      });
+    });
+  }
+
+  it('gives the same rows, counts and error, past the kept rows and for a file cut short', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pu-capture-worker-'));
+    try {
+      // More packets than the pane keeps (DEFAULT_LIMIT), then a copy cut inside its last record.
+      const bytes = readFileSync(HTTP_PCAP);
+      const records = bytes.subarray(24);
+      const big = join(dir, 'big.pcap');
+      const copies = Math.ceil((DEFAULT_LIMIT + 1000) / tshark(HTTP_PCAP, ['frame.number']).length);
+      writeFileSync(big, Buffer.concat([bytes.subarray(0, 24), ...Array<Buffer>(copies).fill(records)]));
+      const cut = join(dir, 'cut.pcap');
+      writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+      const trace = traceOf('172.16.11.201', '54.86.237.188', 80);
+      const topology = emptyTopology();
+      const inWorker = await streamed(workerCaptureStarter([big, cut], topology, trace));
+      const inProcess = await streamed(captureStarter([big, cut], topology, trace, decoder));
+      expect(inWorker.rows).toHaveLength(DEFAULT_LIMIT);
+      expect(inWorker.total).toBeGreaterThan(DEFAULT_LIMIT);
+      expect(inWorker.marked).toBeGreaterThan(0);
+      expect(inWorker.error).toMatch(/cut\.pcap/);
+      expect(inWorker).toStrictEqual(inProcess);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says the same one line for a file that is no capture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pu-capture-worker-'));
+    try {
+      const text = join(dir, 'notes.pcap');
+      writeFileSync(text, 'not a capture\n');
+      const trace = traceOf('1.1.1.1', '2.2.2.2', 1);
+      const inWorker = await streamed(workerCaptureStarter([text], emptyTopology(), trace));
+      expect(inWorker.error).toContain(text);
+      expect(inWorker.error).not.toContain('\n');
+      expect(inWorker).toStrictEqual(await streamed(captureStarter([text], emptyTopology(), trace, decoder)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

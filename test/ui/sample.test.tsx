@@ -12,7 +12,7 @@ import { traceQuery } from '../../src/trace/trace.ts';
 import type { TraceResult } from '../../src/trace/model.ts';
 import * as decoder from '../../src/decode/index.ts';
 import { App, type AppProps } from '../../src/ui/App.tsx';
-import { captureStarter } from '../../src/ui/capture/start.ts';
+import { captureStarter, workerCaptureStarter } from '../../src/ui/capture/start.ts';
 import { PathPicker } from '../../src/ui/components/Overlays.tsx';
 import { drawTopology } from '../../src/ui/diagram.ts';
 import { makeTheme } from '../../src/ui/theme.ts';
@@ -120,14 +120,15 @@ describe('podpath ui on samples/seed-flannel', () => {
     expect(text).toContain(`${a!.node} ${a!.device} ${a!.local} ══ VNI ${a!.vni} udp/${a!.port} ══ ${b!.node} ${b!.device} ${b!.local}`);
   });
 
-  it('marks the traced connection in the worker-2 capture as tshark counts it', async () => {
+  // `podpath ui` streams on a thread of its own (src/ui/capture/worker.ts); the tests can also stream on the UI's.
+  it.each(['worker', 'in-process'] as const)('marks the traced connection in the worker-2 capture as tshark counts it (streamer %s)', async (mode) => {
     const file = join(sample, 'captures', 'worker-2__eth0.pcap');
     const sport = connection.sightings[0]!.sport;
     const tsharkCount = (filter?: string) =>
       oracle('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', 'frame.number'])
         .trim()
         .split('\n').length;
-    const startCapture = captureStarter([file], topology, trace, decoder);
+    const startCapture = mode === 'worker' ? workerCaptureStarter([file], topology, trace) : captureStarter([file], topology, trace, decoder);
     const ui = app({ startCapture });
     await frameWhere(ui.lastFrame, (f) => f.includes('podpath'));
     ui.stdin.write('4');

@@ -1,71 +1,49 @@
-// Wires a capture stream to the UI's reducer: the real program and the tests
-// start the capture pane through this one function.
-import type { PacketText } from '../../decode/output/packet-text.ts';
-import type { CapturedPacket, DecodeOptions, DecodePacket, ReadCapture } from '../../decode/types.ts';
-import type { Dissection, dissectPacket, portTable, scanCapture } from '../../decode/index.ts';
+// Starts the Capture pane's stream for the App (its startCapture prop): rows and counts come
+// back as actions through the reducer's one door, and the returned function stops it (on quit).
+// `podpath ui` streams on a thread of its own (worker.ts), so reading a big capture never makes
+// keys wait; captureStarter streams on the UI's thread, paced (stream.ts), for the tests.
 import type { Topology } from '../../topology/model.ts';
 import type { TraceResult } from '../../trace/model.ts';
 import type { UiAction } from '../state.ts';
-import { dissectionMatcher, flowMatcher } from './rows.ts';
-import { streamCaptures, type RestScan } from './stream.ts';
-import { CHUNK_BYTES } from '../pace.ts';
+import { streamForPane, vxlanPortsOf, type CaptureHandlers, type Decoder } from './pane-stream.ts';
 
-/** The decoder's entry points, passed in so the UI loads it only when a capture is given. */
-export interface Decoder {
-  readCapture: ReadCapture;
-  decodePacket: DecodePacket;
-  packetText: (packet: CapturedPacket, options?: DecodeOptions) => PacketText;
-  /** The scan path, for the packets past the kept ones (only counted). */
-  scanCapture: typeof scanCapture;
-  dissectPacket: typeof dissectPacket;
-  portTable: typeof portTable;
-  Dissection: typeof Dissection;
-}
-
-/** The rest of a file on the decoder's scan path: one reused buffer and one Dissection, no Layer objects. */
-export function restScan(decoder: Decoder, options: DecodeOptions, trace: TraceResult): RestScan {
-  const table = decoder.portTable(options);
-  const dissection = new decoder.Dissection();
+/** The actions a stream's news becomes, through the reducer's one door. */
+export function captureActions(dispatch: (action: UiAction) => void): CaptureHandlers {
   return {
-    matches: dissectionMatcher(trace),
-    async scan(file, skip, each, between) {
-      let seen = 0;
-      await decoder.scanCapture(
-        file,
-        { chunkBytes: CHUNK_BYTES },
-        (raw) => {
-          if (++seen <= skip) return true;
-          decoder.dissectPacket(dissection, raw, table);
-          return each(dissection);
-        },
-        between,
-      );
-    },
+    batch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
+    done: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
   };
 }
 
+/** The Capture pane's streamer on the UI's thread, paced (stream.ts), with the decoder the caller loaded. */
 export function captureStarter(
   files: string[],
   topology: Topology,
   trace: TraceResult,
   decoder: Decoder,
 ): (dispatch: (action: UiAction) => void) => () => void {
-  // Decode on every VXLAN port the dumps' devices use, as `podpath decode --dumps` does.
-  const options: DecodeOptions = { vxlanPorts: [...new Set(topology.vteps.map((v) => v.port))] };
-  const matches = flowMatcher(trace);
   return (dispatch) => {
     const abort = new AbortController();
-    void streamCaptures({
-      files,
-      read: decoder.readCapture,
-      decode: (packet) => decoder.decodePacket(packet, options),
-      text: (packet) => decoder.packetText(packet, options),
-      matches,
-      rest: restScan(decoder, options, trace),
-      signal: abort.signal,
-      onBatch: (rows, total, marked) => dispatch({ type: 'capture-batch', rows, total, marked }),
-      onDone: (error) => dispatch(error === undefined ? { type: 'capture-done' } : { type: 'capture-done', error }),
-    });
+    void streamForPane(files, vxlanPortsOf(topology), trace, decoder, captureActions(dispatch), abort.signal);
     return () => abort.abort();
+  };
+}
+
+/** The Capture pane's streamer on its own thread (worker.ts), which loads the decoder itself. */
+export function workerCaptureStarter(files: string[], topology: Topology, trace: TraceResult): (dispatch: (action: UiAction) => void) => () => void {
+  return (dispatch) => {
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    const on = captureActions(dispatch);
+    import('./worker.ts').then(
+      ({ captureInWorker }) => {
+        if (!stopped) stop = captureInWorker({ files, vxlanPorts: vxlanPortsOf(topology), trace }, on);
+      },
+      (error: unknown) => on.done(error instanceof Error ? error.message : String(error)),
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
   };
 }
