@@ -278,7 +278,14 @@ describeNeeding(['tmux'], 'podpath ui in a real terminal (tmux 80×24)', () => {
       await waitFor('the captures entry', (t) => t.includes(`›captures: ${parts - empty} of ${parts} placed`), 10_000);
       // The entry's detail scrolls by paragraphs, more than 24 rows show: a taller terminal shows it whole.
       tmux('resize-window', '-t', session, '-x', '80', '-y', '200');
-      const whole = await waitFor('the whole captures entry', (t) => t.includes('captures: ') && !/more rows \(PgDn\)/.test(t), 10_000);
+      // The same screen twice: tmux can copy a 200-row frame while Ink is still writing it, and
+      // the panes' workers keep the status line changing while they read.
+      let previous = '';
+      const whole = await waitFor('the whole captures entry', (t) => {
+        const steady = t === previous;
+        previous = t;
+        return steady && t.includes('captures: ') && !/more rows \(PgDn\)/.test(t);
+      }, 10_000);
       const lines = whole.split('\n').map((line) => line.replace(/║/g, '').trim());
       lab.forEach((f, i) => {
         const size = statSync(join(scenario, 'captures', f)).size;
