@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/run.ts';
+import { oracle } from '../helpers/oracle.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'podpath-install-'));
 const prefix = join(work, 'prefix');
@@ -65,30 +66,40 @@ describe('the packed podpath, installed', () => {
     expect(run.stdout).toMatch(/Exit status:\n {2}0 [^]*\n {2}1 [^]*\n {2}2 [^]*\n {2}70 [^]*\n {2}130 /);
   });
 
-  // The Explain pane's explainer runs on a worker thread started from its own file
-  // (src/ui/explain/worker.ts): from the package that is dist/'s bundle entry, with no tsx to
-  // fall back on. Asked as the UI asks it, its answer lists the connections the lab recorded
-  // on the capture.
-  it("the UI's explainer worker starts from the installed dist/ and explains a capture", () => {
+  // The Explain and Capture panes read on worker threads started from their own files
+  // (src/ui/thread.ts): from the package those are dist/'s bundle entries, with no tsx to fall
+  // back on. Asked as the UI asks them, the explainer lists the connections the lab recorded on
+  // the capture, and the streamer counts its packets as tshark does.
+  it("the UI's worker threads start from the installed dist/ and read a capture", () => {
     const sample = join(repoRoot, 'samples', 'seed-flannel');
+    const capture = join(sample, 'captures', 'worker-2__eth0.pcap');
     const expected = JSON.parse(readFileSync(join(sample, 'expected.json'), 'utf8')) as { connections: { sightings: { at: string; interface: string }[] }[] };
     const seen = expected.connections.filter((c) => c.sightings.some((x) => x.at === 'worker-2' && x.interface === 'eth0')).length;
-    const start = pathToFileURL(join(installed, 'dist', 'ui', 'explain', 'start.js')).href;
-    // The worker never keeps a process alive (the UI's terminal does): the script waits with a timer of its own.
-    const script = `import { workerExplainStarter } from ${JSON.stringify(start)};
+    const packets = oracle('tshark', ['-r', capture, '-T', 'fields', '-e', 'frame.number']).trim().split('\n').length;
+    const module = (path: string): string => JSON.stringify(pathToFileURL(join(installed, 'dist', 'ui', path)).href);
+    // The workers never keep a process alive (the UI's terminal does): the script waits with a timer of its own.
+    const script = `import { workerExplainStarter } from ${module('explain/start.js')};
+      import { workerCaptureStarter } from ${module('capture/start.js')};
       const alive = setInterval(() => undefined, 1000);
-      workerExplainStarter([${JSON.stringify(join(sample, 'captures', 'worker-2__eth0.pcap'))}], [${JSON.stringify(sample)}], {})((a) => {
-        if (a.type === 'explain-progress') return;
-        console.log(a.type === 'explain-done' ? a.view.summary : 'error: ' + a.error);
-        clearInterval(alive);
+      let waiting = 2;
+      const end = (line) => { console.log(line); if (--waiting === 0) clearInterval(alive); };
+      workerExplainStarter([${JSON.stringify(capture)}], [${JSON.stringify(sample)}], {})((a) => {
+        if (a.type !== 'explain-progress') end(a.type === 'explain-done' ? a.view.summary : 'error: ' + a.error);
+      });
+      const trace = { query: { from: 'x', to: 'y', packet: { src: '192.0.2.1', dst: '192.0.2.2', proto: 'tcp' } }, paths: [], warnings: [] };
+      let total = 0;
+      workerCaptureStarter([${JSON.stringify(capture)}], { vteps: [] }, trace)((a) => {
+        if (a.type === 'capture-batch') total = a.total;
+        else if (a.type === 'capture-done') end(a.error === undefined ? 'packets ' + total : 'error: ' + a.error);
       });`;
-    // A file, not `node -e`: a worker inherits node's flags, and --input-type would stop it.
-    const file = join(work, 'explain-in-worker.mjs');
+    // A file, not \`node -e\`: a worker inherits node's flags, and --input-type would stop it.
+    const file = join(work, 'read-in-workers.mjs');
     writeFileSync(file, script);
     const run = spawnSync(process.execPath, [file], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
     expect(run.stderr).toBe('');
     expect(seen).toBeGreaterThan(2);
-    expect(run.stdout).toMatch(new RegExp(`^${seen} connections · `));
+    expect(run.stdout).toMatch(new RegExp(`^${seen} connections · `, 'm'));
+    expect(run.stdout).toContain(`packets ${packets}\n`);
     expect(run.status).toBe(0);
   });
 
