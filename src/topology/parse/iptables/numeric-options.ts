@@ -43,7 +43,7 @@ const PORT_CHECK: NumberCheck = { ok: isPortRange, what: 'a port or a port range
 const MARK_CHECK: NumberCheck = { ok: isMark, what: 'a mark (0x4000 or 0x4000/0x4000)' };
 
 /** How option `option` of `module` is checked, if it is one podpath computes with. */
-function checkOf(module: string, option: string): NumberCheck | undefined {
+export function checkOf(module: string, option: string): NumberCheck | undefined {
   switch (option) {
     case 'probability':
       return module === 'statistic' ? PROBABILITY_CHECK : undefined;

@@ -82,9 +82,14 @@ export class SharedParts {
   }
 }
 
+/** The long forms of the basic options with a value, by their short letter (basicOption reads them). */
+export const BASIC_LONG_FORMS: Readonly<Record<string, string>> = {
+  '--source': 's', '--src': 's', '--destination': 'd', '--dst': 'd', '--in-interface': 'i', '--out-interface': 'o', '--protocol': 'p',
+};
+
 /**
  * The short letter of a basic option taking a value (-s -d -i -o -p and long forms), else undefined.
- * A switch on the string, not an object lookup: every argument of every rule comes through here.
+ * The short forms by a switch on the letter: they are most of what comes through here.
  */
 function basicOption(arg: string): string | undefined {
   if (arg.length === 2) {
@@ -97,25 +102,11 @@ function basicOption(arg: string): string | undefined {
       default: return undefined;
     }
   }
-  switch (arg) {
-    case '--source':
-    case '--src':
-      return 's';
-    case '--destination':
-    case '--dst':
-      return 'd';
-    case '--in-interface':
-      return 'i';
-    case '--out-interface':
-      return 'o';
-    case '--protocol':
-      return 'p';
-    default:
-      return undefined;
-  }
+  return Object.hasOwn(BASIC_LONG_FORMS, arg) ? BASIC_LONG_FORMS[arg] : undefined;
 }
+
 /** Protocols whose match iptables loads implicitly for `-p X --option`. */
-const IMPLICIT_MATCH = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
+export const IMPLICIT_MATCH: ReadonlySet<string> = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
 
 /**
  * `--name` without its dashes, one string per option name: a dump says `--comment`, `--dport`
@@ -134,7 +125,7 @@ function longOptionName(arg: string): string {
 }
 
 /** `text` in lower case; the same string when it already is (`-p tcp` on most rules). */
-function lowerCase(text: string): string {
+export function lowerCase(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if ((code >= 0x41 && code <= 0x5a) || code > 0x7f) return text.toLowerCase();
