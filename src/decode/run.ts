@@ -12,7 +12,7 @@ import { isDecodedLinkType, portTable } from './registry.ts';
 import { detailLines, hexLines } from './output/detail.ts';
 import { CaptureStats } from './output/stats.ts';
 import { writeSummary } from './output/summary-line.ts';
-import { putByte, putFill, putUint, putUintPadded, putUintZeroPadded, type ByteSink } from './output/sink.ts';
+import { digitCount, putByte, putFill, putUint, putUintPadded, putUintZeroPadded, type ByteSink } from './output/sink.ts';
 import { BatchedWriter } from './output/writer.ts';
 import type { CapturedPacket } from './types.ts';
 import type { Dissection as DissectionRecord } from './dissection.ts';
@@ -130,20 +130,33 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
 
 /** "    7    0.000222 <summary>": frame number, seconds since the first packet (6 decimals), the summary. */
 function writeSummaryLine(out: ByteSink, packet: CapturedPacket, d: Dissection, firstSec: number, firstNsec: number): void {
-  // In whole nanoseconds, rounded to microseconds half up (toFixed(6) of the difference).
-  const nanos = (packet.timeSec - firstSec) * 1e9 + (packet.timeNsec - firstNsec);
-  const negative = nanos < 0;
-  const micros = Math.floor((Math.abs(nanos) + 500) / 1000);
-  const seconds = Math.floor(micros / 1e6);
-  let width = 8; // ".xxxxxx" and one digit
-  for (let rest = seconds; rest >= 10; rest = Math.floor(rest / 10)) width++;
-  if (negative) width++;
+  // The time since the first packet in whole seconds and nanoseconds, rounded to microseconds
+  // half up as toFixed(6) would: integers only, so it stays exact and in small-integer code
+  // however far apart the packets are (in nanoseconds as one double it deoptimized each time
+  // the difference outgrew another range).
+  let seconds = packet.timeSec - firstSec;
+  let nanos = packet.timeNsec - firstNsec;
+  if (nanos < 0 || nanos >= 1e9) {
+    const carry = Math.floor(nanos / 1e9);
+    seconds += carry;
+    nanos -= carry * 1e9;
+  }
+  const negative = seconds < 0;
+  if (negative && nanos > 0) {
+    seconds = -seconds - 1;
+    nanos = 1e9 - nanos;
+  } else if (negative) seconds = -seconds;
+  let micros = Math.floor((nanos + 500) / 1000);
+  if (micros === 1e6) {
+    seconds += 1;
+    micros = 0;
+  }
   const w = out.reserve(64);
   let o = putByte(w, putUintPadded(w, out.used, packet.frame, 5), 0x20);
-  o = putFill(w, o, 11 - width, 0x20);
+  o = putFill(w, o, 11 - 7 - digitCount(seconds) - (negative ? 1 : 0), 0x20); // ".xxxxxx" and the seconds
   if (negative) o = putByte(w, o, 0x2d);
   o = putByte(w, putUint(w, o, seconds), 0x2e);
-  out.used = putByte(w, putUintZeroPadded(w, o, micros - seconds * 1e6, 6), 0x20);
+  out.used = putByte(w, putUintZeroPadded(w, o, micros, 6), 0x20);
   writeSummary(d, out);
   out.byte(0x0a);
 }

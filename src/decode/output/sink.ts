@@ -41,7 +41,7 @@ const HEX_COLON = new Uint32Array(256);
   }
 }
 /** Decimal digits of a non-negative integer (the frame column, the microseconds). */
-function digitCount(value: number): number {
+export function digitCount(value: number): number {
   if (value >= 1e9) {
     let digits = 10;
     for (let rest = Math.floor(value / 1e10); rest >= 1; rest = Math.floor(rest / 10)) digits++;
