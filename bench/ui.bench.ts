@@ -9,7 +9,9 @@
 //  5. keys answered within 100 ms while the Explain pane reads a 1,000,000-packet capture
 //     (bench/explain-capture.ts): j/k in the Trace pane, timed from send-keys to the Detail
 //     pane naming the newly chosen hop, while the capture is being read (median/p95/max);
-//     the read is repeated in fresh UIs until PODPATH_BENCH_KEYS samples are in. Beside it: the same keys in the same UI on the sample's own small
+//     the read is repeated in fresh UIs until PODPATH_BENCH_KEYS samples are in. Beside them,
+//     the CPU the UI's own thread used per read (Linux's per-thread times), which a busy
+//     machine moves far less than the latencies. Beside it: the same keys in the same UI on the sample's own small
 //     capture (nothing being read), and how long the UI took to show the explanation, beside
 //     `podpath explain` on the same file.
 // PODPATH_BENCH_RUNS (first-frame runs, default 7), PODPATH_BENCH_PACKETS (default 1,000,000),
@@ -75,6 +77,23 @@ class Terminal {
       if (check(text)) return { at, text };
       if (at > until) return undefined;
       await sleep(1);
+    }
+  }
+  /**
+   * CPU milliseconds the UI's own thread (its main thread, whose id is the process's) has used
+   * so far, from Linux's per-thread /proc times: what a key competes with inside podpath, which
+   * the machine's load moves far less than it moves the latencies. undefined elsewhere.
+   */
+  uiThreadCpuMs(target: string): number | undefined {
+    try {
+      const shell = this.tmux('display-message', '-p', '-t', target, '#{pane_pid}').trim();
+      const child = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/)[0];
+      if (!child) return undefined;
+      const fields = readFileSync(`/proc/${child}/task/${child}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // utime and stime (fields 14 and 15 of stat, 12 and 13 after the name), in clock ticks (100 a second on Linux).
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
     }
   }
   close(target: string): void {
@@ -196,6 +215,7 @@ async function keysWhileReading(term: Terminal): Promise<void> {
     const busy: number[] = [];
     let lost = 0;
     const explained: number[] = [];
+    const uiThreadCpu: number[] = [];
     let rounds = 0;
     while (busy.length < KEY_SAMPLES && rounds < MAX_ROUNDS) {
       rounds++;
@@ -210,6 +230,8 @@ async function keysWhileReading(term: Terminal): Promise<void> {
       lost += keys.lost;
       const done = await term.waitFor(big.target, (t) => EXPLAINED.test(t), 600_000);
       explained.push(done ? (done.at - big.startedAt) / 1000 : NaN);
+      const cpu = term.uiThreadCpuMs(big.target);
+      if (cpu !== undefined) uiThreadCpu.push(cpu);
       term.close(big.target);
     }
     const uiSeconds = median(explained);
@@ -220,6 +242,7 @@ async function keysWhileReading(term: Terminal): Promise<void> {
     console.log(`  ${'keys, nothing being read (peer)'.padEnd(40)} ${idleKeys.times.length ? summary(idleKeys.times) : 'no samples'}${idleKeys.lost ? `, ${idleKeys.lost} not answered in 5 s` : ''}`);
     console.log(`  ${'keys while the capture is read'.padEnd(40)} ${busy.length ? summary(busy) : 'no samples'} in ${rounds} reads${lost ? `, ${lost} not answered in 5 s` : ''}`);
     console.log(`  explanation on screen after ${uiSeconds.toFixed(1)} s (median of the ${rounds} reads: ${explained.map((n) => n.toFixed(1)).join(' ')}); podpath explain on the same file ${cliSeconds.toFixed(1)} s (exit ${cli.status}): ${(uiSeconds / cliSeconds).toFixed(1)}x`);
+    if (uiThreadCpu.length > 0) console.log(`  ${'UI thread CPU per read'.padEnd(40)} median ${ms(median(uiThreadCpu))} over the ${uiThreadCpu.length} reads (${uiThreadCpu.join(' ')}), keys included`);
     const p95 = quantile(busy, 0.95);
     const met = busy.length >= KEY_SAMPLES && p95 <= KEY_AIM_MS && lost === 0;
     const few = busy.length < KEY_SAMPLES ? `, only ${busy.length} of ${KEY_SAMPLES} samples` : '';
