@@ -67,6 +67,12 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
   let checkedLinkType = false;
   const warnedLinkTypes = new Set<number>();
 
+  // The fast paths, decided once: bytes from the dissection straight into the output buffer, no Layer objects.
+  const countOnly = stats !== null && !filtered;
+  const fastJson = options.json === true && !filtered && !stats;
+  const fastLines = !filtered && !stats && !options.verbose && !options.json;
+  const hex = options.hex === true;
+
   const onPacket = (packet: CapturedPacket): boolean => {
     if (writer.closed) return false;
     if (!checkedLinkType || packet.linkType !== d.linkType) {
@@ -79,20 +85,19 @@ export async function runDecode(source: string, options: DecodeCommandOptions): 
       firstSec = packet.timeSec;
       firstNsec = packet.timeNsec;
     }
-    if (stats && !filtered) {
-      stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
+    if (fastLines) {
+      writeSummaryLine(writer, packet, d, firstSec, firstNsec);
+      if (hex) writeHex(writer, packet.data);
       return ++shown < limit;
     }
-    // The fast paths: bytes from the dissection straight into the output buffer, no Layer objects.
-    if (options.json && !filtered && !stats) {
+    if (fastJson) {
       // Hand-written JSON (capture text escaped to ASCII, so terminal-safe as it is).
       writePacketJson(packet, d, writer);
       writer.byte(0x0a);
       return ++shown < limit;
     }
-    if (!filtered && !stats && !options.verbose && !options.json) {
-      writeSummaryLine(writer, packet, d, firstSec, firstNsec);
-      if (options.hex) writeHex(writer, packet.data);
+    if (countOnly) {
+      stats.add(d, packet.caplen, packet.linkType, packet.timeSec);
       return ++shown < limit;
     }
     if (filtered && !matches(d, options, packet, displayFilter)) return true;
