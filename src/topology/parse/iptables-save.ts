@@ -264,6 +264,17 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     if (counters) chain.counters = counters;
   };
 
+  /** The checking walk's visitor, started afresh: the facts collector for a chain that keeps facts, else the target's. */
+  const visitorFor = (keepFacts: boolean): RuleArgsVisitor => {
+    if (keepFacts) {
+      collector.begin();
+      return collector;
+    }
+    targetOnly.name = undefined;
+    targetOnly.at = -1;
+    return targetOnly;
+  };
+
   const handleRule = (line: string, lineAt: number, lineNo: number, ruleStart: number): void => {
     const tokens = tokenizeLine(line, ruleStart, line.length, ruleScratch);
     if ('error' in tokens) {
@@ -310,16 +321,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     const known = lastChain !== undefined && lastChain.name === chainName && lastTable === into ? lastChain : into.chains[chainName];
     // The facts kept for a KUBE-* chain are gathered by the same walk that checks the line.
     const keepFacts = known === undefined ? chainName.startsWith('KUBE-') : wantsFacts(known);
-    let visitor: RuleArgsVisitor;
-    if (keepFacts) {
-      collector.begin();
-      visitor = collector;
-    } else {
-      targetOnly.name = undefined;
-      targetOnly.at = -1;
-      visitor = targetOnly;
-    }
-    const error = walkRuleArgs(tokens, argsFrom, visitor);
+    const error = walkRuleArgs(tokens, argsFrom, visitorFor(keepFacts));
     if (error !== undefined) {
       warn(lineNo, `rule not read: ${error}`, line);
       return;
@@ -374,17 +376,8 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
     const chain = lastChain !== undefined && lastChain.name === chainName && lastTable === table ? lastChain : table.chains[chainName];
     if (chain === undefined) return false;
     const keepFacts = wantsFacts(chain);
-    let visitor: RuleArgsVisitor;
-    if (keepFacts) {
-      collector.begin();
-      visitor = collector;
-    } else {
-      targetOnly.name = undefined;
-      targetOnly.at = -1;
-      visitor = targetOnly;
-    }
     // A second comment is kept as a string (RuleLines.keep reads the cut arguments): the full way.
-    if (!scanner.walk(visitor) || (keepFacts && collector.comments.length > 1)) return false;
+    if (!scanner.walk(visitorFor(keepFacts)) || (keepFacts && collector.comments.length > 1)) return false;
     lastChain = chain;
     lastTable = table;
     keepRule(table, chain, ruleLines.add(start, end, lineNo, 0, 2), scanner.tokens, 0, keepFacts, undefined);

@@ -12,7 +12,7 @@
 // the two to that over drawn lines).
 import { checkOf, numericOptionError } from './numeric-options.ts';
 import { BASIC_LONG_FORMS, IMPLICIT_MATCH, lowerCase, type RuleArgsVisitor } from './rule-args.ts';
-import { argumentAt, type LineTokens, type WordCache } from './tokenize.ts';
+import { argumentAt, type ArgumentRanges, type LineTokens, splitArguments, type WordCache, wordHash } from './tokenize.ts';
 
 // What an argument is to the walk.
 const VALUE = 0;
@@ -48,7 +48,7 @@ class KnownWords {
 
   constructor() {
     const add = (word: string, kind: number, text: string): void => {
-      let slot = hashOf(word) & (KnownWords.SLOTS - 1);
+      let slot = wordHash(word, 0, word.length) & (KnownWords.SLOTS - 1);
       while (this.words[slot] !== undefined) slot = (slot + 1) & (KnownWords.SLOTS - 1);
       this.words[slot] = word;
       this.kinds[slot] = kind;
@@ -83,19 +83,7 @@ class KnownWords {
   }
 }
 
-/** The tokenizer's hash of a whole word (tokenize.ts computes it as it reads). */
-function hashOf(word: string): number {
-  let hash = 0;
-  for (let i = 0; i < word.length; i++) hash = (Math.imul(hash, 31) + word.charCodeAt(i)) | 0;
-  return hash ^ (hash >>> 16);
-}
-
 const KNOWN = new KnownWords();
-const SPACE = 0x20;
-const TAB = 0x09;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const DASH = 0x2d;
 const NO_ARGS: readonly string[] = [];
 
@@ -105,10 +93,10 @@ const NO_ARGS: readonly string[] = [];
  */
 export class RuleScanner {
   readonly tokens: LineTokens = { args: [], quoted: [], starts: [], ends: [] };
+  private readonly ranges: ArgumentRanges = { starts: this.tokens.starts!, ends: this.tokens.ends!, quoted: this.tokens.quoted, hashes: [] };
   private count = 0;
-  private kinds: number[] = [];
-  private slots: number[] = [];
-  private hashes: number[] = [];
+  private readonly kinds: number[] = [];
+  private readonly slots: number[] = [];
   private readonly numbers: string[] = [];
 
   constructor(
@@ -201,50 +189,22 @@ export class RuleScanner {
   }
 
   private split(start: number, end: number): boolean {
+    const n = splitArguments(this.text, start, end, this.ranges);
+    if (n < 0) return false;
     const text = this.text;
-    const { quoted } = this.tokens;
-    const starts = this.tokens.starts!;
-    const ends = this.tokens.ends!;
-    let n = 0;
-    let i = start;
-    while (i < end) {
-      let code = text.charCodeAt(i);
-      if (code === SPACE || code === TAB || code === CR) {
-        i++;
-        continue;
-      }
-      const argStart = i;
-      let hash = 0;
-      while (i < end) {
-        code = text.charCodeAt(i);
-        if (code === SPACE || code === TAB || code === CR || code === QUOTE) break;
-        hash = (Math.imul(hash, 31) + code) | 0;
-        i++;
-      }
-      let isQuoted = false;
-      if (i < end && code === QUOTE) {
-        // A quoted part ends the argument at its closing quote (tokenizeLine: `"a b"c` is two).
-        isQuoted = true;
-        i++;
-        while (i < end && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
-        if (i >= end) return false;
-        i++;
-      }
-      starts[n] = argStart;
-      ends[n] = i;
-      quoted[n] = isQuoted;
-      hash ^= hash >>> 16;
-      this.hashes[n] = hash;
+    const { starts, ends, quoted, hashes } = this.ranges;
+    for (let k = 0; k < n; k++) {
       let kind = VALUE;
       let slot = -1;
-      if (!isQuoted) {
-        slot = KNOWN.find(text, argStart, i, hash);
+      if (!quoted[k]) {
+        const argStart = starts[k]!;
+        const argEnd = ends[k]!;
+        slot = KNOWN.find(text, argStart, argEnd, hashes[k]!);
         if (slot >= 0) kind = KNOWN.kind(slot);
-        else if (i - argStart > 1 && text.charCodeAt(argStart) === DASH) kind = text.charCodeAt(argStart + 1) === DASH ? LONG : OTHER;
+        else if (argEnd - argStart > 1 && text.charCodeAt(argStart) === DASH) kind = text.charCodeAt(argStart + 1) === DASH ? LONG : OTHER;
       }
-      this.kinds[n] = kind;
-      this.slots[n] = slot;
-      n++;
+      this.kinds[k] = kind;
+      this.slots[k] = slot;
     }
     this.count = n;
     return true;
@@ -266,6 +226,6 @@ export class RuleScanner {
     const start = this.tokens.starts![i]!;
     const end = this.tokens.ends![i]!;
     if (this.tokens.quoted[i]) return argumentAt(this.text, start, end, true);
-    return this.words.word(this.text, start, end, this.hashes[i]!);
+    return this.words.word(this.text, start, end, this.ranges.hashes[i]!);
   }
 }

@@ -66,8 +66,8 @@ export function argumentAt(text: string, start: number, end: number, quoted: boo
   return tokens.args[0]!;
 }
 
-/** The hash the tokenizer computes as it reads a word (keep the two in step). */
-function wordHash(text: string, start: number, end: number): number {
+/** The hash splitArguments computes as it reads a word (keep the two in step). */
+export function wordHash(text: string, start: number, end: number): number {
   let hash = 0;
   for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
   return hash ^ (hash >>> 16);
@@ -83,6 +83,80 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** Where each argument of a line is (splitArguments): from its first character to the end of its last, its quoting, its hash. */
+export interface ArgumentRanges {
+  starts: number[];
+  ends: number[];
+  quoted: boolean[];
+  /** wordHash of an unquoted argument (WordCache.word's `hash`); 0 for a quoted one. */
+  hashes: number[];
+}
+
+/**
+ * Splits text[start, end) into arguments as iptables-restore does (see the header), writing where
+ * each is into `into` by index (the arrays keep their backing stores from line to line): the
+ * number of arguments, or, for a quote left open, minus its 1-based column from `start`. Both
+ * tokenizeLine and the dump scanner (rule-scan.ts) read lines through it.
+ */
+export function splitArguments(text: string, start: number, end: number, into: ArgumentRanges): number {
+  const { starts, ends, quoted, hashes } = into;
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    let code = text.charCodeAt(i);
+    if (code === SPACE || code === TAB || code === CR) {
+      i++;
+      continue;
+    }
+    const argStart = i;
+    let hash = 0;
+    while (i < end) {
+      code = text.charCodeAt(i);
+      if (code === SPACE || code === TAB || code === CR || code === QUOTE) break;
+      hash = (Math.imul(hash, 31) + code) | 0;
+      i++;
+    }
+    let isQuoted = false;
+    if (i < end && code === QUOTE) {
+      // A quoted part: a backslash takes the next character; the closing quote ends the argument.
+      const quoteColumn = i - start + 1;
+      isQuoted = true;
+      i++;
+      while (i < end && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
+      if (i >= end) return -quoteColumn;
+      i++;
+    }
+    starts[n] = argStart;
+    ends[n] = i;
+    quoted[n] = isQuoted;
+    hashes[n] = isQuoted ? 0 : hash ^ (hash >>> 16);
+    n++;
+  }
+  for (const array of [starts, ends, quoted, hashes]) if (array.length !== n) array.length = n;
+  return n;
+}
+
+/** A quoted argument's value: text[start, end) with its quotes dropped and each `\x` read as x. */
+function quotedValue(text: string, start: number, end: number): string {
+  const quote = text.indexOf('"', start);
+  let value = text.slice(start, quote);
+  let piece = quote + 1;
+  const close = end - 1;
+  for (let i = piece; i < close; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    value += text.slice(piece, i);
+    if (i + 1 < close) value += text[i + 1];
+    i++;
+    piece = i + 1;
+  }
+  return value + text.slice(piece, close);
+}
+
+/** Ranges for a caller that keeps none (its quoted array is put in for the call). */
+const scratchRanges: ArgumentRanges = { starts: [], ends: [], quoted: [], hashes: [] };
+const scratchStarts: number[] = [];
+const scratchEnds: number[] = [];
+
 /**
  * Tokenizes `line` from `start` to `end` (exclusive). `column` in an error is 1-based within the line.
  * Pass `into` to reuse its arrays (a parser reading 150k lines then allocates two arrays, not 300k);
@@ -91,80 +165,22 @@ const BACKSLASH = 0x5c;
 export function tokenizeLine(line: string, start = 0, end = line.length, into?: LineTokens): TokenizeResult {
   const args: string[] = into ? into.args : [];
   const quoted: boolean[] = into ? into.quoted : [];
-  const starts = into?.starts;
-  const ends = into?.ends;
-  // Written by index and cut to length at the end: `length = 0` drops an array's backing store,
-  // and pushing regrew all four for every line (~120 MB of garbage over a 12 MB dump).
-  let n = 0;
-  let i = start;
-  while (i < end) {
-    let code = line.charCodeAt(i);
-    if (code === SPACE || code === TAB || code === CR) {
-      i++;
-      continue;
-    }
-    // One argument. The common case has no quotes: slice it straight out of the line (or take it from the cache).
-    const argStart = i;
-    let hash = 0;
-    while (i < end) {
-      code = line.charCodeAt(i);
-      if (code === SPACE || code === TAB || code === CR || code === QUOTE) break;
-      hash = (Math.imul(hash, 31) + code) | 0;
-      i++;
-    }
-    if (i >= end || code !== QUOTE) {
-      const words = into?.words;
-      args[n] = words ? words.word(line, argStart, i, hash ^ (hash >>> 16)) : line.slice(argStart, i);
-      quoted[n] = false;
-      if (starts && ends) {
-        starts[n] = argStart;
-        ends[n] = i;
-      }
-      n++;
-      continue;
-    }
-    // A quote: build the argument piece by piece until the closing quote.
-    let text = line.slice(argStart, i);
-    const quoteColumn = i - start + 1;
-    i++; // opening quote
-    let pieceStart = i;
-    let closed = false;
-    while (i < end) {
-      code = line.charCodeAt(i);
-      if (code === BACKSLASH) {
-        text += line.slice(pieceStart, i);
-        if (i + 1 < end) text += line[i + 1];
-        i += 2;
-        pieceStart = i;
-        continue;
-      }
-      if (code === QUOTE) {
-        text += line.slice(pieceStart, i);
-        i++;
-        closed = true;
-        break;
-      }
-      i++;
-    }
-    if (!closed) {
-      cutTo(0, args, quoted, starts, ends);
-      return { error: 'unterminated quote', column: quoteColumn };
-    }
-    args[n] = text;
-    quoted[n] = true;
-    if (starts && ends) {
-      starts[n] = argStart;
-      ends[n] = i;
-    }
-    n++;
+  const ranges = scratchRanges;
+  ranges.starts = into?.starts ?? scratchStarts;
+  ranges.ends = into?.ends ?? scratchEnds;
+  ranges.quoted = quoted;
+  const n = splitArguments(line, start, end, ranges);
+  if (n < 0) {
+    args.length = 0;
+    return { error: 'unterminated quote', column: -n };
   }
-  cutTo(n, args, quoted, starts, ends);
-  return into ?? { args, quoted };
-}
-
-/** Sets the token arrays' length to `n` (a shorter length keeps the backing store; see tokenizeLine). */
-function cutTo(n: number, args: string[], quoted: boolean[], starts: number[] | undefined, ends: number[] | undefined): void {
+  const words = into?.words;
+  for (let k = 0; k < n; k++) {
+    const argStart = ranges.starts[k]!;
+    const argEnd = ranges.ends[k]!;
+    if (quoted[k]) args[k] = quotedValue(line, argStart, argEnd);
+    else args[k] = words ? words.word(line, argStart, argEnd, ranges.hashes[k]!) : line.slice(argStart, argEnd);
+  }
   if (args.length !== n) args.length = n;
-  if (quoted.length !== n) quoted.length = n;
-  if (starts && ends && starts.length !== n) starts.length = ends.length = n;
+  return into ?? { args, quoted };
 }
