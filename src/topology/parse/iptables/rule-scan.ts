@@ -178,10 +178,10 @@ export class RuleScanner {
       const valuesStart = i;
       while (i < n && !this.isOption(i) && kinds[i] !== BANG) i++;
       if (checkOf(owner, name) !== undefined) {
+        // Written by index: `length = 0` would drop the array's store every time.
         const values = this.numbers;
-        values.length = 0;
-        for (let k = valuesStart; k < i; k++) values.push(this.word(k));
-        if (numericOptionError(owner, name, values, 0, values.length) !== undefined) return false;
+        for (let k = valuesStart; k < i; k++) values[k - valuesStart] = this.word(k);
+        if (numericOptionError(owner, name, values, 0, i - valuesStart) !== undefined) return false;
       }
       visitor.option(owner, name, negated, NO_ARGS, valuesStart, i, ofTarget);
     }

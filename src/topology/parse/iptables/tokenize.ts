@@ -132,7 +132,10 @@ export function splitArguments(text: string, start: number, end: number, into: A
     hashes[n] = isQuoted ? 0 : hash ^ (hash >>> 16);
     n++;
   }
-  for (const array of [starts, ends, quoted, hashes]) if (array.length !== n) array.length = n;
+  if (starts.length !== n) starts.length = n;
+  if (ends.length !== n) ends.length = n;
+  if (quoted.length !== n) quoted.length = n;
+  if (hashes.length !== n) hashes.length = n;
   return n;
 }
 
