@@ -10,7 +10,7 @@ import type { NetfilterAction, NetfilterStep, NoteStep, Step } from './model.ts'
 import type { Flow, Header } from './flow.ts';
 import { headerOf, withHeader } from './flow.ts';
 import { compileRule, ruleMatches, type Hook, type MatchEnv } from './match.ts';
-import { candidateRules } from './chain-index.ts';
+import { candidatesOf } from './chain-index.ts';
 import { applyNat } from './nat.ts';
 import { describePick } from './endpoint-pick.ts';
 import { appendAll } from '../util/append.ts';
@@ -112,7 +112,10 @@ export function evaluateHook(input: HookInput): HookEvaluation {
 
 interface Frame {
   chain: NfChain;
-  candidates: readonly number[] | undefined;
+  count: number;
+  /** The next rule from a position on that could match (chain-index.ts); undefined: every rule. */
+  next: ((from: number) => number) | undefined;
+  /** The position the walk reads from next. */
   cursor: number;
 }
 
@@ -142,21 +145,20 @@ function walkTable(table: NfTable, builtin: NfChain, input: HookInput): HookEval
   if (input.inIface !== undefined) env.inIface = input.inIface;
   if (input.physdev) env.physdev = input.physdev;
   if (input.outIface !== undefined) env.outIface = input.outIface;
-  const enter = (chain: NfChain): Frame => ({ chain, candidates: candidateRules(chain, env.header), cursor: 0 });
+  const enter = (chain: NfChain): Frame => ({ chain, count: ruleCountOf(chain), next: candidatesOf(chain, env.header), cursor: 0 });
   let frame = enter(builtin);
   let pick: string | undefined;
 
   for (let visits = 0; visits < MAX_RULE_VISITS; visits++) {
     const { chain } = frame;
-    const length = frame.candidates ? frame.candidates.length : ruleCountOf(chain);
-    if (frame.cursor >= length) {
+    const position = frame.next ? frame.next(frame.cursor) : frame.cursor;
+    if (position >= frame.count) {
       if (stack.length === 0) return policy(table, chain, flow, steps);
       steps.push(implicitReturn(table, chain, stack[stack.length - 1]!.chain));
       frame = stack.pop()!;
       continue;
     }
-    const position = frame.candidates ? frame.candidates[frame.cursor]! : frame.cursor;
-    frame.cursor++;
+    frame.cursor = position + 1;
     const rule = ruleAt(chain, position)!; // the rule alone: a long chain's others stay unbuilt
     env.mark = flow.mark;
     if (!ruleMatches(rule, env, input.choose)) continue;

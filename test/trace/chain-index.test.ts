@@ -11,7 +11,7 @@ import { describe, expect } from 'vitest';
 import type { NfChain } from '../../src/topology/model.ts';
 import { parseIptablesSave } from '../../src/topology/parse/iptables-save.ts';
 import { ruleAt, ruleCountOf } from '../../src/topology/parse/iptables/lazy-chains.ts';
-import { candidateRules } from '../../src/trace/chain-index.ts';
+import { candidateRules, candidatesOf } from '../../src/trace/chain-index.ts';
 import type { Header } from '../../src/trace/flow.ts';
 import { ruleMatches, type MatchEnv } from '../../src/trace/match.ts';
 import { options } from '../fuzz/settings.ts';
@@ -98,12 +98,18 @@ function chainOf(name: string, rules: string[]): NfChain {
 describe('the chain index leaves out only rules that would do nothing', () => {
   // KUBE-SERVICES: indexed from the facts the reader kept; CUSTOM-LONG: from its built rules.
   for (const name of ['KUBE-SERVICES', 'CUSTOM-LONG']) {
-    prop.prop([fc.array(rule, { minLength: 64, maxLength: 110 }), fc.array(header, { minLength: 1, maxLength: 8 })], options(`chain index ${name}`))(
+    prop.prop([fc.array(rule, { minLength: 64, maxLength: 110 }), fc.array(header, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(40), { maxLength: 3 })], options(`chain index ${name}`))(
       `${name}: the indexed walk's effects are the linear walk's`,
-      (rules, headers) => {
+      (rules, headers, stops) => {
         const chain = chainOf(name, rules);
         const count = ruleCountOf(chain);
         expect(count).toBe(rules.length); // every generated rule reads
+        // Walks that stopped early (a verdict) first: the index learns keys only as far as a walk
+        // read, and what it learnt must serve every later walk.
+        for (const [w, stop] of stops.entries()) {
+          const next = candidatesOf(chain, headers[w % headers.length]!)!;
+          for (let i = next(0), steps = 0; i < count && steps < stop; i = next(i + 1), steps++);
+        }
         for (const h of headers) {
           const candidates = candidateRules(chain, h);
           expect(candidates).toBeDefined();
