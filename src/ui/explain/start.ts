@@ -2,7 +2,8 @@
 // come back as actions through the reducer's one door, and the returned function stops it
 // (on quit). `podpath ui` runs it on a thread of its own (worker.ts), so reading a big capture
 // never makes keys wait; explainStarter runs it on the UI's thread, handing the event loop
-// back between chunks (run.ts), for callers that hold a Topology but not its inputs.
+// back between chunks (run.ts), for the inputs a worker cannot read again (readableAgain) and
+// for callers that hold a Topology but not its inputs.
 import { statSync } from 'node:fs';
 import type { Topology } from '../../topology/model.ts';
 import type { LoadOptions } from '../../topology/load.ts';
