@@ -14,8 +14,15 @@
 /** Bytes a put* writer may store past the end of what it writes. */
 const SLACK = 4;
 
-/** Whether the machine's typed arrays are little-endian: the tables below are read in its order. */
-const NATIVE_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/**
+ * Bytes b0 b1 b2 b3 as the word whose little-endian store writes them in that order: the
+ * tables hold such words and every store says little-endian with a literal `true`. (A flag
+ * read from the machine's byte order was no constant in the esbuild bundle, which turns
+ * top-level const into var, and each store then tested it: the lines ran no faster than byte stores.)
+ */
+function wordOf(b0: number, b1 = 0, b2 = 0, b3 = 0): number {
+  return (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0;
+}
 
 /** Decimal text of each byte value followed by '.', as one word, and its digit count: an IPv4 address is 4 word stores. */
 const DOTTED = new Uint32Array(256);
@@ -24,22 +31,14 @@ const DOTTED_DIGITS = new Uint8Array(256);
 const PAIRS = new Uint16Array(100);
 /** Each byte as two hex digits and ':', as one word (a MAC address is 6 word stores). */
 const HEX_COLON = new Uint32Array(256);
-{
-  const dotted = new Uint8Array(DOTTED.buffer);
-  const hexColon = new Uint8Array(HEX_COLON.buffer);
-  for (let i = 0; i < 256; i++) {
-    const text = `${i}.`;
-    DOTTED_DIGITS[i] = text.length - 1;
-    for (let j = 0; j < text.length; j++) dotted[i * 4 + j] = text.charCodeAt(j);
-    const hex = `${i.toString(16).padStart(2, '0')}:`;
-    for (let j = 0; j < 3; j++) hexColon[i * 4 + j] = hex.charCodeAt(j);
-  }
-  const pairs = new Uint8Array(PAIRS.buffer);
-  for (let i = 0; i < 100; i++) {
-    pairs[i * 2] = 48 + Math.floor(i / 10);
-    pairs[i * 2 + 1] = 48 + (i % 10);
-  }
+for (let i = 0; i < 256; i++) {
+  const text = `${i}.`;
+  DOTTED_DIGITS[i] = text.length - 1;
+  DOTTED[i] = wordOf(text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2) || 0, text.charCodeAt(3) || 0);
+  const hex = i.toString(16).padStart(2, '0');
+  HEX_COLON[i] = wordOf(hex.charCodeAt(0), hex.charCodeAt(1), 58);
 }
+for (let i = 0; i < 100; i++) PAIRS[i] = wordOf(48 + Math.floor(i / 10), 48 + (i % 10));
 /** Decimal digits of a non-negative integer (the frame column, the microseconds). */
 export function digitCount(value: number): number {
   if (value >= 1e9) {
@@ -63,7 +62,6 @@ JSON_SHORT_ESCAPES[0x0d] = 114;
  * copies it a word at a time.
  */
 const CONSTANT_WORDS = new Uint32Array(1 << 16);
-const CONSTANT_BYTES = new Uint8Array(CONSTANT_WORDS.buffer);
 let constantWordsUsed = 0;
 
 /**
@@ -84,7 +82,7 @@ export function encoded(text: string): Encoded {
   const words = (bytes.length + 3) >> 2;
   // A programming error, met at load time by any test: the constants take ~40 KB of 256.
   if (constantWordsUsed + words > CONSTANT_WORDS.length) throw new Error('output/sink.ts: the constants slab is full; make CONSTANT_WORDS larger');
-  CONSTANT_BYTES.set(bytes, constantWordsUsed * 4);
+  for (let i = 0; i < bytes.length; i += 4) CONSTANT_WORDS[constantWordsUsed + i / 4] = wordOf(bytes[i] as number, bytes[i + 1] ?? 0, bytes[i + 2] ?? 0, bytes[i + 3] ?? 0);
   const constant = new Encoded(constantWordsUsed, bytes.length);
   constantWordsUsed += words;
   return constant;
@@ -104,7 +102,7 @@ export function putByte(v: DataView, at: number, value: number): number {
 export function putBytes(v: DataView, at: number, constant: Encoded): number {
   const n = constant.length;
   const first = constant.word;
-  for (let i = 0; i < n; i += 4) v.setUint32(at + i, CONSTANT_WORDS[first + (i >> 2)] as number, NATIVE_LE);
+  for (let i = 0; i < n; i += 4) v.setUint32(at + i, CONSTANT_WORDS[first + (i >> 2)] as number, true);
   return at + n;
 }
 
@@ -123,10 +121,10 @@ export function putUint(v: DataView, at: number, value: number): number {
   while (rest >= 100) {
     const next = (rest / 100) | 0;
     i -= 2;
-    v.setUint16(i, PAIRS[rest - next * 100] as number, NATIVE_LE);
+    v.setUint16(i, PAIRS[rest - next * 100] as number, true);
     rest = next;
   }
-  if (rest >= 10) v.setUint16(i - 2, PAIRS[rest] as number, NATIVE_LE);
+  if (rest >= 10) v.setUint16(i - 2, PAIRS[rest] as number, true);
   else v.setUint8(i - 1, 48 + rest);
   return end;
 }
@@ -167,7 +165,7 @@ export function putIpv4(v: DataView, at: number, data: Uint8Array, from: number)
   let out = at;
   for (let i = 0; i < 4; i++) {
     const octet = data[from + i] as number;
-    v.setUint32(out, DOTTED[octet] as number, NATIVE_LE);
+    v.setUint32(out, DOTTED[octet] as number, true);
     out += (DOTTED_DIGITS[octet] as number) + 1;
   }
   return out - 1; // the last '.' is not part of it
@@ -175,7 +173,7 @@ export function putIpv4(v: DataView, at: number, data: Uint8Array, from: number)
 
 /** aa:bb:cc:dd:ee:ff from 6 bytes of `data`: 17 bytes. */
 export function putMac(v: DataView, at: number, data: Uint8Array, from: number): number {
-  for (let i = 0; i < 6; i++) v.setUint32(at + i * 3, HEX_COLON[data[from + i] as number] as number, NATIVE_LE);
+  for (let i = 0; i < 6; i++) v.setUint32(at + i * 3, HEX_COLON[data[from + i] as number] as number, true);
   return at + 17; // the last ':' is not part of it
 }
 
