@@ -34,7 +34,7 @@ export function writeSummary(topology: Topology, write: (chunk: string) => void)
   const s = escapeLine;
   const batch: string[] = [];
   const out = {
-    push(...lines: string[]): void {
+    add(...lines: string[]): void {
       for (const line of lines) batch.push(line);
       if (batch.length >= LINES_PER_CHUNK) flush();
     },
@@ -44,71 +44,71 @@ export function writeSummary(topology: Topology, write: (chunk: string) => void)
     write(`${batch.join('\n')}\n`);
     batch.length = 0;
   };
-  out.push(`CNI: ${topology.cni.plugin} ${topology.cni.mode}`);
-  for (const e of topology.cni.evidence) out.push(`  - ${s(e)}`);
+  out.add(`CNI: ${topology.cni.plugin} ${topology.cni.mode}`);
+  for (const e of topology.cni.evidence) out.add(`  - ${s(e)}`);
   const kubeProxy = topology.kubeProxy ?? { mode: 'unknown', evidence: [] };
-  out.push(`kube-proxy: ${kubeProxy.mode}${kubeProxy.mode === 'unknown' ? ' (no kube-proxy rules in the dumps)' : ' mode'}`);
-  for (const e of kubeProxy.evidence) out.push(`  - ${s(e)}`);
+  out.add(`kube-proxy: ${kubeProxy.mode}${kubeProxy.mode === 'unknown' ? ' (no kube-proxy rules in the dumps)' : ' mode'}`);
+  for (const e of kubeProxy.evidence) out.add(`  - ${s(e)}`);
 
-  out.push('', `Nodes (${topology.nodes.length}):`);
+  out.add('', `Nodes (${topology.nodes.length}):`);
   for (const node of topology.nodes) {
     const pods = node.podCIDRs.length > 0 ? `  pods ${node.podCIDRs.map(s).join(', ')}` : '';
-    out.push(`  ${s(node.name)}  ${node.addresses.length > 0 ? node.addresses.map(s).join(', ') : '(underlay address unknown)'}${pods}`);
+    out.add(`  ${s(node.name)}  ${node.addresses.length > 0 ? node.addresses.map(s).join(', ') : '(underlay address unknown)'}${pods}`);
     for (const [key, value] of Object.entries(node.netns.sysctls ?? {})) {
       // A node that does not forward cannot pass pod traffic (the gravity cni0 fault).
       const forwarding = key === 'net.ipv4.ip_forward' || (/^net\.ipv4\.conf\.[^.]+\.forwarding$/.test(key) && !/\.(lo|default)\.forwarding$/.test(key));
-      if (forwarding && value === '0') out.push(`    ! ${s(key)} = 0: IPv4 forwarding is off there`);
+      if (forwarding && value === '0') out.add(`    ! ${s(key)} = 0: IPv4 forwarding is off there`);
     }
   }
 
   const named = topology.pods.filter((p) => !p.unnamed);
   const unnamed = topology.pods.filter((p) => p.unnamed);
-  out.push('', `Pods (${named.length}${unnamed.length > 0 ? ` + ${unnamed.length} unnamed` : ''}):`);
+  out.add('', `Pods (${named.length}${unnamed.length > 0 ? ` + ${unnamed.length} unnamed` : ''}):`);
   for (const pod of topology.pods) {
     const name = pod.unnamed ? '(unnamed)' : `${pod.namespace ? `${s(pod.namespace)}/` : ''}${s(pod.name)}`;
     const host = pod.hostInterface ? ` via ${s(pod.hostInterface)}` : ' (host interface unknown)';
-    out.push(`  ${name}  ${s(pod.ip || '?')}  on ${s(pod.node || '?')}${host}`);
+    out.add(`  ${name}  ${s(pod.ip || '?')}  on ${s(pod.node || '?')}${host}`);
   }
 
-  out.push('', 'Routes to the other nodes\' pods:');
-  for (const line of podRoutes(topology)) out.push(`  ${line}`);
+  out.add('', 'Routes to the other nodes\' pods:');
+  for (const line of podRoutes(topology)) out.add(`  ${line}`);
 
-  out.push('', `Overlay (${topology.vteps.length} VTEP${topology.vteps.length === 1 ? '' : 's'}):`);
-  if (topology.vteps.length === 0) out.push('  no VXLAN devices');
+  out.add('', `Overlay (${topology.vteps.length} VTEP${topology.vteps.length === 1 ? '' : 's'}):`);
+  if (topology.vteps.length === 0) out.add('  no VXLAN devices');
   for (const vtep of topology.vteps) {
     const assumed = vtep.assumed ? ' (VNI/port assumed: no ip -d link)' : '';
     const underlay = vtep.underlayDevice !== undefined ? ` dev ${s(vtep.underlayDevice)}` : '';
-    out.push(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${underlay}${assumed}`);
+    out.add(`  ${s(vtep.node)} ${s(vtep.device)}  VNI ${vtep.vni}  UDP ${vtep.port}  local ${s(vtep.local ?? '?')}${underlay}${assumed}`);
     const node = topology.nodes.find((n) => n.name === vtep.node);
-    if (vtep.remotes.length === 0) out.push(node?.netns.dumps.includes('fdb') ? '    no remote VTEPs in its fdb' : '    no remote VTEPs known (no bridge fdb dump)');
+    if (vtep.remotes.length === 0) out.add(node?.netns.dumps.includes('fdb') ? '    no remote VTEPs in its fdb' : '    no remote VTEPs known (no bridge fdb dump)');
     for (const r of vtep.remotes) {
       const via = r.innerIP ? ` (peer VTEP ${s(r.innerIP)}${r.mac ? ` ${s(r.mac)}` : ''})` : r.mac ? ` (${s(r.mac)})` : '';
       const how = r.inferredFrom ? ' [from routes, no fdb entry dumped]' : '';
-      out.push(`    → ${s(r.node ?? 'unknown node')} at ${s(r.dst)}:${vtep.port} VNI ${vtep.vni}${via}${how}`);
+      out.add(`    → ${s(r.node ?? 'unknown node')} at ${s(r.dst)}:${vtep.port} VNI ${vtep.vni}${via}${how}`);
     }
-    for (const line of missingFdb(topology, vtep)) out.push(`    ! ${line}`);
+    for (const line of missingFdb(topology, vtep)) out.add(`    ! ${line}`);
   }
 
-  out.push('', `Services (${topology.services.length}):`);
+  out.add('', `Services (${topology.services.length}):`);
   for (const svc of topology.services) {
     const port = `${svc.clusterIP ? s(svc.clusterIP) : '-'}:${svc.port}/${svc.protocol}`;
     const nodePorts = svc.nodePorts.length > 0 ? `  NodePort ${svc.nodePorts.join(', ')}` : '';
     // kubectl's targetPort, when it names a container port (a number is already the endpoints' port).
     const target = typeof svc.targetPort === 'string' ? `  targetPort ${s(svc.targetPort)}` : '';
-    out.push(`  ${s(svc.namespace)}/${s(svc.name)}${svc.portName ? `:${s(svc.portName)}` : ''}  ${port}${nodePorts}${target}`);
-    if (svc.endpoints.length === 0) out.push(`    no endpoints${svc.noEndpointsReject ? ' (kube-proxy REJECTs: "has no endpoints")' : ''}`);
+    out.add(`  ${s(svc.namespace)}/${s(svc.name)}${svc.portName ? `:${s(svc.portName)}` : ''}  ${port}${nodePorts}${target}`);
+    if (svc.endpoints.length === 0) out.add(`    no endpoints${svc.noEndpointsReject ? ' (kube-proxy REJECTs: "has no endpoints")' : ''}`);
     for (const e of svc.endpoints) {
       const who = e.pod ? ` ${s(e.pod)}` : '';
       const where = e.node ? ` on ${s(e.node)}` : '';
-      out.push(`    → ${s(e.ip)}:${e.port}  ${percent(e.probability)}${who}${where}`);
+      out.add(`    → ${s(e.ip)}:${e.port}  ${percent(e.probability)}${who}${where}`);
     }
   }
 
-  out.push('', `Warnings: ${topology.warnings.length}`);
+  out.add('', `Warnings: ${topology.warnings.length}`);
   for (const w of topology.warnings.slice(0, MAX_WARNINGS_SHOWN)) {
-    out.push(`  ${s(w.file)}${w.line !== undefined ? `:${w.line}` : ''}: ${s(w.message)}${w.text !== undefined ? `: ${s(w.text)}` : ''}`);
+    out.add(`  ${s(w.file)}${w.line !== undefined ? `:${w.line}` : ''}: ${s(w.message)}${w.text !== undefined ? `: ${s(w.text)}` : ''}`);
   }
-  if (topology.warnings.length > MAX_WARNINGS_SHOWN) out.push(`  … ${topology.warnings.length - MAX_WARNINGS_SHOWN} more (--json lists them all)`);
+  if (topology.warnings.length > MAX_WARNINGS_SHOWN) out.add(`  … ${topology.warnings.length - MAX_WARNINGS_SHOWN} more (--json lists them all)`);
   flush();
 }
 

@@ -19,6 +19,7 @@ import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
 import { putBytes, putUint, type ByteSink, type Encoded } from '../output/sink.ts';
 import { ARROW, base, baseJson, encoded, jsonBytes, putJsonHead, type LayerCodec } from './codec.ts';
+import { maxOf } from '../../util/append.ts';
 
 const OPEN = encoded('{"type":"tcp"');
 const SPORT = encoded(',"sport":');
@@ -40,7 +41,7 @@ const ACK_TEXT = encoded(' Ack=');
 const WIN_TEXT = encoded(' Win=');
 const LEN_TEXT = encoded(' Len=');
 /** Room for the JSON object jsonTo writes. */
-const JSON_BYTES = jsonBytes([OPEN, SPORT, DPORT, SEQ, ACK, HEADER_LENGTH_20, CHECKSUM, URGENT, NO_OPTIONS], 8) + Math.max(...FLAGS_JSON.map((c) => c.length));
+const JSON_BYTES = jsonBytes([OPEN, SPORT, DPORT, SEQ, ACK, HEADER_LENGTH_20, CHECKSUM, URGENT, NO_OPTIONS], 8) + maxOf(FLAGS_JSON.map((c) => c.length));
 
 export const tcp: LayerCodec<TcpLayer> = {
   kind: Kind.TCP,
@@ -206,7 +207,7 @@ export function flagText(flags: TcpFlags): string {
 /** " [SYN, ACK] Seq=" for every flag byte, encoded once: the summary line copies it. */
 const FLAG_TEXT: Encoded[] = Array.from({ length: 256 }, (_, byte) => encoded(` [${flagText(tcpFlags(byte))}] Seq=`));
 /** The longest summary: "TCP " and the numbers (16 bytes each at most), the longest flag text, the labels. */
-const SUMMARY_BYTES = 4 + 5 * 16 + ARROW.length + Math.max(...FLAG_TEXT.map((t) => t.length)) + ACK_TEXT.length + WIN_TEXT.length + LEN_TEXT.length;
+const SUMMARY_BYTES = 4 + 5 * 16 + ARROW.length + maxOf(FLAG_TEXT.map((t) => t.length)) + ACK_TEXT.length + WIN_TEXT.length + LEN_TEXT.length;
 
 function readOptions(d: Dissection, start: number, end: number): TcpOption[] {
   const options: TcpOption[] = [];
