@@ -21,7 +21,7 @@ import type { Counters, NfChain, NfTable, Warning } from '../model.ts';
 import { addPendingRule, chainIdIn, lazyChain, noteTableChain, trimPending, wantsFacts } from './iptables/lazy-chains.ts';
 import { parseCounters, RuleLines } from './iptables/rule-lines.ts';
 import { FactsCollector } from './iptables/rule-facts.ts';
-import { CHECK_ONLY, type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
+import { type RuleArgsVisitor, walkRuleArgs } from './iptables/rule-args.ts';
 import { RuleScanner } from './iptables/rule-scan.ts';
 import { type LineTokens, tokenizeLine, WordCache } from './iptables/tokenize.ts';
 

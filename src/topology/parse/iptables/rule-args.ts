@@ -254,8 +254,6 @@ export function walkRuleArgs(tokens: LineTokens, from: number, visitor: RuleArgs
   return undefined;
 }
 
-/** A visitor that keeps nothing: the scanner's check that a line reads at all. */
-export const CHECK_ONLY: RuleArgsVisitor = { option() {}, target() {}, counters() {} };
 
 /**
  * Builds a rule's RuleOptions (shared through SharedParts) as walkRuleArgs reads them.

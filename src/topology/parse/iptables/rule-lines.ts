@@ -150,9 +150,8 @@ export class RuleLines implements FactsOrigin {
    * starting at `lineAt` in the text.
    */
   keep(id: number, tokens: LineTokens, lineAt: number, collector: FactsCollector | undefined, target: number): void {
-    // Slots are appended in slot order, after the values of every rule kept before this one.
+    // Slots are appended in slot order after the values of every rule kept before this one (add() said where they start).
     if (id !== this.count - 1) throw new Error('RuleLines.keep: rules are kept in the order they are added');
-    this.valuesAt[id] = this.packedLength;
     if (!collector) {
       this.flags[id] = this.keepAt(FACT_TARGET, tokens, lineAt, target);
       return;
@@ -187,9 +186,8 @@ export class RuleLines implements FactsOrigin {
   }
 
   value(id: number, slot: number): string | undefined {
-    const flags = this.flags[id]!;
-    if ((flags & (PRESENT << slot)) === 0) return undefined;
-    const at = this.valuesAt[id]! + 2 * bitCount((flags >>> 20) & ((1 << slot) - 1));
+    const at = this.packedAt(id, slot);
+    if (at < 0) return undefined;
     const start = this.packed[at]!;
     const end = this.packed[at + 1]!;
     return argumentAt(this.text, start, end & ~QUOTED, (end & QUOTED) !== 0);
