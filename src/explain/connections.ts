@@ -8,7 +8,8 @@
 //    (before and after kube-proxy's DNAT).
 import type { Topology } from '../topology/model.ts';
 import type { GroupedFlow } from './flows.ts';
-import type { CaptureFlow, Connection, Endpoint, ServiceMatch } from './model.ts';
+import type { CaptureFlow, Connection, Endpoint, IcmpErrorSeen, ServiceMatch } from './model.ts';
+import { icmpWords } from '../trace/verdict.ts';
 import { type AddressBook, serviceName, servicesFor } from './names.ts';
 import { maxOf } from '../util/append.ts';
 
@@ -153,7 +154,7 @@ function buildConnection(id: string, members: GroupedFlow[], topology: Topology,
   if (tcpView.tcp) connection.tcp = tcpView.tcp;
   const echoView = views.reduce<CaptureFlow | undefined>((best, v) => (v.echo && (!best?.echo || v.echo.requests + v.echo.replies > best.echo.requests + best.echo.replies) ? v : best), undefined);
   if (echoView?.echo) connection.echo = echoView.echo;
-  connection.summary = summarize(connection);
+  connection.summary = summarizeConnection(connection);
   return { connection, flows: members };
 }
 
@@ -201,7 +202,22 @@ const STATE_TEXT: Record<string, string> = {
   'mid-stream': 'capture started after the handshake',
 };
 
-function summarize(c: Connection): string {
+/** An ICMP error as captured, in the tracer's words when its code is one of theirs. */
+export function seenWords(seen: IcmpErrorSeen): string {
+  return seen.kind ? icmpWords({ kind: seen.kind, ...(seen.mtu !== undefined ? { mtu: seen.mtu } : {}) }) : `icmp type ${seen.type} code ${seen.code}`;
+}
+
+/**
+ * One sentence in cluster terms. Written again once the ICMP errors quoting the connection are
+ * attached to its views: a datagram or SYN answered only by an error (fragmentation needed, a
+ * REJECT's port unreachable) was refused, not met with silence.
+ */
+export function summarizeConnection(c: Connection): string {
+  // As the client was told: the capture that saw the connection first is the one nearest the client.
+  let told: CaptureFlow | undefined;
+  for (const v of c.views) if (v.icmpErrors.length > 0 && (told === undefined || v.firstTime < told.firstTime)) told = v;
+  const refusal = told?.icmpErrors[0];
+  const refused = refusal ? `${seenWords(refusal)} from ${refusal.src}` : undefined;
   const parts: string[] = [`${c.proto.toUpperCase()} ${describeEnd(c.client)} → ${describeEnd(c.server)}`];
   if (c.service) {
     const ep = c.service.endpoint ? `, DNAT to ${describeEnd(c.service.endpoint)}` : '';
@@ -211,7 +227,7 @@ function summarize(c: Connection): string {
   }
   const tail: string[] = [];
   if (c.tcp) {
-    let state = STATE_TEXT[c.tcp.state] ?? c.tcp.state;
+    let state = c.tcp.state === 'syn-unanswered' && refused ? `SYN answered only by ${refused}` : (STATE_TEXT[c.tcp.state] ?? c.tcp.state);
     if (c.tcp.resetBy) state += ` by the ${c.tcp.resetBy}`;
     if (c.tcp.synRetransmissions > 0) state += `, SYN sent ${c.tcp.synRetransmissions + 1} times`;
     tail.push(state);
@@ -220,7 +236,7 @@ function summarize(c: Connection): string {
     // UDP has no handshake: say whether the server side ever sent anything back.
     const view = c.views[0]!;
     const answered = c.views.some((v) => v.serverSent > 0);
-    tail.push(answered ? 'answered' : `no reply from ${view.server.ip}:${view.server.port ?? ''}`);
+    tail.push(answered ? 'answered' : refused ? `rejected: ${refused}` : `no reply from ${view.server.ip}:${view.server.port ?? ''}`);
   }
   if (c.echo) {
     const { requests, replies } = c.echo;

@@ -8,7 +8,7 @@
 //                                                   └► journey.ts (+ tracer) ─► diagnose.ts
 import type { DecodedPacket } from '../decode/types.ts';
 import type { Topology } from '../topology/model.ts';
-import { type ConnectionWithFlows, mergeConnections } from './connections.ts';
+import { type ConnectionWithFlows, mergeConnections, summarizeConnection } from './connections.ts';
 import { type PacketFacts, packetFacts } from './facts.ts';
 import { type CaptureGrouping, FlowGrouper, type GroupedFlow } from './flows.ts';
 import { buildJourney, type TraceFunction } from './journey.ts';
@@ -223,6 +223,9 @@ export async function explainCaptures(captures: CaptureData[], topology: Topolog
     const q = p.icmp?.quoted;
     if (!q || !p.icmp || !p.tuple) continue;
     for (const flow of byQuote.get(quoteKey(p.capture, q.src, q.sport, q.dst, q.dport)) ?? []) flow.icmpErrors.push(icmpErrorSeen(p, infos[p.capture]?.file ?? '?'));
+  }
+  for (const { connection } of connections) {
+    if (connection.views.some((v) => v.icmpErrors.length > 0)) connection.summary = summarizeConnection(connection);
   }
   const owner = new Map<GroupedFlow, string>();
   const byId = new Map<string, ConnectionWithFlows>();

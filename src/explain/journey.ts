@@ -8,7 +8,7 @@
 import type { Topology } from '../topology/model.ts';
 import type { Disposition, TracePath, TraceResult } from '../trace/model.ts';
 import { diagnose, diagnoseReply, traceCause } from './cause.ts';
-import type { ConnectionWithFlows } from './connections.ts';
+import { type ConnectionWithFlows, seenWords } from './connections.ts';
 import { synCutByCaptureEnd } from './flows.ts';
 import type { FiveTuple, PacketFacts } from './facts.ts';
 import type { CaptureInfo, IcmpErrorSeen, Journey, ModelHop, Refusal, ReplyJourney, Sighting } from './model.ts';
@@ -177,10 +177,6 @@ function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath
   journey.text.push(`the client got ${refusal.text}${model}`);
 }
 
-/** An ICMP error as captured, in the tracer's words when its code is one of theirs. */
-function seenWords(seen: IcmpErrorSeen): string {
-  return seen.kind ? icmpWords({ kind: seen.kind, ...(seen.mtu !== undefined ? { mtu: seen.mtu } : {}) }) : `icmp type ${seen.type} code ${seen.code}`;
-}
 
 /** '3.0 s', '0.3 ms': how long the answer took, as the capture's clock shows it. */
 function delay(seconds: number): string {

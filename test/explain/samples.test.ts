@@ -474,6 +474,10 @@ describe('podpath explain (CLI): what the client was told', () => {
         expect(text.stdout, c.id).toContain(`(frame ${near.frame} of ${join(dir, near.capture)})`);
         expect(text.stdout, c.id).toContain(`${journey.connection} rejected (${words})`);
         expect(text.stdout, c.id).not.toMatch(new RegExp(`^  ${journey.connection}: the \\S+( datagram)?, (lost|agrees)`, 'm'));
+        // The connection's own line says so too, not "no reply" or "no TCP answer to the SYN".
+        const line = text.stdout.split('\n').find((l) => l.startsWith(`  ${journey.connection}  `));
+        expect(line, c.id).toContain(`${c.proto === 'udp' ? 'rejected: ' : 'SYN answered only by '}${c.clientSaw} from ${c.answer!.src}`);
+        expect(json.connections.find((x) => x.id === journey.connection)?.summary, c.id).toBe(line!.slice(`  ${journey.connection}  `.length));
       }
     }, 60_000);
   }
