@@ -40,6 +40,9 @@ export interface InteractiveInput {
 const ENTER_ALT_SCREEN = '\u001B[?1049h\u001B[H';
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 
+/** Frames a second at most: a 10 ms wait at worst between a key and its frame. */
+const MAX_FPS = 100;
+
 /** Runs the UI until q ('quit') or Ctrl-C ('interrupted'). */
 export async function startInteractiveUI(input: InteractiveInput): Promise<'quit' | 'interrupted'> {
   const theme = makeTheme();
@@ -63,6 +66,10 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
     let ended: 'quit' | 'interrupted' = 'quit';
     // Ctrl-C arrives as a key in raw mode (no SIGINT): the App's keymap ends the UI and
     // says it was interrupted, so the command exits 130 as an interrupted program does.
+    // maxFps: Ink draws at most one frame per 1000/maxFps ms and holds a later one back to the
+    // end of that wait. At its default 30, a key pressed within 33 ms of the last frame (a pane's
+    // progress, the key before) waited for the rest of the 33 ms with the thread idle (profiled
+    // while the Explain pane read 1,000,000 packets: most of a key's time from stdin to Ink's write).
     const instance = render(
       <App
         trace={input.trace}
@@ -74,7 +81,7 @@ export async function startInteractiveUI(input: InteractiveInput): Promise<'quit
         {...(startCapture ? { startCapture } : {})}
         {...(startExplain ? { startExplain } : {})}
       />,
-      { exitOnCtrlC: false },
+      { exitOnCtrlC: false, maxFps: MAX_FPS },
     );
     await instance.waitUntilExit();
     return ended;
