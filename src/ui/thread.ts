@@ -64,13 +64,13 @@ export function startOnThread<Job, Message>(moduleUrl: string, kind: string, job
 }
 
 /** In a worker started by startOnThread for `kind`: its job and the way to answer; elsewhere undefined. */
-export function thisThreadsJob<Job, Message>(kind: string): { job: Job; post(message: Message): void } | undefined {
+export function thisThreadsJob<Job, Message>(kind: string): { job: Job; post(message: Message, transfer?: ArrayBuffer[]): void } | undefined {
   if (isMainThread || !parentPort) return undefined;
   const given = (workerData as Record<string, { kind: string; job: Job } | undefined> | null)?.[JOB];
   if (given?.kind !== kind) return undefined;
   lowerThisThreadsPriority();
   const port = parentPort;
-  return { job: given.job, post: (message) => port.postMessage(message) };
+  return { job: given.job, post: (message, transfer) => port.postMessage(message, transfer) };
 }
 
 /**

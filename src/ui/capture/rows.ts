@@ -22,7 +22,7 @@ export interface LayerLine {
 
 export interface CaptureRow {
   /** The capture file's name, when several were given (frame numbers restart per file). */
-  source?: string;
+  source?: string | undefined;
   /** Index of the capture file in the list given (with frame, names the packet the explainer speaks of). */
   file: number;
   frame: number;

@@ -6,10 +6,11 @@
 // streamer hands them over on the UI's thread (stream.ts), then its end.
 //
 // The trace travels as it is (plain data, as `podpath trace --json` prints it): the streamer
-// needs only the traced connection's addresses and ports, to mark its packets.
+// needs only the traced connection's addresses and ports, to mark its packets. The rows come
+// back packed (packed-rows.ts says why).
 import type { TraceResult } from '../../trace/model.ts';
-import type { CaptureRow } from './rows.ts';
 import type { CaptureHandlers } from './pane-stream.ts';
+import { packRows, transferable, unpackRows, type PackedRows } from './packed-rows.ts';
 import { startOnThread, thisThreadsJob } from '../thread.ts';
 
 export interface CaptureJob {
@@ -18,7 +19,7 @@ export interface CaptureJob {
   trace: TraceResult;
 }
 
-export type CaptureMessage = { type: 'batch'; rows: CaptureRow[]; total: number; marked: number } | { type: 'done'; error?: string };
+export type CaptureMessage = { type: 'batch'; rows: PackedRows; total: number; marked: number } | { type: 'done'; error?: string };
 
 const KIND = 'capture';
 
@@ -27,7 +28,7 @@ export function captureInWorker(job: CaptureJob, on: CaptureHandlers): () => voi
   return startOnThread<CaptureJob, CaptureMessage>(import.meta.url, KIND, job, {
     message: (message) => {
       if (message.type === 'batch') {
-        on.batch(message.rows, message.total, message.marked);
+        on.batch(unpackRows(message.rows), message.total, message.marked);
         return false;
       }
       on.done(message.error);
@@ -37,12 +38,15 @@ export function captureInWorker(job: CaptureJob, on: CaptureHandlers): () => voi
   });
 }
 
-async function serve(job: CaptureJob, post: (message: CaptureMessage) => void): Promise<void> {
+async function serve(job: CaptureJob, post: (message: CaptureMessage, transfer?: ArrayBuffer[]) => void): Promise<void> {
   try {
     const decoder = await import('../../decode/index.ts');
     const { streamForPane } = await import('./pane-stream.ts');
     await streamForPane(job.files, job.vxlanPorts, job.trace, decoder, {
-      batch: (rows, total, marked) => post({ type: 'batch', rows, total, marked }),
+      batch: (rows, total, marked) => {
+        const packed = packRows(rows);
+        post({ type: 'batch', rows: packed, total, marked }, transferable(packed));
+      },
       done: (error) => post(error === undefined ? { type: 'done' } : { type: 'done', error }),
     });
   } catch (error) {
