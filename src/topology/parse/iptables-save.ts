@@ -139,6 +139,9 @@ const COMMON_WORDS = [
   'KUBE-MARK-MASQ', 'KUBE-MARK-DROP', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', '0x4000/0x4000', '0x4000/0x0',
 ];
 
+/** What follows a user chain's name on its declaration line: no policy, no packets or bytes counted. */
+const USER_CHAIN_TAIL = ' - [0:0]';
+
 /** The checking walk for rules of chains that keep no facts: only the target is kept (the jump-loop check). */
 class TargetOnly implements RuleArgsVisitor {
   name: string | undefined;
@@ -262,6 +265,24 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       chain.policy = policy;
     }
     if (counters) chain.counters = counters;
+  };
+
+  /**
+   * `:NAME - [0:0]`, the declaration of every user chain (40,000 in a big kube-proxy dump), read
+   * from the text without cutting the line; false leaves any other declaration (a builtin chain's
+   * policy, counters, quotes, extra spaces) to handleChainDeclaration.
+   */
+  const declareUserChain = (start: number, end: number): boolean => {
+    if (!table) return false;
+    let space = start + 1;
+    while (space < end) {
+      const c = text.charCodeAt(space);
+      if (c === 0x20 || c === 0x09 || c === 0x22 /* " */ || c === 0x27 /* ' */ || c === 0x5c /* \ */) break;
+      space++;
+    }
+    if (space === start + 1 || end !== space + USER_CHAIN_TAIL.length || !text.startsWith(USER_CHAIN_TAIL, space)) return false;
+    getChain(table, text.slice(start + 1, space)).counters = NO_COUNTS;
+    return true;
   };
 
   /** The checking walk's visitor, started afresh: the facts collector for a chain that keeps facts, else the target's. */
@@ -400,7 +421,7 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
       lastContentLine = lineNo;
       const first = text.charCodeAt(start);
       // The common rule line is read from the text (scanRule); every other line is cut out and read the full way.
-      if (first !== 0x2d /* - */ || !scanRule(start, end, lineNo)) {
+      if (first === 0x2d /* - */ ? !scanRule(start, end, lineNo) : first !== 0x3a /* : */ || !declareUserChain(start, end)) {
         const line = text.slice(start, end);
         if (first === 0x2d /* - */) handleRule(line, start, lineNo, 0);
         else if (first === 0x3a /* : */) handleChainDeclaration(line, lineNo);
