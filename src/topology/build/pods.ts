@@ -44,10 +44,23 @@ function vethPeers(byIndex: Map<number, NodeInterface[]>, iface: NetInterface): 
   return (byIndex.get(iface.peerIndex) ?? []).filter((c) => c.iface.peerIndex === undefined || c.iface.peerIndex === iface.index);
 }
 
+/** A host route's prefix for `ip`: `/32`, or `/128` for IPv6 (`ip -6 route` writes it without one). */
+function hostRoute(ip: string): string {
+  return ip.includes(':') ? `${ip}/128` : `${ip}/32`;
+}
+
+/** The address of a host route (`/32`, `/128`), else undefined. */
+function hostRouteAddress(dst: string): string | undefined {
+  if (dst.endsWith('/32') && !dst.includes(':')) return dst.slice(0, -3);
+  if (dst.endsWith('/128') && dst.includes(':')) return dst.slice(0, -4);
+  return undefined;
+}
+
 /** The node interface a pod IP is reached through, from the node's own tables. */
 export function hostInterfaceByIP(node: ClusterNode, ip: string): string | undefined {
-  // Calico: `192.168.226.74 dev cali6abd5b4bbeb scope link`.
-  const route = node.netns.routes.find((r) => r.dst === `${ip}/32` && r.dev !== undefined && r.via === undefined && r.table === 'main');
+  // Calico: `192.168.226.74 dev cali6abd5b4bbeb scope link` (and `fd00::5 dev cali… metric 1024`).
+  const host = hostRoute(ip);
+  const route = node.netns.routes.find((r) => r.dst === host && r.dev !== undefined && r.via === undefined && r.table === 'main');
   if (route?.dev && route.dev !== 'lo') return route.dev;
   // Bridge: neighbour (IP → MAC on cni0), then the FDB port that MAC was learnt on.
   const neighbour = node.netns.neighbours.find((n) => n.ip === ip && n.mac !== undefined);
@@ -61,8 +74,9 @@ export function hostInterfaceByIP(node: ClusterNode, ip: string): string | undef
 function nodeServing(nodes: ClusterNode[], ip: string): ClusterNode | undefined {
   const serving = nodes.filter((n) => n.podCIDRs.some((c) => cidrContains(c, ip)));
   if (serving.length === 1) return serving[0];
-  // The most specific: a /32 route on a cali device.
-  return nodes.find((n) => n.netns.routes.some((r) => r.dst === `${ip}/32` && r.dev?.startsWith('cali')));
+  // The most specific: a host route on a cali device.
+  const host = hostRoute(ip);
+  return nodes.find((n) => n.netns.routes.some((r) => r.dst === host && r.dev?.startsWith('cali')));
 }
 
 export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: KubePod[], warnings: Warning[]): Pod[] {
@@ -132,14 +146,21 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     }
     pods.push(pod);
   }
-  // Unnamed pods the nodes' tables show: Calico /32 routes on cali*, bridge neighbours learnt on a veth port.
+  // Unnamed pods the nodes' tables show: Calico host routes on cali*, bridge neighbours learnt on a veth port.
   const seen = new Set(pods.map((p) => p.ip));
   for (const node of nodes) {
-    for (const route of node.netns.routes) {
-      const ip = route.dst.endsWith('/32') ? route.dst.slice(0, -3) : undefined;
-      if (!ip || route.via !== undefined || !route.dev?.startsWith('cali') || seen.has(ip)) continue;
-      pods.push({ name: ip, node: node.name, ip, hostInterface: route.dev, unnamed: true });
-      seen.add(ip);
+    // One pod per cali device: a dual-stack pod's /128 beside its /32 is the same pod (a Pod has one
+    // address; the IPv4 one, as for a named pod), an IPv6-only pod is known by its /128.
+    const devices = new Set(pods.filter((p) => p.node === node.name && p.hostInterface !== undefined).map((p) => p.hostInterface));
+    const hostRoutes = node.netns.routes.filter((r) => r.via === undefined && r.dev?.startsWith('cali') && hostRouteAddress(r.dst) !== undefined);
+    for (const family of [4, 6]) {
+      for (const route of hostRoutes) {
+        const ip = hostRouteAddress(route.dst)!;
+        if ((family === 6) !== ip.includes(':') || seen.has(ip) || devices.has(route.dev)) continue;
+        pods.push({ name: ip, node: node.name, ip, hostInterface: route.dev!, unnamed: true });
+        seen.add(ip);
+        devices.add(route.dev);
+      }
     }
     for (const neighbour of node.netns.neighbours) {
       if (seen.has(neighbour.ip) || neighbour.mac === undefined || !node.podCIDRs.some((c) => cidrContains(c, neighbour.ip))) continue;
