@@ -10,6 +10,7 @@
 import { yaml } from '../../util/yaml.ts';
 import type { Warning } from '../model.ts';
 import type { DumpSource } from './tokens.ts';
+import { splitYamlList, type YamlList, type YamlPart } from './yaml-list.ts';
 
 export type Path = (string | number)[];
 
@@ -91,6 +92,77 @@ export function closeTruncatedJson(text: string): { text: string; cut: number; c
 }
 
 function decodeYaml(text: string, source: DumpSource): { documents: KubeDocument[]; warnings: Warning[] } {
+  const list = splitYamlList(text);
+  const read = list ? decodeYamlList(text, list, source.firstLine ?? 1) : undefined;
+  return read ? { documents: [read], warnings: [] } : decodeYamlDocuments(text, source);
+}
+
+/**
+ * A List read entry by entry (yaml-list.ts): the List's own keys from its head and tail, each
+ * entry alone, paths into `items` sent to the entry's own lines. Undefined when any part does not
+ * read cleanly as what the cut promised: the whole text is then read as before, errors and all.
+ */
+function decodeYamlList(text: string, list: YamlList, first: number): KubeDocument | undefined {
+  const { LineCounter, parseDocument } = yaml();
+  const parsed = (part: YamlPart): { doc: ReturnType<typeof parseDocument>; counter: InstanceType<typeof LineCounter> } => {
+    const counter = new LineCounter();
+    return { doc: parseDocument(text.slice(part.start, part.end), { lineCounter: counter, uniqueKeys: false }), counter };
+  };
+  // A part's syntax tree is let go once its value is read (kept, 10,000 of them were 400 MB);
+  // the rare line asked of it (a warning's) parses the part again.
+  let lastAsked: { part: YamlPart; tree: Tree } | undefined;
+  type Tree = ReturnType<typeof parsed>;
+  const partOf = (part: YamlPart, read?: (doc: Tree['doc'], counter: Tree['counter']) => void): { value: unknown; lineOf: (path: Path) => number | undefined } | undefined => {
+    const { doc, counter } = parsed(part);
+    if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
+    read?.(doc, counter);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch {
+      return undefined; // an alias to an anchor in another part, say: the whole text decides
+    }
+    const lineOf = (path: Path): number | undefined => {
+      if (lastAsked?.part !== part) lastAsked = { part, tree: parsed(part) };
+      const { doc: again, counter } = lastAsked.tree;
+      const node = again.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      return node?.range ? counter.linePos(node.range[0]).line + part.line + first - 2 : undefined;
+    };
+    return { value, lineOf };
+  };
+  const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const head = partOf(list.head);
+  const tail = partOf(list.tail);
+  if (!head || !tail || !(isMap(head.value) || head.value === null) || !(isMap(tail.value) || tail.value === null)) return undefined;
+  const items: unknown[] = [];
+  const itemLines: ((path: Path) => number | undefined)[] = [];
+  // Each object's own line is asked for (its source): found while it is parsed, kept as a number.
+  const objectLines: (number | undefined)[] = [];
+  for (const part of list.items) {
+    const entry = partOf(part, (doc, counter) => {
+      const node = doc.getIn([0], true) as { range?: [number, number, number] } | undefined;
+      objectLines.push(node?.range ? counter.linePos(node.range[0]).line + part.line + first - 2 : undefined);
+    });
+    if (!entry || !Array.isArray(entry.value) || entry.value.length !== 1) return undefined;
+    items.push(entry.value[0]);
+    itemLines.push((path) => entry.lineOf([0, ...path]));
+  }
+  const own = { ...(head.value as Record<string, unknown> | null), ...(tail.value as Record<string, unknown> | null) };
+  if ('items' in own) return undefined;
+  // Keys in the order the text gives them: the head's, items, the tail's.
+  const value = { ...(head.value as Record<string, unknown> | null), items, ...(tail.value as Record<string, unknown> | null) };
+  const lineOf = (path: Path): number | undefined => {
+    if (path[0] !== 'items') return head.lineOf(path) ?? tail.lineOf(path);
+    if (path.length === 1) return list.items[0]!.line + first - 1; // the sequence starts at its first `- `
+    const index = path[1] as number;
+    if (path.length === 2) return objectLines[index];
+    const at = itemLines[index];
+    return at === undefined ? undefined : at(path.slice(2));
+  };
+  return { value, lineOf };
+}
+
+function decodeYamlDocuments(text: string, source: DumpSource): { documents: KubeDocument[]; warnings: Warning[] } {
   const first = source.firstLine ?? 1;
   const counter = new (yaml().LineCounter)();
   const warnings: Warning[] = [];
