@@ -100,10 +100,16 @@ export async function scanCapture(
   return { packets, bytes: base, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
 }
 
+/** Room before each read for the unread tail of the previous one: at most one record or block. */
+const TAIL_ROOM = MAX_RECORD_BYTES + 65536 + 64;
+
 /**
- * scanCapture for a file: reads into one reused buffer (the cursor is consumed inside
- * the callback, so nothing needs to outlive a read). No chunk is allocated per read,
- * which keeps memory flat and the garbage collector idle.
+ * scanCapture for a file: reads into two reused buffers, the next read filling one while
+ * the parser works through the other (the read runs on libuv's thread pool, on the other
+ * core: reading 206 MB took ~35 ms of wall time in which the parser waited). Each read
+ * lands after TAIL_ROOM bytes, where the unread tail of the previous buffer is copied.
+ * No chunk is allocated per read, which keeps memory flat and the garbage collector idle;
+ * the cursor is consumed inside the callback, so nothing needs to outlive a read.
  */
 async function scanFile(
   path: string,
@@ -113,39 +119,51 @@ async function scanFile(
   count: () => number,
 ): Promise<ScanResult> {
   const handle = await open(path, 'r');
-  // Room for the unread tail (at most one block) plus one full read.
-  const buffer = Buffer.allocUnsafe(chunkBytes + MAX_RECORD_BYTES + 65536 + 64);
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const buffers = [Buffer.allocUnsafe(TAIL_ROOM + chunkBytes), Buffer.allocUnsafe(TAIL_ROOM + chunkBytes)] as const;
+  const views = buffers.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength));
   let parser: RecordParser | null = null;
-  let have = 0;
-  let base = 0;
+  let current = 0;
+  /** Unread bytes of the previous read, just before TAIL_ROOM in buffers[current]. */
+  let tail = 0;
+  /** File offset of the first unread byte. */
+  let offset = 0;
+  let reading: Promise<{ bytesRead: number }> | null = handle.read(buffers[0], TAIL_ROOM, chunkBytes, null);
   try {
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, have, Math.min(chunkBytes, buffer.length - have), null);
+      const { bytesRead } = await reading;
+      reading = null;
       if (bytesRead === 0) break;
-      const end = have + bytesRead;
-      if (parser === null) {
-        if (end < 4) {
-          have = end;
-          continue;
-        }
-        parser = detect(buffer.subarray(0, end), context);
+      const buffer = buffers[current] as Buffer;
+      const view = views[current] as DataView;
+      const start = TAIL_ROOM - tail;
+      const end = TAIL_ROOM + bytesRead;
+      const next = 1 - current;
+      // Issued only once the previous read is done, so reads at the file position stay in order.
+      reading = handle.read(buffers[next] as Buffer, TAIL_ROOM, chunkBytes, null);
+      let consumed = start;
+      if (parser !== null || end - start >= 4) {
+        parser ??= detect(buffer.subarray(start, end), context);
+        consumed = parser.parse(buffer, view, start, end, offset - start);
       }
-      const consumed = parser.parse(buffer, view, 0, end, base);
-      base += consumed;
-      buffer.copyWithin(0, consumed, end);
-      have = end - consumed;
+      offset += consumed - start;
+      tail = end - consumed;
+      // Cannot happen: both parsers refuse a record or block longer than MAX_RECORD_BYTES + 64 KiB first.
+      if (tail > TAIL_ROOM) throw new Error(`read/stream.ts: ${tail} unread bytes do not fit the ${TAIL_ROOM}-byte tail room`);
+      buffer.copy(buffers[next] as Buffer, TAIL_ROOM - tail, consumed, end);
+      current = next;
       if (onChunkEnd) await onChunkEnd();
-      if (parser.stopped) break;
+      if (parser?.stopped) break;
     }
     if (parser === null) {
-      throw missingHeader(context.file, have);
+      throw missingHeader(context.file, tail);
     }
-    if (!parser.stopped) parser.finish(view, 0, have, base);
+    if (!parser.stopped) parser.finish(views[current] as DataView, TAIL_ROOM - tail, TAIL_ROOM, offset - (TAIL_ROOM - tail));
   } finally {
+    // A read still under way (stopped early, or an error): let it end before the file closes.
+    if (reading !== null) await reading.catch(() => undefined);
     await handle.close();
   }
-  return { packets: count(), bytes: base, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
+  return { packets: count(), bytes: offset, format: parser instanceof PcapngParser ? 'pcapng' : 'pcap' };
 }
 
 /**
