@@ -22,11 +22,8 @@ function packetCount(value: string): number {
 }
 
 export function register(program: Command): void {
-  // tshark's -V means verbose, but the program's own -V is --version and commander
-  // would take it anywhere on the line. Positional options make the program read its
-  // options only before the subcommand, so `podpath decode -V` reaches this command
-  // (`podpath -V` still prints the version).
-  program.enablePositionalOptions();
+  // -V is verbose here as in tshark: the program reads its own options (-V, --version) only
+  // before the subcommand (cli.ts's buildProgram enables positional options).
   program
     .command('decode')
     .description('decode a pcap/pcapng capture layer by layer, tunnels (VXLAN 4789/8472, Geneve, GRE, IP-in-IP) included')
