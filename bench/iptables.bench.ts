@@ -109,7 +109,17 @@ function childCommand(script: string): { args: string[]; label: string } {
       JSON.stringify(`${from}/topology/kube-proxy/services.${ext}`),
     ),
   );
-  return fresh ? { args: [script], label: 'Node on compiled dist/' } : { args: [join(repoRoot, 'bin', 'run-ts.js'), script], label: `Node+tsx on src/${note}` };
+  const flags = shebangFlags();
+  return fresh
+    ? { args: [...flags, script], label: `Node ${flags.join(' ')} on compiled dist/ (the installed command's flags)` }
+    : { args: [...flags, join(repoRoot, 'bin', 'run-ts.js'), script], label: `Node+tsx on src/${note}` };
+}
+
+/** The node flags bin/podpath.js's shebang sets (`#!/usr/bin/env -S node --max-semi-space-size=2 …`), so the child reads as the command does. */
+function shebangFlags(): string[] {
+  const first = readFileSync(join(repoRoot, 'bin', 'podpath.js'), 'utf8').split('\n')[0] ?? '';
+  const words = first.replace(/^#!\S+\s+(-S\s+)?/, '').split(/\s+/).filter((w) => w !== '');
+  return words[0] === 'node' ? words.slice(1) : [];
 }
 
 /** Runs under /usr/bin/time to get the peer's CPU time and peak RSS as well as its wall time. */
