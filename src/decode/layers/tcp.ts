@@ -19,7 +19,6 @@ import { Kind, NextBy, type Dissection } from '../dissection.ts';
 import type { TcpFlags, TcpLayer, TcpOption } from '../types.ts';
 import { putBytes, putUint, type ByteSink, type Encoded } from '../output/sink.ts';
 import { ARROW, base, baseJson, encoded, jsonBytes, putJsonHead, type LayerCodec } from './codec.ts';
-import { maxOf } from '../../util/append.ts';
 
 const OPEN = encoded('{"type":"tcp"');
 const SPORT = encoded(',"sport":');
@@ -28,10 +27,19 @@ const SEQ = encoded(',"seq":');
 const ACK = encoded(',"ack":');
 const FLAG_FIELDS = ['syn', 'ack', 'fin', 'rst', 'psh', 'urg', 'ece', 'cwr'] as const;
 const FLAG_BITS = [0x02, 0x10, 0x01, 0x04, 0x08, 0x20, 0x40, 0x80];
-/** ',"flags":{"syn":true,…},"window":' for every flag byte: one copy instead of sixteen. */
-const FLAGS_JSON: Encoded[] = Array.from({ length: 256 }, (_, f) =>
-  encoded(`,"flags":{${FLAG_FIELDS.map((name, i) => `"${name}":${(f & (FLAG_BITS[i] as number)) !== 0}`).join(',')}},"window":`),
-);
+/** ',"flags":{"syn":true,…},"window":' for a flag byte: one copy instead of sixteen. */
+function flagsJsonText(f: number): string {
+  return `,"flags":{${FLAG_FIELDS.map((name, i) => `"${name}":${(f & (FLAG_BITS[i] as number)) !== 0}`).join(',')}},"window":`;
+}
+/**
+ * flagsJsonText for every flag byte, encoded when --json first needs it: building the 256 at
+ * load time was ~2 ms of every decode's start-up (a third of loading the decoder's code).
+ */
+let flagsJson: Encoded[] | undefined;
+function flagsJsonOf(f: number): Encoded {
+  flagsJson ??= Array.from({ length: 256 }, (_, byte) => encoded(flagsJsonText(byte)));
+  return flagsJson[f] as Encoded;
+}
 const HEADER_LENGTH_20 = encoded(',"headerLength":20,"payloadLength":');
 const CHECKSUM = encoded(',"checksum":');
 const URGENT = encoded(',"urgentPointer":');
@@ -41,7 +49,8 @@ const ACK_TEXT = encoded(' Ack=');
 const WIN_TEXT = encoded(' Win=');
 const LEN_TEXT = encoded(' Len=');
 /** Room for the JSON object jsonTo writes. */
-const JSON_BYTES = jsonBytes([OPEN, SPORT, DPORT, SEQ, ACK, HEADER_LENGTH_20, CHECKSUM, URGENT, NO_OPTIONS], 8) + maxOf(FLAGS_JSON.map((c) => c.length));
+// The longest flags text is the one with every flag false (ASCII: its length in bytes).
+const JSON_BYTES = jsonBytes([OPEN, SPORT, DPORT, SEQ, ACK, HEADER_LENGTH_20, CHECKSUM, URGENT, NO_OPTIONS], 8) + flagsJsonText(0).length;
 
 export const tcp: LayerCodec<TcpLayer> = {
   kind: Kind.TCP,
@@ -103,7 +112,7 @@ export const tcp: LayerCodec<TcpLayer> = {
     o = putUint(w, o, view.getUint16(at));
     o = putBytes(w, o, ARROW);
     o = putUint(w, o, view.getUint16(at + 2));
-    o = putBytes(w, o, FLAG_TEXT[flags] as Encoded);
+    o = putBytes(w, o, flagLabelOf(flags));
     o = putUint(w, o, length >= 8 ? view.getUint32(at + 4) : 0);
     if (flags & 0x10) {
       o = putBytes(w, o, ACK_TEXT);
@@ -134,7 +143,7 @@ export const tcp: LayerCodec<TcpLayer> = {
     o = putUint(w, o, v.getUint32(at + 4));
     o = putBytes(w, o, ACK);
     o = putUint(w, o, v.getUint32(at + 8));
-    o = putBytes(w, o, FLAGS_JSON[f] as Encoded);
+    o = putBytes(w, o, flagsJsonOf(f));
     o = putUint(w, o, v.getUint16(at + 14));
     o = putBytes(w, o, HEADER_LENGTH_20);
     o = putUint(w, o, Math.max(0, (d.ends[index] as number) - at - 20));
@@ -204,10 +213,17 @@ export function flagText(flags: TcpFlags): string {
   return names.join(', ');
 }
 
-/** " [SYN, ACK] Seq=" for every flag byte, encoded once: the summary line copies it. */
-const FLAG_TEXT: Encoded[] = Array.from({ length: 256 }, (_, byte) => encoded(` [${flagText(tcpFlags(byte))}] Seq=`));
-/** The longest summary: "TCP " and the numbers (16 bytes each at most), the longest flag text, the labels. */
-const SUMMARY_BYTES = 4 + 5 * 16 + ARROW.length + maxOf(FLAG_TEXT.map((t) => t.length)) + ACK_TEXT.length + WIN_TEXT.length + LEN_TEXT.length;
+function flagLabel(byte: number): string {
+  return ` [${flagText(tcpFlags(byte))}] Seq=`;
+}
+/** " [SYN, ACK] Seq=" for every flag byte, encoded when a summary line first needs it (not at load: --summary and --json never do). */
+let flagLabels: Encoded[] | undefined;
+function flagLabelOf(byte: number): Encoded {
+  flagLabels ??= Array.from({ length: 256 }, (_, b) => encoded(flagLabel(b)));
+  return flagLabels[byte] as Encoded;
+}
+/** The longest summary: "TCP " and the numbers (16 bytes each at most), the longest flag text (every flag set), the labels. */
+const SUMMARY_BYTES = 4 + 5 * 16 + ARROW.length + flagLabel(0xff).length + ACK_TEXT.length + WIN_TEXT.length + LEN_TEXT.length;
 
 function readOptions(d: Dissection, start: number, end: number): TcpOption[] {
   const options: TcpOption[] = [];
