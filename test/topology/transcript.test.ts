@@ -122,6 +122,20 @@ describe('the command tells the parser', () => {
     expect(kind('ssh worker-3 sudo iptables-save')).toMatchObject({ kind: 'iptables', host: 'worker-3' });
   });
 
+  it('a tool run by its path is the tool, and `kubectl exec POD CMD` without `--` (old kubectl) names the pod', () => {
+    expect(kind('./kubectl exec -ti kube-dns-v9-5dxc6 --namespace=kube-system -c kube2sky ip a ls')).toMatchObject({ kind: 'addr', host: 'kube-dns-v9-5dxc6', hostKind: 'pod', length: 10 });
+    expect(kind('kubectl exec -n kube-system web-1 -c app ip r')).toMatchObject({ kind: 'route', host: 'web-1', hostKind: 'pod' });
+    expect(kind('/usr/sbin/ip -d link show flannel.1')).toMatchObject({ kind: 'link', partial: true });
+    expect(kind('sudo /sbin/iptables-save')).toMatchObject({ kind: 'iptables' });
+    // the command's words are kept as typed, for messages
+    expect(kind('./kubectl exec web-1 ip r').text).toBe('./kubectl exec web-1 ip r');
+    // without `--` only a dump tool counts as the command: anything else is not read as a pod's dump
+    expect(kind('kubectl exec -ti web-1 /bin/sh')).not.toHaveProperty('host');
+    expect(kind('./build/kubectl logs web-1').skip).toMatch(/kubectl logs/);
+    // a path whose file name is no command we know stays a word
+    expect(kind('./collect.sh ip a').skip).toMatch(/collect\.sh/);
+  });
+
   it('lookups and unknown commands are not dumps, with a reason', () => {
     expect(kind('ip route get 10.0.0.1').skip).toMatch(/one lookup/);
     expect(kind('ps -ef').skip).toMatch(/not a dump/);

@@ -66,14 +66,45 @@ function pipeLength(words: string[], at: number): number {
   return n + pipeLength(words, at + n);
 }
 
-export function readCommand(words: string[]): CommandInfo {
+/**
+ * A tool run by its path (`./kubectl` from a build directory, `/usr/sbin/ip`) is the tool: its
+ * file name, when that is a command we know. Only words in a tool's place are read this way.
+ */
+function toolName(word: string | undefined): string | undefined {
+  if (word === undefined || !word.includes('/')) return word;
+  const base = /^(?:\.{1,2}|~)?(?:\/[\w.+-]+)*\/([\w.+-]+)$/.exec(word)?.[1];
+  return base !== undefined && KNOWN_COMMANDS.has(base) ? base : word;
+}
+
+const KUBECTL_EXEC_VALUE_OPTIONS = new Set(['-n', '--namespace', '-c', '--container', '--context', '--kubeconfig', '-f', '--filename']);
+
+/**
+ * `kubectl exec [opts] POD [opts] COMMAND …` without `--` (kubectl before 1.18 took it; old
+ * threads show it): the pod is the first word that is not an option, the command the second.
+ * Read only when that command is a dump tool, so a flattened paste's output is never taken for it.
+ */
+function legacyExec(words: string[], exec: number): { pod: string; command: number } | undefined {
+  let pod: string | undefined;
+  for (let k = exec + 1; k < words.length; k++) {
+    const a = words[k]!;
+    if (KUBECTL_EXEC_VALUE_OPTIONS.has(a)) k++;
+    else if (a.startsWith('-')) continue;
+    else if (pod === undefined) pod = a;
+    else return DUMP_TOOLS.has(toolName(a) ?? '') ? { pod, command: k } : undefined;
+  }
+  return undefined;
+}
+
+export function readCommand(input: string[]): CommandInfo {
+  const words = input.slice();
   let at = 0;
   let host: string | undefined;
   let hostKind: 'node' | 'pod' | undefined;
   let entered = false;
   // Unwrap sudo / docker exec / kubectl exec / ip netns exec / nsenter.
   for (;;) {
-    const w = words[at];
+    const w = toolName(words[at]);
+    if (w !== undefined) words[at] = w;
     if (w === 'sudo') at++;
     else if (w && /^[A-Z_][A-Z0-9_]*=\S*$/.test(w)) at++;
     else if ((w === 'docker' || w === 'nerdctl' || w === 'crictl') && words[at + 1] === 'exec') {
@@ -92,6 +123,11 @@ export function readCommand(words: string[]): CommandInfo {
       }
       hostKind = 'pod';
       at = dash + 1;
+    } else if ((w === 'kubectl' || w === 'k') && words.includes('exec') && legacyExec(words, words.indexOf('exec', at)) !== undefined) {
+      const legacy = legacyExec(words, words.indexOf('exec', at))!;
+      host = legacy.pod;
+      hostKind = 'pod';
+      at = legacy.command;
     } else if (w === 'ssh' && words.slice(at + 1).some((x) => DUMP_TOOLS.has(x))) {
       // `ssh [-p 22] [root@]worker-2 ip r`: the dump is worker-2's.
       at++;
@@ -106,7 +142,7 @@ export function readCommand(words: string[]): CommandInfo {
     } else if (w === 'nsenter') {
       // `nsenter -t $(pidof x) -n ip a`: the target is often a shell expression; the dump
       // command is the first tool we know after it. Which namespace it entered is unknown.
-      const tool = words.findIndex((word, k) => k > at && DUMP_TOOLS.has(word));
+      const tool = words.findIndex((word, k) => k > at && DUMP_TOOLS.has(toolName(word) ?? ''));
       if (tool < 0) break;
       entered = true;
       at = tool;
@@ -119,7 +155,7 @@ export function readCommand(words: string[]): CommandInfo {
   const rest = words.slice(at);
   const inner = readInner(rest);
   const length = at + inner.length;
-  return { ...base, ...inner, partial: inner.partial, length, text: words.slice(0, length).join(' ') };
+  return { ...base, ...inner, partial: inner.partial, length, text: input.slice(0, length).join(' ') };
 }
 
 type Inner = Omit<CommandInfo, 'text' | 'host' | 'hostKind' | 'enteredUnknown'>;
