@@ -16,11 +16,44 @@ function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
 
 const isCapture = (name: string): boolean => /\.(pcap|pcapng|cap)$/.test(name);
 
-/** Every text dump and transcript of the samples and the corpus. */
-export const REAL_TEXTS: string[] = [...filesUnder(join(repoRoot, 'samples'), (n) => /\.(txt|json)$/.test(n)), ...filesUnder(join(repoRoot, 'test/corpus'), (n) => !isCapture(n) && !/\.(md|sh)$/.test(n))]
+/**
+ * `kubectl get pods -o yaml` of three pods as kubectl writes the List (its entries at column 0),
+ * so mutations reach the List reader's cut (topology/parse/yaml-list.ts); the corpus has single objects only.
+ */
+const KUBECTL_POD_LIST = ['apiVersion: v1', 'items:']
+  .concat(
+    ...[0, 1, 2].map((i) => [
+      '- apiVersion: v1',
+      '  kind: Pod',
+      '  metadata:',
+      '    labels:',
+      `      app: web`,
+      `    name: web-${i}`,
+      '    namespace: default',
+      '  spec:',
+      '    containers:',
+      '    - name: web',
+      '      ports:',
+      '      - containerPort: 8080',
+      '        name: http',
+      '        protocol: TCP',
+      `    nodeName: worker-${i}`,
+      '  status:',
+      `    hostIP: 10.0.0.${i + 5}`,
+      `    podIP: 10.244.${i}.7`,
+      '    podIPs:',
+      `    - ip: 10.244.${i}.7`,
+    ]),
+  )
+  .concat(['kind: List', 'metadata:', '  resourceVersion: ""', ''])
+  .join('\n');
+
+/** Every text dump and transcript of the samples and the corpus (and the pod List above). */
+export const REAL_TEXTS: string[] = [...filesUnder(join(repoRoot, 'samples'), (n) => /\.(txt|json|yaml)$/.test(n)), ...filesUnder(join(repoRoot, 'test/corpus'), (n) => !isCapture(n) && !/\.(md|sh)$/.test(n))]
   .map((f) => readFileSync(f))
   .filter((b) => !b.subarray(0, 4096).includes(0))
-  .map((b) => b.toString('utf8'));
+  .map((b) => b.toString('utf8'))
+  .concat(KUBECTL_POD_LIST);
 
 /** Every capture of the samples, the corpus and the decoder's own test captures, under 120 KB. */
 export const REAL_CAPTURES: Buffer[] = [
