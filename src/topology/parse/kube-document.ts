@@ -138,14 +138,23 @@ function decodeYamlList(text: string, list: YamlList, first: number): KubeDocume
   const itemLines: ((path: Path) => number | undefined)[] = [];
   // Each object's own line is asked for (its source): found while it is parsed, kept as a number.
   const objectLines: (number | undefined)[] = [];
-  for (const part of list.items) {
+  // Entries are parsed a run at a time (~4 KB): the yaml package's cost per byte grows with the
+  // document (10,000 pods: 4.6 s CPU a pod at a time, 5.4 s in 16 KB runs, 6.5 s in 64 KB, 6.4 s
+  // whole), and 100,000 one-line entries parsed one by one paid its set-up each time (3.4 s
+  // against 2.4 s in 4 KB runs).
+  for (const run of runsOf(list.items)) {
+    const part: YamlPart = { start: run[0]!.start, end: run[run.length - 1]!.end, line: run[0]!.line };
     const entry = partOf(part, (doc, counter) => {
-      const node = doc.getIn([0], true) as { range?: [number, number, number] } | undefined;
-      objectLines.push(node?.range ? counter.linePos(node.range[0]).line + part.line + first - 2 : undefined);
+      for (let k = 0; k < run.length; k++) {
+        const node = doc.getIn([k], true) as { range?: [number, number, number] } | undefined;
+        objectLines.push(node?.range ? counter.linePos(node.range[0]).line + part.line + first - 2 : undefined);
+      }
     });
-    if (!entry || !Array.isArray(entry.value) || entry.value.length !== 1) return undefined;
-    items.push(entry.value[0]);
-    itemLines.push((path) => entry.lineOf([0, ...path]));
+    if (!entry || !Array.isArray(entry.value) || entry.value.length !== run.length) return undefined;
+    for (let k = 0; k < run.length; k++) {
+      items.push(entry.value[k]);
+      itemLines.push((path) => entry.lineOf([k, ...path]));
+    }
   }
   const own = { ...(head.value as Record<string, unknown> | null), ...(tail.value as Record<string, unknown> | null) };
   if ('items' in own) return undefined;
@@ -160,6 +169,23 @@ function decodeYamlList(text: string, list: YamlList, first: number): KubeDocume
     return at === undefined ? undefined : at(path.slice(2));
   };
   return { value, lineOf };
+}
+
+const RUN_BYTES = 4096;
+
+/** Consecutive entries grouped until a group reaches RUN_BYTES (a big entry is a group alone). */
+function runsOf(items: readonly YamlPart[]): YamlPart[][] {
+  const runs: YamlPart[][] = [];
+  let run: YamlPart[] = [];
+  for (const item of items) {
+    run.push(item);
+    if (item.end - run[0]!.start >= RUN_BYTES) {
+      runs.push(run);
+      run = [];
+    }
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }
 
 function decodeYamlDocuments(text: string, source: DumpSource): { documents: KubeDocument[]; warnings: Warning[] } {
