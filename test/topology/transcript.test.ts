@@ -44,6 +44,9 @@ describe('prompt shapes', () => {
     // busybox in a pod: `/ # ip a`, `/app $ exit`.
     expect(first('/ # ip a\nx')).toEqual([{ host: undefined, command: 'ip a', line: 1 }]);
     expect(first('/app $ exit\n')).toEqual([{ host: undefined, command: 'exit', line: 1 }]);
+    // a comment sent by e-mail reply: GitHub masked user@host (sonic-net/sonic-buildimage#9028)
+    expect(first('***@***.***:~$ sudo bridge fdb show | grep 30\nx')).toEqual([{ host: undefined, command: 'sudo bridge fdb show | grep 30', line: 1 }]);
+    expect(first('***@***.***:~$ is what the mail said\nx')).toEqual([]);
   });
 
   it('comments and prose are not prompts', () => {

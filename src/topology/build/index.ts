@@ -89,7 +89,7 @@ function isIptablesNftTable(table: NftTable): boolean {
   return bases.length > 0 && bases.every((c) => builtins.includes(c.name));
 }
 
-/** Bridges from `brctl show`, completed with `master` from `ip link`. */
+/** Bridges from `brctl show`, completed with `master` from `ip link` and from `bridge fdb`'s port entries. */
 function bridgesOf(ns: NamespaceRecords): Bridge[] {
   const bridges: Bridge[] = ns.bridges.map((b) => ({ ...b, ports: [...b.ports] }));
   for (const iface of ns.interfaces) {
@@ -106,6 +106,19 @@ function bridgesOf(ns: NamespaceRecords): Bridge[] {
       bridges.push(bridge);
     }
     if (!bridge.ports.includes(iface.name)) bridge.ports.push(iface.name);
+  }
+  // `bridge fdb` prints `dev P master B` only for a port P of bridge B (the bridge's own entries
+  // say `dev B master B`): a node whose only dump is `bridge fdb show dev vtep1042` still shows it.
+  for (const entry of ns.fdb) {
+    if (entry.master === undefined || entry.master === entry.dev || entry.dev === '') continue;
+    const master = ns.interfaces.find((i) => i.name === entry.master);
+    if (master?.kind !== undefined && master.kind !== 'bridge') continue;
+    let bridge = bridges.find((b) => b.name === entry.master);
+    if (!bridge) {
+      bridge = { name: entry.master, ports: [] };
+      bridges.push(bridge);
+    }
+    if (!bridge.ports.includes(entry.dev)) bridge.ports.push(entry.dev);
   }
   return bridges;
 }

@@ -4,7 +4,7 @@
 //   root@worker-1:~# ip addr            [root@k8s-node1 ~]# ip r
 //   root@worker-2(10.74.107.62):/ $ ip r   (worker-1) $ ip a    (worker-1)$> ip l
 //   (pod1) # ip a     (pod1)/ # ip r    (pod1) / # ip addr     worker-1$ ip a
-//   $ ip a   bash-5.0# ip route   (no host: `--node` decides)
+//   $ ip a   bash-5.0# ip route   ***@***.***:~$ ip r   (no host: `--node` decides)
 //
 // Pastes flattened onto one line carry prompts mid-line ("… forever (worker-1)$
 // brctl show bridge name …"), so prompts are also looked for inside a line,
@@ -50,6 +50,11 @@ const LINE_BARE = /^[#$]>?\s*/;
  * `\\u@\\h \\W \\$` as Hetzner's rescue and installimage systems show it (`root@host3 ~ # ip neighbor`).
  */
 const LINE_HOST_DIR = new RegExp(String.raw`^(?:[\w.-]+@)?(${NAME}) (?:~|[\w.~/-]{1,100}) [#$] `);
+/**
+ * A comment sent by e-mail reply: GitHub masks every address-like `user@host` as `***@***.***`,
+ * so the prompt `***@***.***:~$ sudo bridge fdb show` keeps its shape but not its host.
+ */
+const LINE_MASKED = /^\*{3}@\*{3}(?:\.\*{3})*:[^\s#$]*\s?[#$]\s+/;
 /** busybox and alpine shells in pods: `/ # ip a`, `~ $ ip r`, `/app # ip r` (no host). */
 const LINE_PATH = /^[/~][^\s#$]{0,200}\s?[#$]\s+/;
 
@@ -92,6 +97,8 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
       hits.push(hit);
     } else if (bare && knownCommand(text.slice(bare[0].length))) {
       hits.push({ line, start: 0, commandStart: bare[0].length });
+    } else if (LINE_MASKED.test(text) && knownCommand(text.slice(LINE_MASKED.exec(text)![0].length))) {
+      hits.push({ line, start: 0, commandStart: LINE_MASKED.exec(text)![0].length });
     } else {
       const path = LINE_PATH.exec(text);
       const hostDir = LINE_HOST_DIR.exec(text);

@@ -14,9 +14,31 @@ import { UnknownTokens } from './unknown.ts';
 const VALUE_KEYS = new Set(['port', 'vni', 'src_vni', 'via', 'nhid', 'used', 'updated', 'ageing', 'br']);
 const FLAGS = new Set(['extern_learn', 'offload', 'sticky', 'router', 'self', 'permanent', 'static', 'dynamic', 'master', 'local', 'locked', 'activity_notify', 'inactive']);
 
-export function parseBridgeFdb(text: string, source: DumpSource & { defaultDev?: string }): ParseResult<FdbEntry> {
-  const tokens = tokenize(text, source.firstLine ?? 1);
+/**
+ * A line a comment set in markdown emphasis to point at it (`*00:00:00:00:00:00 dev vtep-30 dst
+ * 2.2.2.2 self permanent*`, pasted outside a code fence): the markers are the writer's, not part of
+ * the entry. Only a whole line that opens with a marker glued to a MAC and closes with the same one.
+ */
+const EMPHASISED_ENTRY = /^(\s*)(\*{1,2}|_{1,2})([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\s.*\S)\2\s*$/;
+
+function withoutEmphasis(text: string, source: DumpSource, warnings: Warning[]): string {
+  if (!text.includes('*') && !text.includes('_')) return text;
+  const first = source.firstLine ?? 1;
+  let changed = false;
+  const lines = text.split('\n').map((line, n) => {
+    const m = EMPHASISED_ENTRY.exec(line);
+    if (!m || m[3]!.endsWith(m[2]!.charAt(0))) return line;
+    changed = true;
+    warnings.push({ file: source.file, line: first + n, message: `markdown emphasis around the entry (\`${m[2]}\`): read without it`, text: line.slice(0, 200) });
+    return `${m[1]}${m[3]}`;
+  });
+  return changed ? lines.join('\n') : text;
+}
+
+export function parseBridgeFdb(raw: string, source: DumpSource & { defaultDev?: string }): ParseResult<FdbEntry> {
   const warnings: Warning[] = [];
+  const text = withoutEmphasis(raw, source, warnings);
+  const tokens = tokenize(text, source.firstLine ?? 1);
   const unknown = new UnknownTokens(source.file, 'a bridge fdb entry', warnings);
   const records: FdbEntry[] = [];
   let entry: FdbEntry | undefined;
