@@ -41,6 +41,9 @@ describe('prompt shapes', () => {
     expect(first('$ ip a\nx')).toEqual([{ host: undefined, command: 'ip a', line: 1 }]);
     expect(first('# ip route\nx')).toEqual([{ host: undefined, command: 'ip route', line: 1 }]);
     expect(first('bash-5.0# ip route\nx')).toEqual([{ host: undefined, command: 'ip route', line: 1 }]);
+    // a login shell with no rc file, the tool by its path (flannel-io/flannel#252)
+    expect(first('-bash-4.2$ /sbin/ip addr show\nx')).toEqual([{ host: undefined, command: '/sbin/ip addr show', line: 1 }]);
+    expect(first('-bash-4.2$ ./flanneld --version\nx')).toEqual([]);
     // busybox in a pod: `/ # ip a`, `/app $ exit`.
     expect(first('/ # ip a\nx')).toEqual([{ host: undefined, command: 'ip a', line: 1 }]);
     expect(first('/app $ exit\n')).toEqual([{ host: undefined, command: 'exit', line: 1 }]);

@@ -70,7 +70,7 @@ function pipeLength(words: string[], at: number): number {
  * A tool run by its path (`./kubectl` from a build directory, `/usr/sbin/ip`) is the tool: its
  * file name, when that is a command we know. Only words in a tool's place are read this way.
  */
-function toolName(word: string | undefined): string | undefined {
+export function toolName(word: string | undefined): string | undefined {
   if (word === undefined || !word.includes('/')) return word;
   const base = /^(?:\.{1,2}|~)?(?:\/[\w.+-]+)*\/([\w.+-]+)$/.exec(word)?.[1];
   return base !== undefined && KNOWN_COMMANDS.has(base) ? base : word;

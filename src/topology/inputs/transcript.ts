@@ -4,13 +4,13 @@
 //   root@worker-1:~# ip addr            [root@k8s-node1 ~]# ip r
 //   root@worker-2(10.74.107.62):/ $ ip r   (worker-1) $ ip a    (worker-1)$> ip l
 //   (pod1) # ip a     (pod1)/ # ip r    (pod1) / # ip addr     worker-1$ ip a
-//   $ ip a   bash-5.0# ip route   ***@***.***:~$ ip r   (no host: `--node` decides)
+//   $ ip a   bash-5.0# ip route   -bash-4.2$ /sbin/ip a   ***@***.***:~$ ip r   (no host: `--node` decides)
 //
 // Pastes flattened onto one line carry prompts mid-line ("… forever (worker-1)$
 // brctl show bridge name …"), so prompts are also looked for inside a line,
 // but only the explicit `user@host` / `[user@host]` / `(host)` shapes followed
 // by a command we know, to keep prose like "(see above) $5" from splitting.
-import { KNOWN_COMMANDS } from './command.ts';
+import { KNOWN_COMMANDS, toolName } from './command.ts';
 import { appendAll } from '../../util/append.ts';
 
 export interface PromptHit {
@@ -45,6 +45,8 @@ const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0
 const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 const LINE_BARE = /^[#$]>?\s*/;
+/** bash's default prompt when no rc file set PS1 (`bash-5.0#`), and a login shell's (`-bash-4.2$`): no host. */
+const LINE_SHELL = /^-?(?:bash|sh|ash|zsh|dash)(?:-[\d.]+)?[#$]\s+/;
 /**
  * Gentoo's default PS1 `\\h \\W \\$` (`kube-master kubernetes # netstat -rn`), and grml-zsh's
  * `\\u@\\h \\W \\$` as Hetzner's rescue and installimage systems show it (`root@host3 ~ # ip neighbor`).
@@ -67,7 +69,7 @@ function firstWord(text: string): string {
 
 function knownCommand(rest: string): boolean {
   const word = firstWord(rest);
-  return KNOWN_COMMANDS.has(word) || /^[A-Z_][A-Z0-9_]*=\S*$/.test(word);
+  return KNOWN_COMMANDS.has(toolName(word) ?? '') || /^[A-Z_][A-Z0-9_]*=\S*$/.test(word);
 }
 
 /** Prompts on one line, in order. */
@@ -97,6 +99,8 @@ export function promptsInLine(text: string, line: number): PromptHit[] {
       hits.push(hit);
     } else if (bare && knownCommand(text.slice(bare[0].length))) {
       hits.push({ line, start: 0, commandStart: bare[0].length });
+    } else if (LINE_SHELL.test(text) && knownCommand(text.slice(LINE_SHELL.exec(text)![0].length))) {
+      hits.push({ line, start: 0, commandStart: LINE_SHELL.exec(text)![0].length });
     } else if (LINE_MASKED.test(text) && knownCommand(text.slice(LINE_MASKED.exec(text)![0].length))) {
       hits.push({ line, start: 0, commandStart: LINE_MASKED.exec(text)![0].length });
     } else {
