@@ -15,6 +15,12 @@ export interface CommandInfo {
   defaultDev?: string;
   host?: string;
   hostKind?: 'node' | 'pod';
+  /**
+   * The wrapper names its target by a shell expansion (`docker exec $NODENAME ip a`,
+   * `kubectl exec $(kubectl get pod -o name) -- ip r`): it ran elsewhere than the prompt's
+   * host, in a namespace the paste does not spell. The expansion's text.
+   */
+  unnamedTarget?: string;
   /** `cat /proc/sys/…`: the setting's path. */
   procPath?: string;
   family?: 4 | 6;
@@ -151,7 +157,16 @@ export function readCommand(input: string[]): CommandInfo {
       while ((words[at] ?? '').startsWith('-')) at++;
     } else break;
   }
-  const base = { partial: false, ...(host !== undefined ? { host } : {}), ...(hostKind ? { hostKind } : {}), ...(entered ? { enteredUnknown: true } : {}) };
+  // `$NODENAME`, `${POD}`, `$(…)`, a backquote: the shell's value, not a name.
+  const unnamedTarget = host !== undefined && /[$`]/.test(host) ? host : undefined;
+  if (unnamedTarget !== undefined) host = undefined;
+  const base = {
+    partial: false,
+    ...(host !== undefined ? { host } : {}),
+    ...(hostKind ? { hostKind } : {}),
+    ...(entered ? { enteredUnknown: true } : {}),
+    ...(unnamedTarget !== undefined ? { unnamedTarget } : {}),
+  };
   const rest = words.slice(at);
   const inner = readInner(rest);
   const length = at + inner.length;

@@ -259,7 +259,19 @@ export function readTranscript(text: string, file: string, host: string | undefi
     // the veth match (or its routes) then tells pod from node.
     const nsenter = command.enteredUnknown ? (nsenterTarget(words.slice(words.indexOf('nsenter'))).name ?? `nsenter-line-${section.line}`) : undefined;
     // A wrapper on the command itself names its namespace; else the shell a switch started; else the prompt.
-    const owner = nsenter ?? command.host ?? within?.name ?? section.host ?? host ?? options.node;
+    // A wrapper whose target is a shell expansion ran somewhere the paste does not name: not the
+    // prompt's host. A node's dump is --node's; a pod's cannot be tied to any pod, so it is skipped.
+    if (command.unnamedTarget !== undefined && (command.hostKind === 'pod' || options.node === undefined)) {
+      const what = command.hostKind === 'pod' ? 'pod' : 'node';
+      result.warnings.push({
+        file,
+        line: section.line,
+        message: `skipped: \`${command.text.slice(0, 80)}\` names its ${what} by the shell expansion ${command.unnamedTarget}, which the paste does not spell${what === 'node' ? ': pass --node NAME' : ''}`,
+        text: command.text.slice(0, 120),
+      });
+      continue;
+    }
+    const owner = command.unnamedTarget !== undefined ? options.node : nsenter ?? command.host ?? within?.name ?? section.host ?? host ?? options.node;
     if (CLUSTER_TABLES.has(kind)) {
       // Cluster-wide tables: whichever machine ran kubectl does not matter.
       result.dumps.push({ kind, text: output, file, firstLine: section.line, partial: false, command: command.text });
@@ -273,7 +285,7 @@ export function readTranscript(text: string, file: string, host: string | undefi
     const dump: DumpText = { kind, text: output, file, firstLine: section.line, partial: command.partial, command: command.text };
     dump.host = owner;
     const byExec = command.host !== undefined || nsenter !== undefined || within !== undefined;
-    dump.hostEvidence = byExec ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
+    dump.hostEvidence = command.unnamedTarget !== undefined ? 'option' : byExec ? 'exec' : section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
     const hostKind = command.hostKind ?? (nsenter === undefined && command.host === undefined ? within?.hostKind : undefined);
     if (hostKind) dump.hostKind = hostKind;
     if (command.defaultDev !== undefined) dump.defaultDev = command.defaultDev;
