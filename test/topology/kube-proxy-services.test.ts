@@ -222,3 +222,31 @@ describe('services from real kube-proxy dumps in the corpus', () => {
     expect(servicesFromNetfilter(parse('k8s-issue-105208_ipvs-mode-missing-rules_iptables-save.txt').tables, 'node')).toEqual({ services: [], warnings: [] });
   });
 });
+
+describe('a KUBE-SEP whose DNAT sends nowhere (kubernetes/kubernetes#114537)', () => {
+  const rules = (dnat: string) =>
+    [
+      '*nat',
+      ':KUBE-SEP-DASZGVVO7T2FMT4N - [0:0]',
+      ':KUBE-SVC-OEYFLNX2UKKSAKI7 - [0:0]',
+      '-A KUBE-SEP-DASZGVVO7T2FMT4N -s 10.6.214.12/32 -m comment --comment "ns/exporter:http-metrics" -j KUBE-MARK-MASQ',
+      `-A KUBE-SEP-DASZGVVO7T2FMT4N -p tcp -m comment --comment "ns/exporter:http-metrics" -m tcp -j DNAT ${dnat}`,
+      '-A KUBE-SVC-OEYFLNX2UKKSAKI7 -m comment --comment "ns/exporter:http-metrics -> 10.6.214.12:9100" -j KUBE-SEP-DASZGVVO7T2FMT4N',
+      'COMMIT',
+      '',
+    ].join('\n');
+
+  it('is not given the comment\'s "-> ip:port": no endpoint, one warning on the DNAT line', () => {
+    const { tables } = parseIptablesSave(rules('--to-destination :0 --persistent --to-destination :0 --persistent --to-destination 0.0.0.0:0'), 'f');
+    const result = servicesFromNetfilter(tables, 'worker1');
+    expect(result.services.map((s) => [s.name, s.endpoints])).toEqual([['exporter', []]]);
+    expect(result.warnings.filter((w) => /names no endpoint/.test(w.message)).map((w) => w.line)).toEqual([5]);
+  });
+
+  it('a DNAT to an address and port is the endpoint, as before', () => {
+    const { tables } = parseIptablesSave(rules('--to-destination 10.6.214.12:9100'), 'f');
+    const result = servicesFromNetfilter(tables, 'worker1');
+    expect(result.services[0]?.endpoints.map((e) => `${e.ip}:${e.port}`)).toEqual(['10.6.214.12:9100']);
+    expect(result.warnings.filter((w) => /names no endpoint/.test(w.message))).toEqual([]);
+  });
+});

@@ -397,13 +397,26 @@ function readEndpoints(
 
     const sep = nat?.chains[target];
     let address: { ip: string; port: number } | undefined;
+    let dnat: (typeof rule) | undefined;
     for (const sepRule of rulesOf(sep)) {
       if (sepRule.target !== 'DNAT') continue;
+      dnat = sepRule;
       const destination = sepRule.toDestination;
       address = destination === undefined ? undefined : splitEndpoint(destination);
       read.protocolFromSep ??= protocolOf(sepRule);
       if (wantName && read.commentName === undefined) read.commentName = commentedName(sepRule);
       break;
+    }
+    if (!address && dnat !== undefined) {
+      // The DNAT rule is there but sends nowhere (`--to-destination :0 … 0.0.0.0:0`, kubernetes#114537):
+      // that is what the kernel does, so the comment's "-> ip:port" is not taken for it.
+      warnings.push({
+        file: dnat.origin.file,
+        line: dnat.line,
+        message: `${target}: its DNAT rule's --to-destination (${dnat.toDestination ?? 'none'}) names no endpoint (an address and a port): this endpoint (share ${share.toFixed(4)}) leads nowhere and is not listed`,
+        text: factsText(dnat),
+      });
+      continue;
     }
     if (!address) {
       // Without the KUBE-SEP chain (a grep'd fragment) the "-> ip:port" comment still tells where it goes.
