@@ -363,3 +363,32 @@ describe('parseIptablesSave on the corpus (counts from awk/grep on each file)', 
     expect(warnings.filter((w) => w.message.startsWith('rule outside a *table section'))).toHaveLength(20); // grep -c '^-A '
   });
 });
+
+describe('a quote that starts inside a table (calico#741: rules, their COMMIT, then *filter)', () => {
+  const quote = (rules: string[]) => [...rules, 'COMMIT', '*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j KUBE-FIREWALL', ':KUBE-FIREWALL - [0:0]', 'COMMIT', ''].join('\n');
+  const chainsOf = (r: ReturnType<typeof parseIptablesSave>, table: string) =>
+    Object.entries(r.tables[table]?.chains ?? {}).filter(([, c]) => c.rules.length > 0).map(([name]) => name).sort();
+
+  it('reads the block before COMMIT as one table, nat when its rules say so, even rules a per-rule guess would put in filter', () => {
+    const r = parseIptablesSave(quote([
+      '[0:0] -A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment "default/kubernetes:https" -j KUBE-SEP-QDN5ZB4PDR2XYQHH',
+      '[2202:133197] -A cali-OUTPUT -m comment --comment "cali:GBTAv2p5CwevEyJm" -j cali-fip-dnat',
+      '[0:0] -A cali-nat-outgoing -m set --match-set cali4-masq-ipam-pools src -j MASQUERADE',
+    ]), 'f', { guessTables: true });
+    expect(chainsOf(r, 'nat')).toEqual(['KUBE-SVC-NPX46M4PTMTKRN6Y', 'cali-OUTPUT', 'cali-nat-outgoing']);
+    expect(chainsOf(r, 'filter')).toEqual(['INPUT']);
+    expect(r.warnings.filter((w) => /starts inside a table/.test(w.message)).map((w) => w.line)).toEqual([1]);
+  });
+
+  it('a DROP or REJECT in the block makes it filter (nat refuses them)', () => {
+    const r = parseIptablesSave(quote(['-A KUBE-SERVICES -d 10.96.0.11/32 -p tcp -j REJECT --reject-with icmp-port-unreachable', '-A cali-OUTPUT -j cali-fip-dnat']), 'f', { guessTables: true });
+    expect(chainsOf(r, 'nat')).toEqual([]);
+    expect(chainsOf(r, 'filter')).toEqual(['INPUT', 'KUBE-SERVICES', 'cali-OUTPUT']);
+  });
+
+  it('without a COMMIT (a grep fragment) each rule is still guessed on its own', () => {
+    const r = parseIptablesSave(['-A KUBE-SERVICES -d 10.96.0.11/32 -p tcp -j REJECT', '-A KUBE-SVC-X -j KUBE-SEP-Y', ''].join('\n'), 'f', { guessTables: true });
+    expect(chainsOf(r, 'filter')).toEqual(['KUBE-SERVICES']);
+    expect(chainsOf(r, 'nat')).toEqual(['KUBE-SVC-X']);
+  });
+});

@@ -128,7 +128,8 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
       const iptables: IptablesText = { text: dump.text, file: dump.file, firstLine: dump.firstLine };
       if (dump.table !== undefined) iptables.table = dump.table;
       // `iptables -S` from a file, or a grep of iptables-save: no `*table` line says where rules go.
-      if (dump.tableAssumed || (dump.table === undefined && !/^\*[A-Za-z]/m.test(dump.text))) iptables.tableAssumed = true;
+      // Nor does one for a quote that starts inside a table (its rules, its COMMIT, then `*filter` …).
+      if (dump.tableAssumed || (dump.table === undefined && rulesBeforeTableLine(dump.text))) iptables.tableAssumed = true;
       return { iptables };
     }
     case 'nft':
@@ -358,4 +359,11 @@ function mergeInto(ns: NamespaceRecords, parsed: Parsed, warnings: Warning[]): v
   for (const svc of parsed.ipvs ?? []) if (!ns.ipvs.some((s) => s.protocol === svc.protocol && s.address === svc.address && s.port === svc.port)) ns.ipvs.push(svc);
   // Later readings win: a transcript that runs `sysctl -w` then reads it back ends with the new value.
   for (const setting of parsed.sysctls ?? []) ns.sysctls.set(setting.key, setting.value);
+}
+
+/** A rule line (`-A …`, `[n:m] -A …`) comes before any `*table` line, or the text has none. */
+function rulesBeforeTableLine(text: string): boolean {
+  const header = /^\*[A-Za-z]/m.exec(text);
+  if (header === null) return true;
+  return /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s/m.test(text.slice(0, header.index));
 }

@@ -116,6 +116,26 @@ function guessTable(chain: string | undefined, line: string, natChains: Set<stri
   return nat ? 'nat' : 'filter';
 }
 
+/**
+ * The text opens with rules and their COMMIT before any `*table` line (a quote from a table's middle,
+ * then the next tables): that block is one table, as iptables-save prints it. nat when one of its
+ * rules can only be nat's and none is a DROP or REJECT (which nat refuses), else filter.
+ */
+function quotedBlockTable(text: string, firstLine: number, natChains: Set<string>): { commitLine: number; table: string } | undefined {
+  const header = /^\*[A-Za-z]/m.exec(text);
+  const commit = /^COMMIT\s*$/m.exec(text);
+  if (commit === null || (header !== null && header.index < commit.index)) return undefined;
+  const block = text.slice(0, commit.index).split('\n');
+  let nat = false;
+  for (const line of block) {
+    const rule = /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s+(\S+)/.exec(line);
+    if (!rule) continue;
+    if (/\s-j\s+(?:REJECT|DROP)\b/.test(line)) return { commitLine: firstLine + block.length - 1, table: 'filter' };
+    if (guessTable(rule[1], line, natChains) === 'nat') nat = true;
+  }
+  return { commitLine: firstLine + block.length - 1, table: nat ? 'nat' : 'filter' };
+}
+
 /** Why a line that is not iptables-save is there, in words a user can act on. */
 function describeForeignLine(line: string): string {
   if (/^Chain \S+ \((policy \S+|\d+ references)/.test(line)) return '`iptables -L` listing, not iptables-save output; use `iptables-save`';
@@ -220,13 +240,16 @@ export function parseIptablesSave(text: string, file: string, options: IptablesS
 
   /** The table a rule or chain line goes into, or undefined (warned) when there is none. */
   let natChains: Set<string> | undefined;
+  // A quote that starts inside a table runs to that table's COMMIT: the block is one table.
+  const quoted = options.guessTables ? quotedBlockTable(text, firstLine, (natChains ??= natChainsOf(text))) : undefined;
   const tableFor = (lineNo: number, lineText: string, what: string, chainName?: string): NfTable | undefined => {
     if (table) return table;
     if (options.tableFromCommand !== undefined) return getTable(options.tableFromCommand);
     if (options.guessTables) {
-      const name = guessTable(chainName, lineText, (natChains ??= natChainsOf(text)));
+      const name = quoted !== undefined && lineNo < quoted.commitLine ? quoted.table : guessTable(chainName, lineText, (natChains ??= natChainsOf(text)));
       if (!fragmentWarned) {
-        warn(lineNo, `no *table line: the table of each rule is assumed from its chain and target (${name} here); paste \`iptables-save\` or \`iptables -t TABLE -S\` to know it`, lineText);
+        if (quoted !== undefined && lineNo < quoted.commitLine) warn(lineNo, `the paste starts inside a table (no *table line before its COMMIT on line ${quoted.commitLine}): its rules are read as one table, ${name}, assumed from their chains and targets`, lineText);
+        else warn(lineNo, `no *table line: the table of each rule is assumed from its chain and target (${name} here); paste \`iptables-save\` or \`iptables -t TABLE -S\` to know it`, lineText);
         fragmentWarned = true;
       }
       return getTable(name);
