@@ -177,7 +177,6 @@ function markRejected(journey: Journey, cw: ConnectionWithFlows, path: TracePath
   journey.text.push(`the client got ${refusal.text}${model}`);
 }
 
-
 /** '3.0 s', '0.3 ms': how long the answer took, as the capture's clock shows it. */
 function delay(seconds: number): string {
   return seconds >= 1 ? `${seconds.toFixed(1)} s` : `${(seconds * 1000).toFixed(1)} ms`;

@@ -124,9 +124,8 @@ function decodeYamlList(text: string, list: YamlList, first: number): KubeDocume
     }
     const lineOf = (path: Path): number | undefined => {
       if (lastAsked?.part !== part) lastAsked = { part, tree: parsed(part) };
-      const { doc: again, counter } = lastAsked.tree;
-      const node = again.getIn(path, true) as { range?: [number, number, number] } | undefined;
-      return node?.range ? counter.linePos(node.range[0]).line + part.line + first - 2 : undefined;
+      const line = nodeLine(lastAsked.tree.doc, lastAsked.tree.counter, path);
+      return line === undefined ? undefined : line + part.line + first - 2;
     };
     return { value, lineOf };
   };
@@ -146,8 +145,8 @@ function decodeYamlList(text: string, list: YamlList, first: number): KubeDocume
     const part: YamlPart = { start: run[0]!.start, end: run[run.length - 1]!.end, line: run[0]!.line };
     const entry = partOf(part, (doc, counter) => {
       for (let k = 0; k < run.length; k++) {
-        const node = doc.getIn([k], true) as { range?: [number, number, number] } | undefined;
-        objectLines.push(node?.range ? counter.linePos(node.range[0]).line + part.line + first - 2 : undefined);
+        const line = nodeLine(doc, counter, [k]);
+        objectLines.push(line === undefined ? undefined : line + part.line + first - 2);
       }
     });
     if (!entry || !Array.isArray(entry.value) || entry.value.length !== run.length) return undefined;
@@ -169,6 +168,12 @@ function decodeYamlList(text: string, list: YamlList, first: number): KubeDocume
     return at === undefined ? undefined : at(path.slice(2));
   };
   return { value, lineOf };
+}
+
+/** The 1-based line, within the text `doc` was parsed from, where the node at `path` starts. */
+function nodeLine(doc: { getIn(path: Path, keepNode: true): unknown }, counter: { linePos(offset: number): { line: number } }, path: Path): number | undefined {
+  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  return node?.range ? counter.linePos(node.range[0]).line : undefined;
 }
 
 const RUN_BYTES = 4096;
@@ -201,8 +206,8 @@ function decodeYamlDocuments(text: string, source: DumpSource): { documents: Kub
     }
     if (doc.contents === null) continue;
     const lineOf = (path: Path): number | undefined => {
-      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-      return node?.range ? counter.linePos(node.range[0]).line + first - 1 : undefined;
+      const line = nodeLine(doc, counter, path);
+      return line === undefined ? undefined : line + first - 1;
     };
     let value: unknown;
     try {
