@@ -209,6 +209,31 @@ export async function run(_args: string[]): Promise<void> {
 
 
 /**
+ * The least any reader of the dump does, as a whole Node process: read the file, find each
+ * line, split it into arguments as iptables-restore does (spaces, double quotes) and hash each
+ * word. No chain, rule, check or service. It says how much of podpath's time is reading as
+ * such and how much is the model built on it: the aim of 0.5× iptables-restore --test has to
+ * fit above this floor.
+ */
+const SPLIT_FLOOR = `
+const text = require('node:fs').readFileSync(process.argv[1], 'latin1');
+let words = 0, hash = 0;
+for (let pos = 0; pos < text.length; ) {
+  let end = text.indexOf('\\n', pos);
+  if (end < 0) end = text.length;
+  for (let i = pos; i < end; ) {
+    let c = text.charCodeAt(i);
+    if (c === 32 || c === 9) { i++; continue; }
+    words++;
+    if (c === 34) { i++; while (i < end && text.charCodeAt(i) !== 34) i++; i++; continue; }
+    while (i < end && (c = text.charCodeAt(i)) !== 32 && c !== 9) { hash = (Math.imul(hash, 31) + c) | 0; i++; }
+  }
+  pos = end + 1;
+}
+console.log(words, hash);
+`;
+
+/**
  * What a user runs: `podpath topology` and `podpath trace` as whole processes (node start,
  * every dump of a bundle, services, the text output) on seed-flannel with worker-1's
  * iptables-save replaced by this file; beside iptables-restore --test, then the curve from
@@ -240,6 +265,14 @@ function wholeProcessRows(dir: string, file: string, restoreMs: number | undefin
   const topology = run(['topology', bundle]);
   const json = sh(podpath, ['topology', bundle, '--json']);
   console.log(`podpath topology (whole process): ${fmt(topology.ms)}, peak RSS ${topology.rssMB.toFixed(0)} MB; --json ${(json.stdout.length / 1e6).toFixed(1)} MB`);
+  const floor: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const result = timed(process.execPath, ['-e', SPLIT_FLOOR, file], '');
+    if (result.status !== 0) throw new Error(`the split floor failed: ${result.stderr.trim()}`);
+    floor.push(result.ms);
+  }
+  const floorMs = median(floor);
+  console.log(`  floor: bare Node reading the file and splitting every line into words ${fmt(floorMs)} (podpath topology ${(topology.ms / floorMs).toFixed(1)}× it${restoreMs !== undefined ? `; the aim leaves ${fmt(restoreMs * 0.5 - floorMs)} above it` : ''})`);
   if (restoreMs !== undefined) {
     const ratio = topology.ms / restoreMs;
     const memory = restoreRssMB > 0 ? `, memory ${(topology.rssMB / restoreRssMB).toFixed(2)}× (aim ≤ 1: ${topology.rssMB <= restoreRssMB ? 'met' : 'NOT met'})` : '';
