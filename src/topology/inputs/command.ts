@@ -24,7 +24,7 @@ export interface CommandInfo {
   /** `cat /proc/sys/…`: the setting's path. */
   procPath?: string;
   family?: 4 | 6;
-  /** `iptables -t nat -S`: the table (the output names none). */
+  /** `iptables -t nat -S`, `ip route show table 2`: the table (the output names none). */
   table?: string;
   /** `nsenter …`: ran in some other namespace the command line does not name. */
   enteredUnknown?: boolean;
@@ -335,12 +335,15 @@ function readIp(words: string[]): Inner {
   if (verb !== undefined && SHOW_VERBS.has(verb)) n++;
   let partial = false;
   let defaultDev: string | undefined;
+  let table: string | undefined;
   // Filters after `show`: `dev X`, `table X`, or a bare device name (addr/link).
   for (;;) {
     const word = words[n];
     if (word === undefined) break;
     if (['dev', 'table', 'type', 'scope', 'proto', 'vrf', 'master', 'nud', 'label', 'to', 'match', 'root', 'exact', 'from'].includes(word) && words[n + 1] !== undefined) {
       if (word === 'dev') defaultDev = words[n + 1];
+      // `ip route show table 2` prints that table's routes without `table 2` on them.
+      if (word === 'table' && object === 'route' && words[n + 1] !== 'all') table = TABLE_NAMES[words[n + 1]!] ?? words[n + 1];
       if (!(word === 'table' && words[n + 1] === 'all')) partial = true;
       n += 2;
     } else if (['up', 'primary', 'secondary', 'permanent', 'dynamic'].includes(word)) {
@@ -368,8 +371,12 @@ function readIp(words: string[]): Inner {
   if (json && object === 'rule') return { length: n, skip: '`ip -j rule` output is not read', partial };
   const info: Omit<Inner, 'length'> = { kind, partial, ...byFamily };
   if (defaultDev !== undefined) info.defaultDev = defaultDev;
+  if (table !== undefined) info.table = table;
   return withPipe(words, n, info);
 }
+
+/** The kernel's reserved table ids by the names `ip` prints for them (iproute2's rt_tables). */
+const TABLE_NAMES: Record<string, string> = { '255': 'local', '254': 'main', '253': 'default' };
 
 function readBridge(words: string[]): Inner {
   let n = 1;

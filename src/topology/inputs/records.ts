@@ -107,7 +107,7 @@ function parseDump(dump: DumpText, warnings: Warning[]): Parsed {
     case 'addr-brief':
       return { interfaces: take(parseIpBrief(dump.text, source)) };
     case 'route':
-      return { routes: take(parseIpRoute(dump.text, dump.family !== undefined ? { ...source, family: dump.family } : source)) };
+      return { routes: take(parseIpRoute(dump.text, { ...source, ...(dump.family !== undefined ? { family: dump.family } : {}), ...(dump.table !== undefined ? { table: dump.table } : {}) })) };
     case 'route-table':
       return { routes: take(parseRouteTable(dump.text, source)) };
     case 'route-json':

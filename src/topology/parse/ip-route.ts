@@ -34,7 +34,11 @@ const FLAG_WORDS = new Set([
 /** Indented lines that continue the route above them (multipath next hops, route cache lines). */
 const CONTINUATIONS = new Set(['nexthop', 'cache']);
 
-export function parseIpRoute(text: string, source: DumpSource & { family?: 4 | 6 }): ParseResult<Route> {
+/**
+ * `source.table`: the table the command listed (`ip route show table 2`), whose output names it
+ * on no line; a route's own `table X` still wins.
+ */
+export function parseIpRoute(text: string, source: DumpSource & { family?: 4 | 6; table?: string }): ParseResult<Route> {
   const firstLine = source.firstLine ?? 1;
   const tokens = tokenize(text, firstLine);
   const lines = text.split('\n');
@@ -76,7 +80,7 @@ export function parseIpRoute(text: string, source: DumpSource & { family?: 4 | 6
       const dstWord = start === 2 ? value! : word;
       const dst = dstWord === 'default' ? 'default' : toCidr(dstWord);
       route = {
-        table: type === 'local' || type === 'broadcast' ? 'local' : 'main',
+        table: source.table ?? (type === 'local' || type === 'broadcast' ? 'local' : 'main'),
         type,
         dst,
         family: dst === 'default' ? (source.family ?? 4) : familyOf(dst),
