@@ -48,7 +48,8 @@ interface Iface {
 interface Netns {
   name: string;
   interfaces: Iface[];
-  routes: { dst: string; via?: string; dev?: string }[];
+  routes: { table: string; dst: string; via?: string; dev?: string }[];
+  rules: { priority: number; from?: string; to?: string; fwmark?: string; table: string }[];
   fdb: { mac: string; dev: string; dst?: string }[];
   bridges: { name: string; ports: string[] }[];
   neighbours: unknown[];
@@ -115,6 +116,11 @@ function reading(c: Check, t: Topology): string | number | string[] {
       return routeLines(findNode(t, c.node).netns);
     case 'routesPrefix':
       return routeLines(findNode(t, c.node).netns).slice(0, (c.value as string[]).length);
+    case 'tableRoutes':
+      // `ip route show table 2` prints its routes without `table 2`: the table is the command's
+      return findNode(t, c.node).netns.routes.map((r) => `${r.table} ${r.dst} ${r.via ?? '-'} ${r.dev ?? '-'}`);
+    case 'routingRules':
+      return findNode(t, c.node).netns.rules.map((r) => `${r.priority} ${r.from ?? 'all'} ${r.to ?? 'all'} ${r.fwmark ?? '-'} ${r.table}`);
     case 'routeCount':
       return findNode(t, c.node).netns.routes.length;
     case 'interfaces':
