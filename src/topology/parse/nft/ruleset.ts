@@ -172,7 +172,7 @@ function readSetLine(set: NftSet, l: Line, warn: (l: Line, message: string) => v
     case 'elements': {
       const tokens = tokenize(rest.replace(/^=\s*/, ''));
       try {
-        set.elements = readElements(new Cursor(tokens));
+        set.elements = keptElements(set, readElements(new Cursor(tokens)), l, warn);
       } catch (error) {
         if (!(error instanceof UnreadableInput)) throw error;
         warn(l, `${set.kind} ${set.name}: the elements could not be read; the ${set.kind} is taken as empty`);
@@ -194,6 +194,32 @@ function readSetLine(set: NftSet, l: Line, warn: (l: Line, message: string) => v
     default:
       warn(l, `${set.kind} ${set.name}: \`${key}\` is not read`);
   }
+}
+
+// What each part of a key may look like, by its declared type (nft prints addresses, networks,
+// ranges and `a-b` intervals; ports by number or service name). Other types are taken as they come.
+const KEY_PART: Record<string, RegExp> = {
+  ipv4_addr: /^\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2}|-\d{1,3}(?:\.\d{1,3}){3})?$/,
+  ipv6_addr: /^[0-9a-f]*:[0-9a-f:.]*(?:\/\d{1,3}|-[0-9a-f]*:[0-9a-f:.]*)?$/i,
+  inet_service: /^(?:\d{1,5}(?:-\d{1,5})?|[a-z][\w-]*)$/i,
+};
+
+/**
+ * The elements whose key has the set's declared shape (one part per concatenated type, each
+ * like its type) and, in a map, a value. Any other element (an elision such as `...` in a pasted
+ * excerpt) is skipped with one warning for the list: it would otherwise stand as an element that
+ * maps nothing, or a service address that is none.
+ */
+function keptElements(set: NftSet, elements: NftSet['elements'], l: Line, warn: (l: Line, message: string) => void): NftSet['elements'] {
+  const fits = (e: NftSet['elements'][number]): boolean =>
+    (set.keyType.length === 0 || (e.key.length === set.keyType.length && e.key.every((part, i) => KEY_PART[set.keyType[i]!]?.test(part) ?? true))) &&
+    (set.kind !== 'map' || e.verdict !== undefined || e.data !== undefined);
+  const kept = elements.filter(fits);
+  if (kept.length < elements.length) {
+    const skipped = elements.filter((e) => !fits(e)).map((e) => e.key.join(' . '));
+    warn(l, `${set.kind} ${set.name}: ${skipped.length === 1 ? 'element' : 'elements'} \`${skipped.slice(0, 3).join('`, `')}\`${skipped.length > 3 ? ' …' : ''} not of its type (${set.keyType.join(' . ') || '?'}${set.kind === 'map' ? ' : value' : ''}), skipped`);
+  }
+  return kept;
 }
 
 function readChainLine(table: NftTable, chain: NftChain, l: Line, source: SourceRef, warn: (l: Line, message: string) => void): void {
