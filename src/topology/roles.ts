@@ -21,7 +21,17 @@ const VXLAN_NAME = /^(?:flannel\.\d+|vxlan[.\w-]*|cilium_vxlan)$/;
 const IPIP_NAME = /^tunl\d+$/;
 const CNI_BRIDGE_NAME = /^(?:cni\d*|cbr\d*|kube-bridge)$/;
 const DOCKER_BRIDGE_NAME = /^(?:docker(?:\d+|_gwbridge)?|br-[0-9a-f]{12}|virbr\d+|lxcbr\d+|lxdbr\d+)$/;
-const POD_VETH_NAME = /^(?:veth[\w-]*|cali[\w]*|vethwe-[\w-]+|lxc[\w]*)$/;
+const POD_VETH_NAME = /^(?:veth[\w-]*|cali[\w]*|vethwe-[\w-]+|lxc[\w]*|eni[0-9a-f]{11})$/;
+/**
+ * Host sides of pod veths the CNI reaches by a `/32` (`/128`) host route, with no bridge: Calico's
+ * cali*, and AWS VPC CNI's `eni` + 11 hex digits (its hash of the pod's namespace and name).
+ */
+const ROUTED_POD_VETH_NAME = /^(?:cali\w*|eni[0-9a-f]{11})$/;
+
+/** Whether a route's device is a routed pod veth: its `/32` (`/128`) host route names a pod. */
+export function isRoutedPodVeth(name: string | undefined): boolean {
+  return name !== undefined && ROUTED_POD_VETH_NAME.test(name);
+}
 const OTHER_CNI_NAME = /^(?:kube-ipvs\d*|weave|datapath|cilium_[\w]+|nodelocaldns|genev_sys_\d+)$/;
 const OTHER_KINDS = new Set(['geneve', 'gre', 'tun', 'dummy', 'ifb', 'wireguard', 'vrf', 'macvlan', 'ipvlan']);
 

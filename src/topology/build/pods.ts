@@ -8,6 +8,7 @@ import type { ClusterNode, NetInterface, NetNamespace, Pod, Warning } from '../m
 import type { KubePod } from '../parse/kubectl.ts';
 import { cidrContains } from '../../util/address.ts';
 import { warningAt } from '../../util/warning.ts';
+import { isRoutedPodVeth } from '../roles.ts';
 
 export interface PodSource {
   name: string;
@@ -74,9 +75,9 @@ export function hostInterfaceByIP(node: ClusterNode, ip: string): string | undef
 function nodeServing(nodes: ClusterNode[], ip: string): ClusterNode | undefined {
   const serving = nodes.filter((n) => n.podCIDRs.some((c) => cidrContains(c, ip)));
   if (serving.length === 1) return serving[0];
-  // The most specific: a host route on a cali device.
+  // The most specific: a host route on a routed pod veth (Calico's cali*, AWS VPC CNI's eni*).
   const host = hostRoute(ip);
-  return nodes.find((n) => n.netns.routes.some((r) => r.dst === host && r.dev?.startsWith('cali')));
+  return nodes.find((n) => n.netns.routes.some((r) => r.dst === host && isRoutedPodVeth(r.dev)));
 }
 
 export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: KubePod[], warnings: Warning[]): Pod[] {
@@ -146,13 +147,14 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
     }
     pods.push(pod);
   }
-  // Unnamed pods the nodes' tables show: Calico host routes on cali*, bridge neighbours learnt on a veth port.
+  // Unnamed pods the nodes' tables show: host routes on routed pod veths (Calico's cali*, AWS VPC
+  // CNI's eni*), bridge neighbours learnt on a veth port.
   const seen = new Set(pods.map((p) => p.ip));
   for (const node of nodes) {
-    // One pod per cali device: a dual-stack pod's /128 beside its /32 is the same pod (a Pod has one
+    // One pod per device: a dual-stack pod's /128 beside its /32 is the same pod (a Pod has one
     // address; the IPv4 one, as for a named pod), an IPv6-only pod is known by its /128.
     const devices = new Set(pods.filter((p) => p.node === node.name && p.hostInterface !== undefined).map((p) => p.hostInterface));
-    const hostRoutes = node.netns.routes.filter((r) => r.via === undefined && r.dev?.startsWith('cali') && hostRouteAddress(r.dst) !== undefined);
+    const hostRoutes = node.netns.routes.filter((r) => r.via === undefined && isRoutedPodVeth(r.dev) && hostRouteAddress(r.dst) !== undefined);
     for (const family of [4, 6]) {
       for (const route of hostRoutes) {
         const ip = hostRouteAddress(route.dst)!;
