@@ -9,6 +9,7 @@ import type { Warning } from '../model.ts';
 import { readCommand } from './command.ts';
 import type { DumpKind, DumpText } from './dump.ts';
 import { recogniseContent, recogniseUnread } from './recognise.ts';
+import { type GluedDump, splitGluedDumps } from './glued.ts';
 import { endsShell, nsenterTarget, readShellEntry } from './shell.ts';
 import { hasPrompts, splitTranscript } from './transcript.ts';
 import { appendAll } from '../../util/append.ts';
@@ -163,9 +164,14 @@ async function readLooseFile(path: string, options: ReadOptions, result: ReadInp
   }
 }
 
-/** One file's text: a transcript if it holds prompts, else one dump recognised by content. */
+/**
+ * One file's text: a transcript if it holds prompts, else the outputs of several commands glued
+ * by blank lines (glued.ts), else one dump recognised by content.
+ */
 function readFileText(text: string, file: string, host: string | undefined, hostKind: 'node' | 'pod' | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
   if (hasPrompts(text)) return readTranscript(text, file, host, options, result);
+  const glued = splitGluedDumps(text);
+  if (glued !== undefined) return readGluedDumps(glued, file, host, hostKind, options, result);
   const kind = recogniseContent(text);
   const unread = kind === undefined ? recogniseUnread(text) : undefined;
   if (unread !== undefined) {
@@ -194,6 +200,32 @@ function readFileText(text: string, file: string, host: string | undefined, host
     return false;
   }
   result.dumps.push(dump);
+  return true;
+}
+
+/** Each output of a glued paste, as its own dump of the file's owner; one warning says how the file was cut. */
+function readGluedDumps(glued: readonly GluedDump[], file: string, host: string | undefined, hostKind: 'node' | 'pod' | undefined, options: ReadOptions, result: ReadInputsResult): boolean {
+  const owner = host ?? options.node;
+  const unowned = glued.filter((part) => !CLUSTER_TABLES.has(part.kind));
+  if (owner === undefined && unowned.length > 0) {
+    result.warnings.push({ file, line: unowned[0]!.firstLine, message: `${unowned.map((part) => part.kind).join(', ')} dumps with no node name: pass --node NAME (or paste them with their prompts, like root@worker-1:~# ip addr)` });
+    if (unowned.length === glued.length) return false;
+  }
+  result.warnings.push({
+    file,
+    line: glued[0]!.firstLine,
+    message: `no prompts or command lines: read as ${glued.length} outputs pasted one after another, cut at the blank lines where another kind of output starts: ${glued.map((part) => `${part.kind} (line ${part.firstLine})`).join(', ')}`,
+  });
+  for (const part of glued) {
+    const dump: DumpText = { kind: part.kind, text: part.text, file, firstLine: part.firstLine, partial: false };
+    if (!CLUSTER_TABLES.has(part.kind)) {
+      if (owner === undefined) continue;
+      dump.host = owner;
+      dump.hostEvidence = host !== undefined ? (hostKind === 'pod' ? 'bundle-pod' : 'bundle-node') : 'option';
+      if (hostKind) dump.hostKind = hostKind;
+    }
+    result.dumps.push(dump);
+  }
   return true;
 }
 
