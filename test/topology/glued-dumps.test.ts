@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { PodpathError } from '../../src/errors.ts';
 import { splitGluedDumps } from '../../src/topology/inputs/glued.ts';
 import { loadTopology } from '../../src/topology/load.ts';
 import { runPodpath } from '../helpers/run.ts';
+import { FAMILY_TIMEOUT_MS, options } from '../fuzz/settings.ts';
 
 const seed = (name: string): string => readFileSync(join('samples', 'seed-flannel', 'worker-1', name), 'utf8').trimEnd();
 const DUMPS = {
@@ -103,4 +105,33 @@ describe('a glued paste read as a topology', () => {
     expect(unnamed.stderr.trim().split('\n')).toHaveLength(1);
     expect(unnamed.stderr).toContain('route, addr, fdb, neigh dumps with no node name: pass --node NAME');
   });
+});
+
+describe('glued pastes of anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podpath-glued-fuzz-'));
+  const ipsets = readFileSync('samples/calico-policy/worker-1/ipset-list.txt', 'utf8');
+  const blocks = fc.oneof(
+    fc.constantFrom(...Object.values(DUMPS), ipsets, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a', '[{"ifname": "eth0", "addr_info": []}]', 'NAME READY STATUS RESTARTS AGE\npod1 1/1 Running 0 3d', '*nat\n-A X -j DNAT', '-- cut --', '...'),
+    fc.string({ maxLength: 80 }),
+  );
+  const separators = fc.constantFrom('\n\n', '\n \n', '\r\n\r\n', '\n\t\n\n', '\n');
+  prop.prop([fc.array(fc.tuple(blocks, separators), { minLength: 1, maxLength: 8 })], options('glued'))(
+    'never throw but podpath\'s own errors, every warning on a line of the file',
+    async (parts) => {
+      const text = parts.map(([block, separator]) => block + separator).join('');
+      const file = join(dir, 'paste.txt');
+      writeFileSync(file, text);
+      const lines = text.split('\n').length;
+      let warnings: { file: string; line?: number }[] = [];
+      try {
+        warnings = (await loadTopology([file], { node: 'n1' })).warnings;
+      } catch (error) {
+        expect(error).toBeInstanceOf(PodpathError);
+      }
+      // A warning about a line names one of the file's (some, like "no underlay address", name none).
+      const outside = warnings.filter((w) => w.file === file && w.line !== undefined && (w.line < 1 || w.line > lines));
+      expect(outside).toEqual([]);
+    },
+    FAMILY_TIMEOUT_MS,
+  );
 });
