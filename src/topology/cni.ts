@@ -6,10 +6,10 @@
 //   calico bgp:      cali* veths, routes `via <peer> dev eth0 proto bird`, no tunnel in use
 // Partial dumps still tell (a pasted `ip route` alone is common): `dev cali*` /32 routes and the
 // block's `blackhole … proto bird` (BIRD runs: BGP) or `proto 80` (felix's own routes) say Calico;
-// any route `dev flannel.N` says flannel's VXLAN device; a local cni0 subnet with its same-sized
+// any route `dev flannel.N` (or IPv6's `flannel-v6.N`) says flannel's VXLAN device; a local cni0 subnet with its same-sized
 // siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
 import { chainsOf } from './parse/iptables/lazy-chains.ts';
-import { isClusterDeviceRole, isTunnelRole, roleOf } from './roles.ts';
+import { isClusterDeviceRole, isFlannelVxlanName, isTunnelRole, roleOf } from './roles.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
 import { appendAll } from '../util/append.ts';
 import { cidrContains, isIpv4, networkOf, prefixLengthOf } from '../util/address.ts';
@@ -20,7 +20,7 @@ function where(node: ClusterNode, source: { file: string; line: number } | undef
 
 export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   const evidence: string[] = [];
-  const flannelVteps = vteps.filter((v) => /^flannel\.\d+$/.test(v.device));
+  const flannelVteps = vteps.filter((v) => isFlannelVxlanName(v.device));
   const calicoVteps = vteps.filter((v) => v.device.startsWith('vxlan.calico') || v.device.startsWith('vxlan-v6.calico'));
   // chainsOf, not for-in: a kube-proxy table has 40k chains, and enumerating them sorts its dictionary.
   const hasChain = (n: ClusterNode, prefix: string): boolean => {
@@ -42,9 +42,9 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   for (const n of flannelChains) evidence.push(`${n.name}: FLANNEL-* iptables chains`);
   for (const n of calicoChains) evidence.push(`${n.name}: cali-* iptables chains`);
 
-  const flannelRoutes = routesVia(/^flannel\.\d+$/);
+  const flannelRoutes = routesVia(/^flannel(?:-v6)?\.\d+$/);
   // Older flannel routed the whole network `dev flannel.1 proto kernel` (no via) and resolved peers by L3 miss.
-  const flannelDevRoutes = nodes.flatMap((n) => n.netns.routes.filter((r) => r.dev !== undefined && /^flannel\.\d+$/.test(r.dev)).map((r) => ({ node: n, route: r })));
+  const flannelDevRoutes = nodes.flatMap((n) => n.netns.routes.filter((r) => isFlannelVxlanName(r.dev)).map((r) => ({ node: n, route: r })));
   const calicoVxlanRoutes = routesVia(/^vxlan(-v6)?\.calico$/);
   const tunlRoutes = routesVia(/^tunl\d+$/);
   const first = (list: { node: ClusterNode; route: { dst: string; via?: string; dev?: string; source: { file: string; line: number } } }[]) => {
@@ -73,7 +73,7 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
     if (flannelRoutes.length > 0) evidence.push(`route ${first(flannelRoutes)}`);
     else if (flannelVteps.length === 0) {
       const item = flannelDevRoutes[0]!;
-      evidence.push(`route ${item.route.dst} dev ${item.route.dev} (${where(item.node, item.route.source)}): flannel.N is flannel's VXLAN device (N is its VNI)`);
+      evidence.push(`route ${item.route.dst} dev ${item.route.dev} (${where(item.node, item.route.source)}): flannel.N (flannel-v6.N for IPv6) is flannel's VXLAN device (N is its VNI)`);
     }
     return { plugin: 'flannel', mode: 'vxlan', evidence };
   }

@@ -17,7 +17,12 @@ import type { InterfaceRole, NetInterface, NetNamespace } from './model.ts';
 export type { InterfaceRole } from './model.ts';
 
 const NIC_NAME = /^(?:eth|ens|enp|eno|em|bond|wlan|wlp|ib)\w*$/;
-const VXLAN_NAME = /^(?:flannel\.\d+|vxlan[.\w-]*|cilium_vxlan)$/;
+/**
+ * flannel's VXLAN devices: `flannel.N` for IPv4 and, in a dual-stack or IPv6 cluster, `flannel-v6.N`
+ * for IPv6 (flannel's vxlan backend names them so; N is the VNI).
+ */
+const FLANNEL_VXLAN_NAME = /^flannel(?:-v6)?\.\d+$/;
+const VXLAN_NAME = /^(?:vxlan[.\w-]*|cilium_vxlan)$/;
 const IPIP_NAME = /^tunl\d+$/;
 const CNI_BRIDGE_NAME = /^(?:cni\d*|cbr\d*|kube-bridge)$/;
 const DOCKER_BRIDGE_NAME = /^(?:docker(?:\d+|_gwbridge)?|br-[0-9a-f]{12}|virbr\d+|lxcbr\d+|lxdbr\d+)$/;
@@ -33,6 +38,11 @@ const OTHER_KINDS = new Set(['geneve', 'gre', 'tun', 'dummy', 'ifb', 'wireguard'
 /** Whether a route's device is a routed pod veth: its `/32` (`/128`) host route names a pod. */
 export function isRoutedPodVeth(name: string | undefined): boolean {
   return name !== undefined && ROUTED_POD_VETH_NAME.test(name);
+}
+
+/** Whether a device name is one of flannel's VXLAN devices (flannel.1, flannel-v6.1). */
+export function isFlannelVxlanName(name: string | undefined): boolean {
+  return name !== undefined && FLANNEL_VXLAN_NAME.test(name);
 }
 
 /** The role of an interface from its own facts; build/index.ts stores it, everyone else reads roleOf. */
@@ -57,7 +67,7 @@ export function classifyInterface(iface: Pick<NetInterface, 'name' | 'kind' | 'p
 /** The role a device name alone implies (a route's `dev` the dumps do not list), or undefined when the name says nothing. */
 export function roleOfName(name: string): InterfaceRole | undefined {
   if (name === 'lo') return 'loopback';
-  if (VXLAN_NAME.test(name)) return 'vxlan';
+  if (VXLAN_NAME.test(name) || isFlannelVxlanName(name)) return 'vxlan';
   if (IPIP_NAME.test(name)) return 'ipip';
   if (CNI_BRIDGE_NAME.test(name)) return 'bridge';
   if (DOCKER_BRIDGE_NAME.test(name)) return 'docker-bridge';

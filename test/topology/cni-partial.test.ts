@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/load.ts';
+import { roleOf } from '../../src/topology/roles.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'podpath-cni-partial-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -36,6 +37,21 @@ describe('CNI from one node\'s routes', () => {
     const t = await loadTopology([wild('flannel-545-node0-route-oldformat.txt')]);
     expect(t.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
     expect(t.cni.evidence[0]).toMatch(/10\.244\.0\.0\/16 dev flannel\.1/);
+  });
+
+  it('flannel vxlan from IPv6 routes alone: `dev flannel-v6.1`, flannel\'s IPv6 VXLAN device (k3s #8794)', async () => {
+    const t = await loadTopology([wild('k3s-8794-node1-ip-6-route-flannel-v6.txt')], { node: 'node1' });
+    expect(t.cni).toMatchObject({ plugin: 'flannel', mode: 'vxlan' });
+    expect(t.cni.evidence[0]).toContain('fda5:8888:eeee:311::/128 dev flannel-v6.1');
+    // a tunnel, not the node's own link to its peers
+    expect(roleOf(t.nodes[0]!.netns, 'flannel-v6.1')).toBe('vxlan');
+  });
+
+  it('not flannel: a device only named like flannel\'s (`flannel-v6`, no VNI) says nothing', async () => {
+    const t = await loadTopology([dump('v6-no-vni.txt', `fd00:1::/64 dev flannel-v6 proto kernel metric 256 pref medium
+fd00:2::/64 dev eth0 proto kernel metric 256 pref medium
+`)], { node: 'n1' });
+    expect(t.cni.plugin).toBe('unknown');
   });
 
   it('calico bgp: `blackhole … proto bird` and cali* routes in the old double-spaced format, no tunnel route (calicoctl #772)', async () => {

@@ -27,7 +27,7 @@ function isIdleFallbackTunnel(ns: NamespaceRecords, iface: NamespaceRecords['int
 
 function nodeEvidence(ns: NamespaceRecords): string[] {
   const reasons: string[] = [];
-  const cni = ns.interfaces.filter((i) => /^(?:cni\d*|cbr0|docker\d*|flannel\.\d+|vxlan\.calico|tunl0|kube-ipvs0|cilium_\w+|weave)$/.test(i.name) && !isIdleFallbackTunnel(ns, i));
+  const cni = ns.interfaces.filter((i) => /^(?:cni\d*|cbr0|docker\d*|flannel(?:-v6)?\.\d+|vxlan\.calico|tunl0|kube-ipvs0|cilium_\w+|weave)$/.test(i.name) && !isIdleFallbackTunnel(ns, i));
   if (cni.length > 0) reasons.push(cni.slice(0, 3).map((i) => i.name).join(', '));
   const cali = ns.interfaces.filter((i) => /^cali[0-9a-f]{6,}/.test(i.name));
   if (cali.length > 0) reasons.push(`${cali.length} cali* interface(s)`);

@@ -10,7 +10,7 @@
 // (`ip link show cni0`, then `ip link show flannel.1`, as people paste them) says nothing about
 // the rest of the machine, so only dumps listing several interfaces are compared; and a cni0
 // bridge is Flannel's bridge as much as the bridge plugin's, so it never decides a CNI.
-import { classifyInterface } from '../roles.ts';
+import { classifyInterface, isFlannelVxlanName } from '../roles.ts';
 import type { NetInterface } from '../model.ts';
 
 export interface HostConflict {
@@ -25,7 +25,7 @@ type Cni = 'flannel' | 'calico' | 'cilium' | 'weave';
 
 /** The CNI a device name belongs to, by each CNI's naming convention (see roles.ts). */
 function cniOfDevice(name: string): Cni | undefined {
-  if (/^flannel\.\d+$/.test(name)) return 'flannel';
+  if (isFlannelVxlanName(name)) return 'flannel';
   // cni0 is flannel's bridge and the bridge plugin's default name: it names no CNI (see the header).
   if (/^cali[0-9a-f]{6,}/.test(name) || /^vxlan(-v6)?\.calico$/.test(name)) return 'calico';
   if (/^cilium_/.test(name) || /^lxc[0-9a-f]{6,}/.test(name)) return 'cilium';
