@@ -49,9 +49,10 @@ const LINE_BARE = /^[#$]>?\s*/;
 const LINE_SHELL = /^-?(?:bash|sh|ash|zsh|dash)(?:-[\d.]+)?[#$]\s+/;
 /**
  * Gentoo's default PS1 `\\h \\W \\$` (`kube-master kubernetes # netstat -rn`), and grml-zsh's
- * `\\u@\\h \\W \\$` as Hetzner's rescue and installimage systems show it (`root@host3 ~ # ip neighbor`).
+ * `\\u@\\h \\W \\$` as Hetzner's rescue and installimage systems show it (`root@host3 ~ # ip neighbor`),
+ * and k3OS's `\\h [\\W]\\$` with the directory in brackets (`k3os-4241 [~]$ ip a`).
  */
-const LINE_HOST_DIR = new RegExp(String.raw`^(?:[\w.-]+@)?(${NAME}) (?:~|[\w.~/-]{1,100}) [#$] `);
+const LINE_HOST_DIR = new RegExp(String.raw`^(?:[\w.-]+@)?(${NAME}) (?:(?:~|[\w.~/-]{1,100}) [#$]|\[(?:~|[\w.~/-]{1,100})\][#$]) `);
 /**
  * A comment sent by e-mail reply: GitHub masks every address-like `user@host` as `***@***.***`,
  * so the prompt `***@***.***:~$ sudo bridge fdb show` keeps its shape but not its host.
