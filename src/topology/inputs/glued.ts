@@ -77,3 +77,24 @@ export function splitGluedDumps(text: string): GluedDump[] | undefined {
   close(lines.length);
   return dumps.length > 1 ? dumps : undefined;
 }
+
+/**
+ * A command's output under a prompt with another kind of output glued after it by a blank line
+ * (a thread's next code block, its command line lost: `$ kubectl get pods -A -o wide`, its table,
+ * a blank line, then a node's `ip addr`). `kind` is what the command printed; the blocks up to
+ * the first one that starts another kind stay with it, and from there on each kind is a dump of
+ * its own, as in a prompt-less paste. Undefined when nothing is cut (most outputs: one kind, or no
+ * blank line at all), and never for a whole document (JSON, YAML), whose blank lines are its own.
+ */
+export function splitGluedOutput(output: string, kind: DumpKind): { head: string; rest: GluedDump[] } | undefined {
+  if (WHOLE_DOCUMENTS.has(kind)) return undefined;
+  const parts = splitGluedDumps(output);
+  if (parts === undefined) return undefined;
+  // The first part is the command's own output whatever its lines look like; a following part of
+  // the command's kind is more of it (splitGluedDumps cut there only because the first looked otherwise).
+  let cut = 1;
+  while (cut < parts.length && parts[cut]!.kind === kind) cut++;
+  if (cut === parts.length) return undefined;
+  const lines = output.split('\n');
+  return { head: lines.slice(0, parts[cut]!.firstLine - 1).join('\n'), rest: parts.slice(cut) };
+}

@@ -9,7 +9,7 @@ import type { Warning } from '../model.ts';
 import { readCommand } from './command.ts';
 import type { DumpKind, DumpText } from './dump.ts';
 import { recogniseContent, recogniseUnread } from './recognise.ts';
-import { type GluedDump, splitGluedDumps } from './glued.ts';
+import { type GluedDump, splitGluedDumps, splitGluedOutput } from './glued.ts';
 import { endsShell, nsenterTarget, readShellEntry } from './shell.ts';
 import { hasPrompts, splitTranscript } from './transcript.ts';
 import { appendAll } from '../../util/append.ts';
@@ -229,6 +229,32 @@ function readGluedDumps(glued: readonly GluedDump[], file: string, host: string 
   return true;
 }
 
+/**
+ * The outputs glued after a command's own by blank lines (glued.ts splitGluedOutput): each is a
+ * dump of the section's owner (nothing in the paste names another), with one warning naming the cuts.
+ */
+function readGluedOutput(parts: readonly GluedDump[], promptLine: number, owner: string | undefined, evidence: DumpText['hostEvidence'], file: string, result: ReadInputsResult): boolean {
+  // A part's firstLine counts from the output's first line, which is the prompt's line.
+  const lineOf = (part: GluedDump) => promptLine + part.firstLine - 1;
+  result.warnings.push({
+    file,
+    line: lineOf(parts[0]!),
+    message: `after a blank line, another kind of output with no command line: read as ${parts.length} more dump(s) of ${owner ?? 'no node (pass --node NAME)'}: ${parts.map((part) => `${part.kind} (line ${lineOf(part)})`).join(', ')}`,
+  });
+  let found = false;
+  for (const part of parts) {
+    const dump: DumpText = { kind: part.kind, text: part.text, file, firstLine: lineOf(part), partial: false };
+    if (!CLUSTER_TABLES.has(part.kind)) {
+      if (owner === undefined) continue;
+      dump.host = owner;
+      if (evidence !== undefined) dump.hostEvidence = evidence;
+    }
+    result.dumps.push(dump);
+    found = true;
+  }
+  return found;
+}
+
 interface EnteredShell {
   name: string;
   hostKind?: 'node' | 'pod';
@@ -273,7 +299,7 @@ export function readTranscript(text: string, file: string, host: string | undefi
     }
     const within = entered[entered.length - 1];
     const command = readCommand(words);
-    const output = `${words.slice(command.length).join(' ')}\n${section.following}`;
+    let output = `${words.slice(command.length).join(' ')}\n${section.following}`;
     let kind = command.kind;
     // A dump tool's other output (`ip route get`, `ip netconf`) is a near miss: say so and skip it.
     if (!kind && command.skip && command.text.split(' ').some((w) => NEAR_MISS_TOOLS.has(w))) {
@@ -304,6 +330,15 @@ export function readTranscript(text: string, file: string, host: string | undefi
       continue;
     }
     const owner = command.unnamedTarget !== undefined ? options.node : nsenter ?? command.host ?? within?.name ?? section.host ?? host ?? options.node;
+    // Another kind of output glued on by a blank line is not this command's: its blocks are dumps of their own.
+    const glued = splitGluedOutput(output, kind);
+    if (glued !== undefined) {
+      output = glued.head;
+      // Its owner is the prompt's machine (else --node), never a wrapper's target: `kubectl exec POD -- ip a` printed only the first.
+      const gluedOwner = section.host ?? host ?? options.node;
+      const evidence = section.host !== undefined ? 'prompt' : host !== undefined ? 'bundle-node' : 'option';
+      if (readGluedOutput(glued.rest, section.line, gluedOwner, evidence, file, result)) found = true;
+    }
     if (CLUSTER_TABLES.has(kind)) {
       // Cluster-wide tables: whichever machine ran kubectl does not matter.
       result.dumps.push({ kind, text: output, file, firstLine: section.line, partial: false, command: command.text });
