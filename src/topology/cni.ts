@@ -9,7 +9,7 @@
 // any route `dev flannel.N` (or IPv6's `flannel-v6.N`) says flannel's VXLAN device; a local cni0 subnet with its same-sized
 // siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
 import { chainsOf } from './parse/iptables/lazy-chains.ts';
-import { isClusterDeviceRole, isFlannelVxlanName, isTunnelRole, roleOf } from './roles.ts';
+import { FLANNEL_VXLAN_NAME, isClusterDeviceRole, isFlannelVxlanName, isTunnelRole, roleOf } from './roles.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
 import { appendAll } from '../util/append.ts';
 import { cidrContains, isIpv4, networkOf, prefixLengthOf } from '../util/address.ts';
@@ -42,7 +42,7 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   for (const n of flannelChains) evidence.push(`${n.name}: FLANNEL-* iptables chains`);
   for (const n of calicoChains) evidence.push(`${n.name}: cali-* iptables chains`);
 
-  const flannelRoutes = routesVia(/^flannel(?:-v6)?\.\d+$/);
+  const flannelRoutes = routesVia(FLANNEL_VXLAN_NAME);
   // Older flannel routed the whole network `dev flannel.1 proto kernel` (no via) and resolved peers by L3 miss.
   const flannelDevRoutes = nodes.flatMap((n) => n.netns.routes.filter((r) => isFlannelVxlanName(r.dev)).map((r) => ({ node: n, route: r })));
   const calicoVxlanRoutes = routesVia(/^vxlan(-v6)?\.calico$/);

@@ -21,7 +21,7 @@ const NIC_NAME = /^(?:eth|ens|enp|eno|em|bond|wlan|wlp|ib)\w*$/;
  * flannel's VXLAN devices: `flannel.N` for IPv4 and, in a dual-stack or IPv6 cluster, `flannel-v6.N`
  * for IPv6 (flannel's vxlan backend names them so; N is the VNI).
  */
-const FLANNEL_VXLAN_NAME = /^flannel(?:-v6)?\.\d+$/;
+export const FLANNEL_VXLAN_NAME = /^flannel(?:-v6)?\.\d+$/;
 const VXLAN_NAME = /^(?:vxlan[.\w-]*|cilium_vxlan)$/;
 const IPIP_NAME = /^tunl\d+$/;
 const CNI_BRIDGE_NAME = /^(?:cni\d*|cbr\d*|kube-bridge)$/;
