@@ -216,16 +216,7 @@ function readGluedDumps(glued: readonly GluedDump[], file: string, host: string 
     line: glued[0]!.firstLine,
     message: `no prompts or command lines: read as ${glued.length} outputs pasted one after another, cut at the blank lines where another kind of output starts: ${glued.map((part) => `${part.kind} (line ${part.firstLine})`).join(', ')}`,
   });
-  for (const part of glued) {
-    const dump: DumpText = { kind: part.kind, text: part.text, file, firstLine: part.firstLine, partial: false };
-    if (!CLUSTER_TABLES.has(part.kind)) {
-      if (owner === undefined) continue;
-      dump.host = owner;
-      dump.hostEvidence = host !== undefined ? (hostKind === 'pod' ? 'bundle-pod' : 'bundle-node') : 'option';
-      if (hostKind) dump.hostKind = hostKind;
-    }
-    result.dumps.push(dump);
-  }
+  pushGluedParts(glued, 0, file, owner, host !== undefined ? (hostKind === 'pod' ? 'bundle-pod' : 'bundle-node') : 'option', hostKind, result);
   return true;
 }
 
@@ -241,13 +232,30 @@ function readGluedOutput(parts: readonly GluedDump[], promptLine: number, owner:
     line: lineOf(parts[0]!),
     message: `after a blank line, another kind of output with no command line: read as ${parts.length} more dump(s) of ${owner ?? 'no node (pass --node NAME)'}: ${parts.map((part) => `${part.kind} (line ${lineOf(part)})`).join(', ')}`,
   });
+  return pushGluedParts(parts, promptLine - 1, file, owner, evidence, undefined, result);
+}
+
+/**
+ * The glued parts as dumps of `owner` (kubectl's cluster tables of no one), their lines moved by
+ * `lineOffset`; a part that needs an owner is left out without one. Whether any dump was added.
+ */
+function pushGluedParts(
+  parts: readonly GluedDump[],
+  lineOffset: number,
+  file: string,
+  owner: string | undefined,
+  evidence: DumpText['hostEvidence'],
+  hostKind: 'node' | 'pod' | undefined,
+  result: ReadInputsResult,
+): boolean {
   let found = false;
   for (const part of parts) {
-    const dump: DumpText = { kind: part.kind, text: part.text, file, firstLine: lineOf(part), partial: false };
+    const dump: DumpText = { kind: part.kind, text: part.text, file, firstLine: part.firstLine + lineOffset, partial: false };
     if (!CLUSTER_TABLES.has(part.kind)) {
       if (owner === undefined) continue;
       dump.host = owner;
       if (evidence !== undefined) dump.hostEvidence = evidence;
+      if (hostKind) dump.hostKind = hostKind;
     }
     result.dumps.push(dump);
     found = true;
