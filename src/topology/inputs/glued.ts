@@ -95,6 +95,6 @@ export function splitGluedOutput(output: string, kind: DumpKind): { head: string
   let cut = 1;
   while (cut < parts.length && parts[cut]!.kind === kind) cut++;
   if (cut === parts.length) return undefined;
-  const lines = output.split('\n');
-  return { head: lines.slice(0, parts[cut]!.firstLine - 1).join('\n'), rest: parts.slice(cut) };
+  // The parts are the output's lines end to end (the first from line 1): the head is the ones before the cut.
+  return { head: parts.slice(0, cut).map((part) => part.text).join('\n'), rest: parts.slice(cut) };
 }
