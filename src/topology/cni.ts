@@ -4,12 +4,14 @@
 //   calico vxlan:    vxlan.calico (VNI 4096, port 4789), routes `dev vxlan.calico onlink`
 //   calico ipip:     tunl0 (ipip), routes `via <peer> dev tunl0 proto bird onlink`
 //   calico bgp:      cali* veths, routes `via <peer> dev eth0 proto bird`, no tunnel in use
+//   aws-vpc-cni vpc: eni<11 hex> veths with `/32` host routes `dev eniXXXXXXXXXXX scope link`, and per pod
+//                    `512: from all to POD lookup main` (plus `1536: from POD lookup N` for a secondary ENI's pods)
 // Partial dumps still tell (a pasted `ip route` alone is common): `dev cali*` /32 routes and the
 // block's `blackhole … proto bird` (BIRD runs: BGP) or `proto 80` (felix's own routes) say Calico;
 // any route `dev flannel.N` (or IPv6's `flannel-v6.N`) says flannel's VXLAN device; a local cni0 subnet with its same-sized
 // siblings routed via a gateway on a connected underlay subnet says flannel host-gw.
 import { chainsOf } from './parse/iptables/lazy-chains.ts';
-import { FLANNEL_VXLAN_NAME, isClusterDeviceRole, isFlannelVxlanName, isTunnelRole, roleOf } from './roles.ts';
+import { FLANNEL_VXLAN_NAME, isAwsEniVeth, isClusterDeviceRole, isFlannelVxlanName, isTunnelRole, roleOf } from './roles.ts';
 import type { ClusterNode, CniDetection, Route, Vtep } from './model.ts';
 import { appendAll } from '../util/append.ts';
 import { cidrContains, isIpv4, networkOf, prefixLengthOf } from '../util/address.ts';
@@ -77,6 +79,11 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
     }
     return { plugin: 'flannel', mode: 'vxlan', evidence };
   }
+  const aws = awsVpcCniEvidence(nodes);
+  if (aws.length > 0) {
+    appendAll(evidence, aws);
+    return { plugin: 'aws-vpc-cni', mode: 'vpc', evidence };
+  }
   if (calicoSeen) {
     caliEvidence();
     const birdDirect = birdRoutes.filter((b) => b.route.dev === undefined || !isTunnelRole(roleOf(b.node.netns, b.route.dev)));
@@ -114,6 +121,32 @@ export function detectCni(nodes: ClusterNode[], vteps: Vtep[]): CniDetection {
   if (flannelChains.length > 0) return { plugin: 'flannel', mode: 'unknown', evidence };
   if (bridges.length > 0) evidence.push(`cni0 on ${bridges.map((n) => n.name).join(', ')}, but no route to a peer's pod network`);
   return { plugin: 'unknown', mode: 'unknown', evidence };
+}
+
+/**
+ * AWS VPC CNI (docs/cni-proposal.md of aws/amazon-vpc-cni-k8s): each pod's veth is `eni` + 11 hex
+ * digits with a host route to the pod's VPC address, and the pod's own policy rules: priority 512
+ * (toContainerRulePriority) `from all to POD lookup main`, and priority 1536 (fromContainerRulePriority)
+ * `from POD lookup <ENI's table>` when the address belongs to a secondary ENI. Either one tells;
+ * Calico in policy-only mode beside it leaves cali-* chains but no cali* veths, so this comes first.
+ */
+function awsVpcCniEvidence(nodes: ClusterNode[]): string[] {
+  const evidence: string[] = [];
+  for (const n of nodes) {
+    const route = n.netns.routes.find((r) => r.via === undefined && isAwsEniVeth(r.dev));
+    if (route) evidence.push(`route ${route.dst} dev ${route.dev} (${where(n, route.source)}): an AWS VPC CNI pod veth`);
+    else {
+      const iface = n.netns.interfaces.find((i) => isAwsEniVeth(i.name));
+      if (iface) evidence.push(`${n.name}: ${iface.name}, an AWS VPC CNI pod veth`);
+    }
+    const toPod = n.netns.rules.filter((r) => r.priority === 512 && r.from === undefined && r.to !== undefined && r.table === 'main' && !r.not);
+    const fromPod = n.netns.rules.filter((r) => r.priority === 1536 && r.from !== undefined && /^\d+$/.test(r.table) && !r.not);
+    if (toPod.length > 0) {
+      const more = fromPod.length > 0 ? `, ${fromPod.length} \`1536: from POD lookup N\` (pods on secondary ENIs)` : '';
+      evidence.push(`${n.name}: ${toPod.length} ip rule \`512: from all to POD lookup main\`${more}: AWS VPC CNI's per-pod rules`);
+    }
+  }
+  return evidence;
 }
 
 /**

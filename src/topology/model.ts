@@ -463,8 +463,9 @@ export interface Vtep {
   assumed?: boolean;
 }
 
-export type CniPlugin = 'flannel' | 'calico' | 'unknown';
-export type CniMode = 'vxlan' | 'host-gw' | 'ipip' | 'bgp' | 'unknown';
+export type CniPlugin = 'flannel' | 'calico' | 'aws-vpc-cni' | 'unknown';
+/** 'vpc': pods hold addresses of the node's ENIs in the VPC itself and are routed by it, with no overlay (AWS VPC CNI). */
+export type CniMode = 'vxlan' | 'host-gw' | 'ipip' | 'bgp' | 'vpc' | 'unknown';
 
 export interface CniDetection {
   plugin: CniPlugin;

@@ -40,6 +40,14 @@ export function isRoutedPodVeth(name: string | undefined): boolean {
   return name !== undefined && ROUTED_POD_VETH_NAME.test(name);
 }
 
+/** AWS VPC CNI's host-side pod veths: `eni` + 11 hex digits (its hash of the pod's namespace and name). */
+const AWS_ENI_VETH_NAME = /^eni[0-9a-f]{11}$/;
+
+/** Whether a device is AWS VPC CNI's host side of a pod veth. */
+export function isAwsEniVeth(name: string | undefined): boolean {
+  return name !== undefined && AWS_ENI_VETH_NAME.test(name);
+}
+
 /** Whether a device name is one of flannel's VXLAN devices (flannel.1, flannel-v6.1). */
 export function isFlannelVxlanName(name: string | undefined): boolean {
   return name !== undefined && FLANNEL_VXLAN_NAME.test(name);

@@ -74,8 +74,10 @@ export class Cluster {
         { table: 'main', type: 'unicast', dst: 'default', family: 4, via: '169.254.1.1', dev: eth, onlink: false, source },
         { table: 'main', type: 'unicast', dst: '169.254.1.1/32', family: 4, dev: eth, scope: 'link', onlink: false, source },
       ];
+      // AWS VPC CNI sets pods up the same way (its docs/cni-proposal.md: `default via 169.254.1.1 dev eth0`).
       const plugin = this.topology.cni.plugin;
-      how = `default via 169.254.1.1 dev ${eth}, as Calico sets pods up${plugin === 'calico' ? '' : ` (the dumps do not say which CNI this is${plugin === 'unknown' ? '' : ` beyond ${plugin}`})`}`;
+      const who = plugin === 'aws-vpc-cni' ? 'AWS VPC CNI' : 'Calico';
+      how = `default via 169.254.1.1 dev ${eth}, as ${who} sets pods up${plugin === 'calico' || plugin === 'aws-vpc-cni' ? '' : ` (the dumps do not say which CNI this is${plugin === 'unknown' ? '' : ` beyond ${plugin}`})`}`;
     }
     const ns: NetNamespace = { name: pod.name, kind: 'pod', interfaces: [iface], routes, rules: [], neighbours: [], fdb: [], bridges: [], dumps: ['route', 'addr'] };
     this.assumed.set(ns, `${pod.name}'s own dumps were not given; podpath assumed its ${eth} holds ${pod.ip} with ${how}`);

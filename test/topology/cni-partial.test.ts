@@ -138,3 +138,42 @@ describe('IPv6', () => {
     expect(t.cni.evidence.join('\n')).toContain('dev vxlan-v6.calico');
   });
 });
+
+describe('AWS VPC CNI', () => {
+  it('from `dev eniXXXXXXXXXXX scope link` host routes and its 512/1536 rules (amazon-vpc-cni-k8s #1712)', async () => {
+    const t = await loadTopology([wild('aws-vpc-cni-1712-rule-elided-route-table-2.txt')], { node: 'node' });
+    expect(t.cni).toMatchObject({ plugin: 'aws-vpc-cni', mode: 'vpc' });
+    expect(t.cni.evidence[0]).toContain('10.204.128.165/32 dev eni9f3f751f9cd');
+    expect(t.cni.evidence[1]).toContain('5 ip rule `512: from all to POD lookup main`, 6 `1536');
+  });
+
+  it('from the per-pod rules alone, an `ip rule` paste (amazon-vpc-cni-k8s #705)', async () => {
+    const t = await loadTopology([wild('aws-vpc-cni-705-ip-rule-hash-prompt.txt')], { node: 'node' });
+    expect(t.cni).toMatchObject({ plugin: 'aws-vpc-cni', mode: 'vpc' });
+  });
+
+  it('before Calico\'s policy-only chains: eni veths with cali-* chains beside them are still VPC CNI', async () => {
+    const t = await loadTopology([dump('eks-calico-policy.txt', `$ ip route
+default via 10.0.96.1 dev eth0
+10.0.96.0/19 dev eth0 proto kernel scope link src 10.0.97.226
+10.0.97.30 dev eni8db0408c9a8 scope link
+$ iptables-save
+*filter
+:INPUT ACCEPT [0:0]
+:cali-FORWARD - [0:0]
+COMMIT
+`)], { node: 'n1' });
+    expect(t.cni).toMatchObject({ plugin: 'aws-vpc-cni', mode: 'vpc' });
+  });
+
+  it('not VPC CNI: a 512 rule of another shape, and a device only named eni', async () => {
+    const t = await loadTopology([dump('other-rules.txt', `$ ip rule
+0:	from all lookup local
+512:	from 10.1.0.0/16 lookup 100
+32766:	from all lookup main
+$ ip route
+10.1.2.3 dev eni0 scope link
+`)], { node: 'n1' });
+    expect(t.cni.plugin).toBe('unknown');
+  });
+});

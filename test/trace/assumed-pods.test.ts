@@ -3,6 +3,7 @@
 //   flannel: eth0 in cni0's subnet, default via cni0's address (the subnet's first address,
 //            flanneld's FLANNEL_SUBNET=10.244.1.1/24);
 //   calico:  eth0/32, default via 169.254.1.1, answered by proxy ARP on the host's cali*.
+//   aws-vpc-cni: the same routes; 169.254.1.1 is a permanent neighbour entry with the host eni*'s MAC (docs/cni-proposal.md).
 // Node dumps: samples/seed-flannel (recorded from a kernel) and test/wild (real threads); the
 // kubectl rows are made up, as kubectl prints them.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,15 @@ describe('a pod without dumps on Calico', () => {
     const r = await trace([file, join(work, 'm1-pods.txt'), '--node', 'Machine1', '--from', 'web-c', '--to', '192.168.0.12:80']);
     const explanations = firstSteps(r).map((s) => s.explanation).join('\n');
     expect(explanations).toMatch(/default via 169\.254\.1\.1 dev eth0, as Calico sets pods up/);
+    expect(explanations).not.toMatch(/do not say which CNI/);
+  });
+});
+
+describe('a pod without dumps on AWS VPC CNI', () => {
+  it('default via 169.254.1.1 dev eth0, as VPC CNI sets pods up (its docs/cni-proposal.md; amazon-vpc-cni-k8s #1712\'s node)', async () => {
+    const r = await trace(['test/wild/aws-vpc-cni-1712-rule-elided-route-table-2.txt', '--node', 'node', '--from', '10.204.128.165', '--to', '10.204.129.227:80']);
+    const explanations = firstSteps(r).map((s) => s.explanation).join('\n');
+    expect(explanations).toMatch(/default via 169\.254\.1\.1 dev eth0, as AWS VPC CNI sets pods up/);
     expect(explanations).not.toMatch(/do not say which CNI/);
   });
 });
