@@ -73,9 +73,16 @@ function knownCommand(rest: string): boolean {
   return KNOWN_COMMANDS.has(toolName(word) ?? '') || /^[A-Z_][A-Z0-9_]*=\S*$/.test(word);
 }
 
+/**
+ * Every prompt shape above holds a `#`, a `$` or the `@` of `user@host`: a line with none of them
+ * is not looked at further (hasPrompts reads 5,000 lines of every dump, most of them rules).
+ */
+const PROMPT_MARK = /[#$@]/;
+
 /** Prompts on one line, in order. */
 export function promptsInLine(text: string, line: number): PromptHit[] {
   const hits: PromptHit[] = [];
+  if (!PROMPT_MARK.test(text)) return hits;
   for (const pattern of [USER_AT_HOST, BRACKETED, PARENS]) {
     pattern.lastIndex = 0;
     for (const m of text.matchAll(pattern)) {
