@@ -100,7 +100,7 @@ export class AddressBook {
       const cidr = n.podCIDRs.find((c) => cidrContains(c, ip));
       if (cidr) return { ip, kind: 'pod-subnet', name: ip, node: n.name, description: `an address in ${n.name}'s pod subnet ${cidr} (no pod in the dumps holds it)` };
     }
-    if (topo.nodes.length === 0) return { ip, kind: 'unknown', name: ip, description: 'unknown (no dumps given)' };
+    if (topo.nodes.length === 0) return { ip, kind: 'unknown', name: ip, description: 'unknown (no node dumps given)' };
     return { ip, kind: 'outside', name: ip, description: 'outside the cluster (no pod, node or service in the dumps holds it)' };
   }
 }

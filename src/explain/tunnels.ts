@@ -139,7 +139,7 @@ function describe(t: Tunnel, topology: Topology, haveDumps: boolean, troubles: T
   const known = t.port !== undefined ? WELL_KNOWN[t.port] : undefined;
   if (!haveDumps || topology.vteps.length === 0) {
     t.meaning = known ? `VXLAN on ${known}` : `VXLAN on UDP ${t.port ?? '?'}`;
-    if (!haveDumps) t.meaning += ' (no dumps given to say whose)';
+    if (!haveDumps) t.meaning += ' (no node dumps given to say whose)';
     return;
   }
   const devices = topology.vteps.map((v) => `${v.device}@${v.node} VNI ${v.vni} port ${v.port}`).join(', ');

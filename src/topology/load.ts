@@ -48,7 +48,13 @@ export async function loadTopology(inputs: string[], options: LoadOptions = {}):
   if (gathered.conflicts.length > 0 && options.merge !== true) throw new InputConflictError(conflictMessage(gathered.conflicts));
   const topology = buildTopology(gathered);
   if (topology.nodes.length === 0) {
-    throw new NoTopologyError(`no nodes in ${inputs.join(', ')}: only pod dumps (${topology.pods.map((p) => p.name).join(', ')}); add a node's dumps`);
+    // A pasted `kubectl exec POD -- ip a` alone is still worth reading (its interfaces, routes, the
+    // trace's first hop): a partial model, with the one warning that says what is missing, first.
+    const file = [...(gathered.namespaces[0]?.files ?? [])][0] ?? inputs[0]!;
+    topology.warnings.unshift({
+      file,
+      message: `only pod dumps (${topology.pods.map((p) => p.name).join(', ')}): no node was read, so where these pods run, the routes between nodes and the services are unknown; add a node's dumps (ip addr, ip route, iptables-save)`,
+    });
   }
   return topology;
 }

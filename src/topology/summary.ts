@@ -51,6 +51,7 @@ export function writeSummary(topology: Topology, write: (chunk: string) => void)
   for (const e of kubeProxy.evidence) out.add(`  - ${s(e)}`);
 
   out.add('', `Nodes (${topology.nodes.length}):`);
+  if (topology.nodes.length === 0) out.add("  none read: the dumps are pods' only (add a node's ip addr, ip route and iptables-save)");
   for (const node of topology.nodes) {
     const pods = node.podCIDRs.length > 0 ? `  pods ${node.podCIDRs.map(s).join(', ')}` : '';
     out.add(`  ${s(node.name)}  ${node.addresses.length > 0 ? node.addresses.map(s).join(', ') : '(underlay address unknown)'}${pods}`);

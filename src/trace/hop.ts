@@ -467,6 +467,11 @@ class Walker {
     if (this.flow.outer) {
       return this.insufficient(`${ns.name} sends the tunnelled packet to the node at ${this.flow.outer.dst}, whose dumps were not given; the dumps of the node at ${this.flow.outer.dst} ${dumps} would settle it`, needsAt(`the node at ${this.flow.outer.dst}`, NODE_DUMPS));
     }
+    if (ns.kind === 'pod') {
+      // A pod's interface leads into the node it runs on (a veth, or the node's own link), never
+      // straight out of the cluster: that node is what the dumps lack, whatever the destination.
+      return this.insufficient(`${ns.name} sends the packet out of ${iface} to ${nextHop}, into the node it runs on, whose dumps were not given (no node's interfaces hold ${ns.name}'s veth peer); the dumps of ${ns.name}'s node ${dumps} would settle it`, needsAt(`${ns.name}'s node`, NODE_DUMPS));
+    }
     const dst = headerOf(this.flow).dst;
     if (!this.cluster.holdsAddress(dst)) return this.exitCluster(ns, iface, nextHop);
     return this.insufficient(`${ns.name} sends the packet out of ${iface} towards ${nextHop}, which no node or pod in the dumps holds; what happens beyond is outside the dumps (the dumps of the machine at ${nextHop} ${dumps} would settle it)`, needsAt(`the machine at ${nextHop}`, NODE_DUMPS));

@@ -75,9 +75,25 @@ describe.concurrent('bad input', () => {
     await fails([empty], /emptydir: no node dumps found/);
   });
 
-  it('pod dumps only: no node', async () => {
+  it('pod dumps only: the pod is read, with one warning that no node was', async () => {
     const podOnly = file('pod.txt', '(pod1) # ip a\n1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536\n    inet 127.0.0.1/8 scope host lo\n3: eth0@if11: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450\n    inet 192.168.1.7/24 brd 192.168.1.255 scope global eth0\n(pod1) # ip r\ndefault via 192.168.1.1 dev eth0\n');
-    await fails([podOnly], /no nodes in .*pod\.txt: only pod dumps \(pod1\)/);
+    const t = await reads([podOnly]);
+    expect(t.nodes).toEqual([]);
+    expect(t.pods.map((p) => [p.name, p.ip])).toEqual([['pod1', '192.168.1.7']]);
+    expect(t.pods[0]?.netns?.routes.map((r) => [r.dst, r.via])).toEqual([['default', '192.168.1.1']]);
+    // First, before the guess that `(pod1) #` is a pod's prompt.
+    expect(t.warnings[0]?.message).toMatch(/^only pod dumps \(pod1\): no node was read/);
+    expect(t.warnings.filter((w) => /only pod dumps|which node it runs on/.test(w.message))).toHaveLength(1);
+    const text = await runPodpath(['topology', podOnly]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/Nodes \(0\):\n  none read: the dumps are pods' only/);
+    const trace = await runPodpath(['trace', podOnly, '--from', 'pod1', '--to', '10.96.0.1:443']);
+    expect(trace.stderr).not.toMatch(/\n\s+at |internal error/);
+    // Out of its eth0 into a node no dump shows: not "outside the cluster" (10.96.0.1 may be a service).
+    expect(trace.status).toBe(1);
+    expect(trace.stdout).toMatch(/INSUFFICIENT-INFO/);
+    expect(trace.stdout).toMatch(/out of eth0 to 192\.168\.1\.1, into the node it runs\s+on, whose dumps were not given/);
+    expect(trace.stdout).not.toMatch(/EXITS-CLUSTER/);
   });
 
   it('a path that does not exist', async () => {

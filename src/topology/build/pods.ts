@@ -124,7 +124,8 @@ export function buildPods(sources: PodSource[], nodes: ClusterNode[], kubePods: 
       }
     } else {
       pod.node = source.podNode ?? kube?.node ?? '';
-      warnings.push(warningAt(iface?.source, source.file, `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)`));
+      // With no node read at all, load.ts's one warning says so for every pod.
+      if (nodes.length > 0) warnings.push(warningAt(iface?.source, source.file, `${source.name}: could not tell which node it runs on (no matching veth peer among the nodes' interfaces)`));
     }
     // The line is the pod interface's own ip addr entry (the one with no inet under it), when there is one.
     if (!pod.ip) warnings.push(warningAt(iface?.source, source.file, `${source.name}: no IPv4 address in its dumps`));
