@@ -58,6 +58,7 @@ interface Netns {
     tables: Record<string, { chains: Record<string, Chain> }>;
     nft?: { chains: Record<string, Chain> }[];
     ipvs?: { realServers: unknown[] }[];
+    ipsets?: Record<string, { name: string; type: string; members: unknown[] }>;
   };
 }
 interface Topology {
@@ -167,6 +168,9 @@ function reading(c: Check, t: Topology): string | number | string[] {
       return findNode(t, c.node).netns.netfilter?.ipvs?.length ?? 0;
     case 'ipvsRealServers':
       return (findNode(t, c.node).netns.netfilter?.ipvs ?? []).reduce((n, s) => n + s.realServers.length, 0);
+    case 'ipsets':
+      // each dumped set as `NAME TYPE MEMBERS` (`ipset list`'s Name:, Type: and the lines under Members:)
+      return sorted(Object.values(findNode(t, c.node).netns.netfilter?.ipsets ?? {}).map((s) => `${s.name} ${s.type} ${s.members.length}`));
     case 'warnsOnLines':
       // every line the one-liner picks out (a redaction, a placeholder) must carry a warning
       return (c.value as string[]).filter((line) => t.warnings.some((w) => String(w.line) === line));
