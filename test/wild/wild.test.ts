@@ -72,6 +72,7 @@ interface Topology {
     port: number;
     protocol: string;
     endpoints: { ip: string; port: number }[];
+    sessionAffinitySeconds?: number;
   }[];
   vteps: { node: string; device: string; vni: number; port: number; local?: string; underlayDevice?: string }[];
   cni: { plugin: string; mode: string };
@@ -163,6 +164,13 @@ function reading(c: Check, t: Topology): string | number | string[] {
         t.services
           .filter((s) => `${s.namespace}/${s.name}` === c.service)
           .flatMap((s) => s.endpoints.map((e) => `${e.ip}:${e.port}`)),
+      );
+    case 'sessionAffinity':
+      // the service ports with ClientIP affinity (kube-proxy's `-m recent --rcheck --seconds S`), as `ns/name:port S`
+      return sorted(
+        t.services
+          .filter((s) => s.sessionAffinitySeconds !== undefined)
+          .map((s) => `${s.namespace}/${s.name}:${s.portName ?? ''} ${s.sessionAffinitySeconds}`),
       );
     case 'ipvsServices':
       return findNode(t, c.node).netns.netfilter?.ipvs?.length ?? 0;
