@@ -58,6 +58,7 @@ interface Netns {
     tables: Record<string, { chains: Record<string, Chain> }>;
     nft?: { chains: Record<string, Chain> }[];
     ipvs?: { realServers: unknown[] }[];
+    ipsets?: Record<string, { name: string; type: string; members: unknown[] }>;
   };
 }
 interface Topology {
@@ -71,6 +72,7 @@ interface Topology {
     port: number;
     protocol: string;
     endpoints: { ip: string; port: number }[];
+    sessionAffinitySeconds?: number;
   }[];
   vteps: { node: string; device: string; vni: number; port: number; local?: string; underlayDevice?: string }[];
   cni: { plugin: string; mode: string };
@@ -163,10 +165,20 @@ function reading(c: Check, t: Topology): string | number | string[] {
           .filter((s) => `${s.namespace}/${s.name}` === c.service)
           .flatMap((s) => s.endpoints.map((e) => `${e.ip}:${e.port}`)),
       );
+    case 'sessionAffinity':
+      // the service ports with ClientIP affinity (kube-proxy's `-m recent --rcheck --seconds S`), as `ns/name:port S`
+      return sorted(
+        t.services
+          .filter((s) => s.sessionAffinitySeconds !== undefined)
+          .map((s) => `${s.namespace}/${s.name}:${s.portName ?? ''} ${s.sessionAffinitySeconds}`),
+      );
     case 'ipvsServices':
       return findNode(t, c.node).netns.netfilter?.ipvs?.length ?? 0;
     case 'ipvsRealServers':
       return (findNode(t, c.node).netns.netfilter?.ipvs ?? []).reduce((n, s) => n + s.realServers.length, 0);
+    case 'ipsets':
+      // each dumped set as `NAME TYPE MEMBERS` (`ipset list`'s Name:, Type: and the lines under Members:)
+      return sorted(Object.values(findNode(t, c.node).netns.netfilter?.ipsets ?? {}).map((s) => `${s.name} ${s.type} ${s.members.length}`));
     case 'warnsOnLines':
       // every line the one-liner picks out (a redaction, a placeholder) must carry a warning
       return (c.value as string[]).filter((line) => t.warnings.some((w) => String(w.line) === line));
