@@ -27,7 +27,7 @@ const IP_ROUTE_AWK = `awk '{t="unicast"; i=1; if ($1 ~ /^(unreachable|blackhole|
 const asLines = (routes: { type: string; dst: string; via?: string; dev?: string }[]) => routes.map((r) => `${r.type} ${r.dst} ${r.via ?? '-'} ${r.dev ?? '-'}`).sort();
 
 interface TopologyJson {
-  nodes: { name: string; netns: { routes: { type: string; dst: string; via?: string; dev?: string; family: number; table: string }[]; interfaces: { name: string; addresses: { address: string; prefixLength: number }[] }[]; netfilter?: { tables: Record<string, { chains: Record<string, { rules: { text: string }[]; policy?: string }> }> } } }[];
+  nodes: { name: string; netns: { routes: { type: string; dst: string; via?: string; dev?: string; family: number; table: string }[]; interfaces: { index: number; name: string; mtu?: number; mac?: string; addresses: { address: string; prefixLength: number }[] }[]; netfilter?: { tables: Record<string, { chains: Record<string, { rules: { text: string }[]; policy?: string }> }> } } }[];
   warnings: { file: string; line: number; message: string }[];
 }
 
@@ -170,6 +170,23 @@ describe('ip -br and ip -6 addr join ip addr', () => {
     const t = await topology([fixture('ip-br-addr.txt'), '--node', 'n1']);
     const got = t.nodes[0]!.netns.interfaces.flatMap((i) => i.addresses.map((a) => `${a.address}/${a.prefixLength}`)).sort();
     expect(got).toEqual(sh(`awk '$1 ~ /^inet6?$/ {print $2}' ip-addr.txt`).sort());
+  });
+
+  it('ip -o addr (one line per address, recognised as a loose file) gives every interface and address `ip addr` shows', async () => {
+    const t = await topology([fixture('ip-o-addr.txt'), '--node', 'n1']);
+    expect(t.warnings).toEqual([]);
+    const got = t.nodes[0]!.netns.interfaces.flatMap((i) => i.addresses.map((a) => `${a.address}/${a.prefixLength} ${i.name}`)).sort();
+    expect(got).toEqual(sh(`awk '/^[0-9]+: /{d=$2; sub(/:$/,"",d); sub(/@.*/,"",d)} $1 ~ /^inet6?$/ {print $2, d}' ip-addr.txt`).sort());
+  });
+
+  it('ip -o link (each block on one line, joined by `\\`) gives the interfaces, MTUs and MACs `ip addr` shows', async () => {
+    const t = await topology([fixture('ip-o-link.txt'), '--node', 'n1']);
+    // (ip link shows no address: that is the only warning.)
+    expect(t.warnings.map((w) => w.message)).toEqual(['n1: no underlay address found (no ip addr on its own interfaces, no kernel route with src)']);
+    const got = t.nodes[0]!.netns.interfaces.map((i) => `${i.index} ${i.name} ${i.mtu} ${i.mac}`);
+    expect(got).toEqual(
+      sh(`awk '/^[0-9]+: /{i=$1; sub(/:$/,"",i); d=$2; sub(/:$/,"",d); sub(/@.*/,"",d); for(k=3;k<=NF;k++) if($k=="mtu") m=$(k+1)} $1 ~ /^link\\// {print i, d, m, $2}' ip-addr.txt`),
+    );
   });
 
   it('ip -6 addr next to a v4-only view adds the IPv6 addresses to the same interfaces', async () => {

@@ -85,6 +85,25 @@ describeNeeding(['netns', 'brctl'], 'parsers on a real namespace', () => {
       expect(r.records.map((i) => i.name)).toEqual(parseIpAddr(fx.inNode(['ip', '-d', 'addr']), src).records.map((i) => i.name));
     });
 
+    it("ip -o -d link and ip -o link (each block on one line, its lines joined by `\\`) read as ip's own lines", () => {
+      const d = parseIpAddr(fx.inNode(['ip', '-o', '-d', 'link']), src);
+      expect(d.warnings).toEqual([]);
+      checkInterfaces(d.records, { details: true, addresses: false });
+      const l = parseIpAddr(fx.inNode(['ip', '-o', 'link']), src);
+      expect(l.warnings).toEqual([]);
+      checkInterfaces(l.records, { details: false, addresses: false });
+    });
+
+    it('ip -o addr (one line per address, the name repeated on each) gives the interfaces and addresses ip -j addr gives', () => {
+      const oneLine = parseIpAddr(fx.inNode(['ip', '-o', 'addr']), src);
+      expect(oneLine.warnings).toEqual([]);
+      const json = parseIpJsonAddr(fx.inNode(['ip', '-j', 'addr']), src).records;
+      const view = (list: NetInterface[]) =>
+        list.filter((i) => i.addresses.length > 0).map((i) => ({ index: i.index, name: i.name, addresses: i.addresses.map((a) => `${a.address}/${a.prefixLength} ${a.scope ?? ''}`) }));
+      expect(view(oneLine.records)).toEqual(view(json));
+      expect(view(oneLine.records).map((i) => i.name)).toEqual(expect.arrayContaining([CONFIG.underlay.name, CONFIG.bridge.name, CONFIG.vxlan.name]));
+    });
+
     it('ip -s -s link: the counter rows are not taken for anything', () => {
       const r = parseIpAddr(fx.inNode(['ip', '-s', '-s', 'link']), src);
       expect(r.warnings).toEqual([]);

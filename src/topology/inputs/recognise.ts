@@ -4,6 +4,8 @@
 import type { DumpKind } from './dump.ts';
 
 const IP_HEADER = /(^|\s)\d{1,10}:\s+[^\s:@<]+(@[^\s:]+)?:\s*(<[A-Z_,-]*>|mtu\b)/m;
+/** `ip -o addr`: `2: eth0    inet 10.0.0.5/24 brd … scope global eth0\       valid_lft …`, a line per address. */
+const IP_ONE_LINE_ADDR = /^\d{1,10}:\s+[^\s:@<]+(@[^\s:]+)?\s+inet6?\s+[0-9a-f.:]+\/\d+\s/m;
 const ROUTE_LINE = /^(?:(?:unicast|local|broadcast|blackhole|unreachable|prohibit|throw|multicast|anycast)\s+)?(?:default|[0-9a-f.:]+(?:\/\d{1,3})?)\s+(?:via|dev|proto|scope|metric|table|src|nhid)\s/im;
 const NEIGH_LINE = /^[0-9a-f.:]+\s+dev\s+\S+\s+(?:lladdr\s+[0-9a-f:]+|FAILED|INCOMPLETE)/im;
 const FDB_LINE = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}\s+(?:dev\s+\S+|dst\s+\S+|master\s+\S+)/im;
@@ -67,6 +69,7 @@ export function recogniseContent(text: string): DumpKind | undefined {
   if (BRCTL_HEADER.test(head)) return 'brctl';
   if (KUBECTL_PODS.test(head)) return 'kubectl-pods';
   if (KUBECTL_SVC.test(head)) return 'kubectl-svc';
+  if (IP_ONE_LINE_ADDR.test(head)) return 'addr';
   if (IP_HEADER.test(head)) return /\binet6?\s+[0-9a-f.:]+\/\d+/.test(head) || !/\bpromiscuity\b/.test(head) && /\binet/.test(head) ? 'addr' : 'link';
   if (RULE_LINE.test(head) && /\blookup\b/.test(head)) return 'rule';
   if (FDB_LINE.test(head)) return 'fdb';

@@ -9,6 +9,15 @@
 //
 // Parsed token by token (see tokens.ts), so a block flattened onto one line
 // reads the same. A block starts at `N: name[@peer]:` followed by `<flags>` or `mtu`.
+//
+// `ip -o` prints each block on one line, its lines joined by a backslash glued to the word
+// before it, and `ip -o addr` one line per address with the bare name in front:
+//
+//   2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP … qlen 1000\    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff
+//   6: weave    inet 10.32.0.1/12 brd 10.47.255.255 scope global weave\       valid_lft forever preferred_lft forever
+//
+// so the word after a backslash starts a line of the block (on the same source line), and
+// `N: name inet|inet6` starts the block, or goes on with it when it is the same interface's.
 import type { InterfaceAddress, NetInterface, Warning } from '../model.ts';
 import { type DumpSource, type ParseResult, type Token, isIP, isPlaceholderAddress, lineText, placeholderWarning, tokenize, toInt, onLine } from './tokens.ts';
 import { UnknownTokens } from './unknown.ts';
@@ -44,22 +53,52 @@ interface HeaderMatch {
   index: number;
   name: string;
   peer?: string;
+  /** `ip -o addr`'s `N: name inet …`: the address follows on the same line. */
+  oneLine: boolean;
 }
 
-/** `3:` `eth0@if11:` then `<…>` or `mtu` (a glued `eth0@if16:mtu` was split before). */
+/**
+ * `3:` `eth0@if11:` then `<…>` or `mtu` (a glued `eth0@if16:mtu` was split before); or, at a
+ * line's start, `ip -o addr`'s `3:` `eth0` then `inet` or `inet6`.
+ */
 function headerAt(tokens: Token[], i: number): HeaderMatch | undefined {
   const index = /^(\d{1,10}):$/.exec(tokens[i]?.text ?? '');
-  const name = /^([^\s:@<]+)(?:@([^\s:]+))?:$/.exec(onLine(tokens, i) ?? '');
+  if (!index) return undefined;
+  const nameText = onLine(tokens, i) ?? '';
   const next = onLine(tokens, i, 2) ?? '';
-  if (!index || !name || name[1] === undefined || !(next.startsWith('<') || next === 'mtu')) return undefined;
-  const match: HeaderMatch = { index: Number(index[1]), name: name[1] };
-  if (name[2] !== undefined) match.peer = name[2];
+  const name = /^([^\s:@<]+)(?:@([^\s:]+))?:$/.exec(nameText);
+  const oneLine = name === null && tokens[i]!.lineStart && (next === 'inet' || next === 'inet6') ? /^([^\s:@<\\]+)(?:@([^\s:]+))?$/.exec(nameText) : null;
+  const found = name ?? oneLine;
+  if (!found || found[1] === undefined || (name !== null && !(next.startsWith('<') || next === 'mtu'))) return undefined;
+  const match: HeaderMatch = { index: Number(index[1]), name: found[1], oneLine: oneLine !== null };
+  if (found[2] !== undefined) match.peer = found[2];
   return match;
+}
+
+/**
+ * Tokens of `ip -o` lines as ip's multi-line output gives them: a trailing backslash (or a lone
+ * one) is dropped and the next word marked as a line's start, so onLine does not read across it.
+ */
+function unfoldOneLineBlocks(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  let startsLine = false;
+  for (const token of tokens) {
+    if (token.lineStart) startsLine = false;
+    if (token.text === '\\') {
+      startsLine = true;
+      continue;
+    }
+    const backslash = token.text.length > 1 && token.text.endsWith('\\');
+    const text = backslash ? token.text.slice(0, -1) : token.text;
+    out.push(startsLine || backslash ? { ...token, text, lineStart: token.lineStart || startsLine } : token);
+    startsLine = backslash;
+  }
+  return out;
 }
 
 export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetInterface> {
   // A flattened paste can glue the header's name to what follows (`eth0@if16:mtu`): split it first.
-  const tokens = tokenize(text, source.firstLine ?? 1).flatMap((t) => {
+  const tokens = unfoldOneLineBlocks(tokenize(text, source.firstLine ?? 1)).flatMap((t) => {
     const glued = /^([^\s:@<]+(?:@[^\s:]+)?:)(<.*|mtu)$/.exec(t.text);
     return glued ? [{ ...t, text: glued[1]! }, { ...t, text: glued[2]!, lineStart: false }] : [t];
   });
@@ -93,6 +132,13 @@ export function parseIpAddr(text: string, source: DumpSource): ParseResult<NetIn
     if (header) {
       unknown.flush();
       poisoned = undefined;
+      if (header.oneLine && current !== undefined && current.index === header.index && current.name === header.name) {
+        // The same interface's next address line (`ip -o addr` repeats the name on each).
+        address = undefined;
+        kind = undefined;
+        i += 2;
+        continue;
+      }
       current = { index: header.index, name: header.name, flags: [], addresses: [], source: { file: source.file, line: token.line } };
       if (header.peer !== undefined) {
         const peerIndex = /^if(\d+)$/.exec(header.peer);

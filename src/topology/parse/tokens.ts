@@ -47,7 +47,8 @@ export function tokenize(text: string, firstLine = 1): Token[] {
 export function onLine(tokens: readonly Token[], i: number, k = 1): string | undefined {
   const here = tokens[i];
   const there = tokens[i + k];
-  return here !== undefined && there !== undefined && there.line === here.line ? there.text : undefined;
+  // (A token marked lineStart on its line's middle starts a logical line: `ip -o`'s `\` parts.)
+  return here !== undefined && there !== undefined && there.line === here.line && !there.lineStart ? there.text : undefined;
 }
 
 /** The text of one source line, for warnings. */

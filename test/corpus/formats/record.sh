@@ -60,6 +60,8 @@ rec ip-6-route.txt ip -6 route
 rec ip-6-addr.txt ip -6 addr
 rec ip-addr.txt ip addr
 rec ip-br-addr.txt ip -br addr
+rec ip-o-addr.txt ip -o addr
+rec ip-o-link.txt ip -o link
 rec ip-br-link.txt ip -br link
 rec route-n.txt route -n
 rec route-6-n.txt route -6 -n
