@@ -34,8 +34,9 @@ export function underlayAddresses(netns: NetNamespace): string[] {
 const CALICO_PROTOS = new Set(['bird', '12', '80']);
 
 /**
- * The pod networks this node serves: its bridge's subnet (flannel) or its Calico blocks (blackhole
- * routes). The bridge's address, when `ip addr` shows it, settles the bridge's subnet: the kernel
+ * The pod networks this node serves: its bridge's subnet (flannel), Antrea's gateway's (antrea-gw0
+ * gets the first address of the node's pod CIDR: antrea-io/antrea release notes v0.12.2, #1900) or its
+ * Calico blocks (blackhole routes). The bridge's address, when `ip addr` shows it, settles the bridge's subnet: the kernel
  * gives it a connected route, so a `dev cni0` route for another subnet is from another node or
  * moment (see bridgeRouteConflicts); without `ip addr`, the `dev cni0` routes say it.
  */
@@ -55,7 +56,8 @@ export function ownPodCIDRs(netns: NetNamespace): string[] {
   return cidrs;
 }
 
-const BRIDGE = /^(?:cni\d*|cbr0)$/;
+/** The device holding the gateway address of this node's pods: a CNI bridge, or Antrea's OVS gateway port. */
+const BRIDGE = /^(?:cni\d*|cbr0|antrea-gw0)$/;
 
 function bridgeSubnets(netns: NetNamespace): string[] {
   const bridge = netns.interfaces.find((i) => BRIDGE.test(i.name));
