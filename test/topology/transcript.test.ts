@@ -36,6 +36,9 @@ describe('prompt shapes', () => {
     // k3OS's (\\h [\\W]\\$), the directory in brackets, as threefoldtech/zos#1224 pasted it.
     ['k3os-4241 [~]$ ip a', 'k3os-4241', 'ip a'],
     ['k3os-4241 [flannel]$ ip r', 'k3os-4241', 'ip r'],
+    // A markdown backtick the write-up opened before the prompt and never closed (labring/sealos#2108).
+    ['`[paasopt@x86-test-nsrqy95 ~]$ sudo ipset list', 'x86-test-nsrqy95', 'sudo ipset list'],
+    ['`root@worker-1:~# ip addr', 'worker-1', 'ip addr'],
   ])('%s → host %s, command %s', (line, host, command) => {
     expect(first(`${line}\noutput`)).toEqual([{ host, command, line: 1 }]);
   });

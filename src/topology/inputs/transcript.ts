@@ -37,12 +37,14 @@ export interface TranscriptSection {
 }
 
 const NAME = String.raw`[A-Za-z0-9][\w.-]*`;
+/** A line may open with a markdown backtick the write-up left unclosed (`` `[user@host ~]$ ipset list ``). */
+const MARKDOWN_OPENING = '`?';
 // user@host[(addr)]:path then `#`/`$` or, when a known command follows, nothing.
-const USER_AT_HOST = new RegExp(String.raw`(?:^|(?<=\s))[\w.-]+@(${NAME})(?:\([^)\s]*\))?:[^\s#$>]*\s*(?:[#$]>?\s*|(?=\s*\S))`, 'g');
+const USER_AT_HOST = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))[\w.-]+@(${NAME})(?:\([^)\s]*\))?:[^\s#$>]*\s*(?:[#$]>?\s*|(?=\s*\S))`, 'g');
 // The text between `[user@host` and `]` stops at the next `[` and is bounded: with `[^\]]*` a
 // line of many `[a@b ` and no `]` was scanned to its end from every `[` (300 KB took 21 s).
-const BRACKETED = new RegExp(String.raw`(?:^|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0,256}\]\s*[#$]>?\s*`, 'g');
-const PARENS = new RegExp(String.raw`(?:^|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
+const BRACKETED = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0,256}\]\s*[#$]>?\s*`, 'g');
+const PARENS = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 const LINE_BARE = /^[#$]>?\s*/;
 /** bash's default prompt when no rc file set PS1 (`bash-5.0#`), and a login shell's (`-bash-4.2$`): no host. */
