@@ -62,6 +62,20 @@ describe('ipset list and -m set --match-set', () => {
     expect(saved.records).toEqual([expect.objectContaining({ name: 'KUBE-NODE-PORT-TCP', type: 'bitmap:port', members: ['30064'] })]);
   });
 
+  it('a member that is no address of an address set (a redaction, a typo) is one warning and kept out; the others stay', () => {
+    const text = 'Name: local-ips\nType: hash:ip\nMembers:\n10.206.32.10 timeout 0\nXXX.XXX.174.108 timeout 0\nnode-a\n127.0.0.1 timeout 0\n\nName: nets\nType: hash:net\nMembers:\n10.244.0.0/16\nfd00::/64\n\nName: ports\nType: bitmap:port\nMembers:\ntcp:30064\n';
+    const read = parseIpset(text, 'k.txt');
+    expect(read.records.map((r) => [r.name, r.members])).toEqual([
+      ['local-ips', ['10.206.32.10', '127.0.0.1']],
+      ['nets', ['10.244.0.0/16', 'fd00::/64']],
+      ['ports', ['tcp:30064']],
+    ]);
+    expect(read.warnings.map((w) => `${w.line} ${w.message}`)).toEqual([
+      '5 XXX.XXX.174.108 is a placeholder or redacted address, not an address: member of set local-ips dropped, not guessed',
+      '6 set local-ips (hash:ip): member node-a is not an address; dropped',
+    ]);
+  });
+
   it('hash:ip,port with dst,dst matches the service address and its protocol:port, as the set lists them', () => {
     const clusterIP = set('KUBE-CLUSTER-IP');
     // "10.96.119.228,tcp:80" and "10.96.0.10,udp:53" are members; tcp:53 of 10.96.0.10 is too, udp:80 of the web service is not.

@@ -12,6 +12,7 @@
 // Knows nothing of Kubernetes or Calico. A line it cannot read is a warning with
 // its line; the other sets still count.
 import type { IpSet, Warning } from '../model.ts';
+import { isIP, isPlaceholderAddress, isPrefix, placeholderWarning } from './tokens.ts';
 
 export interface IpsetResult {
   records: IpSet[];
@@ -27,12 +28,32 @@ function member(text: string): { value: string; nomatch: boolean } | undefined {
   return { value, nomatch: /\snomatch\b/.test(text) };
 }
 
-function add(set: IpSet, text: string): boolean {
+/**
+ * Why `value` cannot be a member of a set of `type` whose first part is an address (hash:ip…,
+ * hash:net…, bitmap:ip…), or undefined when it can (or the type says nothing about it): the
+ * kernel's sets hold addresses, so a redaction (`XXX.XXX.174.108`) kept as one would match nothing
+ * the set does.
+ */
+function memberProblem(type: string, value: string): 'placeholder' | 'not an address' | undefined {
+  const first = /^(?:hash|bitmap):(ip|net)\b/.exec(type)?.[1];
+  if (first === undefined) return undefined;
+  const address = value.split(',')[0]!;
+  if (isPlaceholderAddress(address)) return 'placeholder';
+  const range = /^([^-]+)-([^-]+)$/.exec(address); // bitmap:ip and hash:ip accept FROM-TO ranges
+  const ok = range ? isIP(range[1]!) && isIP(range[2]!) : isPrefix(address);
+  return ok ? undefined : 'not an address';
+}
+
+/** Adds the member `text` names to `set`: false when the line holds none, else what kept it out (undefined: added). */
+function add(set: IpSet, text: string): false | { placeholder: string } | { notAddress: string } | undefined {
   const m = member(text);
   if (!m) return false;
+  const problem = memberProblem(set.type, m.value);
+  if (problem === 'placeholder') return { placeholder: m.value.split(',')[0]! };
+  if (problem !== undefined) return { notAddress: m.value };
   if (m.nomatch) (set.nomatch ??= []).push(m.value);
   else set.members.push(m.value);
-  return true;
+  return undefined;
 }
 
 export function parseIpset(text: string, file: string, options: { firstLine?: number } = {}): IpsetResult {
@@ -46,6 +67,12 @@ export function parseIpset(text: string, file: string, options: { firstLine?: nu
     const line = raw.replace(/\r$/, '');
     const at = first + i;
     const warn = (message: string) => warnings.push({ file, line: at, message, text: line.slice(0, 200) });
+    const addTo = (set: IpSet, memberText: string, noMember: string): void => {
+      const kept = add(set, memberText);
+      if (kept === false) warn(noMember);
+      else if (kept !== undefined && 'placeholder' in kept) warnings.push(placeholderWarning(file, at, kept.placeholder, `member of set ${set.name}`, line.slice(0, 200)));
+      else if (kept !== undefined) warn(`set ${set.name} (${set.type}): member ${kept.notAddress} is not an address; dropped`);
+    };
     if (line.trim() === '') {
       inMembers = false;
       return;
@@ -63,7 +90,7 @@ export function parseIpset(text: string, file: string, options: { firstLine?: nu
     if (addLine) {
       const set = byName.get(addLine[1]!);
       if (!set) warn(`add to set ${addLine[1]}, which no create line before it made`);
-      else if (!add(set, addLine[2]!)) warn('expected a member after the set name');
+      else addTo(set, addLine[2]!, 'expected a member after the set name');
       return;
     }
     // ipset list
@@ -76,7 +103,7 @@ export function parseIpset(text: string, file: string, options: { firstLine?: nu
       return;
     }
     if (current && inMembers) {
-      if (!add(current, line)) warn(`set ${current.name}: expected a member`);
+      addTo(current, line, `set ${current.name}: expected a member`);
       return;
     }
     const header = /^([A-Za-z ]+):\s*(.*)$/.exec(line);
