@@ -39,6 +39,9 @@ describe('prompt shapes', () => {
     // A markdown backtick the write-up opened before the prompt and never closed (labring/sealos#2108).
     ['`[paasopt@x86-test-nsrqy95 ~]$ sudo ipset list', 'x86-test-nsrqy95', 'sudo ipset list'],
     ['`root@worker-1:~# ip addr', 'worker-1', 'ip addr'],
+    // A PS1 whose colours were printed, not interpreted (kubeovn/kube-ovn#3136's kube-ps1 part), and colours as a terminal sends them.
+    ['[root@hci-node-1 hci-tenant-k8s-controller (\\033[38;5;4m\\033[38;5;6mN/A)]# route -n', 'hci-node-1', 'route -n'],
+    ['\x1b[01;32mroot@worker-1\x1b[00m:\x1b[01;34m~\x1b[00m# ip r', 'worker-1', 'ip r'],
   ])('%s → host %s, command %s', (line, host, command) => {
     expect(first(`${line}\noutput`)).toEqual([{ host, command, line: 1 }]);
   });
@@ -53,6 +56,9 @@ describe('prompt shapes', () => {
     // busybox in a pod: `/ # ip a`, `/app $ exit`.
     expect(first('/ # ip a\nx')).toEqual([{ host: undefined, command: 'ip a', line: 1 }]);
     expect(first('/app $ exit\n')).toEqual([{ host: undefined, command: 'exit', line: 1 }]);
+    // zsh's pure and starship's default prompt (cilium/cilium#12113).
+    expect(first('❯ ip r show table main\nx')).toEqual([{ host: undefined, command: 'ip r show table main', line: 1 }]);
+    expect(first('❯ this is prose\nx')).toEqual([]);
     // a comment sent by e-mail reply: GitHub masked user@host (sonic-net/sonic-buildimage#9028)
     expect(first('***@***.***:~$ sudo bridge fdb show | grep 30\nx')).toEqual([{ host: undefined, command: 'sudo bridge fdb show | grep 30', line: 1 }]);
     expect(first('***@***.***:~$ is what the mail said\nx')).toEqual([]);

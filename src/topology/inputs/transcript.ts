@@ -46,7 +46,8 @@ const USER_AT_HOST = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))[\w.-
 const BRACKETED = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))\[[\w.-]+@(${NAME})[^\][]{0,256}\]\s*[#$]>?\s*`, 'g');
 const PARENS = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))\((${NAME})\)\s*(?:[/~][^\s#$]*\s*)?[#$]>?\s*`, 'g');
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
-const LINE_BARE = /^[#$]>?\s*/;
+/** `$ ip a`, `# ip a`, and the `❯` of zsh's pure and starship's default prompt (cilium/cilium#12113). */
+const LINE_BARE = /^(?:[#$]>?|❯)\s*/;
 /** bash's default prompt when no rc file set PS1 (`bash-5.0#`), and a login shell's (`-bash-4.2$`): no host. */
 const LINE_SHELL = /^-?(?:bash|sh|ash|zsh|dash)(?:-[\d.]+)?[#$]\s+/;
 /**
@@ -76,15 +77,42 @@ function knownCommand(rest: string): boolean {
 }
 
 /**
- * Every prompt shape above holds a `#`, a `$` or the `@` of `user@host`: a line with none of them
- * is not looked at further (hasPrompts reads 5,000 lines of every dump, most of them rules).
+ * Every prompt shape above holds a `#`, a `$`, a `❯` or the `@` of `user@host`: a line with none of
+ * them is not looked at further (hasPrompts reads 5,000 lines of every dump, most of them rules).
  */
-const PROMPT_MARK = /[#$@]/;
+const PROMPT_MARK = /[#$@❯]/;
 
-/** Prompts on one line, in order. */
-export function promptsInLine(text: string, line: number): PromptHit[] {
+/**
+ * A prompt's colours, as a terminal sends them (ESC [ … m) or as a PS1 that never had them
+ * interpreted prints them (`\033[38;5;4m`, `\e[0m`, kubeovn/kube-ovn#3136's kube-ps1 part).
+ */
+const COLOUR_CODE = /(?:\x1b|\\(?:033|e|x1[bB]|u001[bB]))\[[0-9;]*m/g;
+
+/**
+ * Prompts on one line, in order. Colour codes are taken out before the shapes are matched (they sit
+ * between `user`, `@`, the host and the sigil), and each hit's columns are those of the line as given.
+ */
+export function promptsInLine(raw: string, line: number): PromptHit[] {
+  if (!PROMPT_MARK.test(raw)) return [];
+  if (!raw.includes('[')) return promptsInPlainLine(raw, line);
+  // Where each character of the line without its codes is in the line.
+  const at: number[] = [];
+  let plain = '';
+  let from = 0;
+  for (const code of raw.matchAll(COLOUR_CODE)) {
+    for (let k = from; k < code.index; k++) at.push(k);
+    plain += raw.slice(from, code.index);
+    from = code.index + code[0].length;
+  }
+  if (from === 0) return promptsInPlainLine(raw, line);
+  for (let k = from; k < raw.length; k++) at.push(k);
+  plain += raw.slice(from);
+  const column = (k: number): number => (k < at.length ? at[k]! : raw.length);
+  return promptsInPlainLine(plain, line).map((hit) => ({ ...hit, start: column(hit.start), commandStart: column(hit.commandStart) }));
+}
+
+function promptsInPlainLine(text: string, line: number): PromptHit[] {
   const hits: PromptHit[] = [];
-  if (!PROMPT_MARK.test(text)) return hits;
   for (const pattern of [USER_AT_HOST, BRACKETED, PARENS]) {
     pattern.lastIndex = 0;
     for (const m of text.matchAll(pattern)) {
