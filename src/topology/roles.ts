@@ -32,7 +32,8 @@ const POD_VETH_NAME = /^(?:veth[\w-]*|cali[\w]*|vethwe-[\w-]+|lxc[\w]*|eni[0-9a-
  * cali*, and AWS VPC CNI's `eni` + 11 hex digits (its hash of the pod's namespace and name).
  */
 const ROUTED_POD_VETH_NAME = /^(?:cali\w*|eni[0-9a-f]{11})$/;
-const OTHER_CNI_NAME = /^(?:kube-ipvs\d*|weave|datapath|cilium_[\w]+|nodelocaldns|genev_sys_\d+)$/;
+/** (antrea-gw0: Antrea's OVS port holding the node's pod gateway address, no underlay.) */
+const OTHER_CNI_NAME = /^(?:kube-ipvs\d*|weave|datapath|cilium_[\w]+|nodelocaldns|genev_sys_\d+|antrea-gw\d+)$/;
 const OTHER_KINDS = new Set(['geneve', 'gre', 'tun', 'dummy', 'ifb', 'wireguard', 'vrf', 'macvlan', 'ipvlan']);
 
 /** Whether a route's device is a routed pod veth: its `/32` (`/128`) host route names a pod. */

@@ -49,7 +49,9 @@ export function ownPodCIDRs(netns: NetNamespace): string[] {
   for (const c of fromAddress) add(c);
   for (const route of netns.routes) {
     if (route.table !== 'main') continue;
-    if (fromAddress.length === 0 && route.dev !== undefined && BRIDGE.test(route.dev) && route.dst !== 'default') add(route.dst);
+    // Only the connected route (no gateway): Antrea also routes the other nodes' CIDRs and its
+    // service range through antrea-gw0 `via … onlink`.
+    if (fromAddress.length === 0 && route.dev !== undefined && route.via === undefined && route.type === 'unicast' && BRIDGE.test(route.dev) && route.dst !== 'default' && !route.dst.endsWith('/32')) add(route.dst);
     // Calico reserves its own blocks with a blackhole route (proto bird, or 80 on older felix).
     if (route.type === 'blackhole' && route.dst !== 'default' && CALICO_PROTOS.has(route.proto ?? '')) add(route.dst);
   }
@@ -64,9 +66,12 @@ function bridgeSubnets(netns: NetNamespace): string[] {
   return (bridge?.addresses ?? []).filter((a) => a.family === 4).map((a) => networkOf(a.address, a.prefixLength)).filter((c): c is string => c !== undefined);
 }
 
-/** `dev cni0` routes (no gateway) for a subnet the bridge's own addresses do not hold: the dumps disagree. */
+/**
+ * `dev cni0` routes (no gateway) for a subnet the bridge's own addresses do not hold: the dumps
+ * disagree. A host route (/32: a service address Antrea or a user pinned to the device) is not a subnet.
+ */
 export function bridgeRouteConflicts(netns: NetNamespace): Route[] {
   const subnets = bridgeSubnets(netns);
   if (subnets.length === 0) return [];
-  return netns.routes.filter((r) => r.table === 'main' && r.type === 'unicast' && r.via === undefined && r.dev !== undefined && BRIDGE.test(r.dev) && r.dst !== 'default' && !subnets.includes(r.dst));
+  return netns.routes.filter((r) => r.table === 'main' && r.type === 'unicast' && r.via === undefined && r.dev !== undefined && BRIDGE.test(r.dev) && r.dst !== 'default' && !r.dst.endsWith('/32') && !subnets.includes(r.dst));
 }
