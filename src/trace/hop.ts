@@ -467,10 +467,13 @@ class Walker {
     if (this.flow.outer) {
       return this.insufficient(`${ns.name} sends the tunnelled packet to the node at ${this.flow.outer.dst}, whose dumps were not given; the dumps of the node at ${this.flow.outer.dst} ${dumps} would settle it`, needsAt(`the node at ${this.flow.outer.dst}`, NODE_DUMPS));
     }
-    if (ns.kind === 'pod') {
-      // A pod's interface leads into the node it runs on (a veth, or the node's own link), never
-      // straight out of the cluster: that node is what the dumps lack, whatever the destination.
-      return this.insufficient(`${ns.name} sends the packet out of ${iface} to ${nextHop}, into the node it runs on, whose dumps were not given (no node's interfaces hold ${ns.name}'s veth peer); the dumps of ${ns.name}'s node ${dumps} would settle it`, needsAt(`${ns.name}'s node`, NODE_DUMPS));
+    const pod = ns.kind === 'pod' ? this.cluster.podOf(ns) ?? this.cluster.pod(ns.name) : undefined;
+    if (ns.kind === 'pod' && (pod === undefined || this.cluster.node(pod.node) === undefined)) {
+      // A pod whose node no dump shows: its interface leads into that node (a veth, or the node's
+      // own link), not straight out of the cluster, whatever the destination. (A pod on a node in
+      // the dumps, out of a macvlan or SR-IOV net1, does leave here.)
+      const node = pod?.node ? `node ${pod.node}` : `the node ${ns.name} runs on`;
+      return this.insufficient(`${ns.name} sends the packet out of ${iface} to ${nextHop}, into ${node}, whose dumps were not given; the dumps of ${node} ${dumps} would settle it`, needsAt(pod?.node || `${ns.name}'s node`, NODE_DUMPS));
     }
     const dst = headerOf(this.flow).dst;
     if (!this.cluster.holdsAddress(dst)) return this.exitCluster(ns, iface, nextHop);

@@ -92,7 +92,7 @@ describe.concurrent('bad input', () => {
     // Out of its eth0 into a node no dump shows: not "outside the cluster" (10.96.0.1 may be a service).
     expect(trace.status).toBe(1);
     expect(trace.stdout).toMatch(/INSUFFICIENT-INFO/);
-    expect(trace.stdout).toMatch(/out of eth0 to 192\.168\.1\.1, into the node it runs\s+on, whose dumps were not given/);
+    expect(trace.stdout).toMatch(/out of eth0 to 192\.168\.1\.1, into the node pod1 runs\s+on, whose dumps were not given/);
     expect(trace.stdout).not.toMatch(/EXITS-CLUSTER/);
   });
 
