@@ -67,7 +67,13 @@ export function classify(ns: NamespaceRecords, kubePods: KubePod[]): Classificat
     if (pod.length > 0 && nodeEvidence(ns).length === 0) return { kind: 'pod', guessed: true, reasons: [...pod, 'a top-level folder, but its dumps are a pod\'s'] };
     return { kind: 'node', guessed: false, reasons: ['node folder'] };
   }
-  if (ns.hostKind === 'pod') return { kind: 'pod', guessed: false, reasons: ['kubectl exec / ip netns exec'] };
+  if (ns.hostKind === 'pod') {
+    // kube-proxy, calico-node and the CNI agents run with hostNetwork: exec'd into, they show the
+    // node's own devices (cni0, flannel.1, bridge ports) and no pod veth. That namespace is a node's.
+    const node = nodeEvidence(ns);
+    if (node.length > 0 && podEvidence(ns).length === 0) return { kind: 'node', guessed: true, reasons: [...node, 'a hostNetwork pod: its dumps are its node\'s'] };
+    return { kind: 'pod', guessed: false, reasons: ['kubectl exec / ip netns exec'] };
+  }
   // `--node NAME` says the loose dumps are that node's.
   if (ns.hostEvidence.includes('option')) return { kind: 'node', guessed: false, reasons: ['--node'] };
   if (kubePods.some((p) => p.node === ns.name)) return { kind: 'node', guessed: false, reasons: ['kubectl get pods lists it as a node'] };

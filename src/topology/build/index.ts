@@ -156,11 +156,11 @@ export function buildTopology(gathered: GatheredRecords): Topology {
     const netns = toNetNamespace(ns, kind, warnings);
     if (kind === 'node') {
       nodes.push({ name: ns.name, addresses: underlayAddresses(netns), podCIDRs: ownPodCIDRs(netns), netns });
-      for (const route of bridgeRouteConflicts(netns)) {
+      for (const { route, held } of bridgeRouteConflicts(netns)) {
         warnings.push({
           file: route.source.file,
           line: route.source.line,
-          message: `${ns.name}: the route sends ${route.dst} to ${route.dev}, but ${route.dev} holds ${ownPodCIDRs(netns).join(', ')} in ip addr (the kernel would route its own subnet there): the dumps disagree, from two nodes or two moments?; the pod CIDR is taken from ${route.dev}'s address`,
+          message: `${ns.name}: the route sends ${route.dst} to ${route.dev}, but ${route.dev} holds ${held.join(', ')} in ip addr (the kernel would route its own subnet there): the dumps disagree, from two nodes or two moments?; the pod CIDR is taken from ${route.dev}'s address`,
         });
       }
     } else {

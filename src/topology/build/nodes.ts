@@ -61,17 +61,27 @@ export function ownPodCIDRs(netns: NetNamespace): string[] {
 /** The device holding the gateway address of this node's pods: a CNI bridge, or Antrea's OVS gateway port. */
 const BRIDGE = /^(?:cni\d*|cbr0|antrea-gw0)$/;
 
-function bridgeSubnets(netns: NetNamespace): string[] {
-  const bridge = netns.interfaces.find((i) => BRIDGE.test(i.name));
-  return (bridge?.addresses ?? []).filter((a) => a.family === 4).map((a) => networkOf(a.address, a.prefixLength)).filter((c): c is string => c !== undefined);
+/** The IPv4 subnets of the pod gateway devices' addresses (of `device` alone when given). */
+function bridgeSubnets(netns: NetNamespace, device?: string): string[] {
+  return netns.interfaces
+    .filter((i) => BRIDGE.test(i.name) && (device === undefined || i.name === device))
+    .flatMap((i) => i.addresses)
+    .filter((a) => a.family === 4)
+    .map((a) => networkOf(a.address, a.prefixLength))
+    .filter((c): c is string => c !== undefined);
 }
 
 /**
  * `dev cni0` routes (no gateway) for a subnet the bridge's own addresses do not hold: the dumps
  * disagree. A host route (/32: a service address Antrea or a user pinned to the device) is not a subnet.
  */
-export function bridgeRouteConflicts(netns: NetNamespace): Route[] {
-  const subnets = bridgeSubnets(netns);
-  if (subnets.length === 0) return [];
-  return netns.routes.filter((r) => r.table === 'main' && r.type === 'unicast' && r.via === undefined && r.dev !== undefined && BRIDGE.test(r.dev) && r.dst !== 'default' && !r.dst.endsWith('/32') && !subnets.includes(r.dst));
+export function bridgeRouteConflicts(netns: NetNamespace): { route: Route; held: string[] }[] {
+  const conflicts: { route: Route; held: string[] }[] = [];
+  for (const r of netns.routes) {
+    if (r.table !== 'main' || r.type !== 'unicast' || r.via !== undefined || r.dev === undefined || !BRIDGE.test(r.dev) || r.dst === 'default' || r.dst.endsWith('/32')) continue;
+    // Each device against its own addresses (a node may hold cni0 and antrea-gw0 both).
+    const held = bridgeSubnets(netns, r.dev);
+    if (held.length > 0 && !held.includes(r.dst)) conflicts.push({ route: r, held });
+  }
+  return conflicts;
 }
