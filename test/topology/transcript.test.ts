@@ -59,6 +59,10 @@ describe('prompt shapes', () => {
     // zsh's pure and starship's default prompt (cilium/cilium#12113).
     expect(first('❯ ip r show table main\nx')).toEqual([{ host: undefined, command: 'ip r show table main', line: 1 }]);
     expect(first('❯ this is prose\nx')).toEqual([]);
+    // A prompt in a closed code span: the command ends at the closing backtick; prose in one is no prompt.
+    expect(first('`root@node1:~# ip route`\nx')).toEqual([{ host: 'node1', command: 'ip route', line: 1 }]);
+    expect(first('`[root@node1 ~]# ip route` returns:\nx')).toEqual([{ host: 'node1', command: 'ip route', line: 1 }]);
+    expect(first('`(optional) $HOME` is where kubeconfig lives\n`user@example.com: $5 per month`\n`(default) # of replicas`\nx')).toEqual([]);
     // a comment sent by e-mail reply: GitHub masked user@host (sonic-net/sonic-buildimage#9028)
     expect(first('***@***.***:~$ sudo bridge fdb show | grep 30\nx')).toEqual([{ host: undefined, command: 'sudo bridge fdb show | grep 30', line: 1 }]);
     expect(first('***@***.***:~$ is what the mail said\nx')).toEqual([]);

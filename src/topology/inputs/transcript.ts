@@ -122,7 +122,9 @@ function promptsInPlainLine(text: string, line: number): PromptHit[] {
       const sigil = /[#$]>?\s*$/.test(m[0]);
       // At the start of a line an explicit prompt is enough; inside a line (or
       // without a sigil) the command must be one we know.
-      if (!(start === 0 && sigil && rest.trim() !== '') && !knownCommand(rest)) continue;
+      // After a markdown backtick (`` `(optional) $HOME is… ``) only a command we know makes it one.
+      const quoted = m[0].startsWith('`');
+      if ((quoted || !(start === 0 && sigil && rest.trim() !== '')) && !knownCommand(rest)) continue;
       const hit: PromptHit = { line, start, commandStart };
       if (m[1] !== undefined) hit.host = m[1];
       hits.push(hit);
@@ -193,7 +195,9 @@ export function splitTranscript(text: string, firstLine = 1): TranscriptSection[
     const lineIndex = hit.line - firstLine;
     const lineText = lines[lineIndex] ?? '';
     const sameLineEnd = next && next.line === hit.line ? next.start : lineText.length;
-    const commandLine = lineText.slice(hit.commandStart, sameLineEnd);
+    let commandLine = lineText.slice(hit.commandStart, sameLineEnd);
+    // A prompt in a markdown code span (`` `root@n1:~# ip route` returns: ``): the command ends at its closing backtick.
+    if (lineText.charCodeAt(hit.start) === 0x60) commandLine = commandLine.replace(/`.*$/, '');
     let following = '';
     if (!next || next.line > hit.line) {
       const endLine = next ? next.line - firstLine : lines.length;
