@@ -47,8 +47,8 @@ export class AddressBook {
     if (pod) {
       const via = pod.hostInterface ? ` (${pod.hostInterface})` : '';
       const ns = pod.namespace ? `${pod.namespace}/` : '';
-      if (pod.unnamed) return { ip, kind: 'pod', name: ip, node: pod.node, description: `a pod on ${pod.node}${via} (the dumps give no name)` };
-      return { ip, kind: 'pod', name: pod.name, node: pod.node, description: `pod ${ns}${pod.name} on ${pod.node}${via}` };
+      if (pod.unnamed) return { ip, kind: 'pod', name: ip, node: pod.node, description: `a pod on ${pod.node || 'a node not in the dumps'}${via} (the dumps give no name)` };
+      return { ip, kind: 'pod', name: pod.name, node: pod.node, description: `pod ${ns}${pod.name} on ${pod.node || 'a node not in the dumps'}${via}` };
     }
     const node = topo.nodes.find((n) => n.addresses.includes(ip));
     if (node) {

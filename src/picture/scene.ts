@@ -65,7 +65,7 @@ export class PictureScene {
     const id = `node:${name}`;
     if (!this.groups.has(id)) {
       const node = this.topology.nodes.find((n) => n.name === name);
-      this.groups.set(id, { id, label: node?.addresses[0] ? `node ${name} ${node.addresses[0]}` : `node ${name}`, kind: 'node' });
+      this.groups.set(id, { id, label: node?.addresses[0] ? `node ${name} ${node.addresses[0]}` : name === '' ? 'node unknown (not in the dumps)' : `node ${name}`, kind: 'node' });
     }
     return id;
   }

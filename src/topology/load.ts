@@ -53,7 +53,7 @@ export async function loadTopology(inputs: string[], options: LoadOptions = {}):
     const file = [...(gathered.namespaces[0]?.files ?? [])][0] ?? inputs[0]!;
     topology.warnings.unshift({
       file,
-      message: `only pod dumps (${topology.pods.map((p) => p.name).join(', ')}): no node was read, so where these pods run, the routes between nodes and the services are unknown; add a node's dumps (ip addr, ip route, iptables-save)`,
+      message: `only pod dumps (${topology.pods.filter((p) => p.netns !== undefined).map((p) => p.name).join(', ')}): no node was read, so the nodes' devices, the routes between them and the services are unknown; add a node's dumps (ip addr, ip route, iptables-save)`,
     });
   }
   return topology;

@@ -75,7 +75,7 @@ export function writeSummary(topology: Topology, write: (chunk: string) => void)
   for (const line of podRoutes(topology)) out.add(`  ${line}`);
 
   out.add('', `Overlay (${topology.vteps.length} VTEP${topology.vteps.length === 1 ? '' : 's'}):`);
-  if (topology.vteps.length === 0) out.add('  no VXLAN devices');
+  if (topology.vteps.length === 0) out.add(topology.nodes.length === 0 ? '  unknown (no node dumps)' : '  no VXLAN devices');
   for (const vtep of topology.vteps) {
     const assumed = vtep.assumed ? ' (VNI/port assumed: no ip -d link)' : '';
     const underlay = vtep.underlayDevice !== undefined ? ` dev ${s(vtep.underlayDevice)}` : '';
@@ -139,7 +139,7 @@ function podRoutes(topology: Topology): string[] {
       }
     }
   }
-  if (lines.length === 0) lines.push("none known (no route dumps, or no other node's pod CIDR)");
+  if (lines.length === 0) lines.push(topology.nodes.length === 0 ? 'unknown (no node dumps)' : "none known (no route dumps, or no other node's pod CIDR)");
   return lines;
 }
 

@@ -87,6 +87,11 @@ describe.concurrent('bad input', () => {
     const text = await runPodpath(['topology', podOnly]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/Nodes \(0\):\n  none read: the dumps are pods' only/);
+    // Not "none": unknown, with no node read.
+    expect(text.stdout).toMatch(/Routes to the other nodes' pods:\n  unknown \(no node dumps\)/);
+    expect(text.stdout).toMatch(/Overlay \(0 VTEPs\):\n  unknown \(no node dumps\)/);
+    const picture = await runPodpath(['trace', podOnly, '--from', 'pod1', '--to', '10.96.0.1:443', '--format', 'mermaid']);
+    expect(picture.stdout).toContain('subgraph g1["node unknown (not in the dumps)"]');
     const trace = await runPodpath(['trace', podOnly, '--from', 'pod1', '--to', '10.96.0.1:443']);
     expect(trace.stderr).not.toMatch(/\n\s+at |internal error/);
     // Out of its eth0 into a node no dump shows: not "outside the cluster" (10.96.0.1 may be a service).
