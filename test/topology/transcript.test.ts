@@ -59,6 +59,10 @@ describe('prompt shapes', () => {
     // zsh's pure and starship's default prompt (cilium/cilium#12113).
     expect(first('❯ ip r show table main\nx')).toEqual([{ host: undefined, command: 'ip r show table main', line: 1 }]);
     expect(first('❯ this is prose\nx')).toEqual([]);
+    // oh-my-zsh's robbyrussell theme (flannel-io/flannel#1243), with and without a git part.
+    expect(first('➜  ~ k get pods -o wide\nx')).toEqual([{ host: undefined, command: 'k get pods -o wide', line: 1 }]);
+    expect(first('➜  flannel git:(master) ✗ ip route\nx')).toEqual([{ host: undefined, command: 'ip route', line: 1 }]);
+    expect(first('➜  this is prose\nx')).toEqual([]);
     // A prompt in a closed code span: the command ends at the closing backtick; prose in one is no prompt.
     expect(first('`root@node1:~# ip route`\nx')).toEqual([{ host: 'node1', command: 'ip route', line: 1 }]);
     expect(first('`[root@node1 ~]# ip route` returns:\nx')).toEqual([{ host: 'node1', command: 'ip route', line: 1 }]);

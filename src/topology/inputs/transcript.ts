@@ -48,6 +48,8 @@ const PARENS = new RegExp(String.raw`(?:^${MARKDOWN_OPENING}|(?<=\s))\((${NAME})
 const LINE_HOST = new RegExp(String.raw`^(${NAME})(?::[~/][^\s#$]*)?\s?[#$]>?\s+`);
 /** `$ ip a`, `# ip a`, and the `❯` of zsh's pure and starship's default prompt (cilium/cilium#12113). */
 const LINE_BARE = /^(?:[#$]>?|❯)\s*/;
+/** oh-my-zsh's default theme (robbyrussell): `➜  ~ k get pods`, `➜  repo git:(main) ✗ ip r` (flannel-io/flannel#1243). */
+const LINE_ZSH_ARROW = /^➜\s+\S+(?:\s+git:\([^)\s]*\)(?:\s+✗)?)?\s+/;
 /** bash's default prompt when no rc file set PS1 (`bash-5.0#`), and a login shell's (`-bash-4.2$`): no host. */
 const LINE_SHELL = /^-?(?:bash|sh|ash|zsh|dash)(?:-[\d.]+)?[#$]\s+/;
 /**
@@ -77,10 +79,10 @@ function knownCommand(rest: string): boolean {
 }
 
 /**
- * Every prompt shape above holds a `#`, a `$`, a `❯` or the `@` of `user@host`: a line with none of
+ * Every prompt shape above holds a `#`, a `$`, a `❯`, a `➜` or the `@` of `user@host`: a line with none of
  * them is not looked at further (hasPrompts reads 5,000 lines of every dump, most of them rules).
  */
-const PROMPT_MARK = /[#$@❯]/;
+const PROMPT_MARK = /[#$@❯➜]/;
 
 /**
  * A prompt's colours, as a terminal sends them (ESC [ … m) or as a PS1 that never had them
@@ -139,6 +141,8 @@ function promptsInPlainLine(text: string, line: number): PromptHit[] {
       hits.push(hit);
     } else if (bare && knownCommand(text.slice(bare[0].length))) {
       hits.push({ line, start: 0, commandStart: bare[0].length });
+    } else if (LINE_ZSH_ARROW.test(text) && knownCommand(text.slice(LINE_ZSH_ARROW.exec(text)![0].length))) {
+      hits.push({ line, start: 0, commandStart: LINE_ZSH_ARROW.exec(text)![0].length });
     } else if (LINE_SHELL.test(text) && knownCommand(text.slice(LINE_SHELL.exec(text)![0].length))) {
       hits.push({ line, start: 0, commandStart: LINE_SHELL.exec(text)![0].length });
     } else if (LINE_MASKED.test(text) && knownCommand(text.slice(LINE_MASKED.exec(text)![0].length))) {
