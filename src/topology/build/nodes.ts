@@ -1,7 +1,7 @@
 // A node's underlay addresses and the pod CIDRs it serves, from its own dumps.
 import type { NetNamespace, Route } from '../model.ts';
 import { interfaceRole, isClusterDeviceRole, roleOf } from '../roles.ts';
-import { networkOf } from '../../util/address.ts';
+import { cidrContains, networkOf } from '../../util/address.ts';
 
 /** Global addresses on devices that are not the CNI's; else the `src` of the node's own connected routes. */
 export function underlayAddresses(netns: NetNamespace): string[] {
@@ -52,6 +52,9 @@ export function ownPodCIDRs(netns: NetNamespace): string[] {
     // Only the connected route (no gateway): Antrea also routes the other nodes' CIDRs and its
     // service range through antrea-gw0 `via … onlink`.
     if (fromAddress.length === 0 && route.dev !== undefined && route.via === undefined && route.type === 'unicast' && BRIDGE.test(route.dev) && route.dst !== 'default' && !route.dst.endsWith('/32')) add(route.dst);
+    // Cilium routes its own CIDR to cilium_host via that device's address, inside the CIDR
+    // (`10.32.2.0/24 via 10.32.2.180 dev cilium_host`); other nodes' go via an address outside theirs.
+    if (route.dev === 'cilium_host' && route.via !== undefined && route.dst.includes('/') && cidrContains(route.dst, route.via) && !route.dst.endsWith('/32')) add(route.dst);
     // Calico reserves its own blocks with a blackhole route (proto bird, or 80 on older felix).
     if (route.type === 'blackhole' && route.dst !== 'default' && CALICO_PROTOS.has(route.proto ?? '')) add(route.dst);
   }
