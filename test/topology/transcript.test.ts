@@ -133,6 +133,10 @@ describe('the command tells the parser', () => {
   it('an address selector at the end of the line belongs to the command', () => {
     expect(kind('ip neigh show 10.40.0.1')).toMatchObject({ kind: 'neigh', partial: true, length: 4 });
     expect(kind('ip n 169.254.1.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee').length).toBe(2);
+    // `default` selects the default route (brona/iproute2mac#64's `ip --json -4 route show default`), and
+    // a flattened `ip r default via …` is still output.
+    expect(kind('ip -j route show default')).toMatchObject({ kind: 'route-json', partial: true, length: 5 });
+    expect(kind('ip r default via 10.0.0.1 dev eth0').length).toBe(2);
   });
 
   it('in a flattened paste the command ends where its output starts', () => {

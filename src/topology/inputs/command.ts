@@ -349,8 +349,8 @@ function readIp(words: string[]): Inner {
     } else if (['up', 'primary', 'secondary', 'permanent', 'dynamic'].includes(word)) {
       partial = true;
       n++;
-    } else if ((object === 'route' || object === 'neigh') && /^[0-9a-f.:]+(\/\d+)?$/i.test(word) && (n === words.length - 1 || words[n + 1] === '|')) {
-      // `ip neigh show 10.40.0.1`: a selector, when nothing (or only a pipe) follows it on the line.
+    } else if ((object === 'route' || object === 'neigh') && (/^[0-9a-f.:]+(\/\d+)?$/i.test(word) || (object === 'route' && word === 'default')) && (n === words.length - 1 || words[n + 1] === '|')) {
+      // `ip neigh show 10.40.0.1`, `ip -j route show default`: a selector, when nothing (or only a pipe) follows it on the line.
       partial = true;
       n++;
     } else if ((object === 'addr' || object === 'link') && !looksLikeOutput(word) && word !== '|' && /^[\w.@-]{1,15}$/.test(word)) {
