@@ -60,6 +60,13 @@ describeNeeding(['netns', 'brctl'], 'parsers on a real namespace', () => {
     }
   }
 
+  /** What `ip ARGS` prints in the node reads without a warning and as the kernel has it. */
+  function readsClean(args: string[], opts: { details: boolean; addresses: boolean }): void {
+    const r = parseIpAddr(fx.inNode(['ip', ...args]), src);
+    expect(r.warnings).toEqual([]);
+    checkInterfaces(r.records, opts);
+  }
+
   describe('ip addr / ip link on a real namespace', () => {
     it('ip addr: indexes, @ifN peer, master, MTU, MAC and addresses match the kernel', () => {
       const r = parseIpAddr(fx.inNode(['ip', 'addr']), src);
@@ -68,15 +75,11 @@ describeNeeding(['netns', 'brctl'], 'parsers on a real namespace', () => {
     });
 
     it('ip -d link: kinds and the vxlan id/dstport/local/dev/nolearning we configured', () => {
-      const r = parseIpAddr(fx.inNode(['ip', '-d', 'link']), src);
-      expect(r.warnings).toEqual([]);
-      checkInterfaces(r.records, { details: true, addresses: false });
+      readsClean(['-d', 'link'], { details: true, addresses: false });
     });
 
     it('ip -d addr (details and addresses together)', () => {
-      const r = parseIpAddr(fx.inNode(['ip', '-d', 'addr']), src);
-      expect(r.warnings).toEqual([]);
-      checkInterfaces(r.records, { details: true, addresses: true });
+      readsClean(['-d', 'addr'], { details: true, addresses: true });
     });
 
     it('the same dumps flattened onto one line read the same', () => {
@@ -86,12 +89,8 @@ describeNeeding(['netns', 'brctl'], 'parsers on a real namespace', () => {
     });
 
     it("ip -o -d link and ip -o link (each block on one line, its lines joined by `\\`) read as ip's own lines", () => {
-      const d = parseIpAddr(fx.inNode(['ip', '-o', '-d', 'link']), src);
-      expect(d.warnings).toEqual([]);
-      checkInterfaces(d.records, { details: true, addresses: false });
-      const l = parseIpAddr(fx.inNode(['ip', '-o', 'link']), src);
-      expect(l.warnings).toEqual([]);
-      checkInterfaces(l.records, { details: false, addresses: false });
+      readsClean(['-o', '-d', 'link'], { details: true, addresses: false });
+      readsClean(['-o', 'link'], { details: false, addresses: false });
     });
 
     it('ip -o addr (one line per address, the name repeated on each) gives the interfaces and addresses ip -j addr gives', () => {
