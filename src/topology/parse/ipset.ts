@@ -28,29 +28,29 @@ function member(text: string): { value: string; nomatch: boolean } | undefined {
   return { value, nomatch: /\snomatch\b/.test(text) };
 }
 
+type Refusal = { placeholder: string } | { notAddress: string };
+
 /**
  * Why `value` cannot be a member of a set of `type` whose first part is an address (hash:ip…,
  * hash:net…, bitmap:ip…), or undefined when it can (or the type says nothing about it): the
  * kernel's sets hold addresses, so a redaction (`XXX.XXX.174.108`) kept as one would match nothing
  * the set does.
  */
-function memberProblem(type: string, value: string): 'placeholder' | 'not an address' | undefined {
-  const first = /^(?:hash|bitmap):(ip|net)\b/.exec(type)?.[1];
-  if (first === undefined) return undefined;
+function memberRefusal(type: string, value: string): Refusal | undefined {
+  if (!/^(?:hash|bitmap):(?:ip|net)\b/.test(type)) return undefined;
   const address = value.split(',')[0]!;
-  if (isPlaceholderAddress(address)) return 'placeholder';
+  if (isPlaceholderAddress(address)) return { placeholder: address };
   const range = /^([^-]+)-([^-]+)$/.exec(address); // bitmap:ip and hash:ip accept FROM-TO ranges
   const ok = range ? isIP(range[1]!) && isIP(range[2]!) : isPrefix(address);
-  return ok ? undefined : 'not an address';
+  return ok ? undefined : { notAddress: value };
 }
 
 /** Adds the member `text` names to `set`: false when the line holds none, else what kept it out (undefined: added). */
-function add(set: IpSet, text: string): false | { placeholder: string } | { notAddress: string } | undefined {
+function add(set: IpSet, text: string): false | Refusal | undefined {
   const m = member(text);
   if (!m) return false;
-  const problem = memberProblem(set.type, m.value);
-  if (problem === 'placeholder') return { placeholder: m.value.split(',')[0]! };
-  if (problem !== undefined) return { notAddress: m.value };
+  const refusal = memberRefusal(set.type, m.value);
+  if (refusal !== undefined) return refusal;
   if (m.nomatch) (set.nomatch ??= []).push(m.value);
   else set.members.push(m.value);
   return undefined;
